@@ -1,0 +1,54 @@
+# The two commands the README promises: `make run` and `make test`.
+# Everything else here is a step they depend on.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Debian packages as package:command-or-python-module pairs.
+RUN_PACKAGES := python3-venv:python:ensurepip graphviz:dot
+TEST_PACKAGES := $(RUN_PACKAGES)
+
+.PHONY: run test lint format system-run system-test check-python clean
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+		{ echo "error: Python 3.11 or newer is needed (found $$($(PYTHON) --version 2>&1))."; exit 1; }
+
+system-run:
+	@scripts/require-system-packages $(RUN_PACKAGES)
+
+system-test:
+	@scripts/require-system-packages $(TEST_PACKAGES)
+
+$(VENV)/.installed-run: requirements.txt | check-python
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed-run
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+run: system-run $(VENV)/.installed-run
+	$(PY) manage.py migrate --noinput
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: system-test $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check_content
+	$(VENV)/bin/pytest
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache test-artifacts

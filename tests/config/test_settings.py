@@ -1,0 +1,93 @@
+"""Settings come from the environment; production settings pass Django's deploy checks."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "a-long-random-production-secret-key-for-tests-only-0123456789abcdef",
+    "ALLOWED_HOSTS": "learn.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://learn.example.com",
+}
+
+
+def run(args, env_overrides, **kwargs):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    for key in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS"):
+        env.pop(key, None)
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, **kwargs
+    )
+
+
+def settings_value(expression, env_overrides):
+    code = (
+        "import django, json, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings');"
+        "django.setup(); from django.conf import settings as s;"
+        f"print(json.dumps({expression}))"
+    )
+    result = run(["-c", code], env_overrides)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_with_development_defaults():
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], {})
+    assert result.returncode != 0
+    assert "security.W018" in result.stderr  # DEBUG on
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = dict(PRODUCTION)
+    del env["SECRET_KEY"]
+    result = run(["manage.py", "check"], env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_development_defaults_run_on_sqlite_with_local_hosts():
+    value = settings_value(
+        "[s.DEBUG, s.DATABASES['default']['ENGINE'], s.ALLOWED_HOSTS, s.SESSION_COOKIE_SECURE]", {}
+    )
+    assert value == [True, "django.db.backends.sqlite3", ["127.0.0.1", "localhost", "[::1]"], False]
+
+
+def test_database_url_selects_postgresql_with_psycopg():
+    url = "postgres://learner:pw@db.internal:5433/vsk"
+    engine, name, host, port = settings_value(
+        "[s.DATABASES['default'][k] for k in ('ENGINE', 'NAME', 'HOST', 'PORT')]", {"DATABASE_URL": url}
+    )
+    assert (engine, name, host, port) == ("django.db.backends.postgresql", "vsk", "db.internal", 5433)
+    import psycopg  # the driver Django's backend will use
+
+    assert psycopg.__version__.startswith("3.")
+
+
+def test_production_security_settings_come_on_together():
+    value = settings_value(
+        "[s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS,"
+        " s.ALLOWED_HOSTS, s.CSRF_TRUSTED_ORIGINS]",
+        PRODUCTION,
+    )
+    assert value == [True, True, True, 31536000, ["learn.example.com"], ["https://learn.example.com"]]
+
+
+@pytest.mark.parametrize("bad", ["maybe", "2"])
+def test_a_malformed_boolean_is_an_error_not_a_guess(bad):
+    result = run(["manage.py", "check"], {"DEBUG": bad})
+    assert result.returncode != 0
+    assert f"DEBUG={bad!r} is not a boolean" in result.stderr
