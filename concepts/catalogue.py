@@ -1,0 +1,423 @@
+"""The concept catalogue: vSphere ↔ Kubernetes pairs loaded from data files.
+
+Content lives in ``concepts/content/*.yaml``, one file per category. Loading
+validates every file and fails loudly with the file and field at fault, so a
+broken edit never reaches a page. Nothing here knows about Django.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+# The reference documents a pair may cite. Only their titles live here: the
+# documents themselves are not shipped with the app.
+REFERENCES = {
+    "000": "Kubernetes Introduction for VMware Users – Part 1: The Theory (2017)",
+    "001": "Kubernetes Explained (VMware PKS hands-on lab)",
+    "002": "Chinese translation of “Kubernetes Introduction for VMware Users”",
+    "003": "Kubernetes – Software Platform for the Future (2018 slides)",
+    "004": "Networking and Security in VMware vSphere with Kubernetes (2020 white paper)",
+}
+
+# The catalogue's categories, in the order pages show them.
+CATEGORIES = {
+    "architecture": "Architecture",
+    "workloads": "Workloads",
+    "configuration": "Configuration",
+    "resource-management": "Resource management",
+    "availability": "Availability and placement",
+    "networking": "Networking",
+    "storage": "Storage",
+    "security": "Security and access",
+    "operations": "Operations",
+    "vsphere-with-kubernetes": "vSphere with Kubernetes",
+}
+
+PAIR_FIELDS = {
+    "slug",
+    "title",
+    "summary",
+    "vsphere",
+    "kubernetes",
+    "match",
+    "differ",
+    "manifest",
+    "commands",
+    "related",
+    "references",
+    "try_it",
+    "aliases",
+}
+REQUIRED_PAIR_FIELDS = PAIR_FIELDS - {"aliases", "try_it"}
+VSPHERE_FIELDS = {"name", "what", "admin", "terms"}
+KUBERNETES_FIELDS = {"name", "kinds", "what", "terms"}
+
+
+class ContentError(ValueError):
+    """A content file breaks the catalogue's rules; the message names file and field."""
+
+
+@dataclass(frozen=True)
+class Side:
+    name: str
+    what: str
+    terms: tuple[str, ...]
+    admin: str = ""
+    kinds: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Command:
+    task: str
+    vsphere: str
+    kubernetes: str
+
+
+@dataclass(frozen=True)
+class Pair:
+    slug: str
+    title: str
+    category: str
+    summary: str
+    vsphere: Side
+    kubernetes: Side
+    match: str
+    differ: str
+    manifest: str
+    manifest_documents: tuple[dict, ...]
+    commands: tuple[Command, ...]
+    related: tuple[str, ...]
+    references: tuple[str, ...]
+    try_it: str | None
+    aliases: tuple[str, ...]
+    source: str
+
+    @property
+    def category_title(self) -> str:
+        return CATEGORIES[self.category]
+
+    @property
+    def reference_titles(self) -> list[tuple[str, str]]:
+        return [(key, REFERENCES[key]) for key in self.references]
+
+    def search_text(self) -> str:
+        parts = [
+            self.title,
+            self.summary,
+            *self.vsphere.terms,
+            *self.kubernetes.terms,
+            *self.kubernetes.kinds,
+            *self.aliases,
+            self.vsphere.what,
+            self.kubernetes.what,
+        ]
+        return _fold(" ".join(parts))
+
+    def vocabulary(self) -> tuple[set[str], set[str], set[str]]:
+        """Folded side names, terms and API kinds, for ranking search results."""
+        names = {_fold(self.vsphere.name).strip(), _fold(self.kubernetes.name).strip()}
+        terms = {_fold(t).strip() for t in (*self.vsphere.terms, *self.kubernetes.terms)}
+        kinds = {_fold(k).strip() for k in self.kubernetes.kinds}
+        return names, terms | names, kinds
+
+    def name_text(self) -> str:
+        return _fold(
+            " ".join(
+                [
+                    self.title,
+                    *self.vsphere.terms,
+                    *self.kubernetes.terms,
+                    *self.kubernetes.kinds,
+                    *self.aliases,
+                ]
+            )
+        )
+
+
+@dataclass(frozen=True)
+class GlossaryTerm:
+    term: str
+    side: str  # "vsphere" or "kubernetes"
+    pair: Pair
+
+    @property
+    def counterpart(self) -> str:
+        return self.pair.kubernetes.name if self.side == "vsphere" else self.pair.vsphere.name
+
+    @property
+    def letter(self) -> str:
+        first = self.term.lstrip(".").upper()[:1]
+        return first if first.isalpha() else "#"
+
+
+@dataclass
+class Catalogue:
+    pairs: list[Pair]
+    by_slug: dict[str, Pair] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_slug = {pair.slug: pair for pair in self.pairs}
+
+    def get(self, slug: str) -> Pair | None:
+        return self.by_slug.get(slug)
+
+    def by_category(self, pairs: list[Pair] | None = None) -> list[tuple[str, str, list[Pair]]]:
+        pairs = self.pairs if pairs is None else pairs
+        groups = []
+        for key, title in CATEGORIES.items():
+            members = [pair for pair in pairs if pair.category == key]
+            if members:
+                groups.append((key, title, members))
+        return groups
+
+    def related(self, pair: Pair) -> list[Pair]:
+        return [self.by_slug[slug] for slug in pair.related]
+
+    def search(self, query: str) -> list[Pair]:
+        """Pairs matching every word of the query, in either vocabulary.
+
+        Ranking: a pair named by the query first (so "Namespace" and "resource
+        pool" both put the resource pool ↔ namespace pair on top), then one with
+        the query among its terms or kinds, then one that only mentions it.
+        """
+        words = _fold(query).split()
+        if not words:
+            return list(self.pairs)
+        phrase = " ".join(words)
+        scored = []
+        for index, pair in enumerate(self.pairs):
+            text = pair.search_text()
+            if not all(word in text for word in words):
+                continue
+            names, terms, kinds = pair.vocabulary()
+            if phrase in names:
+                rank = 0
+            elif phrase in terms:
+                rank = 1
+            elif phrase in kinds or any(phrase in term for term in terms):
+                rank = 2
+            elif all(word in pair.name_text() for word in words):
+                rank = 3
+            else:
+                rank = 4
+            scored.append((rank, index, pair))
+        scored.sort(key=lambda item: (item[0], item[1]))
+        return [pair for _, _, pair in scored]
+
+    def glossary(self) -> list[tuple[str, list[GlossaryTerm]]]:
+        """Every term of both vocabularies, A to Z, each pointing to its pair."""
+        seen: set[tuple[str, str]] = set()
+        terms: list[GlossaryTerm] = []
+        for pair in self.pairs:
+            for side_name, side in (("vsphere", pair.vsphere), ("kubernetes", pair.kubernetes)):
+                for term in side.terms:
+                    key = (term.casefold(), side_name)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    terms.append(GlossaryTerm(term=term, side=side_name, pair=pair))
+        terms.sort(key=lambda t: (t.letter, t.term.lstrip(".").casefold()))
+        letters: dict[str, list[GlossaryTerm]] = {}
+        for term in terms:
+            letters.setdefault(term.letter, []).append(term)
+        return list(letters.items())
+
+
+def _fold(text: str) -> str:
+    # Hyphens and slashes separate words the way spaces do, so that
+    # "resource-pool" and "resource pool" both match.
+    return re.sub(r"[\s\-_/]+", " ", text.casefold())
+
+
+def _require_str(value, where: str, *, allow_empty: bool = False) -> str:
+    if not isinstance(value, str) or (not allow_empty and not value.strip()):
+        raise ContentError(f"{where}: must be a non-empty string")
+    return value.strip()
+
+
+def _str_list(value, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ContentError(f"{where}: must be a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def _check_keys(data: dict, allowed: set[str], required: set[str], where: str) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ContentError(f"{where}: unknown field(s) {', '.join(unknown)}")
+    missing = sorted(required - set(data))
+    if missing:
+        raise ContentError(f"{where}: missing required field(s) {', '.join(missing)}")
+
+
+def validate_manifest(text: str, where: str) -> tuple[dict, ...]:
+    """Parse a manifest and check every document looks like a Kubernetes object."""
+    try:
+        documents = [doc for doc in yaml.safe_load_all(text) if doc is not None]
+    except yaml.YAMLError as exc:
+        raise ContentError(f"{where}: not valid YAML: {exc}") from None
+    if not documents:
+        raise ContentError(f"{where}: holds no Kubernetes object")
+    for number, doc in enumerate(documents, start=1):
+        at = f"{where} (document {number})"
+        if not isinstance(doc, dict):
+            raise ContentError(f"{at}: a Kubernetes object must be a mapping")
+        for key in ("apiVersion", "kind"):
+            if not isinstance(doc.get(key), str) or not doc[key]:
+                raise ContentError(f"{at}: {key} is required")
+        metadata = doc.get("metadata")
+        if not isinstance(metadata, dict) or not isinstance(metadata.get("name"), str):
+            raise ContentError(f"{at}: metadata.name is required")
+        name = metadata["name"]
+        if len(name) > 253 or not re.fullmatch(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?", name):
+            raise ContentError(
+                f"{at}: metadata.name: Invalid value: {name!r}: a lowercase RFC 1123 "
+                "subdomain must consist of lower case alphanumeric characters, '-' or '.'"
+            )
+    return tuple(documents)
+
+
+def _side(data, where: str, allowed: set[str], required: set[str]) -> dict:
+    if not isinstance(data, dict):
+        raise ContentError(f"{where}: must be a mapping")
+    _check_keys(data, allowed, required, where)
+    return data
+
+
+def parse_pair(data, category: str, source: str, index: int) -> Pair:
+    where = f"{source}: pairs[{index}]"
+    if not isinstance(data, dict):
+        raise ContentError(f"{where}: must be a mapping")
+    slug = data.get("slug")
+    if isinstance(slug, str):
+        where = f"{source}: pair {slug!r}"
+    _check_keys(data, PAIR_FIELDS, REQUIRED_PAIR_FIELDS, where)
+    slug = _require_str(slug, f"{where}: slug")
+    if not SLUG_RE.match(slug):
+        raise ContentError(f"{where}: slug must be lowercase words joined by hyphens")
+
+    vs = _side(data["vsphere"], f"{where}: vsphere", VSPHERE_FIELDS, {"name", "what", "admin"})
+    k8s = _side(data["kubernetes"], f"{where}: kubernetes", KUBERNETES_FIELDS, {"name", "kinds", "what"})
+    vs_name = _require_str(vs["name"], f"{where}: vsphere.name")
+    k8s_name = _require_str(k8s["name"], f"{where}: kubernetes.name")
+
+    commands = data["commands"]
+    if not isinstance(commands, list) or not commands:
+        raise ContentError(f"{where}: commands must be a non-empty list")
+    parsed_commands = []
+    for number, command in enumerate(commands):
+        at = f"{where}: commands[{number}]"
+        if not isinstance(command, dict):
+            raise ContentError(f"{at}: must be a mapping")
+        _check_keys(command, {"task", "vsphere", "kubernetes"}, {"task", "vsphere", "kubernetes"}, at)
+        parsed_commands.append(
+            Command(
+                task=_require_str(command["task"], f"{at}.task"),
+                vsphere=_require_str(command["vsphere"], f"{at}.vsphere"),
+                kubernetes=_require_str(command["kubernetes"], f"{at}.kubernetes"),
+            )
+        )
+
+    references = _str_list(data["references"], f"{where}: references")
+    for key in references:
+        if key not in REFERENCES:
+            raise ContentError(
+                f"{where}: references: unknown document {key!r} (known: {', '.join(REFERENCES)})"
+            )
+    if not references:
+        raise ContentError(f"{where}: references must name at least one reference document")
+
+    manifest = _require_str(data["manifest"], f"{where}: manifest")
+    try_it = data.get("try_it")
+    if try_it is not None:
+        try_it = _require_str(try_it, f"{where}: try_it")
+
+    return Pair(
+        slug=slug,
+        title=_require_str(data["title"], f"{where}: title"),
+        category=category,
+        summary=_require_str(data["summary"], f"{where}: summary"),
+        vsphere=Side(
+            name=vs_name,
+            what=_require_str(vs["what"], f"{where}: vsphere.what"),
+            admin=_require_str(vs["admin"], f"{where}: vsphere.admin"),
+            terms=_str_list(vs.get("terms"), f"{where}: vsphere.terms") or (vs_name,),
+        ),
+        kubernetes=Side(
+            name=k8s_name,
+            what=_require_str(k8s["what"], f"{where}: kubernetes.what"),
+            kinds=_str_list(k8s["kinds"], f"{where}: kubernetes.kinds"),
+            terms=_str_list(k8s.get("terms"), f"{where}: kubernetes.terms") or (k8s_name,),
+        ),
+        match=_require_str(data["match"], f"{where}: match"),
+        differ=_require_str(data["differ"], f"{where}: differ"),
+        manifest=manifest + "\n",
+        manifest_documents=validate_manifest(manifest, f"{where}: manifest"),
+        commands=tuple(parsed_commands),
+        related=_str_list(data["related"], f"{where}: related"),
+        references=references,
+        try_it=try_it,
+        aliases=_str_list(data.get("aliases"), f"{where}: aliases"),
+        source=source,
+    )
+
+
+def parse_file(path: Path) -> list[Pair]:
+    source = path.name
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ContentError(f"{source}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ContentError(f"{source}: must be a mapping with 'category' and 'pairs'")
+    _check_keys(data, {"category", "pairs"}, {"category", "pairs"}, source)
+    category = data["category"]
+    if category not in CATEGORIES:
+        raise ContentError(
+            f"{source}: category: unknown category {category!r} (known: {', '.join(CATEGORIES)})"
+        )
+    pairs = data["pairs"]
+    if not isinstance(pairs, list) or not pairs:
+        raise ContentError(f"{source}: pairs must be a non-empty list")
+    return [parse_pair(item, category, source, index) for index, item in enumerate(pairs)]
+
+
+def load(directory: Path = CONTENT_DIR) -> Catalogue:
+    """Load and validate every content file; raise ContentError on the first fault."""
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise ContentError(f"{directory}: no content files (*.yaml)")
+    pairs: list[Pair] = []
+    for path in files:
+        pairs.extend(parse_file(path))
+    seen: dict[str, str] = {}
+    for pair in pairs:
+        if pair.slug in seen:
+            raise ContentError(f"{pair.source}: pair {pair.slug!r}: slug already used in {seen[pair.slug]}")
+        seen[pair.slug] = pair.source
+    for pair in pairs:
+        for slug in pair.related:
+            if slug not in seen:
+                raise ContentError(f"{pair.source}: pair {pair.slug!r}: related: no pair {slug!r}")
+            if slug == pair.slug:
+                raise ContentError(f"{pair.source}: pair {pair.slug!r}: related: lists itself")
+    order = {key: position for position, key in enumerate(CATEGORIES)}
+    pairs.sort(key=lambda p: order[p.category])  # stable: file order within a category
+    return Catalogue(pairs)
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> Catalogue:
+    """The shipped catalogue, loaded once per process."""
+    return load()

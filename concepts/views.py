@@ -1,0 +1,103 @@
+"""Pages of the concept catalogue. Views stay thin: content comes from catalogue.py."""
+
+from django.conf import settings
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from concepts.architecture import architecture_svg
+from concepts.catalogue import catalogue
+from concepts.diagrams import DiagramError
+
+MAX_QUERY_LENGTH = 100
+FEATURED_PAIRS = ("vcenter-control-plane", "vm-pod", "resource-pool-namespace", "ft-ha-replicasets")
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    cat = catalogue()
+    featured = [cat.get(slug) for slug in FEATURED_PAIRS]
+    return render(
+        request,
+        "concepts/home.html",
+        {"pair_count": len(cat.pairs), "groups": cat.by_category(), "featured": [p for p in featured if p]},
+    )
+
+
+@require_GET
+def catalogue_page(request: HttpRequest) -> HttpResponse:
+    cat = catalogue()
+    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    # A search lists matches best first; browsing groups every pair by category.
+    results = cat.search(query) if query else []
+    context = {
+        "query": query,
+        "results": results,
+        "groups": [] if query else cat.by_category(),
+        "total": len(cat.pairs),
+    }
+    template = "concepts/catalogue.html"
+    if request.htmx:
+        template += "#pair-results"
+    return render(request, template, context)
+
+
+@require_GET
+def pair_page(request: HttpRequest, slug: str) -> HttpResponse:
+    cat = catalogue()
+    pair = cat.get(slug)
+    if pair is None:
+        raise Http404(f"No concept pair {slug!r}")
+    return render(request, "concepts/pair.html", {"pair": pair, "related": cat.related(pair)})
+
+
+@require_GET
+def architecture_page(request: HttpRequest) -> HttpResponse:
+    try:
+        svg = architecture_svg(program=settings.GRAPHVIZ_DOT)
+        error = None
+    except DiagramError as exc:
+        svg, error = None, str(exc)
+    cat = catalogue()
+    pairs = [cat.get(slug) for slug in ARCHITECTURE_PAIRS]
+    return render(
+        request,
+        "concepts/architecture.html",
+        {"svg": svg, "error": error, "pairs": [p for p in pairs if p]},
+        status=200 if svg else 503,
+    )
+
+
+ARCHITECTURE_PAIRS = (
+    "vcenter-control-plane",
+    "vcenter-db-etcd",
+    "drs-scheduler",
+    "ft-ha-replicasets",
+    "esxi-host-node",
+    "host-agent-kubelet",
+    "vm-pod",
+    "vswitch-pod-network",
+    "datastore-persistent-volume",
+    "vsphere-client-dashboard",
+    "powercli-kubectl",
+)
+
+
+@require_GET
+def glossary_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "concepts/glossary.html", {"letters": catalogue().glossary()})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """200 when the database answers a query, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any database failure means unhealthy
+        return JsonResponse({"status": "error", "database": str(exc.__class__.__name__)}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
