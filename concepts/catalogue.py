@@ -378,7 +378,10 @@ def parse_file(path: Path) -> list[Pair]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise ContentError(f"{source}: not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ContentError(f"{source}:{where}: not valid YAML: {problem}") from None
     if not isinstance(data, dict):
         raise ContentError(f"{source}: must be a mapping with 'category' and 'pairs'")
     _check_keys(data, {"category", "pairs"}, {"category", "pairs"}, source)
