@@ -1,0 +1,629 @@
+"""The API server: the only way into the store.
+
+Every write goes decode → default → validate → admit → store, exactly in upstream's
+order, so a learner gets the same error at the same point as on a real cluster.
+Controllers inside the engine write through :meth:`ApiServer.commit`, a fast path
+that skips decoding (their objects are already well-formed) but not the store's
+bookkeeping.
+"""
+
+from __future__ import annotations
+
+from playground.engine import admission, defaults, quantity, schema, validation
+from playground.engine import patch as patching
+from playground.engine.errors import (
+    ApiError,
+    already_exists,
+    bad_request,
+    conflict,
+    invalid_object,
+    not_found,
+    not_registered,
+    too_many_requests,
+)
+from playground.engine.kinds import BY_KIND, ResourceType
+from playground.engine.selectors import (
+    compile_label_selector,
+    field_matches,
+    matches,
+    parse_field_selector,
+    parse_label_selector,
+)
+from playground.engine.util import deep_copy, int_or_percent, rfc3339
+
+# Kinds whose metadata.generation tracks changes to their spec.
+GENERATION_KINDS = {"Deployment", "ReplicaSet", "PodDisruptionBudget", "PriorityClass"}
+
+
+def _quantity_fields(kind: str, obj: dict):
+    """Every quantity in the places the decoder parses them."""
+    spec = obj.get("spec") or {}
+    pod_specs = []
+    if kind == "Pod":
+        pod_specs.append(spec)
+    elif isinstance(spec.get("template"), dict):
+        pod_specs.append(spec["template"].get("spec") or {})
+    for pod_spec in pod_specs:
+        if not isinstance(pod_spec, dict):
+            continue
+        for key in ("containers", "initContainers"):
+            for c in pod_spec.get(key) or []:
+                if isinstance(c, dict):
+                    for section in ("requests", "limits"):
+                        yield from ((c.get("resources") or {}).get(section) or {}).values()
+    if kind == "ResourceQuota":
+        yield from (spec.get("hard") or {}).values()
+    if kind == "LimitRange":
+        for item in spec.get("limits") or []:
+            for section in ("max", "min", "default", "defaultRequest", "maxLimitRequestRatio"):
+                yield from ((item or {}).get(section) or {}).values()
+
+
+class ApiServer:
+    def __init__(self, cluster):
+        self.cluster = cluster
+        self.store = cluster.store
+        # Namespaces a multi-document dry run will have created by the time it gets there.
+        self.assumed_namespaces: set[str] = set()
+
+    # Types -----------------------------------------------------------------
+
+    def resource_type(self, kind: str) -> ResourceType:
+        rt = BY_KIND.get(kind)
+        if rt is None:
+            raise not_registered(kind)
+        return rt
+
+    def now(self) -> str:
+        return rfc3339(self.cluster.clock)
+
+    # Reads -----------------------------------------------------------------
+
+    def get(self, kind: str, name: str, namespace: str | None = None) -> dict:
+        rt = self.resource_type(kind)
+        ns = (namespace or "default") if rt.namespaced else ""
+        obj = self.store.get(kind, ns, name)
+        if obj is None:
+            raise not_found(rt, name)
+        return obj
+
+    def list(
+        self,
+        kind: str,
+        namespace: str | None = None,
+        label_selector=None,
+        field_selector: str | None = None,
+    ) -> list[dict]:
+        rt = self.resource_type(kind)
+        if isinstance(label_selector, dict):
+            requirements = compile_label_selector(label_selector)
+        else:
+            requirements = parse_label_selector(label_selector or "")
+        fields = parse_field_selector(kind, field_selector or "")
+        ns = namespace if rt.namespaced else None
+        items = [
+            obj
+            for obj in self.store.iter(kind, ns)
+            if (not requirements or matches(requirements, obj["metadata"].get("labels")))
+            and (not fields or field_matches(fields, obj))
+        ]
+        items.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
+        return items
+
+    # Decoding --------------------------------------------------------------
+
+    def decode(self, body, namespace: str | None = None, strict: bool = True) -> tuple[ResourceType, dict]:
+        if not isinstance(body, dict):
+            raise bad_request(
+                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml"
+            )
+        kind = body.get("kind")
+        api_version = body.get("apiVersion")
+        if not kind:
+            raise bad_request(f"Object 'Kind' is missing in '{_short(body)}'")
+        if not api_version:
+            raise bad_request(f"Object 'apiVersion' is missing in '{_short(body)}'")
+        rt = BY_KIND.get(kind)
+        if rt is None or rt.api_version != api_version:
+            raise not_registered(kind, api_version)
+        where = f'{kind} in version "{rt.version}" cannot be handled as a {kind}'
+        try:
+            unknown = schema.check(body, kind, api_version)
+        except schema.DecodeError as exc:
+            raise bad_request(f"{where}: {exc.message}") from None
+        if unknown and strict:
+            fields = ", ".join(f'unknown field "{path}"' for path in unknown)
+            raise bad_request(f"{where}: strict decoding error: {fields}")
+        for value in _quantity_fields(kind, body):
+            try:
+                quantity.parse(value)
+            except quantity.QuantityError:
+                raise bad_request(f"{where}: {quantity.QUANTITY_ERROR}") from None
+        obj = deep_copy(body)
+        for path in unknown:  # non-strict: unknown fields are dropped, as the decoder does
+            _drop(obj, path)
+        meta = obj.setdefault("metadata", {})
+        if not isinstance(meta, dict):
+            raise bad_request(f"{where}: metadata must be an object")
+        if rt.namespaced:
+            body_ns = meta.get("namespace")
+            target = namespace or body_ns or "default"
+            if body_ns and namespace and body_ns != namespace:
+                raise bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request"
+                )
+            meta["namespace"] = target
+        else:
+            meta.pop("namespace", None)
+        return rt, obj
+
+    # Writes ----------------------------------------------------------------
+
+    def create(self, body, namespace: str | None = None, dry_run: bool = False, strict: bool = True) -> dict:
+        rt, obj = self.decode(body, namespace, strict)
+        return self._create(rt, obj, dry_run=dry_run, user=True)
+
+    def create_internal(self, obj: dict) -> dict:
+        """Create an object a controller built: no decoding, but defaults and admission."""
+        rt = BY_KIND[obj["kind"]]
+        return self._create(rt, obj, dry_run=False, user=False)
+
+    def _create(self, rt: ResourceType, obj: dict, dry_run: bool, user: bool) -> dict:
+        meta = obj["metadata"]
+        kind = rt.kind
+        for field in (
+            "uid",
+            "resourceVersion",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "generation",
+            "managedFields",
+        ):
+            meta.pop(field, None)
+        if not meta.get("name") and meta.get("generateName"):
+            meta["name"] = f"{meta['generateName']}{self.cluster.rng.suffix()}"
+        self.cluster.limits.check_create(rt, obj)
+        defaults.apply(kind, obj)
+        if user:
+            errors = validation.validate(kind, obj)
+            if errors:
+                raise invalid_object(rt, meta.get("name") or meta.get("generateName", ""), errors)
+        name = meta["name"]
+        namespace = meta.get("namespace", "")
+        if rt.namespaced:
+            admission.namespace_lifecycle(
+                self.store, rt, name, namespace, self.assumed_namespaces if dry_run else frozenset()
+            )
+        if self.store.get(kind, namespace, name) is not None:
+            raise already_exists(rt, name)
+        if kind == "Pod":
+            admission.service_account(self.store, obj, self.cluster.rng)
+            admission.priority(self.store, rt, obj)
+            admission.default_tolerations(obj)
+            admission.limit_ranger(self.store, rt, obj)
+        admission.resource_quota(self.store, rt, kind, obj)
+        if rt.has_status and kind not in ("Node",):
+            obj.pop("status", None)
+        self._initial_status(kind, obj)
+        if dry_run:
+            meta["uid"] = meta.get("uid") or "dry-run"
+            meta["creationTimestamp"] = self.now()
+            return obj
+        meta["uid"] = self.cluster.rng.uid()
+        meta["creationTimestamp"] = self.now()
+        if kind in GENERATION_KINDS:
+            meta["generation"] = 1
+        meta["resourceVersion"] = str(self.store.next_revision())
+        return self.store.put(kind, obj, "ADDED")
+
+    def _initial_status(self, kind: str, obj: dict) -> None:
+        if kind == "Pod":
+            from playground.engine.resources import qos_class
+
+            obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj)}
+        elif kind == "Namespace":
+            obj["status"] = {"phase": "Active"}
+        elif kind in ("Deployment", "ReplicaSet", "PodDisruptionBudget", "ResourceQuota"):
+            obj.setdefault("status", {})
+
+    def update(
+        self,
+        body,
+        namespace: str | None = None,
+        subresource: str | None = None,
+        dry_run: bool = False,
+        strict: bool = True,
+    ) -> dict:
+        rt, obj = self.decode(body, namespace, strict)
+        return self._update(rt, obj, subresource=subresource, dry_run=dry_run)
+
+    def _update(
+        self, rt: ResourceType, obj: dict, subresource: str | None = None, dry_run: bool = False
+    ) -> dict:
+        kind = rt.kind
+        meta = obj["metadata"]
+        name = meta.get("name")
+        if not name:
+            raise invalid_object(
+                rt, "", [validation.required("metadata.name", "name or generateName is required")]
+            )
+        namespace = meta.get("namespace", "")
+        old = self.store.get(kind, namespace, name)
+        if old is None:
+            raise not_found(rt, name)
+        rv = meta.get("resourceVersion")
+        if rv and rv != old["metadata"]["resourceVersion"]:
+            raise conflict(rt, name)
+        if meta.get("uid") and meta["uid"] != old["metadata"]["uid"]:
+            raise conflict(
+                rt,
+                name,
+                f"Precondition failed: UID in precondition: {meta['uid']}, UID in object meta: {old['metadata']['uid']}",
+            )
+        # Server-owned metadata survives every update.
+        for field in (
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+        ):
+            if field in old["metadata"]:
+                meta[field] = old["metadata"][field]
+            else:
+                meta.pop(field, None)
+        if subresource == "status":
+            new = {**old, "status": obj.get("status", {}), "metadata": {**old["metadata"]}}
+        else:
+            new = obj
+            if rt.has_status:
+                if "status" in old:
+                    new["status"] = old["status"]
+                else:
+                    new.pop("status", None)
+            defaults.apply(kind, new)
+            errors = validation.validate(kind, new) + validation.validate_update(kind, old, new)
+            if errors:
+                raise invalid_object(rt, name, errors)
+            if kind == "Pod":
+                # Admission mutations of the original survive (service account volume, tolerations).
+                for key in (
+                    "serviceAccountName",
+                    "serviceAccount",
+                    "priority",
+                    "preemptionPolicy",
+                    "enableServiceLinks",
+                ):
+                    if key in old["spec"] and key not in new["spec"]:
+                        new["spec"][key] = old["spec"][key]
+        if dry_run:
+            return new
+        return self.commit(kind, new, old)
+
+    def commit(self, kind: str, new: dict, old: dict | None) -> dict:
+        """Store a new version of an object (controllers' fast path)."""
+        meta = dict(new["metadata"])
+        if old is not None and kind in GENERATION_KINDS:
+            old_gen = old["metadata"].get("generation", 1)
+            changed = any(
+                new.get(k) != old.get(k) for k in new if k not in ("metadata", "status", "apiVersion", "kind")
+            ) or any(k not in new for k in old if k not in ("metadata", "status", "apiVersion", "kind"))
+            meta["generation"] = old_gen + 1 if changed else old_gen
+        meta["resourceVersion"] = str(self.store.next_revision())
+        stored = {**new, "metadata": meta}
+        # Finalizers gone from an object being deleted: it can go now.
+        if meta.get("deletionTimestamp") and not meta.get("finalizers") and kind != "Pod":
+            self.store.put(kind, stored, "MODIFIED")
+            self.store.remove(kind, stored)
+            return stored
+        return self.store.put(kind, stored, "MODIFIED" if old is not None else "ADDED")
+
+    def patch(
+        self,
+        kind: str,
+        name: str,
+        namespace: str | None,
+        body,
+        patch_type: str = "strategic",
+        subresource: str | None = None,
+        dry_run: bool = False,
+        strict: bool = True,
+    ) -> dict:
+        rt = self.resource_type(kind)
+        current = self.get(kind, name, namespace)
+        if patch_type == "merge":
+            if not isinstance(body, dict):
+                raise bad_request(
+                    "json: cannot unmarshal array into Go value of type map[string]interface {}"
+                )
+            result = patching.merge_patch(current, body)
+        elif patch_type == "json":
+            result = patching.json_patch(current, body)
+        elif patch_type == "strategic":
+            if not isinstance(body, dict):
+                raise bad_request(
+                    "json: cannot unmarshal array into Go value of type map[string]interface {}"
+                )
+            result = patching.strategic_merge_patch(current, body)
+        else:
+            raise ApiError(
+                415, "UnsupportedMediaType", f"the server does not support patch type {patch_type!r}"
+            )
+        if not isinstance(result, dict):
+            raise bad_request("the patch did not produce an object")
+        result.setdefault("metadata", {})
+        result["metadata"]["name"] = name
+        if rt.namespaced:
+            result["metadata"]["namespace"] = current["metadata"]["namespace"]
+        # A patch that names no resourceVersion applies to the current version.
+        patched_rv = isinstance(body, dict) and (body.get("metadata") or {}).get("resourceVersion")
+        if not patched_rv:
+            result["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+        result.setdefault("apiVersion", rt.api_version)
+        result.setdefault("kind", kind)
+        rt2, obj = self.decode(result, namespace, strict)
+        return self._update(rt2, obj, subresource=subresource, dry_run=dry_run)
+
+    # Deletion ----------------------------------------------------------------
+
+    def delete(
+        self,
+        kind: str,
+        name: str,
+        namespace: str | None = None,
+        propagation_policy: str | None = None,
+        grace_period_seconds: int | None = None,
+        preconditions: dict | None = None,
+        dry_run: bool = False,
+    ) -> dict:
+        rt = self.resource_type(kind)
+        obj = self.get(kind, name, namespace)
+        meta = obj["metadata"]
+        if preconditions:
+            if preconditions.get("uid") and preconditions["uid"] != meta["uid"]:
+                raise conflict(
+                    rt,
+                    name,
+                    f"Precondition failed: UID in precondition: {preconditions['uid']}, UID in object meta: {meta['uid']}",
+                )
+            if (
+                preconditions.get("resourceVersion")
+                and preconditions["resourceVersion"] != meta["resourceVersion"]
+            ):
+                raise conflict(rt, name)
+        if propagation_policy not in (None, "Background", "Foreground", "Orphan"):
+            raise bad_request(
+                f'propagationPolicy: Unsupported value: {propagation_policy!r}: supported values: "Foreground", "Background", "Orphan"'
+            )
+        if dry_run:
+            return obj
+        if kind == "Namespace":
+            return self._delete_namespace(obj)
+        if kind == "Pod":
+            return self._delete_pod(obj, grace_period_seconds)
+        finalizers = list(meta.get("finalizers") or [])
+        policy = propagation_policy or "Background"
+        if policy == "Foreground" and "foregroundDeletion" not in finalizers:
+            finalizers.append("foregroundDeletion")
+        if policy == "Orphan" and "orphan" not in finalizers:
+            finalizers.append("orphan")
+        if finalizers:
+            if meta.get("deletionTimestamp") and finalizers == list(meta.get("finalizers") or []):
+                return obj
+            new_meta = {**meta, "finalizers": finalizers, "deletionGracePeriodSeconds": 0}
+            new_meta.setdefault("deletionTimestamp", self.now())
+            return self.commit(kind, {**obj, "metadata": new_meta}, obj)
+        self.store.remove(kind, obj)
+        return obj
+
+    def _delete_namespace(self, obj: dict) -> dict:
+        if obj["metadata"]["name"] in ("default", "kube-system", "kube-public", "kube-node-lease"):
+            rt = BY_KIND["Namespace"]
+            from playground.engine.errors import forbidden
+
+            raise forbidden(rt, obj["metadata"]["name"], "this namespace may not be deleted")
+        if obj["metadata"].get("deletionTimestamp"):
+            return obj
+        new = {
+            **obj,
+            "metadata": {**obj["metadata"], "deletionTimestamp": self.now()},
+            "status": {"phase": "Terminating"},
+        }
+        return self.commit("Namespace", new, obj)
+
+    def _delete_pod(self, pod: dict, grace_period_seconds: int | None) -> dict:
+        spec = pod.get("spec") or {}
+        grace = (
+            grace_period_seconds
+            if grace_period_seconds is not None
+            else spec.get("terminationGracePeriodSeconds", 30)
+        )
+        grace = max(int(grace), 0)
+        meta = pod["metadata"]
+        phase = (pod.get("status") or {}).get("phase")
+        # Unscheduled or finished pods, and forced deletions, go at once.
+        if grace == 0 or not spec.get("nodeName") or phase in ("Succeeded", "Failed"):
+            if meta.get("finalizers"):
+                new_meta = {
+                    **meta,
+                    "deletionTimestamp": meta.get("deletionTimestamp") or self.now(),
+                    "deletionGracePeriodSeconds": 0,
+                }
+                return self.commit("Pod", {**pod, "metadata": new_meta}, pod)
+            self.store.remove("Pod", pod)
+            return pod
+        if meta.get("deletionTimestamp"):
+            current = meta.get("deletionGracePeriodSeconds", grace)
+            if grace >= current:
+                return pod
+        deadline = self.cluster.clock + grace
+        new_meta = {**meta, "deletionTimestamp": rfc3339(deadline), "deletionGracePeriodSeconds": grace}
+        stored = self.commit("Pod", {**pod, "metadata": new_meta}, pod)
+        self.cluster.enqueue("kubelet", f"{meta['namespace']}/{meta['name']}")
+        return stored
+
+    def remove_now(self, kind: str, obj: dict) -> None:
+        """Final removal once a kubelet or a controller is done with an object."""
+        self.store.remove(kind, obj)
+
+    # Subresources ---------------------------------------------------------
+
+    def bind(self, name: str, namespace: str, node_name: str) -> dict:
+        pod = self.get("Pod", name, namespace)
+        if (pod.get("spec") or {}).get("nodeName"):
+            raise conflict(
+                BY_KIND["Pod"], name, f'pod {name} is already assigned to node "{pod["spec"]["nodeName"]}"'
+            )
+        if self.store.get("Node", "", node_name) is None:
+            raise not_found(BY_KIND["Node"], node_name)
+        from playground.engine.util import set_condition
+
+        status = dict(pod.get("status") or {})
+        status["conditions"] = set_condition(
+            status.get("conditions") or [],
+            {"type": "PodScheduled", "status": "True", "lastProbeTime": None},
+            self.now(),
+        )
+        new = {**pod, "spec": {**pod["spec"], "nodeName": node_name}, "status": status}
+        return self.commit("Pod", new, pod)
+
+    def evict(
+        self, name: str, namespace: str, dry_run: bool = False, grace_period_seconds: int | None = None
+    ) -> dict:
+        """policy/v1 Eviction: a delete that honours PodDisruptionBudgets."""
+        pod = self.get("Pod", name, namespace)
+        labels = pod["metadata"].get("labels") or {}
+        budgets = [
+            pdb
+            for pdb in self.store.iter("PodDisruptionBudget", namespace)
+            if matches(compile_label_selector((pdb.get("spec") or {}).get("selector")), labels)
+        ]
+        phase = (pod.get("status") or {}).get("phase")
+        if pod["metadata"].get("deletionTimestamp") or phase in ("Succeeded", "Failed", "Pending"):
+            budgets = []
+        if len(budgets) > 1:
+            raise ApiError(
+                500,
+                "InternalError",
+                "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
+            )
+        if budgets:
+            pdb = budgets[0]
+            status = pdb.get("status") or {}
+            # The budget must have been observed since it last changed.
+            if (
+                status.get("observedGeneration", 0) < pdb["metadata"].get("generation", 1)
+                or "disruptionsAllowed" not in status
+            ):
+                self.cluster.controllers["disruption"].sync(pdb)
+                pdb = self.store.get("PodDisruptionBudget", namespace, pdb["metadata"]["name"])
+                status = pdb.get("status") or {}
+            if not _pod_is_healthy(pod) and status.get("currentHealthy", 0) >= status.get(
+                "desiredHealthy", 0
+            ):
+                pass
+            elif status.get("disruptionsAllowed", 0) <= 0:
+                raise too_many_requests(
+                    "Cannot evict pod as it would violate the pod's disruption budget.",
+                    causes=[
+                        {
+                            "reason": "DisruptionBudget",
+                            "message": (
+                                f"The disruption budget {pdb['metadata']['name']} needs "
+                                f"{status.get('desiredHealthy', 0)} healthy pods and has "
+                                f"{status.get('currentHealthy', 0)} currently"
+                            ),
+                        }
+                    ],
+                )
+            elif not dry_run:
+                disrupted = dict(status.get("disruptedPods") or {})
+                disrupted[name] = self.now()
+                new_status = {
+                    **status,
+                    "disruptionsAllowed": status["disruptionsAllowed"] - 1,
+                    "disruptedPods": disrupted,
+                }
+                self.commit("PodDisruptionBudget", {**pdb, "status": new_status}, pdb)
+        if dry_run:
+            return pod
+        self.delete("Pod", name, namespace, grace_period_seconds=grace_period_seconds)
+        return pod
+
+    def get_scale(self, kind: str, name: str, namespace: str | None) -> dict:
+        obj = self.get(kind, name, namespace)
+        status = obj.get("status") or {}
+        selector = (obj.get("spec") or {}).get("selector")
+        from playground.engine.selectors import format_selector
+
+        return {
+            "kind": "Scale",
+            "apiVersion": "autoscaling/v1",
+            "metadata": {
+                "name": name,
+                "namespace": obj["metadata"]["namespace"],
+                "uid": obj["metadata"]["uid"],
+                "resourceVersion": obj["metadata"]["resourceVersion"],
+                "creationTimestamp": obj["metadata"]["creationTimestamp"],
+            },
+            "spec": {"replicas": (obj.get("spec") or {}).get("replicas", 1)},
+            "status": {"replicas": status.get("replicas", 0), "selector": format_selector(selector)},
+        }
+
+    def scale(
+        self, kind: str, name: str, namespace: str | None, replicas: int, resource_version: str | None = None
+    ) -> dict:
+        rt = self.resource_type(kind)
+        if "scale" not in rt.subresources:
+            raise not_found(rt, name)
+        obj = self.get(kind, name, namespace)
+        if resource_version and resource_version != obj["metadata"]["resourceVersion"]:
+            raise conflict(rt, name)
+        if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+            raise invalid_object(
+                BY_KIND["Deployment"] if kind == "Deployment" else rt,
+                name,
+                [validation.invalid("spec.replicas", replicas, "must be greater than or equal to 0")],
+            )
+        self.cluster.limits.check_replicas(rt, name, replicas)
+        new = {**obj, "spec": {**obj["spec"], "replicas": replicas}}
+        new = deep_copy(new)
+        return self._update(rt, new)
+
+
+def _pod_is_healthy(pod: dict) -> bool:
+    for cond in (pod.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "Ready":
+            return cond.get("status") == "True"
+    return False
+
+
+def _short(body: dict) -> str:
+    import json
+
+    text = json.dumps(body, separators=(",", ":"))
+    return text if len(text) < 200 else text[:200] + "…"
+
+
+def _drop(obj: dict, path: str) -> None:
+    import re
+
+    parts = re.findall(r"[^.\[\]]+|\[\d+\]", path)
+    node = obj
+    for part in parts[:-1]:
+        if part.startswith("["):
+            node = node[int(part[1:-1])]
+        else:
+            node = node[part]
+    last = parts[-1]
+    if isinstance(node, dict):
+        node.pop(last, None)
+
+
+def desired_healthy(pdb: dict, expected: int) -> int:
+    spec = pdb.get("spec") or {}
+    if spec.get("minAvailable") is not None:
+        return int_or_percent(spec["minAvailable"], expected, round_up=True)
+    if spec.get("maxUnavailable") is not None:
+        return max(0, expected - int_or_percent(spec["maxUnavailable"], expected, round_up=True))
+    return expected

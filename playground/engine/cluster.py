@@ -1,0 +1,938 @@
+"""The Cluster facade: the only way the rest of the product uses the engine.
+
+It owns the simulated clock, the work queue and timers, and the components (API
+server and store, scheduler, kubelets, controllers). ``step()`` runs exactly one unit
+of work; ``advance()`` and ``settle()`` run what falls due. The whole state
+round-trips through ``to_dict()``/``from_dict()`` as plain JSON data.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+from collections import deque
+
+from playground.engine import manifests
+from playground.engine.apiserver import ApiServer
+from playground.engine.controllers.deployment import (
+    REVISION,
+    DeploymentController,
+    revision_of,
+    template_without_hash,
+)
+from playground.engine.controllers.disruption import DisruptionController
+from playground.engine.controllers.garbagecollector import GarbageCollector
+from playground.engine.controllers.namespace import NamespaceController
+from playground.engine.controllers.nodelifecycle import NodeLifecycleController
+from playground.engine.controllers.replicaset import ReplicaSetController
+from playground.engine.controllers.resourcequota import ResourceQuotaController
+from playground.engine.controllers.serviceaccount import ServiceAccountController
+from playground.engine.errors import ApiError, bad_request, forbidden, invalid, invalid_object
+from playground.engine.events import Recorder
+from playground.engine.kinds import BY_KIND, ResourceType, resolve
+from playground.engine.kubelet import Kubelet
+from playground.engine.patch import MERGE_KEYS, strategic_merge_patch
+from playground.engine.scheduler import Scheduler
+from playground.engine.selectors import field_matches, matches, parse_field_selector, parse_label_selector
+from playground.engine.store import Store
+from playground.engine.util import Rng, controller_of, deep_copy, parse_time, rfc3339, rfc3339_micro
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+DEFAULT_START = 1767225600  # 2026-01-01T00:00:00Z
+KUBERNETES_VERSION = "v1.32.0"
+MAX_STEPS_PER_CALL = 5_000_000
+STATE_VERSION = 1
+
+
+class Limits:
+    """Per-cluster caps so one sandbox cannot exhaust the server. None means unlimited."""
+
+    def __init__(self, cluster, max_nodes=None, max_objects=None, max_replicas=None):
+        self.cluster = cluster
+        self.max_nodes = max_nodes
+        self.max_objects = max_objects
+        self.max_replicas = max_replicas
+
+    def check_create(self, rt: ResourceType, obj: dict) -> None:
+        store = self.cluster.store
+        name = obj["metadata"].get("name", "")
+        if self.max_nodes is not None and rt.kind == "Node" and store.count("Node") >= self.max_nodes:
+            raise forbidden(rt, name, f"this cluster allows at most {self.max_nodes} nodes")
+        if self.max_objects is not None and rt.kind != "Event":
+            total = sum(count for kind, count in store.counts.items() if kind != "Event")
+            if total >= self.max_objects:
+                raise forbidden(rt, name, f"this cluster allows at most {self.max_objects} objects")
+        replicas = (obj.get("spec") or {}).get("replicas")
+        if isinstance(replicas, int):
+            self.check_replicas(rt, name, replicas)
+
+    def check_replicas(self, rt: ResourceType, name: str, replicas: int) -> None:
+        if self.max_replicas is not None and replicas > self.max_replicas:
+            raise invalid_object(
+                rt,
+                name,
+                [
+                    invalid(
+                        "spec.replicas",
+                        replicas,
+                        f"must be less than or equal to {self.max_replicas} in this cluster",
+                    )
+                ],
+            )
+
+    def to_dict(self) -> dict:
+        return {"maxNodes": self.max_nodes, "maxObjects": self.max_objects, "maxReplicas": self.max_replicas}
+
+
+class Cluster:
+    """An in-process Kubernetes cluster. Build one with :meth:`Cluster.new`."""
+
+    def __init__(self, seed: int = 0, options: dict | None = None):
+        options = dict(options or {})
+        self.options = options
+        self.seed = seed
+        self.rng = Rng(seed)
+        self.clock = float(options.get("start_time", DEFAULT_START))
+        self.store = Store(history_limit=options.get("watch_history", 1000))
+        self.api = ApiServer(self)
+        self.recorder = Recorder(self)
+        self.record_events = options.get("record_events", True)
+        self.limits = Limits(
+            self, options.get("max_nodes"), options.get("max_objects"), options.get("max_replicas")
+        )
+        self.queue: deque[tuple[str, str]] = deque()
+        self.queued: set[tuple[str, str]] = set()
+        self.timers: list[tuple[float, int, str, str]] = []
+        self.timer_seq = 0
+        self.down_nodes: dict[str, float] = {}
+        self.lease_renewed = self.clock
+        self.event_log: deque[dict] = deque(maxlen=options.get("event_log", 500))
+        self.steps: deque[dict] = deque(maxlen=options.get("step_log", 200))
+        self.scheduler = Scheduler(self)
+        self.kubelet = Kubelet(self)
+        self.controllers = {
+            "scheduler": self.scheduler,
+            "kubelet": self.kubelet,
+            "replicaset": ReplicaSetController(self),
+            "deployment": DeploymentController(self),
+            "garbagecollector": GarbageCollector(self),
+            "nodelifecycle": NodeLifecycleController(self),
+            "namespace": NamespaceController(self),
+            "disruption": DisruptionController(self),
+            "resourcequota": ResourceQuotaController(self),
+            "serviceaccount": ServiceAccountController(self),
+        }
+        self.store.listeners.append(self._dispatch)
+
+    # Construction --------------------------------------------------------------
+
+    @classmethod
+    def new(cls, profile: str = "default", seed: int = 0, **options) -> Cluster:
+        cluster = cls(seed=seed, options=options)
+        start = cluster.clock
+        # The cluster was built an hour before the learner arrives, and has settled.
+        cluster.clock = start - 3600
+        from playground.engine.profiles import build
+
+        build(cluster, profile)
+        cluster.settle(timeout=600)
+        cluster.clock = max(cluster.clock, start)
+        cluster.recorder.expire()
+        for event in list(cluster.store.iter("Event")):
+            cluster.store.remove("Event", event)
+        cluster.recorder.recent.clear()
+        cluster.event_log.clear()
+        cluster.steps.clear()
+        cluster.lease_renewed = cluster.clock - 10
+        cluster._renew_leases()
+        return cluster
+
+    def parse_time(self, text: str) -> float:
+        return parse_time(text)
+
+    # Work queue and timers -------------------------------------------------------
+
+    def _dispatch(self, etype: str, kind: str, old: dict | None, new: dict | None) -> None:
+        for controller in self.controllers.values():
+            controller.on_event(etype, kind, old, new)
+
+    def enqueue(self, controller: str, key: str) -> None:
+        item = (controller, key)
+        if item not in self.queued:
+            self.queued.add(item)
+            self.queue.append(item)
+
+    def schedule_at(self, when: float, controller: str, key: str) -> None:
+        if when <= self.clock:
+            self.enqueue(controller, key)
+            return
+        self.timer_seq += 1
+        heapq.heappush(self.timers, (when, self.timer_seq, controller, key))
+
+    def pending(self) -> int:
+        return len(self.queue)
+
+    def next_timer(self) -> float | None:
+        return self.timers[0][0] if self.timers else None
+
+    def _run(self, controller: str, key: str) -> dict:
+        record = self.controllers[controller].reconcile(key)
+        if record is None:
+            record = {
+                "component": _component_name(controller),
+                "action": "NoChange",
+                "kind": "",
+                "namespace": "",
+                "name": key,
+                "message": f"{_component_name(controller)} checked {key}: nothing to do",
+            }
+        record["time"] = rfc3339_micro(self.clock)
+        record["controller"] = controller
+        if record["action"] != "NoChange":
+            self.steps.append(record)
+        return record
+
+    def step(self) -> dict | None:
+        """Run exactly one unit of work: the next queued reconcile, or the next timer."""
+        if self.queue:
+            item = self.queue.popleft()
+            self.queued.discard(item)
+            return self._run(*item)
+        if self.timers:
+            when, _, controller, key = heapq.heappop(self.timers)
+            self.clock = max(self.clock, when)
+            return self._run(controller, key)
+        return None
+
+    def _drain_queue(self, budget: list[int]) -> None:
+        while self.queue:
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise RuntimeError("the cluster did not settle: too many steps")
+            item = self.queue.popleft()
+            self.queued.discard(item)
+            self._run(*item)
+
+    def advance(self, seconds: float) -> int:
+        """Move the clock forward, running everything that falls due on the way."""
+        if seconds < 0:
+            raise ValueError("time only moves forward")
+        target = self.clock + seconds
+        budget = [MAX_STEPS_PER_CALL]
+        self._drain_queue(budget)
+        while self.timers and self.timers[0][0] <= target:
+            when, _, controller, key = heapq.heappop(self.timers)
+            self.clock = max(self.clock, when)
+            self.enqueue(controller, key)
+            self._drain_queue(budget)
+        self.clock = target
+        self._renew_leases()
+        self._expire_events()
+        return MAX_STEPS_PER_CALL - budget[0]
+
+    def settle(self, timeout: float = 300) -> int:
+        """Run until nothing is queued and no timer falls within `timeout` seconds."""
+        deadline = self.clock + timeout
+        budget = [MAX_STEPS_PER_CALL]
+        self._drain_queue(budget)
+        while self.timers and self.timers[0][0] <= deadline:
+            when, _, controller, key = heapq.heappop(self.timers)
+            self.clock = max(self.clock, when)
+            self.enqueue(controller, key)
+            self._drain_queue(budget)
+        self._renew_leases()
+        self._expire_events()
+        return MAX_STEPS_PER_CALL - budget[0]
+
+    def _renew_leases(self) -> None:
+        """Healthy kubelets renew their Lease every 10 s; record the latest renewal."""
+        if self.clock - self.lease_renewed < 10:
+            return
+        self.lease_renewed = self.clock
+        now = rfc3339_micro(self.clock)
+        for node in self.store.iter("Node"):
+            name = node["metadata"]["name"]
+            if name in self.down_nodes:
+                continue
+            lease = self.store.get("Lease", "kube-node-lease", name)
+            if lease is not None:
+                self.api.commit("Lease", {**lease, "spec": {**lease["spec"], "renewTime": now}}, lease)
+
+    def _expire_events(self) -> None:
+        if self.store.count("Event") and int(self.clock) % 60 < 60:
+            self.recorder.expire()
+
+    # Node helpers used by components ------------------------------------------------
+
+    def node_is_down(self, name: str) -> bool:
+        return name in self.down_nodes
+
+    def healthy_conditions(self, now: str) -> list[dict]:
+        return [
+            {
+                "type": "MemoryPressure",
+                "status": "False",
+                "lastHeartbeatTime": now,
+                "lastTransitionTime": now,
+                "reason": "KubeletHasSufficientMemory",
+                "message": "kubelet has sufficient memory available",
+            },
+            {
+                "type": "DiskPressure",
+                "status": "False",
+                "lastHeartbeatTime": now,
+                "lastTransitionTime": now,
+                "reason": "KubeletHasNoDiskPressure",
+                "message": "kubelet has no disk pressure",
+            },
+            {
+                "type": "PIDPressure",
+                "status": "False",
+                "lastHeartbeatTime": now,
+                "lastTransitionTime": now,
+                "reason": "KubeletHasSufficientPID",
+                "message": "kubelet has sufficient PID available",
+            },
+            {
+                "type": "Ready",
+                "status": "True",
+                "lastHeartbeatTime": now,
+                "lastTransitionTime": now,
+                "reason": "KubeletReady",
+                "message": "kubelet is posting ready status",
+            },
+        ]
+
+    # Reads --------------------------------------------------------------------------
+
+    def _kind(self, kind: str) -> str:
+        rt = resolve(kind)
+        if rt is None:
+            raise bad_request(f'the server doesn\'t have a resource type "{kind}"')
+        return rt.kind
+
+    def get(self, kind: str, name: str, namespace: str | None = None) -> dict:
+        return deep_copy(self.api.get(self._kind(kind), name, namespace))
+
+    def list(
+        self, kind: str, namespace: str | None = None, label_selector=None, field_selector: str | None = None
+    ) -> list[dict]:
+        return [
+            deep_copy(o) for o in self.api.list(self._kind(kind), namespace, label_selector, field_selector)
+        ]
+
+    @property
+    def resource_version(self) -> str:
+        return str(self.store.revision)
+
+    def watch(
+        self,
+        kind: str,
+        namespace: str | None = None,
+        resource_version: str | None = None,
+        label_selector=None,
+        field_selector: str | None = None,
+    ):
+        """ADDED/MODIFIED/DELETED events after `resource_version` (410 Expired if too old)."""
+        kind = self._kind(kind)
+        rt = BY_KIND[kind]
+        requirements = (
+            parse_label_selector(label_selector or "") if not isinstance(label_selector, dict) else None
+        )
+        fields = parse_field_selector(kind, field_selector or "")
+
+        def selected(obj):
+            if rt.namespaced and namespace and obj["metadata"].get("namespace") != namespace:
+                return False
+            if requirements and not matches(requirements, obj["metadata"].get("labels")):
+                return False
+            return not fields or field_matches(fields, obj)
+
+        if resource_version in (None, "", "0"):
+            for obj in self.api.list(kind, namespace if rt.namespaced else None):
+                if selected(obj):
+                    yield {"type": "ADDED", "object": deep_copy(obj)}
+            return
+        try:
+            since = int(resource_version)
+        except ValueError:
+            raise bad_request(f'invalid resource version "{resource_version}"') from None
+        for _rev, etype, ekind, obj in list(self.store.events_since(since)):
+            if ekind == kind and selected(obj):
+                yield {"type": etype, "object": deep_copy(obj)}
+
+    def events(
+        self, namespace: str | None = None, kind: str | None = None, name: str | None = None
+    ) -> list[dict]:
+        items = []
+        for event in self.store.iter("Event", namespace):
+            involved = event.get("involvedObject") or {}
+            if kind and involved.get("kind") != kind:
+                continue
+            if name and involved.get("name") != name:
+                continue
+            items.append(deep_copy(event))
+        items.sort(key=lambda e: (e.get("lastTimestamp") or "", int(e["metadata"]["resourceVersion"])))
+        return items
+
+    def logs(
+        self,
+        name: str,
+        namespace: str = "default",
+        container: str | None = None,
+        tail_lines: int | None = None,
+        previous: bool = False,
+        timestamps: bool = False,
+    ) -> str:
+        pod = self.api.get("Pod", name, namespace)
+        lines = self.kubelet.logs(pod, container, previous)
+        if tail_lines is not None:
+            lines = lines[-tail_lines:] if tail_lines > 0 else []
+        out = []
+        for when, text in lines:
+            out.append(f"{rfc3339_micro(when).replace('Z', '000Z')} {text}" if timestamps else text)
+        return "".join(line + "\n" for line in out)
+
+    def scheduling_decision(self, name: str, namespace: str = "default") -> dict | None:
+        return deep_copy(self.scheduler.decisions.get(f"{namespace}/{name}"))
+
+    # Writes -------------------------------------------------------------------------------
+
+    def create(self, obj: dict, namespace: str | None = None, dry_run: bool = False) -> dict:
+        return deep_copy(self.api.create(obj, namespace, dry_run=dry_run))
+
+    def replace(self, obj: dict, namespace: str | None = None, dry_run: bool = False) -> dict:
+        return deep_copy(self.api.update(obj, namespace, dry_run=dry_run))
+
+    def update_status(self, obj: dict, namespace: str | None = None) -> dict:
+        return deep_copy(self.api.update(obj, namespace, subresource="status"))
+
+    def patch(
+        self,
+        kind: str,
+        name: str,
+        patch,
+        namespace: str | None = None,
+        patch_type: str = "strategic",
+        subresource: str | None = None,
+        dry_run: bool = False,
+    ) -> dict:
+        return deep_copy(
+            self.api.patch(self._kind(kind), name, namespace, patch, patch_type, subresource, dry_run)
+        )
+
+    def delete(
+        self,
+        kind: str,
+        name: str,
+        namespace: str | None = None,
+        propagation_policy: str | None = None,
+        grace_period_seconds: int | None = None,
+        preconditions: dict | None = None,
+        dry_run: bool = False,
+    ) -> dict:
+        return deep_copy(
+            self.api.delete(
+                self._kind(kind),
+                name,
+                namespace,
+                propagation_policy,
+                grace_period_seconds,
+                preconditions,
+                dry_run,
+            )
+        )
+
+    def scale(
+        self,
+        kind: str,
+        name: str,
+        replicas: int,
+        namespace: str | None = None,
+        resource_version: str | None = None,
+    ) -> dict:
+        return deep_copy(
+            self.api.scale(self._kind(kind), name, namespace or "default", replicas, resource_version)
+        )
+
+    def evict(
+        self,
+        name: str,
+        namespace: str = "default",
+        dry_run: bool = False,
+        grace_period_seconds: int | None = None,
+    ) -> dict:
+        return deep_copy(self.api.evict(name, namespace, dry_run, grace_period_seconds))
+
+    def apply(self, text_or_objects, namespace: str | None = None, dry_run: bool = False) -> list[dict]:
+        """kubectl apply: create what is missing, three-way merge what exists.
+
+        Every document is checked before anything changes, so a broken manifest
+        applies nothing.
+        """
+        if isinstance(text_or_objects, str | bytes):
+            documents = manifests.load(text_or_objects)
+        elif isinstance(text_or_objects, dict):
+            documents = [text_or_objects]
+        else:
+            documents = list(text_or_objects)
+        decoded = []
+        for doc in documents:
+            rt, obj = self.api.decode(doc, namespace)
+            decoded.append((rt, doc, obj))
+        # Validate everything first (dry run), then apply for real.
+        checked = []
+        try:
+            for rt, doc, obj in decoded:
+                checked.append(self._apply_one(rt, doc, obj, namespace, dry_run=True))
+                if rt.kind == "Namespace":
+                    self.api.assumed_namespaces.add(obj["metadata"]["name"])
+        finally:
+            self.api.assumed_namespaces.clear()
+        if dry_run:
+            return checked
+        return [self._apply_one(rt, doc, obj, namespace, dry_run=False) for rt, doc, obj in decoded]
+
+    def _apply_one(
+        self, rt: ResourceType, doc: dict, obj: dict, namespace: str | None, dry_run: bool
+    ) -> dict:
+        meta = obj["metadata"]
+        name = meta.get("name")
+        ns = meta.get("namespace", "")
+        if not name:
+            raise invalid_object(rt, "", [invalid("metadata.name", "", "name is required for apply")])
+        config = deep_copy(doc)
+        config.setdefault("metadata", {})
+        if rt.namespaced:
+            config["metadata"]["namespace"] = config["metadata"].get("namespace") or ns
+        last_applied = json.dumps(_without_last_applied(config), sort_keys=True, separators=(",", ":"))
+        current = self.store.get(rt.kind, ns, name)
+        if current is None:
+            body = deep_copy(config)
+            body["metadata"].setdefault("annotations", {})[LAST_APPLIED] = last_applied + "\n"
+            stored = self.api.create(body, ns or None, dry_run=dry_run)
+            return {
+                "action": "created",
+                "kind": rt.kind,
+                "name": name,
+                "namespace": ns,
+                "group": rt.group,
+                "object": deep_copy(stored),
+            }
+        previous = (current["metadata"].get("annotations") or {}).get(LAST_APPLIED)
+        try:
+            previous_config = json.loads(previous) if previous else {}
+        except ValueError:
+            previous_config = {}
+        patch = three_way_patch(previous_config, _without_last_applied(config))
+        patch.setdefault("metadata", {}).setdefault("annotations", {})[LAST_APPLIED] = last_applied + "\n"
+        merged = strategic_merge_patch(current, patch)
+        merged["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+        candidate = self.api._update(rt, self.api.decode(merged, ns or None, strict=False)[1], dry_run=True)
+        if _same(candidate, current):
+            return {
+                "action": "unchanged",
+                "kind": rt.kind,
+                "name": name,
+                "namespace": ns,
+                "group": rt.group,
+                "object": deep_copy(current),
+            }
+        if dry_run:
+            return {
+                "action": "configured",
+                "kind": rt.kind,
+                "name": name,
+                "namespace": ns,
+                "group": rt.group,
+                "object": deep_copy(candidate),
+            }
+        stored = self.api._update(rt, self.api.decode(merged, ns or None, strict=False)[1])
+        return {
+            "action": "configured",
+            "kind": rt.kind,
+            "name": name,
+            "namespace": ns,
+            "group": rt.group,
+            "object": deep_copy(stored),
+        }
+
+    # Operator actions -----------------------------------------------------------------------
+
+    def fail_node(self, name: str) -> dict:
+        """The host stops: its kubelet goes silent and its pods freeze (vSphere: host failure)."""
+        node = self.api.get("Node", name)
+        if name in self.down_nodes:
+            return deep_copy(node)
+        self.down_nodes[name] = self.clock
+        self.schedule_at(self.clock + 50, "nodelifecycle", name)
+        self.steps.append(
+            {
+                "component": "operator",
+                "action": "HostFailure",
+                "kind": "Node",
+                "namespace": "",
+                "name": name,
+                "message": f"{name} lost power: its kubelet stopped posting status",
+                "time": rfc3339_micro(self.clock),
+                "controller": "operator",
+            }
+        )
+        return deep_copy(node)
+
+    def recover_node(self, name: str) -> dict:
+        node = self.api.get("Node", name)
+        if self.down_nodes.pop(name, None) is None:
+            return deep_copy(node)
+        self.enqueue("nodelifecycle", name)
+        for pod in list(self.store.pods_on(name)):
+            self.enqueue("kubelet", f"{pod['metadata']['namespace']}/{pod['metadata']['name']}")
+        self.steps.append(
+            {
+                "component": "operator",
+                "action": "PowerOn",
+                "kind": "Node",
+                "namespace": "",
+                "name": name,
+                "message": f"{name} is back: its kubelet posts status again",
+                "time": rfc3339_micro(self.clock),
+                "controller": "operator",
+            }
+        )
+        return deep_copy(node)
+
+    def cordon(self, name: str) -> dict:
+        return self.patch("Node", name, {"spec": {"unschedulable": True}})
+
+    def uncordon(self, name: str) -> dict:
+        return self.patch("Node", name, {"spec": {"unschedulable": None}})
+
+    def drain(
+        self,
+        name: str,
+        ignore_daemonsets: bool = False,
+        delete_emptydir_data: bool = False,
+        force: bool = False,
+        grace_period_seconds: int | None = None,
+    ) -> dict:
+        """kubectl drain: cordon, then evict every pod that may go; report what blocks."""
+        self.api.get("Node", name)
+        self.cordon(name)
+        errors: dict[str, list[str]] = {}
+        warnings: dict[str, list[str]] = {}
+        to_evict = []
+        for pod in sorted(
+            self.store.pods_on(name), key=lambda p: (p["metadata"]["namespace"], p["metadata"]["name"])
+        ):
+            ref = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
+            annotations = pod["metadata"].get("annotations") or {}
+            if "kubernetes.io/config.mirror" in annotations:
+                continue  # static pods belong to the kubelet, not the API
+            if pod["metadata"].get("deletionTimestamp"):
+                continue
+            phase = (pod.get("status") or {}).get("phase")
+            owner = controller_of(pod)
+            if owner and owner.get("kind") == "DaemonSet":
+                if ignore_daemonsets:
+                    warnings.setdefault("ignoring DaemonSet-managed Pods", []).append(ref)
+                else:
+                    errors.setdefault(
+                        "cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore)", []
+                    ).append(ref)
+                continue
+            if owner is None and phase not in ("Succeeded", "Failed"):
+                if force:
+                    warnings.setdefault("deleting Pods that declare no controller", []).append(ref)
+                else:
+                    errors.setdefault(
+                        "cannot delete Pods declare no controller (use --force to override)", []
+                    ).append(ref)
+                    continue
+            if any("emptyDir" in v for v in (pod.get("spec") or {}).get("volumes") or []) and phase not in (
+                "Succeeded",
+                "Failed",
+            ):
+                if delete_emptydir_data:
+                    warnings.setdefault("deleting Pods with local storage", []).append(ref)
+                else:
+                    errors.setdefault(
+                        "cannot delete Pods with local storage (use --delete-emptydir-data to override)", []
+                    ).append(ref)
+                    continue
+            to_evict.append(pod)
+        result = {"node": name, "cordoned": True, "evicted": [], "blocked": [], "warnings": [], "errors": []}
+        result["warnings"] = [f"{text}: {', '.join(refs)}" for text, refs in warnings.items()]
+        if errors:
+            result["errors"] = [f"{text}: {', '.join(refs)}" for text, refs in errors.items()]
+            result["drained"] = False
+            return result
+        for pod in to_evict:
+            ns, pod_name = pod["metadata"]["namespace"], pod["metadata"]["name"]
+            try:
+                self.api.evict(pod_name, ns, grace_period_seconds=grace_period_seconds)
+                result["evicted"].append(f"{ns}/{pod_name}")
+            except ApiError as exc:
+                result["blocked"].append(
+                    {
+                        "pod": f"{ns}/{pod_name}",
+                        "message": f'error when evicting pods/"{pod_name}" -n "{ns}" (will retry after 5s): {exc.message}',
+                        "status": exc.status,
+                    }
+                )
+        result["drained"] = not result["blocked"]
+        return result
+
+    def add_node(
+        self,
+        name: str | None = None,
+        cpu: str = "4",
+        memory: str = "16Gi",
+        pods: str = "110",
+        labels: dict | None = None,
+        taints: list | None = None,
+    ) -> dict:
+        from playground.engine.profiles import make_node
+
+        existing = [n["metadata"]["name"] for n in self.store.iter("Node")]
+        prefix = self.options.get("node_prefix", "worker-")
+        if name is None:
+            index = 1
+            while f"{prefix}{index}" in existing:
+                index += 1
+            name = f"{prefix}{index}"
+        if self.store.get("Node", "", name) is not None:
+            raise ApiError(
+                409, "AlreadyExists", f'nodes "{name}" already exists', {"name": name, "kind": "nodes"}
+            )
+        node = make_node(self, name, cpu=cpu, memory=memory, pods=pods, labels=labels, taints=taints)
+        return deep_copy(node)
+
+    def remove_node(self, name: str) -> dict:
+        node = self.api.get("Node", name)
+        self.down_nodes.pop(name, None)
+        self.store.remove("Node", node)
+        lease = self.store.get("Lease", "kube-node-lease", name)
+        if lease is not None:
+            self.store.remove("Lease", lease)
+        # The pod garbage collector force-deletes pods bound to a node that no longer exists.
+        for pod in list(self.store.pods_on(name)):
+            self.store.remove("Pod", pod)
+        return deep_copy(node)
+
+    def set_image(self, kind: str, name: str, images: dict[str, str], namespace: str = "default") -> dict:
+        kind = self._kind(kind)
+        obj = self.api.get(kind, name, namespace)
+        spec = obj["spec"]["template"]["spec"] if kind != "Pod" else obj["spec"]
+        names = [c["name"] for c in spec.get("containers") or []] + [
+            c["name"] for c in spec.get("initContainers") or []
+        ]
+        for container in images:
+            if container != "*" and container not in names:
+                raise ApiError(400, "BadRequest", f'unable to find container named "{container}"')
+        containers = []
+        for c in spec.get("containers") or []:
+            image = images.get(c["name"], images.get("*"))
+            if image:
+                containers.append({"name": c["name"], "image": image})
+        patch = (
+            {"spec": {"containers": containers}}
+            if kind == "Pod"
+            else {"spec": {"template": {"spec": {"containers": containers}}}}
+        )
+        return self.patch(kind, name, patch, namespace)
+
+    def rollout_restart(self, kind: str, name: str, namespace: str = "default") -> dict:
+        patch = {
+            "spec": {
+                "template": {
+                    "metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": rfc3339(self.clock)}}
+                }
+            }
+        }
+        return self.patch(kind, name, patch, namespace)
+
+    def rollout_pause(self, kind: str, name: str, namespace: str = "default") -> dict:
+        return self.patch(kind, name, {"spec": {"paused": True}}, namespace)
+
+    def rollout_resume(self, kind: str, name: str, namespace: str = "default") -> dict:
+        return self.patch(kind, name, {"spec": {"paused": None}}, namespace)
+
+    def rollout_history(self, kind: str, name: str, namespace: str = "default") -> list[dict]:
+        d = self.api.get(self._kind(kind), name, namespace)
+        history = []
+        for rs in self.store.dependents_of(d["metadata"]["uid"]):
+            if rs.get("kind") == "ReplicaSet":
+                history.append(
+                    {
+                        "revision": revision_of(rs),
+                        "changeCause": (rs["metadata"].get("annotations") or {}).get(
+                            "kubernetes.io/change-cause"
+                        ),
+                        "replicaSet": rs["metadata"]["name"],
+                        "template": deep_copy(rs["spec"]["template"]),
+                    }
+                )
+        history.sort(key=lambda h: h["revision"])
+        return history
+
+    def rollout_undo(
+        self, kind: str, name: str, namespace: str = "default", to_revision: int | None = None
+    ) -> dict:
+        kind = self._kind(kind)
+        d = self.api.get(kind, name, namespace)
+        history = self.rollout_history(kind, name, namespace)
+        current = int((d["metadata"].get("annotations") or {}).get(REVISION, "0") or 0)
+        if to_revision:
+            target = next((h for h in history if h["revision"] == to_revision), None)
+            if target is None:
+                raise ApiError(
+                    400, "BadRequest", f"unable to find specified revision {to_revision} in history"
+                )
+        else:
+            older = [h for h in history if h["revision"] < current]
+            if not older:
+                raise ApiError(400, "BadRequest", f'no rollout history found for deployment "{name}"')
+            target = older[-1]
+        template = template_without_hash(target["template"])
+        if template == template_without_hash(d["spec"]["template"]):
+            return {"skipped": True, "object": deep_copy(d), "revision": target["revision"]}
+        new = {**deep_copy(d), "spec": {**deep_copy(d["spec"]), "template": template}}
+        annotations = dict(new["metadata"].get("annotations") or {})
+        cause = target.get("changeCause")
+        if cause:
+            annotations["kubernetes.io/change-cause"] = cause
+        else:
+            annotations.pop("kubernetes.io/change-cause", None)
+        new["metadata"]["annotations"] = annotations
+        stored = self.api._update(BY_KIND[kind], new)
+        return {"skipped": False, "object": deep_copy(stored), "revision": target["revision"]}
+
+    # Serialisation -------------------------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        return {
+            "version": STATE_VERSION,
+            "seed": self.seed,
+            "rng": self.rng.state,
+            "clock": self.clock,
+            "options": self.options,
+            "store": self.store.to_dict(),
+            "queue": [list(item) for item in self.queue],
+            "timers": [list(t) for t in sorted(self.timers)],
+            "timerSeq": self.timer_seq,
+            "downNodes": self.down_nodes,
+            "leaseRenewed": self.lease_renewed,
+            "recorder": self.recorder.to_dict(),
+            "eventLog": list(self.event_log),
+            "steps": list(self.steps),
+            "controllers": {name: c.to_dict() for name, c in self.controllers.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Cluster:
+        if data.get("version") != STATE_VERSION:
+            raise ValueError(f"unsupported cluster state version {data.get('version')!r}")
+        cluster = cls(seed=data["seed"], options=data["options"])
+        cluster.store.listeners.clear()
+        cluster.store = Store.from_dict(data["store"])
+        cluster.store.listeners.append(cluster._dispatch)
+        cluster.api.store = cluster.store
+        cluster.rng.state = data["rng"]
+        cluster.clock = data["clock"]
+        cluster.queue = deque(tuple(item) for item in data["queue"])
+        cluster.queued = set(cluster.queue)
+        cluster.timers = [tuple(t) for t in data["timers"]]
+        heapq.heapify(cluster.timers)
+        cluster.timer_seq = data["timerSeq"]
+        cluster.down_nodes = data["downNodes"]
+        cluster.lease_renewed = data["leaseRenewed"]
+        cluster.recorder.load(data["recorder"])
+        cluster.event_log.extend(data["eventLog"])
+        cluster.steps.extend(data["steps"])
+        for name, state in data["controllers"].items():
+            cluster.controllers[name].load(state)
+        return cluster
+
+
+def _component_name(controller: str) -> str:
+    return {
+        "scheduler": "kube-scheduler",
+        "kubelet": "kubelet",
+    }.get(controller, f"kube-controller-manager ({controller})")
+
+
+def _without_last_applied(config: dict) -> dict:
+    config = deep_copy(config)
+    annotations = (config.get("metadata") or {}).get("annotations")
+    if annotations and LAST_APPLIED in annotations:
+        del annotations[LAST_APPLIED]
+        if not annotations:
+            del config["metadata"]["annotations"]
+    return config
+
+
+def three_way_patch(previous, config):
+    """The patch kubectl's apply sends: what changed in the config, with removals as deletions."""
+    if not isinstance(config, dict) or not isinstance(previous, dict):
+        return deep_copy(config)
+    patch = {}
+    for key, value in config.items():
+        old = previous.get(key)
+        if isinstance(value, dict) and isinstance(old, dict):
+            sub = three_way_patch(old, value)
+            if sub:
+                patch[key] = sub
+            elif value != old:
+                patch[key] = deep_copy(value)
+        elif (
+            isinstance(value, list)
+            and isinstance(old, list)
+            and MERGE_KEYS.get(key) not in (None, "$primitive")
+        ):
+            merge_key = MERGE_KEYS[key]
+            items = []
+            current_keys = {item.get(merge_key) for item in value if isinstance(item, dict)}
+            for item in value:
+                match = next(
+                    (
+                        o
+                        for o in old
+                        if isinstance(o, dict)
+                        and isinstance(item, dict)
+                        and o.get(merge_key) == item.get(merge_key)
+                    ),
+                    None,
+                )
+                if match is None:
+                    items.append(deep_copy(item))
+                else:
+                    sub = three_way_patch(match, item)
+                    sub[merge_key] = item.get(merge_key)
+                    items.append(sub)
+            for item in old:
+                if isinstance(item, dict) and item.get(merge_key) not in current_keys:
+                    items.append({merge_key: item.get(merge_key), "$patch": "delete"})
+            if value != old:
+                patch[key] = items
+                patch[f"$setElementOrder/{key}"] = [
+                    {merge_key: item.get(merge_key)} for item in value if isinstance(item, dict)
+                ]
+        elif value != old:
+            patch[key] = deep_copy(value)
+    for key in previous:
+        if key not in config:
+            patch[key] = None
+    return patch
+
+
+def _same(a: dict, b: dict) -> bool:
+    def strip(obj):
+        obj = dict(obj)
+        meta = dict(obj.get("metadata") or {})
+        for field in ("resourceVersion", "generation", "managedFields"):
+            meta.pop(field, None)
+        obj["metadata"] = meta
+        obj.pop("status", None)
+        return obj
+
+    return strip(a) == strip(b)

@@ -1,0 +1,291 @@
+"""The ReplicaSet controller: keep `spec.replicas` pods matching the selector alive."""
+
+from __future__ import annotations
+
+from playground.engine.controllers.base import Controller
+from playground.engine.errors import ApiError
+from playground.engine.selectors import compile_label_selector, matches
+from playground.engine.util import controller_of, deep_copy, owner_ref, parse_time, rfc3339, set_condition
+
+BURST_REPLICAS = 500
+SLOW_START_INITIAL_BATCH = 1
+
+
+def pod_ready_since(pod: dict) -> float | None:
+    for cond in (pod.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "Ready" and cond.get("status") == "True":
+            return parse_time(cond["lastTransitionTime"]) if cond.get("lastTransitionTime") else 0.0
+    return None
+
+
+def is_active(pod: dict) -> bool:
+    return (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed") and not pod["metadata"].get(
+        "deletionTimestamp"
+    )
+
+
+def deletion_rank(pod: dict, now: float) -> tuple:
+    """Upstream's ActivePods ordering: the first pod is the best one to delete."""
+    status = pod.get("status") or {}
+    node = (pod.get("spec") or {}).get("nodeName")
+    phase = {"Pending": 0, "Unknown": 1, "Running": 2}.get(status.get("phase"), 0)
+    ready_since = pod_ready_since(pod)
+    restarts = max((c.get("restartCount", 0) for c in status.get("containerStatuses") or []), default=0)
+    created = parse_time(pod["metadata"]["creationTimestamp"])
+    return (
+        1 if node else 0,
+        phase,
+        1 if ready_since is not None else 0,
+        -(ready_since or 0),
+        -restarts,
+        -created,
+        pod["metadata"]["name"],
+    )
+
+
+class ReplicaSetController(Controller):
+    name = "replicaset"
+    event_source = "replicaset-controller"
+
+    def __init__(self, cluster):
+        super().__init__(cluster)
+        self.failures: dict[str, int] = {}
+        # ReplicaSets that may have orphans to adopt; scanning a namespace is costly.
+        self.adopt: set[str] = set()
+
+    def on_event(self, etype, kind, old, new):
+        if kind == "ReplicaSet":
+            obj = new or old
+            if new is not None:
+                key = f"{obj['metadata']['namespace']}/{obj['metadata']['name']}"
+                if old is None or (old.get("spec") or {}).get("selector") != (new.get("spec") or {}).get(
+                    "selector"
+                ):
+                    self.adopt.add(key)
+                self.cluster.enqueue(self.name, key)
+        elif kind == "Pod":
+            for pod in (old, new):
+                if pod is None:
+                    continue
+                ref = controller_of(pod)
+                if ref and ref.get("kind") == "ReplicaSet":
+                    self.cluster.enqueue(self.name, f"{pod['metadata']['namespace']}/{ref['name']}")
+                elif ref is None and etype != "DELETED":
+                    # An orphan may be adopted by any ReplicaSet whose selector matches.
+                    for rs in self.cluster.store.iter("ReplicaSet", pod["metadata"]["namespace"]):
+                        if matches(
+                            compile_label_selector(rs["spec"].get("selector")), pod["metadata"].get("labels")
+                        ):
+                            key = f"{rs['metadata']['namespace']}/{rs['metadata']['name']}"
+                            self.adopt.add(key)
+                            self.cluster.enqueue(self.name, key)
+            if etype == "DELETED" and self.failures:
+                # Freed quota may let a blocked ReplicaSet create its pods now.
+                namespace = old["metadata"]["namespace"]
+                for key in list(self.failures):
+                    if key.startswith(namespace + "/"):
+                        self.cluster.enqueue(self.name, key)
+        elif kind == "ResourceQuota" and self.failures:
+            namespace = (new or old)["metadata"]["namespace"]
+            for key in list(self.failures):
+                if key.startswith(namespace + "/"):
+                    self.cluster.enqueue(self.name, key)
+
+    def claim_pods(self, rs: dict) -> list[dict]:
+        """Owned pods, after adopting matching orphans and releasing non-matching ones."""
+        api = self.cluster.api
+        uid = rs["metadata"]["uid"]
+        selector = compile_label_selector(rs["spec"].get("selector"))
+        owned = []
+        store = self.cluster.store
+        candidates = {p["metadata"]["name"]: p for p in store.dependents_of(uid) if p.get("kind") == "Pod"}
+        for pod in list(candidates.values()):
+            ref = controller_of(pod)
+            if ref is None or ref.get("uid") != uid:
+                continue
+            if matches(selector, pod["metadata"].get("labels")):
+                owned.append(pod)
+            elif not pod["metadata"].get("deletionTimestamp"):
+                refs = [r for r in pod["metadata"].get("ownerReferences") or [] if r.get("uid") != uid]
+                meta = {**pod["metadata"], "ownerReferences": refs}
+                if not refs:
+                    meta.pop("ownerReferences")
+                api.commit("Pod", {**pod, "metadata": meta}, pod)
+        key = f"{rs['metadata']['namespace']}/{rs['metadata']['name']}"
+        if rs["metadata"].get("deletionTimestamp") or key not in self.adopt:
+            return owned
+        self.adopt.discard(key)
+        for pod in list(store.iter("Pod", rs["metadata"]["namespace"])):
+            if (
+                controller_of(pod) is None
+                and not pod["metadata"].get("deletionTimestamp")
+                and matches(selector, pod["metadata"].get("labels"))
+                and is_active(pod)
+            ):
+                refs = list(pod["metadata"].get("ownerReferences") or []) + [
+                    owner_ref(rs, "ReplicaSet", "apps/v1")
+                ]
+                adopted = api.commit(
+                    "Pod", {**pod, "metadata": {**pod["metadata"], "ownerReferences": refs}}, pod
+                )
+                owned.append(adopted)
+        return owned
+
+    def reconcile(self, key: str) -> dict | None:
+        cluster = self.cluster
+        ns, name = key.split("/", 1)
+        rs = cluster.store.get("ReplicaSet", ns, name)
+        if rs is None:
+            self.failures.pop(key, None)
+            self.adopt.discard(key)
+            return None
+        pods = self.claim_pods(rs)
+        active = [p for p in pods if is_active(p)]
+        deleting = rs["metadata"].get("deletionTimestamp") is not None
+        want = rs["spec"].get("replicas", 1)
+        diff = len(active) - want
+        result = None
+        failure = None
+        if not deleting and diff < 0:
+            result, failure = self._create(rs, min(-diff, BURST_REPLICAS))
+        elif not deleting and diff > 0:
+            result = self._delete(rs, active, diff)
+        rs = cluster.store.get("ReplicaSet", ns, name)
+        if rs is None:
+            return result
+        pods = [
+            p for p in (cluster.store.get("Pod", ns, p["metadata"]["name"]) for p in pods) if p is not None
+        ]
+        self._update_status(rs, pods, failure)
+        if failure:
+            count = self.failures.get(key, 0) + 1
+            self.failures[key] = count
+            cluster.schedule_at(cluster.clock + min(5 * 2 ** (count - 1), 300), self.name, key)
+        else:
+            self.failures.pop(key, None)
+        return result
+
+    def _create(self, rs: dict, count: int):
+        cluster = self.cluster
+        template = rs["spec"].get("template") or {}
+        created = 0
+        failure = None
+        batch = SLOW_START_INITIAL_BATCH
+        remaining = count
+        while remaining > 0 and failure is None:
+            for _ in range(min(batch, remaining)):
+                meta = deep_copy(template.get("metadata") or {})
+                meta.pop("name", None)
+                meta["generateName"] = f"{rs['metadata']['name']}-"
+                meta["namespace"] = rs["metadata"]["namespace"]
+                meta["ownerReferences"] = [owner_ref(rs, "ReplicaSet", "apps/v1")]
+                pod = {
+                    "apiVersion": "v1",
+                    "kind": "Pod",
+                    "metadata": meta,
+                    "spec": deep_copy(template.get("spec") or {}),
+                }
+                try:
+                    stored = cluster.api.create_internal(pod)
+                except ApiError as exc:
+                    failure = exc
+                    cluster.recorder.record(
+                        rs, "Warning", "FailedCreate", f"Error creating: {exc.message}", self.event_source
+                    )
+                    break
+                created += 1
+                cluster.recorder.record(
+                    rs,
+                    "Normal",
+                    "SuccessfulCreate",
+                    f"Created pod: {stored['metadata']['name']}",
+                    self.event_source,
+                )
+            remaining -= batch
+            batch *= 2
+        if created == 0 and failure is not None:
+            return self.record(
+                "FailedCreate",
+                rs,
+                f"ReplicaSet {rs['metadata']['name']} could not create a pod: {failure.message}",
+            ), failure
+        message = f"ReplicaSet {rs['metadata']['name']} created {created} pod(s) to reach {rs['spec'].get('replicas', 1)} replicas"
+        return self.record("SuccessfulCreate", rs, message), failure
+
+    def _delete(self, rs: dict, active: list[dict], count: int) -> dict:
+        cluster = self.cluster
+        now = cluster.clock
+        victims = sorted(active, key=lambda p: deletion_rank(p, now))[:count]
+        for pod in victims:
+            try:
+                cluster.api.delete("Pod", pod["metadata"]["name"], pod["metadata"]["namespace"])
+            except ApiError:
+                continue
+            cluster.recorder.record(
+                rs, "Normal", "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}", self.event_source
+            )
+        return self.record(
+            "SuccessfulDelete",
+            rs,
+            f"ReplicaSet {rs['metadata']['name']} deleted {len(victims)} pod(s) to come down to {rs['spec'].get('replicas', 1)}",
+        )
+
+    def _update_status(self, rs: dict, pods: list[dict], failure: ApiError | None) -> None:
+        cluster = self.cluster
+        now = cluster.clock
+        min_ready = rs["spec"].get("minReadySeconds", 0)
+        template_labels = ((rs["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
+        active = [p for p in pods if is_active(p)]
+        ready = available = labeled = 0
+        next_check = None
+        for pod in active:
+            if all((pod["metadata"].get("labels") or {}).get(k) == v for k, v in template_labels.items()):
+                labeled += 1
+            since = pod_ready_since(pod)
+            if since is not None:
+                ready += 1
+                if now - since >= min_ready:
+                    available += 1
+                else:
+                    due = since + min_ready
+                    next_check = due if next_check is None else min(next_check, due)
+        status = {
+            "replicas": len(active),
+            "fullyLabeledReplicas": labeled,
+            "readyReplicas": ready,
+            "availableReplicas": available,
+            "observedGeneration": rs["metadata"].get("generation", 1),
+        }
+        conditions = list((rs.get("status") or {}).get("conditions") or [])
+        if failure is not None:
+            conditions = set_condition(
+                conditions,
+                {
+                    "type": "ReplicaFailure",
+                    "status": "True",
+                    "reason": "FailedCreate",
+                    "message": failure.message,
+                },
+                rfc3339(now),
+            )
+        elif conditions:
+            conditions = [c for c in conditions if c.get("type") != "ReplicaFailure"]
+        if conditions:
+            status["conditions"] = conditions
+        # Upstream omits zero counts.
+        for field in ("readyReplicas", "availableReplicas", "fullyLabeledReplicas"):
+            if status[field] == 0:
+                del status[field]
+        if status != (rs.get("status") or {}):
+            cluster.api.commit("ReplicaSet", {**rs, "status": status}, rs)
+        if next_check is not None:
+            cluster.schedule_at(
+                next_check, self.name, f"{rs['metadata']['namespace']}/{rs['metadata']['name']}"
+            )
+
+    def to_dict(self) -> dict:
+        return {"failures": self.failures, "adopt": sorted(self.adopt)}
+
+    def load(self, data: dict) -> None:
+        self.failures = data.get("failures", {})
+        self.adopt = set(data.get("adopt", []))

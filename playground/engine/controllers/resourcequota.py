@@ -1,0 +1,53 @@
+"""The resource quota controller: status.hard and status.used, as `kubectl describe quota` shows."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from playground.engine import quantity
+from playground.engine.admission import COUNT_NAMES, namespace_usage
+from playground.engine.controllers.base import Controller
+
+_TRACKED_KINDS = set(COUNT_NAMES)
+
+
+def format_usage(name: str, value: Fraction, hard: str) -> str:
+    if name.endswith("cpu") or name == "cpu":
+        return quantity.format(value)
+    binary = quantity.is_binary(hard) or (
+        value.denominator == 1 and value.numerator % 1024 == 0 and value != 0
+    )
+    return quantity.format(value, binary=binary)
+
+
+class ResourceQuotaController(Controller):
+    name = "resourcequota"
+    event_source = "resourcequota-controller"
+
+    def on_event(self, etype, kind, old, new):
+        obj = new or old
+        ns = obj["metadata"].get("namespace")
+        if not ns:
+            return
+        if kind == "ResourceQuota" and new is not None:
+            self.cluster.enqueue(self.name, f"{ns}/{obj['metadata']['name']}")
+        elif kind in _TRACKED_KINDS:
+            for quota in self.cluster.store.iter("ResourceQuota", ns):
+                self.cluster.enqueue(self.name, f"{ns}/{quota['metadata']['name']}")
+
+    def reconcile(self, key: str) -> dict | None:
+        ns, name = key.split("/", 1)
+        quota = self.cluster.store.get("ResourceQuota", ns, name)
+        if quota is None:
+            return None
+        hard = (quota.get("spec") or {}).get("hard") or {}
+        used = namespace_usage(self.cluster.store, ns, set(hard))
+        status = {
+            "hard": dict(hard),
+            "used": {k: format_usage(k, used.get(k, Fraction(0)), hard[k]) for k in hard},
+        }
+        if status == quota.get("status"):
+            return None
+        self.cluster.api.commit("ResourceQuota", {**quota, "status": status}, quota)
+        summary = ", ".join(f"{k} {status['used'][k]}/{hard[k]}" for k in sorted(hard))
+        return self.record("Sync", quota, f"ResourceQuota {name} in {ns}: {summary}")

@@ -1,0 +1,166 @@
+"""Defaulting as the API server applies it (SetDefaults_* and the defaulting admission plugins).
+
+Each function takes a private copy of the incoming object and fills it in place.
+"""
+
+from __future__ import annotations
+
+from playground.engine.images import parse_image
+
+DEFAULT_TOLERATIONS = (
+    {
+        "key": "node.kubernetes.io/not-ready",
+        "operator": "Exists",
+        "effect": "NoExecute",
+        "tolerationSeconds": 300,
+    },
+    {
+        "key": "node.kubernetes.io/unreachable",
+        "operator": "Exists",
+        "effect": "NoExecute",
+        "tolerationSeconds": 300,
+    },
+)
+
+
+def pull_policy(image: str) -> str:
+    ref = parse_image(image or "")
+    return "Always" if (ref.tag == "latest" and not ref.digest) else "IfNotPresent"
+
+
+def _probe(probe: dict | None) -> None:
+    if not isinstance(probe, dict):
+        return
+    probe.setdefault("timeoutSeconds", 1)
+    probe.setdefault("periodSeconds", 10)
+    probe.setdefault("successThreshold", 1)
+    probe.setdefault("failureThreshold", 3)
+    if isinstance(probe.get("httpGet"), dict):
+        probe["httpGet"].setdefault("path", "/")
+        probe["httpGet"].setdefault("scheme", "HTTP")
+
+
+def container(c: dict) -> None:
+    if not isinstance(c, dict):
+        return
+    if isinstance(c.get("image"), str):
+        c.setdefault("imagePullPolicy", pull_policy(c["image"]))
+    c.setdefault("terminationMessagePath", "/dev/termination-log")
+    c.setdefault("terminationMessagePolicy", "File")
+    c.setdefault("resources", {})
+    for port in c.get("ports") or []:
+        if isinstance(port, dict):
+            port.setdefault("protocol", "TCP")
+    for name in ("livenessProbe", "readinessProbe", "startupProbe"):
+        _probe(c.get(name))
+    resources = c.get("resources")
+    # A limit without a request means the request equals the limit.
+    if isinstance(resources, dict) and isinstance(resources.get("limits"), dict):
+        requests = resources.setdefault("requests", {})
+        if isinstance(requests, dict):
+            for resource, value in resources["limits"].items():
+                requests.setdefault(resource, value)
+
+
+def pod_spec(spec: dict) -> None:
+    if not isinstance(spec, dict):
+        return
+    spec.setdefault("restartPolicy", "Always")
+    spec.setdefault("terminationGracePeriodSeconds", 30)
+    spec.setdefault("dnsPolicy", "ClusterFirst")
+    spec.setdefault("securityContext", {})
+    spec.setdefault("schedulerName", "default-scheduler")
+    for key in ("containers", "initContainers"):
+        for c in spec.get(key) or []:
+            container(c)
+
+
+def pod_template(template: dict) -> None:
+    if isinstance(template, dict):
+        template.setdefault("metadata", {})
+        pod_spec(template.get("spec"))
+
+
+def pod(obj: dict) -> None:
+    spec = obj.setdefault("spec", {})
+    pod_spec(spec)
+    if isinstance(spec, dict):
+        spec.setdefault("enableServiceLinks", True)
+
+
+def deployment(obj: dict) -> None:
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    spec.setdefault("replicas", 1)
+    strategy = spec.setdefault("strategy", {})
+    if isinstance(strategy, dict):
+        strategy.setdefault("type", "RollingUpdate")
+        if strategy["type"] == "RollingUpdate":
+            rolling = strategy.setdefault("rollingUpdate", {})
+            if isinstance(rolling, dict):
+                rolling.setdefault("maxUnavailable", "25%")
+                rolling.setdefault("maxSurge", "25%")
+    spec.setdefault("revisionHistoryLimit", 10)
+    spec.setdefault("progressDeadlineSeconds", 600)
+    pod_template(spec.get("template"))
+
+
+def replicaset(obj: dict) -> None:
+    spec = obj.setdefault("spec", {})
+    if isinstance(spec, dict):
+        spec.setdefault("replicas", 1)
+        pod_template(spec.get("template"))
+
+
+def namespace(obj: dict) -> None:
+    obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
+    labels = obj["metadata"].setdefault("labels", {})
+    labels["kubernetes.io/metadata.name"] = obj["metadata"]["name"]
+
+
+def secret(obj: dict) -> None:
+    obj.setdefault("type", "Opaque")
+
+
+def limitrange(obj: dict) -> None:
+    for item in (obj.get("spec") or {}).get("limits") or []:
+        if not isinstance(item, dict) or item.get("type") != "Container":
+            continue
+        if "max" in item and "default" not in item:
+            item["default"] = dict(item["max"])
+        if "default" in item and "defaultRequest" not in item:
+            item["defaultRequest"] = dict(item["default"])
+        elif "min" in item and "defaultRequest" not in item:
+            item["defaultRequest"] = dict(item["min"])
+
+
+def priorityclass(obj: dict) -> None:
+    obj.setdefault("preemptionPolicy", "PreemptLowerPriority")
+
+
+def pdb(obj: dict) -> None:
+    obj.setdefault("spec", {})
+
+
+def node(obj: dict) -> None:
+    obj.setdefault("spec", {})
+
+
+BY_KIND = {
+    "Pod": pod,
+    "Deployment": deployment,
+    "ReplicaSet": replicaset,
+    "Namespace": namespace,
+    "Secret": secret,
+    "LimitRange": limitrange,
+    "PriorityClass": priorityclass,
+    "PodDisruptionBudget": pdb,
+    "Node": node,
+}
+
+
+def apply(kind: str, obj: dict) -> None:
+    fn = BY_KIND.get(kind)
+    if fn:
+        fn(obj)

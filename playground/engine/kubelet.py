@@ -1,0 +1,724 @@
+"""The kubelets: one per node, sharing one implementation and keyed by pod.
+
+Each pod moves through the states a real kubelet reports, on the simulated clock:
+image pull (or ``ErrImagePull``/``ImagePullBackOff``), container created and
+started, running, exited, restarted with ``CrashLoopBackOff`` back-off (10 s
+doubling to 5 min), readiness from probes, init containers first. What an image or
+command does is decided by :mod:`playground.engine.images`.
+
+Runtime facts that are not API fields (when a pull finishes, a container's log)
+live in ``state``, which is serialised with the cluster.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from playground.engine import images
+from playground.engine.errors import ApiError
+from playground.engine.util import rfc3339, set_condition
+
+BACKOFF_START = 10
+BACKOFF_MAX = 300
+START_SECONDS = 0.5
+LOG_LINES_KEPT = 200
+
+
+def backoff_delay(restarts: int) -> int:
+    return min(BACKOFF_START * (2 ** max(restarts - 1, 0)), BACKOFF_MAX) if restarts else BACKOFF_START
+
+
+class Kubelet:
+    name = "kubelet"
+    component = "kubelet"
+
+    def __init__(self, cluster):
+        self.cluster = cluster
+        # pod uid -> runtime state
+        self.state: dict[str, dict] = {}
+        # node -> {ip: pod uid}
+        self.ips: dict[str, dict[str, str]] = {}
+
+    # Watch -------------------------------------------------------------------
+
+    def on_event(self, etype: str, kind: str, old: dict | None, new: dict | None) -> None:
+        if kind == "Pod":
+            pod = new or old
+            if new is None:
+                self._forget(old)
+                return
+            if (new.get("spec") or {}).get("nodeName"):
+                self.cluster.enqueue(self.name, f"{pod['metadata']['namespace']}/{pod['metadata']['name']}")
+        elif kind == "Node" and new is not None and old is not None:
+            # A node coming back to life resumes its pods.
+            if self.cluster.node_is_down(old["metadata"]["name"]) is False and _ready(old) != _ready(new):
+                for pod in self.cluster.store.pods_on(new["metadata"]["name"]):
+                    self.cluster.enqueue(
+                        self.name, f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
+                    )
+
+    def _forget(self, pod: dict) -> None:
+        uid = pod["metadata"].get("uid")
+        st = self.state.pop(uid, None)
+        node = (pod.get("spec") or {}).get("nodeName")
+        if st and node and st.get("ip") and not (pod.get("spec") or {}).get("hostNetwork"):
+            self.ips.get(node, {}).pop(st["ip"], None)
+
+    # Reconcile ---------------------------------------------------------------
+
+    def reconcile(self, key: str) -> dict | None:
+        cluster = self.cluster
+        ns, name = key.split("/", 1)
+        pod = cluster.store.get("Pod", ns, name)
+        if pod is None:
+            return None
+        node_name = (pod.get("spec") or {}).get("nodeName")
+        if not node_name or cluster.node_is_down(node_name):
+            return None
+        node = cluster.store.get("Node", "", node_name)
+        if node is None:
+            return None
+        if pod["metadata"].get("deletionTimestamp"):
+            return self._terminate(pod, node_name)
+        if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            return None
+        return self._sync(pod, node)
+
+    def _terminate(self, pod: dict, node_name: str) -> dict | None:
+        cluster = self.cluster
+        uid = pod["metadata"]["uid"]
+        st = self.state.get(uid)
+        deadline = cluster.parse_time(pod["metadata"]["deletionTimestamp"])
+        if st is None or not st.get("killing"):
+            stop_after = 0.0
+            if st is not None:
+                for c in pod["spec"].get("containers") or []:
+                    cs = st["containers"].get(c["name"])
+                    if cs and cs["stage"] == "running":
+                        cluster.recorder.record(
+                            pod, "Normal", "Killing", f"Stopping container {c['name']}", "kubelet", node_name
+                        )
+                        stop_after = max(stop_after, images.info(c["image"]).stop_seconds)
+                st["killing"] = True
+            grace = pod["metadata"].get("deletionGracePeriodSeconds", 30)
+            finish = min(cluster.clock + stop_after, cluster.clock + grace, deadline)
+            if st is not None:
+                st["killed_at"] = finish
+            if finish > cluster.clock:
+                cluster.schedule_at(
+                    finish, self.name, f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
+                )
+                return {
+                    "component": "kubelet",
+                    "action": "Killing",
+                    "kind": "Pod",
+                    "namespace": pod["metadata"]["namespace"],
+                    "name": pod["metadata"]["name"],
+                    "message": f"{node_name} is stopping the containers of {pod['metadata']['name']}",
+                }
+        elif st.get("killed_at", 0) > cluster.clock:
+            cluster.schedule_at(
+                st["killed_at"], self.name, f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
+            )
+            return None
+        # Containers have stopped: the kubelet confirms the deletion (grace period 0).
+        if pod["metadata"].get("finalizers"):
+            return None
+        cluster.api.remove_now("Pod", pod)
+        return {
+            "component": "kubelet",
+            "action": "Deleted",
+            "kind": "Pod",
+            "namespace": pod["metadata"]["namespace"],
+            "name": pod["metadata"]["name"],
+            "message": f"{node_name} stopped {pod['metadata']['name']}; the pod is gone",
+        }
+
+    def _new_state(self, pod: dict, node: dict) -> dict:
+        # Host-network pods share the node's address; others get one from its pod CIDR.
+        if (pod.get("spec") or {}).get("hostNetwork"):
+            ip = _node_ip(node)
+        else:
+            ip = self._allocate_ip(node, pod["metadata"]["uid"])
+        return {"ip": ip, "containers": {}, "init_done": 0, "started": self.cluster.clock}
+
+    def _allocate_ip(self, node: dict, uid: str) -> str:
+        if (node.get("spec") or {}).get("podCIDR") is None:
+            return ""
+        node_name = node["metadata"]["name"]
+        used = self.ips.setdefault(node_name, {})
+        network = ipaddress.ip_network(node["spec"]["podCIDR"], strict=False)
+        # .1 is the bridge (cbr0); hand out from .2 upward, lowest free first.
+        for offset in range(2, network.num_addresses - 1):
+            ip = str(network.network_address + offset)
+            if ip not in used:
+                used[ip] = uid
+                return ip
+        return ""
+
+    def _sync(self, pod: dict, node: dict) -> dict | None:
+        cluster = self.cluster
+        now = cluster.clock
+        uid = pod["metadata"]["uid"]
+        node_name = node["metadata"]["name"]
+        key = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
+        st = self.state.get(uid)
+        first = st is None
+        if first:
+            st = self.state[uid] = self._new_state(pod, node)
+        spec = pod["spec"]
+        init = spec.get("initContainers") or []
+        containers = spec.get("containers") or []
+        actions: list[str] = []
+        next_due: float | None = None
+
+        def due(at: float) -> None:
+            nonlocal next_due
+            next_due = at if next_due is None else min(next_due, at)
+
+        missing = self._missing_config(pod)
+        if st["init_done"] < len(init):
+            active = [init[st["init_done"]]]
+            is_init = True
+        else:
+            active = containers
+            is_init = False
+        for c in active:
+            cs = st["containers"].setdefault(c["name"], {"stage": "new", "restarts": 0})
+            self._advance_container(pod, node, c, cs, st, missing, actions, due, is_init)
+        if is_init:
+            current = st["containers"][active[0]["name"]]
+            if current["stage"] == "exited" and current.get("exit_code") == 0:
+                st["init_done"] += 1
+                due(now)
+        status = self._status(pod, node, st)
+        changed = status != (pod.get("status") or {})
+        if changed:
+            cluster.api.commit("Pod", {**pod, "status": status}, pod)
+        if next_due is not None:
+            cluster.schedule_at(next_due, self.name, key)
+        if not actions and not changed:
+            return None
+        message = "; ".join(actions) if actions else f"updated the status of {pod['metadata']['name']}"
+        return {
+            "component": f"kubelet ({node_name})",
+            "action": "SyncPod",
+            "kind": "Pod",
+            "namespace": pod["metadata"]["namespace"],
+            "name": pod["metadata"]["name"],
+            "message": message,
+        }
+
+    def _missing_config(self, pod: dict) -> str | None:
+        """CreateContainerConfigError: a referenced ConfigMap or Secret that does not exist."""
+        store = self.cluster.store
+        ns = pod["metadata"]["namespace"]
+        for c in (pod["spec"].get("containers") or []) + (pod["spec"].get("initContainers") or []):
+            for env in c.get("env") or []:
+                ref = env.get("valueFrom") or {}
+                for kind, field in (("ConfigMap", "configMapKeyRef"), ("Secret", "secretKeyRef")):
+                    target = ref.get(field)
+                    if target and not target.get("optional"):
+                        obj = store.get(kind, ns, target.get("name", ""))
+                        if obj is None:
+                            return f'{kind.lower()} "{target.get("name")}" not found'
+                        data = (obj.get("data") or {}) | (obj.get("stringData") or {})
+                        if target.get("key") not in data:
+                            return (
+                                f"couldn't find key {target.get('key')} in {kind} {ns}/{target.get('name')}"
+                            )
+            for source in c.get("envFrom") or []:
+                for kind, field in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
+                    target = source.get(field)
+                    if (
+                        target
+                        and not target.get("optional")
+                        and store.get(kind, ns, target.get("name", "")) is None
+                    ):
+                        return f'{kind.lower()} "{target.get("name")}" not found'
+        return None
+
+    def _advance_container(self, pod, node, c, cs, st, missing, actions, due, is_init) -> None:
+        cluster = self.cluster
+        now = cluster.clock
+        node_name = node["metadata"]["name"]
+        image = c.get("image", "")
+        rec = cluster.recorder.record
+        policy = pod["spec"].get("restartPolicy", "Always")
+        # Pulling
+        if cs["stage"] in ("new", "pull-backoff") and cs.get("until", 0) <= now:
+            present = image in self._node_images(node)
+            pull_policy = c.get("imagePullPolicy", "IfNotPresent")
+            if present and pull_policy != "Always":
+                rec(
+                    pod,
+                    "Normal",
+                    "Pulled",
+                    f'Container image "{image}" already present on machine',
+                    "kubelet",
+                    node_name,
+                )
+                cs.update(stage="creating", until=now)
+            elif pull_policy == "Never":
+                message = f'Container image "{image}" is not present with pull policy of Never'
+                rec(pod, "Warning", "ErrImageNeverPull", message, "kubelet", node_name)
+                cs.update(stage="never-pull", reason="ErrImageNeverPull", message=message)
+                return
+            else:
+                rec(pod, "Normal", "Pulling", f'Pulling image "{image}"', "kubelet", node_name)
+                seconds = images.info(image).pull_seconds if images.pull_error(image) is None else 1.0
+                cs.update(stage="pulling", until=now + seconds, pull_started=now)
+                actions.append(f"{node_name} is pulling {image}")
+                due(now + seconds)
+                return
+        if cs["stage"] == "pulling":
+            if cs["until"] > now:
+                due(cs["until"])
+                return
+            error = images.pull_error(image)
+            if error:
+                cs["pull_failures"] = cs.get("pull_failures", 0) + 1
+                rec(
+                    pod, "Warning", "Failed", f'Failed to pull image "{image}": {error}', "kubelet", node_name
+                )
+                rec(pod, "Warning", "Failed", "Error: ErrImagePull", "kubelet", node_name)
+                delay = backoff_delay(cs["pull_failures"])
+                cs.update(
+                    stage="pull-backoff",
+                    reason="ErrImagePull",
+                    message=f"failed to pull and unpack image: {error}",
+                    until=now + delay,
+                    shown_backoff=False,
+                )
+                actions.append(f"{node_name} could not pull {image}: ErrImagePull")
+                due(now + 1)
+                return
+            seconds = cs["until"] - cs.get("pull_started", now)
+            size = images.info(image).size
+            rec(
+                pod,
+                "Normal",
+                "Pulled",
+                f'Successfully pulled image "{image}" in {_go_duration(seconds)} ({_go_duration(seconds)} including waiting). Image size: {size} bytes.',
+                "kubelet",
+                node_name,
+            )
+            self._add_node_image(node, image, size)
+            cs.update(stage="creating", until=now)
+        if cs["stage"] == "pull-backoff":
+            if not cs.get("shown_backoff") and now >= cs["until"] - backoff_delay(cs["pull_failures"]) + 1:
+                cs.update(
+                    reason="ImagePullBackOff", message=f'Back-off pulling image "{image}"', shown_backoff=True
+                )
+                rec(pod, "Normal", "BackOff", f'Back-off pulling image "{image}"', "kubelet", node_name)
+                rec(pod, "Warning", "Failed", "Error: ImagePullBackOff", "kubelet", node_name)
+                actions.append(f"{node_name} backs off pulling {image}: ImagePullBackOff")
+            due(cs["until"])
+            return
+        if cs["stage"] == "creating":
+            if missing:
+                if cs.get("reason") != "CreateContainerConfigError":
+                    rec(pod, "Warning", "Failed", f"Error: {missing}", "kubelet", node_name)
+                    actions.append(f"{node_name} cannot start {c['name']}: {missing}")
+                cs.update(reason="CreateContainerConfigError", message=missing)
+                return
+            cs.pop("reason", None)
+            cs.pop("message", None)
+            rec(pod, "Normal", "Created", f"Created container: {c['name']}", "kubelet", node_name)
+            rec(pod, "Normal", "Started", f"Started container {c['name']}", "kubelet", node_name)
+            behaviour = images.behaviour(image, c.get("command"), c.get("args"))
+            started = now
+            cs.update(
+                stage="running",
+                started_at=started,
+                container_id=f"containerd://{cluster.rng.hex(16)}{cluster.rng.hex(16)}{cluster.rng.hex(16)}{cluster.rng.hex(16)}",
+            )
+            self._log(st, c["name"], behaviour.log, started, cs["restarts"])
+            actions.append(f"{node_name} started container {c['name']}")
+            exit_at = None
+            if behaviour.seconds is not None:
+                exit_at = started + behaviour.seconds
+                cs["exit_code"] = behaviour.exit_code
+            liveness = c.get("livenessProbe")
+            if liveness and not self._probe_ok(c, liveness):
+                kill_at = (
+                    started
+                    + liveness.get("initialDelaySeconds", 0)
+                    + liveness.get("periodSeconds", 10) * liveness.get("failureThreshold", 3)
+                )
+                if exit_at is None or kill_at < exit_at:
+                    exit_at = kill_at
+                    cs["exit_code"] = 137
+                    cs["liveness_failed"] = True
+            cs["exit_at"] = exit_at
+            readiness = c.get("readinessProbe")
+            if readiness:
+                ready_at = started + readiness.get("initialDelaySeconds", 0)
+                cs["ready_at"] = ready_at if self._probe_ok(c, readiness) else None
+                if cs["ready_at"] is None:
+                    rec(
+                        pod,
+                        "Warning",
+                        "Unhealthy",
+                        self._probe_failure("Readiness", readiness, c, st),
+                        "kubelet",
+                        node_name,
+                    )
+                elif ready_at > now:
+                    due(ready_at)
+            else:
+                cs["ready_at"] = started
+            if exit_at is not None:
+                due(exit_at)
+            return
+        if cs["stage"] == "running":
+            if cs.get("ready_at") and cs["ready_at"] > now:
+                due(cs["ready_at"])
+            if cs.get("exit_at") is not None:
+                if cs["exit_at"] > now:
+                    due(cs["exit_at"])
+                    return
+                code = cs.get("exit_code", 0)
+                if cs.pop("liveness_failed", False):
+                    rec(
+                        pod,
+                        "Warning",
+                        "Unhealthy",
+                        self._probe_failure("Liveness", c.get("livenessProbe") or {}, c, st),
+                        "kubelet",
+                        node_name,
+                    )
+                    rec(
+                        pod,
+                        "Normal",
+                        "Killing",
+                        f"Container {c['name']} failed liveness probe, will be restarted",
+                        "kubelet",
+                        node_name,
+                    )
+                cs.update(
+                    stage="exited",
+                    finished_at=cs["exit_at"],
+                    last_state={
+                        "exitCode": code,
+                        "reason": "Completed" if code == 0 else "Error",
+                        "startedAt": rfc3339(cs["started_at"]),
+                        "finishedAt": rfc3339(cs["exit_at"]),
+                        "containerID": cs["container_id"],
+                    },
+                )
+                actions.append(f"container {c['name']} exited with code {code}")
+                restart = not is_init and (policy == "Always" or (policy == "OnFailure" and code != 0))
+                if is_init and code != 0 and policy != "Never":
+                    restart = True
+                if restart:
+                    delay = backoff_delay(cs["restarts"] + 1)
+                    cs.update(stage="crash-backoff", until=now + delay, delay=delay)
+                    rec(
+                        pod,
+                        "Warning",
+                        "BackOff",
+                        f"Back-off restarting failed container {c['name']} in pod {pod['metadata']['name']}_{pod['metadata']['namespace']}({pod['metadata']['uid']})",
+                        "kubelet",
+                        node_name,
+                    )
+                    due(now + delay)
+                return
+            return
+        if cs["stage"] == "crash-backoff":
+            if cs["until"] > now:
+                due(cs["until"])
+                return
+            # The restart goes through the image step again, as a real kubelet's does.
+            cs["restarts"] += 1
+            cs.update(stage="new", until=now)
+            self._advance_container(pod, node, c, cs, st, missing, actions, due, is_init)
+
+    def _probe_ok(self, c: dict, probe: dict) -> bool:
+        declared = {p.get("containerPort") for p in c.get("ports") or [] if p.get("containerPort")}
+        named = {p["name"]: p.get("containerPort") for p in c.get("ports") or [] if p.get("name")}
+        return images.probe_passes(probe, c.get("image", ""), declared, named)
+
+    def _probe_failure(self, which: str, probe: dict, c: dict, st: dict) -> str:
+        if "httpGet" in probe:
+            action = probe["httpGet"]
+            port = action.get("port")
+            return (
+                f'{which} probe failed: Get "http://{st.get("ip", "")}:{port}{action.get("path", "/")}": '
+                f"dial tcp {st.get('ip', '')}:{port}: connect: connection refused"
+            )
+        if "tcpSocket" in probe:
+            port = probe["tcpSocket"].get("port")
+            return f"{which} probe failed: dial tcp {st.get('ip', '')}:{port}: connect: connection refused"
+        return f"{which} probe failed: command exited with a non-zero status"
+
+    def _node_images(self, node: dict) -> set[str]:
+        return {
+            name
+            for image in (node.get("status") or {}).get("images") or []
+            for name in image.get("names") or []
+        }
+
+    def _add_node_image(self, node: dict, image: str, size: int) -> None:
+        current = self.cluster.store.get("Node", "", node["metadata"]["name"])
+        if current is None or image in self._node_images(current):
+            return
+        ref = images.parse_image(image)
+        entry = {
+            "names": [images.image_id(image), image if image != ref.full else ref.full],
+            "sizeBytes": size,
+        }
+        if image != ref.full:
+            entry["names"].append(ref.full)
+        status = dict(current.get("status") or {})
+        status["images"] = list(status.get("images") or []) + [entry]
+        self.cluster.api.commit("Node", {**current, "status": status}, current)
+
+    def _log(self, st: dict, container: str, lines: tuple[str, ...], started: float, restart: int) -> None:
+        logs = st.setdefault("logs", {})
+        previous = logs.get(container)
+        if previous is not None:
+            st.setdefault("previous_logs", {})[container] = previous
+        logs[container] = [[started + i * 0.001, line] for i, line in enumerate(lines)][-LOG_LINES_KEPT:]
+
+    # Status -------------------------------------------------------------------
+
+    def _status(self, pod: dict, node: dict, st: dict) -> dict:
+        now = self.cluster.clock
+        now_s = rfc3339(now)
+        spec = pod["spec"]
+        old = pod.get("status") or {}
+        init = spec.get("initContainers") or []
+        containers = spec.get("containers") or []
+        init_complete = st["init_done"] >= len(init)
+        statuses = [self._container_status(c, st, pod) for c in containers]
+        init_statuses = [self._container_status(c, st, pod, init=True) for c in init]
+        running = [s for s in statuses if "running" in s["state"]]
+        all_ready = bool(statuses) and all(s["ready"] for s in statuses)
+        terminated = [s for s in statuses if "terminated" in s["state"]]
+        policy = spec.get("restartPolicy", "Always")
+        # Phase, as the kubelet derives it from its containers.
+        phase = "Pending"
+        if init and not init_complete:
+            failed_init = any(
+                "terminated" in s["state"] and s["state"]["terminated"]["exitCode"] != 0
+                for s in init_statuses
+            )
+            if failed_init and policy == "Never":
+                phase = "Failed"
+        elif statuses:
+            if running:
+                phase = "Running"
+            elif len(terminated) == len(statuses):
+                succeeded = all(s["state"]["terminated"]["exitCode"] == 0 for s in terminated)
+                if policy == "Always":
+                    phase = "Running"
+                elif succeeded:
+                    phase = "Succeeded"
+                else:
+                    phase = "Failed" if policy == "Never" else "Running"
+            elif any(s.get("lastState") for s in statuses):
+                phase = "Running"  # restarting after having run
+        conditions = list(old.get("conditions") or [])
+
+        def cond(ctype, ok, reason=None):
+            nonlocal conditions
+            entry = {"type": ctype, "status": "True" if ok else "False", "lastProbeTime": None}
+            if not ok and reason:
+                entry["reason"] = reason
+                if ctype in ("Ready", "ContainersReady"):
+                    names = ", ".join(s["name"] for s in statuses if not s["ready"])
+                    entry["message"] = f"containers with unready status: [{names}]"
+                if ctype == "Initialized":
+                    names = ", ".join(
+                        s["name"]
+                        for s in init_statuses
+                        if not ("terminated" in s["state"] and s["state"]["terminated"]["exitCode"] == 0)
+                    )
+                    entry["message"] = f"containers with incomplete status: [{names}]"
+            conditions = set_condition(conditions, entry, now_s)
+
+        cond("PodReadyToStartContainers", True)
+        cond("Initialized", init_complete, "ContainersNotInitialized")
+        ready = all_ready and phase == "Running"
+        if phase == "Succeeded":
+            cond("Ready", False, "PodCompleted")
+            cond("ContainersReady", False, "PodCompleted")
+        else:
+            cond("Ready", ready, "ContainersNotReady")
+            cond("ContainersReady", all_ready, "ContainersNotReady")
+        order = {
+            "PodReadyToStartContainers": 0,
+            "Initialized": 1,
+            "Ready": 2,
+            "ContainersReady": 3,
+            "PodScheduled": 4,
+        }
+        conditions.sort(key=lambda c: order.get(c["type"], 9))
+        status = {
+            "phase": phase,
+            "conditions": conditions,
+            "hostIP": _node_ip(node),
+            "hostIPs": [{"ip": _node_ip(node)}],
+            "podIP": st.get("ip", ""),
+            "podIPs": [{"ip": st["ip"]}] if st.get("ip") else [],
+            "startTime": rfc3339(st["started"]),
+            "containerStatuses": statuses,
+            "qosClass": old.get("qosClass", "BestEffort"),
+        }
+        if init:
+            status["initContainerStatuses"] = init_statuses
+        if old.get("nominatedNodeName"):
+            status["nominatedNodeName"] = old["nominatedNodeName"]
+        return status
+
+    def _container_status(self, c: dict, st: dict, pod: dict, init: bool = False) -> dict:
+        now = self.cluster.clock
+        cs = st["containers"].get(c["name"])
+        image = c.get("image", "")
+        result = {
+            "name": c["name"],
+            "image": images.parse_image(image).full if "/" not in image.split(":")[0] else image,
+            "imageID": "",
+            "ready": False,
+            "restartCount": cs["restarts"] if cs else 0,
+            "started": False,
+        }
+        if init:
+            result.pop("started")
+        if cs is None:
+            result["state"] = {"waiting": {"reason": "PodInitializing" if not init else "PodInitializing"}}
+            if init or not (pod["spec"].get("initContainers")):
+                result["state"] = {"waiting": {"reason": "ContainerCreating"}}
+            return result
+        stage = cs["stage"]
+        if cs.get("last_state") and stage != "exited":
+            result["lastState"] = {"terminated": cs["last_state"]}
+        if stage in ("running", "exited", "crash-backoff") or cs.get("container_id"):
+            result["imageID"] = images.image_id(image)
+        if stage == "running":
+            result["containerID"] = cs["container_id"]
+            result["state"] = {"running": {"startedAt": rfc3339(cs["started_at"])}}
+            result["started"] = True
+            ready_at = cs.get("ready_at")
+            result["ready"] = ready_at is not None and ready_at <= now
+            if init:
+                result.pop("started", None)
+                result["ready"] = False
+        elif stage == "exited":
+            result["containerID"] = cs["container_id"]
+            result["state"] = {"terminated": cs["last_state"]}
+            if init:
+                result["ready"] = cs["last_state"]["exitCode"] == 0
+            else:
+                result["started"] = False
+        elif stage == "crash-backoff":
+            result["containerID"] = cs["container_id"]
+            result["state"] = {
+                "waiting": {
+                    "reason": "CrashLoopBackOff",
+                    "message": (
+                        f"back-off {_go_duration(cs.get('delay', BACKOFF_START))} restarting failed container={c['name']} "
+                        f"pod={pod['metadata']['name']}_{pod['metadata']['namespace']}({pod['metadata']['uid']})"
+                    ),
+                }
+            }
+        elif cs.get("reason"):
+            result["state"] = {"waiting": {"reason": cs["reason"], "message": cs.get("message", "")}}
+        else:
+            result["state"] = {"waiting": {"reason": "ContainerCreating" if not init else "PodInitializing"}}
+            if init:
+                result["state"] = {"waiting": {"reason": "PodInitializing"}}
+        return result
+
+    # Logs ---------------------------------------------------------------------
+
+    def logs(self, pod: dict, container: str | None, previous: bool = False) -> list[tuple[float, str]]:
+        st = self.state.get(pod["metadata"]["uid"])
+        names = [c["name"] for c in pod["spec"].get("containers") or []]
+        init_names = [c["name"] for c in pod["spec"].get("initContainers") or []]
+        if container is None:
+            if len(names) != 1:
+                raise ApiError(
+                    400,
+                    "BadRequest",
+                    f"a container name must be specified for pod {pod['metadata']['name']}, choose one of: [{' '.join(names)}]"
+                    + (f" or one of the init containers: [{' '.join(init_names)}]" if init_names else ""),
+                )
+            container = names[0]
+        if container not in names + init_names:
+            raise ApiError(
+                400, "BadRequest", f"container {container} is not valid for pod {pod['metadata']['name']}"
+            )
+        if (
+            st is None
+            or container not in st["containers"]
+            or st["containers"][container]["stage"]
+            in ("new", "pulling", "pull-backoff", "creating", "never-pull")
+        ):
+            cs = (st or {}).get("containers", {}).get(container)
+            reason = (cs or {}).get("reason") or "ContainerCreating"
+            if cs and cs["stage"] == "pull-backoff":
+                reason = cs.get("reason", "ErrImagePull")
+            raise ApiError(
+                400,
+                "BadRequest",
+                f'container "{container}" in pod "{pod["metadata"]["name"]}" is waiting to start: {_waiting_text(reason)}',
+            )
+        source = st.get("previous_logs", {}) if previous else st.get("logs", {})
+        if previous and container not in source:
+            raise ApiError(
+                400,
+                "BadRequest",
+                f'previous terminated container "{container}" in pod "{pod["metadata"]["name"]}" not found',
+            )
+        return [tuple(line) for line in source.get(container, [])]
+
+    # Serialisation -----------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        return {"state": self.state, "ips": self.ips}
+
+    def load(self, data: dict) -> None:
+        self.state = data["state"]
+        self.ips = data["ips"]
+
+
+def _waiting_text(reason: str) -> str:
+    return {
+        "ContainerCreating": "ContainerCreating",
+        "ErrImagePull": "image can't be pulled",
+        "ImagePullBackOff": "trying and failing to pull image",
+        "CreateContainerConfigError": "CreateContainerConfigError",
+        "PodInitializing": "PodInitializing",
+    }.get(reason, reason)
+
+
+def _ready(node: dict) -> str | None:
+    for c in (node.get("status") or {}).get("conditions") or []:
+        if c.get("type") == "Ready":
+            return c.get("status")
+    return None
+
+
+def _node_ip(node: dict) -> str:
+    for address in (node.get("status") or {}).get("addresses") or []:
+        if address.get("type") == "InternalIP":
+            return address["address"]
+    return ""
+
+
+def _go_duration(seconds: float) -> str:
+    """Go's time.Duration String() for whole and fractional seconds."""
+    if seconds == 0:
+        return "0s"
+    if seconds < 1:
+        return f"{int(round(seconds * 1000))}ms"
+    minutes, secs = divmod(seconds, 60)
+    if minutes >= 1:
+        hours, minutes = divmod(int(minutes), 60)
+        text = f"{hours}h" if hours else ""
+        text += f"{minutes}m"
+        text += f"{secs:g}s"
+        return text
+    return f"{seconds:.3f}".rstrip("0").rstrip(".") + "s"

@@ -1,0 +1,285 @@
+"""Clusters a sandbox can start from.
+
+``default`` is kubeadm-style: one control-plane node tainted
+``node-role.kubernetes.io/control-plane:NoSchedule`` and three workers. Addressing
+follows the kubenet picture: node IPs on 10.140.0.0/24 (worker-1 is 10.140.0.11),
+a /24 pod subnet per node out of 10.40.0.0/16 (worker-1 owns 10.40.1.0/24, its
+bridge cbr0 is 10.40.1.1).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from playground.engine.util import rfc3339, rfc3339_micro
+
+NODE_NETWORK = "10.140.0.0/16"
+CLUSTER_CIDR = "10.40.0.0/16"
+LARGE_CLUSTER_CIDR = "10.64.0.0/10"
+KUBELET_VERSION = "v1.32.0"
+CONTROL_PLANE_TAINT = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
+
+
+def _pod_cidr(index: int, cidr: str) -> str:
+    network = ipaddress.ip_network(cidr)
+    return str(ipaddress.ip_network(f"{network.network_address + index * 256}/24"))
+
+
+def _node_ip(index: int) -> str:
+    network = ipaddress.ip_network(NODE_NETWORK)
+    return str(network.network_address + 10 + index)
+
+
+def make_node(
+    cluster,
+    name: str,
+    cpu: str = "4",
+    memory: str = "16Gi",
+    pods: str = "110",
+    labels: dict | None = None,
+    taints: list | None = None,
+    control_plane: bool = False,
+) -> dict:
+    """Register a node as its kubelet would: Node object, Lease, addresses, pod CIDR."""
+    store = cluster.store
+    index = cluster.options.setdefault("_next_node_index", 0)
+    cluster.options["_next_node_index"] = index + 1
+    large = cluster.options.get("workers", 3) > 200
+    cidr = _pod_cidr(index, LARGE_CLUSTER_CIDR if large else CLUSTER_CIDR)
+    ip = _node_ip(index)
+    now = rfc3339(cluster.clock)
+    node_labels = {
+        "beta.kubernetes.io/arch": "amd64",
+        "beta.kubernetes.io/os": "linux",
+        "kubernetes.io/arch": "amd64",
+        "kubernetes.io/hostname": name,
+        "kubernetes.io/os": "linux",
+    }
+    if control_plane:
+        node_labels["node-role.kubernetes.io/control-plane"] = ""
+        node_labels["node.kubernetes.io/exclude-from-external-load-balancers"] = ""
+    node_labels.update(labels or {})
+    spec = {"podCIDR": cidr, "podCIDRs": [cidr]}
+    if taints:
+        spec["taints"] = [dict(t) for t in taints]
+    uid = cluster.rng.uid()
+    node = {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": name,
+            "labels": node_labels,
+            "annotations": {
+                "kubeadm.alpha.kubernetes.io/cri-socket": "unix:///var/run/containerd/containerd.sock",
+                "node.alpha.kubernetes.io/ttl": "0",
+                "volumes.kubernetes.io/controller-managed-attach-detach": "true",
+            },
+        },
+        "spec": spec,
+        "status": {
+            "capacity": {
+                "cpu": cpu,
+                "ephemeral-storage": "102350Mi",
+                "hugepages-2Mi": "0",
+                "memory": memory,
+                "pods": pods,
+            },
+            "allocatable": {
+                "cpu": cpu,
+                "ephemeral-storage": "94324Mi",
+                "hugepages-2Mi": "0",
+                "memory": memory,
+                "pods": pods,
+            },
+            "conditions": cluster.healthy_conditions(now),
+            "addresses": [{"type": "InternalIP", "address": ip}, {"type": "Hostname", "address": name}],
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+            "nodeInfo": {
+                "architecture": "amd64",
+                "bootID": uid,
+                "containerRuntimeVersion": "containerd://1.7.24",
+                "kernelVersion": "6.1.0-28-amd64",
+                "kubeProxyVersion": KUBELET_VERSION,
+                "kubeletVersion": KUBELET_VERSION,
+                "machineID": uid.replace("-", ""),
+                "operatingSystem": "linux",
+                "osImage": "Debian GNU/Linux 12 (bookworm)",
+                "systemUUID": uid,
+            },
+        },
+    }
+    stored = cluster.api.create_internal(node)
+    if store.get("Namespace", "", "kube-node-lease") is not None:
+        cluster.api.create_internal(
+            {
+                "apiVersion": "coordination.k8s.io/v1",
+                "kind": "Lease",
+                "metadata": {
+                    "name": name,
+                    "namespace": "kube-node-lease",
+                    "ownerReferences": [
+                        {"apiVersion": "v1", "kind": "Node", "name": name, "uid": stored["metadata"]["uid"]}
+                    ],
+                },
+                "spec": {
+                    "holderIdentity": name,
+                    "leaseDurationSeconds": 40,
+                    "renewTime": rfc3339_micro(cluster.clock),
+                },
+            }
+        )
+    return stored
+
+
+def _namespaces(cluster) -> None:
+    for name in ("default", "kube-node-lease", "kube-public", "kube-system"):
+        cluster.api.create_internal({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    for name, value in (("system-node-critical", 2000001000), ("system-cluster-critical", 2000000000)):
+        cluster.api.create_internal(
+            {
+                "apiVersion": "scheduling.k8s.io/v1",
+                "kind": "PriorityClass",
+                "metadata": {"name": name},
+                "value": value,
+                "description": "Used for system critical pods that must not be moved from their current node."
+                if name == "system-node-critical"
+                else "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.",
+            }
+        )
+
+
+def _static_pod(cluster, node: str, component: str, image: str, cpu: str, memory: str | None = None) -> None:
+    resources = {"requests": {"cpu": cpu}}
+    if memory:
+        resources["requests"]["memory"] = memory
+    cluster.api.create_internal(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": f"{component}-{node}",
+                "namespace": "kube-system",
+                "labels": {"component": component, "tier": "control-plane"},
+                "annotations": {
+                    "kubernetes.io/config.mirror": cluster.rng.hex(16),
+                    "kubernetes.io/config.source": "file",
+                },
+            },
+            "spec": {
+                "nodeName": node,
+                "hostNetwork": True,
+                "priorityClassName": "system-node-critical",
+                "priority": 2000001000,
+                "tolerations": [{"operator": "Exists", "effect": "NoExecute"}],
+                "containers": [
+                    {"name": component, "image": image, "command": [component], "resources": resources}
+                ],
+            },
+        }
+    )
+
+
+def _coredns(cluster) -> None:
+    cluster.api.create_internal(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "coredns", "namespace": "kube-system", "labels": {"k8s-app": "kube-dns"}},
+            "spec": {
+                "replicas": 2,
+                "selector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                "strategy": {
+                    "type": "RollingUpdate",
+                    "rollingUpdate": {"maxUnavailable": 1, "maxSurge": "25%"},
+                },
+                "template": {
+                    "metadata": {"labels": {"k8s-app": "kube-dns"}},
+                    "spec": {
+                        "priorityClassName": "system-cluster-critical",
+                        "tolerations": [
+                            {"key": "CriticalAddonsOnly", "operator": "Exists"},
+                            {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"},
+                        ],
+                        "containers": [
+                            {
+                                "name": "coredns",
+                                "image": "registry.k8s.io/coredns/coredns:v1.11.3",
+                                "args": ["-conf", "/etc/coredns/Corefile"],
+                                "ports": [
+                                    {"containerPort": 53, "name": "dns", "protocol": "UDP"},
+                                    {"containerPort": 53, "name": "dns-tcp", "protocol": "TCP"},
+                                    {"containerPort": 9153, "name": "metrics", "protocol": "TCP"},
+                                ],
+                                "resources": {
+                                    "limits": {"memory": "170Mi"},
+                                    "requests": {"cpu": "100m", "memory": "70Mi"},
+                                },
+                                "readinessProbe": {
+                                    "httpGet": {"path": "/ready", "port": 8181, "scheme": "HTTP"}
+                                },
+                            }
+                        ],
+                    },
+                },
+            },
+        }
+    )
+
+
+def build(cluster, profile: str) -> None:
+    builders = {"default": _default, "minimal": _minimal}
+    if profile not in builders:
+        raise ValueError(
+            f"unknown cluster profile {profile!r}; known profiles: {', '.join(sorted(builders))}"
+        )
+    builders[profile](cluster)
+
+
+def _default(cluster) -> None:
+    options = cluster.options
+    _namespaces(cluster)
+    system_pods = options.get("system_pods", True)
+    make_node(
+        cluster, "control-plane", cpu="2", memory="4Gi", control_plane=True, taints=[CONTROL_PLANE_TAINT]
+    )
+    workers = options.get("workers", 3)
+    cpu = options.get("worker_cpu", "4")
+    memory = options.get("worker_memory", "16Gi")
+    pods = options.get("worker_pods", "110")
+    for index in range(1, workers + 1):
+        make_node(cluster, f"worker-{index}", cpu=cpu, memory=memory, pods=pods)
+    if system_pods:
+        _static_pod(cluster, "control-plane", "etcd", "registry.k8s.io/etcd:3.5.16-0", "100m", "100Mi")
+        _static_pod(
+            cluster,
+            "control-plane",
+            "kube-apiserver",
+            f"registry.k8s.io/kube-apiserver:{KUBELET_VERSION}",
+            "250m",
+        )
+        _static_pod(
+            cluster,
+            "control-plane",
+            "kube-controller-manager",
+            f"registry.k8s.io/kube-controller-manager:{KUBELET_VERSION}",
+            "200m",
+        )
+        _static_pod(
+            cluster,
+            "control-plane",
+            "kube-scheduler",
+            f"registry.k8s.io/kube-scheduler:{KUBELET_VERSION}",
+            "100m",
+        )
+        _coredns(cluster)
+
+
+def _minimal(cluster) -> None:
+    """One worker and nothing else: the smallest thing that runs pods."""
+    _namespaces(cluster)
+    make_node(
+        cluster,
+        "worker-1",
+        cpu=cluster.options.get("worker_cpu", "4"),
+        memory=cluster.options.get("worker_memory", "16Gi"),
+    )

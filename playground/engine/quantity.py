@@ -1,0 +1,95 @@
+"""Resource quantities parsed and compared exactly as upstream's resource.Quantity.
+
+Values are kept as Fractions, so '0.1' + '0.2' == '300m' holds exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from functools import lru_cache
+
+_BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+_DECIMAL = {
+    "n": Fraction(1, 10**9),
+    "u": Fraction(1, 10**6),
+    "m": Fraction(1, 1000),
+    "": Fraction(1),
+    "k": Fraction(10**3),
+    "M": Fraction(10**6),
+    "G": Fraction(10**9),
+    "T": Fraction(10**12),
+    "P": Fraction(10**15),
+    "E": Fraction(10**18),
+}
+_PATTERN = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$")
+
+QUANTITY_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+
+
+class QuantityError(ValueError):
+    pass
+
+
+@lru_cache(maxsize=4096)
+def parse(text) -> Fraction:
+    """The exact value of a quantity such as '500m', '1.5', '128Mi', '1G' or '2e3'."""
+    if isinstance(text, bool):
+        raise QuantityError(QUANTITY_ERROR)
+    if isinstance(text, int):
+        return Fraction(text)
+    if isinstance(text, float):
+        return Fraction(str(text))
+    if not isinstance(text, str):
+        raise QuantityError(QUANTITY_ERROR)
+    match = _PATTERN.match(text.strip())
+    if not match:
+        raise QuantityError(QUANTITY_ERROR)
+    number, suffix = match.group(1), match.group(2) or ""
+    value = Fraction(number)
+    if suffix in _BINARY:
+        return value * _BINARY[suffix]
+    if suffix in _DECIMAL:
+        return value * _DECIMAL[suffix]
+    exponent = int(suffix[1:])
+    return value * (Fraction(10) ** exponent)
+
+
+def is_binary(text) -> bool:
+    return isinstance(text, str) and text[-2:] in _BINARY
+
+
+def millis(text) -> int:
+    """CPU in millicores, rounded up as the scheduler does."""
+    value = parse(text) * 1000
+    return -(-value.numerator // value.denominator)
+
+
+def to_int(text) -> int:
+    """Bytes (or a count), rounded up."""
+    value = parse(text)
+    return -(-value.numerator // value.denominator)
+
+
+def format(value: Fraction | int, binary: bool = False) -> str:
+    """The canonical string for a value, in the binary or decimal style of its source."""
+    value = Fraction(value)
+    if value == 0:
+        return "0"
+    if binary and value.denominator == 1:
+        for suffix, factor in reversed(_BINARY.items()):
+            if value.numerator % factor == 0:
+                return f"{value.numerator // factor}{suffix}"
+        return str(value.numerator)
+    if value.denominator == 1:
+        n = value.numerator
+        for suffix, exp in (("E", 18), ("P", 15), ("T", 12), ("G", 9), ("M", 6), ("k", 3)):
+            if n % 10**exp == 0:
+                return f"{n // 10**exp}{suffix}"
+        return str(n)
+    for suffix, factor in (("m", 1000), ("u", 10**6), ("n", 10**9)):
+        scaled = value * factor
+        if scaled.denominator == 1:
+            return f"{scaled.numerator}{suffix}"
+    scaled = -(-(value * 10**9).numerator // (value * 10**9).denominator)
+    return f"{scaled}n"

@@ -1,0 +1,170 @@
+"""Small helpers shared by the engine's parts: time, randomness, names, copies."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime
+
+# Upstream's rand.String alphabet: no vowels (no words), no confusable characters.
+NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+_MASK64 = (1 << 64) - 1
+
+
+def rfc3339(seconds: float) -> str:
+    return datetime.fromtimestamp(int(seconds), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def rfc3339_micro(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: str) -> float:
+    text = text.replace("Z", "+00:00")
+    return datetime.fromisoformat(text).timestamp()
+
+
+class Rng:
+    """SplitMix64: tiny state (one integer), so it serialises trivially and exactly."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: int):
+        self.state = state & _MASK64
+
+    def next(self) -> int:
+        self.state = (self.state + 0x9E3779B97F4A7C15) & _MASK64
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+        return z ^ (z >> 31)
+
+    def below(self, n: int) -> int:
+        return self.next() % n
+
+    def suffix(self, length: int = 5) -> str:
+        return "".join(NAME_ALPHABET[self.below(len(NAME_ALPHABET))] for _ in range(length))
+
+    def uid(self) -> str:
+        a, b = self.next(), self.next()
+        h = f"{a:016x}{b:016x}"
+        # Shaped like a version-4 UUID.
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) % 4]}{h[17:20]}-{h[20:32]}"
+
+    def hex(self, length: int) -> str:
+        return f"{self.next():016x}"[:length]
+
+
+def fnv32a(data: bytes) -> int:
+    h = 0x811C9DC5
+    for byte in data:
+        h ^= byte
+        h = (h * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def safe_encode(text: str) -> str:
+    """rand.SafeEncodeString: maps digits to the name alphabet, as for pod-template-hash."""
+    alphabet = "bcdfghjklmnpqrstvwxz2456789"
+    return "".join(alphabet[ord(ch) % len(alphabet)] for ch in text)
+
+
+def template_hash(template: dict, collision_count: int = 0) -> str:
+    canonical = json.dumps(template, sort_keys=True, separators=(",", ":")).encode()
+    if collision_count:
+        canonical += str(collision_count).encode()
+    return safe_encode(str(fnv32a(canonical)))
+
+
+def deep_copy(obj):
+    """A private copy of plain JSON data (faster than copy.deepcopy for these shapes)."""
+    if isinstance(obj, dict):
+        return {k: deep_copy(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [deep_copy(v) for v in obj]
+    return obj
+
+
+def int_or_percent(value, total: int, round_up: bool) -> int:
+    """intstr.GetScaledValueFromIntOrPercent."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.endswith("%"):
+        percent = int(value[:-1])
+        scaled = percent * total / 100
+        return math.ceil(scaled) if round_up else math.floor(scaled)
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    raise ValueError(f"invalid value for IntOrString: {value!r}")
+
+
+def get_path(obj: dict, *path, default=None):
+    for key in path:
+        if not isinstance(obj, dict):
+            return default
+        obj = obj.get(key)
+        if obj is None:
+            return default
+    return obj
+
+
+def condition(obj: dict, cond_type: str) -> dict | None:
+    for cond in get_path(obj, "status", "conditions", default=[]) or []:
+        if cond.get("type") == cond_type:
+            return cond
+    return None
+
+
+def set_condition(
+    conditions: list[dict], new: dict, now: str, transition_field: str = "lastTransitionTime"
+) -> list[dict]:
+    """A new conditions list with `new` merged in; the transition time moves only on a status change."""
+    result = []
+    found = False
+    for cond in conditions:
+        if cond.get("type") == new["type"]:
+            found = True
+            merged = dict(new)
+            if cond.get("status") == new.get("status") and transition_field in cond:
+                merged[transition_field] = cond[transition_field]
+            else:
+                merged[transition_field] = now
+            result.append(merged)
+        else:
+            result.append(cond)
+    if not found:
+        merged = dict(new)
+        merged[transition_field] = now
+        result.append(merged)
+    return result
+
+
+def key_of(obj: dict) -> str:
+    meta = obj["metadata"]
+    ns = meta.get("namespace")
+    return f"{ns}/{meta['name']}" if ns else meta["name"]
+
+
+def split_key(key: str) -> tuple[str, str]:
+    if "/" in key:
+        ns, name = key.split("/", 1)
+        return ns, name
+    return "", key
+
+
+def owner_ref(owner: dict, kind: str, api_version: str, controller: bool = True) -> dict:
+    return {
+        "apiVersion": api_version,
+        "kind": kind,
+        "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"],
+        "controller": controller,
+        "blockOwnerDeletion": True,
+    }
+
+
+def controller_of(obj: dict) -> dict | None:
+    for ref in obj["metadata"].get("ownerReferences") or []:
+        if ref.get("controller"):
+            return ref
+    return None

@@ -1,0 +1,644 @@
+"""Semantic validation: the rules kube-apiserver enforces after decoding, with its messages.
+
+Each validator returns a list of FieldErrors; the API server turns a non-empty list
+into one 422 Invalid error with a cause per field, as upstream does.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+
+from playground.engine import quantity
+from playground.engine.errors import (
+    FieldError,
+    duplicate,
+    forbidden_field,
+    invalid,
+    required,
+    too_long,
+    unsupported,
+)
+from playground.engine.selectors import compile_label_selector, matches
+
+DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+
+LABEL_MSG = (
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start "
+    "and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is "
+    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+)
+SUBDOMAIN_MSG = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must "
+    "start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is "
+    r"'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+)
+LABEL_VALUE_MSG = (
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must "
+    "start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used "
+    "for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+)
+QUALIFIED_NAME_MSG = (
+    "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+    "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
+    "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+)
+CONFIG_KEY_MSG = (
+    "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or "
+    "'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"
+)
+
+# Kinds whose names must be DNS-1123 labels rather than subdomains.
+LABEL_NAMED = {"Namespace", "Service"}
+
+
+def name_errors(kind: str, name: str | None, generate_name: str | None) -> list[FieldError]:
+    if not name:
+        if generate_name:
+            return []
+        return [required("metadata.name", "name or generateName is required")]
+    if kind in LABEL_NAMED:
+        if len(name) > 63:
+            return [invalid("metadata.name", name, "must be no more than 63 characters")]
+        if not DNS1123_LABEL.match(name):
+            return [invalid("metadata.name", name, LABEL_MSG)]
+        return []
+    if len(name) > 253:
+        return [invalid("metadata.name", name, "must be no more than 253 characters")]
+    if not DNS1123_SUBDOMAIN.match(name):
+        return [invalid("metadata.name", name, SUBDOMAIN_MSG)]
+    return []
+
+
+def label_errors(labels, path: str) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if not isinstance(labels, dict):
+        return errors
+    for key, value in labels.items():
+        errors.extend(_qualified_key(key, path))
+        if not isinstance(value, str):
+            continue
+        if len(value) > 63:
+            errors.append(invalid(path, value, "must be no more than 63 characters"))
+        elif not LABEL_VALUE.match(value):
+            errors.append(invalid(path, value, LABEL_VALUE_MSG))
+    return errors
+
+
+def _qualified_key(key: str, path: str) -> list[FieldError]:
+    prefix, _, name = key.rpartition("/")
+    errors = []
+    if prefix and (len(prefix) > 253 or not DNS1123_SUBDOMAIN.match(prefix)):
+        errors.append(invalid(path, key, "prefix part " + SUBDOMAIN_MSG))
+    if not name or len(name) > 63 or not QUALIFIED_NAME.match(name):
+        detail = "name part must be no more than 63 characters" if len(name) > 63 else QUALIFIED_NAME_MSG
+        errors.append(invalid(path, key, detail))
+    return errors
+
+
+def metadata_errors(kind: str, obj: dict) -> list[FieldError]:
+    meta = obj.get("metadata") or {}
+    errors = name_errors(kind, meta.get("name"), meta.get("generateName"))
+    errors += label_errors(meta.get("labels"), "metadata.labels")
+    annotations = meta.get("annotations") or {}
+    if isinstance(annotations, dict):
+        for key in annotations:
+            errors.extend(_qualified_key(key, "metadata.annotations"))
+        size = sum(len(k) + len(str(v)) for k, v in annotations.items())
+        if size > 256 * 1024:
+            errors.append(too_long("metadata.annotations", 256 * 1024))
+    return errors
+
+
+def _non_negative(value, path: str) -> list[FieldError]:
+    if isinstance(value, int) and value < 0:
+        return [invalid(path, value, "must be greater than or equal to 0")]
+    return []
+
+
+def _resources(resources: dict, path: str) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if not isinstance(resources, dict):
+        return errors
+    requests = resources.get("requests") or {}
+    limits = resources.get("limits") or {}
+    for section, values in (("requests", requests), ("limits", limits)):
+        for name, value in values.items():
+            try:
+                if quantity.parse(value) < 0:
+                    errors.append(
+                        invalid(f"{path}.{section}[{name}]", value, "must be greater than or equal to 0")
+                    )
+            except quantity.QuantityError:
+                errors.append(invalid(f"{path}.{section}[{name}]", value, quantity.QUANTITY_ERROR))
+    for name, value in requests.items():
+        if name in limits:
+            try:
+                if quantity.parse(value) > quantity.parse(limits[name]):
+                    errors.append(
+                        invalid(
+                            f"{path}.requests",
+                            value,
+                            f"must be less than or equal to {name} limit of {limits[name]}",
+                        )
+                    )
+            except quantity.QuantityError:
+                pass
+    return errors
+
+
+def _probe(probe, path: str, container_ports: set[int], named: set[str]) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if not isinstance(probe, dict):
+        return errors
+    handlers = [h for h in ("exec", "httpGet", "tcpSocket", "grpc") if h in probe]
+    if not handlers:
+        errors.append(required(path, "must specify a handler type"))
+    elif len(handlers) > 1:
+        errors.append(forbidden_field(f"{path}.{handlers[1]}", "may not specify more than 1 handler type"))
+    for field in (
+        "initialDelaySeconds",
+        "timeoutSeconds",
+        "periodSeconds",
+        "successThreshold",
+        "failureThreshold",
+    ):
+        errors += _non_negative(probe.get(field), f"{path}.{field}")
+    return errors
+
+
+def container_errors(containers, path: str, seen: set[str], init: bool = False) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for i, c in enumerate(containers or []):
+        at = f"{path}[{i}]"
+        if not isinstance(c, dict):
+            continue
+        name = c.get("name")
+        if not name:
+            errors.append(required(f"{at}.name"))
+        elif not DNS1123_LABEL.match(name) or len(name) > 63:
+            errors.append(invalid(f"{at}.name", name, LABEL_MSG))
+        elif name in seen:
+            errors.append(duplicate(f"{at}.name", name))
+        else:
+            seen.add(name)
+        if not c.get("image"):
+            errors.append(required(f"{at}.image"))
+        policy = c.get("imagePullPolicy")
+        if policy is not None and policy not in ("Always", "IfNotPresent", "Never"):
+            errors.append(unsupported(f"{at}.imagePullPolicy", policy, ["Always", "IfNotPresent", "Never"]))
+        ports_seen: set[str] = set()
+        container_ports: set[int] = set()
+        for j, port in enumerate(c.get("ports") or []):
+            if not isinstance(port, dict):
+                continue
+            number = port.get("containerPort")
+            if number is None:
+                errors.append(required(f"{at}.ports[{j}].containerPort"))
+            elif not isinstance(number, int) or not 1 <= number <= 65535:
+                errors.append(
+                    invalid(
+                        f"{at}.ports[{j}].containerPort", number, "must be between 1 and 65535, inclusive"
+                    )
+                )
+            else:
+                container_ports.add(number)
+            host_port = port.get("hostPort")
+            if host_port is not None and (not isinstance(host_port, int) or not 0 <= host_port <= 65535):
+                errors.append(
+                    invalid(f"{at}.ports[{j}].hostPort", host_port, "must be between 1 and 65535, inclusive")
+                )
+            protocol = port.get("protocol", "TCP")
+            if protocol not in ("TCP", "UDP", "SCTP"):
+                errors.append(unsupported(f"{at}.ports[{j}].protocol", protocol, ["SCTP", "TCP", "UDP"]))
+            port_name = port.get("name")
+            if port_name is not None:
+                if not re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", port_name) or len(port_name) > 15:
+                    errors.append(
+                        invalid(
+                            f"{at}.ports[{j}].name",
+                            port_name,
+                            "must be no more than 15 characters"
+                            if len(port_name) > 15
+                            else LABEL_MSG.replace("a lowercase RFC 1123 label", "an IANA_SVC_NAME"),
+                        )
+                    )
+                elif port_name in ports_seen:
+                    errors.append(duplicate(f"{at}.ports[{j}].name", port_name))
+                ports_seen.add(port_name)
+        errors += _resources(c.get("resources") or {}, f"{at}.resources")
+        for probe_name in ("livenessProbe", "readinessProbe", "startupProbe"):
+            if init and probe_name in c and c.get("restartPolicy") != "Always":
+                errors.append(
+                    forbidden_field(
+                        f"{at}.{probe_name}",
+                        "may not be set for init containers without restartPolicy=Always",
+                    )
+                )
+            else:
+                errors += _probe(c.get(probe_name), f"{at}.{probe_name}", container_ports, ports_seen)
+        for k, env in enumerate(c.get("env") or []):
+            if isinstance(env, dict) and not env.get("name"):
+                errors.append(required(f"{at}.env[{k}].name"))
+    return errors
+
+
+def pod_spec_errors(spec, path: str, template: bool = False) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if not isinstance(spec, dict):
+        return [required(path)]
+    containers = spec.get("containers")
+    if not containers:
+        errors.append(required(f"{path}.containers"))
+    seen: set[str] = set()
+    errors += container_errors(spec.get("initContainers"), f"{path}.initContainers", seen, init=True)
+    errors += container_errors(containers, f"{path}.containers", seen)
+    policy = spec.get("restartPolicy")
+    if policy is not None and policy not in ("Always", "OnFailure", "Never"):
+        errors.append(unsupported(f"{path}.restartPolicy", policy, ["Always", "OnFailure", "Never"]))
+    dns = spec.get("dnsPolicy")
+    if dns is not None and dns not in ("ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"):
+        errors.append(
+            unsupported(
+                f"{path}.dnsPolicy", dns, ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]
+            )
+        )
+    errors += _non_negative(
+        spec.get("terminationGracePeriodSeconds"), f"{path}.terminationGracePeriodSeconds"
+    )
+    active = spec.get("activeDeadlineSeconds")
+    if isinstance(active, int) and active <= 0:
+        errors.append(
+            invalid(f"{path}.activeDeadlineSeconds", active, "must be between 1 and 2147483647, inclusive")
+        )
+    node_selector = spec.get("nodeSelector")
+    if node_selector:
+        errors += label_errors(node_selector, f"{path}.nodeSelector")
+    for i, toleration in enumerate(spec.get("tolerations") or []):
+        if not isinstance(toleration, dict):
+            continue
+        op = toleration.get("operator", "Equal")
+        if op not in ("Equal", "Exists"):
+            errors.append(unsupported(f"{path}.tolerations[{i}].operator", op, ["Equal", "Exists"]))
+        if op == "Exists" and toleration.get("value"):
+            errors.append(
+                invalid(
+                    f"{path}.tolerations[{i}].operator",
+                    toleration.get("value"),
+                    "value must be empty when `operator` is 'Exists'",
+                )
+            )
+        effect = toleration.get("effect")
+        if effect and effect not in ("NoSchedule", "PreferNoSchedule", "NoExecute"):
+            errors.append(
+                unsupported(
+                    f"{path}.tolerations[{i}].effect", effect, ["NoExecute", "NoSchedule", "PreferNoSchedule"]
+                )
+            )
+        if toleration.get("tolerationSeconds") is not None and effect != "NoExecute":
+            errors.append(
+                invalid(
+                    f"{path}.tolerations[{i}].effect",
+                    effect,
+                    "effect must be 'NoExecute' when `tolerationSeconds` is set",
+                )
+            )
+    for i, constraint in enumerate(spec.get("topologySpreadConstraints") or []):
+        if not isinstance(constraint, dict):
+            continue
+        skew = constraint.get("maxSkew")
+        if not isinstance(skew, int) or skew <= 0:
+            errors.append(
+                invalid(f"{path}.topologySpreadConstraints[{i}].maxSkew", skew, "must be greater than zero")
+            )
+        if not constraint.get("topologyKey"):
+            errors.append(required(f"{path}.topologySpreadConstraints[{i}].topologyKey", "can not be empty"))
+        when = constraint.get("whenUnsatisfiable")
+        if when not in ("DoNotSchedule", "ScheduleAnyway"):
+            errors.append(
+                unsupported(
+                    f"{path}.topologySpreadConstraints[{i}].whenUnsatisfiable",
+                    when,
+                    ["DoNotSchedule", "ScheduleAnyway"],
+                )
+            )
+    affinity = spec.get("affinity") or {}
+    for kind_name in ("podAffinity", "podAntiAffinity"):
+        section = affinity.get(kind_name) or {}
+        for i, term in enumerate(section.get("requiredDuringSchedulingIgnoredDuringExecution") or []):
+            if isinstance(term, dict) and not term.get("topologyKey"):
+                errors.append(
+                    required(
+                        f"{path}.affinity.{kind_name}.requiredDuringSchedulingIgnoredDuringExecution[{i}].topologyKey",
+                        "can not be empty",
+                    )
+                )
+    volumes: set[str] = set()
+    for i, volume in enumerate(spec.get("volumes") or []):
+        if isinstance(volume, dict):
+            name = volume.get("name")
+            if not name:
+                errors.append(required(f"{path}.volumes[{i}].name"))
+            elif name in volumes:
+                errors.append(duplicate(f"{path}.volumes[{i}].name", name))
+            volumes.add(name or "")
+    for key in ("containers", "initContainers"):
+        for i, c in enumerate(spec.get(key) or []):
+            if not isinstance(c, dict):
+                continue
+            for j, mount in enumerate(c.get("volumeMounts") or []):
+                if isinstance(mount, dict) and mount.get("name") not in volumes:
+                    errors.append(
+                        FieldError(
+                            f"{path}.{key}[{i}].volumeMounts[{j}].name",
+                            "Not found",
+                            "",
+                            mount.get("name"),
+                            True,
+                        )
+                    )
+    return errors
+
+
+def _selector_and_template(obj: dict, kind: str, restart_policies: tuple[str, ...]) -> list[FieldError]:
+    spec = obj.get("spec") or {}
+    errors: list[FieldError] = []
+    errors += _non_negative(spec.get("replicas"), "spec.replicas")
+    selector = spec.get("selector")
+    template = spec.get("template")
+    if not selector:
+        errors.append(required("spec.selector"))
+    else:
+        try:
+            requirements = compile_label_selector(selector)
+        except Exception as exc:  # malformed operator
+            errors.append(invalid("spec.selector", selector, str(exc)))
+            requirements = None
+        if requirements == ():
+            errors.append(invalid("spec.selector", selector, f"empty selector is invalid for {kind.lower()}"))
+        elif requirements is not None and isinstance(template, dict):
+            labels = (template.get("metadata") or {}).get("labels") or {}
+            if not matches(requirements, labels):
+                errors.append(
+                    invalid(
+                        "spec.template.metadata.labels", labels, "`selector` does not match template `labels`"
+                    )
+                )
+    if not isinstance(template, dict):
+        errors.append(required("spec.template"))
+        return errors
+    errors += label_errors((template.get("metadata") or {}).get("labels"), "spec.template.metadata.labels")
+    errors += pod_spec_errors(template.get("spec"), "spec.template.spec", template=True)
+    policy = (template.get("spec") or {}).get("restartPolicy")
+    if policy is not None and policy not in restart_policies and policy in ("Always", "OnFailure", "Never"):
+        errors.append(unsupported("spec.template.spec.restartPolicy", policy, list(restart_policies)))
+    return errors
+
+
+def deployment(obj: dict) -> list[FieldError]:
+    errors = _selector_and_template(obj, "Deployment", ("Always",))
+    spec = obj.get("spec") or {}
+    strategy = spec.get("strategy") or {}
+    stype = strategy.get("type")
+    if stype not in (None, "RollingUpdate", "Recreate"):
+        errors.append(unsupported("spec.strategy.type", stype, ["Recreate", "RollingUpdate"]))
+    if stype == "Recreate" and strategy.get("rollingUpdate"):
+        errors.append(
+            forbidden_field(
+                "spec.strategy.rollingUpdate", "may not be specified when strategy `type` is 'Recreate'"
+            )
+        )
+    rolling = strategy.get("rollingUpdate") or {}
+    if stype == "RollingUpdate":
+        surge, unavailable = rolling.get("maxSurge"), rolling.get("maxUnavailable")
+        for field, value in (("maxSurge", surge), ("maxUnavailable", unavailable)):
+            errors += _int_or_percent(value, f"spec.strategy.rollingUpdate.{field}")
+        if _is_zero(surge) and _is_zero(unavailable):
+            errors.append(
+                invalid(
+                    "spec.strategy.rollingUpdate.maxUnavailable",
+                    unavailable,
+                    "may not be 0 when `maxSurge` is 0",
+                )
+            )
+    errors += _non_negative(spec.get("revisionHistoryLimit"), "spec.revisionHistoryLimit")
+    errors += _non_negative(spec.get("minReadySeconds"), "spec.minReadySeconds")
+    deadline = spec.get("progressDeadlineSeconds")
+    if (
+        isinstance(deadline, int)
+        and isinstance(spec.get("minReadySeconds"), int)
+        and deadline <= spec["minReadySeconds"]
+    ):
+        errors.append(
+            invalid("spec.progressDeadlineSeconds", deadline, "must be greater than minReadySeconds")
+        )
+    return errors
+
+
+def _is_zero(value) -> bool:
+    return value in (0, "0", "0%")
+
+
+def _int_or_percent(value, path: str) -> list[FieldError]:
+    if value is None or isinstance(value, int):
+        return _non_negative(value, path)
+    if isinstance(value, str) and re.fullmatch(r"\d+%", value):
+        if int(value[:-1]) > 100:
+            return [invalid(path, value, "must not be greater than 100%")]
+        return []
+    return [
+        invalid(
+            path,
+            value,
+            "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
+        )
+    ]
+
+
+def replicaset(obj: dict) -> list[FieldError]:
+    return _selector_and_template(obj, "ReplicaSet", ("Always",))
+
+
+def pod(obj: dict) -> list[FieldError]:
+    return pod_spec_errors(obj.get("spec"), "spec")
+
+
+def configmap(obj: dict) -> list[FieldError]:
+    errors: list[FieldError] = []
+    keys: set[str] = set()
+    for section in ("data", "binaryData"):
+        for key in obj.get(section) or {}:
+            if not CONFIG_KEY.match(key) or len(key) > 253:
+                errors.append(invalid(f"{section}[{key}]", key, CONFIG_KEY_MSG))
+            if key in keys:
+                errors.append(invalid(f"{section}[{key}]", key, "duplicate of key present in data"))
+            keys.add(key)
+    size = sum(len(k) + len(str(v)) for s in ("data", "binaryData") for k, v in (obj.get(s) or {}).items())
+    if size > 1024 * 1024:
+        errors.append(too_long("", 1024 * 1024))
+    return errors
+
+
+def secret(obj: dict) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for key, value in (obj.get("data") or {}).items():
+        if not CONFIG_KEY.match(key):
+            errors.append(invalid(f"data[{key}]", key, CONFIG_KEY_MSG))
+        if isinstance(value, str):
+            try:
+                base64.b64decode(value, validate=True)
+            except Exception:
+                errors.append(invalid(f"data[{key}]", "<secret contents redacted>", "illegal base64 data"))
+    return errors
+
+
+def resourcequota(obj: dict) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for name, value in ((obj.get("spec") or {}).get("hard") or {}).items():
+        try:
+            if quantity.parse(value) < 0:
+                errors.append(invalid(f"spec.hard[{name}]", value, "must be greater than or equal to 0"))
+        except quantity.QuantityError:
+            errors.append(invalid(f"spec.hard[{name}]", value, quantity.QUANTITY_ERROR))
+    return errors
+
+
+def limitrange(obj: dict) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for i, item in enumerate((obj.get("spec") or {}).get("limits") or []):
+        if not isinstance(item, dict):
+            continue
+        ltype = item.get("type")
+        if ltype not in ("Container", "Pod", "PersistentVolumeClaim"):
+            errors.append(
+                unsupported(f"spec.limits[{i}].type", ltype, ["Container", "PersistentVolumeClaim", "Pod"])
+            )
+        for section in ("max", "min", "default", "defaultRequest", "maxLimitRequestRatio"):
+            for name, value in (item.get(section) or {}).items():
+                try:
+                    quantity.parse(value)
+                except quantity.QuantityError:
+                    errors.append(
+                        invalid(f"spec.limits[{i}].{section}[{name}]", value, quantity.QUANTITY_ERROR)
+                    )
+        for name, low in (item.get("min") or {}).items():
+            high = (item.get("max") or {}).get(name)
+            try:
+                if high is not None and quantity.parse(low) > quantity.parse(high):
+                    errors.append(
+                        invalid(
+                            f"spec.limits[{i}].min[{name}]",
+                            low,
+                            f"min value {low} is greater than max value {high}",
+                        )
+                    )
+            except quantity.QuantityError:
+                pass
+    return errors
+
+
+def pdb(obj: dict) -> list[FieldError]:
+    spec = obj.get("spec") or {}
+    errors: list[FieldError] = []
+    if spec.get("minAvailable") is not None and spec.get("maxUnavailable") is not None:
+        errors.append(invalid("spec", spec, "minAvailable and maxUnavailable cannot be both set"))
+    for field in ("minAvailable", "maxUnavailable"):
+        errors += _int_or_percent(spec.get(field), f"spec.{field}")
+    return errors
+
+
+def priorityclass(obj: dict) -> list[FieldError]:
+    value = obj.get("value")
+    errors: list[FieldError] = []
+    if value is None:
+        errors.append(required("value"))
+    elif (
+        isinstance(value, int) and value > 1_000_000_000 and not obj["metadata"]["name"].startswith("system-")
+    ):
+        errors.append(
+            forbidden_field("value", "maximum allowed value of a user defined priority is 1000000000")
+        )
+    policy = obj.get("preemptionPolicy")
+    if policy not in (None, "PreemptLowerPriority", "Never"):
+        errors.append(unsupported("preemptionPolicy", policy, ["Never", "PreemptLowerPriority"]))
+    return errors
+
+
+BY_KIND = {
+    "Deployment": deployment,
+    "ReplicaSet": replicaset,
+    "Pod": pod,
+    "ConfigMap": configmap,
+    "Secret": secret,
+    "ResourceQuota": resourcequota,
+    "LimitRange": limitrange,
+    "PodDisruptionBudget": pdb,
+    "PriorityClass": priorityclass,
+}
+
+
+def validate(kind: str, obj: dict) -> list[FieldError]:
+    errors = metadata_errors(kind, obj)
+    fn = BY_KIND.get(kind)
+    if fn:
+        errors += fn(obj)
+    return errors
+
+
+def _selector_repr(selector: dict) -> str:
+    labels = selector.get("matchLabels")
+    if labels:
+        inner = ", ".join(f'"{k}":"{v}"' for k, v in sorted(labels.items()))
+        ml = "map[string]string{" + inner + "}"
+    else:
+        ml = "map[string]string(nil)"
+    return f"v1.LabelSelector{{MatchLabels:{ml}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}}"
+
+
+def validate_update(kind: str, old: dict, new: dict) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if kind in ("Deployment", "ReplicaSet"):
+        old_sel = (old.get("spec") or {}).get("selector")
+        new_sel = (new.get("spec") or {}).get("selector")
+        if old_sel != new_sel:
+            # Upstream prints the Go struct of the new selector; keep that shape.
+            errors.append(_ImmutableSelector(new_sel or {}))
+    if kind == "Pod":
+        old_spec, new_spec = dict(old.get("spec") or {}), dict(new.get("spec") or {})
+        for spec in (old_spec, new_spec):
+            for key in ("activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds"):
+                spec.pop(key, None)
+            for ckey in ("containers", "initContainers"):
+                spec[ckey] = [{k: v for k, v in c.items() if k != "image"} for c in spec.get(ckey) or []]
+            spec.pop("nodeName", None)
+        if old_spec != new_spec:
+            errors.append(
+                forbidden_field(
+                    "spec",
+                    "pod updates may not change fields other than `spec.containers[*].image`,"
+                    "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` "
+                    "(only additions to existing tolerations),`spec.terminationGracePeriodSeconds` "
+                    "(allow it to be set to 1 if it was previously negative)",
+                )
+            )
+    if kind == "Secret" and old.get("type") != new.get("type"):
+        errors.append(FieldError("type", "Invalid value", "field is immutable", new.get("type"), True))
+    for key in ("data", "binaryData"):
+        if kind in ("ConfigMap", "Secret") and old.get("immutable") and old.get(key) != new.get(key):
+            errors.append(forbidden_field(key, "field is immutable when `immutable` is set"))
+    if kind == "PriorityClass" and old.get("value") != new.get("value"):
+        errors.append(forbidden_field("value", "may not be changed in an update."))
+    return errors
+
+
+class _ImmutableSelector(FieldError):
+    def __init__(self, selector: dict):
+        super().__init__("spec.selector", "Invalid value", "field is immutable")
+        self.repr = _selector_repr(selector)
+
+    def body(self) -> str:
+        return f"Invalid value: {self.repr}: field is immutable"
