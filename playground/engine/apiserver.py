@@ -312,7 +312,7 @@ class ApiServer:
         meta["resourceVersion"] = str(self.store.next_revision())
         stored = {**new, "metadata": meta}
         # Finalizers gone from an object being deleted: it can go now.
-        if meta.get("deletionTimestamp") and not meta.get("finalizers") and kind != "Pod":
+        if meta.get("deletionTimestamp") and not meta.get("finalizers") and kind not in ("Pod", "Namespace"):
             self.store.put(kind, stored, "MODIFIED")
             self.store.remove(kind, stored)
             return stored

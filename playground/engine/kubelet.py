@@ -22,6 +22,7 @@ BACKOFF_START = 10
 BACKOFF_MAX = 300
 START_SECONDS = 0.5
 LOG_LINES_KEPT = 200
+PULL_BACKOFF_REPORT = 5
 
 
 def backoff_delay(restarts: int) -> int:
@@ -291,7 +292,7 @@ class Kubelet:
                     shown_backoff=False,
                 )
                 actions.append(f"{node_name} could not pull {image}: ErrImagePull")
-                due(now + 1)
+                due(now + PULL_BACKOFF_REPORT)
                 return
             seconds = cs["until"] - cs.get("pull_started", now)
             size = images.info(image).size
@@ -306,7 +307,11 @@ class Kubelet:
             self._add_node_image(node, image, size)
             cs.update(stage="creating", until=now)
         if cs["stage"] == "pull-backoff":
-            if not cs.get("shown_backoff") and now >= cs["until"] - backoff_delay(cs["pull_failures"]) + 1:
+            # The next pod sync after a failed pull reports the back-off.
+            if (
+                not cs.get("shown_backoff")
+                and now >= cs["until"] - backoff_delay(cs["pull_failures"]) + PULL_BACKOFF_REPORT
+            ):
                 cs.update(
                     reason="ImagePullBackOff", message=f'Back-off pulling image "{image}"', shown_backoff=True
                 )
@@ -539,6 +544,7 @@ class Kubelet:
             conditions = set_condition(conditions, entry, now_s)
 
         cond("PodReadyToStartContainers", True)
+        cond("PodScheduled", True)
         cond("Initialized", init_complete, "ContainersNotInitialized")
         ready = all_ready and phase == "Running"
         if phase == "Succeeded":

@@ -23,6 +23,7 @@ class _GuardedLoader(yaml.SafeLoader):
     def __init__(self, stream):
         super().__init__(stream)
         self._expanded = 0
+        self._sizes: dict[int, int] = {}
 
     def construct_object(self, node, deep=False):
         self._expanded += 1
@@ -33,32 +34,34 @@ class _GuardedLoader(yaml.SafeLoader):
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
-            anchor = event.anchor
-            node = self.anchors.get(anchor)
+            node = self.anchors.get(event.anchor)
             if node is not None:
-                self._expanded += _size(node)
+                self._expanded += _expanded_size(node, self._sizes)
                 if self._expanded > MAX_NODES:
                     raise yaml.YAMLError(
-                        f"line {event.start_mark.line + 1}: aliases expand to too many nodes (alias bomb?)"
+                        f"line {event.start_mark.line + 1}: aliases expand to more than {MAX_NODES} nodes (alias bomb?)"
                     )
         return super().compose_node(parent, index)
 
 
-def _size(node, seen=None) -> int:
+def _expanded_size(node, sizes: dict) -> int:
+    """How many nodes this node stands for once every alias in it is expanded."""
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
     if isinstance(node, yaml.ScalarNode):
-        return 1
-    seen = seen if seen is not None else set()
-    if id(node) in seen:
-        return 1
-    seen.add(id(node))
-    total = 1
-    for item in node.value:
-        if isinstance(item, tuple):
-            total += _size(item[0], seen) + _size(item[1], seen)
-        else:
-            total += _size(item, seen)
-        if total > MAX_NODES:
-            break
+        total = 1
+    else:
+        total = 1
+        sizes[key] = MAX_NODES + 1  # a node that contains itself expands forever
+        for item in node.value:
+            if isinstance(item, tuple):
+                total += _expanded_size(item[0], sizes) + _expanded_size(item[1], sizes)
+            else:
+                total += _expanded_size(item, sizes)
+            if total > MAX_NODES:
+                break
+    sizes[key] = total
     return total
 
 

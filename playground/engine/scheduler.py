@@ -42,6 +42,8 @@ SCORE_WEIGHTS = {
 DEFAULT_MILLI_CPU = 100
 DEFAULT_MEMORY = 200 * 1024 * 1024
 MIN_FEASIBLE_NODES = 100
+IMAGE_MIN_THRESHOLD = 23 * 1024 * 1024
+IMAGE_MAX_THRESHOLD = 1000 * 1024 * 1024
 DECISIONS_KEPT = 200
 DETAILED_DECISION_NODES = 64
 
@@ -609,9 +611,7 @@ class Scheduler:
         return state
 
     def _affinity_filter(self, needs: PodNeeds, info: NodeInfo, state):
-        for tk, value in state["existing_anti"]:
-            if info.labels.get(tk) == value:
-                return UNSCHEDULABLE, "node(s) didn't satisfy existing pods anti-affinity rules"
+        # Upstream's order: the pod's affinity, its anti-affinity, then existing pods' anti-affinity.
         for term, tk, values in state["affinity"]:
             if tk not in info.labels:
                 return UNRESOLVABLE, "node(s) didn't match pod affinity rules"
@@ -626,6 +626,9 @@ class Scheduler:
         for _term, tk, values in state["anti"]:
             if tk in info.labels and info.labels[tk] in values:
                 return UNSCHEDULABLE, "node(s) didn't match pod anti-affinity rules"
+        for tk, value in state["existing_anti"]:
+            if info.labels.get(tk) == value:
+                return UNSCHEDULABLE, "node(s) didn't satisfy existing pods anti-affinity rules"
         return None
 
     def _spread_state(self, needs: PodNeeds):
@@ -712,9 +715,7 @@ class Scheduler:
                 for term in needs.preferred_terms
                 if node_selector_term_matches(term.get("preference") or {}, info)
             )
-            raw["ImageLocality"][info.name] = (
-                100 if needs.images and all(img in info.images for img in needs.images) else 0
-            )
+            raw["ImageLocality"][info.name] = self._image_locality(needs, info)
         raw["InterPodAffinity"] = self._preferred_affinity(needs, feasible)
         raw["PodTopologySpread"] = self._spread_score(needs, feasible, spread_state)
         normalised: dict[str, dict[str, int]] = {}
@@ -745,6 +746,23 @@ class Scheduler:
             scores[info.name] = per
             totals[info.name] = sum(SCORE_WEIGHTS[p] * s for p, s in per.items())
         return scores, totals
+
+    def _image_locality(self, needs: PodNeeds, info: NodeInfo) -> int:
+        """Upstream's ImageLocality: image sizes already on the node, scaled by how
+        widely each image has spread, between 23 MB and 1000 MB per container."""
+        if not needs.images:
+            return 0
+        from playground.engine import images as catalogue
+
+        total_nodes = len(self.nodes) or 1
+        score = 0.0
+        for image in needs.images:
+            if image in info.images:
+                spread = sum(1 for other in self.nodes.values() if image in other.images) / total_nodes
+                score += catalogue.info(image).size * spread
+        low, high = IMAGE_MIN_THRESHOLD, IMAGE_MAX_THRESHOLD * len(needs.images)
+        score = min(max(score, low), high)
+        return int(100 * (score - low) / (high - low))
 
     def _preferred_affinity(self, needs: PodNeeds, feasible: list[NodeInfo]) -> dict[str, float]:
         if not (needs.pref_affinity or needs.pref_anti):

@@ -214,5 +214,7 @@ def test_validate_manifest_accepts_multiple_documents():
 
 def test_a_yaml_error_names_the_file_and_line(tmp_path):
     write(tmp_path, "a.yaml", "category: storage\npairs:\n  - slug: x\n    title: a: b\n")
-    with pytest.raises(ContentError, match=r"a\.yaml: line 4: not valid YAML: mapping values are not allowed here"):
+    with pytest.raises(
+        ContentError, match=r"a\.yaml: line 4: not valid YAML: mapping values are not allowed here"
+    ):
         load(tmp_path)

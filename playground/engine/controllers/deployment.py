@@ -99,12 +99,22 @@ class DeploymentController(Controller):
         if d is None or d["metadata"].get("deletionTimestamp"):
             return None
         replicasets = self.owned_replicasets(d)
-        new_rs, old_rss, created = self._new_and_old(d, replicasets)
+        paused = bool(d["spec"].get("paused"))
+        # A paused Deployment keeps its ReplicaSets: no new one until it is resumed.
+        new_rs, old_rss, created = self._new_and_old(d, replicasets, create=not paused)
         actions: list[str] = []
         if created:
             actions.append(f"created ReplicaSet {new_rs['metadata']['name']} for the new pod template")
-        if d["spec"].get("paused"):
+        if paused:
             self._sync_paused(d, new_rs, old_rss, actions)
+            if new_rs is None:
+                d = cluster.store.get("Deployment", ns, name)
+                current = max(old_rss, key=revision_of) if old_rss else None
+                if current is not None:
+                    self._update_status(d, current, [rs for rs in old_rss if rs is not current], False)
+                return (
+                    self.record("Sync", d, f"Deployment {name}: " + "; ".join(actions)) if actions else None
+                )
         elif (d["spec"].get("strategy") or {}).get("type") == "Recreate":
             self._recreate(d, new_rs, old_rss, actions)
         else:
@@ -122,7 +132,7 @@ class DeploymentController(Controller):
 
     # New ReplicaSet -----------------------------------------------------------------
 
-    def _new_and_old(self, d: dict, replicasets: list[dict]):
+    def _new_and_old(self, d: dict, replicasets: list[dict], create: bool = True):
         cluster = self.cluster
         template = d["spec"].get("template") or {}
         new_rs = None
@@ -161,6 +171,8 @@ class DeploymentController(Controller):
                     {**new_rs, "metadata": {**new_rs["metadata"], "annotations": annotations}},
                     new_rs,
                 )
+        elif not create:
+            return None, old_rss, False
         else:
             collision = (d.get("status") or {}).get("collisionCount", 0)
             pod_hash = template_hash(template_without_hash(template), collision)
@@ -233,9 +245,10 @@ class DeploymentController(Controller):
     def _sync_paused(self, d, new_rs, old_rss, actions) -> None:
         # A paused Deployment still scales, but does not roll.
         replicas = d["spec"].get("replicas", 1)
-        active = [rs for rs in [new_rs, *old_rss] if rs["spec"].get("replicas", 0) > 0]
-        if len(active) <= 1:
-            target = active[0] if active else new_rs
+        candidates = [rs for rs in [new_rs, *old_rss] if rs is not None]
+        active = [rs for rs in candidates if rs["spec"].get("replicas", 0) > 0]
+        if len(active) <= 1 and candidates:
+            target = active[0] if active else max(candidates, key=revision_of)
             self._scale(d, target, replicas, actions)
 
     def _recreate(self, d, new_rs, old_rss, actions) -> None:

@@ -138,6 +138,8 @@ class NodeLifecycleController(Controller):
         conditions = [cond for cond in cluster.healthy_conditions(now_s)]
         taints = [t for t in taints if t.get("key") not in (UNREACHABLE, NOT_READY)]
         new_spec = {**node.get("spec", {}), "taints": taints}
+        if not taints:
+            new_spec.pop("taints")
         new = {**node, "spec": new_spec, "status": {**node["status"], "conditions": conditions}}
         stored = cluster.api.commit("Node", new, node)
         cluster.recorder.record(

@@ -8,6 +8,13 @@ from playground.engine.selectors import compile_label_selector, matches
 from playground.engine.util import controller_of, deep_copy, owner_ref, parse_time, rfc3339, set_condition
 
 BURST_REPLICAS = 500
+
+
+def _without_status(obj: dict) -> tuple:
+    meta = {k: v for k, v in obj["metadata"].items() if k != "resourceVersion"}
+    return meta, obj.get("spec")
+
+
 SLOW_START_INITIAL_BATCH = 1
 
 
@@ -62,7 +69,9 @@ class ReplicaSetController(Controller):
                     "selector"
                 ):
                     self.adopt.add(key)
-                self.cluster.enqueue(self.name, key)
+                # Our own status writes are not a reason to sync again (failures retry on a back-off timer).
+                if old is None or _without_status(old) != _without_status(new):
+                    self.cluster.enqueue(self.name, key)
         elif kind == "Pod":
             for pod in (old, new):
                 if pod is None:

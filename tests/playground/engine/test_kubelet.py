@@ -1,0 +1,209 @@
+import pytest
+
+from playground.engine import ApiError, Cluster
+
+from .conftest import pod
+
+
+def container_state(cluster, name):
+    status = cluster.get("pod", name)["status"]["containerStatuses"][0]
+    return next(iter(status["state"])), next(iter(status["state"].values())), status
+
+
+def test_a_pod_goes_pending_creating_running_with_conditions_and_ips(cluster):
+    cluster.create(pod("web", nodeName="worker-1"))
+    cluster.step()
+    cluster.advance(0.1)
+    state, detail, _ = container_state(cluster, "web")
+    assert (state, detail["reason"]) == ("waiting", "ContainerCreating")
+    assert cluster.get("pod", "web")["status"]["phase"] == "Pending"
+    cluster.advance(5)
+    created = cluster.get("pod", "web")
+    assert created["status"]["phase"] == "Running"
+    assert created["status"]["hostIP"] == "10.140.0.11"
+    assert created["status"]["podIP"].startswith("10.40.1.")
+    conditions = {c["type"]: c["status"] for c in created["status"]["conditions"]}
+    assert conditions == {
+        "PodReadyToStartContainers": "True",
+        "Initialized": "True",
+        "Ready": "True",
+        "ContainersReady": "True",
+        "PodScheduled": "True",
+    }
+    status = created["status"]["containerStatuses"][0]
+    assert status["ready"] and status["started"] and status["restartCount"] == 0
+    assert status["containerID"].startswith("containerd://") and status["imageID"].startswith(
+        "docker.io/library/nginx@sha256:"
+    )
+    reasons = [e["reason"] for e in cluster.events(name="web")]
+    assert reasons == ["Pulling", "Pulled", "Created", "Started"]
+    assert cluster.events(name="web")[1]["message"].startswith(
+        'Successfully pulled image "nginx:1.27" in 2.5s'
+    )
+
+
+def test_a_second_pod_on_the_node_finds_the_image_present(cluster):
+    cluster.create(pod("a", nodeName="worker-1"))
+    cluster.settle()
+    cluster.create(pod("b", nodeName="worker-1"))
+    cluster.settle()
+    pulled = [e["message"] for e in cluster.events(name="b") if e["reason"] == "Pulled"]
+    assert pulled == ['Container image "nginx:1.27" already present on machine']
+    images = cluster.get("node", "worker-1")["status"]["images"]
+    assert any("nginx:1.27" in image["names"] for image in images)
+
+
+def test_an_image_that_cannot_be_pulled(cluster):
+    cluster.create(pod("bad", image="nginx:doesnotexist"))
+    cluster.advance(3)
+    assert container_state(cluster, "bad")[1]["reason"] == "ErrImagePull"
+    cluster.advance(20)  # inside the second back-off window (retries at ~11 s and ~32 s)
+    state, detail, _ = container_state(cluster, "bad")
+    assert (state, detail["reason"], detail["message"]) == (
+        "waiting",
+        "ImagePullBackOff",
+        'Back-off pulling image "nginx:doesnotexist"',
+    )
+    assert cluster.get("pod", "bad")["status"]["phase"] == "Pending"
+    failed = [e["message"] for e in cluster.events(name="bad") if e["reason"] == "Failed"]
+    assert "Error: ErrImagePull" in failed and "Error: ImagePullBackOff" in failed
+    assert any(
+        m.startswith(
+            'Failed to pull image "nginx:doesnotexist": failed to pull and unpack image "docker.io/library/nginx:doesnotexist"'
+        )
+        for m in failed
+    )
+
+
+def test_a_crashing_container_backs_off_exponentially(cluster):
+    crash = [{"name": "main", "image": "busybox:1.36", "command": ["sh", "-c", "echo boom; exit 3"]}]
+    cluster.create(pod("crash", containers=crash))
+    cluster.advance(3)
+    restarts = []
+    for _ in range(6):
+        cluster.advance(10)
+        restarts.append(container_state(cluster, "crash")[2]["restartCount"])
+    # 10 s, then 20 s, then 40 s between restarts
+    assert restarts == [1, 1, 2, 2, 2, 2]
+    state, detail, status = container_state(cluster, "crash")
+    assert (state, detail["reason"]) == ("waiting", "CrashLoopBackOff")
+    assert detail["message"].startswith("back-off 40s restarting failed container=main pod=crash_default(")
+    assert status["lastState"]["terminated"]["exitCode"] == 3
+    assert status["lastState"]["terminated"]["reason"] == "Error"
+    assert cluster.get("pod", "crash")["status"]["phase"] == "Running"
+    assert cluster.logs("crash") == "boom\n"
+
+
+def test_back_off_caps_at_five_minutes(cluster):
+    from playground.engine.kubelet import backoff_delay
+
+    assert [backoff_delay(n) for n in range(1, 9)] == [10, 20, 40, 80, 160, 300, 300, 300]
+
+
+def test_a_finite_command_completes(cluster):
+    job = [{"name": "main", "image": "busybox:1.36", "command": ["sh", "-c", "echo done; sleep 5"]}]
+    cluster.create(pod("once", containers=job, restartPolicy="Never"))
+    cluster.advance(15)
+    created = cluster.get("pod", "once")
+    assert created["status"]["phase"] == "Succeeded"
+    terminated = created["status"]["containerStatuses"][0]["state"]["terminated"]
+    assert (terminated["exitCode"], terminated["reason"]) == (0, "Completed")
+    ready = [c for c in created["status"]["conditions"] if c["type"] == "Ready"][0]
+    assert (ready["status"], ready["reason"]) == ("False", "PodCompleted")
+
+
+def test_a_failing_command_with_restart_never_fails_the_pod(cluster):
+    cluster.create(
+        pod(
+            "fail",
+            containers=[{"name": "main", "image": "busybox:1.36", "command": ["false"]}],
+            restartPolicy="Never",
+        )
+    )
+    cluster.advance(10)
+    assert cluster.get("pod", "fail")["status"]["phase"] == "Failed"
+
+
+def test_a_failing_readiness_probe_keeps_the_pod_not_ready(cluster):
+    probe = {"httpGet": {"path": "/healthz", "port": 8080}}
+    cluster.create(
+        pod("unready", containers=[{"name": "main", "image": "nginx:1.27", "readinessProbe": probe}])
+    )
+    cluster.advance(30)
+    created = cluster.get("pod", "unready")
+    assert created["status"]["phase"] == "Running"
+    ready = [c for c in created["status"]["conditions"] if c["type"] == "Ready"][0]
+    assert (ready["status"], ready["reason"], ready["message"]) == (
+        "False",
+        "ContainersNotReady",
+        "containers with unready status: [main]",
+    )
+    unhealthy = [e["message"] for e in cluster.events(name="unready") if e["reason"] == "Unhealthy"]
+    assert unhealthy and unhealthy[0].startswith('Readiness probe failed: Get "http://10.40.')
+
+
+def test_a_passing_readiness_probe_waits_for_its_initial_delay(cluster):
+    probe = {"httpGet": {"path": "/", "port": 80}, "initialDelaySeconds": 20}
+    cluster.create(pod("slow", containers=[{"name": "main", "image": "nginx:1.27", "readinessProbe": probe}]))
+    cluster.advance(10)
+    assert not cluster.get("pod", "slow")["status"]["containerStatuses"][0]["ready"]
+    cluster.advance(20)
+    assert cluster.get("pod", "slow")["status"]["containerStatuses"][0]["ready"]
+
+
+def test_init_containers_run_first(cluster):
+    init = [{"name": "setup", "image": "busybox:1.36", "command": ["sh", "-c", "echo preparing; sleep 10"]}]
+    cluster.create(pod("staged", initContainers=init))
+    cluster.advance(5)
+    created = cluster.get("pod", "staged")
+    assert created["status"]["phase"] == "Pending"
+    assert created["status"]["containerStatuses"][0]["state"]["waiting"]["reason"] == "PodInitializing"
+    initialized = [c for c in created["status"]["conditions"] if c["type"] == "Initialized"][0]
+    assert (initialized["status"], initialized["reason"]) == ("False", "ContainersNotInitialized")
+    cluster.advance(20)
+    created = cluster.get("pod", "staged")
+    assert created["status"]["phase"] == "Running"
+    assert created["status"]["initContainerStatuses"][0]["state"]["terminated"]["reason"] == "Completed"
+    assert cluster.logs("staged", container="setup") == "preparing\n"
+
+
+def test_a_missing_configmap_is_create_container_config_error(cluster):
+    env = [{"name": "LEVEL", "valueFrom": {"configMapKeyRef": {"name": "settings", "key": "level"}}}]
+    cluster.create(pod("cfg", containers=[{"name": "main", "image": "nginx:1.27", "env": env}]))
+    cluster.advance(10)
+    _, detail, _ = container_state(cluster, "cfg")
+    assert (detail["reason"], detail["message"]) == (
+        "CreateContainerConfigError",
+        'configmap "settings" not found',
+    )
+    cluster.apply(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}, "data": {"level": "info"}}
+    )
+    cluster.enqueue("kubelet", "default/cfg")
+    cluster.advance(5)
+    assert container_state(cluster, "cfg")[0] == "running"
+
+
+def test_logs_need_a_container_name_when_there_are_several(cluster):
+    two = [{"name": "a", "image": "nginx:1.27"}, {"name": "b", "image": "redis:7.4"}]
+    cluster.create(pod("two", containers=two))
+    cluster.settle()
+    with pytest.raises(ApiError) as error:
+        cluster.logs("two")
+    assert error.value.message == "a container name must be specified for pod two, choose one of: [a b]"
+    assert "Ready to accept connections tcp" in cluster.logs("two", container="b")
+    assert cluster.logs("two", container="b", tail_lines=1) == "Ready to accept connections tcp\n"
+
+
+def test_logs_of_a_container_not_started_yet(cluster):
+    cluster.create(pod("bad", image="nginx:doesnotexist"))
+    cluster.advance(3)
+    with pytest.raises(ApiError) as error:
+        cluster.logs("bad")
+    assert error.value.message == 'container "main" in pod "bad" is waiting to start: image can\'t be pulled'
+
+
+def test_static_pods_use_the_node_address():
+    cluster = Cluster.new()
+    apiserver = cluster.get("pod", "kube-apiserver-control-plane", "kube-system")
+    assert apiserver["status"]["podIP"] == apiserver["status"]["hostIP"] == "10.140.0.10"
