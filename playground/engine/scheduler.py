@@ -110,6 +110,7 @@ class PodNeeds:
         "namespace",
         "images",
         "priority",
+        "default_spread",
     )
 
     def __init__(self, pod: dict):
@@ -138,6 +139,7 @@ class PodNeeds:
         self.required_terms = required.get("nodeSelectorTerms") or []
         self.preferred_terms = node_affinity.get("preferredDuringSchedulingIgnoredDuringExecution") or []
         self.spread = spec.get("topologySpreadConstraints") or []
+        self.default_spread = False
         pa = affinity.get("podAffinity") or {}
         paa = affinity.get("podAntiAffinity") or {}
         self.affinity = pa.get("requiredDuringSchedulingIgnoredDuringExecution") or []
@@ -345,9 +347,38 @@ class Scheduler:
         count = total * percentage // 100
         return max(count, MIN_FEASIBLE_NODES)
 
+    def _system_default_spread(self, pod: dict, needs: PodNeeds) -> None:
+        """Upstream's default constraints for pods of a ReplicaSet or StatefulSet without
+        their own: ScheduleAnyway across hostnames (maxSkew 3) and zones (maxSkew 5)."""
+        if needs.spread:
+            return
+        ref = next((r for r in pod["metadata"].get("ownerReferences") or [] if r.get("controller")), None)
+        if not ref or ref.get("kind") not in ("ReplicaSet", "StatefulSet"):
+            return
+        owner = self.cluster.store.get(ref["kind"], needs.namespace, ref.get("name"))
+        selector = (owner or {}).get("spec", {}).get("selector")
+        if not selector:
+            return
+        needs.spread = [
+            {
+                "maxSkew": 3,
+                "topologyKey": "kubernetes.io/hostname",
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": selector,
+            },
+            {
+                "maxSkew": 5,
+                "topologyKey": "topology.kubernetes.io/zone",
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": selector,
+            },
+        ]
+        needs.default_spread = True
+
     def schedule_one(self, pod: dict) -> dict:
         key = self._pod_key(pod)
         needs = PodNeeds(pod)
+        self._system_default_spread(pod, needs)
         order = self.node_order
         total = len(order)
         want = self.feasible_nodes_to_find(total)
@@ -790,11 +821,17 @@ class Scheduler:
         if not spread_state:
             return {}
         result = {}
+        relevant = [
+            (constraint, tk, counts)
+            for constraint, tk, counts in spread_state
+            if constraint.get("whenUnsatisfiable") == "ScheduleAnyway"
+            and any(tk in info.labels for info in feasible)
+        ]
+        if not relevant:
+            return {}
         for info in feasible:
             total = 0
-            for constraint, tk, counts in spread_state:
-                if constraint.get("whenUnsatisfiable") != "ScheduleAnyway":
-                    continue
+            for _constraint, tk, counts in relevant:
                 total += counts.get(info.labels.get(tk), 0)
             result[info.name] = total
         return result
