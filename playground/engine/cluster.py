@@ -93,7 +93,9 @@ class Cluster:
         self.seed = seed
         self.rng = Rng(seed)
         self.clock = float(options.get("start_time", DEFAULT_START))
-        self.store = Store(history_limit=options.get("watch_history", 1000))
+        # Watch history kept, like etcd's compaction window: a watcher that falls
+        # further behind gets 410 Expired and relists.
+        self.store = Store(history_limit=options.get("watch_history", 200))
         self.api = ApiServer(self)
         self.recorder = Recorder(self)
         self.record_events = options.get("record_events", True)
@@ -103,11 +105,12 @@ class Cluster:
         self.queue: deque[tuple[str, str]] = deque()
         self.queued: set[tuple[str, str]] = set()
         self.timers: list[tuple[float, int, str, str]] = []
+        self.timer_due: dict[tuple[str, str], float] = {}
         self.timer_seq = 0
         self.down_nodes: dict[str, float] = {}
         self.lease_renewed = self.clock
-        self.event_log: deque[dict] = deque(maxlen=options.get("event_log", 500))
-        self.steps: deque[dict] = deque(maxlen=options.get("step_log", 200))
+        self.events_swept = self.clock
+        self.steps: deque[dict] = deque(maxlen=options.get("step_log", 100))
         self.scheduler = Scheduler(self)
         self.kubelet = Kubelet(self)
         self.controllers = {
@@ -141,7 +144,6 @@ class Cluster:
         for event in list(cluster.store.iter("Event")):
             cluster.store.remove("Event", event)
         cluster.recorder.recent.clear()
-        cluster.event_log.clear()
         cluster.steps.clear()
         cluster.lease_renewed = cluster.clock - 10
         cluster._renew_leases()
@@ -163,17 +165,40 @@ class Cluster:
             self.queue.append(item)
 
     def schedule_at(self, when: float, controller: str, key: str) -> None:
+        """Reconcile key at `when`; an earlier timer already pending for it covers this one."""
         if when <= self.clock:
             self.enqueue(controller, key)
             return
+        item = (controller, key)
+        pending = self.timer_due.get(item)
+        if pending is not None and pending <= when:
+            return
+        self.timer_due[item] = when
         self.timer_seq += 1
         heapq.heappush(self.timers, (when, self.timer_seq, controller, key))
+
+    def _pop_timer(self) -> tuple[float, str, str] | None:
+        """The next live timer; superseded ones are dropped on the way."""
+        while self.timers:
+            when, _, controller, key = heapq.heappop(self.timers)
+            if self.timer_due.get((controller, key)) == when:
+                del self.timer_due[(controller, key)]
+                return when, controller, key
+        return None
+
+    def _peek_timer(self) -> float | None:
+        while self.timers:
+            when, _, controller, key = self.timers[0]
+            if self.timer_due.get((controller, key)) == when:
+                return when
+            heapq.heappop(self.timers)
+        return None
 
     def pending(self) -> int:
         return len(self.queue)
 
     def next_timer(self) -> float | None:
-        return self.timers[0][0] if self.timers else None
+        return self._peek_timer()
 
     def _run(self, controller: str, key: str) -> dict:
         record = self.controllers[controller].reconcile(key)
@@ -198,8 +223,9 @@ class Cluster:
             item = self.queue.popleft()
             self.queued.discard(item)
             return self._run(*item)
-        if self.timers:
-            when, _, controller, key = heapq.heappop(self.timers)
+        timer = self._pop_timer()
+        if timer is not None:
+            when, controller, key = timer
             self.clock = max(self.clock, when)
             return self._run(controller, key)
         return None
@@ -220,8 +246,8 @@ class Cluster:
         target = self.clock + seconds
         budget = [MAX_STEPS_PER_CALL]
         self._drain_queue(budget)
-        while self.timers and self.timers[0][0] <= target:
-            when, _, controller, key = heapq.heappop(self.timers)
+        while (due := self._peek_timer()) is not None and due <= target:
+            when, controller, key = self._pop_timer()
             self.clock = max(self.clock, when)
             self.enqueue(controller, key)
             self._drain_queue(budget)
@@ -235,8 +261,8 @@ class Cluster:
         deadline = self.clock + timeout
         budget = [MAX_STEPS_PER_CALL]
         self._drain_queue(budget)
-        while self.timers and self.timers[0][0] <= deadline:
-            when, _, controller, key = heapq.heappop(self.timers)
+        while (due := self._peek_timer()) is not None and due <= deadline:
+            when, controller, key = self._pop_timer()
             self.clock = max(self.clock, when)
             self.enqueue(controller, key)
             self._drain_queue(budget)
@@ -259,7 +285,9 @@ class Cluster:
                 self.api.commit("Lease", {**lease, "spec": {**lease["spec"], "renewTime": now}}, lease)
 
     def _expire_events(self) -> None:
-        if self.store.count("Event") and int(self.clock) % 60 < 60:
+        # Like the API server's event TTL sweep: at most once a simulated minute.
+        if self.store.count("Event") and self.clock - self.events_swept >= 60:
+            self.events_swept = self.clock
             self.recorder.expire()
 
     # Node helpers used by components ------------------------------------------------
@@ -818,12 +846,13 @@ class Cluster:
             "options": self.options,
             "store": self.store.to_dict(),
             "queue": [list(item) for item in self.queue],
-            "timers": [list(t) for t in sorted(self.timers)],
+            "timers": sorted(
+                [when, seq, c, k] for when, seq, c, k in self.timers if self.timer_due.get((c, k)) == when
+            ),
             "timerSeq": self.timer_seq,
             "downNodes": self.down_nodes,
             "leaseRenewed": self.lease_renewed,
-            "recorder": self.recorder.to_dict(),
-            "eventLog": list(self.event_log),
+            "eventsSwept": self.events_swept,
             "steps": list(self.steps),
             "controllers": {name: c.to_dict() for name, c in self.controllers.items()},
         }
@@ -843,11 +872,12 @@ class Cluster:
         cluster.queued = set(cluster.queue)
         cluster.timers = [tuple(t) for t in data["timers"]]
         heapq.heapify(cluster.timers)
+        cluster.timer_due = {(c, k): when for when, _seq, c, k in cluster.timers}
         cluster.timer_seq = data["timerSeq"]
         cluster.down_nodes = data["downNodes"]
         cluster.lease_renewed = data["leaseRenewed"]
-        cluster.recorder.load(data["recorder"])
-        cluster.event_log.extend(data["eventLog"])
+        cluster.events_swept = data["eventsSwept"]
+        cluster.recorder.rebuild()
         cluster.steps.extend(data["steps"])
         for name, state in data["controllers"].items():
             cluster.controllers[name].load(state)

@@ -7,7 +7,7 @@ A repeat of the same (object, reason, message, source) within ten minutes bumps
 
 from __future__ import annotations
 
-from playground.engine.util import rfc3339, rfc3339_micro
+from playground.engine.util import rfc3339
 
 AGGREGATION_WINDOW = 600
 EVENT_TTL = 3600
@@ -77,18 +77,6 @@ class Recorder:
             "reportingInstance": host or "",
         }
         self.recent[key] = (namespace, name)
-        cluster.event_log.append(
-            {
-                "time": rfc3339_micro(cluster.clock),
-                "type": etype,
-                "reason": reason,
-                "message": message,
-                "component": component,
-                "kind": obj.get("kind"),
-                "namespace": meta.get("namespace", ""),
-                "name": meta["name"],
-            }
-        )
         return cluster.store.put("Event", event, "ADDED")
 
     def expire(self) -> None:
@@ -100,8 +88,17 @@ class Recorder:
                 cluster.store.remove("Event", event)
         self.recent = {k: v for k, v in self.recent.items() if cluster.store.get("Event", *v) is not None}
 
-    def to_dict(self) -> list:
-        return [[list(k), list(v)] for k, v in self.recent.items()]
-
-    def load(self, data: list) -> None:
-        self.recent = {tuple(k): tuple(v) for k, v in data}
+    def rebuild(self) -> None:
+        """The aggregation index, derived from the Events in the store (not saved)."""
+        self.recent = {}
+        for event in self.cluster.store.iter("Event"):
+            involved = event.get("involvedObject") or {}
+            source = event.get("source") or {}
+            key = (
+                involved.get("uid"),
+                event.get("reason"),
+                event.get("message"),
+                source.get("component"),
+                source.get("host"),
+            )
+            self.recent[key] = (event["metadata"]["namespace"], event["metadata"]["name"])

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ CATALOGUE: dict[str, ImageInfo] = {
     "registry.k8s.io/pause": ImageInfo((), 0.5, 320_000, True, 0),
     "registry.k8s.io/kube-proxy": ImageInfo((), 2.0, 30_000_000, True, 1),
     "registry.k8s.io/kube-apiserver": ImageInfo((6443,), 2.0, 28_000_000, True, 1),
+    "registry.k8s.io/kube-controller-manager": ImageInfo((10257,), 2.0, 26_000_000, True, 1),
+    "registry.k8s.io/kube-scheduler": ImageInfo((10259,), 2.0, 20_000_000, True, 1),
     "registry.k8s.io/etcd": ImageInfo((2379,), 3.0, 57_000_000, True, 1),
     "registry.k8s.io/coredns/coredns": ImageInfo(
         (53, 9153), 1.5, 16_000_000, True, 1, ("CoreDNS-1.11.3", "linux/amd64, go1.22")
@@ -156,6 +159,7 @@ class ImageRef:
         return f"{name}@{self.digest}" if self.digest and not self.tag else f"{name}:{self.tag}"
 
 
+@lru_cache(maxsize=4096)
 def parse_image(image: str) -> ImageRef:
     digest = ""
     if "@" in image:
@@ -176,6 +180,7 @@ def parse_image(image: str) -> ImageRef:
     return ImageRef(registry, path, tag, digest)
 
 
+@lru_cache(maxsize=4096)
 def pull_error(image: str) -> str | None:
     """The container runtime's error when this image cannot be pulled, else None."""
     ref = parse_image(image)
@@ -192,6 +197,7 @@ def pull_error(image: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def info(image: str) -> ImageInfo:
     ref = parse_image(image)
     repo = ref.repository
@@ -239,6 +245,35 @@ def _unquote(text: str) -> str:
     return text
 
 
+# Long-running programs: a container whose command starts one of these keeps running.
+DAEMONS = {
+    "nginx",
+    "httpd",
+    "apache2",
+    "redis-server",
+    "postgres",
+    "mysqld",
+    "mongod",
+    "etcd",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kube-proxy",
+    "coredns",
+    "node_exporter",
+    "fluent-bit",
+    "java",
+    "node",
+    "npm",
+    "gunicorn",
+    "uvicorn",
+    "http-echo",
+    "agnhost",
+    "echoserver",
+    "pause",
+}
+
+
 def behaviour(image: str, command: list | None, args: list | None) -> Behaviour:
     base = info(image)
     argv = [str(a) for a in (command or [])] + [str(a) for a in (args or [])]
@@ -246,6 +281,11 @@ def behaviour(image: str, command: list | None, args: list | None) -> Behaviour:
         if base.server:
             return Behaviour(None, 0, base.log)
         return Behaviour(0, 0, ())
+    program = argv[0].rsplit("/", 1)[-1]
+    image_program = parse_image(image).repository.rsplit("/", 1)[-1]
+    # Arguments only, or the image's own server binary: the server runs as usual.
+    if base.server and (not command or program == image_program or program in DAEMONS):
+        return Behaviour(None, 0, base.log)
     # `sh -c 'script'` and friends: read the script.
     if (
         len(argv) >= 3

@@ -8,6 +8,7 @@ verdicts, every plugin's normalised score, the winner) is kept so the UI can ans
 from __future__ import annotations
 
 import heapq
+import itertools
 
 from playground.engine import quantity
 from playground.engine.resources import is_terminal, pod_resources
@@ -44,7 +45,7 @@ DEFAULT_MEMORY = 200 * 1024 * 1024
 MIN_FEASIBLE_NODES = 100
 IMAGE_MIN_THRESHOLD = 23 * 1024 * 1024
 IMAGE_MAX_THRESHOLD = 1000 * 1024 * 1024
-DECISIONS_KEPT = 200
+DECISIONS_KEPT = 60
 DETAILED_DECISION_NODES = 64
 
 
@@ -213,25 +214,45 @@ class Scheduler:
         self.cluster = cluster
         self.nodes: dict[str, NodeInfo] = {}
         self.node_order: list[str] = []
+        self.node_list: list[NodeInfo] = []
         self.active: list[tuple] = []  # heap of (-priority, seq, key)
         self.in_active: set[str] = set()
         self.unschedulable: set[str] = set()
         self.seq = 0
         self.next_start = 0
         self.decisions: dict[str, dict] = {}
+        # Bound pods with required anti-affinity: only then must every attempt check them.
+        self.anti_affinity_pods = 0
+        # image -> number of nodes that have it; nodes with PreferNoSchedule taints.
+        self.image_nodes: dict[str, int] = {}
+        self.prefer_no_schedule_nodes = 0
 
     # Cache maintenance ------------------------------------------------------
 
     def rebuild(self) -> None:
         store = self.cluster.store
         self.nodes = {}
+        self.anti_affinity_pods = 0
+        self.image_nodes = {}
+        self.prefer_no_schedule_nodes = 0
         for node in store.iter("Node"):
-            self.nodes[node["metadata"]["name"]] = NodeInfo(node)
+            info = NodeInfo(node)
+            self.nodes[node["metadata"]["name"]] = info
+            self._count_node(info, 1)
         self.node_order = sorted(self.nodes)
+        self.node_list = [self.nodes[name] for name in self.node_order]
         for pod in store.iter("Pod"):
             node = (pod.get("spec") or {}).get("nodeName")
             if node and node in self.nodes and not is_terminal(pod):
                 self._add_pod(self.nodes[node], pod)
+
+    def _count_node(self, info: NodeInfo, sign: int) -> None:
+        for image in info.images:
+            self.image_nodes[image] = self.image_nodes.get(image, 0) + sign
+            if not self.image_nodes[image]:
+                del self.image_nodes[image]
+        if any(t.get("effect") == "PreferNoSchedule" for t in info.taints):
+            self.prefer_no_schedule_nodes += sign
 
     def _pod_key(self, pod: dict) -> str:
         return f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
@@ -249,6 +270,8 @@ class Scheduler:
         info.pod_count += 1
         for port in needs.ports:
             info.ports[port] = info.ports.get(port, 0) + 1
+        if needs.anti:
+            self.anti_affinity_pods += 1
 
     def _remove_pod(self, info: NodeInfo, pod: dict) -> None:
         key = self._pod_key(pod)
@@ -261,6 +284,8 @@ class Scheduler:
         info.nz_cpu -= needs.nz_cpu
         info.nz_mem -= needs.nz_mem
         info.pod_count -= 1
+        if needs.anti:
+            self.anti_affinity_pods -= 1
         for port in needs.ports:
             info.ports[port] -= 1
             if not info.ports[port]:
@@ -271,13 +296,19 @@ class Scheduler:
             self._on_pod(etype, old, new)
         elif kind == "Node":
             name = (new or old)["metadata"]["name"]
+            if name in self.nodes:
+                self._count_node(self.nodes[name], -1)
             if new is None:
                 self.nodes.pop(name, None)
             elif name in self.nodes:
                 self.nodes[name].update(new)
             else:
                 self.nodes[name] = NodeInfo(new)
-            self.node_order = sorted(self.nodes)
+            if new is not None:
+                self._count_node(self.nodes[name], 1)
+            if new is None or old is None:
+                self.node_order = sorted(self.nodes)
+                self.node_list = [self.nodes[n] for n in self.node_order]
             if old is None or new is None or _node_changed_for_scheduling(old, new):
                 self.requeue_unschedulable()
 
@@ -379,8 +410,7 @@ class Scheduler:
         key = self._pod_key(pod)
         needs = PodNeeds(pod)
         self._system_default_spread(pod, needs)
-        order = self.node_order
-        total = len(order)
+        total = len(self.node_list)
         want = self.feasible_nodes_to_find(total)
         detailed = total <= DETAILED_DECISION_NODES
         verdicts: dict[str, list] = {}
@@ -393,9 +423,34 @@ class Scheduler:
             else None
         )
         processed = 0
-        for i in range(total):
-            info = self.nodes[order[(self.next_start + i) % total]]
+        # Fast path: for a pod with no placement rules, a node without taints that is
+        # not cordoned can only be rejected by NodeResourcesFit; check that inline.
+        simple = not (
+            needs.node_name
+            or needs.selector
+            or needs.required_terms
+            or needs.ports
+            or spread_state
+            or affinity_state
+        )
+        cpu, mem = needs.cpu, needs.mem
+        start = self.next_start % total if total else 0
+        for info in itertools.chain(
+            itertools.islice(self.node_list, start, None), itertools.islice(self.node_list, 0, start)
+        ):
             processed += 1
+            if simple and not info.taints and not info.unschedulable:
+                if (
+                    info.pod_count < info.alloc_pods
+                    and info.req_cpu + cpu <= info.alloc_cpu
+                    and info.req_mem + mem <= info.alloc_mem
+                ):
+                    feasible.append(info)
+                    if detailed:
+                        verdicts[info.name] = [["All filters", SUCCESS, ""]]
+                    if len(feasible) >= want:
+                        break
+                    continue
             code, reasons, plugin = self._filter(needs, info, spread_state, affinity_state)
             if code == SUCCESS:
                 feasible.append(info)
@@ -417,7 +472,7 @@ class Scheduler:
             scores = {winner.name: {}}
             totals = {winner.name: 0}
         else:
-            scores, totals = self._score(needs, feasible, spread_state)
+            scores, totals = self._score(needs, feasible, spread_state, detailed)
             best = max(totals.values())
             tied = [info for info in feasible if totals[info.name] == best]
             winner = tied[self.cluster.rng.below(len(tied))] if len(tied) > 1 else tied[0]
@@ -597,15 +652,7 @@ class Scheduler:
         )
 
     def _any_anti_affinity(self) -> bool:
-        return (
-            any(
-                ((p.get("spec") or {}).get("affinity") or {}).get("podAntiAffinity")
-                for info in self.nodes.values()
-                for p in info.pods.values()
-            )
-            if len(self.nodes) <= 500
-            else False
-        )
+        return self.anti_affinity_pods > 0
 
     def _affinity_state(self, needs: PodNeeds):
         # Topology values (key -> set of values) where matching pods run, per term.
@@ -725,75 +772,124 @@ class Scheduler:
 
     # Scores -------------------------------------------------------------------
 
-    def _score(self, needs: PodNeeds, feasible: list[NodeInfo], spread_state):
-        raw: dict[str, dict[str, float]] = {p: {} for p in SCORE_WEIGHTS}
+    def _score(self, needs: PodNeeds, feasible: list[NodeInfo], spread_state, detailed: bool = True):
+        """Score feasible nodes with upstream's plugins, weights and normalisation.
+
+        Plugins that cannot tell nodes apart for this pod (no preferred terms, no
+        PreferNoSchedule taints, an image on no node) give every node the same
+        score; they are computed only when the per-plugin table is wanted.
+        """
+        names = [info.name for info in feasible]
+        normalised: dict[str, list[int]] = {}
+        # NodeResourcesFit (LeastAllocated) and NodeResourcesBalancedAllocation.
+        fit, balanced = [], []
+        pod_cpu, pod_mem = needs.nz_cpu, needs.nz_mem
+        # Nodes with the same allocatable and requested resources score the same.
+        by_shape: dict[tuple, tuple[int, int]] = {}
         for info in feasible:
-            cpu_total = info.nz_cpu + needs.nz_cpu
-            mem_total = info.nz_mem + needs.nz_mem
-            cpu_free = (info.alloc_cpu - cpu_total) * 100 / info.alloc_cpu if info.alloc_cpu else 0
-            mem_free = (info.alloc_mem - mem_total) * 100 / info.alloc_mem if info.alloc_mem else 0
-            raw["NodeResourcesFit"][info.name] = max(0, (max(cpu_free, 0) + max(mem_free, 0)) // 2)
-            cpu_frac = min(cpu_total / info.alloc_cpu, 1) if info.alloc_cpu else 1
-            mem_frac = min(mem_total / info.alloc_mem, 1) if info.alloc_mem else 1
-            raw["NodeResourcesBalancedAllocation"][info.name] = int((1 - abs(cpu_frac - mem_frac) / 2) * 100)
-            raw["TaintToleration"][info.name] = sum(
-                1
-                for t in info.taints
-                if t.get("effect") == "PreferNoSchedule" and not tolerates(needs.tolerations, t)
-            )
-            raw["NodeAffinity"][info.name] = sum(
-                term.get("weight", 0)
-                for term in needs.preferred_terms
-                if node_selector_term_matches(term.get("preference") or {}, info)
-            )
-            raw["ImageLocality"][info.name] = self._image_locality(needs, info)
-        raw["InterPodAffinity"] = self._preferred_affinity(needs, feasible)
-        raw["PodTopologySpread"] = self._spread_score(needs, feasible, spread_state)
-        normalised: dict[str, dict[str, int]] = {}
-        # NormalizeScore: scale to 0-100; some plugins reverse (fewer is better).
-        for plugin, values in raw.items():
-            if plugin in ("NodeResourcesFit", "NodeResourcesBalancedAllocation", "ImageLocality"):
-                normalised[plugin] = {k: int(v) for k, v in values.items()}
+            shape = (info.alloc_cpu, info.alloc_mem, info.nz_cpu, info.nz_mem)
+            known = by_shape.get(shape)
+            if known is not None:
+                fit.append(known[0])
+                balanced.append(known[1])
                 continue
-            if not values:
-                normalised[plugin] = {info.name: 0 for info in feasible}
-                continue
-            high, low = max(values.values()), min(values.values())
-            result = {}
-            for name, value in values.items():
-                if plugin == "TaintToleration":  # fewer intolerable taints is better
-                    result[name] = 100 if high == 0 else int(100 - value * 100 / high)
-                elif plugin == "PodTopologySpread":  # fewer matching pods in the domain is better
-                    result[name] = 100 if high == low else int(100 * (high - value) / (high - low))
-                elif plugin == "InterPodAffinity":  # min-max, scores may be negative
-                    result[name] = 0 if high == low else int(100 * (value - low) / (high - low))
-                else:
-                    result[name] = 0 if high == 0 else int(value * 100 / high)
-            normalised[plugin] = result
+            alloc_cpu, alloc_mem = info.alloc_cpu, info.alloc_mem
+            cpu_total = info.nz_cpu + pod_cpu
+            mem_total = info.nz_mem + pod_mem
+            if alloc_cpu and alloc_mem:
+                cpu_free = max((alloc_cpu - cpu_total) * 100 // alloc_cpu, 0)
+                mem_free = max((alloc_mem - mem_total) * 100 // alloc_mem, 0)
+                fit.append((cpu_free + mem_free) // 2)
+                cpu_frac = min(cpu_total / alloc_cpu, 1.0)
+                mem_frac = min(mem_total / alloc_mem, 1.0)
+                balanced.append(int((1 - abs(cpu_frac - mem_frac) / 2) * 100))
+            else:
+                fit.append(0)
+                balanced.append(0)
+            by_shape[shape] = (fit[-1], balanced[-1])
+        normalised["NodeResourcesFit"] = fit
+        normalised["NodeResourcesBalancedAllocation"] = balanced
+        # TaintToleration: fewer intolerable PreferNoSchedule taints is better.
+        if detailed or self.prefer_no_schedule_nodes:
+            counts = [
+                sum(
+                    1
+                    for t in info.taints
+                    if t.get("effect") == "PreferNoSchedule" and not tolerates(needs.tolerations, t)
+                )
+                for info in feasible
+            ]
+            high = max(counts)
+            normalised["TaintToleration"] = [100 if high == 0 else int(100 - c * 100 / high) for c in counts]
+        # NodeAffinity (preferred terms), normalised by the highest.
+        if detailed or needs.preferred_terms:
+            weights = [
+                sum(
+                    t.get("weight", 0)
+                    for t in needs.preferred_terms
+                    if node_selector_term_matches(t.get("preference") or {}, info)
+                )
+                for info in feasible
+            ]
+            high = max(weights)
+            normalised["NodeAffinity"] = [0 if high == 0 else int(w * 100 / high) for w in weights]
+        # ImageLocality, with each image's spread worked out once.
+        present = [img for img in needs.images if self.image_nodes.get(img)]
+        if detailed or present:
+            normalised["ImageLocality"] = self._image_locality(needs, feasible, present)
+        # InterPodAffinity (preferred), min-max normalised.
+        if detailed or needs.pref_affinity or needs.pref_anti:
+            raw = self._preferred_affinity(needs, feasible)
+            values = [raw.get(n, 0) for n in names]
+            high, low = max(values), min(values)
+            normalised["InterPodAffinity"] = [
+                0 if high == low else int(100 * (v - low) / (high - low)) for v in values
+            ]
+        # PodTopologySpread (ScheduleAnyway): fewer matching pods in the domain is better.
+        if detailed or needs.spread:
+            raw = self._spread_score(needs, feasible, spread_state)
+            if raw:
+                values = [raw.get(n, 0) for n in names]
+                high, low = max(values), min(values)
+                normalised["PodTopologySpread"] = [
+                    100 if high == low else int(100 * (high - v) / (high - low)) for v in values
+                ]
+            else:
+                normalised["PodTopologySpread"] = [0] * len(names)
+        weighted = [[SCORE_WEIGHTS[plugin] * v for v in values] for plugin, values in normalised.items()]
+        totals = dict(zip(names, map(sum, zip(*weighted, strict=True)), strict=True))
         scores: dict[str, dict[str, int]] = {}
-        totals: dict[str, int] = {}
-        for info in feasible:
-            per = {plugin: normalised[plugin].get(info.name, 0) for plugin in SCORE_WEIGHTS}
-            scores[info.name] = per
-            totals[info.name] = sum(SCORE_WEIGHTS[p] * s for p, s in per.items())
+        if detailed:
+            for i, name in enumerate(names):
+                scores[name] = {
+                    plugin: normalised[plugin][i] for plugin in SCORE_WEIGHTS if plugin in normalised
+                }
         return scores, totals
 
-    def _image_locality(self, needs: PodNeeds, info: NodeInfo) -> int:
+    def _image_locality(self, needs: PodNeeds, feasible: list[NodeInfo], present: list[str]) -> list[int]:
         """Upstream's ImageLocality: image sizes already on the node, scaled by how
         widely each image has spread, between 23 MB and 1000 MB per container."""
         if not needs.images:
-            return 0
+            return [0] * len(feasible)
         from playground.engine import images as catalogue
 
         total_nodes = len(self.nodes) or 1
-        score = 0.0
-        for image in needs.images:
-            if image in info.images:
-                spread = sum(1 for other in self.nodes.values() if image in other.images) / total_nodes
-                score += catalogue.info(image).size * spread
+        # Each image's contribution is the same on every node that has it.
+        contribution = {
+            image: catalogue.info(image).size * self.image_nodes[image] / total_nodes for image in present
+        }
         low, high = IMAGE_MIN_THRESHOLD, IMAGE_MAX_THRESHOLD * len(needs.images)
-        score = min(max(score, low), high)
-        return int(100 * (score - low) / (high - low))
+
+        def scaled(score: float) -> int:
+            return int(100 * (min(max(score, low), high) - low) / (high - low))
+
+        if len(contribution) == 1:  # the usual case: one image, two possible scores
+            [(image, value)] = contribution.items()
+            hit, miss = scaled(value), scaled(0)
+            return [hit if image in info.images else miss for info in feasible]
+        return [
+            scaled(sum(v for image, v in contribution.items() if image in info.images)) for info in feasible
+        ]
 
     def _preferred_affinity(self, needs: PodNeeds, feasible: list[NodeInfo]) -> dict[str, float]:
         if not (needs.pref_affinity or needs.pref_anti):

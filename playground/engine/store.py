@@ -17,7 +17,7 @@ Key = tuple[str, str]  # (namespace, name); namespace is "" for cluster-scoped o
 
 
 class Store:
-    def __init__(self, history_limit: int = 1000):
+    def __init__(self, history_limit: int = 200):
         self.revision = 0
         self.history_limit = history_limit
         # kind -> namespace -> name -> object
@@ -151,8 +151,18 @@ class Store:
                 kind: [obj for names in by_ns.values() for obj in names.values()]
                 for kind, by_ns in self.objects.items()
             },
+            # A history entry that is still the current object is saved as a reference.
             "history": [
-                [rev, etype, kind, obj["metadata"].get("namespace", ""), obj["metadata"]["name"], obj]
+                [
+                    rev,
+                    etype,
+                    kind,
+                    obj["metadata"].get("namespace", ""),
+                    obj["metadata"]["name"],
+                    None
+                    if self.get(kind, obj["metadata"].get("namespace", ""), obj["metadata"]["name"]) is obj
+                    else obj,
+                ]
                 for rev, etype, kind, obj in self.history
             ],
         }
@@ -170,7 +180,8 @@ class Store:
         store.revision = data["revision"]
         store.oldest_watchable = data["oldestWatchable"]
         store.history = deque(
-            (rev, etype, kind, obj) for rev, etype, kind, _ns, _name, obj in data["history"]
+            (rev, etype, kind, obj if obj is not None else store.get(kind, ns, name))
+            for rev, etype, kind, ns, name, obj in data["history"]
         )
         return store
 

@@ -41,6 +41,25 @@ def template_without_hash(template: dict) -> dict:
     return template
 
 
+def _meta(obj: dict) -> dict:
+    return {k: v for k, v in obj["metadata"].items() if k not in ("resourceVersion", "generation")}
+
+
+def same_template(a: dict | None, b: dict | None) -> bool:
+    """Equal pod templates, ignoring the pod-template-hash label; no copies made."""
+    a, b = a or {}, b or {}
+    if {k: v for k, v in a.items() if k != "metadata"} != {k: v for k, v in b.items() if k != "metadata"}:
+        return False
+    meta_a, meta_b = a.get("metadata") or {}, b.get("metadata") or {}
+    if {k: v for k, v in meta_a.items() if k != "labels"} != {
+        k: v for k, v in meta_b.items() if k != "labels"
+    }:
+        return False
+    labels_a = {k: v for k, v in (meta_a.get("labels") or {}).items() if k != HASH_LABEL}
+    labels_b = {k: v for k, v in (meta_b.get("labels") or {}).items() if k != HASH_LABEL}
+    return labels_a == labels_b
+
+
 def surge_and_unavailable(d: dict) -> tuple[int, int]:
     replicas = d["spec"].get("replicas", 1)
     strategy = d["spec"].get("strategy") or {}
@@ -61,7 +80,9 @@ class DeploymentController(Controller):
     def on_event(self, etype, kind, old, new):
         obj = new or old
         if kind == "Deployment" and new is not None:
-            self.cluster.enqueue(self.name, f"{obj['metadata']['namespace']}/{obj['metadata']['name']}")
+            # Our own status writes are not a reason to sync again.
+            if old is None or old.get("spec") != new.get("spec") or _meta(old) != _meta(new):
+                self.cluster.enqueue(self.name, f"{obj['metadata']['namespace']}/{obj['metadata']['name']}")
         elif kind == "ReplicaSet":
             ref = controller_of(obj)
             if ref and ref.get("kind") == "Deployment":
@@ -137,7 +158,7 @@ class DeploymentController(Controller):
         template = d["spec"].get("template") or {}
         new_rs = None
         for rs in replicasets:
-            if template_without_hash(rs["spec"].get("template")) == template_without_hash(template):
+            if same_template(rs["spec"].get("template"), template):
                 new_rs = rs
                 break
         old_rss = [rs for rs in replicasets if rs is not new_rs]
