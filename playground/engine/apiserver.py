@@ -202,6 +202,10 @@ class ApiServer:
             admission.default_tolerations(obj)
             admission.limit_ranger(self.store, rt, obj)
         admission.resource_quota(self.store, rt, kind, obj)
+        if kind == "Service":
+            errors = self.cluster.allocator.allocate(obj)
+            if errors:
+                raise invalid_object(rt, name, errors)
         if rt.has_status and kind not in ("Node",):
             obj.pop("status", None)
         self._initial_status(kind, obj)
@@ -223,8 +227,24 @@ class ApiServer:
             obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj)}
         elif kind == "Namespace":
             obj["status"] = {"phase": "Active"}
-        elif kind in ("Deployment", "ReplicaSet", "PodDisruptionBudget", "ResourceQuota"):
+        elif kind in (
+            "Deployment",
+            "ReplicaSet",
+            "PodDisruptionBudget",
+            "ResourceQuota",
+            "DaemonSet",
+            "StatefulSet",
+            "Job",
+            "CronJob",
+            "HorizontalPodAutoscaler",
+        ):
             obj.setdefault("status", {})
+        elif kind in ("Service", "Ingress"):
+            obj["status"] = {"loadBalancer": {}}
+        elif kind == "PersistentVolumeClaim":
+            obj["status"] = {"phase": "Pending"}
+        elif kind == "PersistentVolume":
+            obj["status"] = {"phase": "Available"}
 
     def update(
         self,
@@ -283,6 +303,8 @@ class ApiServer:
                     new.pop("status", None)
             defaults.apply(kind, new)
             errors = validation.validate(kind, new) + validation.validate_update(kind, old, new)
+            if not errors and kind == "Service":
+                errors = self.cluster.allocator.allocate(new, old)
             if errors:
                 raise invalid_object(rt, name, errors)
             if kind == "Pod":

@@ -12,7 +12,7 @@ import heapq
 import json
 from collections import deque
 
-from playground.engine import manifests
+from playground.engine import manifests, network
 from playground.engine.apiserver import ApiServer
 from playground.engine.controllers.deployment import (
     REVISION,
@@ -21,11 +21,13 @@ from playground.engine.controllers.deployment import (
     template_without_hash,
 )
 from playground.engine.controllers.disruption import DisruptionController
+from playground.engine.controllers.endpoints import EndpointsController
 from playground.engine.controllers.garbagecollector import GarbageCollector
 from playground.engine.controllers.namespace import NamespaceController
 from playground.engine.controllers.nodelifecycle import NodeLifecycleController
 from playground.engine.controllers.replicaset import ReplicaSetController
 from playground.engine.controllers.resourcequota import ResourceQuotaController
+from playground.engine.controllers.service import ServiceController
 from playground.engine.controllers.serviceaccount import ServiceAccountController
 from playground.engine.errors import ApiError, bad_request, forbidden, invalid, invalid_object
 from playground.engine.events import Recorder
@@ -52,8 +54,12 @@ class Limits:
         self.max_nodes = max_nodes
         self.max_objects = max_objects
         self.max_replicas = max_replicas
+        # Off while a profile builds the cluster: system objects are not the learner's.
+        self.active = True
 
     def check_create(self, rt: ResourceType, obj: dict) -> None:
+        if not self.active:
+            return
         store = self.cluster.store
         name = obj["metadata"].get("name", "")
         if self.max_nodes is not None and rt.kind == "Node" and store.count("Node") >= self.max_nodes:
@@ -67,7 +73,7 @@ class Limits:
             self.check_replicas(rt, name, replicas)
 
     def check_replicas(self, rt: ResourceType, name: str, replicas: int) -> None:
-        if self.max_replicas is not None and replicas > self.max_replicas:
+        if self.active and self.max_replicas is not None and replicas > self.max_replicas:
             raise invalid_object(
                 rt,
                 name,
@@ -124,7 +130,10 @@ class Cluster:
             "disruption": DisruptionController(self),
             "resourcequota": ResourceQuotaController(self),
             "serviceaccount": ServiceAccountController(self),
+            "endpoints": EndpointsController(self),
+            "service": ServiceController(self),
         }
+        self.allocator = network.ServiceAllocator(self)
         self.store.listeners.append(self._dispatch)
 
     # Construction --------------------------------------------------------------
@@ -137,8 +146,10 @@ class Cluster:
         cluster.clock = start - 3600
         from playground.engine.profiles import build
 
+        cluster.limits.active = False
         build(cluster, profile)
         cluster.settle(timeout=600)
+        cluster.limits.active = True
         cluster.clock = max(cluster.clock, start)
         cluster.recorder.expire()
         for event in list(cluster.store.iter("Event")):
@@ -155,6 +166,7 @@ class Cluster:
     # Work queue and timers -------------------------------------------------------
 
     def _dispatch(self, etype: str, kind: str, old: dict | None, new: dict | None) -> None:
+        self.allocator.on_event(etype, kind, old, new)
         for controller in self.controllers.values():
             controller.on_event(etype, kind, old, new)
 
@@ -420,6 +432,70 @@ class Cluster:
         for when, text in lines:
             out.append(f"{rfc3339_micro(when).replace('Z', '000Z')} {text}" if timestamps else text)
         return "".join(line + "\n" for line in out)
+
+    # The network ------------------------------------------------------------------------
+
+    def trace(self, source: str, destination: str) -> dict:
+        """Follow a request hop by hop, or say where and why it fails.
+
+        source: a pod ("name" or "namespace/name") or "outside" for a client outside the
+        cluster. destination: a service name (with :port), a ClusterIP:port, a node
+        IP:NodePort, a load-balancer IP:port, or an Ingress host and path
+        ("http://shop.example.com/cart").
+        """
+        try:
+            return network.trace(self, source, destination)
+        except network.TraceError as error:
+            return {
+                "source": source,
+                "destination": destination,
+                "ok": False,
+                "hops": [],
+                "error": str(error),
+            }
+
+    def dns(self, name: str, namespace: str = "default") -> dict:
+        """What cluster DNS answers to a pod in `namespace` looking up `name`."""
+        return network.resolve(self, name, namespace)
+
+    def proxy_rules(self, node: str | None = None) -> list[str]:
+        """kube-proxy's iptables (nat table) rules, as `iptables-save` prints them."""
+        return network.proxy_rules(self, node)
+
+    def routes(self) -> list[dict]:
+        """The kubenet picture as data: each node's IP, bridge, pod subnet, and the routes
+        the top-of-rack router needs (pod subnet via node IP)."""
+        result = []
+        for node in sorted(self.store.iter("Node"), key=lambda n: n["metadata"]["name"]):
+            cidr = (node.get("spec") or {}).get("podCIDR")
+            ip = network._node_ip(node)
+            bridge = None
+            if cidr:
+                import ipaddress
+
+                bridge = str(ipaddress.ip_network(cidr).network_address + 1)
+            result.append(
+                {
+                    "node": node["metadata"]["name"],
+                    "nodeIP": ip,
+                    "podCIDR": cidr,
+                    "bridge": {"name": "cbr0", "address": bridge},
+                    "route": f"{cidr} via {ip}" if cidr else None,
+                    "pods": sorted(
+                        (
+                            {
+                                "name": p["metadata"]["name"],
+                                "namespace": p["metadata"]["namespace"],
+                                "ip": p["status"].get("podIP"),
+                            }
+                            for p in self.store.pods_on(node["metadata"]["name"])
+                            if (p.get("status") or {}).get("podIP")
+                        ),
+                        key=lambda p: (p["namespace"], p["name"]),
+                    ),
+                }
+            )
+        return result
 
     def scheduling_decision(self, name: str, namespace: str = "default") -> dict | None:
         return deep_copy(self.scheduler.decisions.get(f"{namespace}/{name}"))
@@ -881,6 +957,7 @@ class Cluster:
         cluster.steps.extend(data["steps"])
         for name, state in data["controllers"].items():
             cluster.controllers[name].load(state)
+        cluster.allocator.rebuild()
         return cluster
 
 

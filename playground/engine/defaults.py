@@ -147,6 +147,31 @@ def node(obj: dict) -> None:
     obj.setdefault("spec", {})
 
 
+def service(obj: dict) -> None:
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    spec.setdefault("type", "ClusterIP")
+    if spec["type"] == "ExternalName":
+        return
+    spec.setdefault("sessionAffinity", "None")
+    spec.setdefault("internalTrafficPolicy", "Cluster")
+    if spec["type"] in ("NodePort", "LoadBalancer"):
+        spec.setdefault("externalTrafficPolicy", "Cluster")
+    if spec["type"] == "LoadBalancer":
+        spec.setdefault("allocateLoadBalancerNodePorts", True)
+    if spec.get("sessionAffinity") == "ClientIP":
+        spec.setdefault("sessionAffinityConfig", {"clientIP": {"timeoutSeconds": 10800}})
+    for port in spec.get("ports") or []:
+        if isinstance(port, dict):
+            port.setdefault("protocol", "TCP")
+            port.setdefault("targetPort", port.get("port"))
+
+
+def ingressclass(obj: dict) -> None:
+    obj.setdefault("spec", {})
+
+
 BY_KIND = {
     "Pod": pod,
     "Deployment": deployment,
@@ -157,6 +182,7 @@ BY_KIND = {
     "PriorityClass": priorityclass,
     "PodDisruptionBudget": pdb,
     "Node": node,
+    "Service": service,
 }
 
 

@@ -143,7 +143,7 @@ def format_value(value) -> str:
 
 
 class FieldError:
-    __slots__ = ("field", "kind", "value", "detail", "has_value")
+    __slots__ = ("field", "kind", "value", "detail", "has_value", "__dict__")
 
     REASONS = {
         "Required value": "FieldValueRequired",

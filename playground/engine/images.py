@@ -102,7 +102,7 @@ CATALOGUE: dict[str, ImageInfo] = {
     "registry.k8s.io/kube-scheduler": ImageInfo((10259,), 2.0, 20_000_000, True, 1),
     "registry.k8s.io/etcd": ImageInfo((2379,), 3.0, 57_000_000, True, 1),
     "registry.k8s.io/coredns/coredns": ImageInfo(
-        (53, 9153), 1.5, 16_000_000, True, 1, ("CoreDNS-1.11.3", "linux/amd64, go1.22")
+        (53, 8080, 8181, 9153), 1.5, 16_000_000, True, 1, ("CoreDNS-1.11.3", "linux/amd64, go1.22")
     ),
     "quay.io/prometheus/node-exporter": ImageInfo(
         (9100,), 1.5, 11_000_000, True, 1, ("Starting node_exporter", "Listening on address=[::]:9100")
@@ -111,6 +111,14 @@ CATALOGUE: dict[str, ImageInfo] = {
     "k8s.gcr.io/echoserver": ImageInfo((8080,), 2.0, 46_000_000, True, 1),
     "registry.k8s.io/e2e-test-images/agnhost": ImageInfo((80, 8080), 2.0, 51_000_000, True, 1),
     "hashicorp/http-echo": ImageInfo((5678,), 1.0, 4_000_000, True, 1),
+    "registry.k8s.io/ingress-nginx/controller": ImageInfo(
+        (80, 443, 10254),
+        3.0,
+        105_000_000,
+        True,
+        1,
+        ("NGINX Ingress controller", "Starting NGINX Ingress controller"),
+    ),
     # The restaurant-rating sample application.
     "restreview-ui": ImageInfo((80,), 2.5, 90_000_000, True, 1, _NGINX_LOG),
     "restreview-appserver": ImageInfo(

@@ -78,6 +78,52 @@ TYPES = [
     ResourceType(
         "PriorityClass", "scheduling.k8s.io", "v1", "priorityclasses", False, ("pc",), has_status=False
     ),
+    ResourceType("Service", "", "v1", "services", True, ("svc",), _ALL, subresources=("status", "proxy")),
+    ResourceType("Endpoints", "", "v1", "endpoints", True, ("ep",), has_status=False),
+    ResourceType("EndpointSlice", "discovery.k8s.io", "v1", "endpointslices", True, (), has_status=False),
+    ResourceType("Ingress", "networking.k8s.io", "v1", "ingresses", True, ("ing",), subresources=("status",)),
+    ResourceType("IngressClass", "networking.k8s.io", "v1", "ingressclasses", False, (), has_status=False),
+    ResourceType(
+        "NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies", True, ("netpol",), has_status=False
+    ),
+    ResourceType("DaemonSet", "apps", "v1", "daemonsets", True, ("ds",), _ALL, subresources=("status",)),
+    ResourceType(
+        "StatefulSet", "apps", "v1", "statefulsets", True, ("sts",), _ALL, subresources=("status", "scale")
+    ),
+    ResourceType("ControllerRevision", "apps", "v1", "controllerrevisions", True, (), has_status=False),
+    ResourceType("Job", "batch", "v1", "jobs", True, (), _ALL, subresources=("status",)),
+    ResourceType("CronJob", "batch", "v1", "cronjobs", True, ("cj",), _ALL, subresources=("status",)),
+    ResourceType("PersistentVolume", "", "v1", "persistentvolumes", False, ("pv",), subresources=("status",)),
+    ResourceType(
+        "PersistentVolumeClaim", "", "v1", "persistentvolumeclaims", True, ("pvc",), subresources=("status",)
+    ),
+    ResourceType("StorageClass", "storage.k8s.io", "v1", "storageclasses", False, ("sc",), has_status=False),
+    ResourceType(
+        "HorizontalPodAutoscaler",
+        "autoscaling",
+        "v2",
+        "horizontalpodautoscalers",
+        True,
+        ("hpa",),
+        _ALL,
+        subresources=("status",),
+    ),
+    ResourceType("Role", "rbac.authorization.k8s.io", "v1", "roles", True, (), has_status=False),
+    ResourceType(
+        "ClusterRole", "rbac.authorization.k8s.io", "v1", "clusterroles", False, (), has_status=False
+    ),
+    ResourceType(
+        "RoleBinding", "rbac.authorization.k8s.io", "v1", "rolebindings", True, (), has_status=False
+    ),
+    ResourceType(
+        "ClusterRoleBinding",
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterrolebindings",
+        False,
+        (),
+        has_status=False,
+    ),
 ]
 
 BY_KIND: dict[str, ResourceType] = {rt.kind: rt for rt in TYPES}

@@ -226,6 +226,153 @@ def _coredns(cluster) -> None:
     )
 
 
+def _services(cluster) -> None:
+    """The `kubernetes` Service (10.96.0.1 -> the API server) and kube-dns (10.96.0.10)."""
+    api = cluster.api
+    api.create_internal(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {
+                "name": "kubernetes",
+                "namespace": "default",
+                "labels": {"component": "apiserver", "provider": "kubernetes"},
+            },
+            "spec": {
+                "clusterIP": "10.96.0.1",
+                "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}],
+            },
+        }
+    )
+    api.create_internal(
+        {
+            "apiVersion": "v1",
+            "kind": "Endpoints",
+            "metadata": {
+                "name": "kubernetes",
+                "namespace": "default",
+                "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"},
+            },
+            "subsets": [
+                {
+                    "addresses": [{"ip": _node_ip(0)}],
+                    "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}],
+                }
+            ],
+        }
+    )
+    api.create_internal(
+        {
+            "apiVersion": "discovery.k8s.io/v1",
+            "kind": "EndpointSlice",
+            "metadata": {
+                "name": "kubernetes",
+                "namespace": "default",
+                "labels": {
+                    "kubernetes.io/service-name": "kubernetes",
+                    "endpointslice.kubernetes.io/managed-by": "endpointslicemirroring-controller.k8s.io",
+                },
+            },
+            "addressType": "IPv4",
+            "endpoints": [{"addresses": [_node_ip(0)], "conditions": {"ready": True}}],
+            "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}],
+        }
+    )
+    api.create_internal(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {
+                "name": "kube-dns",
+                "namespace": "kube-system",
+                "labels": {
+                    "k8s-app": "kube-dns",
+                    "kubernetes.io/cluster-service": "true",
+                    "kubernetes.io/name": "CoreDNS",
+                },
+            },
+            "spec": {
+                "clusterIP": "10.96.0.10",
+                "selector": {"k8s-app": "kube-dns"},
+                "ports": [
+                    {"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
+                    {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
+                    {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153},
+                ],
+            },
+        }
+    )
+
+
+def _ingress_controller(cluster) -> None:
+    api = cluster.api
+    api.create_internal({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ingress-nginx"}})
+    api.create_internal(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "IngressClass",
+            "metadata": {
+                "name": "nginx",
+                "annotations": {"ingressclass.kubernetes.io/is-default-class": "true"},
+                "labels": {"app.kubernetes.io/name": "ingress-nginx"},
+            },
+            "spec": {"controller": "k8s.io/ingress-nginx"},
+        }
+    )
+    labels = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}
+    api.create_internal(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {
+                "name": "ingress-nginx-controller",
+                "namespace": "ingress-nginx",
+                "labels": dict(labels),
+            },
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": dict(labels)},
+                "template": {
+                    "metadata": {"labels": dict(labels)},
+                    "spec": {
+                        "containers": [
+                            {
+                                "name": "controller",
+                                "image": "registry.k8s.io/ingress-nginx/controller:v1.11.3",
+                                "args": ["/nginx-ingress-controller", "--ingress-class=nginx"],
+                                "ports": [
+                                    {"name": "http", "containerPort": 80},
+                                    {"name": "https", "containerPort": 443},
+                                ],
+                                "resources": {"requests": {"cpu": "100m", "memory": "90Mi"}},
+                            }
+                        ]
+                    },
+                },
+            },
+        }
+    )
+    api.create_internal(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {
+                "name": "ingress-nginx-controller",
+                "namespace": "ingress-nginx",
+                "labels": dict(labels),
+            },
+            "spec": {
+                "type": "LoadBalancer",
+                "selector": dict(labels),
+                "ports": [
+                    {"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"},
+                    {"name": "https", "port": 443, "targetPort": "https", "protocol": "TCP"},
+                ],
+            },
+        }
+    )
+
+
 def build(cluster, profile: str) -> None:
     builders = {"default": _default, "minimal": _minimal}
     if profile not in builders:
@@ -272,6 +419,8 @@ def _default(cluster) -> None:
             "100m",
         )
         _coredns(cluster)
+        _services(cluster)
+        _ingress_controller(cluster)
 
 
 def _minimal(cluster) -> None:

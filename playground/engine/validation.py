@@ -568,7 +568,86 @@ def priorityclass(obj: dict) -> list[FieldError]:
     return errors
 
 
+def service(obj: dict) -> list[FieldError]:
+    spec = obj.get("spec") or {}
+    errors: list[FieldError] = []
+    stype = spec.get("type", "ClusterIP")
+    if stype not in ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName"):
+        errors.append(
+            unsupported("spec.type", stype, ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"])
+        )
+    if stype == "ExternalName":
+        if not spec.get("externalName"):
+            errors.append(required("spec.externalName"))
+        return errors
+    ports = spec.get("ports") or []
+    if not ports and spec.get("clusterIP") != "None":
+        errors.append(required("spec.ports"))
+    names: set[str] = set()
+    for i, port in enumerate(ports):
+        if not isinstance(port, dict):
+            continue
+        number = port.get("port")
+        if not isinstance(number, int) or not 1 <= number <= 65535:
+            errors.append(invalid(f"spec.ports[{i}].port", number, "must be between 1 and 65535, inclusive"))
+        name = port.get("name")
+        if len(ports) > 1 and not name:
+            errors.append(required(f"spec.ports[{i}].name"))
+        elif name:
+            if not DNS1123_LABEL.match(name):
+                errors.append(invalid(f"spec.ports[{i}].name", name, LABEL_MSG))
+            elif name in names:
+                errors.append(duplicate(f"spec.ports[{i}].name", name))
+            names.add(name)
+        protocol = port.get("protocol", "TCP")
+        if protocol not in ("TCP", "UDP", "SCTP"):
+            errors.append(unsupported(f"spec.ports[{i}].protocol", protocol, ["SCTP", "TCP", "UDP"]))
+        target = port.get("targetPort")
+        if isinstance(target, int) and not 1 <= target <= 65535:
+            errors.append(
+                invalid(f"spec.ports[{i}].targetPort", target, "must be between 1 and 65535, inclusive")
+            )
+        if port.get("nodePort") is not None and stype == "ClusterIP":
+            errors.append(
+                forbidden_field(f"spec.ports[{i}].nodePort", "may not be used when `type` is 'ClusterIP'")
+            )
+    errors += label_errors(spec.get("selector"), "spec.selector")
+    affinity = spec.get("sessionAffinity", "None")
+    if affinity not in ("None", "ClientIP"):
+        errors.append(unsupported("spec.sessionAffinity", affinity, ["ClientIP", "None"]))
+    return errors
+
+
+def ingress(obj: dict) -> list[FieldError]:
+    spec = obj.get("spec") or {}
+    errors: list[FieldError] = []
+    if not spec.get("rules") and not spec.get("defaultBackend"):
+        errors.append(invalid("spec", spec, "either `defaultBackend` or `rules` must be specified"))
+    for i, rule in enumerate(spec.get("rules") or []):
+        host = (rule or {}).get("host")
+        if host and not DNS1123_SUBDOMAIN.match(host.removeprefix("*.")):
+            errors.append(invalid(f"spec.rules[{i}].host", host, SUBDOMAIN_MSG))
+        for j, path in enumerate(((rule or {}).get("http") or {}).get("paths") or []):
+            at = f"spec.rules[{i}].http.paths[{j}]"
+            ptype = path.get("pathType")
+            if ptype is None:
+                errors.append(required(f"{at}.pathType", "pathType must be specified"))
+            elif ptype not in ("Exact", "Prefix", "ImplementationSpecific"):
+                errors.append(
+                    unsupported(f"{at}.pathType", ptype, ["Exact", "ImplementationSpecific", "Prefix"])
+                )
+            value = path.get("path", "")
+            if ptype in ("Exact", "Prefix") and not value.startswith("/"):
+                errors.append(invalid(f"{at}.path", value, "must be an absolute path"))
+            backend = path.get("backend") or {}
+            if not backend.get("service") and not backend.get("resource"):
+                errors.append(required(f"{at}.backend", "one backend must be specified"))
+    return errors
+
+
 BY_KIND = {
+    "Service": service,
+    "Ingress": ingress,
     "Deployment": deployment,
     "ReplicaSet": replicaset,
     "Pod": pod,
@@ -624,6 +703,12 @@ def validate_update(kind: str, old: dict, new: dict) -> list[FieldError]:
                     "(only additions to existing tolerations),`spec.terminationGracePeriodSeconds` "
                     "(allow it to be set to 1 if it was previously negative)",
                 )
+            )
+    if kind == "Service":
+        old_ip, new_ip = (old.get("spec") or {}).get("clusterIP"), (new.get("spec") or {}).get("clusterIP")
+        if old_ip and new_ip and old_ip != new_ip and (new.get("spec") or {}).get("type") != "ExternalName":
+            errors.append(
+                FieldError("spec.clusterIPs[0]", "Invalid value", "may not change once set", [new_ip], False)
             )
     if kind == "Secret" and old.get("type") != new.get("type"):
         errors.append(FieldError("type", "Invalid value", "field is immutable", new.get("type"), True))

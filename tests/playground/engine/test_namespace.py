@@ -29,6 +29,7 @@ def test_system_namespaces_cannot_be_deleted(cluster):
 def test_the_cluster_starts_with_the_standard_namespaces(cluster):
     assert [n["metadata"]["name"] for n in cluster.list("namespaces")] == [
         "default",
+        "ingress-nginx",
         "kube-node-lease",
         "kube-public",
         "kube-system",

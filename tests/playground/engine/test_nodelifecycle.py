@@ -43,7 +43,7 @@ def test_a_failed_node_goes_unknown_is_tainted_and_its_pods_move():
         p for p in cluster.list("pods", namespace="default") if not p["metadata"].get("deletionTimestamp")
     ]
     assert len(running) == 3 and all(p["spec"]["nodeName"] != "worker-2" for p in running)
-    eviction = [e for e in cluster.events() if e["reason"] == "TaintManagerEviction"]
+    eviction = [e for e in cluster.events(namespace="default") if e["reason"] == "TaintManagerEviction"]
     assert eviction[0]["message"] == f"Marking for deletion Pod default/{lost}"
     cluster.recover_node("worker-2")
     cluster.settle()

@@ -1,0 +1,326 @@
+"""Services, endpoints, kube-proxy, DNS, Ingress, NetworkPolicy and tracing a request."""
+
+import pytest
+
+from playground.engine import ApiError, Cluster
+
+from .conftest import deployment, pod
+
+
+def service(name="web", selector=None, port=80, target=80, stype="ClusterIP", extra=""):
+    selector = selector or {"app": name}
+    sel = ", ".join(f"{k}: {v}" for k, v in selector.items())
+    return f"""
+apiVersion: v1
+kind: Service
+metadata: {{name: {name}}}
+spec:
+  type: {stype}
+  selector: {{{sel}}}
+  ports:
+    - port: {port}
+      targetPort: {target}{extra}
+"""
+
+
+@pytest.fixture
+def web(cluster):
+    cluster.apply(
+        deployment(replicas=3).replace(
+            "image: nginx:1.27", "image: nginx:1.27\n          ports: [{containerPort: 80, name: http}]"
+        )
+    )
+    cluster.apply(service())
+    cluster.settle()
+    return cluster
+
+
+def test_the_system_services_have_their_well_known_addresses(cluster):
+    assert cluster.get("svc", "kubernetes")["spec"]["clusterIP"] == "10.96.0.1"
+    dns = cluster.get("svc", "kube-dns", "kube-system")
+    assert dns["spec"]["clusterIP"] == "10.96.0.10"
+    [subset] = cluster.get("endpoints", "kube-dns", "kube-system")["subsets"]
+    assert len(subset["addresses"]) == 2
+
+
+def test_a_service_gets_a_cluster_ip_from_the_range_and_defaults(web):
+    svc = web.get("svc", "web")
+    ip = svc["spec"]["clusterIP"]
+    assert ip.startswith("10.") and svc["spec"]["clusterIPs"] == [ip]
+    import ipaddress
+
+    assert ipaddress.ip_address(ip) in ipaddress.ip_network("10.96.0.0/12")
+    assert svc["spec"]["sessionAffinity"] == "None" and svc["spec"]["ipFamilies"] == ["IPv4"]
+    assert svc["spec"]["ports"][0]["protocol"] == "TCP"
+
+
+def test_endpoints_and_slices_list_the_ready_pods(web):
+    [subset] = web.get("endpoints", "web")["subsets"]
+    assert len(subset["addresses"]) == 3 and subset["ports"] == [{"port": 80, "protocol": "TCP"}]
+    [es] = web.list("endpointslices", namespace="default", label_selector="kubernetes.io/service-name=web")
+    assert es["addressType"] == "IPv4" and len(es["endpoints"]) == 3
+    assert all(
+        e["conditions"] == {"ready": True, "serving": True, "terminating": False} for e in es["endpoints"]
+    )
+    assert (
+        es["metadata"]["labels"]["endpointslice.kubernetes.io/managed-by"]
+        == "endpointslice-controller.k8s.io"
+    )
+
+
+def test_a_pod_that_stops_being_ready_leaves_the_endpoints(cluster):
+    probe = "\n          readinessProbe: {httpGet: {path: /, port: 8080}}"
+    cluster.apply(deployment(replicas=2).replace("image: nginx:1.27", "image: nginx:1.27" + probe))
+    cluster.apply(service())
+    cluster.settle()
+    [subset] = cluster.get("endpoints", "web")["subsets"]
+    assert "addresses" not in subset and len(subset["notReadyAddresses"]) == 2
+    trace = cluster.trace("outside", f"{cluster.get('svc', 'web')['spec']['clusterIP']}:80")
+    assert not trace["ok"]
+
+
+def test_publish_not_ready_addresses(cluster):
+    probe = "\n          readinessProbe: {httpGet: {path: /, port: 8080}}"
+    cluster.apply(deployment(replicas=2).replace("image: nginx:1.27", "image: nginx:1.27" + probe))
+    cluster.apply(service(extra="\n  publishNotReadyAddresses: true"))
+    cluster.settle()
+    [subset] = cluster.get("endpoints", "web")["subsets"]
+    assert len(subset["addresses"]) == 2
+
+
+def test_node_ports_are_allocated_and_conflicts_refused(cluster):
+    cluster.apply(service("a", stype="NodePort"))
+    port = cluster.get("svc", "a")["spec"]["ports"][0]["nodePort"]
+    assert 30000 <= port <= 32767
+    with pytest.raises(ApiError) as error:
+        cluster.apply(service("b", stype="NodePort", extra=f"\n      nodePort: {port}"))
+    assert error.value.code == 422
+    assert (
+        error.value.message
+        == f'Service "b" is invalid: spec.ports[0].nodePort: Invalid value: {port}: provided port is already allocated'
+    )
+    with pytest.raises(ApiError) as error:
+        cluster.apply(service("c", stype="NodePort", extra="\n      nodePort: 80"))
+    assert (
+        "provided port is not in the valid range. The range of valid ports is 30000-32767"
+        in error.value.message
+    )
+
+
+def test_a_taken_cluster_ip_is_refused(cluster):
+    with pytest.raises(ApiError) as error:
+        cluster.apply(service("dup", extra="").replace("spec:\n", "spec:\n  clusterIP: 10.96.0.10\n"))
+    assert error.value.message == (
+        'Service "dup" is invalid: spec.clusterIPs: Invalid value: []string{"10.96.0.10"}: '
+        "failed to allocate IP 10.96.0.10: provided IP is already allocated"
+    )
+
+
+def test_a_load_balancer_gets_an_address_from_the_pool(cluster):
+    cluster.apply(service("lb", stype="LoadBalancer"))
+    cluster.settle()
+    svc = cluster.get("svc", "lb")
+    [ingress] = svc["status"]["loadBalancer"]["ingress"]
+    assert ingress["ip"].startswith("192.168.50.")
+    reasons = [e["reason"] for e in cluster.events(kind="Service", name="lb")]
+    assert reasons == ["EnsuringLoadBalancer", "EnsuredLoadBalancer"]
+
+
+def test_kube_proxy_rules_split_traffic_evenly(web):
+    svc = web.get("svc", "web")
+    rules = web.proxy_rules("worker-1")
+    vip_rule = [r for r in rules if f"-d {svc['spec']['clusterIP']}/32" in r]
+    assert len(vip_rule) == 1 and '"default/web cluster IP"' in vip_rule[0] and "--dport 80" in vip_rule[0]
+    chain = vip_rule[0].rsplit("-j ", 1)[1]
+    assert chain.startswith("KUBE-SVC-") and len(chain) == len("KUBE-SVC-") + 16
+    splits = [r for r in rules if r.startswith(f"-A {chain} ")]
+    assert "--probability 0.3333333333" in splits[0] and "--probability 0.5000000000" in splits[1]
+    assert "statistic" not in splits[2]
+    assert sum("-j DNAT --to-destination 10.40." in r for r in rules) >= 3
+
+
+def test_cluster_dns(web):
+    ip = web.get("svc", "web")["spec"]["clusterIP"]
+    assert web.dns("web")["addresses"] == [ip]
+    assert web.dns("web.default.svc.cluster.local")["addresses"] == [ip]
+    from_other = web.dns("web", namespace="kube-system")
+    assert from_other["rcode"] == "NXDOMAIN"
+    assert web.dns("web.default", namespace="kube-system")["fqdn"] == "web.default.svc.cluster.local"
+    assert web.dns("kube-dns.kube-system")["addresses"] == ["10.96.0.10"]
+
+
+def test_headless_service_resolves_to_pod_ips(web):
+    web.apply(
+        service("web-headless", selector={"app": "web"}).replace("spec:\n", "spec:\n  clusterIP: None\n")
+    )
+    web.settle()
+    answer = web.dns("web-headless")
+    assert (
+        answer["headless"]
+        and len(answer["addresses"]) == 3
+        and all(a.startswith("10.40.") for a in answer["addresses"])
+    )
+
+
+def test_trace_pod_to_service_by_name(web):
+    web.create(
+        pod(
+            "client",
+            image="busybox:1.36",
+            containers=[{"name": "main", "image": "busybox:1.36", "command": ["sleep", "infinity"]}],
+        )
+    )
+    web.settle()
+    trace = web.trace("client", "web:80")
+    assert trace["ok"], trace
+    components = [h["component"] for h in trace["hops"]]
+    assert components[:3] == ["pod", "dns", "kube-proxy"] and components[-1] == "pod"
+    assert "web.default.svc.cluster.local" in trace["hops"][1]["description"]
+    assert "1/3" in trace["hops"][2]["description"]
+    assert trace["hops"][-1]["description"].startswith("Delivered to pod default/web-")
+    assert web.trace("client", "web:80") == trace  # repeatable
+
+
+def test_trace_from_outside_through_a_node_port_and_a_load_balancer(web):
+    web.patch("svc", "web", {"spec": {"type": "LoadBalancer"}})
+    web.settle()
+    svc = web.get("svc", "web")
+    node_port = svc["spec"]["ports"][0]["nodePort"]
+    via_node = web.trace("outside", f"10.140.0.12:{node_port}")
+    assert via_node["ok"] and via_node["hops"][1]["component"] == "node"
+    lb_ip = svc["status"]["loadBalancer"]["ingress"][0]["ip"]
+    via_lb = web.trace("outside", f"{lb_ip}:80")
+    assert via_lb["ok"] and via_lb["hops"][1]["component"] == "load-balancer"
+    assert web.trace("outside", f"{svc['spec']['clusterIP']}:80")["error"].endswith(
+        "so an outside client cannot reach it"
+    )
+
+
+def test_a_service_without_endpoints_refuses(cluster):
+    cluster.apply(service("lonely"))
+    cluster.settle()
+    trace = cluster.trace("outside", f"{cluster.get('svc', 'lonely')['spec']['clusterIP']}:80")
+    assert not trace["ok"]
+    trace = cluster.trace("outside", "http://nowhere.example.com/")
+    assert "No Ingress rule matches host nowhere.example.com" in trace["error"]
+
+
+def test_ingress_with_two_hosts_routes_to_two_services(cluster):
+    for name in ("sphinx-v1", "sphinx-v2"):
+        cluster.apply(
+            deployment(name=name, replicas=1).replace(
+                "image: nginx:1.27", "image: nginx:1.27\n          ports: [{containerPort: 80}]"
+            )
+        )
+    cluster.apply(service("sphinx-svc-1", selector={"app": "sphinx-v1"}))
+    cluster.apply(service("sphinx-svc-2", selector={"app": "sphinx-v2"}))
+    cluster.apply("""
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: sphinx}
+spec:
+  rules:
+    - host: sphinx-v1.esxcloud.net
+      http:
+        paths: [{path: /, pathType: Prefix, backend: {service: {name: sphinx-svc-1, port: {number: 80}}}}]
+    - host: sphinx-v2.esxcloud.net
+      http:
+        paths: [{path: /, pathType: Prefix, backend: {service: {name: sphinx-svc-2, port: {number: 80}}}}]
+""")
+    cluster.settle()
+    address = cluster.get("svc", "ingress-nginx-controller", "ingress-nginx")["status"]["loadBalancer"][
+        "ingress"
+    ][0]["ip"]
+    assert cluster.get("ingress", "sphinx")["status"]["loadBalancer"]["ingress"] == [{"ip": address}]
+    one = cluster.trace("outside", "http://sphinx-v1.esxcloud.net/docs")
+    two = cluster.trace("outside", "http://sphinx-v2.esxcloud.net/")
+    assert one["ok"] and one["pod"].startswith("default/sphinx-v1-")
+    assert two["ok"] and two["pod"].startswith("default/sphinx-v2-")
+    assert (
+        "Ingress default/sphinx matches host sphinx-v1.esxcloud.net path / (Prefix)"
+        in one["hops"][2]["description"]
+    )
+
+
+def test_ingress_path_matching_exact_beats_prefix(cluster):
+    from playground.engine.network import ingress_match
+
+    cluster.apply(service("a", selector={"app": "a"}))
+    cluster.apply(service("b", selector={"app": "b"}))
+    cluster.apply("""
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: paths}
+spec:
+  rules:
+    - host: shop.example.com
+      http:
+        paths:
+          - {path: /cart, pathType: Prefix, backend: {service: {name: a, port: {number: 80}}}}
+          - {path: /cart/checkout, pathType: Exact, backend: {service: {name: b, port: {number: 80}}}}
+""")
+    cluster.settle()
+    assert ingress_match(cluster, "shop.example.com", "/cart/checkout")[2]["service"]["name"] == "b"
+    assert ingress_match(cluster, "shop.example.com", "/cart/items")[2]["service"]["name"] == "a"
+    assert ingress_match(cluster, "shop.example.com", "/carts") is None  # Prefix matches whole path elements
+
+
+def test_network_policy_default_deny_then_allow(web):
+    web.create(
+        {
+            **pod("frontend"),
+            "metadata": {"name": "frontend", "labels": {"role": "frontend"}},
+            "spec": {
+                "containers": [{"name": "main", "image": "busybox:1.36", "command": ["sleep", "infinity"]}]
+            },
+        }
+    )
+    web.create(
+        {
+            **pod("intruder"),
+            "spec": {
+                "containers": [{"name": "main", "image": "busybox:1.36", "command": ["sleep", "infinity"]}]
+            },
+        }
+    )
+    web.settle()
+    assert web.trace("frontend", "web:80")["ok"]
+    web.apply(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: default-deny}\nspec: {podSelector: {}, policyTypes: [Ingress]}\n"
+    )
+    denied = web.trace("frontend", "web:80")
+    assert not denied["ok"]
+    assert denied["error"].startswith("Dropped: NetworkPolicy default-deny in default isolates web-")
+    web.apply("""
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-frontend}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+    - from: [{podSelector: {matchLabels: {role: frontend}}}]
+      ports: [{protocol: TCP, port: 80}]
+""")
+    allowed = web.trace("frontend", "web:80")
+    assert allowed["ok"]
+    assert any(h["description"] == "Ingress allowed by NetworkPolicy allow-frontend" for h in allowed["hops"])
+    assert not web.trace("intruder", "web:80")["ok"]
+
+
+def test_routes_are_the_kubenet_picture(cluster):
+    routes = {r["node"]: r for r in cluster.routes()}
+    assert routes["worker-1"]["route"] == "10.40.1.0/24 via 10.140.0.11"
+    assert routes["worker-1"]["bridge"] == {"name": "cbr0", "address": "10.40.1.1"}
+
+
+def test_the_restaurant_app_traced_from_outside(restaurant):
+    cluster = Cluster.new()
+    cluster.apply(restaurant)
+    cluster.apply(service("yelb-ui", selector={"app": "yelb-ui"}, stype="LoadBalancer"))
+    cluster.settle()
+    lb_ip = cluster.get("svc", "yelb-ui")["status"]["loadBalancer"]["ingress"][0]["ip"]
+    trace = cluster.trace("outside", f"{lb_ip}:80")
+    assert trace["ok"] and trace["pod"].startswith("default/yelb-ui-")
+    cluster.patch("svc", "yelb-ui", {"spec": {"type": "NodePort"}})
+    node_port = cluster.get("svc", "yelb-ui")["spec"]["ports"][0]["nodePort"]
+    assert cluster.trace("outside", f"10.140.0.11:{node_port}")["ok"]
