@@ -215,6 +215,8 @@ class ApiServer:
             return obj
         meta["uid"] = self.cluster.rng.uid()
         meta["creationTimestamp"] = self.now()
+        if kind == "Job":
+            _job_selector(obj)
         if kind in GENERATION_KINDS:
             meta["generation"] = 1
         meta["resourceVersion"] = str(self.store.next_revision())
@@ -640,6 +642,23 @@ def _drop(obj: dict, path: str) -> None:
     last = parts[-1]
     if isinstance(node, dict):
         node.pop(last, None)
+
+
+def _job_selector(job: dict) -> None:
+    """As the Job strategy does: a generated selector on the Job's uid, and labels on its pods."""
+    spec = job["spec"]
+    uid, name = job["metadata"]["uid"], job["metadata"]["name"]
+    if spec.get("manualSelector"):
+        return
+    labels = {
+        "batch.kubernetes.io/controller-uid": uid,
+        "batch.kubernetes.io/job-name": name,
+        "controller-uid": uid,
+        "job-name": name,
+    }
+    spec["selector"] = {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}
+    template = spec.setdefault("template", {})
+    template.setdefault("metadata", {}).setdefault("labels", {}).update(labels)
 
 
 def desired_healthy(pdb: dict, expected: int) -> int:

@@ -14,6 +14,7 @@ from collections import deque
 
 from playground.engine import manifests, network
 from playground.engine.apiserver import ApiServer
+from playground.engine.controllers.daemonset import DaemonSetController
 from playground.engine.controllers.deployment import (
     REVISION,
     DeploymentController,
@@ -23,12 +24,15 @@ from playground.engine.controllers.deployment import (
 from playground.engine.controllers.disruption import DisruptionController
 from playground.engine.controllers.endpoints import EndpointsController
 from playground.engine.controllers.garbagecollector import GarbageCollector
+from playground.engine.controllers.job import CronJobController, JobController
 from playground.engine.controllers.namespace import NamespaceController
 from playground.engine.controllers.nodelifecycle import NodeLifecycleController
 from playground.engine.controllers.replicaset import ReplicaSetController
 from playground.engine.controllers.resourcequota import ResourceQuotaController
 from playground.engine.controllers.service import ServiceController
 from playground.engine.controllers.serviceaccount import ServiceAccountController
+from playground.engine.controllers.statefulset import StatefulSetController
+from playground.engine.controllers.volume import VolumeController
 from playground.engine.errors import ApiError, bad_request, forbidden, invalid, invalid_object
 from playground.engine.events import Recorder
 from playground.engine.kinds import BY_KIND, ResourceType, resolve
@@ -132,6 +136,11 @@ class Cluster:
             "serviceaccount": ServiceAccountController(self),
             "endpoints": EndpointsController(self),
             "service": ServiceController(self),
+            "daemonset": DaemonSetController(self),
+            "statefulset": StatefulSetController(self),
+            "job": JobController(self),
+            "cronjob": CronJobController(self),
+            "persistentvolume": VolumeController(self),
         }
         self.allocator = network.ServiceAllocator(self)
         self.store.listeners.append(self._dispatch)

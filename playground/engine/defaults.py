@@ -172,6 +172,89 @@ def ingressclass(obj: dict) -> None:
     obj.setdefault("spec", {})
 
 
+def daemonset(obj: dict) -> None:
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    strategy = spec.setdefault("updateStrategy", {"type": "RollingUpdate"})
+    if strategy.get("type") == "RollingUpdate":
+        strategy.setdefault("rollingUpdate", {}).setdefault("maxUnavailable", 1)
+        strategy["rollingUpdate"].setdefault("maxSurge", 0)
+    spec.setdefault("revisionHistoryLimit", 10)
+    pod_template(spec.get("template"))
+
+
+def statefulset(obj: dict) -> None:
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    spec.setdefault("replicas", 1)
+    spec.setdefault("podManagementPolicy", "OrderedReady")
+    strategy = spec.setdefault("updateStrategy", {"type": "RollingUpdate"})
+    if strategy.get("type") == "RollingUpdate":
+        strategy.setdefault("rollingUpdate", {}).setdefault("partition", 0)
+    spec.setdefault("revisionHistoryLimit", 10)
+    spec.setdefault("persistentVolumeClaimRetentionPolicy", {"whenDeleted": "Retain", "whenScaled": "Retain"})
+    pod_template(spec.get("template"))
+    for claim in spec.get("volumeClaimTemplates") or []:
+        if isinstance(claim, dict):
+            claim.setdefault("apiVersion", "v1")
+            claim.setdefault("kind", "PersistentVolumeClaim")
+            claim_spec = claim.setdefault("spec", {})
+            claim_spec.setdefault("volumeMode", "Filesystem")
+
+
+def job(obj: dict) -> None:
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    if spec.get("completions") is None and spec.get("parallelism") is None:
+        spec["completions"] = 1
+    spec.setdefault("parallelism", 1)
+    spec.setdefault("backoffLimit", 6)
+    spec.setdefault("completionMode", "NonIndexed")
+    spec.setdefault("suspend", False)
+    spec.setdefault("podReplacementPolicy", "TerminatingOrFailed")
+    pod_template(spec.get("template"))
+
+
+def cronjob(obj: dict) -> None:
+    spec = obj.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    spec.setdefault("concurrencyPolicy", "Allow")
+    spec.setdefault("suspend", False)
+    spec.setdefault("successfulJobsHistoryLimit", 3)
+    spec.setdefault("failedJobsHistoryLimit", 1)
+    job_spec = (spec.get("jobTemplate") or {}).get("spec")
+    if isinstance(job_spec, dict):
+        job({"spec": job_spec})
+
+
+def pvc(obj: dict) -> None:
+    spec = obj.setdefault("spec", {})
+    if isinstance(spec, dict):
+        spec.setdefault("volumeMode", "Filesystem")
+
+
+def pv(obj: dict) -> None:
+    spec = obj.setdefault("spec", {})
+    if isinstance(spec, dict):
+        spec.setdefault("persistentVolumeReclaimPolicy", "Retain")
+        spec.setdefault("volumeMode", "Filesystem")
+
+
+def storageclass(obj: dict) -> None:
+    obj.setdefault("reclaimPolicy", "Delete")
+    obj.setdefault("volumeBindingMode", "Immediate")
+
+
+def hpa(obj: dict) -> None:
+    spec = obj.setdefault("spec", {})
+    if isinstance(spec, dict):
+        spec.setdefault("minReplicas", 1)
+
+
 BY_KIND = {
     "Pod": pod,
     "Deployment": deployment,
@@ -183,6 +266,14 @@ BY_KIND = {
     "PodDisruptionBudget": pdb,
     "Node": node,
     "Service": service,
+    "DaemonSet": daemonset,
+    "StatefulSet": statefulset,
+    "Job": job,
+    "CronJob": cronjob,
+    "PersistentVolumeClaim": pvc,
+    "PersistentVolume": pv,
+    "StorageClass": storageclass,
+    "HorizontalPodAutoscaler": hpa,
 }
 
 

@@ -37,6 +37,9 @@ class Kubelet:
         self.cluster = cluster
         # pod uid -> runtime state
         self.state: dict[str, dict] = {}
+        # volume -> node it is attached to; pods waiting for a volume to mount
+        self.attachments: dict[str, str] = {}
+        self.waiting_mounts: set[str] = set()
         # node -> {ip: pod uid}
         self.ips: dict[str, dict[str, str]] = {}
 
@@ -50,6 +53,9 @@ class Kubelet:
                 return
             if (new.get("spec") or {}).get("nodeName"):
                 self.cluster.enqueue(self.name, f"{pod['metadata']['namespace']}/{pod['metadata']['name']}")
+        elif kind in ("ConfigMap", "Secret", "PersistentVolumeClaim") and self.waiting_mounts:
+            for key in list(self.waiting_mounts):
+                self.cluster.enqueue(self.name, key)
         elif kind == "Node" and new is not None and old is not None:
             # A node coming back to life resumes its pods.
             if self.cluster.node_is_down(old["metadata"]["name"]) is False and _ready(old) != _ready(new):
@@ -60,6 +66,20 @@ class Kubelet:
 
     def _forget(self, pod: dict) -> None:
         uid = pod["metadata"].get("uid")
+        node_name = (pod.get("spec") or {}).get("nodeName")
+        # Detach volumes no other pod on that node still uses.
+        for pv_name, attached in list(self.attachments.items()):
+            if attached != node_name:
+                continue
+            still_used = any(
+                self._pod_uses_volume(other, pv_name)
+                for other in self.cluster.store.pods_on(node_name)
+                if other["metadata"].get("uid") != uid
+            )
+            if not still_used:
+                del self.attachments[pv_name]
+                for key in list(self.waiting_mounts):
+                    self.cluster.enqueue(self.name, key)
         st = self.state.pop(uid, None)
         node = (pod.get("spec") or {}).get("nodeName")
         if st and node and st.get("ip") and not (pod.get("spec") or {}).get("hostNetwork"):
@@ -178,6 +198,29 @@ class Kubelet:
             next_due = at if next_due is None else min(next_due, at)
 
         missing = self._missing_config(pod)
+        mount_problem = self._mount_problem(pod, node_name)
+        if mount_problem is not None:
+            reason, message, source = mount_problem
+            if st.get("mount_problem") != message:
+                st["mount_problem"] = message
+                cluster.recorder.record(
+                    pod, "Warning", reason, message, source, node_name if source == "kubelet" else None
+                )
+            self.waiting_mounts.add(key)
+            status = self._status(pod, node, st)
+            if status != (pod.get("status") or {}):
+                cluster.api.commit("Pod", {**pod, "status": status}, pod)
+            return {
+                "component": f"kubelet ({node_name})",
+                "action": reason,
+                "kind": "Pod",
+                "namespace": pod["metadata"]["namespace"],
+                "name": pod["metadata"]["name"],
+                "message": message,
+            }
+        st.pop("mount_problem", None)
+        self.waiting_mounts.discard(key)
+        self._attach(pod, node_name)
         if st["init_done"] < len(init):
             active = [init[st["init_done"]]]
             is_init = True
@@ -209,6 +252,82 @@ class Kubelet:
             "name": pod["metadata"]["name"],
             "message": message,
         }
+
+    def _pod_uses_volume(self, pod: dict, pv_name: str) -> bool:
+        store = self.cluster.store
+        for volume in (pod.get("spec") or {}).get("volumes") or []:
+            claim_name = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+            claim = (
+                store.get("PersistentVolumeClaim", pod["metadata"]["namespace"], claim_name)
+                if claim_name
+                else None
+            )
+            if ((claim or {}).get("spec") or {}).get("volumeName") == pv_name:
+                return True
+        return False
+
+    def _mount_problem(self, pod: dict, node_name: str) -> tuple[str, str, str] | None:
+        """Volumes that cannot be set up yet: a missing ConfigMap or Secret, or a
+        ReadWriteOnce volume still attached to another node (Multi-Attach)."""
+        store = self.cluster.store
+        ns = pod["metadata"]["namespace"]
+        for volume in (pod.get("spec") or {}).get("volumes") or []:
+            for kind, field, key in (("ConfigMap", "configMap", "name"), ("Secret", "secret", "secretName")):
+                source = volume.get(field)
+                if source and not source.get("optional") and store.get(kind, ns, source.get(key, "")) is None:
+                    return (
+                        "FailedMount",
+                        f'MountVolume.SetUp failed for volume "{volume["name"]}" : {kind.lower()} "{source.get(key)}" not found',
+                        "kubelet",
+                    )
+            claim_name = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+            if claim_name:
+                claim = store.get("PersistentVolumeClaim", ns, claim_name)
+                pv_name = ((claim or {}).get("spec") or {}).get("volumeName")
+                pv = store.get("PersistentVolume", "", pv_name) if pv_name else None
+                if pv is None:
+                    continue
+                modes = (pv.get("spec") or {}).get("accessModes") or []
+                if "ReadWriteOnce" in modes or "ReadWriteOncePod" in modes:
+                    attached = self.attachments.get(pv_name)
+                    if attached and attached != node_name:
+                        users = sorted(
+                            p["metadata"]["name"]
+                            for p in store.pods_on(attached)
+                            if any(
+                                (v.get("persistentVolumeClaim") or {}).get("claimName") == claim_name
+                                for v in p["spec"].get("volumes") or []
+                            )
+                            and p["metadata"]["namespace"] == ns
+                        )
+                        if users:
+                            return (
+                                "FailedAttachVolume",
+                                f'Multi-Attach error for volume "{pv_name}" Volume is already used by pod(s) {", ".join(users)}',
+                                "attachdetach-controller",
+                            )
+                        del self.attachments[pv_name]
+        return None
+
+    def _attach(self, pod: dict, node_name: str) -> None:
+        store = self.cluster.store
+        for volume in (pod.get("spec") or {}).get("volumes") or []:
+            claim_name = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+            claim = (
+                store.get("PersistentVolumeClaim", pod["metadata"]["namespace"], claim_name)
+                if claim_name
+                else None
+            )
+            pv_name = ((claim or {}).get("spec") or {}).get("volumeName")
+            if pv_name and pv_name not in self.attachments:
+                self.attachments[pv_name] = node_name
+                self.cluster.recorder.record(
+                    pod,
+                    "Normal",
+                    "SuccessfulAttachVolume",
+                    f'AttachVolume.Attach succeeded for volume "{pv_name}" ',
+                    "attachdetach-controller",
+                )
 
     def _missing_config(self, pod: dict) -> str | None:
         """CreateContainerConfigError: a referenced ConfigMap or Secret that does not exist."""
@@ -683,11 +802,18 @@ class Kubelet:
     # Serialisation -----------------------------------------------------------
 
     def to_dict(self) -> dict:
-        return {"state": self.state, "ips": self.ips}
+        return {
+            "state": self.state,
+            "ips": self.ips,
+            "attachments": self.attachments,
+            "waitingMounts": sorted(self.waiting_mounts),
+        }
 
     def load(self, data: dict) -> None:
         self.state = data["state"]
         self.ips = data["ips"]
+        self.attachments = data.get("attachments", {})
+        self.waiting_mounts = set(data.get("waitingMounts", []))
 
 
 def _waiting_text(reason: str) -> str:

@@ -226,6 +226,25 @@ def _coredns(cluster) -> None:
     )
 
 
+def _storage(cluster) -> None:
+    """A default StorageClass standing in for the vSphere CSI driver and a storage policy."""
+    cluster.api.create_internal(
+        {
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "StorageClass",
+            "metadata": {
+                "name": "standard",
+                "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+            },
+            "provisioner": "csi.vsphere.vmware.com",
+            "parameters": {"storagepolicyname": "vSAN Default Storage Policy"},
+            "reclaimPolicy": "Delete",
+            "volumeBindingMode": "Immediate",
+            "allowVolumeExpansion": True,
+        }
+    )
+
+
 def _services(cluster) -> None:
     """The `kubernetes` Service (10.96.0.1 -> the API server) and kube-dns (10.96.0.10)."""
     api = cluster.api
@@ -421,6 +440,7 @@ def _default(cluster) -> None:
         _coredns(cluster)
         _services(cluster)
         _ingress_controller(cluster)
+    _storage(cluster)
 
 
 def _minimal(cluster) -> None:

@@ -406,8 +406,54 @@ class Scheduler:
         ]
         needs.default_spread = True
 
+    def _volume_prefilter(self, pod: dict) -> str | None:
+        """VolumeBinding's PreFilter: claims must exist, and Immediate claims must be bound."""
+        from playground.engine.controllers.volume import claim_class
+
+        store = self.cluster.store
+        ns = pod["metadata"]["namespace"]
+        for volume in (pod.get("spec") or {}).get("volumes") or []:
+            name = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+            if not name:
+                continue
+            claim = store.get("PersistentVolumeClaim", ns, name)
+            if claim is None:
+                return f'persistentvolumeclaim "{name}" not found'
+            if claim["metadata"].get("deletionTimestamp"):
+                return f'persistentvolumeclaim "{name}" is being deleted'
+            if (claim.get("status") or {}).get("phase") != "Bound":
+                class_name = claim_class(store, claim)
+                sc = store.get("StorageClass", "", class_name) if class_name else None
+                if sc is None or sc.get("volumeBindingMode") != "WaitForFirstConsumer":
+                    return "pod has unbound immediate PersistentVolumeClaims"
+        return None
+
+    def _select_node_for_claims(self, pod: dict, node_name: str) -> None:
+        """WaitForFirstConsumer: the chosen node is recorded on each unbound claim."""
+        from playground.engine.controllers.volume import SELECTED_NODE
+
+        store = self.cluster.store
+        ns = pod["metadata"]["namespace"]
+        for volume in (pod.get("spec") or {}).get("volumes") or []:
+            name = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+            claim = store.get("PersistentVolumeClaim", ns, name) if name else None
+            if claim is not None and (claim.get("status") or {}).get("phase") != "Bound":
+                annotations = {**(claim["metadata"].get("annotations") or {}), SELECTED_NODE: node_name}
+                self.cluster.api.commit(
+                    "PersistentVolumeClaim",
+                    {**claim, "metadata": {**claim["metadata"], "annotations": annotations}},
+                    claim,
+                )
+
     def schedule_one(self, pod: dict) -> dict:
         key = self._pod_key(pod)
+        prefilter = self._volume_prefilter(pod) if (pod.get("spec") or {}).get("volumes") else None
+        if prefilter:
+            total = len(self.node_list)
+            statuses = {info.name: (UNRESOLVABLE, []) for info in self.node_list}
+            return self._fail(
+                pod, key, PodNeeds(pod), total, statuses, {}, rfc3339(self.cluster.clock), prefilter=prefilter
+            )
         needs = PodNeeds(pod)
         self._system_default_spread(pod, needs)
         total = len(self.node_list)
@@ -476,6 +522,8 @@ class Scheduler:
             best = max(totals.values())
             tied = [info for info in feasible if totals[info.name] == best]
             winner = tied[self.cluster.rng.below(len(tied))] if len(tied) > 1 else tied[0]
+        if (pod.get("spec") or {}).get("volumes"):
+            self._select_node_for_claims(pod, winner.name)
         self.cluster.api.bind(pod["metadata"]["name"], pod["metadata"]["namespace"], winner.name)
         message = f"Successfully assigned {key} to {winner.name}"
         self.cluster.recorder.record(pod, "Normal", "Scheduled", message, self.component)
@@ -509,14 +557,16 @@ class Scheduler:
         while len(self.decisions) > DECISIONS_KEPT:
             self.decisions.pop(next(iter(self.decisions)))
 
-    def _fail(self, pod, key, needs, total, statuses, verdicts, now) -> dict:
+    def _fail(self, pod, key, needs, total, statuses, verdicts, now, prefilter: str | None = None) -> dict:
         histogram: dict[str, int] = {}
         for _code, reasons in statuses.values():
             for reason in reasons:
                 histogram[reason] = histogram.get(reason, 0) + 1
         message = f"0/{total} nodes are available"
         parts = sorted(f"{count} {reason}" for reason, count in histogram.items())
-        if parts:
+        if prefilter:
+            message += f": {prefilter}."
+        elif parts:
             message += ": " + ", ".join(parts) + "."
         else:
             message += "."

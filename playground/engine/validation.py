@@ -247,7 +247,9 @@ def container_errors(containers, path: str, seen: set[str], init: bool = False) 
     return errors
 
 
-def pod_spec_errors(spec, path: str, template: bool = False) -> list[FieldError]:
+def pod_spec_errors(
+    spec, path: str, template: bool = False, extra_volumes: frozenset = frozenset()
+) -> list[FieldError]:
     errors: list[FieldError] = []
     if not isinstance(spec, dict):
         return [required(path)]
@@ -337,7 +339,7 @@ def pod_spec_errors(spec, path: str, template: bool = False) -> list[FieldError]
                         "can not be empty",
                     )
                 )
-    volumes: set[str] = set()
+    volumes: set[str] = set(extra_volumes)
     for i, volume in enumerate(spec.get("volumes") or []):
         if isinstance(volume, dict):
             name = volume.get("name")
@@ -364,7 +366,9 @@ def pod_spec_errors(spec, path: str, template: bool = False) -> list[FieldError]
     return errors
 
 
-def _selector_and_template(obj: dict, kind: str, restart_policies: tuple[str, ...]) -> list[FieldError]:
+def _selector_and_template(
+    obj: dict, kind: str, restart_policies: tuple[str, ...], extra_volumes: frozenset = frozenset()
+) -> list[FieldError]:
     spec = obj.get("spec") or {}
     errors: list[FieldError] = []
     errors += _non_negative(spec.get("replicas"), "spec.replicas")
@@ -392,7 +396,9 @@ def _selector_and_template(obj: dict, kind: str, restart_policies: tuple[str, ..
         errors.append(required("spec.template"))
         return errors
     errors += label_errors((template.get("metadata") or {}).get("labels"), "spec.template.metadata.labels")
-    errors += pod_spec_errors(template.get("spec"), "spec.template.spec", template=True)
+    errors += pod_spec_errors(
+        template.get("spec"), "spec.template.spec", template=True, extra_volumes=extra_volumes
+    )
     policy = (template.get("spec") or {}).get("restartPolicy")
     if policy is not None and policy not in restart_policies and policy in ("Always", "OnFailure", "Never"):
         errors.append(unsupported("spec.template.spec.restartPolicy", policy, list(restart_policies)))
@@ -645,8 +651,104 @@ def ingress(obj: dict) -> list[FieldError]:
     return errors
 
 
+def daemonset(obj: dict) -> list[FieldError]:
+    return _selector_and_template(obj, "DaemonSet", ("Always",))
+
+
+def statefulset(obj: dict) -> list[FieldError]:
+    spec = obj.get("spec") or {}
+    claims = frozenset(
+        ((c or {}).get("metadata") or {}).get("name") for c in spec.get("volumeClaimTemplates") or []
+    )
+    errors = _selector_and_template(obj, "StatefulSet", ("Always",), extra_volumes=claims)
+    policy = spec.get("podManagementPolicy")
+    if policy is not None and policy not in ("OrderedReady", "Parallel"):
+        errors.append(unsupported("spec.podManagementPolicy", policy, ["OrderedReady", "Parallel"]))
+    for i, claim in enumerate(spec.get("volumeClaimTemplates") or []):
+        if not ((claim or {}).get("metadata") or {}).get("name"):
+            errors.append(required(f"spec.volumeClaimTemplates[{i}].metadata.name"))
+    return errors
+
+
+def job(obj: dict) -> list[FieldError]:
+    spec = obj.get("spec") or {}
+    errors: list[FieldError] = []
+    template = spec.get("template")
+    if not isinstance(template, dict):
+        return [required("spec.template")]
+    errors += pod_spec_errors(template.get("spec"), "spec.template.spec", template=True)
+    policy = (template.get("spec") or {}).get("restartPolicy")
+    if policy not in ("OnFailure", "Never"):
+        errors.append(
+            unsupported("spec.template.spec.restartPolicy", policy, ["OnFailure", "Never"])
+            if policy
+            else required("spec.template.spec.restartPolicy", 'valid values: "OnFailure", "Never"')
+        )
+    for field in (
+        "parallelism",
+        "completions",
+        "backoffLimit",
+        "activeDeadlineSeconds",
+        "ttlSecondsAfterFinished",
+    ):
+        errors += _non_negative(spec.get(field), f"spec.{field}")
+    return errors
+
+
+def cronjob(obj: dict) -> list[FieldError]:
+    from playground.engine.controllers.job import CronError, parse_cron
+
+    spec = obj.get("spec") or {}
+    errors: list[FieldError] = []
+    schedule = spec.get("schedule")
+    if not schedule:
+        errors.append(required("spec.schedule"))
+    else:
+        try:
+            parse_cron(schedule)
+        except CronError as exc:
+            errors.append(invalid("spec.schedule", schedule, str(exc)))
+    policy = spec.get("concurrencyPolicy")
+    if policy is not None and policy not in ("Allow", "Forbid", "Replace"):
+        errors.append(unsupported("spec.concurrencyPolicy", policy, ["Allow", "Forbid", "Replace"]))
+    job_spec = (spec.get("jobTemplate") or {}).get("spec")
+    if not isinstance(job_spec, dict):
+        errors.append(required("spec.jobTemplate.spec"))
+    else:
+        for error in job({"spec": job_spec}):
+            error.field = "spec.jobTemplate." + error.field
+            errors.append(error)
+    return errors
+
+
+def pvc(obj: dict) -> list[FieldError]:
+    spec = obj.get("spec") or {}
+    errors: list[FieldError] = []
+    modes = spec.get("accessModes") or []
+    if not modes:
+        errors.append(required("spec.accessModes", "at least 1 access mode is required"))
+    for mode in modes:
+        if mode not in ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"):
+            errors.append(
+                unsupported(
+                    "spec.accessModes",
+                    mode,
+                    ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"],
+                )
+            )
+    storage = ((spec.get("resources") or {}).get("requests") or {}).get("storage")
+    if storage is None:
+        errors.append(required("spec.resources[storage]"))
+    return errors
+
+
 BY_KIND = {
     "Service": service,
+    "DaemonSet": daemonset,
+    "StatefulSet": statefulset,
+    "Job": job,
+    "CronJob": cronjob,
+    "PersistentVolumeClaim": pvc,
     "Ingress": ingress,
     "Deployment": deployment,
     "ReplicaSet": replicaset,
@@ -709,6 +811,33 @@ def validate_update(kind: str, old: dict, new: dict) -> list[FieldError]:
         if old_ip and new_ip and old_ip != new_ip and (new.get("spec") or {}).get("type") != "ExternalName":
             errors.append(
                 FieldError("spec.clusterIPs[0]", "Invalid value", "may not change once set", [new_ip], False)
+            )
+    if kind == "Job":
+        old_template, new_template = (
+            (old.get("spec") or {}).get("template"),
+            (new.get("spec") or {}).get("template"),
+        )
+        if old_template != new_template:
+            errors.append(FieldError("spec.template", "Invalid value", "field is immutable", None, False))
+        if (old.get("spec") or {}).get("selector") != (new.get("spec") or {}).get("selector"):
+            errors.append(_ImmutableSelector((new.get("spec") or {}).get("selector") or {}))
+    if kind == "StatefulSet":
+        allowed = (
+            "replicas",
+            "ordinals",
+            "template",
+            "updateStrategy",
+            "persistentVolumeClaimRetentionPolicy",
+            "minReadySeconds",
+        )
+        old_spec = {k: v for k, v in (old.get("spec") or {}).items() if k not in allowed}
+        new_spec = {k: v for k, v in (new.get("spec") or {}).items() if k not in allowed}
+        if old_spec != new_spec:
+            errors.append(
+                forbidden_field(
+                    "spec",
+                    "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+                )
             )
     if kind == "Secret" and old.get("type") != new.get("type"):
         errors.append(FieldError("type", "Invalid value", "field is immutable", new.get("type"), True))

@@ -1,0 +1,237 @@
+"""The DaemonSet controller: one pod on every eligible node, new nodes included."""
+
+from __future__ import annotations
+
+from playground.engine.controllers.base import Controller
+from playground.engine.errors import ApiError
+from playground.engine.scheduler import NodeInfo, node_selector_term_matches, tolerates
+from playground.engine.util import controller_of, deep_copy, int_or_percent, owner_ref, template_hash
+
+# DaemonSet pods tolerate these, as the controller adds them (they must run everywhere).
+DAEMON_TOLERATIONS = [
+    {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"},
+    {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute"},
+    {"key": "node.kubernetes.io/disk-pressure", "operator": "Exists", "effect": "NoSchedule"},
+    {"key": "node.kubernetes.io/memory-pressure", "operator": "Exists", "effect": "NoSchedule"},
+    {"key": "node.kubernetes.io/pid-pressure", "operator": "Exists", "effect": "NoSchedule"},
+    {"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"},
+]
+HASH_LABEL = "controller-revision-hash"
+
+
+def _ready(pod: dict) -> bool:
+    return any(
+        c.get("type") == "Ready" and c.get("status") == "True"
+        for c in (pod.get("status") or {}).get("conditions") or []
+    )
+
+
+class DaemonSetController(Controller):
+    name = "daemonset"
+    event_source = "daemonset-controller"
+
+    def on_event(self, etype, kind, old, new):
+        obj = new or old
+        if kind == "DaemonSet" and new is not None:
+            if old is None or old.get("spec") != new.get("spec"):
+                self.cluster.enqueue(self.name, f"{obj['metadata']['namespace']}/{obj['metadata']['name']}")
+        elif kind == "Pod":
+            ref = controller_of(obj)
+            if ref and ref.get("kind") == "DaemonSet":
+                self.cluster.enqueue(self.name, f"{obj['metadata']['namespace']}/{ref['name']}")
+        elif kind == "Node" and (
+            old is None
+            or new is None
+            or old["metadata"].get("labels") != new["metadata"].get("labels")
+            or (old.get("spec") or {}).get("taints") != (new.get("spec") or {}).get("taints")
+        ):
+            for ds in self.cluster.store.iter("DaemonSet"):
+                self.cluster.enqueue(self.name, f"{ds['metadata']['namespace']}/{ds['metadata']['name']}")
+
+    def eligible(self, ds: dict, node: dict) -> bool:
+        template = (ds["spec"].get("template") or {}).get("spec") or {}
+        info = NodeInfo(node)
+        for key, value in (template.get("nodeSelector") or {}).items():
+            if info.labels.get(key) != value:
+                return False
+        terms = (
+            (
+                ((template.get("affinity") or {}).get("nodeAffinity") or {}).get(
+                    "requiredDuringSchedulingIgnoredDuringExecution"
+                )
+            )
+            or {}
+        ).get("nodeSelectorTerms") or []
+        if terms and not any(node_selector_term_matches(t, info) for t in terms):
+            return False
+        tolerations = list(template.get("tolerations") or []) + DAEMON_TOLERATIONS
+        return all(
+            tolerates(tolerations, t) for t in info.taints if t.get("effect") in ("NoSchedule", "NoExecute")
+        )
+
+    def reconcile(self, key: str) -> dict | None:
+        cluster = self.cluster
+        ns, name = key.split("/", 1)
+        ds = cluster.store.get("DaemonSet", ns, name)
+        if ds is None or ds["metadata"].get("deletionTimestamp"):
+            return None
+        revision = template_hash(ds["spec"].get("template") or {})
+        pods = [p for p in cluster.store.dependents_of(ds["metadata"]["uid"]) if p.get("kind") == "Pod"]
+        live = [
+            p
+            for p in pods
+            if not p["metadata"].get("deletionTimestamp") and (p.get("status") or {}).get("phase") != "Failed"
+        ]
+        by_node: dict[str, list[dict]] = {}
+        for pod in live:
+            by_node.setdefault(self._target_node(pod), []).append(pod)
+        nodes = sorted(cluster.store.iter("Node"), key=lambda n: n["metadata"]["name"])
+        wanted = {n["metadata"]["name"] for n in nodes if self.eligible(ds, n)}
+        created, deleted = [], []
+        for node_name in sorted(wanted):
+            if not by_node.get(node_name):
+                try:
+                    pod = cluster.api.create_internal(self._pod(ds, node_name, revision))
+                except ApiError as error:
+                    cluster.recorder.record(
+                        ds, "Warning", "FailedCreate", f"Error creating: {error.message}", self.event_source
+                    )
+                    continue
+                created.append(pod["metadata"]["name"])
+                cluster.recorder.record(
+                    ds,
+                    "Normal",
+                    "SuccessfulCreate",
+                    f"Created pod: {pod['metadata']['name']}",
+                    self.event_source,
+                )
+        for node_name, node_pods in by_node.items():
+            extra = (
+                node_pods
+                if node_name not in wanted
+                else sorted(node_pods, key=lambda p: p["metadata"]["creationTimestamp"])[1:]
+            )
+            for pod in extra:
+                cluster.api.delete("Pod", pod["metadata"]["name"], ns)
+                deleted.append(pod["metadata"]["name"])
+                cluster.recorder.record(
+                    ds,
+                    "Normal",
+                    "SuccessfulDelete",
+                    f"Deleted pod: {pod['metadata']['name']}",
+                    self.event_source,
+                )
+        # Rolling update: replace old-revision pods, at most maxUnavailable at a time.
+        strategy = ds["spec"].get("updateStrategy") or {}
+        if strategy.get("type", "RollingUpdate") == "RollingUpdate":
+            max_unavailable = (
+                int_or_percent(
+                    (strategy.get("rollingUpdate") or {}).get("maxUnavailable", 1), len(wanted), round_up=True
+                )
+                or 1
+            )
+            live = [
+                p
+                for p in (cluster.store.get("Pod", ns, p["metadata"]["name"]) for p in live)
+                if p and not p["metadata"].get("deletionTimestamp")
+            ]
+            unavailable = sum(
+                1
+                for n in wanted
+                if not any(
+                    _ready(p) for p in by_node.get(n, []) if not p["metadata"].get("deletionTimestamp")
+                )
+            )
+            old = [p for p in live if (p["metadata"].get("labels") or {}).get(HASH_LABEL) != revision]
+            for pod in sorted(old, key=lambda p: (not _ready(p), self._target_node(p)), reverse=True):
+                if unavailable >= max_unavailable and _ready(pod):
+                    break
+                cluster.api.delete("Pod", pod["metadata"]["name"], ns)
+                deleted.append(pod["metadata"]["name"])
+                if _ready(pod):
+                    unavailable += 1
+        self._status(ds, revision, wanted)
+        if not created and not deleted:
+            return None
+        parts = []
+        if created:
+            parts.append(f"created {len(created)} pod(s)")
+        if deleted:
+            parts.append(f"deleted {len(deleted)} pod(s)")
+        return self.record(
+            "Sync", ds, f"DaemonSet {name}: " + ", ".join(parts) + f" for {len(wanted)} eligible node(s)"
+        )
+
+    def _target_node(self, pod: dict) -> str:
+        if pod["spec"].get("nodeName"):
+            return pod["spec"]["nodeName"]
+        terms = (
+            (
+                ((pod["spec"].get("affinity") or {}).get("nodeAffinity") or {}).get(
+                    "requiredDuringSchedulingIgnoredDuringExecution"
+                )
+            )
+            or {}
+        ).get("nodeSelectorTerms") or []
+        for term in terms:
+            for field in term.get("matchFields") or []:
+                if field.get("key") == "metadata.name" and field.get("values"):
+                    return field["values"][0]
+        return ""
+
+    def _pod(self, ds: dict, node_name: str, revision: str) -> dict:
+        template = deep_copy(ds["spec"].get("template") or {})
+        meta = template.get("metadata") or {}
+        meta.pop("name", None)
+        meta["generateName"] = f"{ds['metadata']['name']}-"
+        meta["namespace"] = ds["metadata"]["namespace"]
+        meta.setdefault("labels", {})[HASH_LABEL] = revision
+        meta["labels"]["pod-template-generation"] = str(ds["metadata"].get("generation", 1))
+        meta["ownerReferences"] = [owner_ref(ds, "DaemonSet", "apps/v1")]
+        spec = template.get("spec") or {}
+        # Upstream pins each pod to its node with node affinity on metadata.name.
+        affinity = spec.setdefault("affinity", {})
+        affinity["nodeAffinity"] = {
+            "requiredDuringSchedulingIgnoredDuringExecution": {
+                "nodeSelectorTerms": [
+                    {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node_name]}]}
+                ]
+            }
+        }
+        tolerations = list(spec.get("tolerations") or [])
+        for extra in DAEMON_TOLERATIONS:
+            if not any(
+                t.get("key") == extra["key"] and t.get("effect") == extra["effect"] for t in tolerations
+            ):
+                tolerations.append(dict(extra))
+        spec["tolerations"] = tolerations
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
+
+    def _status(self, ds: dict, revision: str, wanted: set[str]) -> None:
+        cluster = self.cluster
+        ds = cluster.store.get("DaemonSet", ds["metadata"]["namespace"], ds["metadata"]["name"])
+        pods = [
+            p
+            for p in cluster.store.dependents_of(ds["metadata"]["uid"])
+            if p.get("kind") == "Pod" and not p["metadata"].get("deletionTimestamp")
+        ]
+        scheduled = {self._target_node(p) for p in pods if p["spec"].get("nodeName")}
+        status = {
+            "currentNumberScheduled": len(scheduled & wanted),
+            "numberMisscheduled": len(scheduled - wanted),
+            "desiredNumberScheduled": len(wanted),
+            "numberReady": sum(1 for p in pods if _ready(p)),
+            "observedGeneration": ds["metadata"].get("generation", 1),
+            "updatedNumberScheduled": sum(
+                1
+                for p in pods
+                if (p["metadata"].get("labels") or {}).get(HASH_LABEL) == revision
+                and p["spec"].get("nodeName")
+            ),
+            "numberAvailable": sum(1 for p in pods if _ready(p)),
+        }
+        unavailable = status["desiredNumberScheduled"] - status["numberAvailable"]
+        if unavailable > 0:
+            status["numberUnavailable"] = unavailable
+        if status != ds.get("status"):
+            cluster.api.commit("DaemonSet", {**ds, "status": status}, ds)

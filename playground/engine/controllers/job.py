@@ -1,0 +1,498 @@
+"""The Job and CronJob controllers, on the simulated clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from playground.engine.controllers.base import Controller
+from playground.engine.errors import ApiError
+from playground.engine.util import controller_of, deep_copy, owner_ref, parse_time, rfc3339
+
+UID_LABEL = "batch.kubernetes.io/controller-uid"
+NAME_LABEL = "batch.kubernetes.io/job-name"
+SCHEDULED = "batch.kubernetes.io/cronjob-scheduled-timestamp"
+POD_BACKOFF = 10
+POD_BACKOFF_MAX = 360
+
+
+def job_finished(job: dict) -> str | None:
+    for cond in (job.get("status") or {}).get("conditions") or []:
+        if cond.get("type") in ("Complete", "Failed") and cond.get("status") == "True":
+            return cond["type"]
+    return None
+
+
+def _ready(pod: dict) -> bool:
+    return any(
+        c.get("type") == "Ready" and c.get("status") == "True"
+        for c in (pod.get("status") or {}).get("conditions") or []
+    )
+
+
+class JobController(Controller):
+    name = "job"
+    event_source = "job-controller"
+
+    def on_event(self, etype, kind, old, new):
+        obj = new or old
+        if kind == "Job" and new is not None:
+            if old is None or old.get("spec") != new.get("spec"):
+                self.cluster.enqueue(self.name, f"{obj['metadata']['namespace']}/{obj['metadata']['name']}")
+        elif kind == "Pod":
+            ref = controller_of(obj)
+            if ref and ref.get("kind") == "Job":
+                self.cluster.enqueue(self.name, f"{obj['metadata']['namespace']}/{ref['name']}")
+
+    def reconcile(self, key: str) -> dict | None:
+        cluster = self.cluster
+        ns, name = key.split("/", 1)
+        job = cluster.store.get("Job", ns, name)
+        if job is None or job["metadata"].get("deletionTimestamp"):
+            return None
+        now = cluster.clock
+        spec = job["spec"]
+        status = dict(job.get("status") or {})
+        finished = job_finished(job)
+        if finished:
+            return self._ttl(job, status)
+        pods = [p for p in cluster.store.dependents_of(job["metadata"]["uid"]) if p.get("kind") == "Pod"]
+        active = [
+            p
+            for p in pods
+            if (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+            and not p["metadata"].get("deletionTimestamp")
+        ]
+        succeeded = sum(1 for p in pods if (p.get("status") or {}).get("phase") == "Succeeded")
+        restarts = sum(
+            c.get("restartCount", 0)
+            for p in pods
+            for c in (p.get("status") or {}).get("containerStatuses") or []
+        )
+        failed = sum(1 for p in pods if (p.get("status") or {}).get("phase") == "Failed") + restarts
+        completions = spec.get("completions")
+        parallelism = spec.get("parallelism", 1)
+        status.setdefault("startTime", rfc3339(now)) if not spec.get("suspend") else None
+        action = None
+        conditions = list(status.get("conditions") or [])
+        deadline = spec.get("activeDeadlineSeconds")
+        if deadline and status.get("startTime") and now - parse_time(status["startTime"]) >= deadline:
+            action = self._fail(
+                job, active, conditions, "DeadlineExceeded", "Job was active longer than specified deadline"
+            )
+        elif failed > spec.get("backoffLimit", 6):
+            action = self._fail(
+                job, active, conditions, "BackoffLimitExceeded", "Job has reached the specified backoff limit"
+            )
+        elif (
+            completions is not None
+            and succeeded >= completions
+            or completions is None
+            and succeeded >= 1
+            and not active
+        ):
+            for ctype in ("SuccessCriteriaMet", "Complete"):
+                conditions.append(
+                    {
+                        "type": ctype,
+                        "status": "True",
+                        "reason": "CompletionsReached"
+                        if ctype == "SuccessCriteriaMet"
+                        else "CompletionsReached",
+                        "message": "Reached expected number of succeeded pods",
+                        "lastProbeTime": rfc3339(now),
+                        "lastTransitionTime": rfc3339(now),
+                    }
+                )
+            status["completionTime"] = rfc3339(now)
+            cluster.recorder.record(job, "Normal", "Completed", "Job completed", self.event_source)
+            action = f"Job {name} completed ({succeeded} succeeded)"
+        elif not spec.get("suspend"):
+            remaining = (completions - succeeded) if completions is not None else parallelism
+            want = max(min(parallelism, remaining) - len(active), 0)
+            delay = min(POD_BACKOFF * 2 ** (failed - 1), POD_BACKOFF_MAX) if failed else 0
+            last_failure = max(
+                (
+                    parse_time(c["state"]["terminated"]["finishedAt"])
+                    for p in pods
+                    for c in (p.get("status") or {}).get("containerStatuses") or []
+                    if "terminated" in (c.get("state") or {})
+                ),
+                default=0,
+            )
+            if want and now < last_failure + delay:
+                cluster.schedule_at(last_failure + delay, self.name, key)
+            elif want:
+                for _ in range(want):
+                    try:
+                        pod = cluster.api.create_internal(self._pod(job))
+                    except ApiError as error:
+                        cluster.recorder.record(
+                            job,
+                            "Warning",
+                            "FailedCreate",
+                            f"Error creating: {error.message}",
+                            self.event_source,
+                        )
+                        break
+                    cluster.recorder.record(
+                        job,
+                        "Normal",
+                        "SuccessfulCreate",
+                        f"Created pod: {pod['metadata']['name']}",
+                        self.event_source,
+                    )
+                action = f"Job {name} started {want} pod(s)"
+            if deadline and status.get("startTime"):
+                cluster.schedule_at(parse_time(status["startTime"]) + deadline, self.name, key)
+        pods = [p for p in cluster.store.dependents_of(job["metadata"]["uid"]) if p.get("kind") == "Pod"]
+        active_now = [
+            p
+            for p in pods
+            if (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+            and not p["metadata"].get("deletionTimestamp")
+        ]
+        status.update(
+            {
+                "active": len(active_now),
+                "succeeded": succeeded,
+                "failed": failed,
+                "ready": sum(1 for p in active_now if _ready(p)),
+                "terminating": sum(1 for p in pods if p["metadata"].get("deletionTimestamp")),
+                "uncountedTerminatedPods": {},
+            }
+        )
+        if conditions:
+            status["conditions"] = conditions
+        for field in ("active", "succeeded", "failed"):
+            if not status[field]:
+                del status[field]
+        current = cluster.store.get("Job", ns, name)
+        if status != current.get("status"):
+            cluster.api.commit("Job", {**current, "status": status}, current)
+        if job_finished(cluster.store.get("Job", ns, name)):
+            self._ttl(cluster.store.get("Job", ns, name), status)
+        return self.record("Sync", job, action) if action else None
+
+    def _fail(self, job: dict, active: list[dict], conditions: list[dict], reason: str, message: str) -> str:
+        cluster = self.cluster
+        now = rfc3339(cluster.clock)
+        for pod in active:
+            cluster.api.delete("Pod", pod["metadata"]["name"], pod["metadata"]["namespace"])
+        for ctype in ("FailureTarget", "Failed"):
+            conditions.append(
+                {
+                    "type": ctype,
+                    "status": "True",
+                    "reason": reason,
+                    "message": message,
+                    "lastProbeTime": now,
+                    "lastTransitionTime": now,
+                }
+            )
+        cluster.recorder.record(job, "Warning", reason, message, self.event_source)
+        return f"Job {job['metadata']['name']} failed: {message}"
+
+    def _ttl(self, job: dict, status: dict) -> dict | None:
+        ttl = job["spec"].get("ttlSecondsAfterFinished")
+        if ttl is None:
+            return None
+        finished_at = status.get("completionTime") or next(
+            (
+                c["lastTransitionTime"]
+                for c in status.get("conditions") or []
+                if c["type"] in ("Complete", "Failed")
+            ),
+            None,
+        )
+        if finished_at is None:
+            return None
+        due = parse_time(finished_at) + ttl
+        if self.cluster.clock >= due:
+            self.cluster.api.delete(
+                "Job", job["metadata"]["name"], job["metadata"]["namespace"], propagation_policy="Background"
+            )
+            return self.record(
+                "Deleted",
+                job,
+                f"Job {job['metadata']['name']} deleted {ttl}s after it finished (ttlSecondsAfterFinished)",
+            )
+        self.cluster.schedule_at(due, self.name, f"{job['metadata']['namespace']}/{job['metadata']['name']}")
+        return None
+
+    def _pod(self, job: dict) -> dict:
+        template = deep_copy(job["spec"].get("template") or {})
+        meta = template.get("metadata") or {}
+        meta.pop("name", None)
+        meta["generateName"] = f"{job['metadata']['name']}-"
+        meta["namespace"] = job["metadata"]["namespace"]
+        meta["ownerReferences"] = [owner_ref(job, "Job", "batch/v1")]
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": template.get("spec") or {}}
+
+
+# Cron schedules -------------------------------------------------------------------------------
+
+MACROS = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
+RANGES = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 6)]
+NAMES = [
+    {},
+    {},
+    {},
+    {
+        m: i + 1
+        for i, m in enumerate(
+            ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+        )
+    },
+    {d: i for i, d in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])},
+]
+
+
+class CronError(ValueError):
+    pass
+
+
+def parse_cron(expression: str) -> list[set[int]]:
+    text = MACROS.get(expression.strip().lower(), expression.strip())
+    fields = text.split()
+    if len(fields) != 5:
+        raise CronError(f"expected exactly 5 fields, found {len(fields)}: {expression}")
+    result = []
+    for index, field in enumerate(fields):
+        low, high = RANGES[index]
+        values: set[int] = set()
+        for part in field.lower().split(","):
+            step = 1
+            if "/" in part:
+                part, step_text = part.split("/", 1)
+                if not step_text.isdigit() or int(step_text) == 0:
+                    raise CronError(f"failed to parse int from {step_text}")
+                step = int(step_text)
+            if part in ("*", "?"):
+                start, end = low, high
+            elif "-" in part:
+                a, b = part.split("-", 1)
+                start, end = _cron_value(a, index), _cron_value(b, index)
+            else:
+                start = _cron_value(part, index)
+                end = high if step > 1 else start
+            if start < low or end > high or start > end:
+                raise CronError(
+                    f"end of range ({end}) above maximum ({high}): {field}"
+                    if end > high
+                    else f"beginning of range ({start}) below minimum ({low}): {field}"
+                )
+            values.update(range(start, end + 1, step))
+        if index == 4 and 7 in values:
+            values.discard(7)
+            values.add(0)
+        result.append(values)
+    return result
+
+
+def _cron_value(text: str, index: int) -> int:
+    if text in NAMES[index]:
+        return NAMES[index][text]
+    if not text.isdigit():
+        raise CronError(f"failed to parse int from {text}")
+    return int(text)
+
+
+def next_run(expression: str, after: float, zone: str | None = None) -> float:
+    """The first scheduled time strictly after `after` (seconds since the epoch)."""
+    minute, hour, dom, month, dow = parse_cron(expression)
+    tz = UTC
+    if zone:
+        try:
+            tz = ZoneInfo(zone)
+        except ZoneInfoNotFoundError:
+            raise CronError(f"unknown time zone {zone}") from None
+    t = datetime.fromtimestamp(after, tz).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    dom_any = len(dom) == 31
+    dow_any = len(dow) == 7
+    for _ in range(60 * 24 * 366 * 2):
+        day_ok = (
+            (t.day in dom or dom_any) and (t.isoweekday() % 7 in dow or dow_any)
+            if (dom_any or dow_any)
+            else (t.day in dom or t.isoweekday() % 7 in dow)
+        )
+        if t.month in month and day_ok and t.hour in hour and t.minute in minute:
+            return t.timestamp()
+        t += timedelta(minutes=1)
+    raise CronError(f"no time matches {expression}")
+
+
+class CronJobController(Controller):
+    name = "cronjob"
+    event_source = "cronjob-controller"
+
+    def on_event(self, etype, kind, old, new):
+        obj = new or old
+        if kind == "CronJob" and new is not None:
+            if old is None or old.get("spec") != new.get("spec"):
+                self.cluster.enqueue(self.name, f"{obj['metadata']['namespace']}/{obj['metadata']['name']}")
+        elif kind == "Job":
+            ref = controller_of(obj)
+            if ref and ref.get("kind") == "CronJob":
+                self.cluster.enqueue(self.name, f"{obj['metadata']['namespace']}/{ref['name']}")
+
+    def reconcile(self, key: str) -> dict | None:
+        cluster = self.cluster
+        ns, name = key.split("/", 1)
+        cj = cluster.store.get("CronJob", ns, name)
+        if cj is None or cj["metadata"].get("deletionTimestamp"):
+            return None
+        spec = cj["spec"]
+        status = dict(cj.get("status") or {})
+        jobs = sorted(
+            (j for j in cluster.store.dependents_of(cj["metadata"]["uid"]) if j.get("kind") == "Job"),
+            key=lambda j: (j["metadata"]["creationTimestamp"], j["metadata"]["name"]),
+        )
+        action = None
+        seen = list(self.seen.get(key, []))
+        for job in jobs:
+            outcome = job_finished(job)
+            if outcome and job["metadata"]["name"] not in seen:
+                cluster.recorder.record(
+                    cj,
+                    "Normal",
+                    "SawCompletedJob",
+                    f"Saw completed job: {job['metadata']['name']}, status: {outcome}",
+                    self.event_source,
+                )
+                seen.append(job["metadata"]["name"])
+                if outcome == "Complete":
+                    status["lastSuccessfulTime"] = (job.get("status") or {}).get("completionTime")
+        active = [j for j in jobs if not job_finished(j)]
+        # History limits.
+        for outcome, limit in (
+            ("Complete", spec.get("successfulJobsHistoryLimit", 3)),
+            ("Failed", spec.get("failedJobsHistoryLimit", 1)),
+        ):
+            done = [j for j in jobs if job_finished(j) == outcome]
+            for job in done[: max(len(done) - limit, 0)]:
+                cluster.api.delete("Job", job["metadata"]["name"], ns, propagation_policy="Background")
+                cluster.recorder.record(
+                    cj,
+                    "Normal",
+                    "SuccessfulDelete",
+                    f"Deleted job {job['metadata']['name']}",
+                    self.event_source,
+                )
+        if not spec.get("suspend"):
+            try:
+                since = (
+                    parse_time(status["lastScheduleTime"])
+                    if status.get("lastScheduleTime")
+                    else parse_time(cj["metadata"]["creationTimestamp"])
+                )
+                due = next_run(spec["schedule"], since, spec.get("timeZone"))
+            except CronError:
+                due = None
+            if due is not None and due <= cluster.clock:
+                latest = due
+                while True:
+                    following = next_run(spec["schedule"], latest, spec.get("timeZone"))
+                    if following > cluster.clock:
+                        break
+                    latest = following
+                starting = spec.get("startingDeadlineSeconds")
+                policy = spec.get("concurrencyPolicy", "Allow")
+                if starting is not None and cluster.clock - latest > starting:
+                    action = f"missed the schedule at {rfc3339(latest)} by more than startingDeadlineSeconds"
+                elif policy == "Forbid" and active:
+                    action = f"skipped the run at {rfc3339(latest)}: the previous job is still running (concurrencyPolicy Forbid)"
+                else:
+                    if policy == "Replace":
+                        for job in active:
+                            cluster.api.delete(
+                                "Job", job["metadata"]["name"], ns, propagation_policy="Background"
+                            )
+                            cluster.recorder.record(
+                                cj,
+                                "Normal",
+                                "SuccessfulDelete",
+                                f"Deleted job {job['metadata']['name']}",
+                                self.event_source,
+                            )
+                    job = self._job(cj, latest)
+                    try:
+                        made = cluster.api.create_internal(job)
+                        cluster.recorder.record(
+                            cj,
+                            "Normal",
+                            "SuccessfulCreate",
+                            f"Created job {made['metadata']['name']}",
+                            self.event_source,
+                        )
+                        action = f"created Job {made['metadata']['name']} for {rfc3339(latest)}"
+                    except ApiError as error:
+                        cluster.recorder.record(
+                            cj,
+                            "Warning",
+                            "FailedCreate",
+                            f"Error creating job: {error.message}",
+                            self.event_source,
+                        )
+                status["lastScheduleTime"] = rfc3339(latest)
+            try:
+                since = (
+                    parse_time(status["lastScheduleTime"])
+                    if status.get("lastScheduleTime")
+                    else parse_time(cj["metadata"]["creationTimestamp"])
+                )
+                cluster.schedule_at(
+                    next_run(spec["schedule"], max(since, cluster.clock - 60), spec.get("timeZone")),
+                    self.name,
+                    key,
+                )
+            except CronError:
+                pass
+        jobs = [j for j in cluster.store.dependents_of(cj["metadata"]["uid"]) if j.get("kind") == "Job"]
+        status["active"] = [
+            {
+                "kind": "Job",
+                "namespace": ns,
+                "name": j["metadata"]["name"],
+                "uid": j["metadata"]["uid"],
+                "apiVersion": "batch/v1",
+                "resourceVersion": j["metadata"]["resourceVersion"],
+            }
+            for j in sorted(jobs, key=lambda j: j["metadata"]["name"])
+            if not job_finished(j)
+        ]
+        if not status["active"]:
+            del status["active"]
+        if seen:
+            self.seen[key] = seen[-20:]
+        current = cluster.store.get("CronJob", ns, name)
+        if status != current.get("status"):
+            cluster.api.commit("CronJob", {**current, "status": status}, current)
+        return self.record("Sync", cj, f"CronJob {name}: {action}") if action else None
+
+    def __init__(self, cluster):
+        super().__init__(cluster)
+        self.seen: dict[str, list[str]] = {}
+
+    def _job(self, cj: dict, scheduled: float) -> dict:
+        template = deep_copy(cj["spec"].get("jobTemplate") or {})
+        meta = template.get("metadata") or {}
+        meta["name"] = f"{cj['metadata']['name']}-{int(scheduled // 60)}"
+        meta["namespace"] = cj["metadata"]["namespace"]
+        meta.setdefault("annotations", {})[SCHEDULED] = rfc3339(scheduled)
+        meta["ownerReferences"] = [owner_ref(cj, "CronJob", "batch/v1")]
+        return {"apiVersion": "batch/v1", "kind": "Job", "metadata": meta, "spec": template.get("spec") or {}}
+
+    def to_dict(self) -> dict:
+        return {"seen": self.seen}
+
+    def load(self, data: dict) -> None:
+        self.seen = data.get("seen", {})
