@@ -14,6 +14,7 @@ from collections import deque
 
 from playground.engine import manifests, network
 from playground.engine.apiserver import ApiServer
+from playground.engine.controllers.autoscaler import AutoscalerController
 from playground.engine.controllers.daemonset import DaemonSetController
 from playground.engine.controllers.deployment import (
     REVISION,
@@ -26,6 +27,7 @@ from playground.engine.controllers.endpoints import EndpointsController
 from playground.engine.controllers.garbagecollector import GarbageCollector
 from playground.engine.controllers.job import CronJobController, JobController
 from playground.engine.controllers.namespace import NamespaceController
+from playground.engine.controllers.ncp import NsxContainerPlugin
 from playground.engine.controllers.nodelifecycle import NodeLifecycleController
 from playground.engine.controllers.replicaset import ReplicaSetController
 from playground.engine.controllers.resourcequota import ResourceQuotaController
@@ -48,6 +50,10 @@ DEFAULT_START = 1767225600  # 2026-01-01T00:00:00Z
 KUBERNETES_VERSION = "v1.32.0"
 MAX_STEPS_PER_CALL = 5_000_000
 STATE_VERSION = 1
+
+
+def profile_uses_ncp(options: dict) -> bool:
+    return options.get("profile") == "vsphere"
 
 
 class Limits:
@@ -141,7 +147,12 @@ class Cluster:
             "job": JobController(self),
             "cronjob": CronJobController(self),
             "persistentvolume": VolumeController(self),
+            "horizontalpodautoscaler": AutoscalerController(self),
         }
+        if options.get("ncp") or profile_uses_ncp(options):
+            self.controllers["ncp"] = NsxContainerPlugin(self)
+        # Simulated CPU demand per workload, in millicores, shared by its running pods.
+        self.cpu_load: dict[str, int] = {}
         self.allocator = network.ServiceAllocator(self)
         self.store.listeners.append(self._dispatch)
 
@@ -149,6 +160,7 @@ class Cluster:
 
     @classmethod
     def new(cls, profile: str = "default", seed: int = 0, **options) -> Cluster:
+        options["profile"] = profile
         cluster = cls(seed=seed, options=options)
         start = cluster.clock
         # The cluster was built an hour before the learner arrives, and has settled.
@@ -502,6 +514,66 @@ class Cluster:
                         ),
                         key=lambda p: (p["namespace"], p["name"]),
                     ),
+                }
+            )
+        return result
+
+    # Simulated resource use (for the autoscaler and `kubectl top`) ------------------------
+
+    def set_cpu_load(self, kind: str, name: str, millicores: int, namespace: str = "default") -> None:
+        """Set a workload's total CPU demand; its running pods share it."""
+        kind = self._kind(kind)
+        self.api.get(kind, name, namespace)
+        if millicores < 0:
+            raise ValueError("CPU load cannot be negative")
+        self.cpu_load[f"{kind}/{namespace}/{name}"] = int(millicores)
+
+    def pod_cpu_usage(self, namespace: str | None = None) -> dict[str, int]:
+        """Millicores each running pod uses: its workload's load shared out, or a small idle figure."""
+        from playground.engine.controllers.autoscaler import workload_pods
+
+        usage: dict[str, int] = {}
+        for pod in self.store.iter("Pod", namespace):
+            if (pod.get("status") or {}).get("phase") == "Running":
+                usage[pod["metadata"]["name"]] = 1 + int(pod["metadata"]["uid"][:2], 16) % 4
+        for key, load in self.cpu_load.items():
+            kind, ns, name = key.split("/", 2)
+            if namespace is not None and ns != namespace:
+                continue
+            pods = workload_pods(self, kind, ns, name)
+            for pod in pods:
+                usage[pod["metadata"]["name"]] = load // len(pods)
+        return usage
+
+    def pod_metrics(self, namespace: str | None = None) -> list[dict]:
+        """metrics.k8s.io PodMetrics, as metrics-server would report them."""
+        from playground.engine import images
+
+        cpu = self.pod_cpu_usage(namespace)
+        result = []
+        for pod in sorted(
+            self.store.iter("Pod", namespace),
+            key=lambda p: (p["metadata"]["namespace"], p["metadata"]["name"]),
+        ):
+            if (pod.get("status") or {}).get("phase") != "Running":
+                continue
+            containers = pod["spec"].get("containers") or []
+            share = cpu.get(pod["metadata"]["name"], 0) // max(len(containers), 1)
+            result.append(
+                {
+                    "metadata": {"name": pod["metadata"]["name"], "namespace": pod["metadata"]["namespace"]},
+                    "timestamp": rfc3339(self.clock),
+                    "window": "15s",
+                    "containers": [
+                        {
+                            "name": c["name"],
+                            "usage": {
+                                "cpu": f"{share * 1_000_000}n",
+                                "memory": f"{max(images.info(c.get('image', '')).size // 20 // 1024, 1024)}Ki",
+                            },
+                        }
+                        for c in containers
+                    ],
                 }
             )
         return result
@@ -940,6 +1012,7 @@ class Cluster:
             "eventsSwept": self.events_swept,
             "steps": list(self.steps),
             "controllers": {name: c.to_dict() for name, c in self.controllers.items()},
+            "cpuLoad": self.cpu_load,
         }
 
     @classmethod
@@ -967,6 +1040,7 @@ class Cluster:
         for name, state in data["controllers"].items():
             cluster.controllers[name].load(state)
         cluster.allocator.rebuild()
+        cluster.cpu_load = data.get("cpuLoad", {})
         return cluster
 
 

@@ -84,6 +84,7 @@ class Kubelet:
         node = (pod.get("spec") or {}).get("nodeName")
         if st and node and st.get("ip") and not (pod.get("spec") or {}).get("hostNetwork"):
             self.ips.get(node, {}).pop(st["ip"], None)
+            self.ips.get(f"ns:{pod['metadata']['namespace']}", {}).pop(st["ip"], None)
 
     # Reconcile ---------------------------------------------------------------
 
@@ -160,8 +161,23 @@ class Kubelet:
         if (pod.get("spec") or {}).get("hostNetwork"):
             ip = _node_ip(node)
         else:
-            ip = self._allocate_ip(node, pod["metadata"]["uid"])
+            ip = self._namespace_ip(pod) or self._allocate_ip(node, pod["metadata"]["uid"])
         return {"ip": ip, "containers": {}, "init_done": 0, "started": self.cluster.clock}
+
+    def _namespace_ip(self, pod: dict) -> str | None:
+        """With NSX (NCP), pods take addresses from their namespace's segment subnet."""
+        ns = self.cluster.store.get("Namespace", "", pod["metadata"]["namespace"])
+        subnet = ((ns or {}).get("metadata", {}).get("annotations") or {}).get("ncp/subnet")
+        if not subnet:
+            return None
+        used = self.ips.setdefault(f"ns:{pod['metadata']['namespace']}", {})
+        network = ipaddress.ip_network(subnet)
+        for offset in range(2, network.num_addresses - 1):
+            ip = str(network.network_address + offset)
+            if ip not in used:
+                used[ip] = pod["metadata"]["uid"]
+                return ip
+        return None
 
     def _allocate_ip(self, node: dict, uid: str) -> str:
         if (node.get("spec") or {}).get("podCIDR") is None:

@@ -392,8 +392,130 @@ def _ingress_controller(cluster) -> None:
     )
 
 
+def _zones(cluster) -> None:
+    """Six workers in three zones of one region, to teach spreading across failure domains."""
+    _namespaces(cluster)
+    make_node(
+        cluster, "control-plane", cpu="2", memory="4Gi", control_plane=True, taints=[CONTROL_PLANE_TAINT]
+    )
+    for index in range(1, 7):
+        zone = "zone-" + "abc"[(index - 1) // 2]
+        make_node(
+            cluster,
+            f"worker-{index}",
+            cpu=cluster.options.get("worker_cpu", "4"),
+            memory=cluster.options.get("worker_memory", "16Gi"),
+            labels={"topology.kubernetes.io/zone": zone, "topology.kubernetes.io/region": "region-1"},
+        )
+    if cluster.options.get("system_pods", True):
+        _coredns(cluster)
+        _services(cluster)
+        _ingress_controller(cluster)
+    _storage(cluster)
+
+
+def _vsphere(cluster) -> None:
+    """vSphere with Kubernetes: a Supervisor control plane, ESXi hosts running the
+    Spherelet as nodes, NSX networking per namespace, a vSphere Namespace with limits
+    and permissions, and a storage policy as the default StorageClass."""
+    cluster.options["ncp"] = True
+    cluster.options.setdefault("node_prefix", "esx-")
+    _namespaces(cluster)
+    make_node(
+        cluster,
+        "supervisor-control-plane",
+        cpu="4",
+        memory="16Gi",
+        control_plane=True,
+        taints=[CONTROL_PLANE_TAINT],
+        labels={"node-role.kubernetes.io/master": ""},
+    )
+    for index in range(1, cluster.options.get("workers", 3) + 1):
+        node = make_node(
+            cluster,
+            f"esx-{index:02d}",
+            cpu=cluster.options.get("worker_cpu", "16"),
+            memory=cluster.options.get("worker_memory", "128Gi"),
+            labels={"kubernetes.io/role": "agent", "node-role.kubernetes.io/agent": ""},
+        )
+        info = dict(node["status"]["nodeInfo"])
+        info.update(
+            {
+                "kubeletVersion": "v1.32.0-sph-5f2c1a8",
+                "osImage": "VMware ESXi 8.0.3",
+                "kernelVersion": "8.0.3",
+                "containerRuntimeVersion": "cri://1.32.0",
+                "operatingSystem": "linux",
+            }
+        )
+        cluster.api.commit("Node", {**node, "status": {**node["status"], "nodeInfo": info}}, node)
+    cluster.api.create_internal(
+        {
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "StorageClass",
+            "metadata": {
+                "name": "vsan-default-storage-policy",
+                "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+            },
+            "provisioner": "csi.vsphere.vmware.com",
+            "parameters": {
+                "storagePolicyID": "aa6d5a82-1c88-45da-85d3-3d74b91a5bad",
+                "storagepolicyname": "vSAN Default Storage Policy",
+            },
+            "reclaimPolicy": "Delete",
+            "volumeBindingMode": "Immediate",
+            "allowVolumeExpansion": True,
+        }
+    )
+    # A vSphere Namespace: a namespace with resource limits, storage and permissions set from vCenter.
+    cluster.api.create_internal(
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": "dev-team", "labels": {"vSphereClusterID": "domain-c8"}},
+        }
+    )
+    cluster.api.create_internal(
+        {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": {"name": "dev-team", "namespace": "dev-team"},
+            "spec": {"hard": {"limits.cpu": "10", "limits.memory": "32Gi", "requests.storage": "200Gi"}},
+        }
+    )
+    cluster.api.create_internal(
+        {
+            "apiVersion": "v1",
+            "kind": "LimitRange",
+            "metadata": {"name": "dev-team", "namespace": "dev-team"},
+            "spec": {
+                "limits": [
+                    {
+                        "type": "Container",
+                        "default": {"cpu": "500m", "memory": "512Mi"},
+                        "defaultRequest": {"cpu": "250m", "memory": "256Mi"},
+                    }
+                ]
+            },
+        }
+    )
+    cluster.api.create_internal(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": "dev-team-edit", "namespace": "dev-team"},
+            "subjects": [
+                {"kind": "Group", "name": "sso:devs@vsphere.local", "apiGroup": "rbac.authorization.k8s.io"}
+            ],
+            "roleRef": {"kind": "ClusterRole", "name": "edit", "apiGroup": "rbac.authorization.k8s.io"},
+        }
+    )
+    _coredns(cluster)
+    _services(cluster)
+
+
 def build(cluster, profile: str) -> None:
-    builders = {"default": _default, "minimal": _minimal}
+    builders = {"default": _default, "minimal": _minimal, "zones": _zones, "vsphere": _vsphere}
     if profile not in builders:
         raise ValueError(
             f"unknown cluster profile {profile!r}; known profiles: {', '.join(sorted(builders))}"

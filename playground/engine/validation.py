@@ -742,7 +742,64 @@ def pvc(obj: dict) -> list[FieldError]:
     return errors
 
 
+def role_binding(obj: dict) -> list[FieldError]:
+    errors: list[FieldError] = []
+    ref = obj.get("roleRef") or {}
+    if not ref.get("name"):
+        errors.append(required("roleRef.name"))
+    if ref.get("kind") not in ("Role", "ClusterRole"):
+        errors.append(unsupported("roleRef.kind", ref.get("kind"), ["ClusterRole", "Role"]))
+    if obj.get("kind") == "ClusterRoleBinding" and ref.get("kind") == "Role":
+        errors.append(unsupported("roleRef.kind", "Role", ["ClusterRole"]))
+    for i, subject in enumerate(obj.get("subjects") or []):
+        kind = (subject or {}).get("kind")
+        if kind not in ("User", "Group", "ServiceAccount"):
+            errors.append(unsupported(f"subjects[{i}].kind", kind, ["Group", "ServiceAccount", "User"]))
+        if not (subject or {}).get("name"):
+            errors.append(required(f"subjects[{i}].name"))
+        if (
+            kind == "ServiceAccount"
+            and obj.get("kind") == "ClusterRoleBinding"
+            and not subject.get("namespace")
+        ):
+            errors.append(required(f"subjects[{i}].namespace"))
+    return errors
+
+
+def role(obj: dict) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for i, rule in enumerate(obj.get("rules") or []):
+        if not (rule or {}).get("verbs"):
+            errors.append(required(f"rules[{i}].verbs", "verbs must contain at least one value"))
+        if not (rule or {}).get("resources") and not (rule or {}).get("nonResourceURLs"):
+            errors.append(
+                required(f"rules[{i}].resources", "resource rules must supply at least one resource")
+            )
+    return errors
+
+
+def hpa(obj: dict) -> list[FieldError]:
+    spec = obj.get("spec") or {}
+    errors: list[FieldError] = []
+    ref = spec.get("scaleTargetRef") or {}
+    for field in ("kind", "name"):
+        if not ref.get(field):
+            errors.append(required(f"spec.scaleTargetRef.{field}"))
+    high = spec.get("maxReplicas")
+    low = spec.get("minReplicas", 1)
+    if not isinstance(high, int) or high < 1:
+        errors.append(invalid("spec.maxReplicas", high, "must be greater than or equal to 1"))
+    elif isinstance(low, int) and low > high:
+        errors.append(invalid("spec.minReplicas", low, "must be less than or equal to maxReplicas"))
+    return errors
+
+
 BY_KIND = {
+    "RoleBinding": role_binding,
+    "ClusterRoleBinding": role_binding,
+    "Role": role,
+    "ClusterRole": role,
+    "HorizontalPodAutoscaler": hpa,
     "Service": service,
     "DaemonSet": daemonset,
     "StatefulSet": statefulset,
