@@ -6,6 +6,9 @@ of several runs. Shapes follow upstream's scheduler_perf and scalability limits:
   (a) SchedulingBasic: 5,000 nodes, 10,000 pods from creation to Running, pods/s
   (b) the largest supported cluster: 5,000 nodes, 150,000 pods Running; time, peak RSS
   (c) a learner-size cluster (4 nodes, 30 pods): from_dict + apply + settle + to_dict
+
+With --network: 10,000 Services over 150,000 pods (upstream's limits), endpoints
+after a node failure, kube-proxy rule recomputation, and trace latency.
 """
 
 from __future__ import annotations
@@ -155,6 +158,102 @@ def learner(runs: int) -> dict:
     }
 
 
+def network(nodes: int, services: int, pods_per_service: int, per_namespace: int = 100) -> dict:
+    """Services over pods: endpoints after creation, after a node failure, kube-proxy
+    rules, and trace latency."""
+    cluster = big_cluster(nodes)
+    start = time.perf_counter()
+    namespaces = max(services // per_namespace, 1)
+    for n in range(namespaces):
+        cluster.api.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": f"ns-{n}"}})
+    made = 0
+    for i in range(services):
+        ns = f"ns-{i // per_namespace}"
+        cluster.api.create(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": f"svc-{i}", "namespace": ns},
+                "spec": {"selector": {"svc": f"s{i}"}, "ports": [{"port": 80, "targetPort": 80}]},
+            }
+        )
+        for _ in range(pods_per_service):
+            body = pod(made)
+            body["metadata"]["namespace"] = ns
+            body["metadata"]["labels"] = {"svc": f"s{i}"}
+            body["spec"]["containers"][0]["image"] = "nginx:1.27"
+            cluster.api.create(body)
+            made += 1
+        if i % 200 == 199:
+            cluster.settle(timeout=120)
+    cluster.settle(timeout=120)
+    build = time.perf_counter() - start
+    ready = sum(
+        1
+        for es in cluster.store.iter("EndpointSlice")
+        for e in es.get("endpoints") or []
+        if e["conditions"].get("ready")
+    )
+    victim = "worker-1"
+    lost = sum(1 for _ in cluster.store.pods_on(victim))
+    t = time.perf_counter()
+    cluster.fail_node(victim)
+    cluster.advance(400)  # NotReady after 50 s, evictions at 350 s, endpoints follow
+    failover = time.perf_counter() - t
+    t = time.perf_counter()
+    rules = cluster.proxy_rules("worker-2")
+    proxy = time.perf_counter() - t
+    traces = []
+    for i in range(100):
+        n = (i * 7) % namespaces
+        client = next(iter(cluster.store.iter("Pod", f"ns-{n}")))
+        s0 = time.perf_counter()
+        cluster.trace(f"ns-{n}/{client['metadata']['name']}", f"svc-{n * per_namespace}:80")
+        traces.append((time.perf_counter() - s0) * 1000)
+    traces.sort()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return {
+        "services": services,
+        "pods": made,
+        "build_s": build,
+        "ready_endpoints": ready,
+        "pods_on_failed_node": lost,
+        "failover_s": failover,
+        "proxy_rules_s": proxy,
+        "proxy_rules": len(rules),
+        "trace_p50_ms": statistics.median(traces),
+        "trace_p95_ms": traces[94],
+        "peak_rss_gib": rss / 2**30,
+    }
+
+
+def write_network(r: dict, nodes: int) -> None:
+    lines = [
+        "## Network (`benchmarks/engine.py --network`)",
+        "",
+        f"Machine: {machine()}. Date: {datetime.now(UTC):%Y-%m-%d}. One run (peak RSS is per process).",
+        "",
+        "| Figure | Measured |",
+        "| --- | --- |",
+        f"| {r['services']:,} Services over {r['pods']:,} pods on {nodes:,} nodes: build until all endpoints are ready | {r['build_s']:.0f} s ({r['ready_endpoints']:,} ready endpoints) |",
+        f"| A node fails ({r['pods_on_failed_node']} pods on it): 400 simulated s of NotReady, evictions, replacements, endpoint updates | {r['failover_s']:.1f} s |",
+        f"| kube-proxy rules for one node, recomputed from the endpoints | {r['proxy_rules_s'] * 1000:.0f} ms ({r['proxy_rules']:,} rules) |",
+        f"| `trace` pod -> service by name, p50 / p95 | {r['trace_p50_ms']:.1f} ms / {r['trace_p95_ms']:.1f} ms |",
+        f"| Peak RSS | {r['peak_rss_gib']:.2f} GiB |",
+        "",
+    ]
+    section = "\n".join(lines)
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
+    start = text.find("## Network (")
+    if start >= 0:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + section + ("\n" + text[end + 1 :] if end >= 0 else "")
+    else:
+        text = text.rstrip() + "\n\n" + section
+    RESULTS.write_text(text)
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -176,7 +275,25 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, for trying the script out")
     parser.add_argument("--skip-envelope", action="store_true", help="skip (b), the 150,000-pod run")
     parser.add_argument("--no-write", action="store_true", help="print only; do not update RESULTS.md")
+    parser.add_argument(
+        "--network",
+        action="store_true",
+        help="run only the network figures (services, endpoints, kube-proxy, trace)",
+    )
+    parser.add_argument(
+        "--services", type=int, default=10000, help="services for --network (upstream's limit is 10,000)"
+    )
+    parser.add_argument(
+        "--pods-per-service", type=int, default=15, help="pods behind each service for --network"
+    )
+    parser.add_argument("--nodes", type=int, default=5000, help="nodes for --network")
     args = parser.parse_args()
+    if args.network:
+        result = network(args.nodes, args.services, args.pods_per_service)
+        print(json.dumps(result, indent=2))
+        if not args.no_write:
+            write_network(result, args.nodes)
+        return
     nodes, pods, big_pods = (500, 1000, 5000) if args.quick else (5000, 10000, 150000)
 
     results = {}

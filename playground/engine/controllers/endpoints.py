@@ -24,6 +24,18 @@ def _ready(pod: dict) -> bool:
     )
 
 
+def _endpoint_view(pod: dict) -> tuple:
+    status = pod.get("status") or {}
+    return (
+        status.get("podIP"),
+        _ready(pod),
+        status.get("phase"),
+        pod["metadata"].get("deletionTimestamp"),
+        tuple(sorted((pod["metadata"].get("labels") or {}).items())),
+        (pod.get("spec") or {}).get("nodeName"),
+    )
+
+
 def resolve_target_port(pod: dict, target) -> int | None:
     if isinstance(target, int):
         return target
@@ -40,21 +52,37 @@ class EndpointsController(Controller):
     name = "endpoints"
     event_source = "endpoint-controller"
 
+    def __init__(self, cluster):
+        super().__init__(cluster)
+        # namespace -> [(service name, compiled selector)], rebuilt when its Services change
+        self.selectors: dict[str, list[tuple[str, tuple]]] = {}
+
+    def _selectors(self, ns: str) -> list[tuple[str, tuple]]:
+        cached = self.selectors.get(ns)
+        if cached is None:
+            cached = [
+                (svc["metadata"]["name"], compile_label_selector({"matchLabels": svc["spec"]["selector"]}))
+                for svc in self.cluster.store.iter("Service", ns)
+                if (svc.get("spec") or {}).get("selector")
+            ]
+            self.selectors[ns] = cached
+        return cached
+
     def on_event(self, etype, kind, old, new):
         obj = new or old
         if kind == "Service":
+            self.selectors.pop(obj["metadata"]["namespace"], None)
             self.cluster.enqueue(self.name, f"{obj['metadata']['namespace']}/{obj['metadata']['name']}")
         elif kind == "Pod":
             ns = obj["metadata"]["namespace"]
-            for svc in self.cluster.store.iter("Service", ns):
-                selector = (svc.get("spec") or {}).get("selector")
-                if not selector:
-                    continue
-                requirements = compile_label_selector({"matchLabels": selector})
+            # Only changes an endpoint can see: address, readiness, labels, deletion.
+            if old is not None and new is not None and _endpoint_view(old) == _endpoint_view(new):
+                return
+            for name, requirements in self._selectors(ns):
                 if any(
                     p is not None and matches(requirements, p["metadata"].get("labels")) for p in (old, new)
                 ):
-                    self.cluster.enqueue(self.name, f"{ns}/{svc['metadata']['name']}")
+                    self.cluster.enqueue(self.name, f"{ns}/{name}")
 
     def reconcile(self, key: str) -> dict | None:
         cluster = self.cluster
