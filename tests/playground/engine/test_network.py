@@ -324,3 +324,55 @@ def test_the_restaurant_app_traced_from_outside(restaurant):
     cluster.patch("svc", "yelb-ui", {"spec": {"type": "NodePort"}})
     node_port = cluster.get("svc", "yelb-ui")["spec"]["ports"][0]["nodePort"]
     assert cluster.trace("outside", f"10.140.0.11:{node_port}")["ok"]
+
+
+def test_statefulset_pods_have_stable_dns_names(cluster):
+    from .test_workloads import STS
+
+    cluster.apply(STS)
+    cluster.apply(
+        service("db", selector={"app": "db"}, port=5432, target=5432).replace(
+            "spec:\n", "spec:\n  clusterIP: None\n"
+        )
+    )
+    cluster.settle()
+    answer = cluster.dns("db-1.db.default.svc.cluster.local")
+    assert answer["addresses"] == [cluster.get("pod", "db-1")["status"]["podIP"]]
+    assert answer["pod"] == "default/db-1"
+    assert cluster.dns("db-1.db")["fqdn"] == "db-1.db.default.svc.cluster.local"
+
+
+def test_egress_policy_blocks_the_client_side(web):
+    client = {"name": "main", "image": "busybox:1.36", "command": ["sleep", "infinity"]}
+    web.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "locked", "labels": {"role": "locked"}},
+            "spec": {"containers": [client]},
+        }
+    )
+    web.settle()
+    web.apply("""
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: no-egress}
+spec:
+  podSelector: {matchLabels: {role: locked}}
+  policyTypes: [Egress]
+""")
+    denied = web.trace("locked", "web:80")
+    assert not denied["ok"]
+    assert denied["error"].startswith(
+        "Dropped: NetworkPolicy no-egress in default isolates locked for egress"
+    )
+    web.apply("""
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: to-web}
+spec:
+  podSelector: {matchLabels: {role: locked}}
+  policyTypes: [Egress]
+  egress: [{to: [{podSelector: {matchLabels: {app: web}}}], ports: [{port: 80}]}]
+""")
+    assert web.trace("locked", "web:80")["ok"]
