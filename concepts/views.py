@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from concepts.architecture import architecture_svg
 from concepts.catalogue import catalogue
 from concepts.diagrams import DiagramError
+from playground.scenarios import for_pair, scenarios
 
 MAX_QUERY_LENGTH = 100
 FEATURED_PAIRS = ("vcenter-control-plane", "vm-pod", "resource-pool-namespace", "ft-ha-replicasets")
@@ -50,7 +51,11 @@ def pair_page(request: HttpRequest, slug: str) -> HttpResponse:
     pair = cat.get(slug)
     if pair is None:
         raise Http404(f"No concept pair {slug!r}")
-    return render(request, "concepts/pair.html", {"pair": pair, "related": cat.related(pair)})
+    # Every pair's Try it opens the scenario that shows it.
+    scenario = scenarios().get(pair.try_it) if pair.try_it else for_pair(pair.slug)
+    return render(
+        request, "concepts/pair.html", {"pair": pair, "related": cat.related(pair), "scenario": scenario}
+    )
 
 
 @require_GET

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", concept_views.home, name="home"),
     path("healthz", concept_views.healthz, name="healthz"),
     path("", include("concepts.urls")),
+    path("", include("playground.urls")),
 ]

@@ -1,0 +1,52 @@
+"""Sandboxes: one row per learner cluster, its engine state and a version for compare-and-swap."""
+
+import secrets
+import uuid
+
+from django.db import models
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Sandbox(models.Model):
+    SPEEDS = [(1, "1×"), (10, "10×"), (60, "60×")]
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The secret that kubectl and shareable links use; never shown to other visitors.
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    owner = models.CharField(max_length=64, db_index=True)
+    name = models.CharField(max_length=80)
+    profile = models.CharField(max_length=32, default="default")
+    scenario = models.CharField(max_length=64, blank=True)
+    seed = models.PositiveIntegerField(default=0)
+    state = models.TextField()
+    version = models.PositiveIntegerField(default=1)
+    speed = models.PositiveSmallIntegerField(choices=SPEEDS, default=1)
+    paused = models.BooleanField(default=False)
+    # Wall-clock time the simulated clock was last brought up to.
+    synced_at = models.DateTimeField()
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.public_id})"
+
+
+class Snapshot(models.Model):
+    """The state before an action, so a learner can go back, like a VM snapshot."""
+
+    sandbox = models.ForeignKey(Sandbox, on_delete=models.CASCADE, related_name="snapshots")
+    label = models.CharField(max_length=200)
+    state = models.TextField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"Before: {self.label}"

@@ -1,0 +1,230 @@
+"""The sandbox service: load a learner's cluster, apply one change, let what falls due
+happen, save with compare-and-swap on the version. Views stay thin over this module.
+
+Two tabs or two server processes never lose each other's changes: a save only
+succeeds if the row still has the version it was loaded at; otherwise the change is
+replayed on the newer state.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+import orjson
+from django.db import transaction
+from django.utils import timezone
+
+from playground.engine import ApiError, Cluster
+from playground.models import Sandbox, Snapshot
+from playground.scenarios import ScenarioError, run_actions, scenarios
+
+PROFILES = {
+    "default": "Kubernetes (kubeadm-style): a control plane and three workers",
+    "vsphere": "vSphere with Kubernetes: a Supervisor and ESXi hosts, NSX networking per namespace",
+    "zones": "Three zones: six workers spread over zone-a, zone-b and zone-c",
+    "minimal": "One worker, nothing else",
+}
+MAX_SANDBOXES_PER_VISITOR = 12
+SNAPSHOTS_KEPT = 40
+MAX_CATCH_UP = 3600  # simulated seconds a single visit may advance
+SAVE_RETRIES = 8
+LIMITS = {"max_nodes": 12, "max_objects": 2000, "max_replicas": 50}
+
+
+class SandboxError(Exception):
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def visitor(session) -> str:
+    """A visitor's anonymous identity, kept in their session."""
+    ident = session.get("visitor")
+    if not ident:
+        ident = secrets.token_hex(16)
+        session["visitor"] = ident
+    return ident
+
+
+def dump(cluster: Cluster) -> str:
+    return orjson.dumps(cluster.to_dict()).decode()
+
+
+def restore(state: str) -> Cluster:
+    return Cluster.from_dict(orjson.loads(state))
+
+
+def owned(owner: str):
+    return Sandbox.objects.filter(owner=owner)
+
+
+def get(owner: str, public_id) -> Sandbox:
+    try:
+        return owned(owner).get(public_id=public_id)
+    except (Sandbox.DoesNotExist, ValueError, TypeError):
+        raise SandboxError("There is no such sandbox, or it belongs to someone else.", 404) from None
+
+
+def create(owner: str, name: str, profile: str = "default", scenario: str = "") -> Sandbox:
+    if owned(owner).count() >= MAX_SANDBOXES_PER_VISITOR:
+        raise SandboxError(f"You already have {MAX_SANDBOXES_PER_VISITOR} sandboxes; delete one first.", 429)
+    found = scenarios().get(scenario) if scenario else None
+    if scenario and found is None:
+        raise SandboxError(f"Unknown scenario {scenario!r}.", 404)
+    if found is not None:
+        profile = found.profile
+    if profile not in PROFILES:
+        raise SandboxError(f"Unknown profile {profile!r}.", 400)
+    seed = secrets.randbelow(2**31)
+    cluster = build(profile, seed, found)
+    name = (name or (found.title if found else PROFILES[profile].split(":")[0])).strip()[:80]
+    return Sandbox.objects.create(
+        owner=owner,
+        name=name,
+        profile=profile,
+        scenario=scenario or "",
+        seed=seed,
+        state=dump(cluster),
+        synced_at=timezone.now(),
+    )
+
+
+def build(profile: str, seed: int, scenario=None) -> Cluster:
+    cluster = Cluster.new(profile, seed=seed, **LIMITS)
+    if scenario is not None:
+        try:
+            if scenario.manifests.strip():
+                cluster.apply(scenario.manifests)
+            cluster.settle()
+            run_actions(cluster, scenario.actions)
+        except (ApiError, ScenarioError) as error:
+            raise SandboxError(f"The scenario {scenario.slug} could not be set up: {error}", 500) from None
+    return cluster
+
+
+def catch_up(sandbox: Sandbox, cluster: Cluster, now) -> None:
+    """Bring the simulated clock up to wall time at the sandbox's speed."""
+    if sandbox.paused:
+        return
+    elapsed = (now - sandbox.synced_at).total_seconds()
+    if elapsed > 0:
+        cluster.advance(min(elapsed * sandbox.speed, MAX_CATCH_UP))
+
+
+def view(owner: str, public_id) -> tuple[Sandbox, Cluster]:
+    """The sandbox as of now; saved when the clock moved, ignored if someone saved first."""
+    sandbox = get(owner, public_id)
+    cluster = restore(sandbox.state)
+    now = timezone.now()
+    before = cluster.resource_version
+    catch_up(sandbox, cluster, now)
+    if not sandbox.paused and (
+        cluster.resource_version != before or (now - sandbox.synced_at) > timedelta(seconds=30)
+    ):
+        _save(sandbox, cluster, now)
+    return sandbox, cluster
+
+
+def _save(sandbox: Sandbox, cluster: Cluster, now, **fields) -> bool:
+    updated = Sandbox.objects.filter(pk=sandbox.pk, version=sandbox.version).update(
+        state=dump(cluster), version=sandbox.version + 1, synced_at=now, updated=now, **fields
+    )
+    if updated:
+        sandbox.version += 1
+        sandbox.synced_at = now
+        sandbox.state = None  # stale on purpose: reload to read it again
+        for key, value in fields.items():
+            setattr(sandbox, key, value)
+    return bool(updated)
+
+
+def change(owner: str, public_id, action, label: str, snapshot: bool = True, **fields):
+    """Load → catch up → act → save (compare-and-swap), retried on conflict.
+
+    `action(cluster)` must be safe to replay on a newer state. Returns
+    (sandbox, cluster, result).
+    """
+    for _ in range(SAVE_RETRIES):
+        sandbox = get(owner, public_id)
+        before_state = sandbox.state
+        cluster = restore(before_state)
+        now = timezone.now()
+        catch_up(sandbox, cluster, now)
+        result = action(cluster)  # may raise ApiError: nothing is saved
+        cluster.advance(0)  # run what the change set in motion at this instant
+        with transaction.atomic():
+            if _save(sandbox, cluster, now, **fields):
+                if snapshot:
+                    Snapshot.objects.create(sandbox_id=sandbox.pk, label=label[:200], state=before_state)
+                    _trim(sandbox.pk)
+                return sandbox, cluster, result
+    raise SandboxError("The sandbox is changing too fast; please try again.", 409)
+
+
+def _trim(pk: int) -> None:
+    stale = (
+        Snapshot.objects.filter(sandbox_id=pk).order_by("-id").values_list("id", flat=True)[SNAPSHOTS_KEPT:]
+    )
+    Snapshot.objects.filter(id__in=list(stale)).delete()
+
+
+def rewind(owner: str, public_id, snapshot_id: int) -> Sandbox:
+    sandbox = get(owner, public_id)
+    try:
+        snap = sandbox.snapshots.get(pk=snapshot_id)
+    except Snapshot.DoesNotExist:
+        raise SandboxError("That snapshot does not exist.", 404) from None
+    now = timezone.now()
+    restored = restore(snap.state)
+    # Rewinding is itself a step the learner can undo.
+    Snapshot.objects.create(
+        sandbox_id=sandbox.pk, label=f"Before going back to: {snap.label}", state=sandbox.state
+    )
+    if not _save(sandbox, restored, now, paused=True):
+        raise SandboxError("The sandbox changed meanwhile; please try again.", 409)
+    sandbox.snapshots.filter(pk__gt=snap.pk).exclude(label__startswith="Before going back to").delete()
+    _trim(sandbox.pk)
+    return sandbox
+
+
+def reset(owner: str, public_id) -> Sandbox:
+    sandbox = get(owner, public_id)
+    found = scenarios().get(sandbox.scenario) if sandbox.scenario else None
+    fresh = build(sandbox.profile, sandbox.seed, found)
+    Snapshot.objects.create(sandbox_id=sandbox.pk, label="Before reset", state=sandbox.state)
+    if not _save(sandbox, fresh, timezone.now()):
+        raise SandboxError("The sandbox changed meanwhile; please try again.", 409)
+    return sandbox
+
+
+def duplicate(owner: str, public_id) -> Sandbox:
+    sandbox = get(owner, public_id)
+    if owned(owner).count() >= MAX_SANDBOXES_PER_VISITOR:
+        raise SandboxError(f"You already have {MAX_SANDBOXES_PER_VISITOR} sandboxes; delete one first.", 429)
+    return Sandbox.objects.create(
+        owner=owner,
+        name=f"{sandbox.name} (copy)"[:80],
+        profile=sandbox.profile,
+        scenario=sandbox.scenario,
+        seed=sandbox.seed,
+        state=sandbox.state,
+        speed=sandbox.speed,
+        paused=sandbox.paused,
+        synced_at=sandbox.synced_at,
+    )
+
+
+def delete(owner: str, public_id) -> None:
+    get(owner, public_id).delete()
+
+
+def rename(owner: str, public_id, name: str) -> Sandbox:
+    name = (name or "").strip()
+    if not name:
+        raise SandboxError("A sandbox needs a name.", 400)
+    sandbox = get(owner, public_id)
+    Sandbox.objects.filter(pk=sandbox.pk).update(name=name[:80])
+    sandbox.name = name[:80]
+    return sandbox

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from playground import views
+
+app_name = "playground"
+
+urlpatterns = [
+    path("playground/", views.index, name="index"),
+    path("playground/new", views.create, name="create"),
+    path("playground/try/<slug:scenario>", views.try_scenario, name="try"),
+    path("playground/<uuid:public_id>/", views.sandbox_page, name="sandbox"),
+    path("playground/<uuid:public_id>/apply", views.apply, name="apply"),
+    path("playground/<uuid:public_id>/clock", views.clock, name="clock"),
+    path("playground/<uuid:public_id>/add-node", views.add_node, name="add-node"),
+    path("playground/<uuid:public_id>/nodes/<str:node>/<slug:action>", views.node_action, name="node-action"),
+    path(
+        "playground/<uuid:public_id>/workloads/<str:kind>/<str:namespace>/<str:name>/edit",
+        views.edit_workload,
+        name="edit-workload",
+    ),
+    path(
+        "playground/<uuid:public_id>/objects/<str:kind>/<str:namespace>/<str:name>/",
+        views.object_page,
+        name="object",
+    ),
+    path("playground/<uuid:public_id>/<slug:what>", views.manage, name="manage"),
+]

@@ -1,0 +1,441 @@
+"""The playground's pages. Views stay thin: the sandbox service does the work."""
+
+from __future__ import annotations
+
+import yaml
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from concepts.diagrams import DiagramError
+from playground import sandboxes
+from playground.engine import ApiError
+from playground.engine.kinds import resolve
+from playground.inventory import COUNTERPART, hosts_tree, recent_tasks, workloads_tree
+from playground.scenarios import scenarios
+from playground.topology import svg as topology_svg
+
+MAX_MANIFEST = 256 * 1024
+
+
+def _fail(request: HttpRequest, error: sandboxes.SandboxError) -> HttpResponse:
+    return render(request, "playground/error.html", {"message": error.message}, status=error.status)
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    owner = sandboxes.visitor(request.session)
+    return render(
+        request,
+        "playground/index.html",
+        {
+            "sandboxes": sandboxes.owned(owner),
+            "profiles": sandboxes.PROFILES,
+            "scenarios": scenarios().values(),
+            "limit": sandboxes.MAX_SANDBOXES_PER_VISITOR,
+        },
+    )
+
+
+@require_POST
+def create(request: HttpRequest) -> HttpResponse:
+    owner = sandboxes.visitor(request.session)
+    try:
+        sandbox = sandboxes.create(
+            owner,
+            request.POST.get("name", ""),
+            request.POST.get("profile", "default"),
+            request.POST.get("scenario", ""),
+        )
+    except sandboxes.SandboxError as error:
+        return _fail(request, error)
+    return redirect("playground:sandbox", public_id=sandbox.public_id)
+
+
+def _context(sandbox, cluster, request) -> dict:
+    def url(kind, ns, name):
+        return reverse("playground:object", args=[sandbox.public_id, kind, ns or "-", name])
+
+    try:
+        diagram, diagram_error = topology_svg(cluster, url, settings.GRAPHVIZ_DOT), None
+    except DiagramError as error:
+        diagram, diagram_error = None, str(error)
+    scenario = scenarios().get(sandbox.scenario) if sandbox.scenario else None
+    return {
+        "sandbox": sandbox,
+        "scenario": scenario,
+        "clock": cluster.clock,
+        "clock_text": _clock(cluster.clock),
+        "hosts": hosts_tree(cluster),
+        "namespaces": workloads_tree(cluster),
+        "tasks": recent_tasks(cluster),
+        "steps": list(cluster.steps)[-8:][::-1],
+        "diagram": diagram,
+        "diagram_error": diagram_error,
+        "pending": cluster.pending(),
+        "next_timer": cluster.next_timer(),
+        "snapshots": sandbox.snapshots.all()[:12],
+        "nodes": sorted(n["metadata"]["name"] for n in cluster.store.iter("Node")),
+        "down": set(cluster.down_nodes),
+        "examples": EXAMPLES,
+    }
+
+
+def _clock(seconds: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+@require_GET
+def sandbox_page(request: HttpRequest, public_id) -> HttpResponse:
+    owner = sandboxes.visitor(request.session)
+    try:
+        sandbox, cluster = sandboxes.view(owner, public_id)
+    except sandboxes.SandboxError as error:
+        return _fail(request, error)
+    template = "playground/sandbox.html"
+    if request.htmx:
+        template += "#live"
+    return render(request, template, _context(sandbox, cluster, request))
+
+
+def _done(request, sandbox, message: str, level=messages.SUCCESS) -> HttpResponse:
+    messages.add_message(request, level, message)
+    target = reverse("playground:sandbox", args=[sandbox.public_id])
+    return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+
+
+@require_POST
+def apply(request: HttpRequest, public_id) -> HttpResponse:
+    owner = sandboxes.visitor(request.session)
+    text = request.POST.get("manifest", "")
+    if len(text.encode()) > MAX_MANIFEST:
+        result = {
+            "ok": False,
+            "lines": [
+                f"error: the manifest is {len(text.encode())} bytes; the limit is {MAX_MANIFEST} bytes"
+            ],
+        }
+        return render(request, "playground/sandbox.html#apply-result", {"result": result}, status=413)
+    try:
+        sandbox, cluster, outcome = sandboxes.change(owner, public_id, lambda c: c.apply(text), "Apply YAML")
+    except sandboxes.SandboxError as error:
+        return _fail(request, error)
+    except ApiError as error:
+        result = {"ok": False, "lines": [_kubectl_error(error)]}
+        return render(
+            request,
+            "playground/sandbox.html#apply-result",
+            {"result": result, "manifest": text},
+            status=error.code if error.code < 500 else 400,
+        )
+    lines = [
+        f"{(o['kind'].lower() + '.' + o['group']) if o['group'] else o['kind'].lower()}/{o['name']} {o['action']}"
+        for o in outcome
+    ]
+    result = {"ok": True, "lines": lines or ["(no objects in the manifest)"]}
+    if request.htmx:
+        response = render(request, "playground/sandbox.html#apply-result", {"result": result})
+        response["HX-Trigger"] = "sandbox-changed"
+        return response
+    return _done(request, sandbox, "; ".join(result["lines"]))
+
+
+def _kubectl_error(error: ApiError) -> str:
+    return f"Error from server ({error.reason}): {error.message}"
+
+
+NODE_ACTIONS = {
+    "enter-maintenance": (
+        "Enter maintenance mode",
+        "kubectl drain {node} --ignore-daemonsets --delete-emptydir-data",
+    ),
+    "exit-maintenance": ("Exit maintenance mode", "kubectl uncordon {node}"),
+    "fail": ("Simulate host failure", "(the host loses power: its kubelet stops posting status)"),
+    "power-on": ("Power on", "(the host boots: its kubelet posts status again)"),
+}
+
+
+@require_POST
+def node_action(request: HttpRequest, public_id, node: str, action: str) -> HttpResponse:
+    owner = sandboxes.visitor(request.session)
+    if action not in NODE_ACTIONS:
+        return _fail(request, sandboxes.SandboxError(f"Unknown host action {action!r}.", 404))
+    title, command = NODE_ACTIONS[action]
+    command = command.format(node=node)
+
+    def act(cluster):
+        if action == "enter-maintenance":
+            return cluster.drain(node, ignore_daemonsets=True, delete_emptydir_data=True)
+        if action == "exit-maintenance":
+            return cluster.uncordon(node)
+        if action == "fail":
+            return cluster.fail_node(node)
+        return cluster.recover_node(node)
+
+    try:
+        sandbox, _cluster, result = sandboxes.change(owner, public_id, act, f"{title}: {node}")
+    except sandboxes.SandboxError as error:
+        return _fail(request, error)
+    except ApiError as error:
+        return _fail(request, sandboxes.SandboxError(_kubectl_error(error), error.code))
+    message = f"{title} on {node} — the Kubernetes way: {command}"
+    if action == "enter-maintenance" and isinstance(result, dict):
+        problems = result.get("errors") or [b["message"] for b in result.get("blocked") or []]
+        if problems:
+            return _done(
+                request, sandbox, message + ". Not finished: " + "; ".join(problems), messages.WARNING
+            )
+    return _done(request, sandbox, message)
+
+
+@require_POST
+def add_node(request: HttpRequest, public_id) -> HttpResponse:
+    owner = sandboxes.visitor(request.session)
+    try:
+        sandbox, _cluster, node = sandboxes.change(owner, public_id, lambda c: c.add_node(), "Add host")
+    except sandboxes.SandboxError as error:
+        return _fail(request, error)
+    except ApiError as error:
+        return _fail(request, sandboxes.SandboxError(_kubectl_error(error), error.code))
+    return _done(
+        request,
+        sandbox,
+        f"Added host {node['metadata']['name']} — the Kubernetes way: kubeadm join on the new machine",
+    )
+
+
+@require_POST
+def edit_workload(request: HttpRequest, public_id, kind: str, namespace: str, name: str) -> HttpResponse:
+    owner = sandboxes.visitor(request.session)
+    replicas = request.POST.get("replicas", "").strip()
+    image = request.POST.get("image", "").strip()
+    commands = []
+
+    def act(cluster):
+        if replicas:
+            cluster.scale(kind, name, int(replicas), namespace=namespace)
+        if image:
+            obj = cluster.get(kind, name, namespace)
+            first = obj["spec"]["template"]["spec"]["containers"][0]["name"]
+            cluster.set_image(kind, name, {first: image}, namespace=namespace)
+
+    if replicas and not replicas.isdigit():
+        return _fail(request, sandboxes.SandboxError("Replicas must be a whole number.", 400))
+    if replicas:
+        commands.append(f"kubectl scale {kind.lower()}/{name} -n {namespace} --replicas={replicas}")
+    if image:
+        commands.append(f"kubectl set image {kind.lower()}/{name} -n {namespace} <container>={image}")
+    try:
+        sandbox, _cluster, _ = sandboxes.change(owner, public_id, act, f"Edit settings: {kind} {name}")
+    except sandboxes.SandboxError as error:
+        return _fail(request, error)
+    except ApiError as error:
+        return _fail(request, sandboxes.SandboxError(_kubectl_error(error), error.code))
+    return _done(
+        request,
+        sandbox,
+        "Edited settings — the Kubernetes way: " + " && ".join(commands or ["(nothing changed)"]),
+    )
+
+
+@require_POST
+def clock(request: HttpRequest, public_id) -> HttpResponse:
+    owner = sandboxes.visitor(request.session)
+    what = request.POST.get("do", "")
+    try:
+        if what in ("pause", "play"):
+            sandbox, _c, _ = sandboxes.change(
+                owner, public_id, lambda c: None, what, snapshot=False, paused=(what == "pause")
+            )
+            return _done(request, sandbox, "Clock paused." if what == "pause" else "Clock running.")
+        if what == "speed":
+            speed = int(request.POST.get("speed", "1"))
+            if speed not in (1, 10, 60):
+                raise sandboxes.SandboxError("Speed is 1, 10 or 60.", 400)
+            sandbox, _c, _ = sandboxes.change(
+                owner, public_id, lambda c: None, "speed", snapshot=False, speed=speed
+            )
+            return _done(request, sandbox, f"Speed set to {speed}×.")
+        if what == "step":
+            sandbox, _c, record = sandboxes.change(owner, public_id, lambda c: c.step(), "Step", paused=True)
+            text = (
+                f"{record['component']}: {record['message']}"
+                if record
+                else "Nothing is waiting: the cluster is settled."
+            )
+            return _done(request, sandbox, text)
+        if what == "settle":
+            sandbox, _c, steps = sandboxes.change(owner, public_id, lambda c: c.settle(), "Settle")
+            return _done(request, sandbox, f"Ran {steps} unit(s) of work until nothing was due.")
+    except sandboxes.SandboxError as error:
+        return _fail(request, error)
+    except ValueError:
+        return _fail(request, sandboxes.SandboxError("Speed is 1, 10 or 60.", 400))
+    return _fail(request, sandboxes.SandboxError(f"Unknown clock action {what!r}.", 400))
+
+
+@require_GET
+def object_page(request: HttpRequest, public_id, kind: str, namespace: str, name: str) -> HttpResponse:
+    owner = sandboxes.visitor(request.session)
+    try:
+        sandbox, cluster = sandboxes.view(owner, public_id)
+    except sandboxes.SandboxError as error:
+        return _fail(request, error)
+    rt = resolve(kind)
+    ns = None if namespace == "-" else namespace
+    try:
+        obj = cluster.get(kind, name, ns)
+    except ApiError as error:
+        return _fail(request, sandboxes.SandboxError(error.message, 404))
+    owners = obj["metadata"].get("ownerReferences") or []
+    dependents = [
+        {
+            "kind": d.get("kind"),
+            "name": d["metadata"]["name"],
+            "namespace": d["metadata"].get("namespace", "-"),
+        }
+        for d in cluster.store.dependents_of(obj["metadata"]["uid"])
+    ]
+    events = [e for e in cluster.events(namespace=ns or None, kind=rt.kind, name=name)][::-1]
+    decision = cluster.scheduling_decision(name, ns) if rt.kind == "Pod" else None
+    return render(
+        request,
+        "playground/object.html",
+        {
+            "sandbox": sandbox,
+            "kind": rt.kind,
+            "obj": obj,
+            "name": name,
+            "namespace": ns,
+            "yaml": yaml.safe_dump(obj, sort_keys=False, default_flow_style=False),
+            "owners": owners,
+            "dependents": dependents,
+            "events": events,
+            "decision": decision,
+            "counterpart": COUNTERPART.get(rt.kind, ""),
+            "analogy": ANALOGY.get(rt.kind, ""),
+        },
+    )
+
+
+@require_POST
+def manage(request: HttpRequest, public_id, what: str) -> HttpResponse:
+    owner = sandboxes.visitor(request.session)
+    try:
+        if what == "reset":
+            sandbox = sandboxes.reset(owner, public_id)
+            return _done(
+                request,
+                sandbox,
+                "Sandbox reset to its starting state (a snapshot of the old state was kept).",
+            )
+        if what == "duplicate":
+            copy = sandboxes.duplicate(owner, public_id)
+            return redirect("playground:sandbox", public_id=copy.public_id)
+        if what == "delete":
+            sandboxes.delete(owner, public_id)
+            messages.success(request, "Sandbox deleted.")
+            return (
+                HttpResponseClientRedirect(reverse("playground:index"))
+                if request.htmx
+                else redirect("playground:index")
+            )
+        if what == "rename":
+            sandbox = sandboxes.rename(owner, public_id, request.POST.get("name", ""))
+            return _done(request, sandbox, "Renamed.")
+        if what == "rewind":
+            snapshot = int(request.POST.get("snapshot", "0"))
+            sandbox = sandboxes.rewind(owner, public_id, snapshot)
+            return _done(
+                request, sandbox, "Went back to the snapshot; the clock is paused so you can look around."
+            )
+    except sandboxes.SandboxError as error:
+        return _fail(request, error)
+    except ValueError:
+        return _fail(request, sandboxes.SandboxError("That snapshot does not exist.", 404))
+    return _fail(request, sandboxes.SandboxError(f"Unknown action {what!r}.", 404))
+
+
+@require_POST
+def try_scenario(request: HttpRequest, scenario: str) -> HttpResponse:
+    owner = sandboxes.visitor(request.session)
+    try:
+        sandbox = sandboxes.create(owner, "", scenario=scenario)
+    except sandboxes.SandboxError as error:
+        return _fail(request, error)
+    return redirect("playground:sandbox", public_id=sandbox.public_id)
+
+
+ANALOGY = {
+    "Pod": "A pod is the unit placed on a host, like a VM, but it is never migrated or repaired: if it or its host dies, its controller creates a new pod with a new name and IP.",
+    "Node": "A node is the machine pods run on, like an ESXi host. Cordon is 'no new VMs here'; drain evicts pods (they are recreated elsewhere, not vMotioned).",
+    "Deployment": "A Deployment keeps N identical pods and rolls new versions through ReplicaSets, like patching a farm of VMs batch by batch behind a load balancer, with the old ReplicaSet kept as the 'snapshot'.",
+    "ReplicaSet": "A ReplicaSet replaces lost pods like HA restarts VMs, but all its replicas serve at once; FT's lockstep shadow VM has no counterpart.",
+    "Service": "A Service is a one-armed load balancer's VIP; its pool is whatever ready pods match its selector, programmed into every node by kube-proxy.",
+    "Namespace": "A namespace scopes names, quotas and permissions like a resource pool plus a VM folder, but it cannot nest and does not isolate the network by itself.",
+    "StatefulSet": "Each member keeps its name and its disk across restarts, like a database VM with its VMDK; the application still does the replication.",
+    "DaemonSet": "One pod per host, added as hosts join, like an agent installed on every ESXi host.",
+    "PersistentVolumeClaim": "A claim asks for a disk; the storage class (a storage policy) decides where it comes from, like a VMDK on a datastore chosen by SPBM.",
+    "Ingress": "Host and path rules for an in-line L7 load balancer, served by an ingress controller running in the cluster.",
+}
+
+EXAMPLES = {
+    "Deployment": """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 3
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: nginx
+          image: nginx:1.27
+          ports: [{containerPort: 80}]
+          resources:
+            requests: {cpu: 100m, memory: 64Mi}
+""",
+    "Service (LoadBalancer)": """apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  type: LoadBalancer
+  selector: {app: web}
+  ports:
+    - port: 80
+      targetPort: 80
+""",
+    "Namespace with quota": """apiVersion: v1
+kind: Namespace
+metadata:
+  name: team-a
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata:
+  name: team-a-quota
+  namespace: team-a
+spec:
+  hard: {requests.cpu: "2", requests.memory: 4Gi, pods: "10"}
+""",
+    "Pod that cannot pull": """apiVersion: v1
+kind: Pod
+metadata:
+  name: typo
+spec:
+  containers:
+    - name: web
+      image: nginx:1.27-typo
+""",
+}

@@ -1,0 +1,103 @@
+"""A learner's journey in a real browser (Playwright driving Debian's Chromium).
+
+Screenshots of each step are saved under test-artifacts/.
+"""
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# Playwright's sync API runs an event loop in this thread; the live server's ORM calls are in another.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def chromium_browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is required for the browser tests: sudo apt-get install -y chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+def shot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_a_learner_tries_a_pair_applies_yaml_fails_a_host_and_rewinds(live_server, chromium_browser):
+    page = chromium_browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{live_server.url}/concepts/ha-host-failure-node-lifecycle/")
+    shot(page, "01-concept-pair")
+    page.get_by_role("button", name="Try it in a sandbox cluster").click()
+    page.wait_for_url(re.compile(r"/playground/[0-9a-f-]+/$"))
+    assert page.locator("#live").get_by_text("worker-2").first.is_visible()
+    assert page.locator("#topology-h").is_visible() and page.locator(".diagram-canvas svg").count() == 1
+    shot(page, "02-sandbox")
+
+    page.fill(
+        "#manifest",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: hello\nspec:\n  containers:\n    - name: web\n      image: nginx:1.27\n",
+    )
+    page.get_by_role("button", name="Apply", exact=True).click()
+    page.wait_for_selector("#apply-result pre")
+    assert "pod/hello created" in page.inner_text("#apply-result")
+    page.wait_for_function("document.querySelector('#live').innerText.includes('hello')", timeout=10_000)
+    shot(page, "03-applied")
+
+    page.fill("#manifest", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\n  labels: a: b\n")
+    page.get_by_role("button", name="Apply", exact=True).click()
+    page.wait_for_function("document.querySelector('#apply-result').innerText.includes('line 5')")
+    shot(page, "04-bad-yaml")
+
+    page.locator("#node-actions-worker-2 summary").click()
+    page.locator("#node-actions-worker-2").get_by_role("button", name="Simulate host failure").click()
+    page.wait_for_load_state()
+    assert "Simulate host failure on worker-2" in page.inner_text(".flash")
+    page.select_option("#speed", "60")
+    page.get_by_role("button", name="Set speed").click()
+    page.wait_for_load_state()
+    # At 60x, six wall seconds are six simulated minutes: NotReady, then eviction.
+    page.wait_for_function("document.querySelector('#live').innerText.includes('NotReady')", timeout=20_000)
+    try:
+        page.wait_for_function(
+            "document.querySelector('#live').innerText.includes('Terminating')", timeout=30_000
+        )
+    except Exception:
+        shot(page, "05-failed")
+        print(page.inner_text("#live")[:3000])
+        raise
+    shot(page, "05-host-failed")
+
+    page.get_by_role("button", name="Pause").click()
+    page.wait_for_load_state()
+    page.get_by_role("button", name="Step").click()
+    page.wait_for_load_state()
+    shot(page, "06-stepped")
+
+    page.get_by_role("button", name="Revert to this").last.click()
+    page.wait_for_load_state()
+    assert "Went back to the snapshot" in page.inner_text(".flash")
+    assert "hello" not in page.inner_text("#live")
+    shot(page, "07-rewound")
+    page.close()

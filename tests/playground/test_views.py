@@ -1,0 +1,177 @@
+"""Playground pages: every htmx view as a full page and as a fragment; bad input; isolation."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from playground.models import Sandbox
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sandbox(client):
+    response = client.post("/playground/try/self-healing")
+    assert response.status_code == 302
+    return Sandbox.objects.get()
+
+
+def test_the_index_offers_scenarios_and_profiles(client):
+    html = client.get("/playground/").content.decode()
+    assert "Start from a scenario" in html and "Self-healing replicas" in html
+    assert 'name="profile" value="vsphere"' in html
+    assert 'name="csrfmiddlewaretoken"' in html
+
+
+def test_try_it_from_a_pair_page_opens_the_scenario(client):
+    pair = client.get("/concepts/ft-ha-replicasets/").content.decode()
+    action = re.search(r'action="(/playground/try/[^"]+)"', pair).group(1)
+    assert action == "/playground/try/self-healing"
+    response = client.post(action)
+    assert response.status_code == 302 and response["Location"].startswith("/playground/")
+
+
+def test_the_sandbox_page_as_full_page_and_live_fragment(client, sandbox):
+    url = f"/playground/{sandbox.public_id}/"
+    html = client.get(url).content.decode()
+    assert "<html" in html and 'id="live"' in html
+    assert "Hosts and Clusters" in html and "ESXi host" in html
+    assert "<svg" in html and "worker-1" in html
+    assert "Recent Tasks" in html
+    fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in fragment and fragment.lstrip().startswith('<div id="live"')
+    assert re.search(r"web-[a-z0-9]+-[a-z0-9]{5}", fragment)
+
+
+def test_apply_yaml_as_fragment_and_as_plain_post(client, sandbox):
+    url = f"/playground/{sandbox.public_id}/apply"
+    manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {level: info}\n"
+    response = client.post(url, {"manifest": manifest}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" not in html
+    assert "configmap/settings created" in html and response["HX-Trigger"] == "sandbox-changed"
+    response = client.post(url, {"manifest": manifest})
+    assert response.status_code == 302
+    assert "configmap/settings unchanged" in client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("manifest", "expected"),
+    [
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n  labels: a: b\n",
+            "error converting YAML to JSON: yaml: line 5: mapping values are not allowed here",
+        ),
+        (
+            "apiVersion: v1\nkind: Gizmo\nmetadata: {name: g}\n",
+            "no matches for kind &quot;Gizmo&quot; in version &quot;v1&quot;",
+        ),
+        (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w}\nspec: {replica: 2}\n",
+            "strict decoding error: unknown field &quot;spec.replica&quot;",
+        ),
+        (
+            "a: &a ['x','x','x','x','x','x','x','x','x','x']\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+            "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n",
+            "alias bomb",
+        ),
+    ],
+)
+def test_bad_yaml_gets_a_clear_error_and_changes_nothing(client, sandbox, manifest, expected):
+    before = Sandbox.objects.get(pk=sandbox.pk).version
+    response = client.post(
+        f"/playground/{sandbox.public_id}/apply", {"manifest": manifest}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code in (400, 404, 422)
+    assert expected in response.content.decode()
+    assert Sandbox.objects.get(pk=sandbox.pk).version == before
+
+
+def test_an_oversized_manifest_is_refused(client, sandbox):
+    response = client.post(
+        f"/playground/{sandbox.public_id}/apply", {"manifest": "a: " + "x" * 300_000}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 413
+
+
+def test_host_actions_show_the_kubernetes_command(client, sandbox):
+    base = f"/playground/{sandbox.public_id}"
+    page = client.get(client.post(f"{base}/nodes/worker-1/enter-maintenance")["Location"]).content.decode()
+    assert "kubectl drain worker-1 --ignore-daemonsets --delete-emptydir-data" in page
+    assert "SchedulingDisabled" in page
+    page = client.get(client.post(f"{base}/nodes/worker-2/fail")["Location"]).content.decode()
+    assert "Simulate host failure on worker-2" in page
+    response = client.post(f"{base}/nodes/worker-2/power-on", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and response["HX-Redirect"] == f"{base}/"
+    assert client.post(f"{base}/nodes/worker-1/explode").status_code == 404
+
+
+def test_edit_settings_scales_and_sets_the_image(client, sandbox):
+    base = f"/playground/{sandbox.public_id}"
+    response = client.post(
+        f"{base}/workloads/Deployment/default/web/edit", {"replicas": "5", "image": "nginx:1.28"}
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert "kubectl scale deployment/web -n default --replicas=5" in page
+    assert (
+        client.post(f"{base}/workloads/Deployment/default/web/edit", {"replicas": "many"}).status_code == 400
+    )
+
+
+def test_the_clock_controls(client, sandbox):
+    base = f"/playground/{sandbox.public_id}"
+    client.post(f"{base}/clock", {"do": "pause"})
+    assert Sandbox.objects.get(pk=sandbox.pk).paused
+    client.post(
+        f"{base}/apply",
+        {
+            "manifest": "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: m, image: 'nginx:1.27'}]}\n"
+        },
+    )
+    page = client.get(client.post(f"{base}/clock", {"do": "step"})["Location"]).content.decode()
+    assert "kube-scheduler: Successfully assigned default/p to worker-" in page or "kubelet" in page
+    client.post(f"{base}/clock", {"do": "speed", "speed": "60"})
+    assert Sandbox.objects.get(pk=sandbox.pk).speed == 60
+    assert client.post(f"{base}/clock", {"do": "speed", "speed": "7"}).status_code == 400
+
+
+def test_the_object_view(client, sandbox):
+    pod = Sandbox.objects.get(pk=sandbox.pk)
+    page = client.get(f"/playground/{sandbox.public_id}/").content.decode()
+    pod_url = re.search(r'href="(/playground/[^"]+/objects/Pod/default/web-[^"]+/)"', page).group(1)
+    html = client.get(pod_url).content.decode()
+    assert "Why this host" in html and "NodeResourcesFit" in html
+    assert "kind: Pod" in html and "Successfully assigned" in html
+    assert "never migrated or repaired" in html
+    assert pod
+
+
+def test_rewind_through_the_page(client, sandbox):
+    base = f"/playground/{sandbox.public_id}"
+    client.post(f"{base}/apply", {"manifest": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: gone}\n"})
+    snapshot = Sandbox.objects.get(pk=sandbox.pk).snapshots.get(label="Apply YAML")
+    client.post(f"{base}/rewind", {"snapshot": snapshot.pk})
+    assert (
+        "configmap/gone created"
+        in client.post(
+            f"{base}/apply",
+            {"manifest": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: gone}\n"},
+            HTTP_HX_REQUEST="true",
+        ).content.decode()
+    )
+
+
+def test_another_visitor_gets_404_everywhere(sandbox):
+    other = Client()
+    base = f"/playground/{sandbox.public_id}"
+    assert other.get(f"{base}/").status_code == 404
+    assert other.post(f"{base}/apply", {"manifest": "a: b"}).status_code == 404
+    assert other.post(f"{base}/nodes/worker-1/fail").status_code == 404
+    assert other.post(f"{base}/delete").status_code == 404
+    assert Sandbox.objects.filter(pk=sandbox.pk).exists()
+
+
+def test_forms_need_csrf(sandbox):
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post("/playground/new", {"profile": "minimal"}).status_code == 403
