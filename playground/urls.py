@@ -18,6 +18,7 @@ urlpatterns = [
         views.edit_workload,
         name="edit-workload",
     ),
+    path("playground/<uuid:public_id>/network/", views.network, name="network"),
     path(
         "playground/<uuid:public_id>/objects/<str:kind>/<str:namespace>/<str:name>/",
         views.object_page,

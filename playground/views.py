@@ -324,6 +324,55 @@ def object_page(request: HttpRequest, public_id, kind: str, namespace: str, name
     )
 
 
+@require_GET
+def network(request: HttpRequest, public_id) -> HttpResponse:
+    """The kubenet picture as data, and a request traced hop by hop."""
+    owner = sandboxes.visitor(request.session)
+    try:
+        sandbox, cluster = sandboxes.view(owner, public_id)
+    except sandboxes.SandboxError as error:
+        return _fail(request, error)
+    source = request.GET.get("source", "").strip()[:200]
+    destination = request.GET.get("destination", "").strip()[:300]
+    trace = cluster.trace(source or "outside", destination) if destination else None
+    pods = sorted(
+        f"{p['metadata']['namespace']}/{p['metadata']['name']}"
+        for p in cluster.store.iter("Pod")
+        if (p.get("status") or {}).get("podIP") and not p["spec"].get("hostNetwork")
+    )
+    services = []
+    for svc in sorted(
+        cluster.store.iter("Service"), key=lambda s: (s["metadata"]["namespace"], s["metadata"]["name"])
+    ):
+        spec = svc.get("spec") or {}
+        external = [
+            i.get("ip") for i in ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+        ]
+        services.append(
+            {
+                "name": svc["metadata"]["name"],
+                "namespace": svc["metadata"]["namespace"],
+                "type": spec.get("type"),
+                "clusterIP": spec.get("clusterIP"),
+                "ports": spec.get("ports") or [],
+                "external": external,
+            }
+        )
+    context = {
+        "sandbox": sandbox,
+        "routes": cluster.routes(),
+        "trace": trace,
+        "source": source,
+        "destination": destination,
+        "pods": pods,
+        "services": services,
+    }
+    template = "playground/network.html"
+    if request.htmx:
+        template += "#trace-result"
+    return render(request, template, context)
+
+
 @require_POST
 def manage(request: HttpRequest, public_id, what: str) -> HttpResponse:
     owner = sandboxes.visitor(request.session)

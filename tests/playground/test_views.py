@@ -175,3 +175,25 @@ def test_another_visitor_gets_404_everywhere(sandbox):
 def test_forms_need_csrf(sandbox):
     strict = Client(enforce_csrf_checks=True)
     assert strict.post("/playground/new", {"profile": "minimal"}).status_code == 403
+
+
+def test_the_network_view_and_trace_as_page_and_fragment(client):
+    client.post("/playground/try/restaurant-rating")
+    sandbox = Sandbox.objects.get()
+    url = f"/playground/{sandbox.public_id}/network/"
+    html = client.get(url).content.decode()
+    assert "<html" in html and "10.40.1.0/24 via 10.140.0.11" in html and "cbr0" in html
+    from playground.sandboxes import restore
+
+    lb = restore(Sandbox.objects.get().state).get("svc", "yelb-ui", "default")["status"]["loadBalancer"][
+        "ingress"
+    ][0]["ip"]
+    fragment = client.get(
+        url, {"source": "outside", "destination": f"{lb}:80"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "<html" not in fragment and fragment.lstrip().startswith('<div id="trace-result"')
+    assert "Delivered to default/yelb-ui-" in fragment and "load-balancer" in fragment
+    failing = client.get(
+        url, {"source": "outside", "destination": "yelb-ui:80"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "clients outside the cluster cannot resolve it" in failing
