@@ -1,0 +1,267 @@
+"""Web benchmarks: run `.venv/bin/python benchmarks/web.py` (see the README).
+
+1. Server time, in process (Django's test client, no network): the sandbox page and
+   an action (apply YAML, including loading and saving the sandbox) on a sandbox of
+   4 nodes and about 30 pods. Target: p95 <= 30 ms for an action.
+2. Requests per second from gunicorn with two worker processes under a load
+   generator on loopback (threads in this process, keep-alive off), for the page's
+   live fragment and for actions.
+
+Rewrites the web section of benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+
+APP = """apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: app{i}}}
+spec:
+  replicas: 4
+  selector: {{matchLabels: {{app: app{i}}}}}
+  template:
+    metadata: {{labels: {{app: app{i}}}}}
+    spec: {{containers: [{{name: web, image: "nginx:1.27", resources: {{requests: {{cpu: 50m, memory: 32Mi}}}}}}]}}
+"""
+
+
+def percentile(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p))]
+
+
+def in_process(runs: int) -> dict:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    db = Path(tempfile.mkdtemp()) / "bench.sqlite3"
+    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+    os.environ.setdefault("STATIC_ROOT", str(db.parent / "static"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", "--noinput", verbosity=0)
+    client = Client()
+    client.post("/playground/new", {"profile": "default", "name": "bench"})
+    from playground.models import Sandbox
+
+    sandbox = Sandbox.objects.get()
+    base = f"/playground/{sandbox.public_id}"
+    for i in range(6):
+        client.post(f"{base}/apply", {"manifest": APP.format(i=i)}, HTTP_HX_REQUEST="true")
+    client.post(f"{base}/clock", {"do": "settle"})
+    client.post(f"{base}/clock", {"do": "pause"})
+    from playground.sandboxes import restore
+
+    pods = restore(Sandbox.objects.get().state).store.count("Pod")
+    page, fragment, action = [], [], []
+    for i in range(runs):
+        t = time.perf_counter()
+        assert client.get(f"{base}/").status_code == 200
+        page.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        assert client.get(f"{base}/", HTTP_HX_REQUEST="true").status_code == 200
+        fragment.append((time.perf_counter() - t) * 1000)
+        manifest = f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: bench}}\ndata: {{round: '{i}'}}\n"
+        t = time.perf_counter()
+        assert client.post(f"{base}/apply", {"manifest": manifest}, HTTP_HX_REQUEST="true").status_code == 200
+        action.append((time.perf_counter() - t) * 1000)
+    return {
+        "pods": pods,
+        "state_kib": len(Sandbox.objects.get().state) / 1024,
+        "page_p50": statistics.median(page),
+        "page_p95": percentile(page, 0.95),
+        "fragment_p50": statistics.median(fragment),
+        "fragment_p95": percentile(fragment, 0.95),
+        "action_p50": statistics.median(action),
+        "action_p95": percentile(action, 0.95),
+        "db": str(db),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def under_load(db: str, seconds: float, threads: int) -> dict:
+    port = free_port()
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"sqlite:///{db}",
+        DEBUG="false",
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="false",
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
+        STATIC_ROOT=str(Path(db).parent / "static"),
+    )
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "config.wsgi",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        opener.open(base + "/playground/")
+        token = next(c.value for c in jar if c.name == "csrftoken")
+        request = urllib.request.Request(
+            base + "/playground/try/self-healing",
+            data=b"",
+            method="POST",
+            headers={"X-CSRFToken": token, "Referer": base + "/playground/"},
+        )
+        sandbox_url = opener.open(request).geturl()
+        results = {}
+        for kind in ("fragment", "action"):
+            latencies, errors = [], [0]
+            stop = time.monotonic() + seconds
+
+            def worker(kind=kind, latencies=latencies, errors=errors, stop=stop):
+                n = 0
+                while time.monotonic() < stop:
+                    n += 1
+                    if kind == "fragment":
+                        req = urllib.request.Request(sandbox_url, headers={"HX-Request": "true"})
+                    else:
+                        body = urllib.parse.urlencode(
+                            {
+                                "manifest": f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: load}}\ndata: {{n: '{threading.get_ident()}-{n}'}}\n"
+                            }
+                        ).encode()
+                        req = urllib.request.Request(
+                            sandbox_url + "apply",
+                            data=body,
+                            method="POST",
+                            headers={"X-CSRFToken": token, "Referer": sandbox_url, "HX-Request": "true"},
+                        )
+                    t = time.perf_counter()
+                    try:
+                        opener.open(req, timeout=30).read()
+                        latencies.append((time.perf_counter() - t) * 1000)
+                    except Exception:
+                        errors[0] += 1
+
+            pool = [threading.Thread(target=worker) for _ in range(threads)]
+            start = time.perf_counter()
+            for t in pool:
+                t.start()
+            for t in pool:
+                t.join()
+            elapsed = time.perf_counter() - start
+            results[kind] = {
+                "rps": len(latencies) / elapsed,
+                "p50": statistics.median(latencies) if latencies else 0,
+                "p95": percentile(latencies, 0.95) if latencies else 0,
+                "errors": errors[0],
+            }
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    server = in_process(args.runs)
+    print(
+        f"in process ({server['pods']} pods, state {server['state_kib']:.0f} KiB): page p50 {server['page_p50']:.1f} ms p95 {server['page_p95']:.1f} ms; "
+        f"live fragment p50 {server['fragment_p50']:.1f} ms p95 {server['fragment_p95']:.1f} ms; "
+        f"action p50 {server['action_p50']:.1f} ms p95 {server['action_p95']:.1f} ms",
+        flush=True,
+    )
+    load = under_load(server["db"], args.seconds, args.threads)
+    for kind, r in load.items():
+        print(
+            f"gunicorn 2 workers, {args.threads} clients, {kind}: {r['rps']:.0f} req/s, p50 {r['p50']:.0f} ms, p95 {r['p95']:.0f} ms, errors {r['errors']}"
+        )
+    if args.no_write:
+        return
+    from benchmarks.engine import machine
+
+    lines = [
+        "## Web (`benchmarks/web.py`)",
+        "",
+        f"Machine: {machine()}. Date: {datetime.now(UTC):%Y-%m-%d}. SQLite, DEBUG off. {args.runs} requests per figure in process; "
+        f"{args.seconds:.0f} s per load run with {args.threads} client threads in the same machine.",
+        "",
+        "| Figure | Target | Measured |",
+        "| --- | --- | --- |",
+        f"| Sandbox page, full ({server['pods']} pods, 4 nodes), server time p50 / p95 | — | {server['page_p50']:.1f} / {server['page_p95']:.1f} ms |",
+        f"| Live fragment (inventory, topology, tasks), p50 / p95 | — | {server['fragment_p50']:.1f} / {server['fragment_p95']:.1f} ms |",
+        f"| Action (apply YAML) including load and save, p50 / p95 | p95 ≤ 30 ms | {server['action_p50']:.1f} / {server['action_p95']:.1f} ms |",
+    ]
+    for kind, r in load.items():
+        lines.append(
+            f"| gunicorn, 2 workers, under load: {kind} | — | {r['rps']:.0f} req/s, p95 {r['p95']:.0f} ms, {r['errors']} errors |"
+        )
+    lines.append("")
+    section = "\n".join(lines)
+    text = RESULTS.read_text()
+    start = text.find("## Web (")
+    if start >= 0:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + section + ("\n" + text[end + 1 :] if end >= 0 else "")
+    else:
+        text = text.rstrip() + "\n\n" + section
+    RESULTS.write_text(text)
+    print("wrote benchmarks/RESULTS.md")
+
+
+if __name__ == "__main__":
+    main()
