@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
@@ -162,10 +163,10 @@ def under_load(db: str, seconds: float, threads: int) -> dict:
         sandbox_url = opener.open(request).geturl()
         results = {}
         for kind in ("fragment", "action"):
-            latencies, errors = [], [0]
+            latencies, errors, codes = [], [0], {}
             stop = time.monotonic() + seconds
 
-            def worker(kind=kind, latencies=latencies, errors=errors, stop=stop):
+            def worker(kind=kind, latencies=latencies, errors=errors, codes=codes, stop=stop):
                 n = 0
                 while time.monotonic() < stop:
                     n += 1
@@ -187,8 +188,12 @@ def under_load(db: str, seconds: float, threads: int) -> dict:
                     try:
                         opener.open(req, timeout=30).read()
                         latencies.append((time.perf_counter() - t) * 1000)
-                    except Exception:
+                    except urllib.error.HTTPError as error:
                         errors[0] += 1
+                        codes[error.code] = codes.get(error.code, 0) + 1
+                    except OSError:
+                        errors[0] += 1
+                        codes["connection"] = codes.get("connection", 0) + 1
 
             pool = [threading.Thread(target=worker) for _ in range(threads)]
             start = time.perf_counter()
@@ -202,6 +207,8 @@ def under_load(db: str, seconds: float, threads: int) -> dict:
                 "p50": statistics.median(latencies) if latencies else 0,
                 "p95": percentile(latencies, 0.95) if latencies else 0,
                 "errors": errors[0],
+                "codes": ", ".join(f"{n} x HTTP {code}" for code, n in sorted(codes.items(), key=str))
+                or "none",
             }
         return results
     finally:
@@ -228,7 +235,7 @@ def main() -> None:
     load = under_load(server["db"], args.seconds, args.threads)
     for kind, r in load.items():
         print(
-            f"gunicorn 2 workers, {args.threads} clients, {kind}: {r['rps']:.0f} req/s, p50 {r['p50']:.0f} ms, p95 {r['p95']:.0f} ms, errors {r['errors']}"
+            f"gunicorn 2 workers, {args.threads} clients, {kind}: {r['rps']:.0f} req/s, p50 {r['p50']:.0f} ms, p95 {r['p95']:.0f} ms, failed: {r['codes']}"
         )
     if args.no_write:
         return
@@ -248,7 +255,7 @@ def main() -> None:
     ]
     for kind, r in load.items():
         lines.append(
-            f"| gunicorn, 2 workers, under load: {kind} | — | {r['rps']:.0f} req/s, p95 {r['p95']:.0f} ms, {r['errors']} errors |"
+            f"| gunicorn, 2 workers, {args.threads} clients on one sandbox: {kind} | — | {r['rps']:.0f} req/s, p95 {r['p95']:.0f} ms, failed: {r['codes']} |"
         )
     lines.append("")
     section = "\n".join(lines)
