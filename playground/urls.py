@@ -10,6 +10,7 @@ urlpatterns = [
     path("playground/try/<slug:scenario>", views.try_scenario, name="try"),
     path("playground/<uuid:public_id>/", views.sandbox_page, name="sandbox"),
     path("playground/<uuid:public_id>/apply", views.apply, name="apply"),
+    path("playground/<uuid:public_id>/kubectl", views.run_console, name="console"),
     path("playground/<uuid:public_id>/clock", views.clock, name="clock"),
     path("playground/<uuid:public_id>/add-node", views.add_node, name="add-node"),
     path("playground/<uuid:public_id>/nodes/<str:node>/<slug:action>", views.node_action, name="node-action"),

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from concepts.diagrams import DiagramError
-from playground import sandboxes
+from playground import console, sandboxes
 from playground.engine import ApiError
 from playground.engine.kinds import resolve
 from playground.inventory import COUNTERPART, hosts_tree, recent_tasks, workloads_tree
@@ -144,6 +144,44 @@ def apply(request: HttpRequest, public_id) -> HttpResponse:
         response["HX-Trigger"] = "sandbox-changed"
         return response
     return _done(request, sandbox, "; ".join(result["lines"]))
+
+
+@require_POST
+def run_console(request: HttpRequest, public_id) -> HttpResponse:
+    """One kubectl command line; reads look at the sandbox, writes go through change()."""
+    owner = sandboxes.visitor(request.session)
+    line = request.POST.get("command", "").strip()
+    context = {"command": line}
+    status = 200
+    try:
+        command = console.parse(line)
+        if command.writes:
+            _sandbox, _cluster, output = sandboxes.change(
+                owner,
+                public_id,
+                lambda c: console.run(c, command),
+                f"kubectl {line.removeprefix('kubectl ')}",
+            )
+        else:
+            _sandbox, cluster = sandboxes.view(owner, public_id)
+            output = console.run(cluster, command)
+        context["console"] = {"ok": True, "text": output}
+    except sandboxes.SandboxError as error:
+        return _fail(request, error)
+    except console.ConsoleError as error:
+        context["console"] = {"ok": False, "text": str(error)}
+        status = 400 if str(error).startswith("error:") else 200
+    except ApiError as error:
+        context["console"] = {"ok": False, "text": _kubectl_error(error)}
+        status = error.code if error.code < 500 else 400
+    if not request.htmx:
+        level = messages.SUCCESS if context["console"]["ok"] else messages.ERROR
+        messages.add_message(request, level, context["console"]["text"] or "(no output)")
+        return redirect(reverse("playground:sandbox", args=[public_id]))
+    response = render(request, "playground/sandbox.html#console-result", context, status=status)
+    if context["console"]["ok"] and command.writes:
+        response["HX-Trigger"] = "sandbox-changed"
+    return response
 
 
 def _kubectl_error(error: ApiError) -> str:

@@ -70,6 +70,22 @@ def test_a_learner_tries_a_pair_applies_yaml_fails_a_host_and_rewinds(live_serve
     page.wait_for_function("document.querySelector('#apply-result').innerText.includes('line 5')")
     shot(page, "04-bad-yaml")
 
+    page.fill("#command", "kubectl get pods -o wide")
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_selector("#console-result pre")
+    output = page.inner_text("#console-result")
+    assert "NOMINATED NODE" in output and "hello" in output
+    page.fill("#command", "kubectl cordon worker-3")
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_function(
+        "document.querySelector('#console-result').innerText.includes('node/worker-3 cordoned')"
+    )
+    page.wait_for_function(
+        "document.querySelector('#live').innerText.includes('SchedulingDisabled')",
+        timeout=10_000,
+    )
+    shot(page, "04b-kubectl-console")
+
     page.locator("#node-actions-worker-2 summary").click()
     page.locator("#node-actions-worker-2").get_by_role("button", name="Simulate host failure").click()
     page.wait_for_load_state()

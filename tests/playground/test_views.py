@@ -169,6 +169,8 @@ def test_another_visitor_gets_404_everywhere(sandbox):
     assert other.post(f"{base}/apply", {"manifest": "a: b"}).status_code == 404
     assert other.post(f"{base}/nodes/worker-1/fail").status_code == 404
     assert other.post(f"{base}/delete").status_code == 404
+    assert other.post(f"{base}/kubectl", {"command": "get pods"}).status_code == 404
+    assert other.post(f"{base}/kubectl", {"command": "delete deploy web"}).status_code == 404
     assert Sandbox.objects.filter(pk=sandbox.pk).exists()
 
 
@@ -197,3 +199,25 @@ def test_the_network_view_and_trace_as_page_and_fragment(client):
         url, {"source": "outside", "destination": "yelb-ui:80"}, HTTP_HX_REQUEST="true"
     ).content.decode()
     assert "clients outside the cluster cannot resolve it" in failing
+
+
+def test_the_kubectl_console_reads_and_writes(client, sandbox):
+    url = f"/playground/{sandbox.public_id}/kubectl"
+    assert 'action="' + url + '"' in client.get(f"/playground/{sandbox.public_id}/").content.decode()
+    response = client.post(url, {"command": "kubectl get deploy"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200 and html.lstrip().startswith('<div id="console-result"')
+    assert re.search(r"NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nweb\s+3/3", html)
+    assert "HX-Trigger" not in response
+    response = client.post(url, {"command": "kubectl scale deploy/web --replicas=5"}, HTTP_HX_REQUEST="true")
+    assert "deployment.apps/web scaled" in response.content.decode()
+    assert response["HX-Trigger"] == "sandbox-changed"
+    page = client.get(f"/playground/{sandbox.public_id}/").content.decode()
+    assert "Before: kubectl scale deploy/web --replicas=5" in page
+    missing = client.post(url, {"command": "get pod nosuch"}, HTTP_HX_REQUEST="true")
+    assert missing.status_code == 404
+    assert "Error from server (NotFound): pods &quot;nosuch&quot; not found" in missing.content.decode()
+    refused = client.post(url, {"command": "kubectl exec web -- sh"}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 400 and "does not run" in refused.content.decode()
+    plain = client.post(url, {"command": "get nodes"})
+    assert plain.status_code == 302 and "worker-1" in client.get(plain["Location"]).content.decode()

@@ -1,0 +1,103 @@
+"""Table cells as kubectl prints them, driven by real engine state where it matters."""
+
+import pytest
+
+from playground.engine import printers
+
+from .conftest import deployment
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (-5, "<invalid>"),
+        (-0.5, "0s"),
+        (0, "0s"),
+        (119, "119s"),
+        (120, "2m"),
+        (125, "2m5s"),
+        (600, "10m"),
+        (179 * 60, "179m"),
+        (3 * 3600, "3h"),
+        (3 * 3600 + 30 * 60, "3h30m"),
+        (8 * 3600, "8h"),
+        (47 * 3600, "47h"),
+        (2 * 86400, "2d"),
+        (2 * 86400 + 5 * 3600, "2d5h"),
+        (10 * 86400, "10d"),
+        (730 * 86400, "2y"),
+        (731 * 86400, "2y1d"),
+        (9 * 365 * 86400, "9y"),
+    ],
+)
+def test_human_duration_matches_apimachinery(seconds, text):
+    assert printers.human_duration(seconds) == text
+
+
+def test_render_pads_columns_with_three_spaces():
+    text = printers.render([["NAME", "READY"], ["web-1", "1/1"], ["a", "0/1"]])
+    assert text == "NAME    READY\nweb-1   1/1\na       0/1\n"
+
+
+def _pod(cluster, prefix):
+    return next(p for p in cluster.list("Pod", "default") if p["metadata"]["name"].startswith(prefix))
+
+
+def test_pod_status_follows_a_crash_loop(cluster):
+    cluster.apply(deployment("loop", replicas=1, image="busybox:1.36"))
+    cluster.advance(120)
+    ready, restarts, status, last = printers.pod_status(_pod(cluster, "loop-"))
+    assert (ready, status) == ("0/1", "CrashLoopBackOff") and restarts >= 2 and last
+    row = printers.row("Pod", _pod(cluster, "loop-"), cluster.clock)
+    assert row[3].startswith(f"{restarts} (") and row[3].endswith(" ago)")
+
+
+def test_pod_status_shows_image_pull_back_off_and_terminating(cluster):
+    cluster.apply(deployment("typo", replicas=1, image="nginx:doesnotexist"))
+    cluster.advance(60)
+    assert printers.pod_status(_pod(cluster, "typo-"))[2] == "ImagePullBackOff"
+    cluster.apply(deployment("web", replicas=1))
+    cluster.settle()
+    pod = _pod(cluster, "web-")
+    assert printers.pod_status(pod)[:3] == ("1/1", 0, "Running")
+    cluster.delete("Pod", pod["metadata"]["name"], "default")
+    assert printers.pod_status(cluster.get("Pod", pod["metadata"]["name"], "default"))[2] == "Terminating"
+
+
+def test_pod_status_reports_init_containers():
+    pod = {
+        "metadata": {"name": "p"},
+        "spec": {"initContainers": [{"name": "a"}, {"name": "b"}], "containers": [{"name": "c"}]},
+        "status": {
+            "phase": "Pending",
+            "initContainerStatuses": [
+                {"state": {"terminated": {"exitCode": 0}}},
+                {"state": {"running": {}}},
+            ],
+            "containerStatuses": [{"state": {"waiting": {"reason": "PodInitializing"}}}],
+        },
+    }
+    assert printers.pod_status(pod)[2] == "Init:1/2"
+    pod["status"]["initContainerStatuses"][1] = {"state": {"terminated": {"exitCode": 1, "reason": "Error"}}}
+    assert printers.pod_status(pod)[2] == "Init:Error"
+
+
+def test_wide_columns_for_nodes_and_services(cluster):
+    node = cluster.get("Node", "worker-1")
+    assert printers.columns("Node", wide=True)[-5:] == [
+        "INTERNAL-IP",
+        "EXTERNAL-IP",
+        "OS-IMAGE",
+        "KERNEL-VERSION",
+        "CONTAINER-RUNTIME",
+    ]
+    cells = printers.row("Node", node, cluster.clock, wide=True)
+    assert cells[1] == "Ready" and cells[2] == "<none>" and cells[5].count(".") == 3
+    cluster.cordon("worker-1")
+    assert (
+        printers.row("Node", cluster.get("Node", "worker-1"), cluster.clock)[1] == "Ready,SchedulingDisabled"
+    )
+    lb = cluster.get("Service", "ingress-nginx-controller", "ingress-nginx")
+    cells = printers.row("Service", lb, cluster.clock)
+    assert cells[1] == "LoadBalancer" and cells[3].startswith("192.168.50.")
+    assert cells[4].startswith("80:") and "/TCP,443:" in cells[4]

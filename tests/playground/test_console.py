@@ -1,0 +1,104 @@
+"""The in-page kubectl console: parsing, kubectl's output and its errors, on a real engine."""
+
+import pytest
+
+from playground import console
+from playground.engine import ApiError, Cluster
+
+from .engine.conftest import deployment
+
+
+@pytest.fixture
+def cluster():
+    c = Cluster.new()
+    c.apply(deployment("web", replicas=2))
+    c.settle()
+    return c
+
+
+def run(cluster, line):
+    return console.run(cluster, console.parse(line))
+
+
+def test_get_pods_prints_kubectls_table(cluster):
+    lines = run(cluster, "kubectl get pods").splitlines()
+    assert lines[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert len(lines) == 3 and all(line.split()[1:4] == ["1/1", "Running", "0"] for line in lines[1:])
+    wide = run(cluster, "get po -o wide").splitlines()
+    assert wide[0].split()[5:] == ["IP", "NODE", "NOMINATED", "NODE", "READINESS", "GATES"]
+    assert wide[1].split()[6].startswith("worker-")
+
+
+def test_all_namespaces_adds_the_namespace_column(cluster):
+    lines = run(cluster, "get deploy -A").splitlines()
+    assert lines[0].startswith("NAMESPACE ")
+    assert {line.split()[0] for line in lines[1:]} >= {"default", "kube-system"}
+
+
+def test_output_formats(cluster):
+    assert run(cluster, "get deployments -o name") == "deployment.apps/web\n"
+    assert run(cluster, "get deploy web -o yaml").startswith("apiVersion: apps/v1\nkind: Deployment\n")
+    assert '"kind": "List"' in run(cluster, "get nodes -o json")
+    with pytest.raises(console.ConsoleError, match='output format "table"'):
+        console.parse("get pods -o table")
+
+
+def test_errors_read_like_kubectl(cluster):
+    with pytest.raises(ApiError, match='pods "nosuch" not found'):
+        run(cluster, "get pod nosuch")
+    with pytest.raises(console.ConsoleError, match='doesn\'t have a resource type "widgets"'):
+        run(cluster, "get widgets")
+    with pytest.raises(console.ConsoleError, match="^No resources found in empty namespace.$"):
+        run(cluster, "get pods -n empty")
+    with pytest.raises(console.ConsoleError, match='does not run "kubectl exec"'):
+        console.parse("kubectl exec -it web -- sh")
+    with pytest.raises(console.ConsoleError, match="unknown flag: --frobnicate"):
+        console.parse("get pods --frobnicate")
+    with pytest.raises(console.ConsoleError, match='required flag\\(s\\) "replicas" not set'):
+        run(cluster, "scale deploy web")
+
+
+def test_scale_and_rollout_change_the_cluster(cluster):
+    command = console.parse("kubectl scale deployment/web --replicas=4")
+    assert (
+        command.writes and run(cluster, "scale deployment/web --replicas=4") == "deployment.apps/web scaled\n"
+    )
+    cluster.settle()
+    assert len(cluster.list("Pod", "default")) == 4
+    with pytest.raises(console.ConsoleError, match='^error: unable to find container named "web"$'):
+        run(cluster, "set image deploy/web web=nginx:1.28")
+    assert run(cluster, "set image deploy/web main=nginx:1.28") == "deployment.apps/web image updated\n"
+    cluster.settle()
+    history = run(cluster, "rollout history deployment web")
+    assert history.splitlines()[1].split() == ["REVISION", "CHANGE-CAUSE"] and "2" in history
+    assert not console.parse("rollout history deploy/web").writes
+    assert run(cluster, "rollout undo deploy/web") == "deployment.apps/web rolled back\n"
+    cluster.settle()
+    assert (
+        cluster.get("Deployment", "web", "default")["spec"]["template"]["spec"]["containers"][0]["image"]
+        == "nginx:1.27"
+    )
+
+
+def test_cordon_uncordon_and_delete(cluster):
+    assert run(cluster, "cordon worker-1") == "node/worker-1 cordoned\n"
+    assert run(cluster, "cordon node/worker-1") == "node/worker-1 already cordoned\n"
+    assert cluster.get("Node", "worker-1")["spec"]["unschedulable"] is True
+    assert run(cluster, "uncordon worker-1") == "node/worker-1 uncordoned\n"
+    pod = cluster.list("Pod", "default")[0]["metadata"]["name"]
+    assert run(cluster, f"delete pod {pod} --now") == f'pod "{pod}" deleted\n'
+
+
+def test_logs_and_oversized_lines(cluster):
+    cluster.apply("""
+apiVersion: v1
+kind: Pod
+metadata: {name: hello}
+spec:
+  restartPolicy: Never
+  containers: [{name: c, image: busybox:1.36, command: [sh, -c, "echo hello from the pod"]}]
+""")
+    cluster.settle()
+    assert run(cluster, "logs hello") == "hello from the pod\n"
+    with pytest.raises(console.ConsoleError, match="the limit is 2000"):
+        console.parse("get pods " + "x" * 3000)
