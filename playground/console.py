@@ -17,8 +17,50 @@ from playground.engine import printers
 from playground.engine.errors import ApiError
 from playground.engine.kinds import resolve
 
-READ_ONLY = {"get", "logs", "version", "api-resources"}
-WRITING = {"scale", "delete", "cordon", "uncordon", "set", "rollout"}
+READ_ONLY = {"get", "logs", "version", "api-resources", "top"}
+WRITING = {
+    "scale",
+    "delete",
+    "cordon",
+    "uncordon",
+    "drain",
+    "set",
+    "rollout",
+    "label",
+    "annotate",
+    "create",
+    "run",
+    "expose",
+}
+# kubectl's own commands the console does not run, so they get a different refusal than typos.
+KUBECTL_VERBS = {
+    "describe",
+    "apply",
+    "edit",
+    "exec",
+    "port-forward",
+    "proxy",
+    "cp",
+    "auth",
+    "attach",
+    "patch",
+    "replace",
+    "wait",
+    "autoscale",
+    "certificate",
+    "cluster-info",
+    "taint",
+    "debug",
+    "events",
+    "diff",
+    "kustomize",
+    "config",
+    "plugin",
+    "completion",
+    "explain",
+    "alpha",
+    "options",
+}
 SUPPORTED = sorted(READ_ONLY | WRITING)
 MAX_LINE = 2000
 
@@ -56,6 +98,15 @@ _VALUE_FLAGS = {
     "--container": "container",
     "--tail": "tail",
     "--to-revision": "to-revision",
+    "--image": "image",
+    "--port": "port",
+    "--target-port": "target-port",
+    "--type": "type",
+    "--name": "name",
+    "--restart": "restart",
+    "--labels": "labels",
+    "--protocol": "protocol",
+    "--grace-period": "grace-period",
 }
 _BOOL_FLAGS = {
     "-A": "all_namespaces",
@@ -66,6 +117,7 @@ _BOOL_FLAGS = {
     "--delete-emptydir-data": "delete-emptydir-data",
     "--force": "force",
     "--now": "now",
+    "--overwrite": "overwrite",
 }
 
 
@@ -81,6 +133,8 @@ def parse(line: str) -> Command:
     if not words:
         raise ConsoleError("error: type a kubectl command, for example: kubectl get pods")
     verb, rest = words[0], words[1:]
+    if verb not in SUPPORTED and verb not in KUBECTL_VERBS:
+        raise ConsoleError(f'error: unknown command "{verb}" for "kubectl"')
     if verb not in SUPPORTED:
         raise ConsoleError(
             f'error: the console does not run "kubectl {verb}"; it runs: {", ".join(SUPPORTED)}. '
@@ -90,6 +144,9 @@ def parse(line: str) -> Command:
     i = 0
     while i < len(rest):
         word = rest[i]
+        if word == "--":
+            command.args += rest[i:]
+            break
         name, _, inline = word.partition("=") if word.startswith("--") else (word, "", "")
         if name in _VALUE_FLAGS:
             if inline:
@@ -150,8 +207,23 @@ def run(cluster, command: Command) -> str:
     return handler(cluster, command)
 
 
+ALL = (
+    "Pod",
+    "Service",
+    "DaemonSet",
+    "Deployment",
+    "ReplicaSet",
+    "StatefulSet",
+    "HorizontalPodAutoscaler",
+    "CronJob",
+    "Job",
+)
+
+
 def _get(cluster, command: Command) -> str:
     kind, names = _target(command.args, "get")
+    if kind == "all" or "," in kind:
+        return _get_many(cluster, command, kind, names)
     rt = _type(kind)
     namespace = None if (command.all_namespaces or not rt.namespaced) else command.namespace
     if names:
@@ -185,6 +257,46 @@ def _get(cluster, command: Command) -> str:
         cells = printers.row(rt.kind, obj, cluster.clock, wide)
         rows.append(([obj["metadata"]["namespace"]] if show_namespace else []) + cells)
     return printers.render(rows)
+
+
+def _get_many(cluster, command: Command, kinds: str, names: list[str]) -> str:
+    """`get all` and `get pods,svc`: one table per type, names as TYPE/NAME, blank line between."""
+    if names:
+        raise ConsoleError("error: the console lists several types only without names: kubectl get pods,svc")
+    types = []
+    for part in kinds.split(","):
+        types += [_type(k) for k in ALL] if part == "all" else [_type(part)]
+    blocks, items = [], []
+    show_namespace = command.all_namespaces
+    wide = command.output == "wide"
+    for rt in types:
+        namespace = None if (command.all_namespaces or not rt.namespaced) else command.namespace
+        objects = cluster.list(rt.kind, namespace, command.selector or None)
+        objects.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
+        if not objects:
+            continue
+        items += [{"apiVersion": rt.api_version, "kind": rt.kind, **o} for o in objects]
+        if command.output == "name":
+            blocks.append("".join(_ref(rt, o["metadata"]["name"]) + "\n" for o in objects))
+            continue
+        rows = [(["NAMESPACE"] if show_namespace else []) + printers.columns(rt.kind, wide)]
+        for obj in objects:
+            cells = printers.row(rt.kind, obj, cluster.clock, wide)
+            cells[0] = _ref(rt, cells[0])
+            rows.append(([obj["metadata"].get("namespace", "")] if show_namespace else []) + cells)
+        blocks.append(printers.render(rows))
+    if not blocks:
+        raise ConsoleError(
+            "No resources found"
+            if command.all_namespaces
+            else f"No resources found in {command.namespace} namespace."
+        )
+    if command.output in ("yaml", "json"):
+        document = {"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}}
+        if command.output == "json":
+            return json.dumps(document, indent=4) + "\n"
+        return yaml.safe_dump(document, sort_keys=True, default_flow_style=False)
+    return ("" if command.output == "name" else "\n").join(blocks)
 
 
 def _logs(cluster, command: Command) -> str:
@@ -318,6 +430,8 @@ def _rollout(cluster, command: Command) -> str:
         for entry in cluster.rollout_history(rt.kind, name, command.namespace):
             rows.append([str(entry["revision"]), entry.get("changeCause") or "<none>"])
         return f"{_ref(rt, name)} \n" + printers.render(rows) + "\n"
+    if action == "status":
+        return _rollout_status(cluster.get(rt.kind, name, command.namespace))
     if action == "restart":
         cluster.rollout_restart(rt.kind, name, command.namespace)
         return f"{_ref(rt, name)} restarted\n"
@@ -338,5 +452,289 @@ def _rollout(cluster, command: Command) -> str:
     )
 
 
+def _rollout_status(d: dict) -> str:
+    """kubectl's DeploymentStatusViewer, reporting once instead of watching."""
+    if d["kind"] != "Deployment":
+        raise ConsoleError("error: the console reports rollout status for Deployments")
+    name, spec, status = d["metadata"]["name"], d["spec"], d.get("status") or {}
+    if d["metadata"].get("generation", 0) > status.get("observedGeneration", 0):
+        return "Waiting for deployment spec update to be observed...\n"
+    for cond in status.get("conditions") or []:
+        if cond.get("type") == "Progressing" and cond.get("reason") == "ProgressDeadlineExceeded":
+            raise ConsoleError(f'error: deployment "{name}" exceeded its progress deadline')
+    wanted, updated = spec.get("replicas", 1), status.get("updatedReplicas", 0)
+    prefix = f'Waiting for deployment "{name}" rollout to finish: '
+    if updated < wanted:
+        return prefix + f"{updated} out of {wanted} new replicas have been updated...\n"
+    if status.get("replicas", 0) > updated:
+        return prefix + f"{status['replicas'] - updated} old replicas are pending termination...\n"
+    if status.get("availableReplicas", 0) < updated:
+        return (
+            prefix + f"{status.get('availableReplicas', 0)} of {updated} updated replicas are available...\n"
+        )
+    return f'deployment "{name}" successfully rolled out\n'
+
+
 def error_text(error: ApiError) -> str:
     return f"Error from server ({error.reason}): {error.message}"
+
+
+def _drain(cluster, command: Command) -> str:
+    (name,) = _node_names(command)[:1]
+    grace = command.extra.get("grace-period")
+    result = cluster.drain(
+        name,
+        ignore_daemonsets=bool(command.extra.get("ignore-daemonsets")),
+        delete_emptydir_data=bool(command.extra.get("delete-emptydir-data")),
+        force=bool(command.extra.get("force")),
+        grace_period_seconds=int(grace) if grace not in (None, "-1") else None,
+    )
+    out = [f"node/{name} cordoned"]
+    out += [f"Warning: {w}" for w in result["warnings"]]
+    if result["errors"]:
+        out.append(
+            f'error: unable to drain node "{name}" due to error: {", ".join(result["errors"])}, continuing command...'
+        )
+        out += ["There are pending nodes to be drained:", f" {name}", *result["errors"]]
+        raise ConsoleError("\n".join(out))
+    for ref in result["evicted"]:
+        out.append(f"evicting pod {ref}")
+    for ref in result["evicted"]:
+        out.append(f"pod/{ref.split('/', 1)[1]} evicted")
+    if result["blocked"]:
+        out += [b["message"] for b in result["blocked"]]
+        out.append(
+            "(kubectl keeps retrying these evictions until the budget allows them; "
+            "run the drain again after the replacements are ready)"
+        )
+        raise ConsoleError("\n".join(out))
+    out.append(f"node/{name} drained")
+    return "\n".join(out) + "\n"
+
+
+def _metadata_change(cluster, command: Command, field: str, verb: str) -> str:
+    if len(command.args) < 2:
+        raise ConsoleError(
+            "error: one or more resources must be specified as <resource> <name> or <resource>/<name>"
+        )
+    first = command.args[0]
+    if "/" in first:
+        kind, name, changes = first.split("/", 1)[0], first.split("/", 1)[1], command.args[1:]
+    else:
+        kind, name, changes = first, command.args[1], command.args[2:]
+    rt = _type(kind)
+    if not changes:
+        raise ConsoleError(f"error: at least one {field[:-1]} update is required")
+    obj = cluster.get(rt.kind, name, command.namespace if rt.namespaced else None)
+    current = obj["metadata"].get(field) or {}
+    patch: dict = {}
+    for change in changes:
+        if change.endswith("-") and "=" not in change:
+            patch[change[:-1]] = None
+            continue
+        key, sep, value = change.partition("=")
+        if not sep:
+            raise ConsoleError(f'error: invalid {field[:-1]} spec "{change}"; expected KEY=VALUE or KEY-')
+        if key in current and current[key] != value and not command.extra.get("overwrite"):
+            if field == "labels":
+                raise ConsoleError(
+                    f"error: '{key}' already has a value ({current[key]}), and --overwrite is false"
+                )
+            raise ConsoleError(
+                "error: --overwrite is false but found the following declared annotation(s): "
+                f"'{key}' already has a value ({current[key]})"
+            )
+        patch[key] = value
+    cluster.patch(
+        rt.kind, name, {"metadata": {field: patch}}, command.namespace if rt.namespaced else None, "merge"
+    )
+    return f"{_ref(rt, name)} {verb}\n"
+
+
+def _label(cluster, command: Command) -> str:
+    return _metadata_change(cluster, command, "labels", "labeled")
+
+
+def _annotate(cluster, command: Command) -> str:
+    return _metadata_change(cluster, command, "annotations", "annotated")
+
+
+def _container_name(image: str) -> str:
+    """kubectl create deployment names the container after the image's last path part."""
+    base = image.rsplit("/", 1)[-1].split("@", 1)[0].split(":", 1)[0]
+    return "".join(ch if ch.isalnum() else "-" for ch in base.lower()).strip("-") or "container"
+
+
+def _port(value: str, flag: str = "port") -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConsoleError(f'error: invalid argument "{value}" for "--{flag}" flag') from None
+
+
+def _create(cluster, command: Command) -> str:
+    if command.args[:1] != ["deployment"] and command.args[:1] != ["deploy"]:
+        raise ConsoleError(
+            "error: the console runs: kubectl create deployment NAME --image=IMAGE [--replicas=N] [--port=N]; "
+            "use the Apply YAML box for other objects"
+        )
+    if len(command.args) < 2:
+        raise ConsoleError("error: exactly one NAME is required, got 0")
+    name, image = command.args[1], command.extra.get("image")
+    if not image:
+        raise ConsoleError('error: required flag(s) "image" not set')
+    container = {"name": _container_name(image), "image": image, "resources": {}}
+    if command.extra.get("port"):
+        container["ports"] = [{"containerPort": _port(command.extra["port"])}]
+    replicas = int(command.extra.get("replicas", 1))
+    cluster.create(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": name, "labels": {"app": name}},
+            "spec": {
+                "replicas": replicas,
+                "selector": {"matchLabels": {"app": name}},
+                "strategy": {},
+                "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [container]}},
+            },
+        },
+        command.namespace,
+    )
+    return f"deployment.apps/{name} created\n"
+
+
+def _run(cluster, command: Command) -> str:
+    if not command.args:
+        raise ConsoleError("error: NAME is required for run")
+    name, image = command.args[0], command.extra.get("image")
+    if not image:
+        raise ConsoleError('error: required flag(s) "image" not set')
+    labels = {"run": name}
+    if command.extra.get("labels"):
+        labels = dict(pair.partition("=")[::2] for pair in command.extra["labels"].split(","))
+    container = {"name": name, "image": image, "resources": {}}
+    if command.extra.get("port"):
+        container["ports"] = [{"containerPort": _port(command.extra["port"])}]
+    args = command.args[1:]
+    if args[:1] == ["--"]:
+        args = args[1:]
+    if args:
+        container["args"] = args
+    restart = command.extra.get("restart", "Always")
+    if restart not in ("Always", "OnFailure", "Never"):
+        raise ConsoleError(f"error: invalid restart policy: {restart}")
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {"containers": [container], "restartPolicy": restart, "dnsPolicy": "ClusterFirst"},
+    }
+    cluster.create(pod, command.namespace)
+    return f"pod/{name} created\n"
+
+
+def _expose(cluster, command: Command) -> str:
+    kind, names = _target(command.args, "expose")
+    rt = _type(kind)
+    if not names:
+        raise ConsoleError("error: resource(s) were provided, but no name was specified")
+    obj = cluster.get(rt.kind, names[0], command.namespace)
+    if rt.kind == "Pod":
+        selector = obj["metadata"].get("labels") or {}
+        containers = obj["spec"]["containers"]
+    elif rt.kind in ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"):
+        selector = (obj["spec"].get("selector") or {}).get("matchLabels") or {}
+        if (obj["spec"].get("selector") or {}).get("matchExpressions"):
+            raise ConsoleError(
+                f"error: couldn't retrieve selectors via --selector flag or introspection: "
+                f"{rt.kind} has a selector with matchExpressions, which a Service cannot express"
+            )
+        containers = obj["spec"]["template"]["spec"]["containers"]
+    elif rt.kind == "Service":
+        selector, containers = obj["spec"].get("selector") or {}, []
+    else:
+        raise ConsoleError(f"error: cannot expose a {rt.kind}")
+    if not selector:
+        raise ConsoleError(
+            f"error: couldn't retrieve selectors via --selector flag or introspection: the {rt.singular} has no labels"
+        )
+    port = command.extra.get("port")
+    if port is None:
+        declared = [p for c in containers for p in c.get("ports") or []]
+        if not declared:
+            raise ConsoleError("error: couldn't find port via --port flag or introspection")
+        port = str(declared[0]["containerPort"])
+    target = command.extra.get("target-port", port)
+    service_type = command.extra.get("type", "ClusterIP")
+    name = command.extra.get("name", names[0])
+    cluster.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": name, "labels": dict(obj["metadata"].get("labels") or {})},
+            "spec": {
+                "type": service_type,
+                "selector": selector,
+                "ports": [
+                    {
+                        "port": _port(port),
+                        "protocol": command.extra.get("protocol", "TCP"),
+                        "targetPort": int(target) if str(target).isdigit() else target,
+                    }
+                ],
+            },
+        },
+        command.namespace,
+    )
+    return f"service/{name} exposed\n"
+
+
+def _top(cluster, command: Command) -> str:
+    from playground.engine import quantity
+
+    what = command.args[:1]
+    if what in (["pod"], ["pods"], ["po"]):
+        namespace = None if command.all_namespaces else command.namespace
+        metrics = cluster.pod_metrics(namespace)
+        if not metrics:
+            raise ConsoleError(
+                f"No resources found in {namespace} namespace." if namespace else "No resources found"
+            )
+        rows = [(["NAMESPACE"] if namespace is None else []) + ["NAME", "CPU(cores)", "MEMORY(bytes)"]]
+        for m in metrics:
+            cpu = sum(quantity.parse(c["usage"]["cpu"]) for c in m["containers"])
+            memory = sum(quantity.parse(c["usage"]["memory"]) for c in m["containers"])
+            row = [m["metadata"]["name"], f"{int(cpu * 1000)}m", f"{int(memory) // (1024 * 1024)}Mi"]
+            rows.append(([m["metadata"]["namespace"]] if namespace is None else []) + row)
+        return printers.render(rows)
+    if what in (["node"], ["nodes"], ["no"]):
+        usage: dict[str, list] = {}
+        pods = {(p["metadata"]["namespace"], p["metadata"]["name"]): p for p in cluster.list("Pod")}
+        for m in cluster.pod_metrics():
+            node = pods[(m["metadata"]["namespace"], m["metadata"]["name"])]["spec"].get("nodeName")
+            cpu = sum(quantity.parse(c["usage"]["cpu"]) for c in m["containers"])
+            memory = sum(quantity.parse(c["usage"]["memory"]) for c in m["containers"])
+            total = usage.setdefault(node, [0, 0])
+            total[0] += cpu
+            total[1] += memory
+        rows = [["NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)"]]
+        for node in cluster.list("Node"):
+            name = node["metadata"]["name"]
+            if cluster.node_is_down(name):
+                continue
+            cpu, memory = usage.get(name, [0, 0])
+            allocatable = node["status"].get("allocatable") or {}
+            cpu_total = quantity.parse(allocatable.get("cpu", "1")) or 1
+            memory_total = quantity.parse(allocatable.get("memory", "1")) or 1
+            rows.append(
+                [
+                    name,
+                    f"{int(cpu * 1000)}m",
+                    f"{int(cpu * 100 / cpu_total)}%",
+                    f"{int(memory) // (1024 * 1024)}Mi",
+                    f"{int(memory * 100 / memory_total)}%",
+                ]
+            )
+        return printers.render(rows)
+    raise ConsoleError("error: the console runs: kubectl top pod|node")

@@ -102,3 +102,87 @@ spec:
     assert run(cluster, "logs hello") == "hello from the pod\n"
     with pytest.raises(console.ConsoleError, match="the limit is 2000"):
         console.parse("get pods " + "x" * 3000)
+
+
+def test_create_expose_run_and_rollout_status(cluster):
+    assert run(cluster, "create deployment api --image=harbor.corp.local/lib/api:V1 --port=8080") == (
+        "deployment.apps/api created\n"
+    )
+    api = cluster.get("Deployment", "api", "default")
+    assert api["spec"]["selector"] == {"matchLabels": {"app": "api"}}
+    assert api["spec"]["template"]["spec"]["containers"][0]["name"] == "api"
+    assert run(cluster, "rollout status deploy/api").startswith("Waiting for deployment")
+    cluster.settle()
+    assert run(cluster, "rollout status deployment api") == 'deployment "api" successfully rolled out\n'
+    assert (
+        run(cluster, "expose deployment api --port=80 --target-port=8080 --type=NodePort")
+        == "service/api exposed\n"
+    )
+    svc = cluster.get("Service", "api", "default")
+    assert svc["spec"]["selector"] == {"app": "api"} and svc["spec"]["ports"][0]["nodePort"] >= 30000
+    assert svc["spec"]["ports"][0]["targetPort"] == 8080
+    cluster.settle()
+    assert cluster.get("Endpoints", "api", "default")["subsets"][0]["ports"][0]["port"] == 8080
+    with pytest.raises(console.ConsoleError, match="couldn't find port"):
+        run(cluster, "expose deploy web --name other")
+    assert (
+        run(cluster, "run tmp --image=busybox:1.36 --restart=Never -- sh -c 'echo hi there'")
+        == "pod/tmp created\n"
+    )
+    cluster.settle()
+    assert cluster.get("Pod", "tmp", "default")["metadata"]["labels"] == {"run": "tmp"}
+    assert run(cluster, "logs tmp") == "hi there\n"
+    with pytest.raises(console.ConsoleError, match='required flag\\(s\\) "image" not set'):
+        run(cluster, "create deployment x")
+
+
+def test_label_and_annotate_respect_overwrite(cluster):
+    assert run(cluster, "label deploy web tier=front") == "deployment.apps/web labeled\n"
+    with pytest.raises(
+        console.ConsoleError, match=r"'tier' already has a value \(front\), and --overwrite is false"
+    ):
+        run(cluster, "label deploy/web tier=back")
+    run(cluster, "label deploy/web tier=back --overwrite")
+    assert cluster.get("Deployment", "web", "default")["metadata"]["labels"]["tier"] == "back"
+    run(cluster, "label deploy web tier-")
+    assert "tier" not in cluster.get("Deployment", "web", "default")["metadata"]["labels"]
+    assert run(cluster, "annotate node worker-1 owner=ops") == "node/worker-1 annotated\n"
+    assert cluster.get("Node", "worker-1")["metadata"]["annotations"]["owner"] == "ops"
+
+
+def test_drain_moves_pods_and_reports_like_kubectl(cluster):
+    node = cluster.list("Pod", "default")[0]["spec"]["nodeName"]
+    output = run(cluster, f"drain {node} --ignore-daemonsets")
+    assert output.startswith(f"node/{node} cordoned\n") and output.endswith(f"node/{node} drained\n")
+    assert "evicting pod default/web-" in output and " evicted\n" in output
+    cluster.settle()
+    assert all(p["spec"]["nodeName"] != node for p in cluster.list("Pod", "default"))
+    cluster.apply(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: lonely}\nspec:\n  nodeName: worker-3\n"
+        "  containers: [{name: c, image: nginx:1.27}]\n"
+    )
+    cluster.settle()
+    with pytest.raises(console.ConsoleError, match="cannot delete Pods declare no controller"):
+        run(cluster, "drain worker-3")
+    assert cluster.get("Pod", "lonely", "default")["metadata"].get("deletionTimestamp") is None
+
+
+def test_get_all_top_and_unknown_commands(cluster):
+    output = run(cluster, "get all")
+    assert (
+        "\npod/web-" in output and "\ndeployment.apps/web " in output and "\nreplicaset.apps/web-" in output
+    )
+    assert "service/kubernetes" in output
+    assert run(cluster, "get deploy,svc -o name") == "deployment.apps/web\nservice/kubernetes\n"
+    top = run(cluster, "top pods").splitlines()
+    assert top[0].split() == ["NAME", "CPU(cores)", "MEMORY(bytes)"] and len(top) == 3
+    assert top[1].split()[1].endswith("m") and top[1].split()[2].endswith("Mi")
+    assert run(cluster, "top nodes").splitlines()[0].split() == [
+        "NAME",
+        "CPU(cores)",
+        "CPU(%)",
+        "MEMORY(bytes)",
+        "MEMORY(%)",
+    ]
+    with pytest.raises(console.ConsoleError, match='^error: unknown command "frobnicate" for "kubectl"$'):
+        console.parse("kubectl frobnicate")
