@@ -15,9 +15,41 @@ TONE_COLOURS = {
     "muted": ("#eef0f3", "#6b7280"),
 }
 GROUP_ABOVE = 12
+HIGHLIGHT = ', penwidth=4, color="#c026d3", class="highlight"'
 
 
-def to_dot(cluster, url) -> str:
+def highlights(cluster, record: dict | None) -> set[str]:
+    """The diagram keys a control-loop step touched: the object, its pods, their hosts."""
+    if not record or not record.get("kind"):
+        return set()
+    kind, ns, name = record["kind"], record.get("namespace") or "", record.get("name") or ""
+    keys: set[str] = set()
+    if kind == "Node":
+        keys.add(f"node/{name}")
+    elif kind == "Service":
+        keys.add(f"svc/{ns}/{name}")
+    elif kind == "Ingress":
+        keys.add(f"ing/{ns}/{name}")
+    pods = []
+    if kind == "Pod":
+        pods = [p for p in cluster.store.iter("Pod", ns) if p["metadata"]["name"] == name]
+    elif kind in ("ReplicaSet", "DaemonSet", "StatefulSet", "Job", "Deployment"):
+        owners = {name}
+        if kind == "Deployment":
+            owners |= {
+                rs["metadata"]["name"]
+                for rs in cluster.store.iter("ReplicaSet", ns)
+                if (controller_of(rs) or {}).get("name") == name
+            }
+        pods = [p for p in cluster.store.iter("Pod", ns) if (controller_of(p) or {}).get("name") in owners]
+    for pod in pods:
+        keys.add(f"pod/{pod['metadata']['namespace']}/{pod['metadata']['name']}")
+        if kind == "Pod" and (pod.get("spec") or {}).get("nodeName"):
+            keys.add(f"node/{pod['spec']['nodeName']}")
+    return keys
+
+
+def to_dot(cluster, url, highlight: set[str] = frozenset()) -> str:
     lines = [
         "digraph topology {",
         '  graph [rankdir=LR, fontname="Helvetica", fontsize=11, bgcolor="transparent", nodesep=0.15, ranksep=0.6, compound=true];',
@@ -40,6 +72,8 @@ def to_dot(cluster, url) -> str:
             f'    label={quote(name + chr(10) + text)}; style="rounded,filled"; fillcolor="#f6f9fe"; color={quote(colour)}; '
             f'penwidth=2; URL={quote(url("Node", "", name))}; target="_top"; tooltip={quote("Node " + name + " (ESXi host): " + text)};'
         )
+        if f"node/{name}" in highlight:
+            lines.append('    penwidth=4; color="#c026d3"; class="highlight";')
         pods = sorted(
             cluster.store.pods_on(name), key=lambda p: (p["metadata"]["namespace"], p["metadata"]["name"])
         )
@@ -59,9 +93,12 @@ def to_dot(cluster, url) -> str:
                     ids[f"pod/{pod['metadata']['namespace']}/{pod['metadata']['name']}"] = ident(
                         f"group/{name}/{label}"
                     )
+                lit = any(
+                    f"pod/{p['metadata']['namespace']}/{p['metadata']['name']}" in highlight for p in members
+                )
                 lines.append(
                     f"    {ident('group/' + name + '/' + label)} [label={quote(label.split('/')[1] + ' ×' + str(len(members)))}, "
-                    f"fillcolor={quote(fill)}, color={quote(colour)}];"
+                    f"fillcolor={quote(fill)}, color={quote(colour)}{HIGHLIGHT if lit else ''}];"
                 )
         else:
             for pod in pods:
@@ -71,7 +108,7 @@ def to_dot(cluster, url) -> str:
                 lines.append(
                     f"    {ident(key)} [label={quote(pod['metadata']['name'] + chr(10) + text)}, fillcolor={quote(fill)}, color={quote(colour)}, "
                     f'URL={quote(url("Pod", pod["metadata"]["namespace"], pod["metadata"]["name"]))}, target="_top", '
-                    f"tooltip={quote('Pod (VM) ' + pod['metadata']['name'] + ': ' + text)}];"
+                    f"tooltip={quote('Pod (VM) ' + pod['metadata']['name'] + ': ' + text)}{HIGHLIGHT if key in highlight else ''}];"
                 )
         if not pods:
             lines.append(
@@ -89,7 +126,8 @@ def to_dot(cluster, url) -> str:
         label = f"{name}\n{spec.get('type', 'ClusterIP')} {spec.get('clusterIP', '')}"
         lines.append(
             f'  {ident(key)} [shape=ellipse, label={quote(label)}, fillcolor="#e4ecfb", color="#2456b8", '
-            f'URL={quote(url("Service", ns, name))}, target="_top", tooltip={quote("Service " + name + " (one-armed load balancer)")}];'
+            f'URL={quote(url("Service", ns, name))}, target="_top", tooltip={quote("Service " + name + " (one-armed load balancer)")}'
+            f"{HIGHLIGHT if key in highlight else ''}];"
         )
         targets = set()
         for es in cluster.store.iter("EndpointSlice", ns):
@@ -123,7 +161,7 @@ def to_dot(cluster, url) -> str:
         hosts = [r.get("host") or "*" for r in (ing.get("spec") or {}).get("rules") or []]
         lines.append(
             f'  {ident(key)} [shape=hexagon, label={quote("Ingress " + name + chr(10) + chr(10).join(hosts))}, fillcolor="#f3e8ff", color="#7c3aed", '
-            f'URL={quote(url("Ingress", ns, name))}, target="_top"];'
+            f'URL={quote(url("Ingress", ns, name))}, target="_top"{HIGHLIGHT if key in highlight else ""}];'
         )
         for rule in (ing.get("spec") or {}).get("rules") or []:
             for path in ((rule.get("http") or {}).get("paths")) or []:
@@ -136,5 +174,5 @@ def to_dot(cluster, url) -> str:
     return "\n".join(lines) + "\n"
 
 
-def svg(cluster, url, program: str = "dot") -> str:
-    return render_svg(to_dot(cluster, url), program)
+def svg(cluster, url, program: str = "dot", highlight: set[str] = frozenset()) -> str:
+    return render_svg(to_dot(cluster, url, highlight), program)

@@ -17,6 +17,7 @@ from playground.engine import ApiError
 from playground.engine.kinds import resolve
 from playground.inventory import COUNTERPART, hosts_tree, recent_tasks, workloads_tree
 from playground.scenarios import scenarios
+from playground.topology import highlights
 from playground.topology import svg as topology_svg
 
 MAX_MANIFEST = 256 * 1024
@@ -60,8 +61,11 @@ def _context(sandbox, cluster, request) -> dict:
     def url(kind, ns, name):
         return reverse("playground:object", args=[sandbox.public_id, kind, ns or "-", name])
 
+    # While the learner steps a paused clock, the last step's objects glow in the diagram.
+    last_step = cluster.steps[-1] if cluster.steps and sandbox.paused else None
+    lit = highlights(cluster, last_step)
     try:
-        diagram, diagram_error = topology_svg(cluster, url, settings.GRAPHVIZ_DOT), None
+        diagram, diagram_error = topology_svg(cluster, url, settings.GRAPHVIZ_DOT, lit), None
     except DiagramError as error:
         diagram, diagram_error = None, str(error)
     scenario = scenarios().get(sandbox.scenario) if sandbox.scenario else None
@@ -74,6 +78,7 @@ def _context(sandbox, cluster, request) -> dict:
         "namespaces": workloads_tree(cluster),
         "tasks": recent_tasks(cluster),
         "steps": list(cluster.steps)[-8:][::-1],
+        "highlighted": bool(lit),
         "diagram": diagram,
         "diagram_error": diagram_error,
         "pending": cluster.pending(),

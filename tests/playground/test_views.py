@@ -221,3 +221,18 @@ def test_the_kubectl_console_reads_and_writes(client, sandbox):
     assert refused.status_code == 400 and "does not run" in refused.content.decode()
     plain = client.post(url, {"command": "get nodes"})
     assert plain.status_code == 302 and "worker-1" in client.get(plain["Location"]).content.decode()
+
+
+def test_stepping_highlights_the_touched_shapes(client, sandbox):
+    base = f"/playground/{sandbox.public_id}"
+    client.post(f"{base}/kubectl", {"command": "scale deploy/web --replicas=4"})
+    client.post(f"{base}/clock", {"do": "pause"})
+    html = ""
+    for _ in range(10):
+        client.post(f"{base}/clock", {"do": "step"})
+        html = client.get(f"{base}/").content.decode()
+        if "highlighted in the diagram" in html:
+            break
+    assert "highlighted in the diagram" in html and 'class="node highlight"' in html
+    client.post(f"{base}/clock", {"do": "play"})
+    assert "highlight" not in client.get(f"{base}/", HTTP_HX_REQUEST="true").content.decode()
