@@ -17,8 +17,9 @@ from playground.engine import printers
 from playground.engine.errors import ApiError
 from playground.engine.kinds import resolve
 
-READ_ONLY = {"get", "logs", "version", "api-resources", "top"}
+READ_ONLY = {"get", "logs", "version", "api-resources", "top", "describe"}
 WRITING = {
+    "apply",
     "scale",
     "delete",
     "cordon",
@@ -34,8 +35,6 @@ WRITING = {
 }
 # kubectl's own commands the console does not run, so they get a different refusal than typos.
 KUBECTL_VERBS = {
-    "describe",
-    "apply",
     "edit",
     "exec",
     "port-forward",
@@ -63,6 +62,7 @@ KUBECTL_VERBS = {
 }
 SUPPORTED = sorted(READ_ONLY | WRITING)
 MAX_LINE = 2000
+MAX_STDIN = 256 * 1024
 
 
 class ConsoleError(Exception):
@@ -78,6 +78,8 @@ class Command:
     output: str = ""
     selector: str = ""
     extra: dict = field(default_factory=dict)
+    stdin: str = ""
+    namespace_given: bool = False
 
     @property
     def writes(self) -> bool:
@@ -107,6 +109,8 @@ _VALUE_FLAGS = {
     "--labels": "labels",
     "--protocol": "protocol",
     "--grace-period": "grace-period",
+    "-f": "filename",
+    "--filename": "filename",
 }
 _BOOL_FLAGS = {
     "-A": "all_namespaces",
@@ -121,7 +125,27 @@ _BOOL_FLAGS = {
 }
 
 
-def parse(line: str) -> Command:
+def parse(text: str) -> Command:
+    """The first line is the command; any further lines are its standard input
+    (`kubectl apply -f -` followed by YAML, with or without a `<<EOF` heredoc)."""
+    line, _, stdin = text.replace("\r\n", "\n").partition("\n")
+    if len(stdin.encode()) > MAX_STDIN:
+        raise ConsoleError(f"error: the input is {len(stdin.encode())} bytes; the limit is {MAX_STDIN} bytes")
+    heredoc = None
+    if "<<" in line:
+        line, _, marker = line.partition("<<")
+        heredoc = marker.strip().strip("'\"-") or None
+    if heredoc:
+        body = stdin.split("\n")
+        if heredoc in (b.strip() for b in body):
+            body = body[: [b.strip() for b in body].index(heredoc)]
+        stdin = "\n".join(body)
+    command = _parse_line(line.strip())
+    command.stdin = stdin
+    return command
+
+
+def _parse_line(line: str) -> Command:
     if len(line) > MAX_LINE:
         raise ConsoleError(f"error: the command is {len(line)} characters; the limit is {MAX_LINE}")
     try:
@@ -159,6 +183,7 @@ def parse(line: str) -> Command:
             key = _VALUE_FLAGS[name]
             if key in ("namespace", "output", "selector"):
                 setattr(command, key, value)
+                command.namespace_given |= key == "namespace"
             else:
                 command.extra[key] = value
         elif name in _BOOL_FLAGS:
@@ -477,6 +502,49 @@ def _rollout_status(d: dict) -> str:
 
 def error_text(error: ApiError) -> str:
     return f"Error from server ({error.reason}): {error.message}"
+
+
+def _describe(cluster, command: Command) -> str:
+    from playground.engine.describe import describe
+
+    kind, names = _target(command.args, "describe")
+    rt = _type(kind)
+    namespace = None if (command.all_namespaces or not rt.namespaced) else command.namespace
+    objects = []
+    if names:
+        for name in names:
+            try:
+                objects.append(cluster.get(rt.kind, name, namespace))
+            except ApiError as error:
+                # kubectl describe falls back to every object whose name starts with the argument.
+                matches = [
+                    o for o in cluster.list(rt.kind, namespace) if o["metadata"]["name"].startswith(name)
+                ]
+                if not matches:
+                    raise error from None
+                objects += sorted(matches, key=lambda o: o["metadata"]["name"])
+    else:
+        objects = cluster.list(rt.kind, namespace, command.selector or None)
+        objects.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
+        if not objects:
+            raise ConsoleError(
+                f"No resources found in {namespace} namespace." if namespace else "No resources found"
+            )
+    return "\n\n".join(describe(cluster, rt.kind, o).rstrip("\n") for o in objects) + "\n"
+
+
+def _apply(cluster, command: Command) -> str:
+    if command.extra.get("filename") != "-":
+        raise ConsoleError(
+            "error: the console applies what you paste: type kubectl apply -f - and put the YAML on the next lines"
+        )
+    if not command.stdin.strip():
+        raise ConsoleError("error: no objects passed to apply")
+    outcome = cluster.apply(command.stdin, command.namespace if command.namespace_given else None)
+    return "".join(
+        f"{(o['kind'].lower() + '.' + o['group']) if o['group'] else o['kind'].lower()}/{o['name']} {o['action']}\n"
+        for o in outcome
+    )
 
 
 def _drain(cluster, command: Command) -> str:

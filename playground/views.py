@@ -165,7 +165,7 @@ def run_console(request: HttpRequest, public_id) -> HttpResponse:
                 owner,
                 public_id,
                 lambda c: console.run(c, command),
-                f"kubectl {line.removeprefix('kubectl ')}",
+                _label(line),
             )
         else:
             _sandbox, cluster = sandboxes.view(owner, public_id)
@@ -187,6 +187,12 @@ def run_console(request: HttpRequest, public_id) -> HttpResponse:
     if context["console"]["ok"] and command.writes:
         response["HX-Trigger"] = "sandbox-changed"
     return response
+
+
+def _label(line: str) -> str:
+    """The snapshot label for a console command: its first line, shortened."""
+    first = "kubectl " + line.split("\n", 1)[0].strip().removeprefix("kubectl ")
+    return first if len(first) <= 80 else first[:79] + "…"
 
 
 def _kubectl_error(error: ApiError) -> str:

@@ -186,3 +186,29 @@ def test_get_all_top_and_unknown_commands(cluster):
     ]
     with pytest.raises(console.ConsoleError, match='^error: unknown command "frobnicate" for "kubectl"$'):
         console.parse("kubectl frobnicate")
+
+
+def test_describe_by_prefix_and_apply_from_pasted_yaml(cluster):
+    text = run(cluster, "describe pods web")
+    assert text.count("\nName:             web-") == 1 and text.startswith("Name:             web-")
+    assert text.count("Controlled By:  ReplicaSet/web-") == 2
+    with pytest.raises(ApiError, match='pods "zzz" not found'):
+        run(cluster, "describe pod zzz")
+    pasted = (
+        "kubectl apply -f - <<EOF\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {level: info}\n"
+        "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\nEOF\n"
+    )
+    command = console.parse(pasted)
+    assert command.writes and run(cluster, pasted) == "configmap/settings created\nnamespace/shop created\n"
+    assert run(cluster, pasted) == "configmap/settings unchanged\nnamespace/shop unchanged\n"
+    run(cluster, "kubectl apply -n shop -f -\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n")
+    assert cluster.get("ConfigMap", "settings", "shop")
+    with pytest.raises(console.ConsoleError, match="put the YAML on the next lines"):
+        run(cluster, "apply -f manifest.yaml")
+    with pytest.raises(ApiError):
+        run(
+            cluster,
+            "apply -f -\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n---\nkind: Nope\napiVersion: v1\n",
+        )
+    assert not [c for c in cluster.list("ConfigMap", "default") if c["metadata"]["name"] == "x"]

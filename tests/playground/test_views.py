@@ -236,3 +236,15 @@ def test_stepping_highlights_the_touched_shapes(client, sandbox):
     assert "highlighted in the diagram" in html and 'class="node highlight"' in html
     client.post(f"{base}/clock", {"do": "play"})
     assert "highlight" not in client.get(f"{base}/", HTTP_HX_REQUEST="true").content.decode()
+
+
+def test_the_console_takes_pasted_yaml_and_labels_the_snapshot_by_its_first_line(client, sandbox):
+    base = f"/playground/{sandbox.public_id}"
+    text = "kubectl apply -f -\r\napiVersion: v1\r\nkind: ConfigMap\r\nmetadata: {name: pasted}\r\n"
+    response = client.post(f"{base}/kubectl", {"command": text}, HTTP_HX_REQUEST="true")
+    assert "configmap/pasted created" in response.content.decode()
+    page = client.get(f"{base}/").content.decode()
+    assert "Before: kubectl apply -f - <span" in page
+    big = "kubectl apply -f -\n" + "x" * (300 * 1024)
+    refused = client.post(f"{base}/kubectl", {"command": big}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 400 and "the limit is 262144 bytes" in refused.content.decode()
