@@ -17,7 +17,7 @@ from playground.engine import printers
 from playground.engine.errors import ApiError
 from playground.engine.kinds import resolve
 
-READ_ONLY = {"get", "logs", "version", "api-resources", "top", "describe"}
+READ_ONLY = {"get", "logs", "version", "api-resources", "top", "describe", "explain"}
 WRITING = {
     "apply",
     "scale",
@@ -56,7 +56,6 @@ KUBECTL_VERBS = {
     "config",
     "plugin",
     "completion",
-    "explain",
     "alpha",
     "options",
 }
@@ -531,6 +530,21 @@ def _describe(cluster, command: Command) -> str:
                 f"No resources found in {namespace} namespace." if namespace else "No resources found"
             )
     return "\n\n".join(describe(cluster, rt.kind, o).rstrip("\n") for o in objects) + "\n"
+
+
+def _explain(cluster, command: Command) -> str:
+    from playground.engine.explain import explain
+
+    if not command.args:
+        raise ConsoleError("error: You must specify the type of resource to explain.")
+    kind, *path = command.args[0].split(".")
+    rt = resolve(kind)
+    if rt is None:
+        raise ConsoleError(f'error: the server doesn\'t have a resource type "{kind}"')
+    try:
+        return explain(rt, path)
+    except ApiError as error:
+        raise ConsoleError(f"error: {error.message}") from None
 
 
 def _apply(cluster, command: Command) -> str:

@@ -212,3 +212,13 @@ def test_describe_by_prefix_and_apply_from_pasted_yaml(cluster):
             "apply -f -\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n---\nkind: Nope\napiVersion: v1\n",
         )
     assert not [c for c in cluster.list("ConfigMap", "default") if c["metadata"]["name"] == "x"]
+
+
+def test_explain_through_the_console(cluster):
+    assert run(cluster, "explain svc.spec.type").startswith(
+        "KIND:       Service\nVERSION:    v1\n\nFIELD: type <string>\n"
+    )
+    with pytest.raises(console.ConsoleError, match='^error: field "bogus" does not exist$'):
+        run(cluster, "explain deployment.spec.bogus")
+    with pytest.raises(console.ConsoleError, match='doesn\'t have a resource type "gadgets"'):
+        run(cluster, "explain gadgets")
