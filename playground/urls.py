@@ -19,6 +19,11 @@ urlpatterns = [
         views.edit_workload,
         name="edit-workload",
     ),
+    path(
+        "playground/<uuid:public_id>/namespaces/<str:namespace>/resources",
+        views.edit_namespace,
+        name="edit-namespace",
+    ),
     path("playground/<uuid:public_id>/network/", views.network, name="network"),
     path(
         "playground/<uuid:public_id>/objects/<str:kind>/<str:namespace>/<str:name>/",

@@ -293,6 +293,76 @@ def edit_workload(request: HttpRequest, public_id, kind: str, namespace: str, na
     )
 
 
+QUOTA_FIELDS = ("requests.cpu", "limits.cpu", "requests.memory", "limits.memory", "pods")
+
+
+@require_POST
+def edit_namespace(request: HttpRequest, public_id, namespace: str) -> HttpResponse:
+    """Resource-pool settings: reservation and limit become a ResourceQuota, per-VM
+    defaults a LimitRange; an emptied form removes both."""
+    owner = sandboxes.visitor(request.session)
+    hard = {k: request.POST.get(k, "").strip() for k in QUOTA_FIELDS}
+    hard = {k: v for k, v in hard.items() if v}
+    default = {k: request.POST.get(f"default.{k}", "").strip() for k in ("cpu", "memory")}
+    default = {k: v for k, v in default.items() if v}
+    commands = []
+    if hard:
+        commands.append(
+            f"kubectl create quota resource-settings -n {namespace} --hard="
+            + ",".join(f"{k}={v}" for k, v in hard.items())
+        )
+    if default:
+        commands.append(f"kubectl apply -n {namespace} -f limitrange.yaml  (default limits {default})")
+
+    def act(cluster):
+        manifests = []
+        if hard:
+            manifests.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "ResourceQuota",
+                    "metadata": {"name": "resource-settings", "namespace": namespace},
+                    "spec": {"hard": hard},
+                }
+            )
+        if default:
+            manifests.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "LimitRange",
+                    "metadata": {"name": "resource-settings", "namespace": namespace},
+                    "spec": {
+                        "limits": [{"type": "Container", "default": default, "defaultRequest": default}]
+                    },
+                }
+            )
+        if manifests:
+            cluster.apply(manifests, namespace)
+        for kind, wanted in (("ResourceQuota", hard), ("LimitRange", default)):
+            if not wanted:
+                try:
+                    cluster.delete(kind, "resource-settings", namespace)
+                    commands.append(f"kubectl delete {kind.lower()} resource-settings -n {namespace}")
+                except ApiError as error:
+                    if error.code != 404:
+                        raise
+
+    try:
+        sandbox, _cluster, _ = sandboxes.change(owner, public_id, act, f"Edit resource settings: {namespace}")
+    except sandboxes.SandboxError as error:
+        return _fail(request, error)
+    except ApiError as error:
+        return _fail(
+            request, sandboxes.SandboxError(_kubectl_error(error), error.code if error.code < 500 else 400)
+        )
+    return _done(
+        request,
+        sandbox,
+        f"Edited resource settings of {namespace} — the Kubernetes way: "
+        + (" && ".join(commands) or "(nothing to change)"),
+    )
+
+
 @require_POST
 def clock(request: HttpRequest, public_id) -> HttpResponse:
     owner = sandboxes.visitor(request.session)

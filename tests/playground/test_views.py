@@ -248,3 +248,27 @@ def test_the_console_takes_pasted_yaml_and_labels_the_snapshot_by_its_first_line
     big = "kubectl apply -f -\n" + "x" * (300 * 1024)
     refused = client.post(f"{base}/kubectl", {"command": big}, HTTP_HX_REQUEST="true")
     assert refused.status_code == 400 and "the limit is 262144 bytes" in refused.content.decode()
+
+
+def test_edit_resource_settings_of_a_namespace(client, sandbox):
+    base = f"/playground/{sandbox.public_id}"
+    assert f'action="{base}/namespaces/default/resources"' in client.get(f"{base}/").content.decode()
+    response = client.post(
+        f"{base}/namespaces/default/resources",
+        {"requests.cpu": "2", "pods": "4", "default.cpu": "250m", "default.memory": "128Mi"},
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert "kubectl create quota resource-settings -n default --hard=requests.cpu=2,pods=4" in page
+    console = f"{base}/kubectl"
+    quota = client.post(console, {"command": "get quota resource-settings -o json"}, HTTP_HX_REQUEST="true")
+    assert "&quot;pods&quot;: &quot;4&quot;" in quota.content.decode()
+    # Four pods are allowed in the pool: the fifth replica is refused by the quota.
+    client.post(console, {"command": "scale deploy/web --replicas=5"})
+    client.post(f"{base}/clock", {"do": "settle"})
+    events = client.post(console, {"command": "get events"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "FailedCreate" in events and "exceeded quota: resource-settings" in events
+    bad = client.post(f"{base}/namespaces/default/resources", {"requests.cpu": "lots"})
+    assert bad.status_code == 400
+    client.post(f"{base}/namespaces/default/resources", {})
+    gone = client.post(console, {"command": "get quota"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "No resources found in default namespace." in gone
