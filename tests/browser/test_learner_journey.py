@@ -105,6 +105,21 @@ def test_a_learner_tries_a_pair_applies_yaml_fails_a_host_and_rewinds(live_serve
         raise
     shot(page, "05-host-failed")
 
+    # The ReplicaSet brings the three web pods back on the surviving hosts.
+    def running_elsewhere():
+        page.fill("#command", "kubectl get pods -o wide")
+        page.get_by_role("button", name="Run", exact=True).click()
+        page.wait_for_function("document.querySelector('#console-result').innerText.includes('NOMINATED')")
+        rows = [line.split() for line in page.inner_text("#console-result").splitlines()]
+        return [r for r in rows if r and r[0].startswith("web-") and r[2] == "Running" and r[6] != "worker-2"]
+
+    for _ in range(20):
+        if len(running_elsewhere()) >= 3:
+            break
+        page.wait_for_timeout(1000)
+    assert len(running_elsewhere()) >= 3
+    shot(page, "05b-replaced-elsewhere")
+
     page.get_by_role("button", name="Pause").click()
     page.wait_for_load_state()
     page.get_by_role("button", name="Step").click()
