@@ -118,6 +118,25 @@ def _state(lines: list[str], title: str, state: dict) -> None:
         lines.append(f"    {title}:\tWaiting")
 
 
+def _env_value(env: dict) -> str:
+    """How kubectl describe shows an environment variable's source, never a secret's value."""
+    source = env.get("valueFrom")
+    if not source:
+        return env.get("value", "")
+    if "secretKeyRef" in source:
+        ref = source["secretKeyRef"]
+        return f"<set to the key '{ref['key']}' in secret '{ref['name']}'>\tOptional: {str(bool(ref.get('optional'))).lower()}"
+    if "configMapKeyRef" in source:
+        ref = source["configMapKeyRef"]
+        return f"<set to the key '{ref['key']}' of config map '{ref['name']}'>\tOptional: {str(bool(ref.get('optional'))).lower()}"
+    if "fieldRef" in source:
+        ref = source["fieldRef"]
+        return f"({ref.get('apiVersion', 'v1')}:{ref['fieldPath']})"
+    if "resourceFieldRef" in source:
+        return f"{source['resourceFieldRef']['resource']}"
+    return ""
+
+
 def _containers(
     lines: list[str], title: str, containers: list[dict], statuses: list[dict], template: bool = False
 ) -> None:
@@ -154,9 +173,22 @@ def _containers(
             if resources.get(part):
                 lines.append(f"    {part.capitalize()}:")
                 lines += [f"      {k}:\t{v}" for k, v in sorted(resources[part].items())]
+        sources = c.get("envFrom") or []
+        if sources:
+            lines.append("    Environment Variables from:")
+            for source in sources:
+                ref, kind = (
+                    (source["configMapRef"], "ConfigMap")
+                    if "configMapRef" in source
+                    else (source.get("secretRef") or {}, "Secret")
+                )
+                prefix = f" with prefix '{source['prefix']}'" if source.get("prefix") else ""
+                lines.append(
+                    f"      {ref.get('name', '')}\t{kind}{prefix}\tOptional: {str(bool(ref.get('optional'))).lower()}"
+                )
         env = c.get("env") or []
         lines.append("    Environment:" if env else "    Environment:\t<none>")
-        lines += [f"      {e['name']}:\t{e.get('value', '')}" for e in env]
+        lines += [f"      {e['name']}:\t{_env_value(e)}" for e in env]
         mounts = c.get("volumeMounts") or []
         lines.append("    Mounts:" if mounts else "    Mounts:\t<none>")
         lines += [

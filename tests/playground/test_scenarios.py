@@ -63,3 +63,38 @@ def test_the_troubleshooting_scenario_shows_three_failures():
         "Insufficient cpu"
         in [c for c in states["too-big"]["status"]["conditions"] if c["type"] == "PodScheduled"][0]["message"]
     )
+
+
+def test_every_concept_pair_has_a_scenario_to_try():
+    from concepts.catalogue import catalogue
+
+    missing = [pair.slug for pair in catalogue().pairs if for_pair(pair.slug) is None]
+    assert missing == []
+
+
+@pytest.mark.parametrize("slug", ["control-plane", "config-and-identity", "jobs-and-priorities"])
+def test_the_later_scenarios_build_and_settle(slug):
+    scenario = scenarios()[slug]
+    cluster = Cluster.new(scenario.profile)
+    cluster.apply(scenario.manifests)
+    cluster.settle()
+    run_actions(cluster, scenario.actions)
+    running = [
+        p for p in cluster.list("Pod", "default") if p["status"].get("phase") in ("Running", "Succeeded")
+    ]
+    assert running and len(running) == len(cluster.list("Pod", "default"))
+
+
+def test_config_scenario_hides_the_secret_in_describe():
+    from playground.engine.describe import describe
+
+    scenario = scenarios()["config-and-identity"]
+    cluster = Cluster.new(scenario.profile)
+    cluster.apply(scenario.manifests)
+    cluster.settle()
+    pod = next(p for p in cluster.list("Pod", "default") if p["metadata"]["name"].startswith("ratings-"))
+    text = describe(cluster, "Pod", pod)
+    assert "DB_PASSWORD:  <set to the key 'password' in secret 'db-credentials'>  Optional: false" in text
+    assert "change-me" not in text
+    assert "app-settings  ConfigMap  Optional: false" in text
+    assert "Service Account:  ratings-app" in text and "Init Containers:\n  wait-for-db:" in text
