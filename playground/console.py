@@ -396,22 +396,23 @@ def _node_names(command: Command) -> list[str]:
     return [a.removeprefix("node/").removeprefix("nodes/") for a in command.args]
 
 
-def _cordon(cluster, command: Command) -> str:
+def _mark_schedulable(cluster, command: Command, unschedulable: bool) -> str:
+    """cordon/uncordon, saying 'already' when the node is in that state, as kubectl does."""
+    verb = "cordoned" if unschedulable else "uncordoned"
     out = []
     for name in _node_names(command):
         before = bool((cluster.get("Node", name).get("spec") or {}).get("unschedulable"))
-        cluster.cordon(name)
-        out.append(f"node/{name} {'already cordoned' if before else 'cordoned'}\n")
+        (cluster.cordon if unschedulable else cluster.uncordon)(name)
+        out.append(f"node/{name} {'already ' if before == unschedulable else ''}{verb}\n")
     return "".join(out)
+
+
+def _cordon(cluster, command: Command) -> str:
+    return _mark_schedulable(cluster, command, True)
 
 
 def _uncordon(cluster, command: Command) -> str:
-    out = []
-    for name in _node_names(command):
-        before = bool((cluster.get("Node", name).get("spec") or {}).get("unschedulable"))
-        cluster.uncordon(name)
-        out.append(f"node/{name} {'uncordoned' if before else 'already uncordoned'}\n")
-    return "".join(out)
+    return _mark_schedulable(cluster, command, False)
 
 
 def _set(cluster, command: Command) -> str:
