@@ -8,7 +8,9 @@ replayed on the newer state.
 
 from __future__ import annotations
 
+import random
 import secrets
+import time
 from datetime import timedelta
 
 import orjson
@@ -28,7 +30,7 @@ PROFILES = {
 MAX_SANDBOXES_PER_VISITOR = 12
 SNAPSHOTS_KEPT = 40
 MAX_CATCH_UP = 3600  # simulated seconds a single visit may advance
-SAVE_RETRIES = 8
+SAVE_RETRIES = 10
 LIMITS = {"max_nodes": 12, "max_objects": 2000, "max_replicas": 50}
 
 
@@ -146,7 +148,10 @@ def change(owner: str, public_id, action, label: str, snapshot: bool = True, **f
     `action(cluster)` must be safe to replay on a newer state. Returns
     (sandbox, cluster, result).
     """
-    for _ in range(SAVE_RETRIES):
+    for attempt in range(SAVE_RETRIES):
+        if attempt:
+            # Jittered back-off so writers that collided do not collide again in lockstep.
+            time.sleep(random.uniform(0, 0.005 * 2 ** min(attempt, 6)))  # noqa: S311 - jitter, not a secret
         sandbox = get(owner, public_id)
         before_state = sandbox.state
         cluster = restore(before_state)
