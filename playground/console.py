@@ -500,10 +500,6 @@ def _rollout_status(d: dict) -> str:
     return f'deployment "{name}" successfully rolled out\n'
 
 
-def error_text(error: ApiError) -> str:
-    return f"Error from server ({error.reason}): {error.message}"
-
-
 def _describe(cluster, command: Command) -> str:
     from playground.engine.describe import describe
 
@@ -556,10 +552,15 @@ def _apply(cluster, command: Command) -> str:
     if not command.stdin.strip():
         raise ConsoleError("error: no objects passed to apply")
     outcome = cluster.apply(command.stdin, command.namespace if command.namespace_given else None)
-    return "".join(
-        f"{(o['kind'].lower() + '.' + o['group']) if o['group'] else o['kind'].lower()}/{o['name']} {o['action']}\n"
+    return "".join(line + "\n" for line in applied(outcome))
+
+
+def applied(outcome: list[dict]) -> list[str]:
+    """kubectl apply's lines: 'deployment.apps/web created', 'configmap/settings unchanged'."""
+    return [
+        f"{(o['kind'].lower() + '.' + o['group']) if o['group'] else o['kind'].lower()}/{o['name']} {o['action']}"
         for o in outcome
-    )
+    ]
 
 
 def _drain(cluster, command: Command) -> str:

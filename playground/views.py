@@ -139,10 +139,7 @@ def apply(request: HttpRequest, public_id) -> HttpResponse:
             {"result": result, "manifest": text},
             status=error.code if error.code < 500 else 400,
         )
-    lines = [
-        f"{(o['kind'].lower() + '.' + o['group']) if o['group'] else o['kind'].lower()}/{o['name']} {o['action']}"
-        for o in outcome
-    ]
+    lines = console.applied(outcome)
     result = {"ok": True, "lines": lines or ["(no objects in the manifest)"]}
     if request.htmx:
         response = render(request, "playground/sandbox.html#apply-result", {"result": result})
