@@ -242,9 +242,14 @@ def write_network(r: dict, nodes: int) -> None:
         f"| Peak RSS | {r['peak_rss_gib']:.2f} GiB |",
         "",
     ]
-    section = "\n".join(lines)
+    write_section("## Network (", "\n".join(lines))
+
+
+def write_section(heading: str, section: str) -> None:
+    """Replace the RESULTS.md section that starts with `heading`, up to the next heading
+    (so the hand-written "reading the figures" section after it stays), or append it."""
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    start = text.find("## Network (")
+    start = text.find(heading)
     if start >= 0:
         end = text.find("\n## ", start + 1)
         text = text[:start] + section + ("\n" + text[end + 1 :] if end >= 0 else "")
@@ -351,16 +356,7 @@ def write_results(results: dict, runs: int, nodes: int, pods: int, big_pods: int
         f"| (c) JSON dumps + loads of that state ({c['state_kib']:.0f} KiB), p50, paid on top by the web layer | — | {c['json_p50_ms']:.1f} ms |",
         "",
     ]
-    section = "\n".join(lines)
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    start = text.find("## Engine (")
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + ("\n" + text[end + 1 :] if end >= 0 else "")
-    else:
-        text = text.rstrip() + "\n\n" + section
-    RESULTS.write_text(text)
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    write_section("## Engine (", "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -30,7 +30,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 
 APP = """apiVersion: apps/v1
 kind: Deployment
@@ -239,7 +238,7 @@ def main() -> None:
         )
     if args.no_write:
         return
-    from benchmarks.engine import machine
+    from benchmarks.engine import machine, write_section
 
     lines = [
         "## Web (`benchmarks/web.py`)",
@@ -258,16 +257,7 @@ def main() -> None:
             f"| gunicorn, 2 workers, {args.threads} clients on one sandbox: {kind} | — | {r['rps']:.0f} req/s, p95 {r['p95']:.0f} ms, failed: {r['codes']} |"
         )
     lines.append("")
-    section = "\n".join(lines)
-    text = RESULTS.read_text()
-    start = text.find("## Web (")
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + ("\n" + text[end + 1 :] if end >= 0 else "")
-    else:
-        text = text.rstrip() + "\n\n" + section
-    RESULTS.write_text(text)
-    print("wrote benchmarks/RESULTS.md")
+    write_section("## Web (", "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -744,6 +744,21 @@ class Cluster:
 
     # Operator actions -----------------------------------------------------------------------
 
+    def _operator_step(self, action: str, node: str, message: str) -> None:
+        """Log what the learner did to a host beside the control loops' own steps."""
+        self.steps.append(
+            {
+                "component": "operator",
+                "action": action,
+                "kind": "Node",
+                "namespace": "",
+                "name": node,
+                "message": message,
+                "time": rfc3339_micro(self.clock),
+                "controller": "operator",
+            }
+        )
+
     def fail_node(self, name: str) -> dict:
         """The host stops: its kubelet goes silent and its pods freeze (vSphere: host failure)."""
         node = self.api.get("Node", name)
@@ -751,18 +766,7 @@ class Cluster:
             return deep_copy(node)
         self.down_nodes[name] = self.clock
         self.schedule_at(self.clock + 50, "nodelifecycle", name)
-        self.steps.append(
-            {
-                "component": "operator",
-                "action": "HostFailure",
-                "kind": "Node",
-                "namespace": "",
-                "name": name,
-                "message": f"{name} lost power: its kubelet stopped posting status",
-                "time": rfc3339_micro(self.clock),
-                "controller": "operator",
-            }
-        )
+        self._operator_step("HostFailure", name, f"{name} lost power: its kubelet stopped posting status")
         return deep_copy(node)
 
     def recover_node(self, name: str) -> dict:
@@ -772,18 +776,7 @@ class Cluster:
         self.enqueue("nodelifecycle", name)
         for pod in list(self.store.pods_on(name)):
             self.enqueue("kubelet", f"{pod['metadata']['namespace']}/{pod['metadata']['name']}")
-        self.steps.append(
-            {
-                "component": "operator",
-                "action": "PowerOn",
-                "kind": "Node",
-                "namespace": "",
-                "name": name,
-                "message": f"{name} is back: its kubelet posts status again",
-                "time": rfc3339_micro(self.clock),
-                "controller": "operator",
-            }
-        )
+        self._operator_step("PowerOn", name, f"{name} is back: its kubelet posts status again")
         return deep_copy(node)
 
     def cordon(self, name: str) -> dict:

@@ -269,18 +269,19 @@ class Kubelet:
             "message": message,
         }
 
+    def _bound_volume(self, pod: dict, volume: dict) -> str | None:
+        """The PersistentVolume a pod volume's claim is bound to, if any."""
+        claim_name = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+        if not claim_name:
+            return None
+        claim = self.cluster.store.get("PersistentVolumeClaim", pod["metadata"]["namespace"], claim_name)
+        return ((claim or {}).get("spec") or {}).get("volumeName")
+
     def _pod_uses_volume(self, pod: dict, pv_name: str) -> bool:
-        store = self.cluster.store
-        for volume in (pod.get("spec") or {}).get("volumes") or []:
-            claim_name = (volume.get("persistentVolumeClaim") or {}).get("claimName")
-            claim = (
-                store.get("PersistentVolumeClaim", pod["metadata"]["namespace"], claim_name)
-                if claim_name
-                else None
-            )
-            if ((claim or {}).get("spec") or {}).get("volumeName") == pv_name:
-                return True
-        return False
+        return any(
+            self._bound_volume(pod, volume) == pv_name
+            for volume in (pod.get("spec") or {}).get("volumes") or []
+        )
 
     def _mount_problem(self, pod: dict, node_name: str) -> tuple[str, str, str] | None:
         """Volumes that cannot be set up yet: a missing ConfigMap or Secret, or a
@@ -298,8 +299,7 @@ class Kubelet:
                     )
             claim_name = (volume.get("persistentVolumeClaim") or {}).get("claimName")
             if claim_name:
-                claim = store.get("PersistentVolumeClaim", ns, claim_name)
-                pv_name = ((claim or {}).get("spec") or {}).get("volumeName")
+                pv_name = self._bound_volume(pod, volume)
                 pv = store.get("PersistentVolume", "", pv_name) if pv_name else None
                 if pv is None:
                     continue
@@ -326,15 +326,8 @@ class Kubelet:
         return None
 
     def _attach(self, pod: dict, node_name: str) -> None:
-        store = self.cluster.store
         for volume in (pod.get("spec") or {}).get("volumes") or []:
-            claim_name = (volume.get("persistentVolumeClaim") or {}).get("claimName")
-            claim = (
-                store.get("PersistentVolumeClaim", pod["metadata"]["namespace"], claim_name)
-                if claim_name
-                else None
-            )
-            pv_name = ((claim or {}).get("spec") or {}).get("volumeName")
+            pv_name = self._bound_volume(pod, volume)
             if pv_name and pv_name not in self.attachments:
                 self.attachments[pv_name] = node_name
                 self.cluster.recorder.record(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from playground.engine.controllers.base import Controller
 from playground.engine.errors import ApiError
 from playground.engine.scheduler import NodeInfo, node_selector_term_matches, tolerates
-from playground.engine.util import controller_of, deep_copy, int_or_percent, owner_ref, template_hash
+from playground.engine.util import deep_copy, int_or_percent, owner_ref, template_hash
 
 # DaemonSet pods tolerate these, as the controller adds them (they must run everywhere).
 DAEMON_TOLERATIONS = [
@@ -31,15 +31,9 @@ class DaemonSetController(Controller):
     event_source = "daemonset-controller"
 
     def on_event(self, etype, kind, old, new):
-        obj = new or old
-        if kind == "DaemonSet" and new is not None:
-            if old is None or old.get("spec") != new.get("spec"):
-                self.cluster.enqueue(self.name, f"{obj['metadata']['namespace']}/{obj['metadata']['name']}")
-        elif kind == "Pod":
-            ref = controller_of(obj)
-            if ref and ref.get("kind") == "DaemonSet":
-                self.cluster.enqueue(self.name, f"{obj['metadata']['namespace']}/{ref['name']}")
-        elif kind == "Node" and (
+        if self.watch_owned(kind, old, new, "DaemonSet", "Pod"):
+            return
+        if kind == "Node" and (
             old is None
             or new is None
             or old["metadata"].get("labels") != new["metadata"].get("labels")

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from playground.engine.controllers.base import Controller
 from playground.engine.errors import ApiError
-from playground.engine.util import controller_of, deep_copy, owner_ref, parse_time, rfc3339
+from playground.engine.util import deep_copy, owner_ref, parse_time, rfc3339
 
 UID_LABEL = "batch.kubernetes.io/controller-uid"
 NAME_LABEL = "batch.kubernetes.io/job-name"
@@ -35,14 +35,7 @@ class JobController(Controller):
     event_source = "job-controller"
 
     def on_event(self, etype, kind, old, new):
-        obj = new or old
-        if kind == "Job" and new is not None:
-            if old is None or old.get("spec") != new.get("spec"):
-                self.cluster.enqueue(self.name, f"{obj['metadata']['namespace']}/{obj['metadata']['name']}")
-        elif kind == "Pod":
-            ref = controller_of(obj)
-            if ref and ref.get("kind") == "Job":
-                self.cluster.enqueue(self.name, f"{obj['metadata']['namespace']}/{ref['name']}")
+        self.watch_owned(kind, old, new, "Job", "Pod")
 
     def reconcile(self, key: str) -> dict | None:
         cluster = self.cluster
@@ -335,14 +328,7 @@ class CronJobController(Controller):
     event_source = "cronjob-controller"
 
     def on_event(self, etype, kind, old, new):
-        obj = new or old
-        if kind == "CronJob" and new is not None:
-            if old is None or old.get("spec") != new.get("spec"):
-                self.cluster.enqueue(self.name, f"{obj['metadata']['namespace']}/{obj['metadata']['name']}")
-        elif kind == "Job":
-            ref = controller_of(obj)
-            if ref and ref.get("kind") == "CronJob":
-                self.cluster.enqueue(self.name, f"{obj['metadata']['namespace']}/{ref['name']}")
+        self.watch_owned(kind, old, new, "CronJob", "Job")
 
     def reconcile(self, key: str) -> dict | None:
         cluster = self.cluster

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playground.engine.controllers.base import Controller
 from playground.engine.errors import ApiError
-from playground.engine.util import controller_of, deep_copy, owner_ref, template_hash
+from playground.engine.util import deep_copy, owner_ref, template_hash
 
 HASH_LABEL = "controller-revision-hash"
 
@@ -26,14 +26,7 @@ class StatefulSetController(Controller):
     event_source = "statefulset-controller"
 
     def on_event(self, etype, kind, old, new):
-        obj = new or old
-        if kind == "StatefulSet" and new is not None:
-            if old is None or old.get("spec") != new.get("spec"):
-                self.cluster.enqueue(self.name, f"{obj['metadata']['namespace']}/{obj['metadata']['name']}")
-        elif kind == "Pod":
-            ref = controller_of(obj)
-            if ref and ref.get("kind") == "StatefulSet":
-                self.cluster.enqueue(self.name, f"{obj['metadata']['namespace']}/{ref['name']}")
+        self.watch_owned(kind, old, new, "StatefulSet", "Pod")
 
     def reconcile(self, key: str) -> dict | None:
         cluster = self.cluster
