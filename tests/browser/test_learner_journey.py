@@ -70,9 +70,17 @@ def test_a_learner_tries_a_pair_applies_yaml_fails_a_host_and_rewinds(live_serve
     page.wait_for_function("document.querySelector('#apply-result').innerText.includes('line 5')")
     shot(page, "04-bad-yaml")
 
+    # The progress bar is lit while a request is in flight, and goes out after it.
+    page.evaluate(
+        """document.body.addEventListener('htmx:beforeSend', () => {
+            window.progressLit = document.getElementById('progress').classList.contains('htmx-request');
+        }, {once: true})"""
+    )
     page.fill("#command", "kubectl get pods -o wide")
     page.get_by_role("button", name="Run", exact=True).click()
     page.wait_for_selector("#console-result pre")
+    assert page.evaluate("window.progressLit") is True
+    page.wait_for_function("!document.getElementById('progress').classList.contains('htmx-request')")
     output = page.inner_text("#console-result")
     assert "NOMINATED NODE" in output and "hello" in output
     page.fill("#command", "kubectl cordon worker-3")
