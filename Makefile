@@ -10,7 +10,7 @@ PORT ?= 8000
 
 # Debian packages as package:command-or-python-module pairs.
 RUN_PACKAGES := python3-venv:python:ensurepip graphviz:dot
-TEST_PACKAGES := $(RUN_PACKAGES) chromium:chromium postgresql:pg_ctlcluster
+TEST_PACKAGES := $(RUN_PACKAGES) chromium:chromium postgresql:pg_ctlcluster kubernetes-client:kubectl
 
 .PHONY: run test lint format system-run system-test check-python clean
 

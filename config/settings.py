@@ -135,3 +135,10 @@ LOGGING = {
 
 # The `dot` program from graphviz renders diagrams; its path can be overridden.
 GRAPHVIZ_DOT = envstr("GRAPHVIZ_DOT", "dot")
+
+# The Kubernetes API of each sandbox (/k8s/<token>/…). A watch or `logs -f` holds a
+# worker thread, so streams end after this many seconds (kubectl reconnects).
+KUBE_API_WATCH_SECONDS = envint("KUBE_API_WATCH_SECONDS", 300)
+# The origin written into downloaded kubeconfigs, when the app sits behind a proxy
+# whose public address differs from the Host header (e.g. https://k8s-labs.example.org).
+KUBE_API_PUBLIC_URL = envstr("KUBE_API_PUBLIC_URL", "")

@@ -16,6 +16,7 @@ from playground import console, sandboxes
 from playground.engine import ApiError
 from playground.engine.kinds import resolve
 from playground.inventory import COUNTERPART, hosts_tree, recent_tasks, workloads_tree
+from playground.kubeapi import kubeconfig as kubeconfig_file
 from playground.scenarios import scenarios
 from playground.topology import highlights
 from playground.topology import svg as topology_svg
@@ -604,3 +605,22 @@ spec:
       image: nginx:1.27-typo
 """,
 }
+
+
+def kube_origin(request: HttpRequest) -> str:
+    """Where kubectl reaches this app: the configured public URL, else this request's origin."""
+    return settings.KUBE_API_PUBLIC_URL or f"{request.scheme}://{request.get_host()}"
+
+
+@require_GET
+def kubeconfig(request: HttpRequest, public_id) -> HttpResponse:
+    owner = sandboxes.visitor(request.session)
+    try:
+        sandbox = sandboxes.get(owner, public_id)
+    except sandboxes.SandboxError as error:
+        return _fail(request, error)
+    text = kubeconfig_file.render(kube_origin(request), sandbox.token, sandbox.name)
+    response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kubeconfig-{sandbox.public_id}.yaml"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,227 @@
+"""/version and API discovery, in the aggregated (apidiscovery.k8s.io/v2) and legacy forms.
+
+kubectl learns every resource name, short name, category and subresource from these
+documents, so they are built from the engine's own resource table: what is listed
+here is exactly what the facade serves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from playground.engine.kinds import TYPES, ResourceType
+
+AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+MAJOR, MINOR = "1", "32"
+
+VERSION = {
+    "major": MAJOR,
+    "minor": MINOR,
+    # The dispatcher kubectl of some installs picks kubectl.1.<minor> from this reply.
+    "gitVersion": f"v{MAJOR}.{MINOR}.0",
+    "gitCommit": "0000000000000000000000000000000000000000",
+    "gitTreeState": "clean",
+    "buildDate": "2024-12-11T00:00:00Z",
+    "goVersion": "go1.23.3",
+    "compiler": "gc",
+    "platform": "linux/amd64",
+}
+
+
+@dataclass(frozen=True)
+class Subresource:
+    name: str
+    group: str
+    version: str
+    kind: str
+    verbs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MetricsType:
+    """metrics.k8s.io resources: read-only views computed from the simulated usage."""
+
+    kind: str
+    group: str
+    version: str
+    plural: str
+    namespaced: bool
+    short_names: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    verbs: tuple[str, ...] = ("get", "list")
+    subresources: tuple[str, ...] = ()
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}"
+
+    @property
+    def singular(self) -> str:
+        return self.kind.lower()
+
+
+METRICS = [
+    MetricsType("NodeMetrics", "metrics.k8s.io", "v1beta1", "nodes", False),
+    MetricsType("PodMetrics", "metrics.k8s.io", "v1beta1", "pods", True),
+]
+
+_STATUS_VERBS = ("get", "patch", "update")
+
+
+def subresources(rt: ResourceType) -> list[Subresource]:
+    """The subresources the facade serves for a type (exec and proxy are not simulated)."""
+    found = []
+    for name in rt.subresources:
+        if name == "status":
+            found.append(Subresource("status", rt.group, rt.version, rt.kind, _STATUS_VERBS))
+        elif name == "scale":
+            found.append(Subresource("scale", "autoscaling", "v1", "Scale", _STATUS_VERBS))
+        elif name == "eviction":
+            found.append(Subresource("eviction", "policy", "v1", "Eviction", ("create",)))
+        elif name == "binding":
+            found.append(Subresource("binding", "", "v1", "Binding", ("create",)))
+        elif name == "log":
+            found.append(Subresource("log", "", "v1", "Pod", ("get",)))
+    return found
+
+
+def group_versions() -> dict[str, list]:
+    """'v1', 'apps/v1', … → the resource types served in that group-version, in table order."""
+    found: dict[str, list] = {}
+    for rt in [*TYPES, *METRICS]:
+        found.setdefault(rt.api_version, []).append(rt)
+    return found
+
+
+def lookup(group: str, version: str, plural: str):
+    for rt in group_versions().get(f"{group}/{version}" if group else version, []):
+        if rt.plural == plural:
+            return rt
+    return None
+
+
+# Aggregated discovery ------------------------------------------------------------------------
+
+
+def _aggregated_resource(rt) -> dict:
+    entry = {
+        "resource": rt.plural,
+        "responseKind": {"group": rt.group, "version": rt.version, "kind": rt.kind},
+        "scope": "Namespaced" if rt.namespaced else "Cluster",
+        "singularResource": rt.singular,
+        "verbs": sorted(rt.verbs),
+    }
+    if rt.short_names:
+        entry["shortNames"] = list(rt.short_names)
+    if rt.categories:
+        entry["categories"] = list(rt.categories)
+    subs = subresources(rt) if isinstance(rt, ResourceType) else []
+    if subs:
+        entry["subresources"] = [
+            {
+                "subresource": sub.name,
+                "responseKind": {"group": sub.group, "version": sub.version, "kind": sub.kind},
+                "verbs": list(sub.verbs),
+            }
+            for sub in subs
+        ]
+    return entry
+
+
+@cache
+def aggregated(legacy: bool) -> dict:
+    """The APIGroupDiscoveryList for /api (legacy=True) or /apis."""
+    groups: dict[str, list] = {}
+    for gv, types in group_versions().items():
+        group, _, version = gv.rpartition("/")
+        if (group == "") != legacy:
+            continue
+        groups.setdefault(group, []).append(
+            {
+                "version": version,
+                "resources": [_aggregated_resource(rt) for rt in types],
+                "freshness": "Current",
+            }
+        )
+    return {
+        "kind": "APIGroupDiscoveryList",
+        "apiVersion": "apidiscovery.k8s.io/v2",
+        "metadata": {},
+        "items": [{"metadata": {"name": name}, "versions": versions} for name, versions in groups.items()],
+    }
+
+
+# Legacy discovery --------------------------------------------------------------------------
+
+
+def api_versions(server_address: str) -> dict:
+    return {
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}],
+    }
+
+
+@cache
+def api_group_list() -> dict:
+    groups: dict[str, list[str]] = {}
+    for gv in group_versions():
+        group, _, version = gv.rpartition("/")
+        if group:
+            groups.setdefault(group, []).append(version)
+    return {
+        "kind": "APIGroupList",
+        "apiVersion": "v1",
+        "groups": [_group(name, versions) for name, versions in groups.items()],
+    }
+
+
+def _group(name: str, versions: list[str]) -> dict:
+    entries = [{"groupVersion": f"{name}/{v}", "version": v} for v in versions]
+    return {"name": name, "versions": entries, "preferredVersion": entries[0]}
+
+
+def api_group(name: str) -> dict | None:
+    for group in api_group_list()["groups"]:
+        if group["name"] == name:
+            return {"kind": "APIGroup", "apiVersion": "v1", **group}
+    return None
+
+
+@cache
+def resource_list(group_version: str) -> dict | None:
+    types = group_versions().get(group_version)
+    if types is None:
+        return None
+    resources = []
+    for rt in types:
+        entry = {
+            "name": rt.plural,
+            "singularName": rt.singular,
+            "namespaced": rt.namespaced,
+            "kind": rt.kind,
+            "verbs": sorted(rt.verbs),
+        }
+        if rt.short_names:
+            entry["shortNames"] = list(rt.short_names)
+        if rt.categories:
+            entry["categories"] = list(rt.categories)
+        resources.append(entry)
+        for sub in subresources(rt) if isinstance(rt, ResourceType) else []:
+            sub_entry = {
+                "name": f"{rt.plural}/{sub.name}",
+                "singularName": "",
+                "namespaced": rt.namespaced,
+                "kind": sub.kind,
+                "verbs": list(sub.verbs),
+            }
+            if (sub.group, sub.version) != (rt.group, rt.version):
+                sub_entry["group"], sub_entry["version"] = sub.group, sub.version
+            resources.append(sub_entry)
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": group_version,
+        "resources": resources,
+    }

@@ -1,0 +1,736 @@
+"""Kubernetes REST semantics over a sandbox's Cluster: paths, verbs, content types, Tables.
+
+`route()` parses a request path; `read()` and `write()` answer it against a Cluster.
+The Django view decides how the cluster is loaded and saved (reads through
+`sandboxes.view`, writes through `sandboxes.change`), and streams watches and
+followed logs by polling the database, so streams work across processes.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from playground.engine import manifests, printers
+from playground.engine.errors import ApiError, bad_request
+from playground.engine.kinds import ResourceType
+from playground.engine.quantity import parse as parse_quantity
+from playground.engine.util import deep_copy, rfc3339
+from playground.kubeapi import discovery, openapi, protobuf
+
+JSON = "application/json"
+MAX_BODY = 3 * 1024 * 1024  # kube-apiserver's own request body limit
+TRUE = ("true", "1")
+
+
+@dataclass
+class ApiRequest:
+    method: str
+    path: str  # below the sandbox's base URL, e.g. "/api/v1/namespaces/default/pods"
+    query: dict[str, str] = field(default_factory=dict)
+    content_type: str = ""
+    accept: str = ""
+    body: bytes = b""
+    base_path: str = ""  # the sandbox's base path, for URLs the server hands out
+    server: str = ""
+
+    def flag(self, name: str) -> bool:
+        return self.query.get(name, "").lower() in TRUE
+
+    @property
+    def media_type(self) -> str:
+        return self.content_type.split(";", 1)[0].strip().lower()
+
+    @property
+    def wants_table(self) -> bool:
+        first = self.accept.split(",", 1)[0]
+        return "as=Table" in first and "g=meta.k8s.io" in first
+
+    @property
+    def dry_run(self) -> bool:
+        return self.query.get("dryRun") == "All"
+
+    @property
+    def strict(self) -> bool:
+        return self.query.get("fieldValidation", "") == "Strict"
+
+
+@dataclass
+class ApiResponse:
+    status: int
+    body: bytes
+    content_type: str = JSON
+    headers: dict = field(default_factory=dict)
+
+
+def respond(obj, status: int = 200, content_type: str = JSON) -> ApiResponse:
+    return ApiResponse(status, json.dumps(obj, separators=(",", ":")).encode(), content_type)
+
+
+def error_response(error: ApiError) -> ApiResponse:
+    response = respond(error.status, error.code)
+    if error.retry_after:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def not_found_path() -> ApiError:
+    return ApiError(404, "NotFound", "the server could not find the requested resource", {})
+
+
+def method_not_allowed() -> ApiError:
+    return ApiError(
+        405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {}
+    )
+
+
+# Paths that need no cluster ---------------------------------------------------------------
+
+
+def static(req: ApiRequest) -> ApiResponse | None:
+    """/version, discovery and OpenAPI: the same for every sandbox."""
+    path = req.path.rstrip("/") or "/"
+    if req.method != "GET":
+        return None
+    if path == "/version":
+        return respond(discovery.VERSION)
+    if path in ("/api", "/apis"):
+        if "as=APIGroupDiscoveryList" in req.accept and "v=v2;" in req.accept.replace("v=v2,", "v=v2;") + ";":
+            return respond(discovery.aggregated(path == "/api"), content_type=discovery.AGGREGATED)
+        if path == "/api":
+            return respond(discovery.api_versions(req.server))
+        return respond(discovery.api_group_list())
+    parts = path.strip("/").split("/")
+    if parts[0] == "api" and len(parts) == 2:
+        found = discovery.resource_list(parts[1])
+        return respond(found) if found else error_response(not_found_path())
+    if parts[0] == "apis" and len(parts) == 2:
+        group = discovery.api_group(parts[1])
+        return respond(group) if group else error_response(not_found_path())
+    if parts[0] == "apis" and len(parts) == 3:
+        found = discovery.resource_list(f"{parts[1]}/{parts[2]}")
+        return respond(found) if found else error_response(not_found_path())
+    if path == "/openapi/v3":
+        return respond(openapi.index(req.base_path))
+    if path.startswith("/openapi/v3/"):
+        key = path[len("/openapi/v3/") :]
+        gv = key[len("api/") :] if key.startswith("api/") else key[len("apis/") :]
+        document = openapi.document(gv) if key.startswith(("api/", "apis/")) else None
+        if document is None:
+            return error_response(not_found_path())
+        return ApiResponse(200, document, JSON, {"Cache-Control": "public, immutable"})
+    if path in ("/openapi/v2", "/swagger-2.0.0.pb-v1"):
+        if "protobuf" in req.accept or path.endswith("pb-v1"):
+            return ApiResponse(200, openapi.swagger_protobuf(), openapi.V2_PROTOBUF)
+        return respond(openapi.swagger())
+    if path.startswith("/openapi/"):
+        return error_response(not_found_path())
+    return None
+
+
+# Resource paths -------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    rt: object  # ResourceType or discovery.MetricsType
+    namespace: str | None
+    name: str | None = None
+    subresource: str | None = None
+
+    @property
+    def metrics(self) -> bool:
+        return isinstance(self.rt, discovery.MetricsType)
+
+
+def route(path: str) -> Target:
+    """/api/v1[/namespaces/NS]/RESOURCE[/NAME[/SUB]] and /apis/G/V/… → Target."""
+    parts = [unquote(p) for p in path.strip("/").split("/")]
+    if parts[0] == "api" and len(parts) >= 3:
+        group, version, rest = "", parts[1], parts[2:]
+    elif parts[0] == "apis" and len(parts) >= 4:
+        group, version, rest = parts[1], parts[2], parts[3:]
+    else:
+        raise not_found_path()
+    namespace = None
+    if rest[0] == "namespaces" and len(rest) >= 3:
+        namespace, rest = rest[1], rest[2:]
+    rt = discovery.lookup(group, version, rest[0])
+    if rt is None or len(rest) > 3:
+        raise not_found_path()
+    if namespace is not None and not rt.namespaced:
+        raise not_found_path()
+    target = Target(rt, namespace, rest[1] if len(rest) > 1 else None, rest[2] if len(rest) > 2 else None)
+    if target.subresource and target.subresource not in {s.name for s in _subs(rt)}:
+        raise not_found_path()
+    if rt.namespaced and target.name and namespace is None:
+        raise not_found_path()
+    return target
+
+
+def _subs(rt) -> list:
+    return discovery.subresources(rt) if isinstance(rt, ResourceType) else []
+
+
+def is_watch(req: ApiRequest, target: Target) -> bool:
+    return req.method == "GET" and target.name is None and req.flag("watch")
+
+
+def is_follow(req: ApiRequest, target: Target) -> bool:
+    return req.method == "GET" and target.subresource == "log" and req.flag("follow")
+
+
+def is_write(req: ApiRequest) -> bool:
+    return req.method in ("POST", "PUT", "PATCH", "DELETE")
+
+
+def describe(req: ApiRequest, target: Target) -> str:
+    """A Recent Tasks label for a write, as the sandbox's snapshot list shows it."""
+    verb = {"POST": "create", "PUT": "replace", "PATCH": "patch", "DELETE": "delete"}[req.method]
+    what = target.rt.plural + (f"/{target.name}" if target.name else "")
+    if target.subresource:
+        what += f"/{target.subresource}"
+    return f"kubectl: {verb} {what}"
+
+
+# Reads -----------------------------------------------------------------------------------------
+
+
+def read(cluster, target: Target, req: ApiRequest) -> ApiResponse:
+    if req.method != "GET":
+        raise method_not_allowed()
+    if target.metrics:
+        return respond(_metrics(cluster, target))
+    rt = target.rt
+    if target.name is None:
+        return _list(cluster, target, req)
+    obj = cluster.api.get(rt.kind, target.name, target.namespace)
+    if target.subresource == "scale":
+        return respond(cluster.api.get_scale(rt.kind, target.name, target.namespace))
+    if target.subresource == "log":
+        return ApiResponse(200, _log_text(cluster, target, req).encode(), "text/plain")
+    if target.subresource not in (None, "status"):
+        raise method_not_allowed()
+    if req.wants_table:
+        return respond(table(cluster, rt, [obj], req, with_columns=True))
+    return respond(_typed(rt, obj))
+
+
+def _typed(rt, obj: dict) -> dict:
+    obj = deep_copy(obj)
+    return {
+        "kind": rt.kind,
+        "apiVersion": rt.api_version,
+        **{k: v for k, v in obj.items() if k not in ("kind", "apiVersion")},
+    }
+
+
+def selected(cluster, target: Target, req: ApiRequest) -> list[dict]:
+    rt = target.rt
+    items = cluster.api.list(
+        rt.kind,
+        target.namespace,
+        req.query.get("labelSelector") or None,
+        req.query.get("fieldSelector") or None,
+    )
+    return items
+
+
+def _list(cluster, target: Target, req: ApiRequest) -> ApiResponse:
+    rt = target.rt
+    current = int(cluster.resource_version)
+    wanted = req.query.get("resourceVersion", "")
+    if wanted not in ("", "0"):
+        try:
+            number = int(wanted)
+        except ValueError:
+            raise bad_request(f'invalid resource version "{wanted}"') from None
+        if number > current:
+            raise ApiError(
+                504,
+                "Timeout",
+                f"Too large resource version: {number}, current: {current}",
+                {
+                    "causes": [
+                        {"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}
+                    ],
+                    "retryAfterSeconds": 1,
+                },
+            )
+    items = selected(cluster, target, req)
+    meta: dict = {"resourceVersion": str(current)}
+    items = _page(items, req, meta, current)
+    if req.wants_table:
+        result = table(cluster, rt, items, req, with_columns=True)
+        result["metadata"] = meta
+        return respond(result)
+    return respond(
+        {
+            "kind": f"{rt.kind}List",
+            "apiVersion": rt.api_version,
+            "metadata": meta,
+            "items": [_typed(rt, o) for o in items],
+        }
+    )
+
+
+def _page(items: list[dict], req: ApiRequest, meta: dict, current: int) -> list[dict]:
+    """limit/continue: the token says where the previous page stopped."""
+    token = req.query.get("continue")
+    if token:
+        try:
+            state = json.loads(base64.urlsafe_b64decode(token.encode() + b"=="))
+            after = (state["ns"], state["name"])
+        except (ValueError, KeyError, TypeError):
+            raise bad_request(
+                "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"
+            ) from None
+        items = [o for o in items if (o["metadata"].get("namespace", ""), o["metadata"]["name"]) > after]
+    try:
+        limit = int(req.query.get("limit") or 0)
+    except ValueError:
+        raise bad_request(f"limit: Invalid value: {req.query.get('limit')!r}") from None
+    if limit > 0 and len(items) > limit:
+        last = items[limit - 1]["metadata"]
+        state = {"v": "meta.k8s.io/v1", "rv": current, "ns": last.get("namespace", ""), "name": last["name"]}
+        meta["continue"] = base64.urlsafe_b64encode(json.dumps(state).encode()).decode().rstrip("=")
+        meta["remainingItemCount"] = len(items) - limit
+        items = items[:limit]
+    return items
+
+
+def _log_text(cluster, target: Target, req: ApiRequest) -> str:
+    tail = req.query.get("tailLines")
+    try:
+        tail_lines = int(tail) if tail not in (None, "") else None
+    except ValueError:
+        raise bad_request(f"tailLines: Invalid value: {tail!r}") from None
+    return cluster.logs(
+        target.name,
+        target.namespace,
+        container=req.query.get("container") or None,
+        tail_lines=tail_lines,
+        previous=req.flag("previous"),
+        timestamps=req.flag("timestamps"),
+    )
+
+
+# Table output ---------------------------------------------------------------------------------
+
+
+def columns(kind: str) -> list[dict]:
+    narrow = printers.columns(kind)
+    wide = printers.columns(kind, wide=True)
+    found = []
+    for index, name in enumerate(wide):
+        found.append(
+            {
+                "name": name.title() if name not in ("NAME",) else "Name",
+                "type": "string",
+                "format": "name" if name == "NAME" else "",
+                "description": "",
+                "priority": 0 if index < len(narrow) else 1,
+            }
+        )
+    return found
+
+
+def table(cluster, rt, objects: list[dict], req: ApiRequest, with_columns: bool) -> dict:
+    include = req.query.get("includeObject", "Metadata")
+    rows = []
+    for obj in objects:
+        cells = printers.row(rt.kind, obj, cluster.clock, wide=True)
+        row = {"cells": cells}
+        if include == "Object":
+            row["object"] = _typed(rt, obj)
+        elif include != "None":
+            row["object"] = {
+                "kind": "PartialObjectMetadata",
+                "apiVersion": "meta.k8s.io/v1",
+                "metadata": deep_copy(obj["metadata"]),
+            }
+        rows.append(row)
+    result = {
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": {"resourceVersion": cluster.resource_version},
+    }
+    if with_columns:
+        result["columnDefinitions"] = columns(rt.kind)
+    result["rows"] = rows
+    return result
+
+
+# Watch ------------------------------------------------------------------------------------------
+
+
+def watch_events(cluster, target: Target, req: ApiRequest, since: str | None) -> list[dict]:
+    """The watch events after `since` (all objects as ADDED when None), with raw objects."""
+    rt = target.rt
+    return list(
+        cluster.watch(
+            rt.kind,
+            target.namespace,
+            since,
+            req.query.get("labelSelector") or None,
+            req.query.get("fieldSelector") or None,
+        )
+    )
+
+
+def encode_event(cluster, target: Target, req: ApiRequest, event: dict, first: bool) -> bytes:
+    obj = event["object"]
+    if req.wants_table and event["type"] in ("ADDED", "MODIFIED", "DELETED"):
+        obj = table(cluster, target.rt, [obj], req, with_columns=first)
+    elif event["type"] in ("ADDED", "MODIFIED", "DELETED"):
+        obj = _typed(target.rt, obj)
+    return json.dumps({"type": event["type"], "object": obj}, separators=(",", ":")).encode() + b"\n"
+
+
+def bookmark(target: Target, resource_version: str) -> bytes:
+    rt = target.rt
+    obj = {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": {"resourceVersion": resource_version}}
+    return json.dumps({"type": "BOOKMARK", "object": obj}, separators=(",", ":")).encode() + b"\n"
+
+
+def error_event(error: ApiError) -> bytes:
+    return json.dumps({"type": "ERROR", "object": error.status}, separators=(",", ":")).encode() + b"\n"
+
+
+# Writes --------------------------------------------------------------------------------------------
+
+
+def decode_body(req: ApiRequest, target: Target):
+    if len(req.body) > MAX_BODY:
+        raise ApiError(413, "RequestEntityTooLarge", f"Request entity too large: limit is {MAX_BODY}")
+    media = req.media_type
+    if media == "application/vnd.kubernetes.protobuf":
+        return protobuf.decode(req.body)
+    if media in ("application/json", ""):
+        try:
+            return json.loads(req.body or b"null")
+        except ValueError as error:
+            raise bad_request(f"couldn't get version/kind; json parse error: {error}") from None
+    if media == "application/yaml":
+        documents = manifests.load(req.body)
+        if len(documents) != 1:
+            raise bad_request("the body must hold exactly one object")
+        return documents[0]
+    raise ApiError(
+        415,
+        "UnsupportedMediaType",
+        "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf",
+    )
+
+
+def _with_type(rt, body) -> dict:
+    """Fill kind/apiVersion from the URL, as the apiserver's decoder defaults them."""
+    if not isinstance(body, dict):
+        raise bad_request(
+            "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf"
+        )
+    body = dict(body)
+    if body.get("apiVersion") and body["apiVersion"] != rt.api_version:
+        raise bad_request(
+            f"the API version in the data ({body['apiVersion']}) does not match the expected API version ({rt.api_version})"
+        )
+    if body.get("kind") and body["kind"] != rt.kind:
+        raise bad_request(
+            f"the kind in the data ({body['kind']}) does not match the expected kind ({rt.kind})"
+        )
+    body["apiVersion"], body["kind"] = rt.api_version, rt.kind
+    return body
+
+
+def write(cluster, target: Target, req: ApiRequest) -> ApiResponse:
+    if target.metrics:
+        raise method_not_allowed()
+    rt = target.rt
+    method = req.method
+    if target.subresource:
+        return _write_subresource(cluster, target, req)
+    if method == "POST":
+        if target.name is not None:
+            raise method_not_allowed()
+        body = _with_type(rt, decode_body(req, target))
+        created = cluster.api.create(body, target.namespace, dry_run=req.dry_run, strict=req.strict)
+        return respond(_typed(rt, created), 201)
+    if method == "DELETE" and target.name is None:
+        return _delete_collection(cluster, target, req)
+    if target.name is None:
+        raise method_not_allowed()
+    if method == "PUT":
+        body = _with_type(rt, decode_body(req, target))
+        _check_name(body, target)
+        updated = cluster.api.update(body, target.namespace, dry_run=req.dry_run, strict=req.strict)
+        return respond(_typed(rt, updated))
+    if method == "PATCH":
+        return _patch(cluster, target, req)
+    if method == "DELETE":
+        return _delete(cluster, target, req)
+    raise method_not_allowed()
+
+
+def _check_name(body: dict, target: Target) -> None:
+    name = (body.get("metadata") or {}).get("name")
+    if name and name != target.name:
+        raise bad_request(
+            f"the name of the object ({name}) does not match the name on the URL ({target.name})"
+        )
+
+
+PATCH_TYPES = {
+    "application/json-patch+json": "json",
+    "application/merge-patch+json": "merge",
+    "application/strategic-merge-patch+json": "strategic",
+}
+
+
+def _patch_body(req: ApiRequest):
+    if len(req.body) > MAX_BODY:
+        raise ApiError(413, "RequestEntityTooLarge", f"Request entity too large: limit is {MAX_BODY}")
+    media = req.media_type
+    if media == "application/apply-patch+yaml":
+        documents = manifests.load(req.body)
+        if len(documents) != 1:
+            raise bad_request("the apply patch must hold exactly one object")
+        return "apply", documents[0]
+    if media not in PATCH_TYPES:
+        raise ApiError(
+            415,
+            "UnsupportedMediaType",
+            "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json",
+        )
+    try:
+        return PATCH_TYPES[media], json.loads(req.body or b"null")
+    except ValueError as error:
+        raise bad_request(f"error decoding patch: {error}") from None
+
+
+def _patch(cluster, target: Target, req: ApiRequest) -> ApiResponse:
+    rt = target.rt
+    kind, body = _patch_body(req)
+    if kind == "apply":
+        body = _with_type(rt, body)
+        _check_name(body, target)
+        body.setdefault("metadata", {})["name"] = target.name
+        try:
+            cluster.api.get(rt.kind, target.name, target.namespace)
+        except ApiError as error:
+            if error.code != 404:
+                raise
+            created = cluster.api.create(body, target.namespace, dry_run=req.dry_run, strict=True)
+            return respond(_typed(rt, created), 201)
+        body = {k: v for k, v in body.items() if k not in ("apiVersion", "kind")}
+        kind = "strategic"
+    patched = cluster.api.patch(
+        rt.kind, target.name, target.namespace, body, kind, None, req.dry_run, strict=req.strict
+    )
+    return respond(_typed(rt, patched))
+
+
+def _delete_options(req: ApiRequest) -> dict:
+    options: dict = {}
+    if req.body.strip():
+        try:
+            options = json.loads(req.body)
+        except ValueError as error:
+            raise bad_request(f"couldn't get version/kind; json parse error: {error}") from None
+        if not isinstance(options, dict):
+            raise bad_request("the DeleteOptions body must be an object")
+    for key in ("propagationPolicy", "gracePeriodSeconds", "orphanDependents"):
+        if key in req.query and key not in options:
+            options[key] = req.query[key]
+    if "gracePeriodSeconds" in options and options["gracePeriodSeconds"] is not None:
+        try:
+            options["gracePeriodSeconds"] = int(options["gracePeriodSeconds"])
+        except (TypeError, ValueError):
+            raise bad_request("gracePeriodSeconds: Invalid value: must be an integer") from None
+    if str(options.get("orphanDependents", "")).lower() in TRUE and not options.get("propagationPolicy"):
+        options["propagationPolicy"] = "Orphan"
+    return options
+
+
+def _delete_one(cluster, rt, name: str, namespace: str | None, options: dict, dry_run: bool) -> dict:
+    before = cluster.api.get(rt.kind, name, namespace)
+    result = cluster.api.delete(
+        rt.kind,
+        name,
+        namespace,
+        options.get("propagationPolicy"),
+        options.get("gracePeriodSeconds"),
+        options.get("preconditions"),
+        dry_run or "All" in (options.get("dryRun") or []),
+    )
+    return result or before
+
+
+def _delete(cluster, target: Target, req: ApiRequest) -> ApiResponse:
+    rt = target.rt
+    options = _delete_options(req)
+    uid = cluster.api.get(rt.kind, target.name, target.namespace)["metadata"]["uid"]
+    result = _delete_one(cluster, rt, target.name, target.namespace, options, req.dry_run)
+    try:
+        still = cluster.api.get(rt.kind, target.name, target.namespace)
+    except ApiError:
+        still = None
+    if still is not None and still["metadata"].get("uid") == uid:
+        # Graceful deletion (pods, finalizers, foreground): the object is returned as it now is.
+        return respond(_typed(rt, still if not req.dry_run else result))
+    details = {"name": target.name, "kind": rt.plural, "uid": uid}
+    if rt.group:
+        details = {"name": target.name, "group": rt.group, "kind": rt.plural, "uid": uid}
+    return respond(
+        {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
+    )
+
+
+def _delete_collection(cluster, target: Target, req: ApiRequest) -> ApiResponse:
+    rt = target.rt
+    options = _delete_options(req)
+    deleted = []
+    for obj in selected(cluster, target, req):
+        meta = obj["metadata"]
+        deleted.append(_delete_one(cluster, rt, meta["name"], meta.get("namespace"), options, req.dry_run))
+    return respond(
+        {
+            "kind": f"{rt.kind}List",
+            "apiVersion": rt.api_version,
+            "metadata": {"resourceVersion": cluster.resource_version},
+            "items": [_typed(rt, o) for o in deleted],
+        }
+    )
+
+
+def _write_subresource(cluster, target: Target, req: ApiRequest) -> ApiResponse:
+    rt, sub = target.rt, target.subresource
+    allowed = {s.name: s for s in _subs(rt)}[sub].verbs
+    verb = {"POST": "create", "PUT": "update", "PATCH": "patch"}.get(req.method)
+    if verb not in allowed:
+        raise method_not_allowed()
+    if sub == "eviction":
+        body = decode_body(req, target) or {}
+        options = (body.get("deleteOptions") or {}) if isinstance(body, dict) else {}
+        name = ((body.get("metadata") or {}).get("name") if isinstance(body, dict) else None) or target.name
+        if name != target.name:
+            raise bad_request("name in URL does not match name in Eviction object")
+        dry = req.dry_run or "All" in (options.get("dryRun") or [])
+        cluster.api.evict(target.name, target.namespace, dry, options.get("gracePeriodSeconds"))
+        return respond(
+            {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}, 201
+        )
+    if sub == "binding":
+        body = decode_body(req, target) or {}
+        node = ((body.get("target") or {}).get("name")) if isinstance(body, dict) else None
+        if not node:
+            raise bad_request("a Binding needs target.name")
+        cluster.api.bind(target.name, target.namespace, node)
+        return respond(
+            {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}, 201
+        )
+    if sub == "scale":
+        current = cluster.api.get_scale(rt.kind, target.name, target.namespace)
+        if req.method == "PUT":
+            body = decode_body(req, target)
+            scale = body if isinstance(body, dict) else {}
+        else:
+            kind, patch = _patch_body(req)
+            from playground.engine import patch as patching
+
+            if kind == "json":
+                scale = patching.json_patch(deep_copy(current), patch)
+            elif kind in ("merge", "apply"):
+                scale = patching.merge_patch(deep_copy(current), patch)
+            else:
+                scale = patching.strategic_merge_patch(deep_copy(current), patch)
+        replicas = (scale.get("spec") or {}).get("replicas", 0)
+        rv = (scale.get("metadata") or {}).get("resourceVersion") if req.method == "PUT" else None
+        if not req.dry_run:
+            cluster.api.scale(rt.kind, target.name, target.namespace, replicas, rv)
+        return respond(
+            cluster.api.get_scale(rt.kind, target.name, target.namespace)
+            if not req.dry_run
+            else {**current, "spec": {"replicas": replicas}}
+        )
+    if sub == "status":
+        if req.method == "PUT":
+            body = _with_type(rt, decode_body(req, target))
+            _check_name(body, target)
+            updated = cluster.api.update(
+                body, target.namespace, subresource="status", dry_run=req.dry_run, strict=req.strict
+            )
+            return respond(_typed(rt, updated))
+        kind, body = _patch_body(req)
+        if kind == "apply":
+            body = {k: v for k, v in body.items() if k not in ("apiVersion", "kind")}
+            kind = "merge"
+        patched = cluster.api.patch(
+            rt.kind, target.name, target.namespace, body, kind, "status", req.dry_run, strict=req.strict
+        )
+        return respond(_typed(rt, patched))
+    raise method_not_allowed()
+
+
+# metrics.k8s.io ---------------------------------------------------------------------------------
+
+
+def _metrics(cluster, target: Target) -> dict:
+    rt = target.rt
+    if rt.kind == "PodMetrics":
+        items = cluster.pod_metrics(target.namespace)
+    else:
+        items = _node_metrics(cluster)
+    for item in items:
+        item["metadata"].setdefault("creationTimestamp", rfc3339(cluster.clock))
+        item["metadata"].setdefault("labels", {})
+    if target.name is not None:
+        for item in items:
+            if item["metadata"]["name"] == target.name:
+                return {"kind": rt.kind, "apiVersion": rt.api_version, **item}
+        raise ApiError(
+            404,
+            "NotFound",
+            f'{rt.plural}.metrics.k8s.io "{target.name}" not found',
+            {"name": target.name, "group": "metrics.k8s.io", "kind": rt.plural},
+        )
+    return {
+        "kind": f"{rt.kind}List",
+        "apiVersion": rt.api_version,
+        "metadata": {},
+        "items": [{"kind": rt.kind, "apiVersion": rt.api_version, **item} for item in items],
+    }
+
+
+def _node_metrics(cluster) -> list[dict]:
+    """Per node: its running pods' usage plus what the system daemons take."""
+    usage: dict[str, list[int]] = {}
+    pods = {(p["metadata"]["namespace"], p["metadata"]["name"]): p for p in cluster.store.iter("Pod")}
+    for item in cluster.pod_metrics():
+        pod = pods.get((item["metadata"]["namespace"], item["metadata"]["name"]))
+        node = (pod or {}).get("spec", {}).get("nodeName")
+        if not node:
+            continue
+        total = usage.setdefault(node, [0, 0])
+        for c in item["containers"]:
+            total[0] += int(parse_quantity(c["usage"]["cpu"]) * 1_000_000_000)
+            total[1] += int(parse_quantity(c["usage"]["memory"]))
+    items = []
+    for node in sorted(cluster.store.iter("Node"), key=lambda n: n["metadata"]["name"]):
+        name = node["metadata"]["name"]
+        if cluster.node_is_down(name):
+            continue
+        cpu, memory = usage.get(name, [0, 0])
+        items.append(
+            {
+                "metadata": {"name": name},
+                "timestamp": rfc3339(cluster.clock),
+                "window": "20s",
+                "usage": {
+                    "cpu": f"{cpu + 60_000_000}n",
+                    "memory": f"{(memory + 700 * 1024 * 1024) // 1024}Ki",
+                },
+            }
+        )
+    return items

@@ -1,0 +1,207 @@
+"""The Kubernetes API endpoint of each sandbox: authentication, loading and streaming.
+
+Reads load the sandbox through `sandboxes.view`, writes go through `sandboxes.change`
+(compare-and-swap, a snapshot per change), and watches and `logs -f` poll the database,
+so they see changes made by any process. Streams hold a worker thread: serve the app
+with a threaded or ASGI server (`runserver`, or gunicorn's gthread workers).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.http import HttpResponse, StreamingHttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from playground import sandboxes
+from playground.engine import ApiError
+from playground.kubeapi import handler
+from playground.kubeapi.handler import ApiRequest, ApiResponse
+from playground.kubeapi.kubeconfig import base_path
+from playground.models import Sandbox
+
+POLL_SECONDS = 0.25
+BOOKMARK_SECONDS = 5
+
+
+def _unauthorized() -> HttpResponse:
+    return _http(handler.error_response(ApiError(401, "Unauthorized", "Unauthorized")))
+
+
+def _http(response: ApiResponse) -> HttpResponse:
+    http = HttpResponse(response.body, status=response.status, content_type=response.content_type)
+    for key, value in response.headers.items():
+        http[key] = value
+    return http
+
+
+def _sandbox(token: str | None) -> Sandbox | None:
+    if not token or len(token) > 64:
+        return None
+    found = Sandbox.objects.filter(token=token).only("id", "token", "owner", "public_id").first()
+    if found is None or not secrets.compare_digest(found.token, token):
+        return None
+    return found
+
+
+@csrf_exempt
+def api_with_bearer(request, rest: str = ""):
+    """/k8s/<path> with `Authorization: Bearer <token>` (https kubeconfigs)."""
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else None
+    return _serve(request, _sandbox(token), "/k8s", rest)
+
+
+@csrf_exempt
+def api_with_token(request, token: str, rest: str = ""):
+    """/k8s/<token>/<path>: the secret in the path, which kubectl sends over plain http too."""
+    return _serve(request, _sandbox(token), base_path(token), rest)
+
+
+def _serve(request, sandbox: Sandbox | None, base: str, rest: str) -> HttpResponse:
+    if sandbox is None:
+        return _unauthorized()
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    if length > handler.MAX_BODY:
+        return _http(
+            handler.error_response(
+                ApiError(
+                    413, "RequestEntityTooLarge", f"Request entity too large: limit is {handler.MAX_BODY}"
+                )
+            )
+        )
+    body = request.read(handler.MAX_BODY + 1) if request.method in ("POST", "PUT", "PATCH", "DELETE") else b""
+    req = ApiRequest(
+        method=request.method,
+        path="/" + rest,
+        query={key: value for key, value in request.GET.items()},
+        content_type=request.META.get("CONTENT_TYPE", ""),
+        accept=request.headers.get("Accept", ""),
+        body=body,
+        base_path=base,
+        server=request.get_host(),
+    )
+    try:
+        static = handler.static(req)
+        if static is not None:
+            return _http(static)
+        target = handler.route(req.path)
+        if handler.is_watch(req, target):
+            return _stream(_watch(sandbox, target, req))
+        if handler.is_follow(req, target):
+            return _stream(_follow(sandbox, target, req), "text/plain")
+        if handler.is_write(req) and not req.dry_run:
+            _sb, _cluster, response = sandboxes.change(
+                sandbox.owner,
+                sandbox.public_id,
+                lambda cluster: handler.write(cluster, target, req),
+                label=handler.describe(req, target),
+            )
+            return _http(response)
+        _sb, cluster = sandboxes.view(sandbox.owner, sandbox.public_id)
+        if handler.is_write(req):
+            return _http(handler.write(cluster, target, req))
+        return _http(handler.read(cluster, target, req))
+    except ApiError as error:
+        return _http(handler.error_response(error))
+    except sandboxes.SandboxError as error:
+        if error.status == 404:
+            return _unauthorized()
+        busy = ApiError(429, "TooManyRequests", error.message, {"retryAfterSeconds": 1}, retry_after=1)
+        return _http(handler.error_response(busy))
+
+
+def _stream(chunks, content_type: str = "application/json") -> StreamingHttpResponse:
+    response = StreamingHttpResponse(chunks, content_type=content_type)
+    response["Cache-Control"] = "no-cache, private"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+def _limit(req: ApiRequest) -> float:
+    cap = settings.KUBE_API_WATCH_SECONDS
+    try:
+        asked = int(req.query.get("timeoutSeconds") or cap)
+    except ValueError:
+        asked = cap
+    return time.monotonic() + max(0, min(asked, cap))
+
+
+def _watch(sandbox: Sandbox, target, req: ApiRequest):
+    """Watch events as NDJSON, one per line, until timeoutSeconds or the server's cap."""
+    deadline = _limit(req)
+    since = req.query.get("resourceVersion") or None
+    since = None if since == "0" else since
+    bookmarks = req.flag("allowWatchBookmarks")
+    first = True
+    last_bookmark = time.monotonic()
+    try:
+        while True:
+            try:
+                _sb, cluster = sandboxes.view(sandbox.owner, sandbox.public_id)
+                events = handler.watch_events(cluster, target, req, since)
+            except ApiError as error:
+                yield handler.error_event(error)
+                return
+            except sandboxes.SandboxError:
+                return
+            for event in events:
+                yield handler.encode_event(cluster, target, req, event, first)
+                first = False
+            since = cluster.resource_version
+            if bookmarks and time.monotonic() - last_bookmark >= BOOKMARK_SECONDS:
+                yield handler.bookmark(target, since)
+                last_bookmark = time.monotonic()
+            if time.monotonic() >= deadline:
+                return
+            close_old_connections()
+            time.sleep(POLL_SECONDS)
+    finally:
+        close_old_connections()
+
+
+def _follow(sandbox: Sandbox, target, req: ApiRequest):
+    """`kubectl logs -f`: new lines as the container writes them, until it stops or the cap."""
+    deadline = _limit(req)
+    sent = None
+    try:
+        while True:
+            try:
+                _sb, cluster = sandboxes.view(sandbox.owner, sandbox.public_id)
+                text = (
+                    handler._log_text(cluster, target, req)
+                    if sent is None
+                    else _all_lines(cluster, target, req)
+                )
+                pod = cluster.api.get("Pod", target.name, target.namespace)
+            except (ApiError, sandboxes.SandboxError):
+                return
+            lines = text.splitlines(keepends=True)
+            if sent is None:
+                yield text.encode()
+                sent = len(_all_lines(cluster, target, req).splitlines())
+            else:
+                if len(lines) > sent:
+                    yield "".join(lines[sent:]).encode()
+                sent = len(lines)
+            if (pod.get("status") or {}).get("phase") in (
+                "Succeeded",
+                "Failed",
+            ) or time.monotonic() >= deadline:
+                return
+            close_old_connections()
+            time.sleep(POLL_SECONDS * 2)
+    finally:
+        close_old_connections()
+
+
+def _all_lines(cluster, target, req: ApiRequest) -> str:
+    return cluster.logs(
+        target.name,
+        target.namespace,
+        container=req.query.get("container") or None,
+        timestamps=req.flag("timestamps"),
+    )
