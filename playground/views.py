@@ -88,6 +88,7 @@ def _context(sandbox, cluster, request) -> dict:
         "nodes": sorted(n["metadata"]["name"] for n in cluster.store.iter("Node")),
         "down": set(cluster.down_nodes),
         "examples": EXAMPLES,
+        "watch_minutes": settings.KUBE_API_WATCH_SECONDS // 60,
     }
 
 

@@ -1,0 +1,179 @@
+"""A live app on loopback (gunicorn with threaded workers, as production runs it) and
+the real kubectl binaries this machine has."""
+
+import glob
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _client_version(binary: str) -> str:
+    result = subprocess.run(
+        [binary, "version", "--client", "-o", "json"], capture_output=True, text=True, timeout=30
+    )
+    try:
+        return json.loads(result.stdout)["clientVersion"]["gitVersion"]
+    except (ValueError, KeyError):
+        # kubectl 1.20 has no "-o json" for --client alone in some builds; ask plainly.
+        found = re.search(r"GitVersion:\"(v[^\"]+)\"|Client Version: (v\S+)", result.stdout + result.stderr)
+        return (found.group(1) or found.group(2)) if found else "unknown"
+
+
+def kubectl_binaries() -> dict[str, str]:
+    """Every real kubectl here: kubectl.1.NN beside the file `kubectl` links to, and
+    `kubectl` itself (Debian's 1.20, or the version dispatcher that picks by /version)."""
+    found: dict[str, str] = {}
+    on_path = shutil.which("kubectl")
+    if on_path:
+        real = os.path.realpath(on_path)
+        for binary in sorted(glob.glob(os.path.join(os.path.dirname(real), "kubectl.1.*"))):
+            found[os.path.basename(binary).removeprefix("kubectl.")] = binary
+        version = _client_version(on_path)
+        label = "dispatcher" if "dispatcher" in version else ".".join(version.lstrip("v").split(".")[:2])
+        found.setdefault(label, on_path)
+    return found
+
+
+KUBECTLS = kubectl_binaries()
+
+
+def newest_kubectl() -> str:
+    numbered = sorted((k for k in KUBECTLS if k[0].isdigit()), key=lambda v: tuple(map(int, v.split("."))))
+    return KUBECTLS[numbered[-1]]
+
+
+@pytest.fixture(scope="session")
+def api_server(tmp_path_factory):
+    """The app under gunicorn (2 processes × 8 threads) on a throwaway SQLite database."""
+    if not KUBECTLS:
+        pytest.fail("No kubectl on the PATH: sudo apt-get install -y kubernetes-client")
+    work = tmp_path_factory.mktemp("kubeapi")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "false",
+            "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}",
+            "STATIC_ROOT": str(work / "static"),
+            "KUBE_API_WATCH_SECONDS": "30",
+        }
+    )
+    python = sys.executable
+    subprocess.run([python, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
+    port = free_port()
+    gunicorn = Path(python).with_name("gunicorn")
+    log = open(work / "gunicorn.log", "wb")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [
+            str(gunicorn),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "8",
+            "config.wsgi",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=2)
+            break
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    else:
+        process.kill()
+        raise RuntimeError((work / "gunicorn.log").read_text())
+
+    class Server:
+        url = base
+        environment = env
+        directory = work
+
+        def sandbox(self, scenario: str = "", profile: str = "default") -> Path:
+            """A new sandbox through the instructors' command; returns its kubeconfig file."""
+            args = ["--new", "--server", base, "--profile", profile]
+            if scenario:
+                args += ["--scenario", scenario]
+            result = subprocess.run(
+                [python, "manage.py", "sandbox_kubeconfig", *args],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            path = work / f"kubeconfig-{len(list(work.glob('kubeconfig-*')))}.yaml"
+            path.write_text(result.stdout)
+            return path
+
+    yield Server()
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()
+
+
+class Kubectl:
+    """Runs one real kubectl binary with its own kubeconfig and a fresh discovery cache."""
+
+    def __init__(self, binary: str, kubeconfig: Path, cache: Path):
+        self.binary, self.kubeconfig, self.cache = binary, kubeconfig, cache
+
+    def run(self, *args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KUBE")}
+        env["KUBECONFIG"] = str(self.kubeconfig)
+        env["HOME"] = str(self.cache.parent)  # the dispatcher caches /version under ~/.kube
+        return subprocess.run(
+            [self.binary, "--cache-dir", str(self.cache), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+        )
+
+    def ok(self, *args: str, stdin: str | None = None, timeout: float = 60) -> str:
+        result = self.run(*args, stdin=stdin, timeout=timeout)
+        assert result.returncode == 0, f"kubectl {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+        return result.stdout
+
+    def fails(self, *args: str, stdin: str | None = None) -> str:
+        result = self.run(*args, stdin=stdin)
+        assert result.returncode != 0, f"kubectl {' '.join(args)} should have failed:\n{result.stdout}"
+        return result.stderr
+
+
+def normalise(text: str) -> str:
+    """What differs between two runs of the same commands: ages, generated names, addresses."""
+    text = re.sub(r"-[a-z0-9]{6,10}-[a-z0-9]{5}\b", "-<rs>-<pod>", text)
+    text = re.sub(r"\b(\d+d)?(\d+h)?(\d+m)?(\d+s)?\b(?=\s|$)", lambda m: "<age>" if m.group(0) else "", text)
+    text = re.sub(r"\b\d+\.\d+\.\d+\.\d+\b", "<ip>", text)
+    return "\n".join(" ".join(line.split()) for line in text.strip().splitlines())

@@ -1,0 +1,151 @@
+"""Every real kubectl on this machine against a sandbox: the first commands of every
+tutorial, and the errors a learner meets, printed as a real cluster makes kubectl print them."""
+
+import json
+
+import pytest
+
+from tests.playground.kubeapi.conftest import KUBECTLS, Kubectl, normalise
+
+WEB = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.26
+        ports:
+        - containerPort: 80
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+  - port: 80
+"""
+
+TYPO = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+data:
+  colour: blue
+spec:
+  colour: red
+"""
+
+
+def minor(label: str) -> int:
+    return 32 if label == "dispatcher" else int(label.split(".")[1])
+
+
+@pytest.fixture(params=sorted(KUBECTLS), ids=lambda label: f"kubectl-{label}")
+def kubectl(request, api_server, tmp_path):
+    return request.param, Kubectl(KUBECTLS[request.param], api_server.sandbox(), tmp_path / "cache")
+
+
+def test_versions_are_all_exercised():
+    """The image has kubectl 1.27-1.33 beside the dispatcher; a fresh Debian machine has 1.20."""
+    assert KUBECTLS, "no kubectl found"
+    if "dispatcher" in KUBECTLS:
+        assert {"1.27", "1.32", "1.33"} <= set(KUBECTLS)
+
+
+def test_a_learners_first_commands(kubectl):
+    label, k = kubectl
+    version = k.ok("version")
+    assert "v1.32.0" in version
+
+    assert k.ok("apply", "-f", "-", stdin=WEB) == "deployment.apps/web created\nservice/web created\n"
+    assert k.ok("apply", "-f", "-", stdin=WEB) == "deployment.apps/web unchanged\nservice/web unchanged\n"
+    changed = WEB.replace("nginx:1.26", "nginx:1.27")
+    assert k.ok("apply", "-f", "-", stdin=changed) == "deployment.apps/web configured\nservice/web unchanged\n"
+    assert k.ok("get", "deployment", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}") == (
+        "nginx:1.27"
+    )
+
+    wide = normalise(k.ok("get", "pods", "-o", "wide")).splitlines()
+    assert wide[0] == "NAME READY STATUS RESTARTS AGE IP NODE NOMINATED NODE READINESS GATES"
+    assert all(line.startswith("web-<rs>-<pod> ") for line in wide[1:]) and len(wide) >= 3
+    nodes = normalise(k.ok("get", "nodes")).splitlines()
+    assert nodes[0] == "NAME STATUS ROLES AGE VERSION"
+    assert "worker-1 Ready <none> <age> v1.32.0" in nodes
+
+    # kubectl 1.32 and later send this one as protobuf.
+    assert k.ok("create", "deployment", "hello", "--image=nginx:1.27", "--port=80", "--replicas=2") == (
+        "deployment.apps/hello created\n"
+    )
+    served = json.loads(k.ok("get", "deployment", "hello", "-o", "json"))
+    local = json.loads(
+        k.ok("create", "deployment", "hello", "--image=nginx:1.27", "--port=80", "--replicas=2", "--dry-run=client", "-o", "json")
+    )
+    assert served["spec"]["replicas"] == local["spec"]["replicas"] == 2
+    assert served["spec"]["selector"] == local["spec"]["selector"]
+    assert served["metadata"]["labels"] == local["metadata"]["labels"]
+    container = served["spec"]["template"]["spec"]["containers"][0]
+    assert {k_: container[k_] for k_ in local["spec"]["template"]["spec"]["containers"][0]} == {
+        **local["spec"]["template"]["spec"]["containers"][0],
+        "ports": [{"containerPort": 80, "protocol": "TCP"}],
+    }
+
+    explained = k.ok("explain", "deployment.spec.strategy")
+    if minor(label) >= 27:
+        assert "FIELD: strategy <DeploymentStrategy>" in explained
+    else:
+        assert "RESOURCE: strategy <Object>" in explained
+    assert "The deployment strategy to use to replace existing pods with new ones." in explained
+
+    assert k.ok("delete", "deployment", "hello") == 'deployment.apps "hello" deleted\n'
+
+
+def test_the_errors_a_learner_meets(kubectl, api_server, tmp_path):
+    label, k = kubectl
+    assert k.fails("get", "pod", "nope") == 'Error from server (NotFound): pods "nope" not found\n'
+    k.ok("apply", "-f", "-", stdin=WEB)
+    duplicate = k.fails("create", "-f", "-", stdin=WEB)
+    assert 'Error from server (AlreadyExists): error when creating "STDIN": deployments.apps "web" already exists' in duplicate
+
+    typo = k.fails("apply", "-f", "-", stdin=TYPO)
+    if minor(label) >= 25:  # server-side field validation
+        assert typo == (
+            'Error from server (BadRequest): error when creating "STDIN": ConfigMap in version "v1" cannot be '
+            'handled as a ConfigMap: strict decoding error: unknown field "spec"\n'
+        )
+    else:  # client-side validation from the OpenAPI v2 document
+        assert 'ValidationError(ConfigMap): unknown field "spec" in io.k8s.api.core.v1.ConfigMap' in typo
+
+    invalid = k.fails("apply", "-f", "-", stdin=WEB.replace("replicas: 2", "replicas: -1").replace("name: web", "name: bad", 1))
+    assert invalid == (
+        'The Deployment "bad" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0\n'
+    )
+
+    stale = k.ok("get", "service", "web", "-o", "yaml")
+    k.ok("label", "service", "web", "tier=frontend")
+    conflict = k.fails("replace", "-f", "-", stdin=stale)
+    assert conflict.startswith(
+        'Error from server (Conflict): error when replacing "STDIN": Operation cannot be fulfilled on services "web": '
+        "the object has been modified; please apply your changes to the latest version and try again"
+    )
+
+    k.ok("create", "quota", "two-pods", "--hard=pods=2")
+    refused = k.fails("run", "extra", "--image=nginx")
+    assert refused.startswith('Error from server (Forbidden): pods "extra" is forbidden: exceeded quota: two-pods, ')
+    assert "limited: pods=2" in refused
+
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(k.kubeconfig.read_text().replace("/k8s/", "/k8s/not-the-token-"))
+    intruder = Kubectl(k.binary, wrong, tmp_path / "cache-wrong")
+    assert "error: You must be logged in to the server" in intruder.fails("get", "pods")
