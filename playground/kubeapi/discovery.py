@@ -86,10 +86,38 @@ def subresources(rt: ResourceType) -> list[Subresource]:
     return found
 
 
+# kube-apiserver's group order; kubectl walks groups in this order, so it decides, for
+# one, that `kubectl get all` prints Deployments before ReplicaSets and Jobs last.
+GROUP_ORDER = [
+    "",
+    "apps",
+    "events.k8s.io",
+    "authentication.k8s.io",
+    "authorization.k8s.io",
+    "autoscaling",
+    "batch",
+    "certificates.k8s.io",
+    "networking.k8s.io",
+    "policy",
+    "rbac.authorization.k8s.io",
+    "storage.k8s.io",
+    "admissionregistration.k8s.io",
+    "apiextensions.k8s.io",
+    "scheduling.k8s.io",
+    "coordination.k8s.io",
+    "node.k8s.io",
+    "discovery.k8s.io",
+    "flowcontrol.apiserver.k8s.io",
+    "metrics.k8s.io",
+]
+
+
+@cache
 def group_versions() -> dict[str, list]:
-    """'v1', 'apps/v1', … → the resource types served in that group-version, in table order."""
+    """'v1', 'apps/v1', … → the resource types served there: groups in the apiserver's
+    order, resources alphabetically, as discovery lists them."""
     found: dict[str, list] = {}
-    for rt in [*TYPES, *METRICS]:
+    for rt in sorted([*TYPES, *METRICS], key=lambda t: (GROUP_ORDER.index(t.group), t.version, t.plural)):
         found.setdefault(rt.api_version, []).append(rt)
     return found
 

@@ -25,6 +25,7 @@ from playground.models import Sandbox
 
 POLL_SECONDS = 0.25
 BOOKMARK_SECONDS = 5
+HEARTBEAT_SECONDS = 5
 
 
 def _unauthorized() -> HttpResponse:
@@ -137,7 +138,7 @@ def _watch(sandbox: Sandbox, target, req: ApiRequest):
     since = None if since == "0" else since
     bookmarks = req.flag("allowWatchBookmarks")
     first = True
-    last_bookmark = time.monotonic()
+    last_bookmark = last_write = time.monotonic()
     try:
         while True:
             try:
@@ -151,10 +152,16 @@ def _watch(sandbox: Sandbox, target, req: ApiRequest):
             for event in events:
                 yield handler.encode_event(cluster, target, req, event, first)
                 first = False
+                last_write = time.monotonic()
             since = cluster.resource_version
             if bookmarks and time.monotonic() - last_bookmark >= BOOKMARK_SECONDS:
                 yield handler.bookmark(target, since)
-                last_bookmark = time.monotonic()
+                last_bookmark = last_write = time.monotonic()
+            elif time.monotonic() - last_write >= HEARTBEAT_SECONDS:
+                # A bare newline: JSON stream decoders skip it, and writing it is how a
+                # worker thread learns that the client went away.
+                yield b"\n"
+                last_write = time.monotonic()
             if time.monotonic() >= deadline:
                 return
             close_old_connections()

@@ -261,6 +261,9 @@ class EndpointsController(Controller):
             SERVICE_NAME: name,
             MANAGED_BY: "endpointslice-controller.k8s.io",
         }
+        # EndpointSlice port names are pointers upstream and always set, "" when the
+        # Service port has none (kubectl describe dereferences them).
+        ports = [{"name": p.get("name", ""), **p} for p in ports]
         body = {"addressType": "IPv4", "endpoints": endpoints, "ports": ports}
         if existing:
             current = existing[0]

@@ -79,7 +79,9 @@ def api_server(tmp_path_factory):
         }
     )
     python = sys.executable
-    subprocess.run([python, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [python, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
     port = free_port()
     gunicorn = Path(python).with_name("gunicorn")
     log = open(work / "gunicorn.log", "wb")  # noqa: SIM115 - closed below
@@ -94,6 +96,8 @@ def api_server(tmp_path_factory):
             "gthread",
             "--threads",
             "8",
+            "--graceful-timeout",
+            "3",
             "config.wsgi",
         ],
         cwd=ROOT,
@@ -137,7 +141,11 @@ def api_server(tmp_path_factory):
 
     yield Server()
     process.terminate()
-    process.wait(timeout=10)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
     log.close()
 
 
@@ -173,7 +181,8 @@ class Kubectl:
 
 def normalise(text: str) -> str:
     """What differs between two runs of the same commands: ages, generated names, addresses."""
-    text = re.sub(r"-[a-z0-9]{6,10}-[a-z0-9]{5}\b", "-<rs>-<pod>", text)
+    text = re.sub(r"-[a-z0-9]{6,10}-[a-z0-9]{5}(?=\s|$)", "-<rs>-<pod>", text, flags=re.M)
+    text = re.sub(r"(replicaset\.apps/[a-z0-9-]+?)-[a-z0-9]{6,10}(?=\s|$)", r"\1-<rs>", text, flags=re.M)
     text = re.sub(r"\b(\d+d)?(\d+h)?(\d+m)?(\d+s)?\b(?=\s|$)", lambda m: "<age>" if m.group(0) else "", text)
     text = re.sub(r"\b\d+\.\d+\.\d+\.\d+\b", "<ip>", text)
     return "\n".join(" ".join(line.split()) for line in text.strip().splitlines())

@@ -72,7 +72,9 @@ def test_a_learners_first_commands(kubectl):
     assert k.ok("apply", "-f", "-", stdin=WEB) == "deployment.apps/web created\nservice/web created\n"
     assert k.ok("apply", "-f", "-", stdin=WEB) == "deployment.apps/web unchanged\nservice/web unchanged\n"
     changed = WEB.replace("nginx:1.26", "nginx:1.27")
-    assert k.ok("apply", "-f", "-", stdin=changed) == "deployment.apps/web configured\nservice/web unchanged\n"
+    assert (
+        k.ok("apply", "-f", "-", stdin=changed) == "deployment.apps/web configured\nservice/web unchanged\n"
+    )
     assert k.ok("get", "deployment", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}") == (
         "nginx:1.27"
     )
@@ -90,7 +92,17 @@ def test_a_learners_first_commands(kubectl):
     )
     served = json.loads(k.ok("get", "deployment", "hello", "-o", "json"))
     local = json.loads(
-        k.ok("create", "deployment", "hello", "--image=nginx:1.27", "--port=80", "--replicas=2", "--dry-run=client", "-o", "json")
+        k.ok(
+            "create",
+            "deployment",
+            "hello",
+            "--image=nginx:1.27",
+            "--port=80",
+            "--replicas=2",
+            "--dry-run=client",
+            "-o",
+            "json",
+        )
     )
     assert served["spec"]["replicas"] == local["spec"]["replicas"] == 2
     assert served["spec"]["selector"] == local["spec"]["selector"]
@@ -116,7 +128,10 @@ def test_the_errors_a_learner_meets(kubectl, api_server, tmp_path):
     assert k.fails("get", "pod", "nope") == 'Error from server (NotFound): pods "nope" not found\n'
     k.ok("apply", "-f", "-", stdin=WEB)
     duplicate = k.fails("create", "-f", "-", stdin=WEB)
-    assert 'Error from server (AlreadyExists): error when creating "STDIN": deployments.apps "web" already exists' in duplicate
+    assert (
+        'Error from server (AlreadyExists): error when creating "STDIN": deployments.apps "web" already exists'
+        in duplicate
+    )
 
     typo = k.fails("apply", "-f", "-", stdin=TYPO)
     if minor(label) >= 25:  # server-side field validation
@@ -127,7 +142,12 @@ def test_the_errors_a_learner_meets(kubectl, api_server, tmp_path):
     else:  # client-side validation from the OpenAPI v2 document
         assert 'ValidationError(ConfigMap): unknown field "spec" in io.k8s.api.core.v1.ConfigMap' in typo
 
-    invalid = k.fails("apply", "-f", "-", stdin=WEB.replace("replicas: 2", "replicas: -1").replace("name: web", "name: bad", 1))
+    invalid = k.fails(
+        "apply",
+        "-f",
+        "-",
+        stdin=WEB.replace("replicas: 2", "replicas: -1").replace("name: web", "name: bad", 1),
+    )
     assert invalid == (
         'The Deployment "bad" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0\n'
     )
@@ -142,7 +162,9 @@ def test_the_errors_a_learner_meets(kubectl, api_server, tmp_path):
 
     k.ok("create", "quota", "two-pods", "--hard=pods=2")
     refused = k.fails("run", "extra", "--image=nginx")
-    assert refused.startswith('Error from server (Forbidden): pods "extra" is forbidden: exceeded quota: two-pods, ')
+    assert refused.startswith(
+        'Error from server (Forbidden): pods "extra" is forbidden: exceeded quota: two-pods, '
+    )
     assert "limited: pods=2" in refused
 
     wrong = tmp_path / "wrong.yaml"
