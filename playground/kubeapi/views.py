@@ -93,7 +93,12 @@ def _serve(request, sandbox: Sandbox | None, base: str, rest: str) -> HttpRespon
         if handler.is_watch(req, target):
             return _stream(_watch(sandbox, target, req))
         if handler.is_follow(req, target):
-            return _stream(_follow(sandbox, target, req), "text/plain")
+            # The first read happens here, so an error (a container still waiting to
+            # start, say) is a Status reply rather than an empty stream.
+            _sb, cluster = sandboxes.view(sandbox.owner, sandbox.public_id)
+            first = handler.read(cluster, target, req).body.decode()
+            sent = len(_all_lines(cluster, target, req).splitlines())
+            return _stream(_follow(sandbox, target, req, first, sent), "text/plain")
         if handler.is_write(req) and not req.dry_run:
             _sb, _cluster, response = sandboxes.change(
                 sandbox.owner,
@@ -170,30 +175,21 @@ def _watch(sandbox: Sandbox, target, req: ApiRequest):
         close_old_connections()
 
 
-def _follow(sandbox: Sandbox, target, req: ApiRequest):
+def _follow(sandbox: Sandbox, target, req: ApiRequest, first: str, sent: int):
     """`kubectl logs -f`: new lines as the container writes them, until it stops or the cap."""
     deadline = _limit(req)
-    sent = None
     try:
+        yield first.encode()
         while True:
             try:
                 _sb, cluster = sandboxes.view(sandbox.owner, sandbox.public_id)
-                text = (
-                    handler._log_text(cluster, target, req)
-                    if sent is None
-                    else _all_lines(cluster, target, req)
-                )
+                lines = _all_lines(cluster, target, req).splitlines(keepends=True)
                 pod = cluster.api.get("Pod", target.name, target.namespace)
             except (ApiError, sandboxes.SandboxError):
                 return
-            lines = text.splitlines(keepends=True)
-            if sent is None:
-                yield text.encode()
-                sent = len(_all_lines(cluster, target, req).splitlines())
-            else:
-                if len(lines) > sent:
-                    yield "".join(lines[sent:]).encode()
-                sent = len(lines)
+            if len(lines) > sent:
+                yield "".join(lines[sent:]).encode()
+            sent = len(lines)
             if (pod.get("status") or {}).get("phase") in (
                 "Succeeded",
                 "Failed",
