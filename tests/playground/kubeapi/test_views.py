@@ -1,0 +1,135 @@
+"""The API endpoint through Django: who may reach a sandbox, what a write leaves behind,
+and the kubeconfig a learner downloads."""
+
+import io
+import json
+
+import pytest
+import yaml
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from playground.models import Sandbox
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sandbox(client):
+    assert client.post("/playground/try/self-healing").status_code == 302
+    return Sandbox.objects.get()
+
+
+def test_the_kubeconfig_download_is_ready_to_use(client, sandbox):
+    response = client.get(f"/playground/{sandbox.public_id}/kubeconfig")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="kubeconfig-{sandbox.public_id}.yaml"'
+    assert response["Cache-Control"] == "no-store"
+    config = yaml.safe_load(response.content)
+    assert config["clusters"][0]["cluster"]["server"] == f"http://testserver/k8s/{sandbox.token}"
+    assert config["users"][0]["user"]["token"] == sandbox.token
+    context = config["contexts"][0]["context"]
+    assert config["current-context"] == config["contexts"][0]["name"] and context["namespace"] == "default"
+    page = client.get(f"/playground/{sandbox.public_id}/").content.decode()
+    assert f'href="/playground/{sandbox.public_id}/kubeconfig"' in page and "Download kubeconfig" in page
+
+
+def test_another_visitor_gets_neither_the_kubeconfig_nor_the_token(client, sandbox):
+    stranger = Client()
+    assert stranger.get(f"/playground/{sandbox.public_id}/kubeconfig").status_code == 404
+    assert sandbox.token not in client.get(f"/playground/{sandbox.public_id}/").content.decode()
+
+
+def test_a_wrong_or_missing_token_is_401_unauthorized(client, sandbox):
+    for path in ("/k8s/nope/api/v1/pods", "/k8s/api/v1/pods", f"/k8s/{sandbox.token[:-1]}x/version"):
+        response = client.get(path)
+        assert response.status_code == 401
+        assert json.loads(response.content) == {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": "Unauthorized",
+            "reason": "Unauthorized",
+            "code": 401,
+        }
+    bearer = client.get("/k8s/api/v1/nodes", HTTP_AUTHORIZATION=f"Bearer {sandbox.token}")
+    assert bearer.status_code == 200 and len(json.loads(bearer.content)["items"]) == 4
+
+
+def test_a_write_is_saved_snapshotted_and_shown_on_the_page(client, sandbox):
+    before = sandbox.snapshots.count()
+    body = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "from-kubectl"},
+        "data": {"colour": "blue"},
+    }
+    response = client.post(
+        f"/k8s/{sandbox.token}/api/v1/namespaces/default/configmaps?fieldManager=kubectl-create",
+        json.dumps(body),
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    assert sandbox.snapshots.count() == before + 1
+    assert sandbox.snapshots.first().label == "kubectl: create configmaps"
+    scale = client.patch(
+        f"/k8s/{sandbox.token}/apis/apps/v1/namespaces/default/deployments/web/scale",
+        json.dumps({"spec": {"replicas": 5}}),
+        content_type="application/merge-patch+json",
+    )
+    assert scale.status_code == 200 and json.loads(scale.content)["spec"]["replicas"] == 5
+    page = client.get(f"/playground/{sandbox.public_id}/", HTTP_HX_REQUEST="true").content.decode()
+    assert page.count("web-") >= 5
+    dry = client.post(
+        f"/k8s/{sandbox.token}/api/v1/namespaces/default/configmaps?dryRun=All",
+        json.dumps({**body, "metadata": {"name": "dry"}}),
+        content_type="application/json",
+    )
+    assert dry.status_code == 201 and sandbox.snapshots.count() == before + 2
+    assert client.get(f"/k8s/{sandbox.token}/api/v1/namespaces/default/configmaps/dry").status_code == 404
+
+
+def test_oversized_bodies_are_refused_before_reading(client, sandbox):
+    response = client.generic(
+        "POST",
+        f"/k8s/{sandbox.token}/api/v1/namespaces/default/configmaps",
+        b"x" * (3 * 1024 * 1024 + 1),
+        content_type="application/json",
+    )
+    assert response.status_code == 413 and json.loads(response.content)["reason"] == "RequestEntityTooLarge"
+
+
+def test_watch_streams_ndjson_and_ends_at_timeout_seconds(client, sandbox):
+    listed = json.loads(client.get(f"/k8s/{sandbox.token}/api/v1/namespaces/default/pods").content)
+    response = client.get(
+        f"/k8s/{sandbox.token}/api/v1/namespaces/default/pods",
+        {"watch": "1", "resourceVersion": "0", "timeoutSeconds": "0"},
+    )
+    assert response.streaming and response["Content-Type"] == "application/json"
+    lines = [json.loads(line) for line in b"".join(response.streaming_content).splitlines() if line.strip()]
+    assert {event["type"] for event in lines} == {"ADDED"}
+    assert sorted(e["object"]["metadata"]["name"] for e in lines) == sorted(
+        p["metadata"]["name"] for p in listed["items"]
+    )
+
+
+def test_sandbox_kubeconfig_command(sandbox):
+    out = io.StringIO()
+    call_command(
+        "sandbox_kubeconfig", str(sandbox.public_id), "--server", "https://labs.example.org", stdout=out
+    )
+    config = yaml.safe_load(out.getvalue())
+    assert config["clusters"][0]["cluster"]["server"] == f"https://labs.example.org/k8s/{sandbox.token}"
+    created = io.StringIO()
+    call_command(
+        "sandbox_kubeconfig", "--new", "--scenario", "rolling-update", stdout=created, stderr=io.StringIO()
+    )
+    new = Sandbox.objects.exclude(pk=sandbox.pk).get()
+    assert new.scenario == "rolling-update" and new.token in created.getvalue()
+    with pytest.raises(CommandError, match="Unknown scenario"):
+        call_command("sandbox_kubeconfig", "--new", "--scenario", "nope")
+    with pytest.raises(CommandError, match="No sandbox with id"):
+        call_command("sandbox_kubeconfig", "00000000-0000-0000-0000-000000000000")
+    with pytest.raises(CommandError, match="either a sandbox id or --new"):
+        call_command("sandbox_kubeconfig")
