@@ -140,3 +140,32 @@ def test_a_learner_tries_a_pair_applies_yaml_fails_a_host_and_rewinds(live_serve
     assert "hello" not in page.inner_text("#live")
     shot(page, "07-rewound")
     page.close()
+
+
+def test_kubectl_with_the_downloaded_kubeconfig_changes_the_page_live(
+    live_server, chromium_browser, tmp_path
+):
+    """The issue's promise end to end: page → Download kubeconfig → the real kubectl →
+    the page shows kubectl's change without a reload."""
+    from tests.playground.kubeapi.conftest import Kubectl, newest_kubectl
+
+    context = chromium_browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(live_server.url + "/concepts/ft-ha-replicasets/")
+    page.get_by_role("button", name="Try it in a sandbox cluster").click()
+    page.wait_for_url(re.compile(r"/playground/[0-9a-f-]+/$"))
+    with page.expect_download() as download:
+        page.locator("#kubeconfig-download").click()
+    kubeconfig = tmp_path / download.value.suggested_filename
+    download.value.save_as(kubeconfig)
+    assert live_server.url + "/k8s/" in kubeconfig.read_text()
+
+    kubectl = Kubectl(newest_kubectl(), kubeconfig, tmp_path / "cache")
+    assert kubectl.ok("create", "deployment", "from-my-laptop", "--image=nginx:1.27") == (
+        "deployment.apps/from-my-laptop created\n"
+    )
+    page.wait_for_function(
+        "document.querySelector('#live').innerText.includes('from-my-laptop')", timeout=15_000
+    )
+    shot(page, "07-kubectl-change-live")
+    context.close()
