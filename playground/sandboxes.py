@@ -134,17 +134,24 @@ def catch_up(sandbox: Sandbox, cluster: Cluster, now) -> None:
 
 
 def view(owner: str, public_id) -> tuple[Sandbox, Cluster]:
-    """The sandbox as of now; saved when the clock moved, ignored if someone saved first."""
-    sandbox = get(owner, public_id)
-    cluster = restore(sandbox.state)
-    now = timezone.now()
-    before = cluster.resource_version
-    catch_up(sandbox, cluster, now)
-    if not sandbox.paused and (
-        cluster.resource_version != before or (now - sandbox.synced_at) > timedelta(seconds=30)
-    ):
-        _save(sandbox, cluster, now)
-    return sandbox, cluster
+    """The sandbox as of now; saved when the clock moved.
+
+    When catching up changed objects but someone else saved first, the catch-up is
+    redone on their newer state: a reader (a watch above all) must never see changes
+    that were not kept, or it would hand out resourceVersions that never existed.
+    """
+    for _attempt in range(SAVE_RETRIES):
+        sandbox = get(owner, public_id)
+        cluster = restore(sandbox.state)
+        now = timezone.now()
+        before = cluster.resource_version
+        catch_up(sandbox, cluster, now)
+        changed = cluster.resource_version != before
+        if sandbox.paused or not (changed or (now - sandbox.synced_at) > timedelta(seconds=30)):
+            return sandbox, cluster
+        if _save(sandbox, cluster, now) or not changed:
+            return sandbox, cluster
+    raise SandboxError("The sandbox is changing too fast; please try again.", 409)
 
 
 def _save(sandbox: Sandbox, cluster: Cluster, now, **fields) -> bool:

@@ -18,13 +18,13 @@ from django.views.decorators.csrf import csrf_exempt
 
 from playground import sandboxes
 from playground.engine import ApiError
-from playground.kubeapi import handler
+from playground.kubeapi import feeds, handler
 from playground.kubeapi.handler import ApiRequest, ApiResponse
 from playground.kubeapi.kubeconfig import base_path
 from playground.models import Sandbox
 
-POLL_SECONDS = 0.25
 BOOKMARK_SECONDS = 5
+FOLLOW_SECONDS = 0.5
 HEARTBEAT_SECONDS = 5
 
 
@@ -130,7 +130,8 @@ def _stream(chunks, content_type: str = "application/json") -> StreamingHttpResp
 def _limit(req: ApiRequest) -> float:
     cap = settings.KUBE_API_WATCH_SECONDS
     try:
-        asked = int(req.query.get("timeoutSeconds") or cap)
+        # As in kube-apiserver, 0 means "not set": the server's own limit applies.
+        asked = int(req.query.get("timeoutSeconds") or 0) or cap
     except ValueError:
         asked = cap
     return time.monotonic() + max(0, min(asked, cap))
@@ -143,23 +144,29 @@ def _watch(sandbox: Sandbox, target, req: ApiRequest):
     since = None if since == "0" else since
     bookmarks = req.flag("allowWatchBookmarks")
     first = True
+    serial = 0
     last_bookmark = last_write = time.monotonic()
-    try:
+    with feeds.subscribe(sandbox) as feed:
         while True:
-            try:
-                _sb, cluster = sandboxes.view(sandbox.owner, sandbox.public_id)
-                events = handler.watch_events(cluster, target, req, since)
-            except ApiError as error:
-                yield handler.error_event(error)
+            wait = min(deadline, last_write + HEARTBEAT_SECONDS) - time.monotonic()
+            newer, cluster = feed.wait(serial, wait)
+            if feed.gone:
                 return
-            except sandboxes.SandboxError:
-                return
-            for event in events:
-                yield handler.encode_event(cluster, target, req, event, first)
-                first = False
-                last_write = time.monotonic()
-            since = cluster.resource_version
-            if bookmarks and time.monotonic() - last_bookmark >= BOOKMARK_SECONDS:
+            if newer != serial and cluster is not None:
+                serial = newer
+                try:
+                    events = handler.watch_events(cluster, target, req, since)
+                except ApiError as error:
+                    yield handler.error_event(error)
+                    return
+                for event in events:
+                    yield handler.encode_event(cluster, target, req, event, first)
+                    first = False
+                    last_write = time.monotonic()
+                # Never step back: a stream that joined a feed between its last load and
+                # a newer save must not replay what the client's list already showed.
+                since = str(max(int(since or 0), int(cluster.resource_version)))
+            if bookmarks and time.monotonic() - last_bookmark >= BOOKMARK_SECONDS and since:
                 yield handler.bookmark(target, since)
                 last_bookmark = last_write = time.monotonic()
             elif time.monotonic() - last_write >= HEARTBEAT_SECONDS:
@@ -169,10 +176,6 @@ def _watch(sandbox: Sandbox, target, req: ApiRequest):
                 last_write = time.monotonic()
             if time.monotonic() >= deadline:
                 return
-            close_old_connections()
-            time.sleep(POLL_SECONDS)
-    finally:
-        close_old_connections()
 
 
 def _follow(sandbox: Sandbox, target, req: ApiRequest, first: str, sent: int):
@@ -196,7 +199,7 @@ def _follow(sandbox: Sandbox, target, req: ApiRequest, first: str, sent: int):
             ) or time.monotonic() >= deadline:
                 return
             close_old_connections()
-            time.sleep(POLL_SECONDS * 2)
+            time.sleep(FOLLOW_SECONDS)
     finally:
         close_old_connections()
 

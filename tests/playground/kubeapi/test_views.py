@@ -3,12 +3,14 @@ and the kubeconfig a learner downloads."""
 
 import io
 import json
+import time
 
 import pytest
 import yaml
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from playground.kubeapi import feeds
 from playground.models import Sandbox
 
 pytestmark = pytest.mark.django_db
@@ -100,11 +102,12 @@ def test_oversized_bodies_are_refused_before_reading(client, sandbox):
     assert response.status_code == 413 and json.loads(response.content)["reason"] == "RequestEntityTooLarge"
 
 
+@pytest.mark.django_db(transaction=True)
 def test_watch_streams_ndjson_and_ends_at_timeout_seconds(client, sandbox):
     listed = json.loads(client.get(f"/k8s/{sandbox.token}/api/v1/namespaces/default/pods").content)
     response = client.get(
         f"/k8s/{sandbox.token}/api/v1/namespaces/default/pods",
-        {"watch": "1", "resourceVersion": "0", "timeoutSeconds": "0"},
+        {"watch": "1", "resourceVersion": "0", "timeoutSeconds": "1"},
     )
     assert response.streaming and response["Content-Type"] == "application/json"
     lines = [json.loads(line) for line in b"".join(response.streaming_content).splitlines() if line.strip()]
@@ -112,6 +115,11 @@ def test_watch_streams_ndjson_and_ends_at_timeout_seconds(client, sandbox):
     assert sorted(e["object"]["metadata"]["name"] for e in lines) == sorted(
         p["metadata"]["name"] for p in listed["items"]
     )
+    # The shared poller stops once its last stream is gone.
+    deadline = time.monotonic() + 5
+    while feeds._feeds and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not feeds._feeds
 
 
 def test_sandbox_kubeconfig_command(sandbox):
