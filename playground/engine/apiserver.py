@@ -368,7 +368,7 @@ class ApiServer:
                 raise bad_request(
                     "json: cannot unmarshal array into Go value of type map[string]interface {}"
                 )
-            result = patching.strategic_merge_patch(current, body)
+            result = patching.strategic_merge_patch(current, body, schema.root(kind, rt.api_version))
         else:
             raise ApiError(
                 415, "UnsupportedMediaType", f"the server does not support patch type {patch_type!r}"

@@ -12,7 +12,7 @@ import heapq
 import json
 from collections import deque
 
-from playground.engine import manifests, network
+from playground.engine import manifests, network, schema
 from playground.engine.apiserver import ApiServer
 from playground.engine.controllers.autoscaler import AutoscalerController
 from playground.engine.controllers.daemonset import DaemonSetController
@@ -711,7 +711,7 @@ class Cluster:
             previous_config = {}
         patch = three_way_patch(previous_config, _without_last_applied(config))
         patch.setdefault("metadata", {}).setdefault("annotations", {})[LAST_APPLIED] = last_applied + "\n"
-        merged = strategic_merge_patch(current, patch)
+        merged = strategic_merge_patch(current, patch, schema.root(rt.kind, rt.api_version))
         merged["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
         candidate = self.api._update(rt, self.api.decode(merged, ns or None, strict=False)[1], dry_run=True)
         if _same(candidate, current):

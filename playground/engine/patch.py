@@ -152,14 +152,54 @@ def _remove(doc, parts, path):
     return doc
 
 
-def strategic_merge_patch(original, patch):
-    """Strategic merge: lists with a merge key merge element by element; directives honoured."""
+def _resolve(node):
+    from playground.engine import schema as schemas
+
+    while isinstance(node, dict) and "$ref" in node:
+        node = schemas.definitions().get(node["$ref"].rsplit("/", 1)[-1])
+    if isinstance(node, dict) and "allOf" in node and len(node["allOf"]) == 1:
+        node = _resolve(node["allOf"][0])
+    return node
+
+
+def _property(node, key: str):
+    node = _resolve(node)
+    if not isinstance(node, dict):
+        return None
+    properties = node.get("properties")
+    if properties is not None:
+        return properties.get(key)
+    extra = node.get("additionalProperties")
+    return extra if isinstance(extra, dict) else None
+
+
+def _list_rules(field: str, field_schema, typed: bool):
+    """(merge key, or "$primitive", or None for an atomic list; the items' schema).
+
+    With the object's schema known, upstream's extensions decide (Service `ports` merge
+    on `port`, container `ports` on `containerPort`, a list without a patch strategy is
+    atomic); without it, the field's name does.
+    """
+    if typed and isinstance(field_schema, dict):
+        strategies = (field_schema.get("x-kubernetes-patch-strategy") or "").split(",")
+        if "merge" not in strategies:
+            return None, field_schema.get("items")
+        return field_schema.get("x-kubernetes-patch-merge-key") or "$primitive", field_schema.get("items")
+    return MERGE_KEYS.get(field), None
+
+
+def strategic_merge_patch(original, patch, schema=None):
+    """Strategic merge: lists with a merge key merge element by element; directives honoured.
+
+    `schema` is the object's definition in the upstream schemas, when the kind is known.
+    """
     if not isinstance(patch, dict):
         return deep_copy(patch)
     if patch.get("$patch") == "replace":
         return {k: deep_copy(v) for k, v in patch.items() if k != "$patch"}
     if patch.get("$patch") == "delete":
         return None
+    typed = schema is not None
     result = dict(original) if isinstance(original, dict) else {}
     retain = patch.get("$retainKeys")
     for key, value in patch.items():
@@ -176,10 +216,12 @@ def strategic_merge_patch(original, patch):
             result.pop(key, None)
             continue
         current = result.get(key)
+        field_schema = _property(schema, key) if typed else None
         if isinstance(value, list):
-            result[key] = _merge_list(key, current, value)
+            merge_key, item_schema = _list_rules(key, field_schema, typed)
+            result[key] = _merge_list(merge_key, current, value, item_schema)
         elif isinstance(value, dict):
-            merged = strategic_merge_patch(current, value)
+            merged = strategic_merge_patch(current, value, field_schema)
             if merged is None:
                 result.pop(key, None)
             else:
@@ -194,12 +236,12 @@ def strategic_merge_patch(original, patch):
     for key, order in patch.items():
         if key.startswith("$setElementOrder/"):
             field = key.split("/", 1)[1]
-            result[field] = _apply_order(field, result.get(field), order)
+            merge_key, _ = _list_rules(field, _property(schema, field) if typed else None, typed)
+            result[field] = _apply_order(merge_key, result.get(field), order)
     return result
 
 
-def _merge_list(field: str, current, patch_list: list):
-    merge_key = MERGE_KEYS.get(field)
+def _merge_list(merge_key, current, patch_list: list, item_schema=None):
     if merge_key is None or not isinstance(current, list):
         if any(isinstance(item, dict) and item.get("$patch") for item in patch_list):
             return [
@@ -240,14 +282,13 @@ def _merge_list(field: str, current, patch_list: list):
         if position is None:
             merged.append(deep_copy(item))
         else:
-            merged[position] = strategic_merge_patch(merged[position], item)
+            merged[position] = strategic_merge_patch(merged[position], item, item_schema)
     return merged
 
 
-def _apply_order(field: str, items, order):
+def _apply_order(key, items, order):
     if not isinstance(items, list) or not isinstance(order, list):
         return items
-    key = MERGE_KEYS.get(field)
     if not key or key == "$primitive":
         return items
     rank = {entry.get(key): i for i, entry in enumerate(order) if isinstance(entry, dict)}

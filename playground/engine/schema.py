@@ -41,6 +41,12 @@ def definition_for(kind: str, api_version: str) -> str | None:
     return None
 
 
+def root(kind: str, api_version: str) -> dict | None:
+    """The definition of a kind, for schema-aware strategic merge patch."""
+    name = definition_for(kind, api_version)
+    return definitions()[name] if name else None
+
+
 def _resolve(schema: dict) -> tuple[dict, str | None]:
     ref = schema.get("$ref")
     if ref:

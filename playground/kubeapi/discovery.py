@@ -40,7 +40,8 @@ class Subresource:
 
 @dataclass(frozen=True)
 class MetricsType:
-    """metrics.k8s.io resources: read-only views computed from the simulated usage."""
+    """Resources the engine does not store: metrics.k8s.io's read-only views of the
+    simulated usage, and the access review behind `kubectl auth can-i`."""
 
     kind: str
     group: str
@@ -64,6 +65,14 @@ class MetricsType:
 METRICS = [
     MetricsType("NodeMetrics", "metrics.k8s.io", "v1beta1", "nodes", False),
     MetricsType("PodMetrics", "metrics.k8s.io", "v1beta1", "pods", True),
+    MetricsType(
+        "SelfSubjectAccessReview",
+        "authorization.k8s.io",
+        "v1",
+        "selfsubjectaccessreviews",
+        False,
+        verbs=("create",),
+    ),
 ]
 
 _STATUS_VERBS = ("get", "patch", "update")

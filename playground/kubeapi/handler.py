@@ -201,6 +201,8 @@ def describe(req: ApiRequest, target: Target) -> str:
 def read(cluster, target: Target, req: ApiRequest) -> ApiResponse:
     if req.method != "GET":
         raise method_not_allowed()
+    if target.metrics and target.rt.kind == "SelfSubjectAccessReview":
+        raise method_not_allowed()
     if target.metrics:
         return respond(_metrics(cluster, target))
     rt = target.rt
@@ -445,6 +447,8 @@ def _with_type(rt, body) -> dict:
 
 
 def write(cluster, target: Target, req: ApiRequest) -> ApiResponse:
+    if target.metrics and target.rt.kind == "SelfSubjectAccessReview" and req.method == "POST":
+        return _access_review(decode_body(req, target))
     if target.metrics:
         raise method_not_allowed()
     rt = target.rt
@@ -671,6 +675,28 @@ def _write_subresource(cluster, target: Target, req: ApiRequest) -> ApiResponse:
         )
         return respond(_typed(rt, patched))
     raise method_not_allowed()
+
+
+def _access_review(body) -> ApiResponse:
+    """`kubectl auth can-i`: the sandbox's owner is its cluster-admin, so the answer is yes."""
+    spec = (body or {}).get("spec") if isinstance(body, dict) else None
+    if not isinstance(spec, dict) or not (
+        spec.get("resourceAttributes") or spec.get("nonResourceAttributes")
+    ):
+        raise ApiError(
+            422,
+            "Invalid",
+            'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: '
+            'Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified',
+        )
+    review = {
+        "kind": "SelfSubjectAccessReview",
+        "apiVersion": "authorization.k8s.io/v1",
+        "metadata": {},
+        "spec": spec,
+        "status": {"allowed": True, "reason": "the sandbox's token holder is its cluster-admin"},
+    }
+    return respond(review, 201)
 
 
 # metrics.k8s.io ---------------------------------------------------------------------------------

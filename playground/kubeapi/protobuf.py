@@ -251,6 +251,48 @@ MESSAGES: dict[str, dict[int, tuple[str, str]] | None] = {
         4: ("unhealthyPodEvictionPolicy", "*string"),
     },
     "PodDisruptionBudgetStatus": None,  # status is the server's to set; a create ignores it
+    # autoscaling/v2 (kubectl autoscale), authorization.k8s.io/v1 (kubectl auth can-i)
+    "HorizontalPodAutoscaler": {
+        1: ("metadata", "ObjectMeta"),
+        2: ("spec", "HorizontalPodAutoscalerSpec"),
+        3: ("status", "HorizontalPodAutoscalerStatus"),
+    },
+    "HorizontalPodAutoscalerSpec": {
+        1: ("scaleTargetRef", "CrossVersionObjectReference"),
+        2: ("minReplicas", "*int"),
+        3: ("maxReplicas", "int"),
+        4: ("metrics", "MetricSpec[]"),
+    },
+    "HorizontalPodAutoscalerStatus": None,
+    "CrossVersionObjectReference": {1: ("kind", S), 2: ("name", S), 3: ("apiVersion", S)},
+    "MetricSpec": {1: ("type", S), 4: ("resource", "ResourceMetricSource")},
+    "ResourceMetricSource": {1: ("name", S), 2: ("target", "MetricTarget")},
+    "MetricTarget": {
+        1: ("type", S),
+        2: ("value", "quantity"),
+        3: ("averageValue", "quantity"),
+        4: ("averageUtilization", "*int"),
+    },
+    "SelfSubjectAccessReview": {
+        1: ("metadata", "ObjectMeta"),
+        2: ("spec", "SelfSubjectAccessReviewSpec"),
+        3: ("status", "SubjectAccessReviewStatus"),
+    },
+    "SelfSubjectAccessReviewSpec": {
+        1: ("resourceAttributes", "ResourceAttributes"),
+        2: ("nonResourceAttributes", "NonResourceAttributes"),
+    },
+    "ResourceAttributes": {
+        1: ("namespace", S),
+        2: ("verb", S),
+        3: ("group", S),
+        4: ("version", S),
+        5: ("resource", S),
+        6: ("subresource", S),
+        7: ("name", S),
+    },
+    "NonResourceAttributes": {1: ("path", S), 2: ("verb", S)},
+    "SubjectAccessReviewStatus": None,
     "PriorityClass": {
         1: ("metadata", "ObjectMeta"),
         2: ("value", "int"),
@@ -260,6 +302,8 @@ MESSAGES: dict[str, dict[int, tuple[str, str]] | None] = {
     },
 }
 KINDS = {
+    "HorizontalPodAutoscaler",
+    "SelfSubjectAccessReview",
     "Namespace",
     "ConfigMap",
     "Secret",

@@ -202,3 +202,43 @@ def test_drain_is_blocked_by_a_disruption_budget_then_allowed(k):
     assert k.ok("uncordon", node) == f"node/{node} uncordoned\n"
     assert k.ok("cordon", node) == f"node/{node} cordoned\n"
     assert k.ok("uncordon", node) == f"node/{node} uncordoned\n"
+
+
+SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+  - name: http
+    port: 80
+    targetPort: 8080
+"""
+
+
+def test_server_side_apply_port_changes_autoscale_and_can_i(k):
+    assert k.ok("apply", "--server-side", "-f", "-", stdin=SERVICE) == "service/web serverside-applied\n"
+    assert k.ok("apply", "--server-side", "-f", "-", stdin=SERVICE) == "service/web serverside-applied\n"
+    ports = k.ok("get", "svc", "web", "-o", "jsonpath={.spec.ports}")
+    assert ports == '[{"name":"http","port":80,"protocol":"TCP","targetPort":8080}]'
+
+    # Client-side apply of a changed port: kubectl's strategic merge patch deletes the
+    # old entry by its merge key (port), which the server must honour.
+    k.ok("delete", "svc", "web")
+    k.ok("apply", "-f", "-", stdin=SERVICE)
+    assert (
+        k.ok("apply", "-f", "-", stdin=SERVICE.replace("port: 80", "port: 8000"))
+        == "service/web configured\n"
+    )
+    assert k.ok("get", "svc", "web", "-o", "jsonpath={.spec.ports[*].port}") == "8000"
+
+    k.ok("create", "deployment", "web", "--image=nginx:1.27", "--replicas=2")
+    assert k.ok("autoscale", "deployment", "web", "--min=2", "--max=5", "--cpu-percent=50") == (
+        "horizontalpodautoscaler.autoscaling/web autoscaled\n"
+    )
+    hpa = normalise(k.ok("get", "hpa", "web")).splitlines()
+    assert hpa[0] == "NAME REFERENCE TARGETS MINPODS MAXPODS REPLICAS AGE"
+    assert hpa[1].startswith("web Deployment/web cpu: ") and hpa[1].endswith("/50% 2 5 2 <age>")
+    assert k.ok("auth", "can-i", "create", "pods") == "yes\n"
