@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -60,6 +61,44 @@ def newest_kubectl() -> str:
     return KUBECTLS[numbered[-1]]
 
 
+def _gunicorn(env: dict, work: Path, tls: tuple[Path, Path] | None = None) -> tuple[subprocess.Popen, str]:
+    """gunicorn with threaded workers, as production runs it, on a free loopback port."""
+    port = free_port()
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    log_path = work / f"gunicorn-{port}.log"
+    options = ["--bind", f"127.0.0.1:{port}", "--workers", "2", "--worker-class", "gthread", "--threads", "8"]
+    options += ["--graceful-timeout", "3", "--error-logfile", str(log_path)]
+    if tls:
+        options += ["--certfile", str(tls[0]), "--keyfile", str(tls[1])]
+    process = subprocess.Popen(
+        [str(gunicorn), *options, "config.wsgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+    context = ssl._create_unverified_context() if tls else None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=2, context=context)
+            return process, base
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(log_path.read_text() if log_path.exists() else "gunicorn did not start")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @pytest.fixture(scope="session")
 def api_server(tmp_path_factory):
     """The app under gunicorn (2 processes × 8 threads) on a throwaway SQLite database."""
@@ -82,40 +121,7 @@ def api_server(tmp_path_factory):
     subprocess.run(
         [python, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True
     )
-    port = free_port()
-    gunicorn = Path(python).with_name("gunicorn")
-    log = open(work / "gunicorn.log", "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [
-            str(gunicorn),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "8",
-            "--graceful-timeout",
-            "3",
-            "config.wsgi",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=2)
-            break
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    else:
-        process.kill()
-        raise RuntimeError((work / "gunicorn.log").read_text())
+    process, base = _gunicorn(env, work)
 
     class Server:
         url = base
@@ -140,13 +146,23 @@ def api_server(tmp_path_factory):
             return path
 
     yield Server()
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log.close()
+    _stop(process)
+
+
+@pytest.fixture(scope="session")
+def tls_server(api_server, tmp_path_factory):
+    """The same app and database behind TLS: kubectl sends its bearer token only over https."""
+    work = tmp_path_factory.mktemp("tls")
+    cert, key = work / "cert.pem", work / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
+        + ["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    process, base = _gunicorn(api_server.environment, work, (cert, key))
+    yield base
+    _stop(process)
 
 
 class Kubectl:

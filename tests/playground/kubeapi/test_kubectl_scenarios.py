@@ -2,6 +2,7 @@
 with what kubectl prints against a real cluster (ages, generated names and addresses
 normalised)."""
 
+import json
 import subprocess
 import time
 
@@ -242,3 +243,49 @@ def test_server_side_apply_port_changes_autoscale_and_can_i(k):
     assert hpa[0] == "NAME REFERENCE TARGETS MINPODS MAXPODS REPLICAS AGE"
     assert hpa[1].startswith("web Deployment/web cpu: ") and hpa[1].endswith("/50% 2 5 2 <age>")
     assert k.ok("auth", "can-i", "create", "pods") == "yes\n"
+
+
+CREATE_COMMANDS = [
+    ["namespace", "team-a"],
+    ["configmap", "settings", "--from-literal=colour=blue", "--from-literal=size=large"],
+    ["secret", "generic", "db-password", "--from-literal=password=s3cret"],
+    ["service", "clusterip", "backend", "--tcp=80:8080"],
+    ["service", "nodeport", "frontend", "--tcp=80:8080", "--node-port=30080"],
+    ["deployment", "api", "--image=nginx:1.27", "--port=80", "--replicas=3"],
+    ["job", "once", "--image=busybox:1.36", "--", "sh", "-c", "echo done"],
+    ["cronjob", "nightly", "--image=busybox:1.36", "--schedule=0 2 * * *", "--", "echo", "hi"],
+    ["quota", "small", "--hard=pods=10,requests.cpu=2"],
+    ["serviceaccount", "robot"],
+    ["pdb", "api", "--selector=app=api", "--min-available=2"],
+    ["priorityclass", "important", "--value=1000", "--description=for the demo"],
+]
+
+
+def _contains(served, local, path=""):
+    """Every field kubectl's own rendering has is served with that value."""
+    if isinstance(local, dict):
+        assert isinstance(served, dict), path
+        for key, value in local.items():
+            if key in ("creationTimestamp", "status") or value in (None, {}):
+                continue
+            _contains(served.get(key), value, f"{path}.{key}")
+    elif isinstance(local, list):
+        assert isinstance(served, list) and len(served) == len(local), path
+        for index, (a, b) in enumerate(zip(served, local, strict=True)):
+            _contains(a, b, f"{path}[{index}]")
+    else:
+        assert served == local, f"{path}: served {served!r}, kubectl rendered {local!r}"
+
+
+@pytest.mark.parametrize("command", CREATE_COMMANDS, ids=lambda c: "-".join(c[:2]))
+def test_typed_create_commands_arrive_intact(k, command):
+    """kubectl 1.32+ sends these as protobuf; what the server stores must be what kubectl
+    itself renders for the same command (`--dry-run=client -o json`)."""
+    name_index = 2 if command[0] in ("secret", "service") else 1
+    split = command.index("--") if "--" in command else len(command)
+    dry = [*command[:split], "--dry-run=client", "-o", "json", *command[split:]]
+    rendered = json.loads(k.ok("create", *dry))
+    kind = rendered["kind"]
+    assert k.ok("create", *command).strip().endswith("created")
+    served = json.loads(k.ok("get", f"{kind.lower()}", command[name_index], "-o", "json"))
+    _contains(served, rendered)

@@ -4,6 +4,7 @@ tutorial, and the errors a learner meets, printed as a real cluster makes kubect
 import json
 
 import pytest
+import yaml
 
 from tests.playground.kubeapi.conftest import KUBECTLS, Kubectl, normalise
 
@@ -170,4 +171,26 @@ def test_the_errors_a_learner_meets(kubectl, api_server, tmp_path):
     wrong = tmp_path / "wrong.yaml"
     wrong.write_text(k.kubeconfig.read_text().replace("/k8s/", "/k8s/not-the-token-"))
     intruder = Kubectl(k.binary, wrong, tmp_path / "cache-wrong")
+    assert "error: You must be logged in to the server" in intruder.fails("get", "pods")
+
+
+def test_over_https_kubectl_sends_the_bearer_token(kubectl, api_server, tls_server, tmp_path):
+    """An https kubeconfig without the token in the path: kubectl's Authorization header
+    alone reaches the sandbox, and a wrong token is refused."""
+    _label, k = kubectl
+    config = yaml.safe_load(k.kubeconfig.read_text())
+    token = config["users"][0]["user"]["token"]
+    config["clusters"][0]["cluster"] = {"server": f"{tls_server}/k8s", "insecure-skip-tls-verify": True}
+    https = tmp_path / "https.yaml"
+    https.write_text(yaml.safe_dump(config))
+    secure = Kubectl(k.binary, https, tmp_path / "cache-https")
+    assert "worker-1" in secure.ok("get", "nodes")
+    assert (
+        secure.ok("create", "configmap", "over-tls", "--from-literal=a=b") == "configmap/over-tls created\n"
+    )
+    assert "over-tls" in k.ok("get", "configmaps")  # the same sandbox, seen over plain http
+
+    config["users"][0]["user"]["token"] = token[::-1]
+    https.write_text(yaml.safe_dump(config))
+    intruder = Kubectl(k.binary, https, tmp_path / "cache-wrong")
     assert "error: You must be logged in to the server" in intruder.fails("get", "pods")

@@ -141,3 +141,15 @@ def test_sandbox_kubeconfig_command(sandbox):
         call_command("sandbox_kubeconfig", "00000000-0000-0000-0000-000000000000")
     with pytest.raises(CommandError, match="either a sandbox id or --new"):
         call_command("sandbox_kubeconfig")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_watch_without_timeout_ends_at_the_servers_cap(client, sandbox, settings):
+    settings.KUBE_API_WATCH_SECONDS = 1
+    began = time.monotonic()
+    response = client.get(f"/k8s/{sandbox.token}/api/v1/namespaces/default/pods", {"watch": "true"})
+    events = [line for line in b"".join(response.streaming_content).splitlines() if line.strip()]
+    assert events and 1 <= time.monotonic() - began < 5
+    deadline = time.monotonic() + 5
+    while feeds._feeds and time.monotonic() < deadline:
+        time.sleep(0.05)
