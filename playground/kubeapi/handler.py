@@ -96,6 +96,10 @@ def static(req: ApiRequest) -> ApiResponse | None:
         return None
     if path == "/version":
         return respond(discovery.VERSION)
+    if path in ("/healthz", "/livez", "/readyz"):
+        return ApiResponse(
+            200, _health(path[1:], req.flag("verbose") or "verbose" in req.query), "text/plain"
+        )
     if path in ("/api", "/apis"):
         if "as=APIGroupDiscoveryList" in req.accept and "v=v2;" in req.accept.replace("v=v2,", "v=v2;") + ";":
             return respond(discovery.aggregated(path == "/api"), content_type=discovery.AGGREGATED)
@@ -128,6 +132,17 @@ def static(req: ApiRequest) -> ApiResponse | None:
     if path.startswith("/openapi/"):
         return error_response(not_found_path())
     return None
+
+
+def _health(check: str, verbose: bool) -> bytes:
+    if not verbose:
+        return b"ok"
+    checks = ["ping", "log", "etcd", "poststarthook/start-apiextensions-controllers"]
+    lines = [f"[+]{name} ok" for name in checks]
+    return ("\n".join(lines) + f"\n{check} check passed\n").encode()
+
+
+NO_PROCESSES = {"exec", "attach", "portforward", "proxy"}
 
 
 # Resource paths -------------------------------------------------------------------------------
@@ -163,6 +178,11 @@ def route(path: str) -> Target:
     if namespace is not None and not rt.namespaced:
         raise not_found_path()
     target = Target(rt, namespace, rest[1] if len(rest) > 1 else None, rest[2] if len(rest) > 2 else None)
+    if target.subresource in NO_PROCESSES:
+        raise bad_request(
+            f"the sandbox simulates containers without processes, so {target.subresource} is not available "
+            "(kubectl exec, attach, port-forward and proxy); kubectl logs, describe and get events are"
+        )
     if target.subresource and target.subresource not in {s.name for s in _subs(rt)}:
         raise not_found_path()
     if rt.namespaced and target.name and namespace is None:

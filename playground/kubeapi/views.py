@@ -57,6 +57,28 @@ def api_with_bearer(request, rest: str = ""):
 
 
 @csrf_exempt
+def api_at_root(request, rest: str = ""):
+    """Absolute paths from `kubectl get --raw`, which drops the sandbox's path prefix."""
+    if rest.startswith(("livez", "readyz")):
+        verbose = "verbose" in request.GET
+        return _http(handler.ApiResponse(200, handler._health(rest.split("/")[0], verbose), "text/plain"))
+    header = request.headers.get("Authorization", "")
+    sandbox = _sandbox(header[7:].strip()) if header.lower().startswith("bearer ") else None
+    if sandbox is None:
+        return _http(
+            handler.error_response(
+                ApiError(
+                    401,
+                    "Unauthorized",
+                    "Unauthorized: this path carries no sandbox token. kubectl get --raw drops the path of "
+                    "the server address, so start the raw path with /k8s/<token>/ as in your kubeconfig",
+                )
+            )
+        )
+    return _serve(request, sandbox, "", rest)
+
+
+@csrf_exempt
 def api_with_token(request, token: str, rest: str = ""):
     """/k8s/<token>/<path>: the secret in the path, which kubectl sends over plain http too."""
     return _serve(request, _sandbox(token), base_path(token), rest)

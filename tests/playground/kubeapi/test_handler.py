@@ -304,7 +304,7 @@ def test_subresources_scale_status_eviction_log_binding(cluster):
         201,
         404,
     )
-    assert call(cluster, "GET", "/api/v1/namespaces/default/pods/x/exec")[0] == 404
+    assert call(cluster, "GET", "/api/v1/namespaces/default/pods/x/exec")[0] == 400
     assert call(cluster, "PUT", "/api/v1/namespaces/default/pods/x/log", {})[0] == 405
 
     manual = {

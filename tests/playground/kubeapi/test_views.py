@@ -153,3 +153,23 @@ def test_a_watch_without_timeout_ends_at_the_servers_cap(client, sandbox, settin
     deadline = time.monotonic() + 5
     while feeds._feeds and time.monotonic() < deadline:
         time.sleep(0.05)
+
+
+def test_absolute_paths_from_kubectl_get_raw(client, sandbox):
+    """`kubectl get --raw /…` drops the server URL's path, token included."""
+    assert client.get("/readyz").content == b"ok"
+    assert b"livez check passed" in client.get("/livez", {"verbose": ""}).content
+    refused = json.loads(client.get("/api/v1/namespaces").content)
+    assert refused["code"] == 401 and "start the raw path with /k8s/<token>/" in refused["message"]
+    with_bearer = client.get("/api/v1/namespaces", HTTP_AUTHORIZATION=f"Bearer {sandbox.token}")
+    assert with_bearer.status_code == 200 and json.loads(with_bearer.content)["kind"] == "NamespaceList"
+    assert client.get(f"/k8s/{sandbox.token}/readyz").content == b"ok"
+
+
+def test_exec_and_port_forward_say_why_they_are_missing(client, sandbox):
+    pods = json.loads(client.get(f"/k8s/{sandbox.token}/api/v1/namespaces/default/pods").content)["items"]
+    name = pods[0]["metadata"]["name"]
+    for sub in ("exec", "portforward", "attach"):
+        response = client.post(f"/k8s/{sandbox.token}/api/v1/namespaces/default/pods/{name}/{sub}")
+        status = json.loads(response.content)
+        assert response.status_code == 400 and "containers without processes" in status["message"]
