@@ -177,7 +177,6 @@ class ApiServer:
             "creationTimestamp",
             "deletionTimestamp",
             "generation",
-            "managedFields",
         ):
             meta.pop(field, None)
         if not meta.get("name") and meta.get("generateName"):
@@ -294,6 +293,9 @@ class ApiServer:
                 meta[field] = old["metadata"][field]
             else:
                 meta.pop(field, None)
+        # Field ownership (server-side apply) is kept unless the writer sends its own.
+        if "managedFields" not in meta and "managedFields" in old["metadata"]:
+            meta["managedFields"] = old["metadata"]["managedFields"]
         if subresource == "status":
             new = {**old, "status": obj.get("status", {}), "metadata": {**old["metadata"]}}
         else:

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from playground.engine import manifests, printers
+from playground.engine import managedfields, manifests, printers, schema
 from playground.engine.errors import ApiError, bad_request
 from playground.engine.kinds import ResourceType
 from playground.engine.quantity import parse as parse_quantity
@@ -537,22 +537,36 @@ def _patch(cluster, target: Target, req: ApiRequest) -> ApiResponse:
     rt = target.rt
     kind, body = _patch_body(req)
     if kind == "apply":
-        body = _with_type(rt, body)
-        _check_name(body, target)
-        body.setdefault("metadata", {})["name"] = target.name
-        try:
-            cluster.api.get(rt.kind, target.name, target.namespace)
-        except ApiError as error:
-            if error.code != 404:
-                raise
-            created = cluster.api.create(body, target.namespace, dry_run=req.dry_run, strict=True)
-            return respond(_typed(rt, created), 201)
-        body = {k: v for k, v in body.items() if k not in ("apiVersion", "kind")}
-        kind = "strategic"
+        return _server_side_apply(cluster, target, req, _with_type(rt, body))
     patched = cluster.api.patch(
         rt.kind, target.name, target.namespace, body, kind, None, req.dry_run, strict=req.strict
     )
     return respond(_typed(rt, patched))
+
+
+def _server_side_apply(cluster, target: Target, req: ApiRequest, body: dict) -> ApiResponse:
+    """application/apply-patch+yaml: create when missing, else apply with field ownership."""
+    rt = target.rt
+    _check_name(body, target)
+    body.setdefault("metadata", {})["name"] = target.name
+    manager = req.query.get("fieldManager") or ""
+    if not manager:
+        raise bad_request("PATCH, application/apply-patch+yaml requests must have a fieldManager parameter")
+    root = schema.root(rt.kind, rt.api_version)
+    try:
+        live = cluster.api.get(rt.kind, target.name, target.namespace)
+    except ApiError as error:
+        if error.code != 404:
+            raise
+        config = deep_copy(body)
+        config["metadata"]["managedFields"] = [
+            managedfields.record(managedfields.paths(body, root), manager, cluster.api.now(), rt.api_version)
+        ]
+        created = cluster.api.create(config, target.namespace, dry_run=req.dry_run, strict=True)
+        return respond(_typed(rt, created), 201)
+    merged = managedfields.apply(live, body, manager, root, cluster.api.now(), rt.api_version)
+    updated = cluster.api.update(merged, target.namespace, dry_run=req.dry_run, strict=True)
+    return respond(_typed(rt, updated))
 
 
 def _delete_options(req: ApiRequest) -> dict:

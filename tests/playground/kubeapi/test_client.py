@@ -161,8 +161,10 @@ def test_create_from_yaml_and_server_side_apply(api, tmp_path):
     body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ssa", "namespace": "default"}}
     first = configmaps.server_side_apply(body={**body, "data": {"a": "1"}}, field_manager="python-client")
     assert first.data.to_dict() == {"a": "1"}
-    second = configmaps.server_side_apply(body={**body, "data": {"a": "2"}}, field_manager="python-client")
-    assert second.data.to_dict() == {"a": "2"} and second.metadata.uid == first.metadata.uid
+    second = configmaps.server_side_apply(body={**body, "data": {"b": "2"}}, field_manager="python-client")
+    # The key this manager stopped applying is gone, as with a real server's field ownership.
+    assert second.data.to_dict() == {"b": "2"} and second.metadata.uid == first.metadata.uid
+    assert [m.manager for m in second.metadata.managedFields] == ["python-client"]
     deployments = dyn.resources.get(api_version="apps/v1", kind="Deployment")
     assert deployments.get(name="web", namespace="default").spec.replicas == 1
     assert [d.metadata.name for d in deployments.get(namespace="default").items] == ["web"]

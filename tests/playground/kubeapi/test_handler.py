@@ -223,6 +223,7 @@ def test_the_four_patch_types_and_apply_creating(cluster):
         "/api/v1/namespaces/default/configmaps/ssa",
         applied.replace(b"'1'", b"'2'"),
         "application/apply-patch+yaml",
+        fieldManager="kubectl",
     )
     assert status == 200 and updated["data"] == {"a": "2"}
     bomb = b"a: &a [x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
@@ -454,3 +455,60 @@ def test_route_refuses_impossible_paths():
             handler.route(path)
         assert error.value.code == 404
     assert discovery.lookup("apps", "v1", "deployments").kind == "Deployment"
+
+
+APPLIED = b"""\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {tier: fe, team: a}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - {name: web, image: nginx:1.27}
+      - {name: side, image: busybox:1.36, command: [sleep, infinity]}
+"""
+
+
+def ssa(cluster, body: bytes, manager: str = "me"):
+    path = "/apis/apps/v1/namespaces/default/deployments/web"
+    return call(cluster, "PATCH", path, body, "application/apply-patch+yaml", fieldManager=manager)
+
+
+def test_server_side_apply_removes_what_the_manager_stopped_applying(cluster):
+    status, created = ssa(cluster, APPLIED)
+    assert status == 201
+    (entry,) = created["metadata"]["managedFields"]
+    assert entry["manager"] == "me" and entry["operation"] == "Apply" and entry["fieldsType"] == "FieldsV1"
+    containers = entry["fieldsV1"]["f:spec"]["f:template"]["f:spec"]["f:containers"]
+    assert set(containers) == {'k:{"name":"side"}', 'k:{"name":"web"}'}
+
+    smaller = APPLIED.replace(b", team: a", b"").replace(b"  replicas: 3\n", b"")
+    smaller = smaller.replace(b"      - {name: side, image: busybox:1.36, command: [sleep, infinity]}\n", b"")
+    status, applied = ssa(cluster, smaller.replace(b"nginx:1.27", b"nginx:1.28"))
+    assert status == 200
+    assert applied["metadata"]["labels"] == {"tier": "fe"}
+    assert applied["spec"]["replicas"] == 1  # dropped from the config, so defaulted again
+    assert [c["name"] for c in applied["spec"]["template"]["spec"]["containers"]] == ["web"]
+    assert applied["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.28"
+
+    # A field another manager also applies stays when one of them lets go of it.
+    ssa(cluster, smaller.replace(b"{tier: fe}", b"{tier: fe, owner: b}"), manager="other")
+    status, shared = ssa(cluster, smaller.replace(b"{tier: fe}", b"{}"))
+    assert shared["metadata"]["labels"] == {"tier": "fe", "owner": "b"}
+    assert sorted(m["manager"] for m in shared["metadata"]["managedFields"]) == ["me", "other"]
+    # Writes that are not applies keep the ownership records.
+    merged = call(
+        cluster,
+        "PATCH",
+        "/apis/apps/v1/namespaces/default/deployments/web",
+        {"metadata": {"labels": {"x": "y"}}},
+        "application/merge-patch+json",
+    )[1]
+    assert len(merged["metadata"]["managedFields"]) == 2
+    assert ssa(cluster, APPLIED, manager="")[1]["message"].endswith("must have a fieldManager parameter")
