@@ -38,42 +38,26 @@ class Subresource:
     verbs: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class MetricsType:
-    """Resources the engine does not store: metrics.k8s.io's read-only views of the
-    simulated usage, and the access review behind `kubectl auth can-i`."""
-
-    kind: str
-    group: str
-    version: str
-    plural: str
-    namespaced: bool
-    short_names: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    verbs: tuple[str, ...] = ("get", "list")
-    subresources: tuple[str, ...] = ()
-
-    @property
-    def api_version(self) -> str:
-        return f"{self.group}/{self.version}"
-
-    @property
-    def singular(self) -> str:
-        return self.kind.lower()
-
-
+# Resources the engine does not store: metrics.k8s.io's read-only views of the simulated
+# usage (for `kubectl top`), and the access review behind `kubectl auth can-i`.
 METRICS = [
-    MetricsType("NodeMetrics", "metrics.k8s.io", "v1beta1", "nodes", False),
-    MetricsType("PodMetrics", "metrics.k8s.io", "v1beta1", "pods", True),
-    MetricsType(
+    ResourceType(
+        "NodeMetrics", "metrics.k8s.io", "v1beta1", "nodes", False, has_status=False, verbs=("get", "list")
+    ),
+    ResourceType(
+        "PodMetrics", "metrics.k8s.io", "v1beta1", "pods", True, has_status=False, verbs=("get", "list")
+    ),
+    ResourceType(
         "SelfSubjectAccessReview",
         "authorization.k8s.io",
         "v1",
         "selfsubjectaccessreviews",
         False,
+        has_status=False,
         verbs=("create",),
     ),
 ]
+VIRTUAL = {rt.kind for rt in METRICS}
 
 _STATUS_VERBS = ("get", "patch", "update")
 
@@ -153,7 +137,7 @@ def _aggregated_resource(rt) -> dict:
         entry["shortNames"] = list(rt.short_names)
     if rt.categories:
         entry["categories"] = list(rt.categories)
-    subs = subresources(rt) if isinstance(rt, ResourceType) else []
+    subs = subresources(rt)
     if subs:
         entry["subresources"] = [
             {
@@ -245,7 +229,7 @@ def resource_list(group_version: str) -> dict | None:
         if rt.categories:
             entry["categories"] = list(rt.categories)
         resources.append(entry)
-        for sub in subresources(rt) if isinstance(rt, ResourceType) else []:
+        for sub in subresources(rt):
             sub_entry = {
                 "name": f"{rt.plural}/{sub.name}",
                 "singularName": "",

@@ -150,14 +150,15 @@ NO_PROCESSES = {"exec", "attach", "portforward", "proxy"}
 
 @dataclass
 class Target:
-    rt: object  # ResourceType or discovery.MetricsType
+    rt: ResourceType
     namespace: str | None
     name: str | None = None
     subresource: str | None = None
 
     @property
-    def metrics(self) -> bool:
-        return isinstance(self.rt, discovery.MetricsType)
+    def virtual(self) -> bool:
+        """metrics.k8s.io and access reviews: answered, never stored."""
+        return self.rt.kind in discovery.VIRTUAL
 
 
 def route(path: str) -> Target:
@@ -183,15 +184,11 @@ def route(path: str) -> Target:
             f"the sandbox simulates containers without processes, so {target.subresource} is not available "
             "(kubectl exec, attach, port-forward and proxy); kubectl logs, describe and get events are"
         )
-    if target.subresource and target.subresource not in {s.name for s in _subs(rt)}:
+    if target.subresource and target.subresource not in {s.name for s in discovery.subresources(rt)}:
         raise not_found_path()
     if rt.namespaced and target.name and namespace is None:
         raise not_found_path()
     return target
-
-
-def _subs(rt) -> list:
-    return discovery.subresources(rt) if isinstance(rt, ResourceType) else []
 
 
 def is_watch(req: ApiRequest, target: Target) -> bool:
@@ -221,9 +218,9 @@ def describe(req: ApiRequest, target: Target) -> str:
 def read(cluster, target: Target, req: ApiRequest) -> ApiResponse:
     if req.method != "GET":
         raise method_not_allowed()
-    if target.metrics and target.rt.kind == "SelfSubjectAccessReview":
+    if target.virtual and target.rt.kind == "SelfSubjectAccessReview":
         raise method_not_allowed()
-    if target.metrics:
+    if target.virtual:
         return respond(_metrics(cluster, target))
     rt = target.rt
     if target.name is None:
@@ -467,9 +464,9 @@ def _with_type(rt, body) -> dict:
 
 
 def write(cluster, target: Target, req: ApiRequest) -> ApiResponse:
-    if target.metrics and target.rt.kind == "SelfSubjectAccessReview" and req.method == "POST":
+    if target.virtual and target.rt.kind == "SelfSubjectAccessReview" and req.method == "POST":
         return _access_review(decode_body(req, target))
-    if target.metrics:
+    if target.virtual:
         raise method_not_allowed()
     rt = target.rt
     method = req.method
@@ -644,7 +641,7 @@ def _delete_collection(cluster, target: Target, req: ApiRequest) -> ApiResponse:
 
 def _write_subresource(cluster, target: Target, req: ApiRequest) -> ApiResponse:
     rt, sub = target.rt, target.subresource
-    allowed = {s.name: s for s in _subs(rt)}[sub].verbs
+    allowed = {s.name: s for s in discovery.subresources(rt)}[sub].verbs
     verb = {"POST": "create", "PUT": "update", "PATCH": "patch"}.get(req.method)
     if verb not in allowed:
         raise method_not_allowed()

@@ -23,21 +23,26 @@ _PATCH_TYPES = (
 _META = "io.k8s.apimachinery.pkg.apis.meta.v1."
 
 
-def _convert(node):
-    """JSON-Schema draft types and refs (kubernetes-validate's form) → OpenAPI v3's."""
+V3_REFS = "#/components/schemas/"
+V2_REFS = "#/definitions/"
+
+
+def _convert(node, refs: str = V3_REFS):
+    """kubernetes-validate's JSON Schema → OpenAPI's: refs under `refs`, no "null" types,
+    no enum on apiVersion and kind (the validator's addition; upstream has none)."""
     if isinstance(node, list):
-        return [_convert(item) for item in node]
+        return [_convert(item, refs) for item in node]
     if not isinstance(node, dict):
         return node
-    if "$ref" in node and len(node) > 1:
+    if refs == V3_REFS and "$ref" in node and len(node) > 1:
         # A reference with siblings (a field's own description): OpenAPI v3 ignores the
         # siblings of $ref, so upstream wraps the reference in allOf, and so do we.
         rest = {k: v for k, v in node.items() if k != "$ref"}
-        return {"allOf": [_convert({"$ref": node["$ref"]})], **_convert(rest)}
+        return {"allOf": [_convert({"$ref": node["$ref"]}, refs)], **_convert(rest, refs)}
     out = {}
     for key, value in node.items():
         if key == "$ref":
-            out[key] = "#/components/schemas/" + value.rsplit("/", 1)[-1]
+            out[key] = refs + value.rsplit("/", 1)[-1]
         elif key == "type" and isinstance(value, list):
             kept = [v for v in value if v != "null"]
             if kept:
@@ -45,13 +50,13 @@ def _convert(node):
         elif key == "properties":
             props = {}
             for name, prop in value.items():
-                prop = _convert(prop)
+                prop = _convert(prop, refs)
                 if name in ("apiVersion", "kind"):
-                    prop.pop("enum", None)  # the validator's addition; upstream has none
+                    prop.pop("enum", None)
                 props[name] = prop
             out[key] = props
         else:
-            out[key] = _convert(value)
+            out[key] = _convert(value, refs)
     return out
 
 
@@ -91,7 +96,7 @@ def _schema_name(kind: str, api_version: str) -> str | None:
 
 
 def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
+    return {"$ref": V3_REFS + name}
 
 
 def _param(name: str, where: str = "query", kind: str = "string", required: bool = False) -> dict:
@@ -206,7 +211,7 @@ def document(group_version: str) -> bytes | None:
             paths[f"{prefix}/{rt.plural}"] = {
                 "get": _operation("list", gvk, f"list{op_kind}ForAllNamespaces", None, list_name, list_params)
             }
-        for sub in subresources(rt) if hasattr(rt, "has_status") else []:
+        for sub in subresources(rt):
             sub_name = _schema_name(sub.kind, f"{sub.group}/{sub.version}" if sub.group else sub.version)
             if sub.name == "log":
                 sub_name = None
@@ -278,39 +283,12 @@ def index(base_path: str) -> dict:
 V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
 
 
-def _v2_schema(node):
-    """kubernetes-validate's JSON Schema → Swagger 2.0 (refs under #/definitions/)."""
-    if isinstance(node, list):
-        return [_v2_schema(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    out = {}
-    for key, value in node.items():
-        if key == "$ref":
-            out[key] = "#/definitions/" + value.rsplit("/", 1)[-1]
-        elif key == "type" and isinstance(value, list):
-            kept = [v for v in value if v != "null"]
-            if kept:
-                out[key] = kept[0]
-        elif key == "properties":
-            props = {}
-            for name, prop in value.items():
-                prop = _v2_schema(prop)
-                if name in ("apiVersion", "kind"):
-                    prop.pop("enum", None)
-                props[name] = prop
-            out[key] = props
-        else:
-            out[key] = _v2_schema(value)
-    return out
-
-
 def _v2_definition(name: str) -> dict:
     short = name.rsplit(".", 1)[-1]
     if short in ("IntOrString", "Quantity"):
         converted = _component(name)
         return converted
-    return _v2_schema(schema.definitions()[name])
+    return _convert(schema.definitions()[name], V2_REFS)
 
 
 @cache
@@ -364,7 +342,7 @@ def swagger() -> dict:
 
 def _v2_ref(node: dict) -> dict:
     ref = node.get("$ref")
-    return {"$ref": "#/definitions/" + ref.rsplit("/", 1)[-1]} if ref else {"type": "object"}
+    return {"$ref": V2_REFS + ref.rsplit("/", 1)[-1]} if ref else {"type": "object"}
 
 
 def _v2_param(param: dict) -> dict:

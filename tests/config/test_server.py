@@ -1,65 +1,21 @@
 """The production stack for real: gunicorn on loopback, WhiteNoise serving static files."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.servers import manage, production_env, start_gunicorn, stop
 
 
 @pytest.fixture(scope="module")
 def gunicorn_server(tmp_path_factory):
     work = tmp_path_factory.mktemp("prod")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update(
-        {
-            "DEBUG": "false",
-            "SECRET_KEY": "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_SSL_REDIRECT": "false",
-            "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}",
-            "STATIC_ROOT": str(work / "static"),
-        }
-    )
-    python = sys.executable
-    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-        subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
-    port = free_port()
-    gunicorn = Path(python).with_name("gunicorn")
-    process = subprocess.Popen(
-        [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", "2", "config.wsgi"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=2)
-            break
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    else:
-        process.kill()
-        raise RuntimeError(process.stderr.read().decode())
+    env = production_env(work)
+    manage(env, "collectstatic", "--noinput")
+    process, base = start_gunicorn(env, work, ("--workers", "2"))
     yield base
-    process.terminate()
-    process.wait(timeout=10)
+    stop(process)
 
 
 def fetch(url):

@@ -6,24 +6,15 @@ import json
 import os
 import re
 import shutil
-import socket
-import ssl
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.servers import manage, production_env, start_gunicorn, stop
 
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# Threaded workers, as the README tells production to run: a watch holds a thread.
+GTHREAD = ("--workers", "2", "--worker-class", "gthread", "--threads", "8", "--graceful-timeout", "3")
 
 
 def _client_version(binary: str) -> str:
@@ -61,67 +52,14 @@ def newest_kubectl() -> str:
     return KUBECTLS[numbered[-1]]
 
 
-def _gunicorn(env: dict, work: Path, tls: tuple[Path, Path] | None = None) -> tuple[subprocess.Popen, str]:
-    """gunicorn with threaded workers, as production runs it, on a free loopback port."""
-    port = free_port()
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    log_path = work / f"gunicorn-{port}.log"
-    options = ["--bind", f"127.0.0.1:{port}", "--workers", "2", "--worker-class", "gthread", "--threads", "8"]
-    options += ["--graceful-timeout", "3", "--error-logfile", str(log_path)]
-    if tls:
-        options += ["--certfile", str(tls[0]), "--keyfile", str(tls[1])]
-    process = subprocess.Popen(
-        [str(gunicorn), *options, "config.wsgi"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
-    context = ssl._create_unverified_context() if tls else None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=2, context=context)
-            return process, base
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(log_path.read_text() if log_path.exists() else "gunicorn did not start")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 @pytest.fixture(scope="session")
 def api_server(tmp_path_factory):
     """The app under gunicorn (2 processes × 8 threads) on a throwaway SQLite database."""
     if not KUBECTLS:
         pytest.fail("No kubectl on the PATH: sudo apt-get install -y kubernetes-client")
     work = tmp_path_factory.mktemp("kubeapi")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update(
-        {
-            "DEBUG": "false",
-            "SECRET_KEY": "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_SSL_REDIRECT": "false",
-            "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}",
-            "STATIC_ROOT": str(work / "static"),
-            "KUBE_API_WATCH_SECONDS": "30",
-        }
-    )
-    python = sys.executable
-    subprocess.run(
-        [python, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True
-    )
-    process, base = _gunicorn(env, work)
+    env = production_env(work, KUBE_API_WATCH_SECONDS="30")
+    process, base = start_gunicorn(env, work, GTHREAD)
 
     class Server:
         url = base
@@ -133,20 +71,13 @@ def api_server(tmp_path_factory):
             args = ["--new", "--server", base, "--profile", profile]
             if scenario:
                 args += ["--scenario", scenario]
-            result = subprocess.run(
-                [python, "manage.py", "sandbox_kubeconfig", *args],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            )
+            result = manage(env, "sandbox_kubeconfig", *args)
             path = work / f"kubeconfig-{len(list(work.glob('kubeconfig-*')))}.yaml"
             path.write_text(result.stdout)
             return path
 
     yield Server()
-    _stop(process)
+    stop(process)
 
 
 @pytest.fixture(scope="session")
@@ -160,9 +91,9 @@ def tls_server(api_server, tmp_path_factory):
         check=True,
         capture_output=True,
     )
-    process, base = _gunicorn(api_server.environment, work, (cert, key))
+    process, base = start_gunicorn(api_server.environment, work, GTHREAD, (cert, key))
     yield base
-    _stop(process)
+    stop(process)
 
 
 class Kubectl:

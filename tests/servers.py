@@ -1,0 +1,80 @@
+"""The production stack started for real by tests: settings from the environment, and
+gunicorn on a free loopback port."""
+
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def production_env(work: Path, **extra: str) -> dict:
+    """Production settings (DEBUG off) on a throwaway SQLite database, migrated."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "false",
+            "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}",
+            "STATIC_ROOT": str(work / "static"),
+            **extra,
+        }
+    )
+    manage(env, "migrate", "--noinput")
+    return env
+
+
+def manage(env: dict, *command: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+
+
+def start_gunicorn(env: dict, work: Path, options=(), tls: tuple[Path, Path] | None = None):
+    """(process, base URL) once /healthz answers."""
+    port = free_port()
+    log_path = work / f"gunicorn-{port}.log"
+    args = ["--bind", f"127.0.0.1:{port}", "--error-logfile", str(log_path), *options]
+    if tls:
+        args += ["--certfile", str(tls[0]), "--keyfile", str(tls[1])]
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), *args, "config.wsgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+    context = ssl._create_unverified_context() if tls else None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=2, context=context)
+            return process, base
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(log_path.read_text() if log_path.exists() else "gunicorn did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
