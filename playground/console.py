@@ -110,6 +110,10 @@ _VALUE_FLAGS = {
     "--grace-period": "grace-period",
     "-f": "filename",
     "--filename": "filename",
+    "--hard": "hard",
+    "--min-available": "min-available",
+    "--max-unavailable": "max-unavailable",
+    "--wait": "wait",
 }
 _BOOL_FLAGS = {
     "-A": "all_namespaces",
@@ -377,6 +381,11 @@ def _scale(cluster, command: Command) -> str:
 def _delete(cluster, command: Command) -> str:
     kind, names = _target(command.args, "delete")
     rt = _type(kind)
+    if not names and command.selector:
+        namespace = command.namespace if rt.namespaced else None
+        names = [o["metadata"]["name"] for o in cluster.list(rt.kind, namespace, command.selector)]
+        if not names:
+            return "No resources found\n"
     if not names:
         raise ConsoleError("error: resource(s) were provided, but no name was specified")
     grace = 0 if command.extra.get("now") or command.extra.get("force") else None
@@ -657,9 +666,12 @@ def _port(value: str, flag: str = "port") -> int:
 
 
 def _create(cluster, command: Command) -> str:
-    if command.args[:1] != ["deployment"] and command.args[:1] != ["deploy"]:
+    what = command.args[:1]
+    if what in (["namespace"], ["ns"], ["quota"], ["resourcequota"], ["pdb"], ["poddisruptionbudget"]):
+        return _create_other(cluster, command)
+    if what != ["deployment"] and what != ["deploy"]:
         raise ConsoleError(
-            "error: the console runs: kubectl create deployment NAME --image=IMAGE [--replicas=N] [--port=N]; "
+            "error: the console runs: kubectl create deployment|namespace|quota|pdb NAME …; "
             "use the Apply YAML box for other objects"
         )
     if len(command.args) < 2:
@@ -686,6 +698,44 @@ def _create(cluster, command: Command) -> str:
         command.namespace,
     )
     return f"deployment.apps/{name} created\n"
+
+
+def _create_other(cluster, command: Command) -> str:
+    """kubectl create namespace, quota (--hard) and pdb (--selector, --min-available or
+    --max-unavailable), with kubectl's own output line."""
+    if len(command.args) != 2:
+        raise ConsoleError(f"error: exactly one NAME is required, got {len(command.args) - 1}")
+    what, name = command.args
+    if what in ("namespace", "ns"):
+        cluster.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+        return f"namespace/{name} created\n"
+    if what in ("quota", "resourcequota"):
+        hard = {}
+        for pair in (command.extra.get("hard") or "").split(","):
+            key, sep, value = pair.partition("=")
+            if not sep or not key:
+                raise ConsoleError(f"error: invalid resource quota: --hard={command.extra.get('hard', '')}")
+            hard[key] = value
+        quota = {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": {"name": name},
+            "spec": {"hard": hard},
+        }
+        cluster.create(quota, command.namespace)
+        return f"resourcequota/{name} created\n"
+    if not command.selector:
+        raise ConsoleError('error: required flag(s) "selector" not set')
+    spec = {"selector": {"matchLabels": dict(p.partition("=")[::2] for p in command.selector.split(","))}}
+    for flag, key in (("min-available", "minAvailable"), ("max-unavailable", "maxUnavailable")):
+        if flag in command.extra:
+            value = command.extra[flag]
+            spec[key] = int(value) if value.isdigit() else value
+    if ("minAvailable" in spec) == ("maxUnavailable" in spec):
+        raise ConsoleError("error: exactly one of min-available or max-unavailable must be specified")
+    pdb = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": name}, "spec": spec}
+    cluster.create(pdb, command.namespace)
+    return f"poddisruptionbudget.policy/{name} created\n"
 
 
 def _run(cluster, command: Command) -> str:

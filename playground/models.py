@@ -50,3 +50,22 @@ class Snapshot(models.Model):
 
     def __str__(self) -> str:
         return f"Before: {self.label}"
+
+
+class LabAttempt(models.Model):
+    """One visitor working through one lab in a sandbox of its own."""
+
+    owner = models.CharField(max_length=64, db_index=True)
+    lab = models.SlugField(max_length=80)
+    sandbox = models.OneToOneField(Sandbox, on_delete=models.CASCADE, related_name="lab_attempt")
+    # Task number (as text, JSON keys) → hints revealed / when it first passed (ISO time).
+    hints = models.JSONField(default=dict)
+    passed = models.JSONField(default=dict)
+    checks_run = models.PositiveIntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.lab} for {self.owner}"

@@ -1,0 +1,260 @@
+"""Declarative checks: assertions on a sandbox's cluster state, never scripts.
+
+Each assertion names what it looks at and says, in a learner's words, what is missing
+when it fails (`says`), optionally pointing at the hint that helps (`hint`, 1-based).
+
+  object:    objects selected by kind and name or labels (and namespace): how many,
+             and fields/conditions/labels each one must have
+  spread:    pods selected by labels sit on distinct values of a node field
+  endpoints: a Service has at least `min` ready endpoints
+  node:      a node is cordoned, and optionally holds only DaemonSet pods
+  event:     an event with this reason (on this kind, message containing text) happened
+  trace:     a request from `source` reaches `destination` (the network view's trace)
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from dataclasses import dataclass
+
+from playground.engine import ApiError
+from playground.engine.quantity import QuantityError
+from playground.engine.quantity import parse as parse_quantity
+from playground.engine.selectors import parse_label_selector
+
+KINDS = ("object", "spread", "endpoints", "node", "event", "trace")
+_COMPARE = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*(.+?)\s*$")
+_OPS = {
+    ">=": operator.ge,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+    ">": operator.gt,
+    "<": operator.lt,
+}
+
+
+class CheckError(ValueError):
+    """A check that cannot be evaluated as written (a content error, not a learner's)."""
+
+
+@dataclass(frozen=True)
+class Result:
+    ok: bool
+    says: str
+    hint: int | None = None
+
+
+def field(obj, path: str):
+    """A value by dotted path with [index], [key=value] and ["dotted.key"] steps, or None."""
+    node = obj
+    for part in re.findall(r"[^.\[\]]+|\[[^\]]*\]", path):
+        if part.startswith("[") and part[1:2] in ("'", '"'):
+            node = node.get(part[2:-2]) if isinstance(node, dict) else None  # ["requests.cpu"]
+        elif part.startswith("["):
+            inner = part[1:-1]
+            if not isinstance(node, list):
+                return None
+            if "=" in inner:
+                key, _, value = inner.partition("=")
+                node = next((i for i in node if isinstance(i, dict) and str(i.get(key)) == value), None)
+            else:
+                index = int(inner)
+                node = node[index] if -len(node) <= index < len(node) else None
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            return None
+        if node is None:
+            return None
+    return node
+
+
+def _number(value):
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value
+    try:
+        return float(parse_quantity(str(value)))
+    except (QuantityError, ValueError):
+        return None
+
+
+def compare(actual, expected) -> bool:
+    """`expected` is a plain value (equality; quantities compare by value, so "2" equals
+    "2000m") or a string such as ">= 3"."""
+    found = _COMPARE.match(expected) if isinstance(expected, str) else None
+    if found:
+        if actual is None:
+            return False
+        op, wanted = _OPS[found.group(1)], found.group(2)
+        a, b = _number(actual), _number(wanted)
+        return op(a, b) if a is not None and b is not None else op(str(actual), wanted)
+    if actual is None or isinstance(expected, bool) or isinstance(actual, bool):
+        return actual == expected
+    if str(actual) == str(expected):
+        return True
+    a, b = _number(actual), _number(expected)
+    return a is not None and b is not None and a == b
+
+
+def _select(cluster, spec: dict) -> list[dict]:
+    kind = spec.get("kind")
+    if not kind:
+        raise CheckError("an object assertion needs a kind")
+    namespace = spec.get("namespace", "default")
+    try:
+        if spec.get("name"):
+            return [cluster.get(kind, spec["name"], namespace)]
+        selector = spec.get("selector") or ""
+        items = cluster.list(kind, None if namespace == "*" else namespace, selector or None)
+    except ApiError as error:
+        if error.code == 404:
+            return []
+        raise
+    return [o for o in items if not (o["metadata"].get("deletionTimestamp") and spec.get("live", True))]
+
+
+def _matches(obj: dict, spec: dict) -> bool:
+    for path, expected in (spec.get("fields") or {}).items():
+        if not compare(field(obj, path), expected):
+            return False
+    for ctype, status in (spec.get("conditions") or {}).items():
+        conditions = (obj.get("status") or {}).get("conditions") or []
+        if not any(c.get("type") == ctype and c.get("status") == status for c in conditions):
+            return False
+    labels = obj["metadata"].get("labels") or {}
+    return all(key in labels for key in spec.get("labels") or [])
+
+
+def _object(cluster, spec: dict) -> bool:
+    """Every selected object must match (`every`, the default), or, with `every: false`,
+    `count` counts the ones that match."""
+    found = _select(cluster, spec)
+    matching = [obj for obj in found if _matches(obj, spec)]
+    count = spec.get("count", ">= 1")
+    if spec.get("every", True):
+        return len(matching) == len(found) and compare(len(found), count)
+    return compare(len(matching), count)
+
+
+def _running_pods(cluster, selector: str, namespace: str) -> list[dict]:
+    return [
+        p
+        for p in cluster.list("Pod", namespace, selector)
+        if (p.get("status") or {}).get("phase") == "Running" and not p["metadata"].get("deletionTimestamp")
+    ]
+
+
+def _spread(cluster, spec: dict) -> bool:
+    pods = _running_pods(cluster, spec["pods"], spec.get("namespace", "default"))
+    if len(pods) < spec.get("min", 2):
+        return False
+    key = spec.get("by", "spec.nodeName")
+    if key.startswith("node."):
+        nodes = {n["metadata"]["name"]: n for n in cluster.list("Node")}
+        values = [field(nodes.get(p["spec"].get("nodeName"), {}), key[5:]) for p in pods]
+    else:
+        values = [field(p, key) for p in pods]
+    return None not in values and len(set(values)) == len(values)
+
+
+def _endpoints(cluster, spec: dict) -> bool:
+    namespace = spec.get("namespace", "default")
+    ready = 0
+    for slice_ in cluster.list("EndpointSlice", namespace, f"kubernetes.io/service-name={spec['service']}"):
+        for endpoint in slice_.get("endpoints") or []:
+            if (endpoint.get("conditions") or {}).get("ready"):
+                ready += 1
+    return ready >= spec.get("min", 1)
+
+
+def _node(cluster, spec: dict) -> bool:
+    try:
+        node = cluster.get("Node", spec["name"])
+    except ApiError:
+        return False
+    if "cordoned" in spec and bool((node.get("spec") or {}).get("unschedulable")) != spec["cordoned"]:
+        return False
+    if spec.get("only_daemonset_pods"):
+        for pod in cluster.list("Pod", None, field_selector=f"spec.nodeName={spec['name']}"):
+            if pod["metadata"].get("deletionTimestamp"):
+                continue
+            owners = pod["metadata"].get("ownerReferences") or []
+            if not any(o.get("kind") == "DaemonSet" for o in owners):
+                return False
+    if "ready" in spec:
+        conditions = (node.get("status") or {}).get("conditions") or []
+        ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+        if ready != spec["ready"]:
+            return False
+    return True
+
+
+def _event(cluster, spec: dict) -> bool:
+    for event in cluster.events(None if spec.get("namespace") == "*" else spec.get("namespace")):
+        if event.get("reason") != spec["reason"]:
+            continue
+        if spec.get("kind") and (event.get("involvedObject") or {}).get("kind") != spec["kind"]:
+            continue
+        if spec.get("message") and spec["message"] not in (event.get("message") or ""):
+            continue
+        return True
+    return False
+
+
+def _trace(cluster, spec: dict) -> bool:
+    return bool(cluster.trace(spec.get("source", "outside"), spec["destination"]).get("ok"))
+
+
+_EVALUATORS = {
+    "object": _object,
+    "spread": _spread,
+    "endpoints": _endpoints,
+    "node": _node,
+    "event": _event,
+    "trace": _trace,
+}
+
+
+def validate(assertion: dict, where: str) -> None:
+    kinds = [k for k in KINDS if k in assertion]
+    if len(kinds) != 1:
+        raise CheckError(f"{where}: name exactly one of {', '.join(KINDS)}")
+    if not assertion.get("says"):
+        raise CheckError(f"{where}: says (what a learner reads when it fails) is required")
+    body = assertion[kinds[0]]
+    if not isinstance(body, dict):
+        raise CheckError(f"{where}: {kinds[0]} must be a mapping")
+    required = {
+        "spread": "pods",
+        "endpoints": "service",
+        "node": "name",
+        "event": "reason",
+        "trace": "destination",
+    }
+    if kinds[0] in required and required[kinds[0]] not in body:
+        raise CheckError(f"{where}: {kinds[0]} needs {required[kinds[0]]}")
+    if kinds[0] == "object":
+        _select_check(body, where)
+    for label in (body.get("selector"), body.get("pods")):
+        if label:
+            parse_label_selector(label)
+
+
+def _select_check(body: dict, where: str) -> None:
+    from playground.engine.kinds import resolve
+
+    if resolve(body.get("kind") or "") is None:
+        raise CheckError(f"{where}: unknown kind {body.get('kind')!r}")
+
+
+def evaluate(cluster, assertions: list[dict]) -> list[Result]:
+    results = []
+    for assertion in assertions:
+        kind = next(k for k in KINDS if k in assertion)
+        ok = _EVALUATORS[kind](cluster, assertion[kind])
+        results.append(Result(ok, assertion["says"], assertion.get("hint")))
+    return results
