@@ -1,0 +1,119 @@
+"""Each kind of declarative check, failing and then passing on a real engine cluster."""
+
+import pytest
+
+from playground.engine import Cluster
+from playground.labs.checks import CheckError, compare, evaluate, field, validate
+
+WEB = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "web"},
+    "spec": {
+        "replicas": 3,
+        "selector": {"matchLabels": {"app": "web"}},
+        "template": {
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {
+                "containers": [{"name": "nginx", "image": "nginx:1.27", "ports": [{"containerPort": 80}]}]
+            },
+        },
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def base():
+    return Cluster.new("default", seed=5)
+
+
+@pytest.fixture
+def cluster(base):
+    return Cluster.from_dict(base.to_dict())
+
+
+def ok(cluster, assertion) -> bool:
+    validate({**assertion, "says": "x"}, "test")
+    return evaluate(cluster, [{**assertion, "says": "x"}])[0].ok
+
+
+def test_field_paths_and_comparisons():
+    obj = {"spec": {"hard": {"requests.cpu": "2"}, "containers": [{"name": "a", "image": "i"}]}}
+    assert field(obj, 'spec.hard["requests.cpu"]') == "2"
+    assert field(obj, "spec.containers[name=a].image") == "i" and field(obj, "spec.containers[0].name") == "a"
+    assert field(obj, "spec.containers[5].name") is None and field(obj, "spec.nope.x") is None
+    assert (
+        compare(5, ">= 3") and not compare(2, ">= 3") and compare("2000m", "2") and compare("1Gi", "> 512Mi")
+    )
+    assert compare("worker-1", "!= worker-2") and not compare(None, ">= 1") and compare(True, True)
+    assert not compare("nginx:1.26", "nginx:1.27")
+
+
+def test_object_counts_fields_conditions_and_labels(cluster):
+    ready = {"object": {"kind": "Deployment", "name": "web", "fields": {"status.readyReplicas": ">= 3"}}}
+    assert not ok(cluster, ready)
+    cluster.create(WEB)
+    cluster.settle()
+    assert ok(cluster, ready)
+    assert ok(cluster, {"object": {"kind": "Deployment", "name": "web", "conditions": {"Available": "True"}}})
+    assert not ok(cluster, {"object": {"kind": "Deployment", "name": "web", "labels": ["tier"]}})
+    assert ok(cluster, {"object": {"kind": "Pod", "selector": "app=web", "count": 3}})
+    some_on_worker_1 = {
+        "object": {
+            "kind": "Pod",
+            "selector": "app=web",
+            "every": False,
+            "count": ">= 1",
+            "fields": {"spec.nodeName": "worker-1"},
+        }
+    }
+    every_on_worker_1 = {
+        "object": {"kind": "Pod", "selector": "app=web", "fields": {"spec.nodeName": "worker-1"}}
+    }
+    assert (
+        ok(cluster, some_on_worker_1) != ok(cluster, every_on_worker_1)
+        or ok(cluster, every_on_worker_1) is False
+    )
+    assert ok(cluster, {"object": {"kind": "Pod", "name": "nope", "count": 0}})
+
+
+def test_spread_endpoints_node_event_and_trace(cluster):
+    cluster.create(WEB)
+    cluster.settle()
+    assert ok(cluster, {"spread": {"pods": "app=web", "min": 3}})
+    assert not ok(cluster, {"spread": {"pods": "app=web", "min": 4}})
+    assert not ok(cluster, {"endpoints": {"service": "web", "min": 1}})
+    cluster.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "web"},
+            "spec": {"type": "LoadBalancer", "selector": {"app": "web"}, "ports": [{"port": 80}]},
+        }
+    )
+    cluster.settle()
+    assert ok(cluster, {"endpoints": {"service": "web", "min": 3}})
+    lb = cluster.get("Service", "web")["status"]["loadBalancer"]["ingress"][0]["ip"]
+    assert ok(cluster, {"trace": {"source": "outside", "destination": f"{lb}:80"}})
+    assert not ok(cluster, {"trace": {"source": "outside", "destination": f"{lb}:81"}})
+
+    assert not ok(cluster, {"node": {"name": "worker-1", "cordoned": True}})
+    cluster.drain("worker-1", ignore_daemonsets=True)
+    cluster.settle()
+    assert ok(cluster, {"node": {"name": "worker-1", "cordoned": True, "only_daemonset_pods": True}})
+    assert not ok(cluster, {"event": {"reason": "TaintManagerEviction"}})
+    cluster.fail_node("worker-2")
+    cluster.advance(400)
+    assert ok(cluster, {"node": {"name": "worker-2", "ready": False}})
+    assert ok(cluster, {"event": {"reason": "TaintManagerEviction", "kind": "Pod"}})
+
+
+def test_badly_written_checks_are_content_errors():
+    with pytest.raises(CheckError, match="exactly one of"):
+        validate({"says": "x"}, "t")
+    with pytest.raises(CheckError, match="says"):
+        validate({"object": {"kind": "Pod"}}, "t")
+    with pytest.raises(CheckError, match="unknown kind"):
+        validate({"object": {"kind": "Widget"}, "says": "x"}, "t")
+    with pytest.raises(CheckError, match="needs service"):
+        validate({"endpoints": {"min": 2}, "says": "x"}, "t")
