@@ -6,6 +6,7 @@ NAVIGATION = [
     ("Concepts", "concepts:catalogue"),
     ("Architecture", "concepts:architecture"),
     ("Glossary", "concepts:glossary"),
+    ("Labs", "playground:labs"),
     ("Playground", "playground:index"),
 ]
 

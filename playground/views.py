@@ -12,11 +12,14 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from concepts.diagrams import DiagramError
-from playground import console, sandboxes
+from playground import console, lab_attempts, sandboxes
 from playground.engine import ApiError
 from playground.engine.kinds import resolve
 from playground.inventory import COUNTERPART, hosts_tree, recent_tasks, workloads_tree
 from playground.kubeapi import kubeconfig as kubeconfig_file
+from playground.labs import labs
+from playground.labs.runner import SolutionError
+from playground.models import LabAttempt
 from playground.scenarios import scenarios
 from playground.topology import highlights
 from playground.topology import svg as topology_svg
@@ -625,3 +628,82 @@ def kubeconfig(request: HttpRequest, public_id) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="kubeconfig-{sandbox.public_id}.yaml"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# Labs -----------------------------------------------------------------------------------------
+
+
+@require_GET
+def lab_index(request: HttpRequest) -> HttpResponse:
+    owner = sandboxes.visitor(request.session)
+    attempts = LabAttempt.objects.filter(owner=owner).select_related("sandbox")
+    return render(request, "playground/labs.html", {"labs": labs().values(), "attempts": attempts})
+
+
+@require_POST
+def lab_start(request: HttpRequest, slug: str) -> HttpResponse:
+    owner = sandboxes.visitor(request.session)
+    try:
+        attempt = lab_attempts.start(owner, slug)
+    except sandboxes.SandboxError as error:
+        return _fail(request, error)
+    return redirect("playground:lab", public_id=attempt.sandbox.public_id)
+
+
+@require_GET
+def lab_page(request: HttpRequest, public_id) -> HttpResponse:
+    owner = sandboxes.visitor(request.session)
+    try:
+        attempt, lab, states = lab_attempts.progress(owner, public_id)
+    except sandboxes.SandboxError as error:
+        return _fail(request, error)
+    context = {
+        "attempt": attempt,
+        "lab": lab,
+        "tasks": [
+            {
+                "state": state,
+                "hints": state.task.hints[: int(attempt.hints.get(str(state.number), 0))],
+                "more_hints": int(attempt.hints.get(str(state.number), 0)) < len(state.task.hints),
+                "passed_at": attempt.passed.get(str(state.number)),
+            }
+            for state in states
+        ],
+        "done": all(state.passed for state in states),
+        "sandbox": attempt.sandbox,
+    }
+    template = "playground/lab.html#tasks" if request.htmx else "playground/lab.html"
+    return render(request, template, context)
+
+
+@require_POST
+def lab_hint(request: HttpRequest, public_id, number: int) -> HttpResponse:
+    owner = sandboxes.visitor(request.session)
+    try:
+        lab_attempts.reveal_hint(owner, public_id, number)
+    except sandboxes.SandboxError as error:
+        return _fail(request, error)
+    return _back_to_lab(request, public_id)
+
+
+@require_POST
+def lab_solve(request: HttpRequest, public_id, number: int) -> HttpResponse:
+    owner = sandboxes.visitor(request.session)
+    try:
+        lab_attempts.apply_solution(owner, public_id, number)
+    except sandboxes.SandboxError as error:
+        return _fail(request, error)
+    except (ApiError, SolutionError) as error:
+        messages.error(request, f"The solution could not be applied: {error}")
+    return _back_to_lab(request, public_id)
+
+
+def _back_to_lab(request, public_id) -> HttpResponse:
+    if request.htmx:
+        return lab_page(_as_get(request), public_id)
+    return redirect("playground:lab", public_id=public_id)
+
+
+def _as_get(request):
+    request.method = "GET"
+    return request

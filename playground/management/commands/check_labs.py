@@ -30,4 +30,6 @@ class Command(BaseCommand):
             self.stderr.write(problem)
         if problems:
             raise CommandError(f"{len(problems)} problem(s) in {len(found)} labs")
-        self.stdout.write(f"{len(found)} labs, {sum(len(lab.tasks) for lab in found.values())} tasks: all verified")
+        self.stdout.write(
+            f"{len(found)} labs, {sum(len(lab.tasks) for lab in found.values())} tasks: all verified"
+        )
