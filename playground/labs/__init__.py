@@ -55,7 +55,12 @@ def _actions(items, where: str) -> tuple[dict, ...]:
 
 def load(path: Path) -> Lab:
     where = path.name
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark else ""
+        raise LabError(f"{where}:{line}: not valid YAML: {getattr(error, 'problem', error)}") from None
     if not isinstance(data, dict):
         raise LabError(f"{where}: must be a mapping")
     for key in ("title", "summary", "pairs", "minutes", "tasks"):

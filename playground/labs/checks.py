@@ -5,7 +5,8 @@ when it fails (`says`), optionally pointing at the hint that helps (`hint`, 1-ba
 
   object:    objects selected by kind and name or labels (and namespace): how many,
              and fields/conditions/labels each one must have
-  spread:    pods selected by labels sit on distinct values of a node field
+  spread:    pods selected by labels sit on distinct values of a node field (or, with
+             `same: true`, all on one value)
   endpoints: a Service has at least `min` ready endpoints
   node:      a node is cordoned, and optionally holds only DaemonSet pods
   event:     an event with this reason (on this kind, message containing text) happened
@@ -158,7 +159,11 @@ def _spread(cluster, spec: dict) -> bool:
         values = [field(nodes.get(p["spec"].get("nodeName"), {}), key[5:]) for p in pods]
     else:
         values = [field(p, key) for p in pods]
-    return None not in values and len(set(values)) == len(values)
+    if None in values:
+        return False
+    if spec.get("same"):
+        return len(set(values)) == 1  # kept together (affinity), rather than apart
+    return len(set(values)) == len(values)
 
 
 def _endpoints(cluster, spec: dict) -> bool:

@@ -49,3 +49,10 @@ def test_lab_file_errors_name_the_place(tmp_path: Path):
     )
     with pytest.raises(LabError, match=r"check\[0\]: hint 2 does not exist"):
         load(bad)
+
+
+def test_broken_yaml_in_a_lab_names_the_line(tmp_path: Path):
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("title: t\nsummary: s\ntasks:\n  - hints: [Add `command: x`]\n    x: : y\n")
+    with pytest.raises(LabError, match=r"broken.yaml: line \d+: not valid YAML"):
+        load(bad)
