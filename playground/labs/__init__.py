@@ -86,6 +86,9 @@ def load(path: Path) -> Lab:
                 raise LabError(f"{here}.check[{index}]: hint {hint} does not exist")
         solution = task["solution"]
         commands = tuple(solution.get("commands") or ())
+        for name in solution.get("manifest_files") or []:
+            # Shipped manifests, applied as a learner would paste them into kubectl apply -f -.
+            commands += ("kubectl apply -f -\n" + (MANIFEST_DIR / name).read_text(encoding="utf-8"),)
         if not commands and not solution.get("actions"):
             raise LabError(f"{here}: the solution needs commands or actions")
         tasks.append(

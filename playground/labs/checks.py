@@ -10,7 +10,8 @@ when it fails (`says`), optionally pointing at the hint that helps (`hint`, 1-ba
   endpoints: a Service has at least `min` ready endpoints
   node:      a node is cordoned, and optionally holds only DaemonSet pods
   event:     an event with this reason (on this kind, message containing text) happened
-  trace:     a request from `source` reaches `destination` (the network view's trace)
+  trace:     a request from `source` reaches `destination` (the network view's trace),
+             or a LoadBalancer Service's external address (`load_balancer`, `port`)
 """
 
 from __future__ import annotations
@@ -211,7 +212,19 @@ def _event(cluster, spec: dict) -> bool:
 
 
 def _trace(cluster, spec: dict) -> bool:
-    return bool(cluster.trace(spec.get("source", "outside"), spec["destination"]).get("ok"))
+    """`destination` as the network view takes it; `load_balancer: NAME` (with `port`)
+    stands for that Service's external address, which is only known once assigned."""
+    destination = spec.get("destination")
+    if spec.get("load_balancer"):
+        try:
+            svc = cluster.get("Service", spec["load_balancer"], spec.get("namespace", "default"))
+        except ApiError:
+            return False
+        ingress = ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+        if not ingress or not ingress[0].get("ip"):
+            return False
+        destination = f"{ingress[0]['ip']}:{spec.get('port', 80)}"
+    return bool(cluster.trace(spec.get("source", "outside"), destination).get("ok"))
 
 
 _EVALUATORS = {
@@ -238,10 +251,11 @@ def validate(assertion: dict, where: str) -> None:
         "endpoints": "service",
         "node": "name",
         "event": "reason",
-        "trace": "destination",
     }
     if kinds[0] in required and required[kinds[0]] not in body:
         raise CheckError(f"{where}: {kinds[0]} needs {required[kinds[0]]}")
+    if kinds[0] == "trace" and not (body.get("destination") or body.get("load_balancer")):
+        raise CheckError(f"{where}: trace needs destination or load_balancer")
     if kinds[0] == "object":
         _select_check(body, where)
     for label in (body.get("selector"), body.get("pods")):
