@@ -69,3 +69,18 @@ class LabAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lab} for {self.owner}"
+
+
+class PathProgress(models.Model):
+    """Where a visitor is on a guided path: the concept steps they have read."""
+
+    owner = models.CharField(max_length=64, db_index=True)
+    path = models.SlugField(max_length=80)
+    read = models.JSONField(default=list)  # step numbers of concept steps marked done
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "path"], name="one_progress_per_path")]
+
+    def __str__(self) -> str:
+        return f"{self.path} for {self.owner}"

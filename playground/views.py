@@ -11,8 +11,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from concepts.catalogue import catalogue
 from concepts.diagrams import DiagramError
 from playground import console, lab_attempts, sandboxes
+from playground import paths as learning_paths
 from playground.engine import ApiError
 from playground.engine.kinds import resolve
 from playground.inventory import COUNTERPART, hosts_tree, recent_tasks, workloads_tree
@@ -707,3 +709,51 @@ def _back_to_lab(request, public_id) -> HttpResponse:
 def _as_get(request):
     request.method = "GET"
     return request
+
+
+# Guided paths ---------------------------------------------------------------------------------
+
+
+@require_GET
+def path_page(request: HttpRequest, slug: str) -> HttpResponse:
+    owner = sandboxes.visitor(request.session)
+    try:
+        path = learning_paths.get(slug)
+    except sandboxes.SandboxError as error:
+        return _fail(request, error)
+    steps = learning_paths.states(owner, path)
+    context = {
+        "path": path,
+        "steps": steps,
+        "resume": learning_paths.resume(owner, path),
+        "done": sum(1 for s in steps if s.done),
+    }
+    return render(request, "playground/path.html", context)
+
+
+def path_step(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    owner = sandboxes.visitor(request.session)
+    try:
+        path = learning_paths.get(slug)
+        if request.method == "POST":
+            learning_paths.mark_read(owner, path, number)
+            following = min(number + 1, len(path.steps))
+            return redirect("playground:path-step", slug=slug, number=following)
+        if request.method != "GET":
+            return HttpResponse(status=405)
+        steps = learning_paths.states(owner, path)
+        if not 1 <= number <= len(steps):
+            raise sandboxes.SandboxError("There is no such step.", 404)
+    except sandboxes.SandboxError as error:
+        return _fail(request, error)
+    state = steps[number - 1]
+    context = {
+        "path": path,
+        "state": state,
+        "steps": steps,
+        "previous": number - 1 if number > 1 else None,
+        "next": number + 1 if number < len(steps) else None,
+        "pair": catalogue().get(state.step.slug) if state.step.kind == "concept" else None,
+        "lab": labs().get(state.step.slug) if state.step.kind == "lab" else None,
+    }
+    return render(request, "playground/path_step.html", context)

@@ -118,3 +118,45 @@ def load(path: Path) -> Lab:
 @lru_cache(maxsize=1)
 def labs() -> dict[str, Lab]:
     return {path.stem: load(path) for path in sorted(CONTENT.glob("*.yaml"))}
+
+
+# Guided paths ---------------------------------------------------------------------------------
+
+PATHS = Path(__file__).resolve().parent / "paths"
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str  # "concept" or "lab"
+    slug: str
+    intro: str
+
+
+@dataclass(frozen=True)
+class LearningPath:
+    slug: str
+    title: str
+    summary: str
+    steps: tuple[Step, ...]
+
+
+def load_path(path: Path) -> LearningPath:
+    where = path.name
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not data.get("title") or not data.get("steps"):
+        raise LabError(f"{where}: a path needs a title and steps")
+    steps = []
+    for number, step in enumerate(data["steps"], 1):
+        kinds = [k for k in ("concept", "lab") if k in step]
+        if len(kinds) != 1:
+            raise LabError(f"{where}: steps[{number}]: name a concept or a lab")
+        slug = step[kinds[0]]
+        if kinds[0] == "lab" and slug not in labs():
+            raise LabError(f"{where}: steps[{number}]: unknown lab {slug!r}")
+        steps.append(Step(kinds[0], slug, step.get("intro", "")))
+    return LearningPath(path.stem, data["title"], data.get("summary", ""), tuple(steps))
+
+
+@lru_cache(maxsize=1)
+def paths() -> dict[str, LearningPath]:
+    return {path.stem: load_path(path) for path in sorted(PATHS.glob("*.yaml"))}
