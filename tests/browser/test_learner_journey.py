@@ -169,3 +169,43 @@ def test_kubectl_with_the_downloaded_kubeconfig_changes_the_page_live(
     )
     shot(page, "07-kubectl-change-live")
     context.close()
+
+
+def test_a_lab_on_the_first_day_path_solved_with_the_console_and_with_kubectl(
+    live_server, chromium_browser, tmp_path
+):
+    from tests.playground.kubeapi.conftest import Kubectl, newest_kubectl
+
+    context = chromium_browser.new_context(accept_downloads=True, viewport={"width": 1300, "height": 1000})
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="Start here: your first day with Kubernetes").click()
+    page.get_by_role("link", name="Start", exact=True).click()
+    page.get_by_role("button", name="Mark as read and continue").click()
+    page.get_by_role("button", name="Mark as read and continue").click()
+    page.get_by_role("button", name="Mark as read and continue").click()
+    page.get_by_role("button", name="Start the lab in a sandbox of your own").click()
+    page.wait_for_url(re.compile(r"/labs/attempt/[0-9a-f-]+/$"))
+    assert "Not yet: There is no running pod called hello" in page.inner_text("#task-1")
+    shot(page, "08-lab-start")
+
+    # Task 1 with the embedded console; the task list turns green without a reload.
+    page.fill("#command", "kubectl run hello --image=nginx:1.27")
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_function("document.querySelector('#console-result').innerText.includes('pod/hello created')")
+    page.wait_for_selector('#task-1.passed', timeout=20_000)
+    assert "What happened, in vSphere terms." in page.inner_text("#task-1")
+
+    # Task 2 with the real kubectl and the downloaded kubeconfig.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download kubeconfig").click()
+    kubeconfig = tmp_path / "lab.yaml"
+    download.value.save_as(kubeconfig)
+    kubectl = Kubectl(newest_kubectl(), kubeconfig, tmp_path / "cache")
+    assert kubectl.ok("label", "pod", "hello", "tier=web") == "pod/hello labeled\n"
+    page.wait_for_selector('#task-2.passed', timeout=15_000)
+    shot(page, "09-lab-two-tasks-passed")
+
+    page.goto(live_server.url + "/learn/first-day/")
+    assert "3 of 12 steps done" in page.inner_text("main")
+    context.close()
