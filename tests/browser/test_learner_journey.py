@@ -192,8 +192,10 @@ def test_a_lab_on_the_first_day_path_solved_with_the_console_and_with_kubectl(
     # Task 1 with the embedded console; the task list turns green without a reload.
     page.fill("#command", "kubectl run hello --image=nginx:1.27")
     page.get_by_role("button", name="Run", exact=True).click()
-    page.wait_for_function("document.querySelector('#console-result').innerText.includes('pod/hello created')")
-    page.wait_for_selector('#task-1.passed', timeout=20_000)
+    page.wait_for_function(
+        "document.querySelector('#console-result').innerText.includes('pod/hello created')"
+    )
+    page.wait_for_selector("#task-1.passed", timeout=20_000)
     assert "What happened, in vSphere terms." in page.inner_text("#task-1")
 
     # Task 2 with the real kubectl and the downloaded kubeconfig.
@@ -203,7 +205,7 @@ def test_a_lab_on_the_first_day_path_solved_with_the_console_and_with_kubectl(
     download.value.save_as(kubeconfig)
     kubectl = Kubectl(newest_kubectl(), kubeconfig, tmp_path / "cache")
     assert kubectl.ok("label", "pod", "hello", "tier=web") == "pod/hello labeled\n"
-    page.wait_for_selector('#task-2.passed', timeout=15_000)
+    page.wait_for_selector("#task-2.passed", timeout=15_000)
     shot(page, "09-lab-two-tasks-passed")
 
     page.goto(live_server.url + "/learn/first-day/")
