@@ -27,6 +27,7 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if 
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -142,3 +143,8 @@ KUBE_API_WATCH_SECONDS = envint("KUBE_API_WATCH_SECONDS", 300)
 # The origin written into downloaded kubeconfigs, when the app sits behind a proxy
 # whose public address differs from the Host header (e.g. https://k8s-labs.example.org).
 KUBE_API_PUBLIC_URL = envstr("KUBE_API_PUBLIC_URL", "")
+
+# Instructors sign in with Django accounts (made in /admin/ or with createsuperuser).
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "playground:workshops"
+LOGOUT_REDIRECT_URL = "home"

@@ -17,11 +17,11 @@ from playground.labs.runner import solve, status
 from playground.models import LabAttempt, Sandbox
 
 
-def start(owner: str, slug: str) -> LabAttempt:
+def start(owner: str, slug: str, participant=None, capped: bool = True) -> LabAttempt:
     lab = labs().get(slug)
     if lab is None:
         raise sandboxes.SandboxError(f"There is no lab {slug!r}.", 404)
-    if sandboxes.owned(owner).count() >= sandboxes.MAX_SANDBOXES_PER_VISITOR:
+    if capped and sandboxes.owned(owner).count() >= sandboxes.MAX_SANDBOXES_PER_VISITOR:
         raise sandboxes.SandboxError(
             f"You already have {sandboxes.MAX_SANDBOXES_PER_VISITOR} sandboxes; delete one first.", 429
         )
@@ -36,7 +36,16 @@ def start(owner: str, slug: str) -> LabAttempt:
             state=sandboxes.dump(cluster),
             synced_at=timezone.now(),
         )
-        return LabAttempt.objects.create(owner=owner, lab=slug, sandbox=sandbox)
+        return LabAttempt.objects.create(owner=owner, lab=slug, sandbox=sandbox, participant=participant)
+
+
+def reset(attempt: LabAttempt) -> None:
+    """Back to the lab's starting state (a snapshot keeps what was there)."""
+    lab = labs()[attempt.lab]
+    sandbox = attempt.sandbox
+    fresh = sandboxes.build(lab.profile, sandbox.seed, lab)
+    sandboxes.replace_state(sandbox, fresh, "Before the instructor reset this lab")
+    LabAttempt.objects.filter(pk=attempt.pk).update(passed={}, hints={}, checks_run=0)
 
 
 def get(owner: str, public_id) -> LabAttempt:

@@ -58,6 +58,9 @@ class LabAttempt(models.Model):
     owner = models.CharField(max_length=64, db_index=True)
     lab = models.SlugField(max_length=80)
     sandbox = models.OneToOneField(Sandbox, on_delete=models.CASCADE, related_name="lab_attempt")
+    participant = models.ForeignKey(
+        "Participant", null=True, blank=True, on_delete=models.CASCADE, related_name="attempts"
+    )
     # Task number (as text, JSON keys) → hints revealed / when it first passed (ISO time).
     hints = models.JSONField(default=dict)
     passed = models.JSONField(default=dict)
@@ -84,3 +87,51 @@ class PathProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path} for {self.owner}"
+
+
+JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread off a projector
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_ALPHABET) for _ in range(6))
+
+
+class Workshop(models.Model):
+    """An instructor-led session: labs in order, learners who join with a code."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    instructor = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="workshops")
+    title = models.CharField(max_length=120)
+    labs = models.JSONField(default=list)  # lab slugs, in order
+    starts = models.DateTimeField()
+    ends = models.DateTimeField()
+    capacity = models.PositiveIntegerField(default=30)
+    code = models.CharField(max_length=8, unique=True, default=new_join_code, editable=False)
+    current = models.PositiveSmallIntegerField(default=0)  # index into labs
+    paused = models.BooleanField(default=False)
+    message = models.CharField(max_length=500, blank=True)
+    message_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Participant(models.Model):
+    """A learner in a workshop: a display name only, tied to their browser session."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="participants")
+    owner = models.CharField(max_length=64, db_index=True)
+    name = models.CharField(max_length=60)
+    joined = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["workshop", "owner"], name="one_seat_per_visitor")]
+
+    def __str__(self) -> str:
+        return f"{self.name} in {self.workshop}"

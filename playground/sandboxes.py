@@ -173,6 +173,7 @@ def change(owner: str, public_id, action, label: str, snapshot: bool = True, **f
     `action(cluster)` must be safe to replay on a newer state. Returns
     (sandbox, cluster, result).
     """
+    _refuse_if_read_only(owner, public_id)
     for attempt in range(SAVE_RETRIES):
         if attempt:
             # Jittered back-off so writers that collided do not collide again in lockstep.
@@ -191,6 +192,23 @@ def change(owner: str, public_id, action, label: str, snapshot: bool = True, **f
                     _trim(sandbox.pk)
                 return sandbox, cluster, result
     raise SandboxError("The sandbox is changing too fast; please try again.", 409)
+
+
+def _refuse_if_read_only(owner: str, public_id) -> None:
+    """A workshop's sandboxes stay for reading once it has ended, and change no more."""
+    from playground.models import LabAttempt
+
+    seat = (
+        LabAttempt.objects.filter(
+            sandbox__public_id=public_id, sandbox__owner=owner, participant__isnull=False
+        )
+        .values("participant__workshop__ends", "participant__workshop__paused")
+        .first()
+    )
+    if seat and seat["participant__workshop__ends"] <= timezone.now():
+        raise SandboxError("This workshop has ended: its sandboxes are read-only.", 403)
+    if seat and seat["participant__workshop__paused"]:
+        raise SandboxError("The instructor has paused the workshop; changes resume when it continues.", 403)
 
 
 def _trim(pk: int) -> None:
@@ -222,11 +240,15 @@ def rewind(owner: str, public_id, snapshot_id: int) -> Sandbox:
 def reset(owner: str, public_id) -> Sandbox:
     sandbox = get(owner, public_id)
     found = scenarios().get(sandbox.scenario) if sandbox.scenario else None
-    fresh = build(sandbox.profile, sandbox.seed, found)
-    Snapshot.objects.create(sandbox_id=sandbox.pk, label="Before reset", state=sandbox.state)
-    if not _save(sandbox, fresh, timezone.now()):
-        raise SandboxError("The sandbox changed meanwhile; please try again.", 409)
+    replace_state(sandbox, build(sandbox.profile, sandbox.seed, found), "Before reset")
     return sandbox
+
+
+def replace_state(sandbox: Sandbox, cluster: Cluster, label: str) -> None:
+    """Put a whole new cluster in the sandbox, keeping the old one as a snapshot."""
+    Snapshot.objects.create(sandbox_id=sandbox.pk, label=label, state=sandbox.state)
+    if not _save(sandbox, cluster, timezone.now()):
+        raise SandboxError("The sandbox changed meanwhile; please try again.", 409)
 
 
 def duplicate(owner: str, public_id) -> Sandbox:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from playground import views
+from playground import views, workshop_views
 
 app_name = "playground"
 
@@ -11,6 +11,18 @@ urlpatterns = [
     path("learn/<slug:slug>/", views.path_page, name="path"),
     path("learn/<slug:slug>/<int:number>/", views.path_step, name="path-step"),
     path("labs/", views.lab_index, name="labs"),
+    path("workshops/", workshop_views.workshop_list, name="workshops"),
+    path("workshops/<uuid:public_id>/", workshop_views.dashboard, name="workshop"),
+    path("workshops/<uuid:public_id>/export.csv", workshop_views.export, name="workshop-export"),
+    path(
+        "workshops/<uuid:public_id>/learners/<uuid:learner_id>/",
+        workshop_views.learner,
+        name="workshop-learner",
+    ),
+    path("workshops/<uuid:public_id>/<slug:action>", workshop_views.control, name="workshop-control"),
+    path("join/", workshop_views.join, name="join"),
+    path("join/<str:code>", workshop_views.join, name="join-code"),
+    path("w/<uuid:public_id>/", workshop_views.seat, name="seat"),
     path("labs/<slug:slug>/start", views.lab_start, name="lab-start"),
     path("labs/attempt/<uuid:public_id>/", views.lab_page, name="lab"),
     path("labs/attempt/<uuid:public_id>/tasks/<int:number>/hint", views.lab_hint, name="lab-hint"),

@@ -673,9 +673,27 @@ def lab_page(request: HttpRequest, public_id) -> HttpResponse:
         ],
         "done": all(state.passed for state in states),
         "sandbox": attempt.sandbox,
+        "workshop": _workshop_banner(attempt),
     }
     template = "playground/lab.html#tasks" if request.htmx else "playground/lab.html"
     return render(request, template, context)
+
+
+def _workshop_banner(attempt) -> dict | None:
+    """What a workshop learner's lab page shows above the tasks, refreshed with them."""
+    if attempt.participant_id is None:
+        return None
+    workshop = attempt.participant.workshop
+    current = workshop.labs[workshop.current]
+    return {
+        "title": workshop.title,
+        "message": workshop.message,
+        "paused": workshop.paused,
+        "position": workshop.labs.index(attempt.lab) + 1 if attempt.lab in workshop.labs else None,
+        "count": len(workshop.labs),
+        "moved_on": current != attempt.lab,
+        "seat": attempt.participant.public_id,
+    }
 
 
 @require_POST

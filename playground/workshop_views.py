@@ -1,0 +1,176 @@
+"""Workshop pages: the instructor's dashboard and controls, and joining as a learner."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_POST
+
+from playground import sandboxes, workshops
+from playground.labs import labs
+from playground.labs.runner import status
+
+
+def _fail(request, error: sandboxes.SandboxError) -> HttpResponse:
+    return render(request, "playground/error.html", {"message": error.message}, status=error.status)
+
+
+def _when(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+@login_required
+def workshop_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            workshop = workshops.create(
+                request.user,
+                request.POST.get("title", ""),
+                request.POST.getlist("labs"),
+                _when(request.POST.get("starts", "")),
+                _when(request.POST.get("ends", "")),
+                int(request.POST.get("capacity", "30") or 30),
+            )
+        except ValueError:
+            messages.error(
+                request, "Give the start and end as dates and times, and the capacity as a number."
+            )
+        except workshops.WorkshopError as error:
+            messages.error(request, error.message)
+        else:
+            return redirect("playground:workshop", public_id=workshop.public_id)
+    now = timezone.localtime()
+    return render(
+        request,
+        "playground/workshops.html",
+        {
+            "workshops": request.user.workshops.all(),
+            "labs": labs().values(),
+            "starts": now.strftime("%Y-%m-%dT%H:%M"),
+            "ends": (now + timezone.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest, public_id) -> HttpResponse:
+    try:
+        workshop = workshops.owned(request.user, public_id)
+    except workshops.WorkshopError as error:
+        return _fail(request, error)
+    workshops.refresh(workshop)
+    titles, rows = workshops.grid(workshop)
+    join_url = request.build_absolute_uri(reverse("playground:join-code", args=[workshop.code]))
+    context = {
+        "workshop": workshop,
+        "titles": titles,
+        "rows": rows,
+        "lab": labs()[workshop.labs[workshop.current]],
+        "join_url": join_url,
+        "qr": mark_safe(segno.make(join_url, error="m").svg_inline(scale=6, title="Join link")),  # noqa: S308 - generated SVG
+        "ended": workshops.ended(workshop),
+    }
+    template = "playground/workshop.html#grid" if request.htmx else "playground/workshop.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def control(request: HttpRequest, public_id, action: str) -> HttpResponse:
+    try:
+        workshop = workshops.owned(request.user, public_id)
+        if action == "message":
+            workshops.broadcast(workshop, request.POST.get("message", ""))
+        elif action == "next":
+            workshops.next_lab(workshop)
+        elif action == "pause":
+            workshops.set_paused(workshop, True)
+        elif action == "resume":
+            workshops.set_paused(workshop, False)
+        elif action == "reset":
+            workshops.reset(workshop, request.POST.get("learner"))
+        else:
+            return HttpResponse(status=404)
+    except workshops.WorkshopError as error:
+        messages.error(request, error.message)
+    return redirect("playground:workshop", public_id=public_id)
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest, public_id) -> HttpResponse:
+    try:
+        workshop = workshops.owned(request.user, public_id)
+    except workshops.WorkshopError as error:
+        return _fail(request, error)
+    response = HttpResponse(workshops.export_csv(workshop), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="workshop-{workshop.code}.csv"'
+    return response
+
+
+@login_required
+@require_GET
+def learner(request: HttpRequest, public_id, learner_id) -> HttpResponse:
+    """A learner's current lab, read-only: task states and what runs in their sandbox."""
+    try:
+        workshop = workshops.owned(request.user, public_id)
+    except workshops.WorkshopError as error:
+        return _fail(request, error)
+    seat = workshop.participants.filter(public_id=learner_id).first()
+    lab = labs()[workshop.labs[workshop.current]]
+    attempt = seat.attempts.filter(lab=lab.slug).first() if seat else None
+    if attempt is None:
+        return _fail(request, workshops.WorkshopError("That learner has not opened this lab yet.", 404))
+    cluster = sandboxes.restore(attempt.sandbox.state)
+    from playground import console
+
+    pods = console.run(cluster, console.parse("kubectl get pods -A -o wide"))
+    context = {"workshop": workshop, "seat": seat, "lab": lab, "states": status(cluster, lab), "pods": pods}
+    return render(request, "playground/workshop_learner.html", context)
+
+
+def join(request: HttpRequest, code: str = "") -> HttpResponse:
+    if request.method == "POST":
+        owner = sandboxes.visitor(request.session)
+        try:
+            seat = workshops.join(
+                owner,
+                request.POST.get("code", ""),
+                request.POST.get("name", ""),
+                request.META.get("REMOTE_ADDR", ""),
+            )
+        except workshops.WorkshopError as error:
+            return render(
+                request,
+                "playground/join.html",
+                {
+                    "code": request.POST.get("code", ""),
+                    "name": request.POST.get("name", ""),
+                    "error": error.message,
+                },
+                status=error.status,
+            )
+        return redirect("playground:seat", public_id=seat.public_id)
+    return render(request, "playground/join.html", {"code": code})
+
+
+@require_GET
+def seat(request: HttpRequest, public_id) -> HttpResponse:
+    """A learner's way into the workshop's current lab."""
+    owner = sandboxes.visitor(request.session)
+    try:
+        place = workshops.participant(owner, public_id)
+        attempt = workshops.current_attempt(place)
+    except sandboxes.SandboxError as error:
+        return _fail(request, error)
+    return redirect("playground:lab", public_id=attempt.sandbox.public_id)

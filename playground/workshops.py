@@ -1,0 +1,222 @@
+"""Workshops: an instructor's labs in order, learners who join with a code, and the
+live picture of who passed what.
+
+Views stay thin over this module. A learner's sandbox for a lab is created when they
+first open that lab; when the workshop ends its sandboxes become read-only (the
+sandbox service refuses changes), and everything stays for the instructor to read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from playground import lab_attempts, sandboxes
+from playground.labs import labs
+from playground.labs.runner import status
+from playground.models import LabAttempt, Participant, Workshop
+
+STUCK_AFTER = timedelta(minutes=10)
+STUCK_CHECKS = 40  # checks run on a task without passing it
+JOIN_ATTEMPTS = 20  # per address per window, so codes cannot be enumerated
+JOIN_WINDOW = 600
+
+
+class WorkshopError(sandboxes.SandboxError):
+    pass
+
+
+def create(
+    instructor, title: str, lab_slugs: list[str], starts: datetime, ends: datetime, capacity: int
+) -> Workshop:
+    title = (title or "").strip()
+    if not title:
+        raise WorkshopError("A workshop needs a title.")
+    unknown = [slug for slug in lab_slugs if slug not in labs()]
+    if not lab_slugs or unknown:
+        raise WorkshopError(
+            "Choose at least one lab." if not lab_slugs else f"Unknown labs: {', '.join(unknown)}"
+        )
+    if ends <= starts:
+        raise WorkshopError("The workshop must end after it starts.")
+    if not 1 <= capacity <= 500:
+        raise WorkshopError("Capacity must be between 1 and 500.")
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                return Workshop.objects.create(
+                    instructor=instructor,
+                    title=title[:120],
+                    labs=lab_slugs,
+                    starts=starts,
+                    ends=ends,
+                    capacity=capacity,
+                )
+        except IntegrityError:  # a join code collision: draw another
+            continue
+    raise WorkshopError("Could not allocate a join code; try again.", 503)
+
+
+def owned(instructor, public_id) -> Workshop:
+    try:
+        return Workshop.objects.get(public_id=public_id, instructor=instructor)
+    except (Workshop.DoesNotExist, ValueError, TypeError):
+        raise WorkshopError("There is no such workshop, or it is not yours.", 404) from None
+
+
+def ended(workshop: Workshop) -> bool:
+    return timezone.now() >= workshop.ends
+
+
+def join(owner: str, code: str, name: str, address: str) -> Participant:
+    key = f"workshop-join:{address}"
+    tries = cache.get(key, 0)
+    if tries >= JOIN_ATTEMPTS:
+        raise WorkshopError("Too many join attempts from this address; wait a few minutes.", 429)
+    cache.set(key, tries + 1, JOIN_WINDOW)
+    name = (name or "").strip()[:60]
+    if not name:
+        raise WorkshopError("Please give a display name.")
+    workshop = Workshop.objects.filter(code=(code or "").strip().upper()).first()
+    if workshop is None:
+        raise WorkshopError("No workshop has that code.", 404)
+    if ended(workshop):
+        raise WorkshopError("That workshop has ended.", 410)
+    existing = Participant.objects.filter(workshop=workshop, owner=owner).first()
+    if existing:
+        return existing
+    if workshop.participants.count() >= workshop.capacity:
+        raise WorkshopError("That workshop is full.", 409)
+    return Participant.objects.create(workshop=workshop, owner=owner, name=name)
+
+
+def participant(owner: str, public_id) -> Participant:
+    try:
+        return Participant.objects.select_related("workshop").get(public_id=public_id, owner=owner)
+    except (Participant.DoesNotExist, ValueError, TypeError):
+        raise WorkshopError("You have not joined that workshop in this browser.", 404) from None
+
+
+def current_attempt(seat: Participant) -> LabAttempt:
+    """The learner's attempt at the workshop's current lab, made on first visit."""
+    slug = seat.workshop.labs[seat.workshop.current]
+    attempt = seat.attempts.filter(lab=slug).first()
+    if attempt is None:
+        attempt = lab_attempts.start(seat.owner, slug, participant=seat, capped=False)
+    return attempt
+
+
+@dataclass(frozen=True)
+class Cell:
+    passed: bool
+    hints: int
+    minutes: int | None  # from joining the lab to passing the task
+
+
+@dataclass(frozen=True)
+class Row:
+    seat: Participant
+    cells: list[Cell]
+    stuck: bool
+    attempt: LabAttempt | None
+
+
+def grid(workshop: Workshop) -> tuple[list[str], list[Row]]:
+    """Learners × tasks of the current lab, from what their checks recorded."""
+    slug = workshop.labs[workshop.current]
+    lab = labs()[slug]
+    rows = []
+    attempts = {
+        a.participant_id: a for a in LabAttempt.objects.filter(participant__workshop=workshop, lab=slug)
+    }
+    now = timezone.now()
+    for seat in workshop.participants.all():
+        attempt = attempts.get(seat.pk)
+        cells = []
+        for number in range(1, len(lab.tasks) + 1):
+            passed_at = (attempt.passed.get(str(number)) if attempt else None) or None
+            minutes = None
+            if passed_at:
+                minutes = int((datetime.fromisoformat(passed_at) - attempt.created).total_seconds() // 60)
+            cells.append(
+                Cell(bool(passed_at), int(attempt.hints.get(str(number), 0)) if attempt else 0, minutes)
+            )
+        done = all(c.passed for c in cells)
+        last_progress = max(
+            [datetime.fromisoformat(v) for v in (attempt.passed.values() if attempt else [])]
+            + [attempt.created if attempt else seat.joined]
+        )
+        stuck = not done and (
+            now - last_progress > STUCK_AFTER or (attempt is not None and attempt.checks_run > STUCK_CHECKS)
+        )
+        rows.append(Row(seat, cells, stuck, attempt))
+    return [task.title for task in lab.tasks], rows
+
+
+def refresh(workshop: Workshop) -> None:
+    """Run every learner's checks now, so the grid is current even for idle tabs."""
+    slug = workshop.labs[workshop.current]
+    lab = labs()[slug]
+    for attempt in LabAttempt.objects.filter(participant__workshop=workshop, lab=slug).select_related(
+        "sandbox"
+    ):
+        cluster = sandboxes.restore(attempt.sandbox.state)
+        newly = {str(s.number): timezone.now().isoformat() for s in status(cluster, lab) if s.passed}
+        newly = {k: v for k, v in newly.items() if k not in attempt.passed}
+        if newly:
+            LabAttempt.objects.filter(pk=attempt.pk).update(passed={**attempt.passed, **newly})
+
+
+def broadcast(workshop: Workshop, message: str) -> None:
+    workshop.message = (message or "").strip()[:500]
+    workshop.message_at = timezone.now()
+    workshop.save(update_fields=["message", "message_at"])
+
+
+def next_lab(workshop: Workshop) -> None:
+    if workshop.current + 1 >= len(workshop.labs):
+        raise WorkshopError("This is already the last lab.", 409)
+    workshop.current += 1
+    workshop.save(update_fields=["current"])
+
+
+def set_paused(workshop: Workshop, paused: bool) -> None:
+    workshop.paused = paused
+    workshop.save(update_fields=["paused"])
+
+
+def reset(workshop: Workshop, seat_id) -> None:
+    seat = workshop.participants.filter(public_id=seat_id).first()
+    if seat is None:
+        raise WorkshopError("There is no such learner.", 404)
+    attempt = seat.attempts.filter(lab=workshop.labs[workshop.current]).first()
+    if attempt is not None:
+        lab_attempts.reset(attempt)
+
+
+def export_csv(workshop: Workshop) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["learner", "lab", "task", "title", "passed_at", "hints_used", "checks_run"])
+    for seat in workshop.participants.all():
+        for attempt in seat.attempts.all():
+            lab = labs().get(attempt.lab)
+            for number, task in enumerate(lab.tasks if lab else (), 1):
+                writer.writerow(
+                    [
+                        seat.name,
+                        attempt.lab,
+                        number,
+                        task.title,
+                        attempt.passed.get(str(number), ""),
+                        attempt.hints.get(str(number), 0),
+                        attempt.checks_run,
+                    ]
+                )
+    return out.getvalue()

@@ -1,0 +1,139 @@
+"""Workshops: an instructor creates one, learners join with a code, the grid follows them."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from playground.models import LabAttempt, Participant, Workshop
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()
+
+
+@pytest.fixture
+def instructor():
+    client = Client()
+    User.objects.create_user("ann", password="s3cret-pass")
+    assert client.post("/accounts/login/", {"username": "ann", "password": "s3cret-pass"}).status_code == 302
+    return client
+
+
+@pytest.fixture
+def workshop(instructor):
+    now = timezone.localtime()
+    response = instructor.post(
+        "/workshops/",
+        {
+            "title": "Kubernetes for the vSphere team",
+            "labs": ["first-pod", "self-healing"],
+            "starts": now.strftime("%Y-%m-%dT%H:%M"),
+            "ends": (now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "capacity": "3",
+        },
+    )
+    assert response.status_code == 302
+    return Workshop.objects.get()
+
+
+def learner(code: str, name: str) -> tuple[Client, str]:
+    client = Client()
+    response = client.post("/join/", {"code": code.lower(), "name": name})
+    assert response.status_code == 302, response.content
+    lab = client.get(response["Location"])
+    assert lab.status_code == 302
+    return client, lab["Location"]
+
+
+def test_workshops_need_an_instructor_account():
+    assert Client().get("/workshops/")["Location"].startswith("/accounts/login/")
+
+
+def test_the_dashboard_shows_the_code_link_and_qr_code(instructor, workshop):
+    html = instructor.get(f"/workshops/{workshop.public_id}/").content.decode()
+    assert workshop.code in html and f"/join/{workshop.code}" in html and "<svg" in html
+    assert "Nobody has joined yet" in html
+    other = Client()
+    User.objects.create_user("bob", password="s3cret-pass")
+    other.post("/accounts/login/", {"username": "bob", "password": "s3cret-pass"})
+    assert other.get(f"/workshops/{workshop.public_id}/").status_code == 404
+    assert workshop.title not in other.get("/workshops/").content.decode()
+
+
+def test_learners_join_solve_and_the_grid_turns_green(instructor, workshop, htmx_headers):
+    alice, alice_lab = learner(workshop.code, "Alice")
+    bob, bob_lab = learner(workshop.code, "Bob")
+    assert alice_lab.startswith("/labs/attempt/")
+    page = alice.get(alice_lab).content.decode()
+    assert "Kubernetes for the vSphere team" in page and "lab 1 of 2" in page
+    alice.post(alice_lab + "tasks/1/solve")
+    alice.get(alice_lab)
+    grid = instructor.get(f"/workshops/{workshop.public_id}/", **htmx_headers).content.decode()
+    assert grid.lstrip().startswith('<section id="grid"')
+    alice_row = grid[grid.index("Alice") : grid.index("Bob")]
+    bob_row = grid[grid.index("Bob") :]
+    assert alice_row.count('class="pass"') == 1 and 'class="pass"' not in bob_row.split("</tr>")[0]
+
+    # A message, then the next lab, reach every learner's page.
+    instructor.post(f"/workshops/{workshop.public_id}/message", {"message": "Ten minutes left"})
+    assert "Instructor: Ten minutes left" in bob.get(bob_lab, **htmx_headers).content.decode()
+    instructor.post(f"/workshops/{workshop.public_id}/next")
+    assert "moved on to the next lab" in alice.get(alice_lab, **htmx_headers).content.decode()
+    seat = Participant.objects.get(name="Alice")
+    second = alice.get(f"/w/{seat.public_id}/")["Location"]
+    assert second != alice_lab and LabAttempt.objects.filter(participant=seat, lab="self-healing").exists()
+
+    rows = list(
+        csv.reader(
+            io.StringIO(instructor.get(f"/workshops/{workshop.public_id}/export.csv").content.decode())
+        )
+    )
+    assert rows[0] == ["learner", "lab", "task", "title", "passed_at", "hints_used", "checks_run"]
+    assert any(r[0] == "Alice" and r[1] == "first-pod" and r[2] == "1" and r[4] for r in rows[1:])
+
+
+def test_pause_freezes_learners_sandboxes_and_reset_starts_them_over(instructor, workshop):
+    alice, lab = learner(workshop.code, "Alice")
+    instructor.post(f"/workshops/{workshop.public_id}/pause")
+    refused = alice.post(lab + "tasks/1/solve")
+    assert refused.status_code == 403 and b"paused the workshop" in refused.content
+    instructor.post(f"/workshops/{workshop.public_id}/resume")
+    assert alice.post(lab + "tasks/1/solve").status_code == 302
+    alice.get(lab)
+    seat = Participant.objects.get()
+    assert LabAttempt.objects.get(participant=seat).passed
+    view = instructor.get(f"/workshops/{workshop.public_id}/learners/{seat.public_id}/").content.decode()
+    assert "hello" in view and "Read-only" in view
+    instructor.post(f"/workshops/{workshop.public_id}/reset", {"learner": str(seat.public_id)})
+    attempt = LabAttempt.objects.get(participant=seat)
+    assert attempt.passed == {} and "hello" not in alice.get(lab).content.decode().split("Task 1")[0]
+
+
+def test_capacity_codes_and_the_end_of_a_workshop(instructor, workshop):
+    seats = [learner(workshop.code, name) for name in ("A", "B", "C")]
+    full = Client().post("/join/", {"code": workshop.code, "name": "D"})
+    assert full.status_code == 409 and b"full" in full.content
+    assert Client().post("/join/", {"code": "ZZZZZZ", "name": "E"}).status_code == 404
+    Workshop.objects.filter(pk=workshop.pk).update(ends=timezone.now() - timedelta(minutes=1))
+    assert Client().post("/join/", {"code": workshop.code, "name": "F"}).status_code == 410
+    # The learners' sandboxes stay readable and refuse changes.
+    client, lab = seats[0]
+    assert client.get(lab).status_code == 200
+    refused = client.post(lab + "tasks/1/solve")
+    assert refused.status_code == 403 and b"read-only" in refused.content
+    assert "Kubernetes for the vSphere team" in instructor.get("/workshops/").content.decode()
+
+
+def test_join_codes_cannot_be_guessed_at_speed():
+    client = Client()
+    statuses = [client.post("/join/", {"code": f"AAAA{i:02d}", "name": "x"}).status_code for i in range(22)]
+    assert statuses[:20] == [404] * 20 and statuses[20:] == [429, 429]
