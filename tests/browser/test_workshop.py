@@ -1,0 +1,74 @@
+"""An instructor-led workshop in real browsers: the instructor creates it, two learners
+join in separate contexts, one solves a task in the web UI and the other with the real
+kubectl, and the instructor's grid turns green for both. Screenshots in test-artifacts/."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from tests.browser.conftest import shot
+from tests.playground.kubeapi.conftest import Kubectl, newest_kubectl
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_workshop_with_two_learners(live_server, chromium_browser, tmp_path):
+    User.objects.create_user("ann", password="s3cret-pass")
+    instructor = chromium_browser.new_context(viewport={"width": 1300, "height": 1000}).new_page()
+    instructor.goto(live_server.url + "/workshops/")
+    instructor.fill("#id_username", "ann")
+    instructor.fill("#id_password", "s3cret-pass")
+    instructor.get_by_role("button", name="Sign in").click()
+    instructor.fill("#title", "Kubernetes for the vSphere team")
+    instructor.get_by_label("Your first pod, and how it differs from your first VM").check()
+    now = timezone.localtime()
+    instructor.fill("#starts", now.strftime("%Y-%m-%dT%H:%M"))
+    instructor.fill("#ends", (now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    instructor.get_by_role("button", name="Create the workshop").click()
+    instructor.wait_for_url(re.compile(r"/workshops/[0-9a-f-]+/$"))
+    code = instructor.locator(".join-code strong").inner_text()
+    assert re.fullmatch(r"[A-Z2-9]{6}", code) and instructor.locator(".qr svg").count() == 1
+    shot(instructor, "10-workshop-created")
+
+    def join(name):
+        context = chromium_browser.new_context(accept_downloads=True, viewport={"width": 1200, "height": 900})
+        page = context.new_page()
+        page.goto(f"{live_server.url}/join/{code}")
+        page.fill("#name", name)
+        page.get_by_role("button", name="Join").click()
+        page.wait_for_url(re.compile(r"/labs/attempt/[0-9a-f-]+/$"))
+        return context, page
+
+    alice_context, alice = join("Alice")
+    bob_context, bob = join("Bob")
+    instructor.wait_for_function("document.querySelector('#grid').innerText.includes('Bob')", timeout=15_000)
+
+    # Alice uses the page's console; Bob uses the real kubectl with his kubeconfig.
+    alice.fill("#command", "kubectl run hello --image=nginx:1.27")
+    alice.get_by_role("button", name="Run", exact=True).click()
+    alice.wait_for_selector("#task-1.passed", timeout=20_000)
+    with bob.expect_download() as download:
+        bob.get_by_role("link", name="Download kubeconfig").click()
+    kubeconfig = tmp_path / "bob.yaml"
+    download.value.save_as(kubeconfig)
+    Kubectl(newest_kubectl(), kubeconfig, tmp_path / "cache").ok("run", "hello", "--image=nginx:1.27")
+    bob.wait_for_selector("#task-1.passed", timeout=20_000)
+
+    instructor.wait_for_function("document.querySelectorAll('#grid td.pass').length >= 2", timeout=20_000)
+    rows = instructor.locator("#grid tbody tr")
+    assert rows.count() == 2
+    for index in range(2):
+        assert rows.nth(index).locator("td").first.get_attribute("class") == "pass"
+    shot(instructor, "11-workshop-grid-green")
+
+    instructor.fill("#message", "Five minutes left")
+    instructor.get_by_role("button", name="Send").click()
+    alice.wait_for_function(
+        "document.querySelector('.workshop-banner').innerText.includes('Five minutes left')", timeout=10_000
+    )
+    shot(alice, "12-learner-sees-the-message")
+    alice_context.close()
+    bob_context.close()
