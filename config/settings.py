@@ -148,3 +148,6 @@ KUBE_API_PUBLIC_URL = envstr("KUBE_API_PUBLIC_URL", "")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "playground:workshops"
 LOGOUT_REDIRECT_URL = "home"
+# Join attempts per address per 10 minutes, so workshop codes cannot be enumerated. A
+# classroom behind one NAT address needs more than the default; so does the benchmark.
+WORKSHOP_JOIN_LIMIT = envint("WORKSHOP_JOIN_LIMIT", 60)

@@ -62,7 +62,7 @@ def progress(owner: str, public_id):
     first pass is recorded with its time."""
     attempt = get(owner, public_id)
     lab = labs()[attempt.lab]
-    _sandbox, cluster = sandboxes.view(owner, public_id)
+    sandbox, cluster = sandboxes.view(owner, public_id)
     states = status(cluster, lab)
     newly = {
         str(s.number): timezone.now().isoformat()
@@ -72,7 +72,9 @@ def progress(owner: str, public_id):
     if newly:
         attempt.passed = {**attempt.passed, **newly}
     attempt.checks_run += 1
-    LabAttempt.objects.filter(pk=attempt.pk).update(passed=attempt.passed, checks_run=attempt.checks_run)
+    LabAttempt.objects.filter(pk=attempt.pk).update(
+        passed=attempt.passed, checks_run=attempt.checks_run, checked_version=sandbox.version
+    )
     return attempt, lab, states
 
 

@@ -65,6 +65,8 @@ class LabAttempt(models.Model):
     hints = models.JSONField(default=dict)
     passed = models.JSONField(default=dict)
     checks_run = models.PositiveIntegerField(default=0)
+    # The sandbox version the checks last ran on, so a dashboard re-checks only what changed.
+    checked_version = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -13,8 +13,10 @@ import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from playground import lab_attempts, sandboxes
@@ -24,7 +26,7 @@ from playground.models import LabAttempt, Participant, Workshop
 
 STUCK_AFTER = timedelta(minutes=10)
 STUCK_CHECKS = 40  # checks run on a task without passing it
-JOIN_ATTEMPTS = 20  # per address per window, so codes cannot be enumerated
+JOIN_ATTEMPTS = settings.WORKSHOP_JOIN_LIMIT  # per address per window: codes cannot be enumerated
 JOIN_WINDOW = 600
 
 
@@ -160,17 +162,26 @@ def grid(workshop: Workshop) -> tuple[list[str], list[Row]]:
 
 
 def refresh(workshop: Workshop) -> None:
-    """Run every learner's checks now, so the grid is current even for idle tabs."""
+    """Run the checks of every learner whose sandbox changed since they last ran, so the
+    grid is current even for learners who work only with kubectl."""
     slug = workshop.labs[workshop.current]
     lab = labs()[slug]
-    for attempt in LabAttempt.objects.filter(participant__workshop=workshop, lab=slug).select_related(
-        "sandbox"
-    ):
+    stale = (
+        LabAttempt.objects.filter(participant__workshop=workshop, lab=slug)
+        .exclude(checked_version=F("sandbox__version"))
+        .select_related("sandbox")
+    )
+    for attempt in stale:
         cluster = sandboxes.restore(attempt.sandbox.state)
-        newly = {str(s.number): timezone.now().isoformat() for s in status(cluster, lab) if s.passed}
-        newly = {k: v for k, v in newly.items() if k not in attempt.passed}
-        if newly:
-            LabAttempt.objects.filter(pk=attempt.pk).update(passed={**attempt.passed, **newly})
+        now = timezone.now().isoformat()
+        newly = {
+            str(s.number): now
+            for s in status(cluster, lab)
+            if s.passed and str(s.number) not in attempt.passed
+        }
+        LabAttempt.objects.filter(pk=attempt.pk).update(
+            passed={**attempt.passed, **newly}, checked_version=attempt.sandbox.version
+        )
 
 
 def broadcast(workshop: Workshop, message: str) -> None:

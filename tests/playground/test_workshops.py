@@ -133,7 +133,50 @@ def test_capacity_codes_and_the_end_of_a_workshop(instructor, workshop):
     assert "Kubernetes for the vSphere team" in instructor.get("/workshops/").content.decode()
 
 
-def test_join_codes_cannot_be_guessed_at_speed():
+def test_join_codes_cannot_be_guessed_at_speed(settings):
+    from playground import workshops
+
     client = Client()
-    statuses = [client.post("/join/", {"code": f"AAAA{i:02d}", "name": "x"}).status_code for i in range(22)]
-    assert statuses[:20] == [404] * 20 and statuses[20:] == [429, 429]
+    limit = workshops.JOIN_ATTEMPTS
+    statuses = [
+        client.post("/join/", {"code": f"AAA{i:03d}", "name": "x"}).status_code for i in range(limit + 2)
+    ]
+    assert statuses[:limit] == [404] * limit and statuses[limit:] == [429, 429]
+
+
+def test_a_learner_without_progress_for_a_while_looks_stuck(instructor, workshop):
+    from playground import workshops
+
+    learner(workshop.code, "Slow")
+    learner(workshop.code, "Busy")
+    _, rows = workshops.grid(workshop)
+    assert [r.stuck for r in rows] == [False, False]
+    LabAttempt.objects.filter(participant__name="Slow").update(created=timezone.now() - timedelta(minutes=11))
+    LabAttempt.objects.filter(participant__name="Busy").update(checks_run=workshops.STUCK_CHECKS + 1)
+    _, rows = workshops.grid(workshop)
+    assert {r.seat.name: r.stuck for r in rows} == {"Slow": True, "Busy": True}
+    html = instructor.get(f"/workshops/{workshop.public_id}/").content.decode()
+    assert html.count("looks stuck") == 2
+
+
+def test_the_grid_sees_work_done_only_with_kubectl(instructor, workshop):
+    """A learner who never looks at the lab page again still turns green on the grid."""
+    import json
+
+    learner(workshop.code, "Cli")
+    attempt = LabAttempt.objects.get()
+    pod = {"metadata": {"name": "hello"}, "spec": {"containers": [{"name": "hello", "image": "nginx:1.27"}]}}
+    api = Client()
+    token = attempt.sandbox.token
+    response = api.post(
+        f"/k8s/{token}/api/v1/namespaces/default/pods", json.dumps(pod), content_type="application/json"
+    )
+    assert response.status_code == 201
+    # Let simulated time pass through the API too (a watch or a read catches the clock up).
+    from playground import sandboxes
+
+    sandboxes.change(attempt.owner, attempt.sandbox.public_id, lambda c: c.settle(), "settle")
+    html = instructor.get(f"/workshops/{workshop.public_id}/").content.decode()
+    row = html[html.index("Cli") :].split("</tr>")[0]
+    assert row.count('class="pass"') == 1
+    assert LabAttempt.objects.get().checked_version == LabAttempt.objects.get().sandbox.version
