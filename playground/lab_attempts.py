@@ -58,23 +58,25 @@ def get(owner: str, public_id) -> LabAttempt:
 
 
 def progress(owner: str, public_id):
-    """(attempt, lab, task states) with the checks run on the sandbox as of now; a task's
-    first pass is recorded with its time."""
+    """(attempt, lab, task states) with the checks run on the sandbox as of now.
+
+    A task's first pass is recorded with its time. `checks_run` counts the distinct
+    sandbox states checked (a learner's tries), so polling an unchanged sandbox writes
+    nothing.
+    """
     attempt = get(owner, public_id)
     lab = labs()[attempt.lab]
     sandbox, cluster = sandboxes.view(owner, public_id)
     states = status(cluster, lab)
-    newly = {
-        str(s.number): timezone.now().isoformat()
-        for s in states
-        if s.passed and str(s.number) not in attempt.passed
-    }
-    if newly:
+    now = timezone.now().isoformat()
+    newly = {str(s.number): now for s in states if s.passed and str(s.number) not in attempt.passed}
+    if newly or sandbox.version != attempt.checked_version:
         attempt.passed = {**attempt.passed, **newly}
-    attempt.checks_run += 1
-    LabAttempt.objects.filter(pk=attempt.pk).update(
-        passed=attempt.passed, checks_run=attempt.checks_run, checked_version=sandbox.version
-    )
+        attempt.checks_run += 1
+        attempt.checked_version = sandbox.version
+        LabAttempt.objects.filter(pk=attempt.pk).update(
+            passed=attempt.passed, checks_run=attempt.checks_run, checked_version=sandbox.version
+        )
     return attempt, lab, states
 
 

@@ -1,0 +1,260 @@
+"""Workshop benchmark: run `.venv/bin/python benchmarks/workshop.py` (see the README).
+
+A workshop of N learners (default 200) on one machine: gunicorn (2 workers x 8 gthread
+threads, SQLite) on loopback; every learner joins over HTTP, then each acts every few
+seconds, as a lab page does (its task list polls every 3 s; now and then a kubectl
+command in the page's console), while the instructor's dashboard grid refreshes every
+3 s. Reports response times per kind of request and the server's CPU use.
+
+Rewrites the workshop section of benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.kubeapi import free_port, percentile  # noqa: E402
+
+
+def opener():
+    jar = http.cookiejar.CookieJar()
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar)), jar
+
+
+def csrf(jar) -> str:
+    return next(c.value for c in jar if c.name == "csrftoken")
+
+
+def post(client, jar, url: str, data: dict, referer: str):
+    body = urllib.parse.urlencode(data, doseq=True).encode()
+    request = urllib.request.Request(url, data=body, headers={"X-CSRFToken": csrf(jar), "Referer": referer})
+    return client.open(request, timeout=60)
+
+
+def server_cpu(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError):
+            pass
+    return total
+
+
+def children(pid: int) -> list[int]:
+    found = [pid]
+    for path in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if path.read_text().rsplit(")", 1)[1].split()[1] == str(pid):
+                found.append(int(path.parent.name))
+        except (OSError, IndexError):
+            pass
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--learners", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument(
+        "--interval", type=float, default=4.0, help="mean seconds between a learner's requests"
+    )
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(
+        DATABASE_URL=f"sqlite:///{work / 'bench.sqlite3'}",
+        DEBUG="false",
+        SECRET_KEY="benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",  # noqa: S106
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="false",
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
+        STATIC_ROOT=str(work / "static"),
+        WORKSHOP_JOIN_LIMIT=str(args.learners * 2),
+    )
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [
+            *manage,
+            "shell",
+            "-c",
+            "from django.contrib.auth.models import User; User.objects.create_user('ann', password='bench-pass-1')",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            *("--bind", f"127.0.0.1:{port}", "--workers", "2", "--worker-class", "gthread", "--threads", "8"),
+            "config.wsgi",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        teacher, teacher_jar = opener()
+        teacher.open(base + "/accounts/login/")
+        post(
+            teacher,
+            teacher_jar,
+            base + "/accounts/login/",
+            {"username": "ann", "password": "bench-pass-1"},
+            base,
+        )
+        now = datetime.now()
+        made = post(
+            teacher,
+            teacher_jar,
+            base + "/workshops/",
+            {
+                "title": "Benchmark",
+                "labs": ["self-healing"],
+                "starts": now.strftime("%Y-%m-%dT%H:%M"),
+                "ends": now.replace(year=now.year + 1).strftime("%Y-%m-%dT%H:%M"),
+                "capacity": str(args.learners),
+            },
+            base + "/workshops/",
+        )
+        dashboard = made.geturl()
+        code = re.search(r'class="join-code">Code <strong>([A-Z0-9]+)', made.read().decode()).group(1)
+
+        began = time.monotonic()
+        learners = []
+        join_times = []
+        for index in range(args.learners):
+            client, jar = opener()
+            client.open(f"{base}/join/{code}")
+            t = time.perf_counter()
+            page = post(client, jar, base + "/join/", {"code": code, "name": f"learner-{index}"}, base)
+            join_times.append((time.perf_counter() - t) * 1000)
+            lab_url = page.geturl()
+            sandbox = re.search(r"/labs/attempt/([0-9a-f-]+)/", lab_url).group(1)
+            learners.append((client, jar, lab_url, sandbox))
+        join_seconds = time.monotonic() - began
+
+        latencies: dict[str, list[float]] = {"lab poll": [], "console command": [], "dashboard": []}
+        errors = [0]
+        stop = time.monotonic() + args.seconds
+        pids = children(server.pid)
+        cpu_before = server_cpu(pids)
+        wall_before = time.monotonic()
+
+        def learner_loop(client, jar, lab_url, sandbox):
+            rng = random.Random(sandbox)  # noqa: S311 - load shape, not a secret
+            time.sleep(rng.uniform(0, args.interval))
+            while time.monotonic() < stop:
+                kind = "console command" if rng.random() < 0.2 else "lab poll"
+                t = time.perf_counter()
+                try:
+                    if kind == "lab poll":
+                        request = urllib.request.Request(lab_url, headers={"HX-Request": "true"})
+                        client.open(request, timeout=60).read()
+                    else:
+                        command = rng.choice(
+                            ["kubectl get pods", "kubectl scale deployment web --replicas=5"]
+                        )
+                        request = urllib.request.Request(
+                            f"{base}/playground/{sandbox}/kubectl",
+                            data=urllib.parse.urlencode({"command": command}).encode(),
+                            headers={"X-CSRFToken": csrf(jar), "Referer": lab_url, "HX-Request": "true"},
+                        )
+                        client.open(request, timeout=60).read()
+                    latencies[kind].append((time.perf_counter() - t) * 1000)
+                except OSError:
+                    errors[0] += 1
+                time.sleep(rng.expovariate(1 / args.interval))
+
+        def dashboard_loop():
+            while time.monotonic() < stop:
+                t = time.perf_counter()
+                try:
+                    teacher.open(
+                        urllib.request.Request(dashboard, headers={"HX-Request": "true"}), timeout=60
+                    ).read()
+                    latencies["dashboard"].append((time.perf_counter() - t) * 1000)
+                except OSError:
+                    errors[0] += 1
+                time.sleep(3)
+
+        threads = [threading.Thread(target=learner_loop, args=learner) for learner in learners]
+        threads.append(threading.Thread(target=dashboard_loop))
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        cpu = (server_cpu(pids) - cpu_before) / (time.monotonic() - wall_before)
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+    from benchmarks.engine import machine, write_section
+
+    requests = sum(len(v) for v in latencies.values())
+    lines = [
+        "## Workshop (`benchmarks/workshop.py`)",
+        "",
+        f"Machine: {machine()}. Date: {datetime.now(UTC):%Y-%m-%d}. gunicorn, 2 workers x 8 gthread threads, SQLite; "
+        f"the load generator runs on the same machine. {args.learners} learners in the self-healing lab, each acting every "
+        f"{args.interval:.0f} s on average for {args.seconds:.0f} s (80 % task-list polls, 20 % console commands), "
+        "and the instructor's grid refreshing every 3 s.",
+        "",
+        f"* Joining: {args.learners} learners in {join_seconds:.1f} s (each join builds the learner's sandbox); "
+        f"p50 {statistics.median(join_times):.0f} ms, p95 {percentile(join_times, 0.95):.0f} ms.",
+        f"* {requests} requests in {args.seconds:.0f} s ({requests / args.seconds:.0f}/s), {errors[0]} errors; "
+        f"server CPU {cpu * 100:.0f} % of one core (of {os.cpu_count()}).",
+        "",
+        "| Request | count | p50 | p95 | p99 |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for kind, values in latencies.items():
+        if values:
+            lines.append(
+                f"| {kind} | {len(values)} | {statistics.median(values):.0f} ms | {percentile(values, 0.95):.0f} ms "
+                f"| {percentile(values, 0.99):.0f} ms |"
+            )
+    lines.append("")
+    section = "\n".join(lines)
+    print(section)
+    if not args.no_write:
+        write_section("## Workshop (", section)
+
+
+if __name__ == "__main__":
+    main()
