@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.kubeapi import free_port, percentile  # noqa: E402
+from benchmarks.server import percentile, start  # noqa: E402
 
 
 def opener():
@@ -83,24 +83,11 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp())
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update(
-        DATABASE_URL=f"sqlite:///{work / 'bench.sqlite3'}",
-        DEBUG="false",
-        SECRET_KEY="benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",  # noqa: S106
-        ALLOWED_HOSTS="127.0.0.1",
-        SECURE_SSL_REDIRECT="false",
-        SESSION_COOKIE_SECURE="false",
-        CSRF_COOKIE_SECURE="false",
-        STATIC_ROOT=str(work / "static"),
-        WORKSHOP_JOIN_LIMIT=str(args.learners * 2),
-    )
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    server, base, env = start(work, WORKSHOP_JOIN_LIMIT=str(args.learners * 2))
     subprocess.run(
         [
-            *manage,
+            sys.executable,
+            "manage.py",
             "shell",
             "-c",
             "from django.contrib.auth.models import User; User.objects.create_user('ann', password='bench-pass-1')",
@@ -108,27 +95,9 @@ def main() -> None:
         cwd=ROOT,
         env=env,
         check=True,
+        capture_output=True,
     )
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            *("--bind", f"127.0.0.1:{port}", "--workers", "2", "--worker-class", "gthread", "--threads", "8"),
-            "config.wsgi",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
         teacher, teacher_jar = opener()
         teacher.open(base + "/accounts/login/")
         post(
