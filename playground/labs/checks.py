@@ -6,7 +6,7 @@ when it fails (`says`), optionally pointing at the hint that helps (`hint`, 1-ba
   object:    objects selected by kind and name or labels (and namespace): how many,
              and fields/conditions/labels each one must have
   spread:    pods selected by labels sit on distinct values of a node field (or, with
-             `same: true`, all on one value)
+             `same: true`, all on one value; with `max_per: N`, at most N on each)
   endpoints: a Service has at least `min` ready endpoints
   node:      a node is cordoned, and optionally holds only DaemonSet pods
   event:     an event with this reason (on this kind, message containing text) happened
@@ -164,6 +164,8 @@ def _spread(cluster, spec: dict) -> bool:
         return False
     if spec.get("same"):
         return len(set(values)) == 1  # kept together (affinity), rather than apart
+    if "max_per" in spec:  # evened out (topology spread): no value holds more than max_per
+        return max(values.count(v) for v in set(values)) <= spec["max_per"]
     return len(set(values)) == len(values)
 
 

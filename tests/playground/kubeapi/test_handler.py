@@ -1,6 +1,7 @@
 """The REST semantics over a Cluster, without HTTP: what kubectl and clients rely on."""
 
 import base64
+import copy
 import json
 
 import pytest
@@ -20,7 +21,7 @@ def base():
 
 @pytest.fixture
 def cluster(base):
-    return Cluster.from_dict(base.to_dict())
+    return Cluster.from_dict(copy.deepcopy(base.to_dict()))  # to_dict shares objects with base
 
 
 def call(

@@ -1,5 +1,7 @@
 """Each kind of declarative check, failing and then passing on a real engine cluster."""
 
+import copy
+
 import pytest
 
 from playground.engine import Cluster
@@ -29,7 +31,7 @@ def base():
 
 @pytest.fixture
 def cluster(base):
-    return Cluster.from_dict(base.to_dict())
+    return Cluster.from_dict(copy.deepcopy(base.to_dict()))  # to_dict shares objects with base
 
 
 def ok(cluster, assertion) -> bool:
@@ -117,3 +119,17 @@ def test_badly_written_checks_are_content_errors():
         validate({"object": {"kind": "Widget"}, "says": "x"}, "t")
     with pytest.raises(CheckError, match="needs service"):
         validate({"endpoints": {"min": 2}, "says": "x"}, "t")
+
+
+def test_spread_can_require_evenness(cluster):
+    spread = {**WEB, "metadata": {"name": "even"}}
+    spread["spec"] = {
+        **WEB["spec"],
+        "replicas": 6,
+        "selector": {"matchLabels": {"app": "even"}},
+        "template": {"metadata": {"labels": {"app": "even"}}, "spec": WEB["spec"]["template"]["spec"]},
+    }
+    cluster.create(spread)
+    cluster.settle()
+    assert ok(cluster, {"spread": {"pods": "app=even", "min": 6, "max_per": 3}})
+    assert not ok(cluster, {"spread": {"pods": "app=even", "min": 6, "max_per": 1}})
