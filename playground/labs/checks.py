@@ -268,8 +268,43 @@ def validate(assertion: dict, where: str) -> None:
 def _select_check(body: dict, where: str) -> None:
     from playground.engine.kinds import resolve
 
-    if resolve(body.get("kind") or "") is None:
+    rt = resolve(body.get("kind") or "")
+    if rt is None:
         raise CheckError(f"{where}: unknown kind {body.get('kind')!r}")
+    for path in body.get("fields") or {}:
+        if not field_exists(rt.kind, rt.api_version, path):
+            raise CheckError(f"{where}: {rt.kind} has no field {path}")
+
+
+def field_exists(kind: str, api_version: str, path: str) -> bool:
+    """Whether a check's field path names a real field of the kind, by the v1.32 schemas."""
+    from playground.engine import schema
+    from playground.engine.patch import _resolve
+
+    node = schema.root(kind, api_version)
+    if node is None:
+        return True  # no schema to hold it against
+    for part in re.findall(r"[^.\[\]]+|\[[^\]]*\]", path):
+        node = _resolve(node)
+        if not isinstance(node, dict):
+            return False
+        if part.startswith("["):
+            keyed = part[1:2] in ("'", '"')
+            nxt = node.get("additionalProperties") if keyed else node.get("items")
+            if not isinstance(nxt, dict):
+                return False
+            node = nxt
+            continue
+        properties = node.get("properties")
+        if properties is not None:
+            if part not in properties:
+                return False
+            node = properties[part]
+        elif isinstance(node.get("additionalProperties"), dict):
+            node = node["additionalProperties"]  # a map: labels, annotations, data, …
+        else:
+            return False
+    return True
 
 
 def evaluate(cluster, assertions: list[dict]) -> list[Result]:

@@ -5,7 +5,7 @@ import copy
 import pytest
 
 from playground.engine import Cluster
-from playground.labs.checks import CheckError, compare, evaluate, field, validate
+from playground.labs.checks import CheckError, compare, evaluate, field, field_exists, validate
 
 WEB = {
     "apiVersion": "apps/v1",
@@ -133,3 +133,14 @@ def test_spread_can_require_evenness(cluster):
     cluster.settle()
     assert ok(cluster, {"spread": {"pods": "app=even", "min": 6, "max_per": 3}})
     assert not ok(cluster, {"spread": {"pods": "app=even", "min": 6, "max_per": 1}})
+
+
+def test_checks_must_name_real_fields():
+    assert field_exists("Deployment", "apps/v1", "status.readyReplicas")
+    assert field_exists("Deployment", "apps/v1", "spec.template.spec.containers[name=web].image")
+    assert field_exists("ResourceQuota", "v1", 'spec.hard["requests.cpu"]')
+    assert field_exists("Pod", "v1", "metadata.labels.tier")
+    assert not field_exists("Deployment", "apps/v1", "status.readyReplica")
+    assert not field_exists("Deployment", "apps/v1", "spec.template.spec.containers.image")
+    with pytest.raises(CheckError, match="Deployment has no field status.ready"):
+        validate({"object": {"kind": "Deployment", "fields": {"status.ready": 3}}, "says": "x"}, "t")
