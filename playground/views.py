@@ -654,6 +654,11 @@ def lab_start(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def lab_page(request: HttpRequest, public_id) -> HttpResponse:
+    return _render_lab(request, public_id)
+
+
+def _render_lab(request: HttpRequest, public_id) -> HttpResponse:
+    """The lab page, or its task list alone for htmx (polls and the hint button)."""
     owner = sandboxes.visitor(request.session)
     try:
         attempt, lab, states = lab_attempts.progress(owner, public_id)
@@ -720,13 +725,8 @@ def lab_solve(request: HttpRequest, public_id, number: int) -> HttpResponse:
 
 def _back_to_lab(request, public_id) -> HttpResponse:
     if request.htmx:
-        return lab_page(_as_get(request), public_id)
+        return _render_lab(request, public_id)
     return redirect("playground:lab", public_id=public_id)
-
-
-def _as_get(request):
-    request.method = "GET"
-    return request
 
 
 # Guided paths ---------------------------------------------------------------------------------
