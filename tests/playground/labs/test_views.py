@@ -27,6 +27,7 @@ def test_a_lab_page_as_full_page_and_as_fragment(client, attempt, htmx_headers):
     assert "<html" in html and "Task 1: Run a pod called hello" in html
     assert "Not yet: There is no running pod called hello" in html
     assert f'href="/playground/{attempt.sandbox.public_id}/kubeconfig"' in html
+    assert "Check now" in html
     fragment = client.get(url, **htmx_headers).content.decode()
     assert "<html" not in fragment and fragment.lstrip().startswith('<div id="tasks"')
 
