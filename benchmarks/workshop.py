@@ -70,18 +70,8 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--learners", type=int, default=200)
-    parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument(
-        "--interval", type=float, default=4.0, help="mean seconds between a learner's requests"
-    )
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args()
-
+def run_once(args) -> dict:
+    """One workshop on a fresh server and database; the figures of that run."""
     work = Path(tempfile.mkdtemp())
     server, base, env = start(work, WORKSHOP_JOIN_LIMIT=str(args.learners * 2))
     subprocess.run(
@@ -193,30 +183,62 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=15)
 
+    return {
+        "latencies": latencies,
+        "join_times": join_times,
+        "join_seconds": join_seconds,
+        "errors": errors[0],
+        "cpu": cpu,
+        "requests": sum(len(v) for v in latencies.values()),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--learners", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument(
+        "--interval", type=float, default=4.0, help="mean seconds between a learner's requests"
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="runs; each figure is the median over them")
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+
+    runs = [run_once(args) for _ in range(args.repeat)]
+
+    def med(values):
+        return statistics.median(values)
+
     from benchmarks.engine import machine, write_section
 
-    requests = sum(len(v) for v in latencies.values())
+    requests = med([r["requests"] for r in runs])
     lines = [
         "## Workshop (`benchmarks/workshop.py`)",
         "",
         f"Machine: {machine()}. Date: {datetime.now(UTC):%Y-%m-%d}. gunicorn, 2 workers x 8 gthread threads, SQLite; "
         f"the load generator runs on the same machine. {args.learners} learners in the self-healing lab, each acting every "
         f"{args.interval:.0f} s on average for {args.seconds:.0f} s (80 % task-list polls, 20 % console commands), "
-        "and the instructor's grid refreshing every 3 s.",
+        f"and the instructor's grid refreshing every 3 s. {args.repeat} runs; each figure is the median over the runs.",
         "",
-        f"* Joining: {args.learners} learners in {join_seconds:.1f} s (each join builds the learner's sandbox); "
-        f"p50 {statistics.median(join_times):.0f} ms, p95 {percentile(join_times, 0.95):.0f} ms.",
-        f"* {requests} requests in {args.seconds:.0f} s ({requests / args.seconds:.0f}/s), {errors[0]} errors; "
-        f"server CPU {cpu * 100:.0f} % of one core (of {os.cpu_count()}).",
+        f"* Joining: {args.learners} learners in {med([r['join_seconds'] for r in runs]):.1f} s (each join builds the "
+        f"learner's sandbox); p50 {med([statistics.median(r['join_times']) for r in runs]):.0f} ms, "
+        f"p95 {med([percentile(r['join_times'], 0.95) for r in runs]):.0f} ms.",
+        f"* {requests:.0f} requests in {args.seconds:.0f} s ({requests / args.seconds:.0f}/s), "
+        f"{sum(r['errors'] for r in runs)} errors in all runs; server CPU {med([r['cpu'] for r in runs]) * 100:.0f} % "
+        f"of one core (of {os.cpu_count()}).",
         "",
-        "| Request | count | p50 | p95 | p99 |",
-        "| --- | --- | --- | --- | --- |",
+        "| Request | count | p50 | p95 | p99 | p50 of each run |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
-    for kind, values in latencies.items():
-        if values:
+    for kind in runs[0]["latencies"]:
+        per_run = [r["latencies"][kind] for r in runs if r["latencies"][kind]]
+        if per_run:
             lines.append(
-                f"| {kind} | {len(values)} | {statistics.median(values):.0f} ms | {percentile(values, 0.95):.0f} ms "
-                f"| {percentile(values, 0.99):.0f} ms |"
+                f"| {kind} | {med([len(v) for v in per_run]):.0f} | {med([statistics.median(v) for v in per_run]):.0f} ms "
+                f"| {med([percentile(v, 0.95) for v in per_run]):.0f} ms | {med([percentile(v, 0.99) for v in per_run]):.0f} ms "
+                f"| {', '.join(f'{statistics.median(v):.0f}' for v in per_run)} ms |"
             )
     lines.append("")
     section = "\n".join(lines)
