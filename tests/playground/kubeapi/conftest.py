@@ -47,9 +47,23 @@ def kubectl_binaries() -> dict[str, str]:
 KUBECTLS = kubectl_binaries()
 
 
+def _numbered() -> list[str]:
+    return sorted((k for k in KUBECTLS if k[0].isdigit()), key=lambda v: tuple(map(int, v.split("."))))
+
+
 def newest_kubectl() -> str:
-    numbered = sorted((k for k in KUBECTLS if k[0].isdigit()), key=lambda v: tuple(map(int, v.split("."))))
-    return KUBECTLS[numbered[-1]]
+    return KUBECTLS[_numbered()[-1]]
+
+
+def newest_minor() -> int:
+    numbered = _numbered()
+    return int(numbered[-1].split(".")[1]) if numbered else 0
+
+
+# The scenarios use today's kubectl commands (policy/v1 PDBs, batch/v1 CronJobs, typed
+# protobuf creates); kubectl supports a server one minor version away, so they need a
+# kubectl within reach of the 1.32 API the sandbox serves.
+SCENARIO_MINOR = 27
 
 
 @pytest.fixture(scope="session")
