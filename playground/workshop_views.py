@@ -17,10 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from playground import sandboxes, workshops
 from playground.labs import labs
 from playground.labs.runner import status
-
-
-def _fail(request, error: sandboxes.SandboxError) -> HttpResponse:
-    return render(request, "playground/error.html", {"message": error.message}, status=error.status)
+from playground.views import _fail
 
 
 def _when(text: str) -> datetime:

@@ -125,6 +125,16 @@ def lookup(group: str, version: str, plural: str):
 # Aggregated discovery ------------------------------------------------------------------------
 
 
+def _names(rt) -> dict:
+    """shortNames and categories, present only when the type has them, in both forms."""
+    names: dict = {}
+    if rt.short_names:
+        names["shortNames"] = list(rt.short_names)
+    if rt.categories:
+        names["categories"] = list(rt.categories)
+    return names
+
+
 def _aggregated_resource(rt) -> dict:
     entry = {
         "resource": rt.plural,
@@ -132,11 +142,8 @@ def _aggregated_resource(rt) -> dict:
         "scope": "Namespaced" if rt.namespaced else "Cluster",
         "singularResource": rt.singular,
         "verbs": sorted(rt.verbs),
+        **_names(rt),
     }
-    if rt.short_names:
-        entry["shortNames"] = list(rt.short_names)
-    if rt.categories:
-        entry["categories"] = list(rt.categories)
     subs = subresources(rt)
     if subs:
         entry["subresources"] = [
@@ -223,11 +230,8 @@ def resource_list(group_version: str) -> dict | None:
             "namespaced": rt.namespaced,
             "kind": rt.kind,
             "verbs": sorted(rt.verbs),
+            **_names(rt),
         }
-        if rt.short_names:
-            entry["shortNames"] = list(rt.short_names)
-        if rt.categories:
-            entry["categories"] = list(rt.categories)
         resources.append(entry)
         for sub in subresources(rt):
             sub_entry = {
