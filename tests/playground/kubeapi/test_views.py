@@ -173,3 +173,59 @@ def test_exec_and_port_forward_say_why_they_are_missing(client, sandbox):
         response = client.post(f"/k8s/{sandbox.token}/api/v1/namespaces/default/pods/{name}/{sub}")
         status = json.loads(response.content)
         assert response.status_code == 400 and "containers without processes" in status["message"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_watch_bookmarks_and_heartbeats(client, sandbox, monkeypatch):
+    """Bookmarks when asked for; otherwise a bare newline after quiet, so a worker
+    notices a client that went away."""
+    from playground.kubeapi import views as api_views
+
+    monkeypatch.setattr(api_views, "BOOKMARK_SECONDS", 0)
+    url = f"/k8s/{sandbox.token}/api/v1/namespaces/default/pods"
+    rv = json.loads(client.get(url).content)["metadata"]["resourceVersion"]
+    marked = client.get(
+        url, {"watch": "1", "resourceVersion": rv, "allowWatchBookmarks": "true", "timeoutSeconds": "1"}
+    )
+    events = [json.loads(line) for line in b"".join(marked.streaming_content).splitlines() if line.strip()]
+    bookmarks = [e for e in events if e["type"] == "BOOKMARK"]
+    assert bookmarks and bookmarks[0]["object"] == {
+        "kind": "Pod",
+        "apiVersion": "v1",
+        "metadata": {"resourceVersion": bookmarks[0]["object"]["metadata"]["resourceVersion"]},
+    }
+    monkeypatch.setattr(api_views, "HEARTBEAT_SECONDS", 0)
+    quiet = client.get(url, {"watch": "1", "resourceVersion": rv, "timeoutSeconds": "1"})
+    body = b"".join(quiet.streaming_content)
+    assert b"\n" in body and not body.strip()  # only heartbeats: nothing changed
+    deadline = time.monotonic() + 5
+    while feeds._feeds and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_logs_follow_refuses_a_waiting_container_then_streams_until_it_ends(client, sandbox):
+    base = f"/k8s/{sandbox.token}/api/v1/namespaces/default/pods"
+    pod = {
+        "metadata": {"name": "once"},
+        "spec": {
+            "restartPolicy": "Never",
+            "containers": [
+                {"name": "once", "image": "busybox:1.36", "command": ["sh", "-c", "echo hello; echo bye"]}
+            ],
+        },
+    }
+    assert client.post(base, json.dumps(pod), content_type="application/json").status_code == 201
+    waiting = client.get(f"{base}/once/log", {"follow": "true"})
+    assert waiting.status_code == 400
+    assert (
+        json.loads(waiting.content)["message"]
+        == 'container "once" in pod "once" is waiting to start: ContainerCreating'
+    )
+    assert client.post(f"/playground/{sandbox.public_id}/clock", {"do": "settle"}).status_code == 302
+    followed = client.get(f"{base}/once/log", {"follow": "true", "timestamps": "true"})
+    assert followed.streaming and followed["Content-Type"] == "text/plain"
+    began = time.monotonic()
+    lines = b"".join(followed.streaming_content).decode().splitlines()
+    assert [line.split(" ", 1)[1] for line in lines] == ["hello", "bye"]
+    assert time.monotonic() - began < 5  # the pod has finished, so the stream ends at once
