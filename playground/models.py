@@ -137,3 +137,67 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} in {self.workshop}"
+
+
+class MirroredCluster(models.Model):
+    """A real cluster the `mirror` command keeps in step; named after its context.
+
+    Holds no credential: the mirror process reads those from the server's kubeconfig.
+    """
+
+    name = models.CharField(max_length=253, unique=True)
+    server = models.CharField(max_length=500, blank=True)
+    kubernetes_version = models.CharField(max_length=64, blank=True)
+    state = models.CharField(max_length=32, default="starting")
+    # resource ('deployments.apps') -> {"state": ..., "listed": n, "remaining": m}
+    progress = models.JSONField(default=dict)
+    message = models.CharField(max_length=500, blank=True)
+    last_heard = models.DateTimeField(null=True, blank=True)
+    started = models.DateTimeField(null=True, blank=True)
+    stopped = models.DateTimeField(null=True, blank=True)
+    # Bumped on every batch written; pages re-render only when it moved.
+    version = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [("view_mirror", "Can see mirrored clusters")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MirroredObject(models.Model):
+    """One object as the cluster last reported it (managedFields stripped), with the
+    columns the pages filter and add up on."""
+
+    cluster = models.ForeignKey(MirroredCluster, on_delete=models.CASCADE, related_name="mirrored")
+    resource = models.CharField(max_length=253)  # 'deployments.apps', 'pods'
+    kind = models.CharField(max_length=100)
+    api_version = models.CharField(max_length=253)
+    namespace = models.CharField(max_length=253, blank=True)
+    name = models.CharField(max_length=253)
+    uid = models.CharField(max_length=64, blank=True)
+    resource_version = models.CharField(max_length=64, blank=True)
+    node = models.CharField(max_length=253, blank=True)  # a pod's spec.nodeName
+    # The controlling owner's uid; for an Event, the uid of the object it is about.
+    related_uid = models.CharField(max_length=64, blank=True)
+    cpu_m = models.BigIntegerField(default=0)  # a live pod's CPU requests, millicores
+    memory_b = models.BigIntegerField(default=0)  # a live pod's memory requests, bytes
+    changed = models.FloatField(default=0)  # when the mirror last wrote it (epoch seconds)
+    data = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "resource", "namespace", "name"], name="mirrored_object_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["cluster", "kind", "namespace"], name="mirror_kind"),
+            models.Index(fields=["cluster", "node"], name="mirror_node"),
+            models.Index(fields=["cluster", "related_uid"], name="mirror_related"),
+            models.Index(fields=["cluster", "kind", "changed"], name="mirror_changed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.namespace}/{self.name}"

@@ -1,6 +1,9 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from playground import views, workshop_views
+from playground.mirror import views as mirror_views
+
+register_converter(mirror_views.ContextConverter, "context")
 
 app_name = "playground"
 
@@ -20,6 +23,17 @@ urlpatterns = [
         name="workshop-learner",
     ),
     path("workshops/<uuid:public_id>/<slug:action>", workshop_views.control, name="workshop-control"),
+    path("mirror/", mirror_views.index, name="mirror"),
+    path("mirror/<context:name>/", mirror_views.cluster_page, name="mirror-cluster"),
+    path("mirror/<context:name>/copy", mirror_views.copy_page, name="mirror-copy"),
+    path(
+        "mirror/<context:name>/resources/<str:resource>/", mirror_views.resource_page, name="mirror-resource"
+    ),
+    path(
+        "mirror/<context:name>/objects/<str:resource>/<str:namespace>/<str:obj_name>/",
+        mirror_views.object_page,
+        name="mirror-object",
+    ),
     path("join/", workshop_views.join, name="join"),
     path("join/<str:code>", workshop_views.join, name="join-code"),
     path("w/<uuid:public_id>/", workshop_views.seat, name="seat"),

@@ -1,0 +1,125 @@
+"""Read-only by construction: the mirror reaches a cluster only through this module.
+
+Two walls. `ReadOnlyCluster` offers get, list and watch and nothing else. Under it,
+`ReadOnlyApiClient` refuses any HTTP method but GET, and any path that proxies into the
+cluster (exec, attach, port-forward, proxy), before a byte leaves; so even a typed API
+object from the official client built on it cannot write.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from kubernetes.client import ApiClient
+from kubernetes.client.exceptions import ApiException
+
+VERBS = ("get", "list", "watch")
+# GET on these reaches into nodes and containers; a mirror has no business there.
+REACHES_IN = re.compile(r"/(exec|attach|portforward|proxy)(/|$|\?)")
+
+
+class ReadOnlyError(PermissionError):
+    """A write, or a reach into the cluster, that the mirror refuses to send."""
+
+
+class ApiError(Exception):
+    """The cluster answered with an error Status; `code` and `reason` as it said them."""
+
+    def __init__(self, code: int, reason: str, message: str):
+        super().__init__(f"{code} {reason}: {message}")
+        self.code, self.reason, self.message = code, reason, message
+
+
+def _check(method: str, url: str) -> None:
+    if method.upper() != "GET":
+        raise ReadOnlyError(f"the mirror is read-only: {method.upper()} refused before sending")
+    if REACHES_IN.search(url.split("?", 1)[0]):
+        raise ReadOnlyError(
+            f"the mirror does not exec, attach, port-forward or proxy: {url.split('?', 1)[0]}"
+        )
+
+
+class ReadOnlyApiClient(ApiClient):
+    """The official ApiClient, refusing everything but GET at its two entry points."""
+
+    def call_api(self, resource_path, method, *args, **kwargs):
+        _check(method, resource_path)
+        return super().call_api(resource_path, method, *args, **kwargs)
+
+    def request(self, method, url, *args, **kwargs):
+        _check(method, url)
+        return super().request(method, url, *args, **kwargs)
+
+
+def error_from(exc: ApiException) -> ApiError:
+    """The Status message, never the headers or the request (they may carry credentials)."""
+    message, reason = "", exc.reason or ""
+    try:
+        body = json.loads(exc.body or "")
+        message, reason = body.get("message", ""), body.get("reason", reason)
+    except (TypeError, ValueError, AttributeError):
+        message = (exc.body or "")[:200] if isinstance(exc.body, str) else ""
+    return ApiError(exc.status or 0, reason or "", message)
+
+
+class ReadOnlyCluster:
+    """get, list and watch on API paths; every call is a GET and returns plain JSON data."""
+
+    def __init__(self, api_client: ApiClient, timeout: float = 30):
+        if not isinstance(api_client, ReadOnlyApiClient):
+            raise ReadOnlyError("the mirror needs a ReadOnlyApiClient")
+        self.api_client = api_client
+        self.timeout = timeout
+
+    @property
+    def host(self) -> str:
+        return self.api_client.configuration.host
+
+    def request(self, verb: str, path: str, params: dict | None = None, read_timeout: float | None = None):
+        if verb not in VERBS:
+            raise ReadOnlyError(f"the mirror is read-only: {verb!r} is not one of {', '.join(VERBS)}")
+        query = [(k, v) for k, v in (params or {}).items() if v is not None]
+        if verb == "watch":
+            query.append(("watch", "true"))
+        try:
+            return self.api_client.call_api(
+                path,
+                "GET",
+                query_params=query,
+                header_params={"Accept": "application/json"},
+                auth_settings=["BearerToken"],
+                _preload_content=False,
+                _return_http_data_only=True,
+                _request_timeout=(min(self.timeout, 10), read_timeout or self.timeout),
+            )
+        except ApiException as exc:
+            raise error_from(exc) from None
+
+    def get(self, path: str, **params) -> dict:
+        response = self.request("get", path, params)
+        return json.loads(response.data)
+
+    def list(self, path: str, **params) -> dict:
+        response = self.request("list", path, params)
+        return json.loads(response.data)
+
+    def watch(self, path: str, read_timeout: float, **params):
+        """The open response; iterate its events with `events(response)`."""
+        return self.request("watch", path, params, read_timeout=read_timeout)
+
+
+def events(response, chunk: int = 65536):
+    """Watch events from a streaming response, one parsed JSON line at a time."""
+    buffer = b""
+    try:
+        for data in response.stream(chunk, decode_content=True):
+            buffer += data
+            *lines, buffer = buffer.split(b"\n")
+            for line in lines:
+                if line.strip():
+                    yield json.loads(line)
+        if buffer.strip():
+            yield json.loads(buffer)
+    finally:
+        response.release_conn()

@@ -1,0 +1,66 @@
+"""Running mirrors: one context each, with its reflectors and its database writer."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from django.db import close_old_connections
+from django.utils import timezone
+
+from playground.mirror import sources
+from playground.mirror.informer import Mirror
+from playground.mirror.readonly import ApiError
+from playground.mirror.storage import DatabaseSink, register, run_writer
+from playground.models import MirroredCluster, MirroredObject
+
+
+class Running:
+    def __init__(self, name: str, watch_seconds: int = 300, heartbeat: float = 10, cluster=None):
+        self.name = name
+        self.client = cluster or sources.connect(name)
+        server = next((c.server for c in sources.contexts() if c.name == name), "") if cluster is None else ""
+        self.record = register(name, server or _public_host(self.client.host))
+        try:
+            version = self.client.get("/version").get("gitVersion", "")
+            MirroredCluster.objects.filter(pk=self.record.pk).update(kubernetes_version=version[:64])
+        except (ApiError, OSError, ValueError):
+            pass  # the reflectors will report what is wrong, and keep trying
+        self.sink = DatabaseSink(self.record)
+        self.mirror = Mirror(self.client, self.sink, watch_seconds=watch_seconds, heartbeat=heartbeat)
+        self.stopping = threading.Event()
+        self.started = time.monotonic()
+        self.mirror.start()
+        self.writer = run_writer(self.sink, self.stopping)
+
+    def synced(self) -> bool:
+        reflectors = list(self.mirror.reflectors.values())
+        progress = dict(self.sink.progress_by)
+        return (
+            bool(reflectors)
+            and all(
+                (progress.get(r.resource.key) or {}).get("state") in ("watching", "not served")
+                for r in reflectors
+            )
+            and self.sink.queue.empty()
+            and self.sink.queued == 0
+        )
+
+    def stop(self) -> None:
+        self.mirror.close()
+        self.stopping.set()
+        self.writer.join(30)
+        close_old_connections()
+        self.sink.write_status(force=True, state="stopped")
+        MirroredCluster.objects.filter(pk=self.record.pk).update(stopped=timezone.now())
+
+
+def _public_host(host: str) -> str:
+    return sources._public(host)
+
+
+def forget(name: str) -> int:
+    """Remove a mirrored cluster's copy from the database."""
+    deleted, _ = MirroredObject.objects.filter(cluster__name=name).delete()
+    MirroredCluster.objects.filter(name=name).delete()
+    return deleted

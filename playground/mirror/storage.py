@@ -1,0 +1,281 @@
+"""The mirror's copy in the database, so any number of web processes can show it.
+
+Reflector threads report into a queue; one writer thread drains it in batches, one
+transaction per batch, because SQLite has one writer and PostgreSQL likes few commits.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from datetime import UTC, datetime
+
+import orjson
+from django.db import close_old_connections, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from playground.engine.resources import pod_resources
+from playground.engine.util import controller_of
+from playground.mirror.informer import Resource, Sink
+from playground.models import MirroredCluster, MirroredObject
+
+BATCH = 2000
+MAX_QUEUED = 4000  # objects waiting for the writer; reflectors wait beyond this
+STATUS_EVERY = 0.5  # seconds between writes of progress and last-heard
+CHUNK = 500  # rows per statement
+
+
+def strip(obj: dict) -> dict:
+    """What a person reads: without managedFields, which only tools need."""
+    meta = obj.get("metadata")
+    if meta and "managedFields" in meta:
+        obj = {**obj, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
+    return obj
+
+
+def row(cluster_id: int, resource: Resource, obj: dict, now: float) -> MirroredObject:
+    obj = strip(obj)
+    meta = obj.get("metadata") or {}
+    kind = obj.get("kind") or resource.kind
+    node, cpu, memory, related = "", 0, 0, ""
+    if kind == "Pod":
+        node = (obj.get("spec") or {}).get("nodeName") or ""
+        if (obj.get("status") or {}).get("phase") not in ("Succeeded", "Failed"):
+            try:
+                requests = pod_resources(obj, "requests")
+                cpu, memory = requests.get("cpu", 0), requests.get("memory", 0)
+            except (ValueError, TypeError, ArithmeticError):
+                cpu = memory = 0
+    if kind == "Event":
+        related = (obj.get("involvedObject") or obj.get("regarding") or {}).get("uid", "")
+    else:
+        related = (controller_of(obj) or {}).get("uid", "")
+    return MirroredObject(
+        cluster_id=cluster_id,
+        resource=resource.key,
+        kind=kind,
+        api_version=obj.get("apiVersion") or resource.api_version,
+        namespace=meta.get("namespace", ""),
+        name=meta.get("name", ""),
+        uid=meta.get("uid", ""),
+        resource_version=meta.get("resourceVersion", ""),
+        node=node,
+        related_uid=related or "",
+        cpu_m=int(cpu),
+        memory_b=int(memory),
+        changed=now,
+        data=orjson.dumps(obj).decode(),
+    )
+
+
+UPDATE_FIELDS = [
+    "kind",
+    "api_version",
+    "uid",
+    "resource_version",
+    "node",
+    "related_uid",
+    "cpu_m",
+    "memory_b",
+    "changed",
+    "data",
+]
+
+
+class DatabaseSink(Sink):
+    """Queues what reflectors report; `write()` (or the writer thread) stores it."""
+
+    def __init__(self, cluster: MirroredCluster, max_queued: int = MAX_QUEUED):
+        self.cluster_id = cluster.pk
+        self.queue: queue.Queue = queue.Queue()
+        # Bounded by objects, not operations: a list page holds 500 objects, an event one.
+        self.max_queued = max_queued
+        self.queued = 0
+        self._room = threading.Condition()
+        self.progress_by: dict[str, dict] = dict(cluster.progress or {})
+        self.heard_at: float | None = None
+        self.problem: str | None = None
+        self.problem_at = 0.0
+        self._status_written = 0.0
+        self._lock = threading.Lock()
+        self.written = 0  # objects upserted or deleted, for benchmarks and tests
+
+    # Sink: called from reflector threads ------------------------------------
+
+    def _put(self, op: tuple) -> None:
+        weight = _weight(op)
+        with self._room:
+            while self.queued and self.queued + weight > self.max_queued:
+                self._room.wait(1)
+            self.queued += weight
+        self.queue.put(op)
+
+    def _taken(self, ops: list) -> None:
+        with self._room:
+            self.queued -= sum(_weight(op) for op in ops)
+            self._room.notify_all()
+
+    def upsert(self, resource, objects):
+        self._put(("upsert", resource, objects))
+
+    def delete(self, resource, objects):
+        self._put(("delete", resource, objects))
+
+    def replace(self, resource, keys):
+        self._put(("replace", resource, keys))
+
+    def progress(self, resource, state, listed=0, remaining=None):
+        with self._lock:
+            entry = {"state": state, "listed": listed}
+            if remaining is not None:
+                entry["remaining"] = remaining
+            self.progress_by[resource.key] = entry
+
+    def heard(self):
+        self.heard_at = time.time()
+        if self.problem:
+            self.problem = None
+
+    def unreachable(self, message):
+        self.problem, self.problem_at = message, time.time()
+
+    # Writer -----------------------------------------------------------------
+
+    def write(self, ops: list) -> None:
+        """Store a batch in one transaction, merging neighbouring upserts."""
+        now = time.time()
+        with transaction.atomic():
+            pending: dict[tuple[str, str, str], MirroredObject] = {}
+            resources: dict[str, Resource] = {}
+
+            def flush():
+                rows = list(pending.values())
+                for start in range(0, len(rows), CHUNK):
+                    MirroredObject.objects.bulk_create(
+                        rows[start : start + CHUNK],
+                        update_conflicts=True,
+                        unique_fields=["cluster", "resource", "namespace", "name"],
+                        update_fields=UPDATE_FIELDS,
+                    )
+                self.written += len(rows)
+                pending.clear()
+
+            for op, resource, payload in ops:
+                resources[resource.key] = resource
+                if op == "upsert":
+                    for obj in payload:
+                        item = row(self.cluster_id, resource, obj, now)
+                        pending[(item.resource, item.namespace, item.name)] = item
+                    continue
+                flush()
+                if op == "delete":
+                    for obj in payload:
+                        meta = obj.get("metadata") or {}
+                        MirroredObject.objects.filter(
+                            cluster_id=self.cluster_id,
+                            resource=resource.key,
+                            namespace=meta.get("namespace", ""),
+                            name=meta.get("name", ""),
+                        ).delete()
+                        self.written += 1
+                elif op == "replace":
+                    gone = [
+                        pk
+                        for pk, ns, name in MirroredObject.objects.filter(
+                            cluster_id=self.cluster_id, resource=resource.key
+                        ).values_list("pk", "namespace", "name")
+                        if (ns, name) not in payload
+                    ]
+                    for start in range(0, len(gone), CHUNK):
+                        MirroredObject.objects.filter(pk__in=gone[start : start + CHUNK]).delete()
+                    self.written += len(gone)
+            flush()
+            MirroredCluster.objects.filter(pk=self.cluster_id).update(version=F("version") + 1)
+
+    def write_status(self, force: bool = False, state: str | None = None) -> None:
+        now = time.time()
+        if not force and now - self._status_written < STATUS_EVERY:
+            return
+        self._status_written = now
+        with self._lock:
+            progress = dict(self.progress_by)
+        states = {entry["state"] for entry in progress.values()}
+        if state is None:
+            if self.problem:
+                state = "reconnecting"
+            elif states & {"listing", "relisting"} or not progress:
+                state = "listing"
+            else:
+                state = "synced"
+        fields = {"progress": progress, "state": state, "message": (self.problem or "")[:500]}
+        if self.heard_at:
+            fields["last_heard"] = datetime.fromtimestamp(self.heard_at, UTC)
+        MirroredCluster.objects.filter(pk=self.cluster_id).update(**fields)
+
+    def drain(self, stop: threading.Event | None = None, idle: float = 0.2) -> None:
+        """The writer loop: until stop is set and the queue is empty."""
+        try:
+            while True:
+                try:
+                    first = self.queue.get(timeout=idle)
+                except queue.Empty:
+                    self.write_status()
+                    if stop is not None and stop.is_set():
+                        return
+                    continue
+                ops, count = [first], _weight(first)
+                while count < BATCH:
+                    try:
+                        op = self.queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    ops.append(op)
+                    count += _weight(op)
+                self.write(ops)
+                self._taken(ops)
+                self.write_status()
+        finally:
+            connection.close()
+
+    def flush_now(self) -> None:
+        """Write whatever is queued, in this thread (tests and the one-shot command)."""
+        ops = []
+        while True:
+            try:
+                ops.append(self.queue.get_nowait())
+            except queue.Empty:
+                break
+        if ops:
+            self.write(ops)
+            self._taken(ops)
+        self.write_status(force=True)
+
+
+def _weight(op: tuple) -> int:
+    return 1 if op[0] == "replace" else len(op[2])
+
+
+def register(name: str, server: str) -> MirroredCluster:
+    cluster, _ = MirroredCluster.objects.update_or_create(
+        name=name,
+        defaults={
+            "server": server,
+            "state": "starting",
+            "started": timezone.now(),
+            "stopped": None,
+            "message": "",
+        },
+    )
+    return cluster
+
+
+def run_writer(sink: DatabaseSink, stop: threading.Event) -> threading.Thread:
+    def target():
+        close_old_connections()
+        sink.drain(stop)
+
+    thread = threading.Thread(target=target, name="mirror writer", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,267 @@
+"""The mirror's pages: read-only, for signed-in people with the view_mirror permission,
+since they show a real cluster the server can read."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import quote, unquote
+
+import orjson
+import yaml
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from concepts.diagrams import DiagramError
+from playground import sandboxes
+from playground.inventory import COUNTERPART, hosts_tree, recent_tasks, workloads_tree
+from playground.mirror import reading, sources
+from playground.mirror.copy import SYSTEM_NAMESPACES, CopyError, copy
+from playground.models import MirroredCluster
+from playground.topology import svg as topology_svg
+
+PERMISSION = "playground.view_mirror"
+
+
+class ContextConverter:
+    """A context name in one path segment; names like EKS ARNs contain slashes."""
+
+    regex = "[^/]+"
+
+    def to_python(self, value: str) -> str:
+        return unquote(value)
+
+    def to_url(self, value: str) -> str:
+        return quote(value, safe="")
+
+
+def _gate(request: HttpRequest) -> HttpResponse | None:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not request.user.has_perm(PERMISSION):
+        return _fail(request, "Mirrored clusters are for people with the “view mirror” permission.", 403)
+    return None
+
+
+def _fail(request, message: str, status: int) -> HttpResponse:
+    return render(request, "playground/error.html", {"message": message}, status=status)
+
+
+def _cluster(request, name: str) -> MirroredCluster | HttpResponse:
+    try:
+        return MirroredCluster.objects.get(name=name)
+    except MirroredCluster.DoesNotExist:
+        return _fail(
+            request,
+            f"{name!r} is not mirrored yet. Start it on the server: python manage.py mirror {name}",
+            404,
+        )
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    if denied := _gate(request):
+        return denied
+    try:
+        contexts, problem = sources.contexts(), ""
+    except sources.SourceError as error:
+        contexts, problem = [], str(error)
+    mirrored = {c.name: c for c in MirroredCluster.objects.all()}
+    rows = [{"context": c, "mirror": mirrored.pop(c.name, None)} for c in contexts]
+    rows += [{"context": None, "mirror": m} for m in mirrored.values()]
+    for row in rows:
+        row["heard"] = reading.heard(row["mirror"]) if row["mirror"] else None
+    return render(
+        request,
+        "playground/mirror_index.html",
+        {"rows": rows, "problem": problem, "kubeconfig": sources.kubeconfig_path()},
+    )
+
+
+@require_GET
+def cluster_page(request: HttpRequest, name: str) -> HttpResponse:
+    if denied := _gate(request):
+        return denied
+    record = _cluster(request, name)
+    if isinstance(record, HttpResponse):
+        return record
+    namespace = request.GET.get("namespace") or None
+    large = reading.is_large(record)
+    context = {
+        "record": record,
+        "heard": reading.heard(record),
+        "progress": reading.listing_progress(record),
+        "counts": reading.counts(record),
+        "namespace": namespace,
+        "large": large and namespace is None,
+        "custom": reading.custom_resources(record),
+        "system_namespaces": SYSTEM_NAMESPACES,
+        "whole_page_limit": reading.WHOLE_PAGE_LIMIT,
+    }
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    resources = reading.RESOURCE_OF_KIND
+
+    def url(kind, ns, obj_name):
+        return reverse(
+            "playground:mirror-object", args=[name, resources.get(kind, kind), ns or "-", obj_name]
+        )
+
+    if context["large"]:
+        hosts, total = reading.host_rows(record, page)
+        context.update(
+            hosts=hosts,
+            host_pages=range(1, (total - 1) // reading.NODES_PER_PAGE + 2),
+            page=page,
+            host_total=total,
+            pools=reading.namespace_rows(record),
+            tasks=recent_tasks(
+                reading.Snapshot(
+                    reading._store(
+                        reading._load(record.mirrored.filter(kind="Event").order_by("-changed")[:40])
+                    )
+                )
+            ),
+        )
+    else:
+        snap = reading.snapshot(record, namespace)
+        tree = hosts_tree(snap)
+        summaries, _ = reading.host_rows(record, 1, {n["name"] for n in tree})
+        by_name = {s["name"]: s for s in summaries}
+        for node in tree:
+            node["summary"] = by_name.get(node["name"])
+        quotas = {p["name"]: p["quotas"] for p in reading.namespace_rows(record)}
+        pools = workloads_tree(snap)
+        for pool in pools:
+            pool["quota_lines"] = quotas.get(pool["name"], [])
+            for workload in pool["workloads"]:
+                workload["resource"] = resources.get(workload["kind"], "")
+                for child in workload["children"]:
+                    child["resource"] = resources.get(child["kind"], "")
+        try:
+            diagram, diagram_error = topology_svg(snap, url, settings.GRAPHVIZ_DOT), None
+        except DiagramError as error:
+            diagram, diagram_error = None, str(error)
+        context.update(
+            hosts=tree, pools=pools, tasks=recent_tasks(snap), diagram=diagram, diagram_error=diagram_error
+        )
+    context["namespaces"] = sorted(record.mirrored.filter(kind="Namespace").values_list("name", flat=True))
+    template = "playground/mirror.html"
+    if request.htmx:
+        template += "#live"
+    return render(request, template, context)
+
+
+@require_GET
+def object_page(
+    request: HttpRequest, name: str, resource: str, namespace: str, obj_name: str
+) -> HttpResponse:
+    if denied := _gate(request):
+        return denied
+    record = _cluster(request, name)
+    if isinstance(record, HttpResponse):
+        return record
+    ns = "" if namespace == "-" else namespace
+    row = record.mirrored.filter(resource=resource, namespace=ns, name=obj_name).first()
+    if row is None:
+        return _fail(request, f'{resource} "{obj_name}" not found in {name} (it may have been deleted).', 404)
+    obj = orjson.loads(row.data)
+    related = record.mirrored.filter(related_uid=row.uid) if row.uid else record.mirrored.none()
+    dependents = list(related.exclude(kind="Event").values("kind", "resource", "namespace", "name")[:200])
+    events = [
+        orjson.loads(d)
+        for d in related.filter(kind="Event").order_by("-changed").values_list("data", flat=True)[:50]
+    ]
+    owners = []
+    for ref in obj["metadata"].get("ownerReferences") or []:
+        target = record.mirrored.filter(uid=ref.get("uid")).values("resource", "namespace", "name").first()
+        owners.append({"kind": ref.get("kind"), "name": ref.get("name"), "target": target})
+    pods, summary, quota = [], None, []
+    if row.kind == "Node":
+        summary = reading.host_rows(record, 1, {row.name})[0][0]
+        pods = list(
+            record.mirrored.filter(kind="Pod", node=row.name)
+            .order_by("namespace", "name")
+            .values("namespace", "name")[:500]
+        )
+    if row.kind == "Namespace":
+        quota = next((p["quotas"] for p in reading.namespace_rows(record) if p["name"] == row.name), [])
+    return render(
+        request,
+        "playground/mirror_object.html",
+        {
+            "record": record,
+            "row": row,
+            "obj": obj,
+            "labels": sorted((obj["metadata"].get("labels") or {}).items()),
+            "counterpart": COUNTERPART.get(
+                row.kind,
+                "custom resource"
+                if "." in resource and resource not in reading.RESOURCE_OF_KIND.values()
+                else "",
+            ),
+            "yaml": yaml.safe_dump(obj, sort_keys=False, default_flow_style=False),
+            "owners": owners,
+            "dependents": dependents,
+            "events": events,
+            "pods": pods,
+            "summary": summary,
+            "quota": quota,
+        },
+    )
+
+
+@require_GET
+def resource_page(request: HttpRequest, name: str, resource: str) -> HttpResponse:
+    """Any resource listed generically: custom resources the engine has never heard of."""
+    if denied := _gate(request):
+        return denied
+    record = _cluster(request, name)
+    if isinstance(record, HttpResponse):
+        return record
+    rows = record.mirrored.filter(resource=resource).order_by("namespace", "name")
+    page = Paginator(rows.values("kind", "namespace", "name", "resource_version", "changed"), 100).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "playground/mirror_resource.html",
+        {
+            "record": record,
+            "resource": resource,
+            "page": page,
+            "kind": rows.values_list("kind", flat=True).first(),
+        },
+    )
+
+
+@require_POST
+def copy_page(request: HttpRequest, name: str) -> HttpResponse:
+    if denied := _gate(request):
+        return denied
+    record = _cluster(request, name)
+    if isinstance(record, HttpResponse):
+        return record
+    chosen = None if request.POST.get("scope") == "all" else request.POST.getlist("namespace")
+    owner = sandboxes.visitor(request.session)
+    started = time.monotonic()
+    try:
+        sandbox, notes = copy(owner, record, chosen)
+    except CopyError as error:
+        return _fail(request, error.message, error.status)
+    messages.success(
+        request,
+        f"Copied {record.name} into this sandbox in {time.monotonic() - started:.1f} s. The real cluster is untouched.",
+    )
+    for note in notes[:20]:
+        messages.warning(request, f"Not copied: {note}" if ":" in note else note)
+    if len(notes) > 20:
+        messages.warning(request, f"…and {len(notes) - 20} more not copied.")
+    return redirect("playground:sandbox", public_id=sandbox.public_id)
