@@ -239,6 +239,17 @@ def build(nodes: list[dict], manifests: list[dict], seed: int, start: float) -> 
                 cluster.cordon(name)
         except ApiError as error:
             skipped.append(f"Node {name}: {error.message}")
+    # Hosts the real cluster had lost are lost here too, before anything is placed:
+    # the node lifecycle controller marks them NotReady and taints them, as it did there.
+    down = [
+        n["metadata"]["name"]
+        for n in nodes
+        if not _ready(n) and cluster.store.get("Node", "", n["metadata"]["name"])
+    ]
+    for name in down:
+        cluster.fail_node(name)
+    if down:
+        cluster.advance(60)
     for manifest in manifests:
         meta = manifest["metadata"]
         try:
@@ -248,9 +259,6 @@ def build(nodes: list[dict], manifests: list[dict], seed: int, start: float) -> 
         except ApiError as error:
             where = f"{meta.get('namespace')}/" if meta.get("namespace") else ""
             skipped.append(f"{manifest['kind']} {where}{meta['name']}: {error.message}")
-    for node in nodes:
-        if not _ready(node) and cluster.store.get("Node", "", node["metadata"]["name"]):
-            cluster.fail_node(node["metadata"]["name"])
     cluster.settle()
     return cluster, skipped
 

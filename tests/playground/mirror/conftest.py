@@ -76,6 +76,7 @@ def wait_for(predicate, timeout: float = 15, message: str = "condition"):
 def read_only_client(url: str, token: str = "fake-token-not-a-secret") -> ReadOnlyCluster:  # noqa: S107
     configuration = Configuration(host=url)
     configuration.api_key = {"authorization": f"Bearer {token}"}
+    configuration.connection_pool_maxsize = 32
     configuration.retries = 0  # as sources.connect sets it: the reflector's back-off decides
     return ReadOnlyCluster(ReadOnlyApiClient(configuration), timeout=10)
 
@@ -90,3 +91,45 @@ def fake():
     api.start()
     yield api
     api.stop()
+
+
+class DbMirror:
+    """A Mirror whose sink is the database, written from the test's own thread."""
+
+    def __init__(self, url: str, name: str = "lab"):
+        from playground.mirror.informer import Mirror
+        from playground.mirror.storage import DatabaseSink, register
+
+        self.record = register(name, url)
+        self.sink = DatabaseSink(self.record)
+        self.mirror = Mirror(read_only_client(url), self.sink, watch_seconds=5, heartbeat=0.5)
+        self.mirror.start()
+
+    def settle(self, until=lambda: True, timeout: float = 15):
+        """Write what the reflectors report until they all watch and `until()` holds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.sink.flush_now()
+            states = {k: v.get("state") for k, v in self.sink.progress_by.items()}
+            if (
+                len(states) >= len(self.mirror.reflectors)
+                and all(s in ("watching", "not served", "removed") for s in states.values())
+                and self.sink.queue.empty()
+                and until()
+            ):
+                self.record.refresh_from_db()
+                return self.record
+            time.sleep(0.05)
+        raise AssertionError(f"the mirror did not settle: {self.sink.progress_by}")
+
+    def close(self):
+        self.mirror.close()
+        self.sink.flush_now()
+
+
+@pytest.fixture
+def mirrored(fake, db):
+    m = DbMirror(fake.url)
+    m.settle()
+    yield m
+    m.close()

@@ -1,0 +1,79 @@
+"""The mirror's copy in the database: one row per object, the columns pages add up on."""
+
+import time
+
+import orjson
+from django.db.models import Count
+
+from playground.models import MirroredCluster, MirroredObject
+from tests.playground.mirror.conftest import DbMirror
+
+
+def test_a_synced_mirror_holds_every_object_without_managed_fields(mirrored, fake):
+    record = mirrored.record
+    assert record.state == "synced" and record.last_heard is not None
+    kinds = dict(record.mirrored.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+    assert (
+        kinds["Pod"] == 8
+        and kinds["Node"] == 3
+        and kinds["Certificate"] == 1
+        and kinds["CustomResourceDefinition"] == 1
+    )
+    etcd = record.mirrored.get(kind="Pod", name="etcd-kind-control-plane")
+    data = orjson.loads(etcd.data)
+    assert "managedFields" not in data["metadata"] and data["metadata"]["uid"] == etcd.uid
+    assert (etcd.node, etcd.cpu_m, etcd.memory_b) == ("kind-control-plane", 100, 100 * 2**20)
+    assert etcd.related_uid == "8f6f0c3a-4d5e-4a61-9c0b-2f7e5b1d3a01"  # its Node, as for every static pod
+    event = record.mirrored.get(kind="Event", name__startswith="kind-worker2.")
+    assert event.related_uid == "c3e5f7a9-2b4d-4f6b-9c8e-0d1f2a3b4c05"
+    assert record.progress["pods"] == {"state": "watching", "listed": 8, "remaining": 0}
+
+
+def test_changes_deletes_and_relists_reach_the_database(mirrored, fake):
+    pod = orjson.loads(mirrored.record.mirrored.get(name="web-6d4cf56db6-2lq7f").data)
+    fake.change(
+        "/api/v1/pods", "MODIFIED", {**pod, "spec": {**pod["spec"], "nodeName": "kind-control-plane"}}
+    )
+    fake.change(
+        "/api/v1/pods", "DELETED", {"metadata": {"name": "kindnet-q8w5m", "namespace": "kube-system"}}
+    )
+    version = mirrored.record.version
+    mirrored.settle(lambda: not MirroredObject.objects.filter(name="kindnet-q8w5m").exists())
+    assert MirroredObject.objects.get(name="web-6d4cf56db6-2lq7f").node == "kind-control-plane"
+    assert mirrored.record.version > version
+    with fake.lock:
+        fake.lists["/api/v1/nodes"]["items"].pop(("", "kind-worker2"))
+    fake.expire("/api/v1/nodes")
+    mirrored.settle(lambda: not MirroredObject.objects.filter(kind="Node", name="kind-worker2").exists())
+
+
+def test_two_clusters_are_kept_apart(mirrored, fake):
+    other = DbMirror(fake.url, name="second")
+    try:
+        other.settle()
+        assert MirroredCluster.objects.count() == 2
+        assert other.record.mirrored.count() == mirrored.record.mirrored.count()
+        fake.change("/api/v1/namespaces", "DELETED", {"metadata": {"name": "local-path-storage"}})
+        for m in (mirrored, other):
+            m.settle(
+                lambda r=m.record: not r.mirrored.filter(kind="Namespace", name="local-path-storage").exists()
+            )
+    finally:
+        other.close()
+
+
+def test_an_outage_is_recorded_then_cleared(mirrored, fake):
+    port = fake.port
+    fake.stop()
+    mirrored.sink.write_status(force=True)
+    deadline = time.monotonic() + 10
+    while not mirrored.sink.problem and time.monotonic() < deadline:
+        time.sleep(0.05)
+    mirrored.sink.write_status(force=True)
+    mirrored.record.refresh_from_db()
+    assert mirrored.record.state == "reconnecting" and mirrored.record.message
+    fake.start(port)
+    record = mirrored.settle(lambda: mirrored.sink.problem is None)
+    mirrored.sink.write_status(force=True)
+    record.refresh_from_db()
+    assert record.state == "synced" and record.message == ""
