@@ -44,9 +44,9 @@ def manage(env: dict, *command: str) -> subprocess.CompletedProcess:
     )
 
 
-def start_gunicorn(env: dict, work: Path, options=(), tls: tuple[Path, Path] | None = None):
-    """(process, base URL) once /healthz answers."""
-    port = free_port()
+def start_gunicorn(env: dict, work: Path, options=(), tls: tuple[Path, Path] | None = None, port: int = 0):
+    """(process, base URL) once /healthz answers; on `port` to come back where it was."""
+    port = port or free_port()
     log_path = work / f"gunicorn-{port}.log"
     args = ["--bind", f"127.0.0.1:{port}", "--error-logfile", str(log_path), *options]
     if tls:

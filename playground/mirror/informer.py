@@ -107,7 +107,7 @@ class Expired(Exception):
 class Backoff:
     """Exponential back-off with jitter, as client-go's reflector waits between failures."""
 
-    def __init__(self, initial: float = 0.5, ceiling: float = 30.0, rng: random.Random | None = None):
+    def __init__(self, initial: float = 0.8, ceiling: float = 30.0, rng: random.Random | None = None):
         self.initial, self.ceiling = initial, ceiling
         self.current = 0.0
         self.rng = rng or random.Random()  # noqa: S311 (jitter, not secrecy)
@@ -156,6 +156,8 @@ class Reflector:
         if response is not None:
             try:
                 response.shutdown()
+            except RuntimeError:
+                pass  # already finished and back in the pool: nothing to cut
             except (OSError, AttributeError, ValueError):
                 sock = getattr(getattr(response, "connection", None), "sock", None)
                 if sock is not None:
@@ -295,8 +297,10 @@ class Mirror:
         heartbeat: float = 10,
         page: int = PAGE,
         custom: bool = True,
+        max_backoff: float = 30.0,
     ):
         self.cluster, self.sink = cluster, sink
+        self.max_backoff = max_backoff
         self.watch_seconds, self.heartbeat, self.page = watch_seconds, heartbeat, page
         self.stop = threading.Event()
         self.reflectors: dict[str, Reflector] = {}
@@ -318,6 +322,7 @@ class Mirror:
                 threading.Event(),
                 self.watch_seconds,
                 self.page,
+                backoff=Backoff(ceiling=self.max_backoff),
                 on_change=on_change,
             )
             self.reflectors[resource.key] = reflector

@@ -16,7 +16,14 @@ from playground.models import MirroredCluster, MirroredObject
 
 
 class Running:
-    def __init__(self, name: str, watch_seconds: int = 300, heartbeat: float = 10, cluster=None):
+    def __init__(
+        self,
+        name: str,
+        watch_seconds: int = 300,
+        heartbeat: float = 10,
+        max_backoff: float = 30,
+        cluster=None,
+    ):
         self.name = name
         self.client = cluster or sources.connect(name)
         server = next((c.server for c in sources.contexts() if c.name == name), "") if cluster is None else ""
@@ -27,7 +34,9 @@ class Running:
         except (ApiError, OSError, ValueError):
             pass  # the reflectors will report what is wrong, and keep trying
         self.sink = DatabaseSink(self.record)
-        self.mirror = Mirror(self.client, self.sink, watch_seconds=watch_seconds, heartbeat=heartbeat)
+        self.mirror = Mirror(
+            self.client, self.sink, watch_seconds=watch_seconds, heartbeat=heartbeat, max_backoff=max_backoff
+        )
         self.stopping = threading.Event()
         self.started = time.monotonic()
         self.mirror.start()

@@ -128,9 +128,16 @@ class DatabaseSink(Sink):
 
     def progress(self, resource, state, listed=0, remaining=None):
         with self._lock:
+            relists = (self.progress_by.get(resource.key) or {}).get("relists", 0)
+            if state == "relisting":
+                relists += (
+                    1  # after a 410 Expired: worth seeing when a cluster compacts faster than we keep up
+                )
             entry = {"state": state, "listed": listed}
             if remaining is not None:
                 entry["remaining"] = remaining
+            if relists:
+                entry["relists"] = relists
             self.progress_by[resource.key] = entry
 
     def heard(self):

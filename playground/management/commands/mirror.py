@@ -25,6 +25,10 @@ class Command(BaseCommand):
         parser.add_argument("--list", action="store_true", help="print the contexts and exit")
         parser.add_argument("--watch-seconds", type=int, default=300, help="how long each watch runs")
         parser.add_argument(
+            "--max-backoff", type=float, default=30, help="longest wait between reconnects (seconds)"
+        )
+        parser.add_argument("--heartbeat", type=float, default=10, help="seconds between /version checks")
+        parser.add_argument(
             "--until-synced", action="store_true", help="exit once the first full list is stored"
         )
 
@@ -51,7 +55,14 @@ class Command(BaseCommand):
         running = []
         try:
             for name in names:
-                running.append(service.Running(name, watch_seconds=options["watch_seconds"]))
+                running.append(
+                    service.Running(
+                        name,
+                        watch_seconds=options["watch_seconds"],
+                        heartbeat=options["heartbeat"],
+                        max_backoff=options["max_backoff"],
+                    )
+                )
                 self.stdout.write(f"mirroring {name} ({running[-1].record.server})")
             reported: dict[str, str] = {}
             announced: set[str] = set()
