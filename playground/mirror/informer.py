@@ -5,6 +5,7 @@ back-off when the cluster goes away. Pure Python: what it learns goes to a `Sink
 
 from __future__ import annotations
 
+import logging
 import random
 import socket
 import threading
@@ -12,11 +13,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import orjson
 from urllib3.exceptions import HTTPError as TransportError
 
 from playground.mirror.readonly import ApiError, ReadOnlyCluster, events
 
 PAGE = 500
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,20 @@ class Sink:
     ) -> None: ...
     def heard(self) -> None: ...
     def unreachable(self, message: str) -> None: ...
+
+    def decode_page(self, resource: Resource, raw: bytes) -> tuple[dict, list, object]:
+        """(metadata, keys, payload) of a list page; the payload goes to `upsert_page`.
+        Parsed here by default; a sink may parse in another process."""
+        page = orjson.loads(raw)
+        items = page.get("items") or []
+        for item in items:
+            item.setdefault("kind", resource.kind)
+            item.setdefault("apiVersion", resource.api_version)
+        return page.get("metadata") or {}, [_key(item) for item in items], items
+
+    def upsert_page(self, resource: Resource, payload) -> None:
+        if payload:
+            self.upsert(resource, payload)
 
 
 class Expired(Exception):
@@ -199,6 +216,12 @@ class Reflector:
                 self.sink.unreachable(f"{self.resource.key}: {_short(error)}")
                 self.sink.progress(self.resource, "reconnecting")
                 self.stop.wait(self.backoff.next())
+            except Exception as error:  # a bug must not end the thread silently: say it, retry
+                if self.stop.is_set():
+                    return
+                logger.exception("reflector %s failed", self.resource.key)
+                self.sink.progress(self.resource, f"failed: {_short(error)}")
+                self.stop.wait(self.backoff.next())
 
     def list(self) -> str:
         """List in pages; report each page; return the list's resourceVersion."""
@@ -207,7 +230,7 @@ class Reflector:
         token = None
         while True:
             try:
-                page = self.cluster.list(self.resource.path, limit=self.page, **{"continue": token})
+                raw = self.cluster.list_raw(self.resource.path, limit=self.page, **{"continue": token})
             except ApiError as error:
                 if error.code == 410 and token:
                     # The continue token expired mid-list: start over, as client-go does.
@@ -216,17 +239,15 @@ class Reflector:
                     continue
                 raise
             self.sink.heard()
-            items = page.get("items") or []
-            for item in items:
-                item.setdefault("kind", self.resource.kind)
-                item.setdefault("apiVersion", self.resource.api_version)
-                keys.add(_key(item))
-            if items:
-                self.sink.upsert(self.resource, items)
-                if self.on_change:
-                    for item in items:
-                        self.on_change("ADDED", item)
-            meta = page.get("metadata") or {}
+            if self.on_change:  # the callback needs the objects themselves
+                meta, page_keys, items = Sink.decode_page(self.sink, self.resource, raw)
+                Sink.upsert_page(self.sink, self.resource, items)
+                for item in items:
+                    self.on_change("ADDED", item)
+            else:
+                meta, page_keys, payload = self.sink.decode_page(self.resource, raw)
+                self.sink.upsert_page(self.resource, payload)
+            keys.update(page_keys)
             token = meta.get("continue") or None
             self.sink.progress(self.resource, "listing", len(keys), meta.get("remainingItemCount"))
             if not token:

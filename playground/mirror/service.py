@@ -33,7 +33,7 @@ class Running:
             MirroredCluster.objects.filter(pk=self.record.pk).update(kubernetes_version=version[:64])
         except (ApiError, OSError, ValueError):
             pass  # the reflectors will report what is wrong, and keep trying
-        self.sink = DatabaseSink(self.record)
+        self.sink = DatabaseSink(self.record, decoders=1)
         self.mirror = Mirror(
             self.client, self.sink, watch_seconds=watch_seconds, heartbeat=heartbeat, max_backoff=max_backoff
         )
@@ -59,6 +59,7 @@ class Running:
         self.mirror.close()
         self.stopping.set()
         self.writer.join(30)
+        self.sink.close()
         close_old_connections()
         self.sink.write_status(force=True, state="stopped")
         MirroredCluster.objects.filter(pk=self.record.pk).update(stopped=timezone.now())

@@ -77,3 +77,35 @@ def test_an_outage_is_recorded_then_cleared(mirrored, fake):
     mirrored.sink.write_status(force=True)
     record.refresh_from_db()
     assert record.state == "synced" and record.message == ""
+
+
+def test_big_pages_decoded_in_a_worker_process_store_the_same_rows(fake, db, monkeypatch):
+    """The command parses big list pages in a separate process; the rows must not differ."""
+    from playground.mirror import storage
+
+    def rows(record):
+        return sorted(
+            record.mirrored.values_list(
+                "resource", "namespace", "name", "node", "cpu_m", "related_uid", "data"
+            )
+        )
+
+    plain = DbMirror(fake.url, name="in-thread")
+    plain.settle()
+    plain.close()
+    monkeypatch.setattr(storage, "POOL_ABOVE", 0)
+    record = storage.register("pooled", fake.url)
+    sink = storage.DatabaseSink(record, decoders=1)
+    pooled = DbMirror.__new__(DbMirror)
+    pooled.record, pooled.sink = record, sink
+    from playground.mirror.informer import Mirror
+    from tests.playground.mirror.conftest import read_only_client
+
+    pooled.mirror = Mirror(read_only_client(fake.url), sink, watch_seconds=5, heartbeat=0.5)
+    pooled.mirror.start()
+    try:
+        pooled.settle(timeout=60)
+    finally:
+        pooled.close()
+        sink.close()
+    assert rows(record) == rows(plain.record) and len(rows(record)) > 30
