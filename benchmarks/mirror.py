@@ -404,7 +404,8 @@ def one_run(url: str, work: Path, events: int) -> dict:
     )
     env = environment(work, kubeconfig)
     db = work / "mirror.sqlite3"
-    db.unlink(missing_ok=True)
+    for leftover in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        leftover.unlink(missing_ok=True)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     log = open(work / "mirror.log", "w")  # noqa: SIM115
     started = time.monotonic()

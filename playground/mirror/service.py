@@ -16,18 +16,11 @@ from playground.models import MirroredCluster, MirroredObject
 
 
 class Running:
-    def __init__(
-        self,
-        name: str,
-        watch_seconds: int = 300,
-        heartbeat: float = 10,
-        max_backoff: float = 30,
-        cluster=None,
-    ):
+    def __init__(self, name: str, watch_seconds: int = 300, heartbeat: float = 10, max_backoff: float = 30):
         self.name = name
-        self.client = cluster or sources.connect(name)
-        server = next((c.server for c in sources.contexts() if c.name == name), "") if cluster is None else ""
-        self.record = register(name, server or _public_host(self.client.host))
+        self.client = sources.connect(name)
+        server = next((c.server for c in sources.contexts() if c.name == name), "")
+        self.record = register(name, server or sources._public(self.client.host))
         try:
             version = self.client.get("/version").get("gitVersion", "")
             MirroredCluster.objects.filter(pk=self.record.pk).update(kubernetes_version=version[:64])
@@ -63,10 +56,6 @@ class Running:
         close_old_connections()
         self.sink.write_status(force=True, state="stopped")
         MirroredCluster.objects.filter(pk=self.record.pk).update(stopped=timezone.now())
-
-
-def _public_host(host: str) -> str:
-    return sources._public(host)
 
 
 def forget(name: str) -> int:

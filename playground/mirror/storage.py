@@ -6,6 +6,7 @@ transaction per batch, because SQLite has one writer and PostgreSQL likes few co
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import queue
 import threading
@@ -13,7 +14,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 
-from django.db import close_old_connections, connection, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from playground.mirror.rows import COLUMNS, KEY, decode_page, values
 from playground.models import MirroredCluster, MirroredObject
 
 BATCH = 5000
+logger = logging.getLogger(__name__)
 POOL_ABOVE = 256 * 1024  # bytes of a list page worth sending to a decoder process
 MAX_QUEUED = 4000  # objects waiting for the writer; reflectors wait beyond this
 STATUS_EVERY = 0.5  # seconds between writes of progress and last-heard
@@ -64,6 +66,7 @@ class DatabaseSink(Sink):
         self._status_written = 0.0
         self._lock = threading.Lock()
         self.written = 0  # objects upserted or deleted, for benchmarks and tests
+        self.fatal: str | None = None  # set when the writer gave up
 
     # Sink: called from reflector threads ------------------------------------
 
@@ -231,11 +234,31 @@ class DatabaseSink(Sink):
                         break
                     ops.append(op)
                     count += _weight(op)
-                self.write(ops)
+                self._write_retrying(ops)
                 self._taken(ops)
                 self.write_status()
+        except DatabaseError as error:
+            # Given up: say so where the command looks, instead of hanging with a full queue.
+            self.fatal = f"database: {error}"
+            logger.exception("mirror writer stopped")
+            with self._room:
+                self.queued = 0
+                self._room.notify_all()
         finally:
             connection.close()
+
+    def _write_retrying(self, ops: list, attempts: int = 5) -> None:
+        """A locked SQLite file or a PostgreSQL failover is worth a few retries."""
+        for attempt in range(attempts):
+            try:
+                self.write(ops)
+                return
+            except DatabaseError:
+                if attempt == attempts - 1:
+                    raise
+                logger.warning("mirror write failed; retrying", exc_info=True)
+                connection.close()
+                time.sleep(1 + attempt)
 
     def flush_now(self) -> None:
         """Write whatever is queued, in this thread (tests and the one-shot command)."""

@@ -23,6 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("contexts", nargs="*", help="context names; several are mirrored at once")
         parser.add_argument("--all", action="store_true", help="every context the kubeconfig lists")
         parser.add_argument("--list", action="store_true", help="print the contexts and exit")
+        parser.add_argument(
+            "--forget", action="store_true", help="delete the stored copy of the named clusters and exit"
+        )
         parser.add_argument("--watch-seconds", type=int, default=300, help="how long each watch runs")
         parser.add_argument(
             "--max-backoff", type=float, default=30, help="longest wait between reconnects (seconds)"
@@ -33,6 +36,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        if options["forget"]:  # also for clusters no longer in the kubeconfig
+            if not options["contexts"]:
+                raise CommandError("Name the mirrored clusters to forget.")
+            for name in options["contexts"]:
+                self.stdout.write(f"{name}: {service.forget(name):,} objects deleted")
+            return
         try:
             available = sources.contexts()
         except sources.SourceError as error:
@@ -45,6 +54,7 @@ class Command(BaseCommand):
         names = [c.name for c in available] if options["all"] else options["contexts"]
         if not names:
             raise CommandError("Name a context (see --list), or give --all.")
+
         unknown = [n for n in names if n not in {c.name for c in available}]
         if unknown:
             known = ", ".join(c.name for c in available) or f"none (looked in {sources.kubeconfig_path()})"
@@ -68,6 +78,8 @@ class Command(BaseCommand):
             announced: set[str] = set()
             while not stop.wait(1):
                 for mirror in running:
+                    if mirror.sink.fatal:
+                        raise CommandError(f"{mirror.name}: {mirror.sink.fatal}")
                     line = _progress_line(mirror)
                     if line != reported.get(mirror.name):
                         reported[mirror.name] = line

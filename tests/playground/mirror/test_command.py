@@ -2,123 +2,13 @@
 sandbox served by this app's API facade (written to through the official client),
 into the database a separate web server reads; through an outage and a relist."""
 
-import re
 import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import pytest
-import requests
-from kubernetes import client, config
+from kubernetes import client
 
-from tests.servers import ROOT, manage, production_env, start_gunicorn, stop
-
-# The mirror holds a watch open per resource (22 of them): the facade needs the threads.
-GTHREAD = ("--workers", "2", "--worker-class", "gthread", "--threads", "24", "--graceful-timeout", "3")
-
-
-def shell(env, code: str) -> str:
-    return manage(env, "shell", "-c", code).stdout
-
-
-def eventually(check, timeout=30, what="the page to change"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    facade_dir = tmp_path_factory.mktemp("facade")
-    facade_env = production_env(facade_dir, KUBE_API_WATCH_SECONDS="30")
-    facade, facade_url = start_gunicorn(facade_env, facade_dir, GTHREAD)
-    kubeconfig = facade_dir / "kubeconfig"
-    kubeconfig.write_text(
-        manage(
-            facade_env,
-            "sandbox_kubeconfig",
-            "--new",
-            "--server",
-            facade_url,
-            "--scenario",
-            "restaurant-rating",
-        ).stdout
-    )
-    # 60x: the node lifecycle controller's 40 s grace passes in under a second.
-    shell(facade_env, "from playground.models import Sandbox; Sandbox.objects.update(speed=60)")
-    context = re.search(r"current-context: (\S+)", kubeconfig.read_text()).group(1)
-
-    web_dir = tmp_path_factory.mktemp("web")
-    web_env = production_env(
-        web_dir, KUBECONFIG=str(kubeconfig), SESSION_COOKIE_SECURE="false", CSRF_COOKIE_SECURE="false"
-    )
-    manage(web_env, "collectstatic", "--noinput")
-    shell(
-        web_env,
-        "from django.contrib.auth.models import User; User.objects.create_superuser('ops', 'ops@example.com', 'pw-for-tests-only')",
-    )
-    web, web_url = start_gunicorn(web_env, web_dir, GTHREAD)
-    log = open(web_dir / "mirror.log", "w")  # noqa: SIM115
-    mirror = subprocess.Popen(
-        [
-            sys.executable,
-            "manage.py",
-            "mirror",
-            context,
-            "--watch-seconds",
-            "20",
-            "--heartbeat",
-            "1",
-            "--max-backoff",
-            "2",
-        ],
-        cwd=ROOT,
-        env=web_env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    session = requests.Session()
-    login = session.get(web_url + "/accounts/login/")
-    session.post(
-        web_url + "/accounts/login/",
-        {
-            "username": "ops",
-            "password": "pw-for-tests-only",
-            "csrfmiddlewaretoken": login.cookies["csrftoken"],
-        },
-        headers={"Referer": web_url + "/accounts/login/"},
-    )
-    api = config.new_client_from_config(str(kubeconfig))
-
-    class Stack:
-        pass
-
-    s = Stack()
-    s.facade, s.facade_url, s.facade_env, s.facade_dir = facade, facade_url, facade_env, facade_dir
-    s.web_url, s.web_env, s.session, s.mirror, s.context, s.api = (
-        web_url,
-        web_env,
-        session,
-        mirror,
-        context,
-        api,
-    )
-    s.db = web_dir / "db.sqlite3"
-    s.log = web_dir / "mirror.log"
-    s.page = lambda: session.get(f"{web_url}/mirror/{context}/").text
-    yield s
-    if mirror.poll() is None:
-        mirror.kill()
-    log.close()
-    stop(web)
-    stop(s.facade)
+from tests.playground.mirror.stack import GTHREAD, eventually, shell, stack_fixture  # noqa: F401
+from tests.servers import start_gunicorn, stop
 
 
 def test_the_mirror_process_follows_the_cluster_live(stack):

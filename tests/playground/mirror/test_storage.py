@@ -109,3 +109,17 @@ def test_big_pages_decoded_in_a_worker_process_store_the_same_rows(fake, db, mon
         pooled.close()
         sink.close()
     assert rows(record) == rows(plain.record) and len(rows(record)) > 30
+
+
+def test_forget_deletes_a_stored_copy(mirrored, monkeypatch):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    monkeypatch.setenv("KUBECONFIG", "/nonexistent")  # forgetting needs no kubeconfig
+    out = StringIO()
+    count = mirrored.record.mirrored.count()
+    mirrored.close()
+    call_command("mirror", "lab", "--forget", stdout=out)
+    assert out.getvalue() == f"lab: {count:,} objects deleted\n"
+    assert not MirroredCluster.objects.filter(name="lab").exists() and not MirroredObject.objects.exists()
