@@ -175,10 +175,19 @@ def object_page(
     obj = orjson.loads(row.data)
     related = record.mirrored.filter(related_uid=row.uid) if row.uid else record.mirrored.none()
     dependents = list(related.exclude(kind="Event").values("kind", "resource", "namespace", "name")[:200])
-    events = [
-        orjson.loads(d)
-        for d in related.filter(kind="Event").order_by("-changed").values_list("data", flat=True)[:50]
-    ]
+    events = []
+    for data in related.filter(kind="Event").order_by("-changed").values_list("data", flat=True)[:50]:
+        event = orjson.loads(data)  # core/v1 Events say message and source; events.k8s.io ones note
+        events.append(
+            {
+                "type": event.get("type", ""),
+                "reason": event.get("reason", ""),
+                "count": event.get("count") or 1,
+                "component": (event.get("source") or {}).get("component")
+                or event.get("reportingComponent", ""),
+                "message": event.get("message") or event.get("note", ""),
+            }
+        )
     owners = []
     for ref in obj["metadata"].get("ownerReferences") or []:
         target = record.mirrored.filter(uid=ref.get("uid")).values("resource", "namespace", "name").first()

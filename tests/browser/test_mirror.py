@@ -33,7 +33,7 @@ def test_a_mirrored_cluster_in_the_browser(stack, chromium_browser):
     page.wait_for_selector("text=2/2 ready", timeout=30_000)
     assert "last heard from the cluster" in page.inner_text("#last-heard")
 
-    page.click("text=Deployment yelb-ui")
+    page.click("a[href$='/objects/deployments.apps/default/yelb-ui/']")
     page.wait_for_selector("#tags-h")
     assert "app=yelb-ui" in page.inner_text("main") and "read-only" in page.inner_text("h1")
     shot(page, "21-mirror-object-tags")

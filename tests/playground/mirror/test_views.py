@@ -96,6 +96,15 @@ def test_object_pages_show_tags_owner_and_host_summary(admin_client, mirrored):
         reverse("playground:mirror-object", args=["lab", "namespaces", "-", "shop"])
     ).content.decode()
     assert "resource pool" in ns and "team=web" in ns and "500m of 2" in ns
+    deployment = admin_client.get(
+        reverse("playground:mirror-object", args=["lab", "deployments.apps", "shop", "web"])
+    )
+    html = deployment.content.decode()
+    assert "FT/HA" in html and "owns" in html and "ReplicaSet web-6d4cf56db6" in html
+    failed = admin_client.get(
+        reverse("playground:mirror-object", args=["lab", "pods", "shop", "web-6d4cf56db6-9v2ht"])
+    )
+    assert "NodeNotReady" in failed.content.decode() and "node-controller" in failed.content.decode()
     missing = admin_client.get(reverse("playground:mirror-object", args=["lab", "pods", "shop", "nope"]))
     assert missing.status_code == 404
 
