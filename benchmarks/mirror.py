@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import os
 import queue
 import sqlite3
 import statistics
@@ -37,7 +36,8 @@ from urllib.parse import parse_qs, urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.engine import machine, write_section  # noqa: E402
-from benchmarks.server import ROOT, free_port  # noqa: E402
+from benchmarks.server import ROOT, free_port, settings_env  # noqa: E402
+from playground.engine.defaults import DEFAULT_TOLERATIONS  # noqa: E402
 
 BUILTIN_LISTS = {
     "/api/v1/nodes": ("NodeList", "v1"),
@@ -200,20 +200,7 @@ def pod(i: int, nodes: int, rv: int) -> dict:
             "serviceAccountName": "default",
             "nodeName": f"node-{i % nodes:05d}",
             "schedulerName": "default-scheduler",
-            "tolerations": [
-                {
-                    "key": "node.kubernetes.io/not-ready",
-                    "operator": "Exists",
-                    "effect": "NoExecute",
-                    "tolerationSeconds": 300,
-                },
-                {
-                    "key": "node.kubernetes.io/unreachable",
-                    "operator": "Exists",
-                    "effect": "NoExecute",
-                    "tolerationSeconds": 300,
-                },
-            ],
+            "tolerations": [dict(t) for t in DEFAULT_TOLERATIONS],
         },
         "status": {
             "phase": "Running",
@@ -361,15 +348,7 @@ def serve(port: int, nodes: int, pods: int) -> None:
 
 
 def environment(work: Path, kubeconfig: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update(
-        DATABASE_URL=f"sqlite:///{work / 'mirror.sqlite3'}",
-        DEBUG="false",
-        SECRET_KEY="benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",  # noqa: S106
-        ALLOWED_HOSTS="127.0.0.1",
-        KUBECONFIG=str(kubeconfig),
-    )
-    return env
+    return settings_env(work, "mirror.sqlite3", KUBECONFIG=str(kubeconfig))
 
 
 def peak_rss(pid: int) -> int:

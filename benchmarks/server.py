@@ -25,14 +25,23 @@ def percentile(values, p):
     return values[min(len(values) - 1, int(len(values) * p))]
 
 
-def start(work: Path, **extra_env: str) -> tuple[subprocess.Popen, str, dict]:
-    """(process, base URL, environment) once /healthz answers."""
+def settings_env(work: Path, database: str = "bench.sqlite3", **extra_env: str) -> dict:
+    """Production settings on a throwaway SQLite database in `work`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env.update(
-        DATABASE_URL=f"sqlite:///{work / 'bench.sqlite3'}",
+        DATABASE_URL=f"sqlite:///{work / database}",
         DEBUG="false",
         SECRET_KEY="benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",  # noqa: S106
         ALLOWED_HOSTS="127.0.0.1",
+        **extra_env,
+    )
+    return env
+
+
+def start(work: Path, **extra_env: str) -> tuple[subprocess.Popen, str, dict]:
+    """(process, base URL, environment) once /healthz answers."""
+    env = settings_env(work)
+    env.update(
         SECURE_SSL_REDIRECT="false",
         SESSION_COOKIE_SECURE="false",
         CSRF_COOKIE_SECURE="false",

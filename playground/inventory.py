@@ -287,3 +287,44 @@ def recent_tasks(cluster, limit: int = 40) -> list[dict]:
             }
         )
     return result
+
+
+def with_urls(hosts: list[dict], namespaces: list[dict], url) -> None:
+    """Give every item of the two trees its page, `url(kind, namespace, name)`, so one
+    template draws them for a sandbox and for a mirrored cluster alike."""
+    for node in hosts:
+        node["url"] = url("Node", "", node["name"]) if node["name"] != "(not placed)" else ""
+        for pod in node["pods"]:
+            pod["url"] = url("Pod", pod["namespace"], pod["name"])
+    for ns in namespaces:
+        name = ns["name"]
+        ns["url"] = url("Namespace", "", name)
+        for workload in ns["workloads"]:
+            workload["url"] = url(workload["kind"], name, workload["name"])
+            for child in workload["children"]:
+                child["url"] = url(child["kind"], name, child["name"])
+                for pod in child.get("pods") or []:
+                    pod["url"] = url("Pod", name, pod["name"])
+        for pod in ns["bare"]:
+            pod["url"] = url("Pod", name, pod["name"])
+        for service in ns["services"]:
+            service["url"] = url("Service", name, service["name"])
+        for claim in ns["claims"]:
+            claim["url"] = url("PersistentVolumeClaim", name, claim["name"])
+
+
+def event_rows(events) -> list[dict]:
+    """An object's Events as a table: core/v1 Events say message and source,
+    events.k8s.io ones note and reportingController; this reads either."""
+    return [
+        {
+            "type": event.get("type", ""),
+            "reason": event.get("reason", ""),
+            "count": event.get("count") or 1,
+            "component": (event.get("source") or {}).get("component")
+            or event.get("reportingComponent")
+            or event.get("reportingController", ""),
+            "message": event.get("message") or event.get("note", ""),
+        }
+        for event in events
+    ]

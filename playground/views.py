@@ -17,7 +17,7 @@ from playground import console, lab_attempts, sandboxes
 from playground import paths as learning_paths
 from playground.engine import ApiError
 from playground.engine.kinds import resolve
-from playground.inventory import COUNTERPART, hosts_tree, recent_tasks, workloads_tree
+from playground.inventory import COUNTERPART, event_rows, hosts_tree, recent_tasks, with_urls, workloads_tree
 from playground.kubeapi import kubeconfig as kubeconfig_file
 from playground.labs import labs
 from playground.labs.runner import SolutionError
@@ -75,13 +75,15 @@ def _context(sandbox, cluster, request) -> dict:
     except DiagramError as error:
         diagram, diagram_error = None, str(error)
     scenario = scenarios().get(sandbox.scenario) if sandbox.scenario else None
+    hosts, namespaces = hosts_tree(cluster), workloads_tree(cluster)
+    with_urls(hosts, namespaces, url)
     return {
         "sandbox": sandbox,
         "scenario": scenario,
         "clock": cluster.clock,
         "clock_text": _clock(cluster.clock),
-        "hosts": hosts_tree(cluster),
-        "namespaces": workloads_tree(cluster),
+        "hosts": hosts,
+        "namespaces": namespaces,
         "tasks": recent_tasks(cluster),
         "steps": list(cluster.steps)[-8:][::-1],
         "highlighted": bool(lit),
@@ -416,16 +418,23 @@ def object_page(request: HttpRequest, public_id, kind: str, namespace: str, name
         obj = cluster.get(kind, name, ns)
     except ApiError as error:
         return _fail(request, sandboxes.SandboxError(error.message, 404))
-    owners = obj["metadata"].get("ownerReferences") or []
+
+    def url(ref_kind, ref_ns, ref_name):
+        return reverse("playground:object", args=[sandbox.public_id, ref_kind, ref_ns or "-", ref_name])
+
+    owners = [
+        {"kind": ref.get("kind"), "name": ref.get("name"), "url": url(ref.get("kind"), ns, ref.get("name"))}
+        for ref in obj["metadata"].get("ownerReferences") or []
+    ]
     dependents = [
         {
             "kind": d.get("kind"),
             "name": d["metadata"]["name"],
-            "namespace": d["metadata"].get("namespace", "-"),
+            "url": url(d.get("kind"), d["metadata"].get("namespace"), d["metadata"]["name"]),
         }
         for d in cluster.store.dependents_of(obj["metadata"]["uid"])
     ]
-    events = [e for e in cluster.events(namespace=ns or None, kind=rt.kind, name=name)][::-1]
+    events = event_rows(cluster.events(namespace=ns or None, kind=rt.kind, name=name)[::-1])
     decision = cluster.scheduling_decision(name, ns) if rt.kind == "Pod" else None
     return render(
         request,

@@ -4,6 +4,7 @@ since they show a real cluster the server can read."""
 from __future__ import annotations
 
 import time
+from functools import wraps
 from urllib.parse import quote, unquote
 
 import orjson
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from concepts.diagrams import DiagramError
 from playground import sandboxes
-from playground.inventory import COUNTERPART, hosts_tree, recent_tasks, workloads_tree
+from playground.inventory import COUNTERPART, event_rows, hosts_tree, recent_tasks, with_urls, workloads_tree
 from playground.mirror import reading, sources
 from playground.mirror.copy import SYSTEM_NAMESPACES, CopyError, copy
 from playground.models import MirroredCluster
@@ -52,15 +53,24 @@ def _fail(request, message: str, status: int) -> HttpResponse:
     return render(request, "playground/error.html", {"message": message}, status=status)
 
 
-def _cluster(request, name: str) -> MirroredCluster | HttpResponse:
-    try:
-        return MirroredCluster.objects.get(name=name)
-    except MirroredCluster.DoesNotExist:
-        return _fail(
-            request,
-            f"{name!r} is not mirrored yet. Start it on the server: python manage.py mirror {name}",
-            404,
-        )
+def mirrored(view):
+    """Signed in with the permission, and the named cluster is mirrored: the view gets it."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, name: str, *args, **kwargs) -> HttpResponse:
+        if denied := _gate(request):
+            return denied
+        try:
+            record = MirroredCluster.objects.get(name=name)
+        except MirroredCluster.DoesNotExist:
+            return _fail(
+                request,
+                f"{name!r} is not mirrored yet. Start it on the server: python manage.py mirror {name}",
+                404,
+            )
+        return view(request, record, *args, **kwargs)
+
+    return wrapper
 
 
 @require_GET
@@ -71,9 +81,9 @@ def index(request: HttpRequest) -> HttpResponse:
         contexts, problem = sources.contexts(), ""
     except sources.SourceError as error:
         contexts, problem = [], str(error)
-    mirrored = {c.name: c for c in MirroredCluster.objects.all()}
-    rows = [{"context": c, "mirror": mirrored.pop(c.name, None)} for c in contexts]
-    rows += [{"context": None, "mirror": m} for m in mirrored.values()]
+    known = {c.name: c for c in MirroredCluster.objects.all()}
+    rows = [{"context": c, "mirror": known.pop(c.name, None)} for c in contexts]
+    rows += [{"context": None, "mirror": m} for m in known.values()]
     for row in rows:
         row["heard"] = reading.heard(row["mirror"]) if row["mirror"] else None
     return render(
@@ -84,12 +94,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def cluster_page(request: HttpRequest, name: str) -> HttpResponse:
-    if denied := _gate(request):
-        return denied
-    record = _cluster(request, name)
-    if isinstance(record, HttpResponse):
-        return record
+@mirrored
+def cluster_page(request: HttpRequest, record: MirroredCluster) -> HttpResponse:
     namespace = request.GET.get("namespace") or None
     large = reading.is_large(record)
     context = {
@@ -111,7 +117,7 @@ def cluster_page(request: HttpRequest, name: str) -> HttpResponse:
 
     def url(kind, ns, obj_name):
         return reverse(
-            "playground:mirror-object", args=[name, resources.get(kind, kind), ns or "-", obj_name]
+            "playground:mirror-object", args=[record.name, resources.get(kind, kind), ns or "-", obj_name]
         )
 
     if context["large"]:
@@ -141,10 +147,7 @@ def cluster_page(request: HttpRequest, name: str) -> HttpResponse:
         pools = workloads_tree(snap)
         for pool in pools:
             pool["quota_lines"] = quotas.get(pool["name"], [])
-            for workload in pool["workloads"]:
-                workload["resource"] = resources.get(workload["kind"], "")
-                for child in workload["children"]:
-                    child["resource"] = resources.get(child["kind"], "")
+        with_urls(tree, pools, url)
         try:
             diagram, diagram_error = topology_svg(snap, url, settings.GRAPHVIZ_DOT), None
         except DiagramError as error:
@@ -160,38 +163,37 @@ def cluster_page(request: HttpRequest, name: str) -> HttpResponse:
 
 
 @require_GET
+@mirrored
 def object_page(
-    request: HttpRequest, name: str, resource: str, namespace: str, obj_name: str
+    request: HttpRequest, record: MirroredCluster, resource: str, namespace: str, obj_name: str
 ) -> HttpResponse:
-    if denied := _gate(request):
-        return denied
-    record = _cluster(request, name)
-    if isinstance(record, HttpResponse):
-        return record
     ns = "" if namespace == "-" else namespace
     row = record.mirrored.filter(resource=resource, namespace=ns, name=obj_name).first()
     if row is None:
-        return _fail(request, f'{resource} "{obj_name}" not found in {name} (it may have been deleted).', 404)
+        return _fail(
+            request, f'{resource} "{obj_name}" not found in {record.name} (it may have been deleted).', 404
+        )
     obj = orjson.loads(row.data)
     related = record.mirrored.filter(related_uid=row.uid) if row.uid else record.mirrored.none()
-    dependents = list(related.exclude(kind="Event").values("kind", "resource", "namespace", "name")[:200])
-    events = []
-    for data in related.filter(kind="Event").order_by("-changed").values_list("data", flat=True)[:50]:
-        event = orjson.loads(data)  # core/v1 Events say message and source; events.k8s.io ones note
-        events.append(
-            {
-                "type": event.get("type", ""),
-                "reason": event.get("reason", ""),
-                "count": event.get("count") or 1,
-                "component": (event.get("source") or {}).get("component")
-                or event.get("reportingComponent", ""),
-                "message": event.get("message") or event.get("note", ""),
-            }
-        )
+
+    def url(target):
+        args = [record.name, target["resource"], target["namespace"] or "-", target["name"]]
+        return reverse("playground:mirror-object", args=args)
+
+    dependents = [
+        {"kind": d["kind"], "name": d["name"], "url": url(d)}
+        for d in related.exclude(kind="Event").values("kind", "resource", "namespace", "name")[:200]
+    ]
+    events = event_rows(
+        orjson.loads(data)
+        for data in related.filter(kind="Event").order_by("-changed").values_list("data", flat=True)[:50]
+    )
     owners = []
     for ref in obj["metadata"].get("ownerReferences") or []:
         target = record.mirrored.filter(uid=ref.get("uid")).values("resource", "namespace", "name").first()
-        owners.append({"kind": ref.get("kind"), "name": ref.get("name"), "target": target})
+        owners.append(
+            {"kind": ref.get("kind"), "name": ref.get("name"), "url": url(target) if target else ""}
+        )
     pods, summary, quota = [], None, []
     if row.kind == "Node":
         summary = reading.host_rows(record, 1, {row.name})[0][0]
@@ -228,13 +230,9 @@ def object_page(
 
 
 @require_GET
-def resource_page(request: HttpRequest, name: str, resource: str) -> HttpResponse:
+@mirrored
+def resource_page(request: HttpRequest, record: MirroredCluster, resource: str) -> HttpResponse:
     """Any resource listed generically: custom resources the engine has never heard of."""
-    if denied := _gate(request):
-        return denied
-    record = _cluster(request, name)
-    if isinstance(record, HttpResponse):
-        return record
     rows = record.mirrored.filter(resource=resource).order_by("namespace", "name")
     page = Paginator(rows.values("kind", "namespace", "name", "resource_version", "changed"), 100).get_page(
         request.GET.get("page")
@@ -252,12 +250,8 @@ def resource_page(request: HttpRequest, name: str, resource: str) -> HttpRespons
 
 
 @require_POST
-def copy_page(request: HttpRequest, name: str) -> HttpResponse:
-    if denied := _gate(request):
-        return denied
-    record = _cluster(request, name)
-    if isinstance(record, HttpResponse):
-        return record
+@mirrored
+def copy_page(request: HttpRequest, record: MirroredCluster) -> HttpResponse:
     chosen = None if request.POST.get("scope") == "all" else request.POST.getlist("namespace")
     owner = sandboxes.visitor(request.session)
     started = time.monotonic()

@@ -63,13 +63,13 @@ class MemorySink(Sink):
             return sorted(n for ns, n in self.objects.get(key, {}) if namespace in (None, ns))
 
 
-def wait_for(predicate, timeout: float = 15, message: str = "condition"):
+def wait_for(predicate, timeout: float = 15, message: str = "condition", interval: float = 0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
-        time.sleep(0.05)
+        time.sleep(interval)
     raise AssertionError(f"timed out waiting for {message}")
 
 

@@ -5,12 +5,12 @@ reading the mirror's database, signed in as someone allowed to see mirrors."""
 import re
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
 from kubernetes import config
 
+from tests.playground.mirror.conftest import wait_for
 from tests.servers import ROOT, manage, production_env, start_gunicorn, stop
 
 # The mirror holds a watch open per resource (22 of them): the facade needs the threads.
@@ -22,14 +22,7 @@ def shell(env, code: str) -> str:
 
 
 def eventually(check, timeout=30, what="the page to change"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
+    return wait_for(check, timeout, what, interval=0.3)
 
 
 @pytest.fixture(scope="module", name="stack")
