@@ -209,7 +209,7 @@ class DatabaseSink(Sink):
 
     def drain(self, stop: threading.Event | None = None, idle: float = 0.2) -> None:
         """The writer loop: until stop is set and the queue is empty."""
-        if connection.vendor == "sqlite":
+        if connection.vendor == "sqlite" and not connection.in_atomic_block:
             # WAL lets the web processes read while the mirror writes (and stays set on the
             # file); NORMAL syncs at checkpoints, not at every commit.
             with connection.cursor() as cursor:

@@ -6,6 +6,7 @@ import pytest
 
 from playground import sandboxes
 from playground.mirror.copy import CopyError, clean, copy, plan
+from playground.models import Sandbox
 
 
 def test_clean_strips_what_the_server_wrote():
@@ -106,3 +107,15 @@ def test_too_many_hosts_is_refused_with_the_reason(mirrored, db, monkeypatch):
     monkeypatch.setitem(sandboxes.LIMITS, "max_nodes", 2)
     with pytest.raises(CopyError, match="has 3 nodes; a sandbox holds at most 2"):
         copy("visitor-1", mirrored.record, None)
+
+
+def test_what_the_engine_refuses_is_named_and_reset_goes_back_to_the_empty_profile(mirrored, db, monkeypatch):
+    monkeypatch.setitem(sandboxes.LIMITS, "max_replicas", 1)
+    sandbox, notes = copy("visitor-1", mirrored.record, ["shop"])
+    assert any(note.startswith("Deployment shop/web:") and "replicas" in note for note in notes), notes
+    cluster = sandboxes.restore(sandbox.state)
+    assert cluster.get("Service", "web", "shop")  # the rest of the namespace came over
+    sandboxes.reset("visitor-1", sandbox.public_id)
+    reset = sandboxes.restore(Sandbox.objects.get(pk=sandbox.pk).state)
+    assert [n["metadata"]["name"] for n in reset.list("Node")] == ["worker-1"]
+    assert sandbox.snapshots.filter(label="As copied from lab").exists()

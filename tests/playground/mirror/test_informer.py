@@ -190,3 +190,24 @@ def test_custom_resource_version_is_the_served_storage_version(versions, chosen)
         and resource.path == f"/apis/x.io/{chosen}/things"
         and not resource.namespaced
     )
+
+
+def test_an_unexpected_error_is_reported_and_retried_not_fatal(fake):
+    class Flaky(MemorySink):
+        failures = 1
+
+        def upsert(self, resource, objects):
+            if self.failures:
+                self.failures -= 1
+                raise RuntimeError("disk full")
+            super().upsert(resource, objects)
+
+    sink = Flaky()
+    r, sink, thread = reflector(fake, sink=sink)
+    wait_for(
+        lambda: "failed: disk full" in [s for s, *_ in sink.listed["pods"]], message="the failure reported"
+    )
+    watching(fake, PODS.path)
+    assert sink.get("pods", "kube-system", "etcd-kind-control-plane") and thread.is_alive()
+    r.halt()
+    thread.join(5)

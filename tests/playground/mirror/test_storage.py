@@ -1,5 +1,6 @@
 """The mirror's copy in the database: one row per object, the columns pages add up on."""
 
+import threading
 import time
 
 import orjson
@@ -123,3 +124,31 @@ def test_forget_deletes_a_stored_copy(mirrored, monkeypatch):
     call_command("mirror", "lab", "--forget", stdout=out)
     assert out.getvalue() == f"lab: {count:,} objects deleted\n"
     assert not MirroredCluster.objects.filter(name="lab").exists() and not MirroredObject.objects.exists()
+
+
+def test_a_failing_write_is_retried_then_reported_as_fatal(mirrored, monkeypatch):
+    from django.db import DatabaseError
+
+    from playground.mirror import storage
+
+    monkeypatch.setattr(storage.time, "sleep", lambda seconds: None)
+    sink = mirrored.sink
+    calls = []
+    real = sink.write
+
+    def flaky(ops):
+        calls.append(len(ops))
+        if len(calls) < 3:
+            raise DatabaseError("database is locked")
+        real(ops)
+
+    monkeypatch.setattr(sink, "write", flaky)
+    sink._write_retrying([])
+    assert len(calls) == 3
+    monkeypatch.setattr(sink, "write", lambda ops: (_ for _ in ()).throw(DatabaseError("disk I/O error")))
+    monkeypatch.setattr(storage.connection, "close", lambda: None)  # the test's own connection stays
+    sink.queue.put(("replace", mirrored.mirror.reflectors["pods"].resource, set()))
+    stop = threading.Event()
+    stop.set()
+    sink.drain(stop, idle=0.01)
+    assert sink.fatal == "database: disk I/O error" and sink.queued == 0
