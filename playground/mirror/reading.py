@@ -8,12 +8,16 @@ import time
 from datetime import UTC, datetime
 
 import orjson
+from django.conf import settings
 from django.db.models import Count, Sum
 
+from concepts.diagrams import DiagramError
 from playground.engine import quantity
 from playground.engine.store import Store
+from playground.inventory import hosts_tree, node_state, recent_tasks, with_urls, workloads_tree
 from playground.mirror.informer import BUILTIN
 from playground.models import MirroredCluster
+from playground.topology import svg as topology_svg
 
 WHOLE_PAGE_LIMIT = 3000  # objects; a bigger cluster is summarised, one namespace at a time in full
 RECENT_EVENTS = 200
@@ -147,13 +151,14 @@ def host_rows(
     cluster: MirroredCluster, page: int = 1, names: set[str] | None = None
 ) -> tuple[list[dict], int]:
     """Hosts with their reservations added up in the database: (this page, how many hosts)."""
-    from playground.inventory import node_state
-
     nodes = cluster.mirrored.filter(kind="Node")
     if names is not None:
         nodes = nodes.filter(name__in=names)
     total = nodes.count()
-    chosen = list(nodes.order_by("name")[(page - 1) * NODES_PER_PAGE : page * NODES_PER_PAGE])
+    ordered = nodes.order_by("name")
+    chosen = list(
+        ordered if names is not None else ordered[(page - 1) * NODES_PER_PAGE : page * NODES_PER_PAGE]
+    )
     sums = {
         row["node"]: row
         for row in cluster.mirrored.filter(kind="Pod", node__in=[n.name for n in chosen])
@@ -238,3 +243,50 @@ def custom_resources(cluster: MirroredCluster) -> list[dict]:
 
 def when(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
+
+
+def overview(record: MirroredCluster, namespace: str | None, page: int, url) -> dict:
+    """What the cluster page shows: the playground's trees, topology and Recent Tasks for
+    a cluster (or one namespace of it) small enough to draw, else sums from the database.
+    `url(kind, namespace, name)` gives each item's page."""
+    large = is_large(record) and namespace is None
+    context = {
+        "record": record,
+        "heard": heard(record),
+        "progress": listing_progress(record),
+        "counts": counts(record),
+        "namespace": namespace,
+        "large": large,
+        "custom": custom_resources(record),
+        "namespaces": sorted(record.mirrored.filter(kind="Namespace").values_list("name", flat=True)),
+    }
+    if large:
+        hosts, total = host_rows(record, page)
+        events = _load(record.mirrored.filter(kind="Event").order_by("-changed")[:40])
+        context.update(
+            hosts=hosts,
+            host_pages=range(1, (total - 1) // NODES_PER_PAGE + 2),
+            page=page,
+            host_total=total,
+            pools=namespace_rows(record),
+            tasks=recent_tasks(Snapshot(_store(events))),
+        )
+        return context
+    snap = snapshot(record, namespace)
+    tree = hosts_tree(snap)
+    summaries = {s["name"]: s for s in host_rows(record, names={n["name"] for n in tree})[0]}
+    for node in tree:
+        node["summary"] = summaries.get(node["name"])
+    quotas = {p["name"]: p["quotas"] for p in namespace_rows(record)}
+    pools = workloads_tree(snap)
+    for pool in pools:
+        pool["quota_lines"] = quotas.get(pool["name"], [])
+    with_urls(tree, pools, url)
+    try:
+        diagram, diagram_error = topology_svg(snap, url, settings.GRAPHVIZ_DOT), None
+    except DiagramError as error:
+        diagram, diagram_error = None, str(error)
+    context.update(
+        hosts=tree, pools=pools, tasks=recent_tasks(snap), diagram=diagram, diagram_error=diagram_error
+    )
+    return context

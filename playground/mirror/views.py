@@ -9,7 +9,6 @@ from urllib.parse import quote, unquote
 
 import orjson
 import yaml
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
@@ -18,13 +17,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from concepts.diagrams import DiagramError
 from playground import sandboxes
-from playground.inventory import COUNTERPART, event_rows, hosts_tree, recent_tasks, with_urls, workloads_tree
+from playground.inventory import COUNTERPART, event_rows
 from playground.mirror import reading, sources
 from playground.mirror.copy import SYSTEM_NAMESPACES, CopyError, copy
 from playground.models import MirroredCluster
-from playground.topology import svg as topology_svg
 
 PERMISSION = "playground.view_mirror"
 
@@ -97,18 +94,6 @@ def index(request: HttpRequest) -> HttpResponse:
 @mirrored
 def cluster_page(request: HttpRequest, record: MirroredCluster) -> HttpResponse:
     namespace = request.GET.get("namespace") or None
-    large = reading.is_large(record)
-    context = {
-        "record": record,
-        "heard": reading.heard(record),
-        "progress": reading.listing_progress(record),
-        "counts": reading.counts(record),
-        "namespace": namespace,
-        "large": large and namespace is None,
-        "custom": reading.custom_resources(record),
-        "system_namespaces": SYSTEM_NAMESPACES,
-        "whole_page_limit": reading.WHOLE_PAGE_LIMIT,
-    }
     try:
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
@@ -120,42 +105,8 @@ def cluster_page(request: HttpRequest, record: MirroredCluster) -> HttpResponse:
             "playground:mirror-object", args=[record.name, resources.get(kind, kind), ns or "-", obj_name]
         )
 
-    if context["large"]:
-        hosts, total = reading.host_rows(record, page)
-        context.update(
-            hosts=hosts,
-            host_pages=range(1, (total - 1) // reading.NODES_PER_PAGE + 2),
-            page=page,
-            host_total=total,
-            pools=reading.namespace_rows(record),
-            tasks=recent_tasks(
-                reading.Snapshot(
-                    reading._store(
-                        reading._load(record.mirrored.filter(kind="Event").order_by("-changed")[:40])
-                    )
-                )
-            ),
-        )
-    else:
-        snap = reading.snapshot(record, namespace)
-        tree = hosts_tree(snap)
-        summaries, _ = reading.host_rows(record, 1, {n["name"] for n in tree})
-        by_name = {s["name"]: s for s in summaries}
-        for node in tree:
-            node["summary"] = by_name.get(node["name"])
-        quotas = {p["name"]: p["quotas"] for p in reading.namespace_rows(record)}
-        pools = workloads_tree(snap)
-        for pool in pools:
-            pool["quota_lines"] = quotas.get(pool["name"], [])
-        with_urls(tree, pools, url)
-        try:
-            diagram, diagram_error = topology_svg(snap, url, settings.GRAPHVIZ_DOT), None
-        except DiagramError as error:
-            diagram, diagram_error = None, str(error)
-        context.update(
-            hosts=tree, pools=pools, tasks=recent_tasks(snap), diagram=diagram, diagram_error=diagram_error
-        )
-    context["namespaces"] = sorted(record.mirrored.filter(kind="Namespace").values_list("name", flat=True))
+    context = reading.overview(record, namespace, page, url)
+    context.update(system_namespaces=SYSTEM_NAMESPACES, whole_page_limit=reading.WHOLE_PAGE_LIMIT)
     template = "playground/mirror.html"
     if request.htmx:
         template += "#live"
