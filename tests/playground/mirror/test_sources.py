@@ -127,3 +127,22 @@ def test_connect_reads_the_named_context_and_refuses_unknown_ones(tmp_path, monk
     assert cluster.get("/version")["gitVersion"] == "v1.31.2"
     with pytest.raises(sources.SourceError, match="no context named 'nope'"):
         sources.connect("nope")
+
+
+def test_the_command_lists_contexts_without_credentials(tmp_path, monkeypatch):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    config = tmp_path / "config"
+    write_config(config, ["prod", "lab"], current="lab")
+    monkeypatch.setenv("KUBECONFIG", str(config))
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    out = StringIO()
+    call_command("mirror", "--list", stdout=out)
+    assert out.getvalue().splitlines() == [
+        "* lab\thttps://lab.example.net:6443\tops",
+        "  prod\thttps://prod.example.net:6443\tops",
+    ]
+    for secret in (SECRET_TOKEN, "admin:pw", "Q0VSVA", "S0VZ"):
+        assert secret not in out.getvalue()
