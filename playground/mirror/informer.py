@@ -165,6 +165,7 @@ class Reflector:
         self.served = True
         self.response = None
         self.listed = 0
+        self.streamed = False  # the current watch was established and has delivered
 
     def halt(self) -> None:
         """Stop, and cut an open watch so the thread does not wait for its next event."""
@@ -201,8 +202,9 @@ class Reflector:
                     self.served = False
                     self.sink.progress(self.resource, "not served")
                     return
-                if error.code == 410:
+                if error.code == 410:  # the watch itself refused with 410, not an ERROR event
                     self.resource_version = None
+                    self.sink.progress(self.resource, "relisting")
                     continue
                 self.sink.progress(self.resource, f"error {error.code} {error.reason}")
                 if error.code in (401, 403):
@@ -213,8 +215,14 @@ class Reflector:
             except (TransportError, OSError, ValueError) as error:
                 if self.stop.is_set():
                     return
+                if self.streamed:
+                    # A watch that delivered and then broke (a proxy or server ending it
+                    # abruptly): watch again at once, as client-go does; only a failure to
+                    # reconnect counts as the cluster not responding.
+                    self.streamed = False
+                    continue
                 self.sink.unreachable(f"{self.resource.key}: {_short(error)}")
-                self.sink.progress(self.resource, "reconnecting")
+                self.sink.progress(self.resource, "reconnecting", self.listed)
                 self.stop.wait(self.backoff.next())
             except Exception as error:  # a bug must not end the thread silently: say it, retry
                 if self.stop.is_set():
@@ -271,6 +279,7 @@ class Reflector:
             return
         self.sink.heard()
         self.sink.progress(self.resource, "watching", self.listed, 0)
+        self.streamed = False
         for event in events(response):
             if self.stop.is_set():
                 response.close()
@@ -280,6 +289,7 @@ class Reflector:
                 if obj.get("code") == 410:
                     raise Expired(obj.get("message", ""))
                 raise ApiError(obj.get("code", 500), obj.get("reason", ""), obj.get("message", ""))
+            self.streamed = True
             rv = (obj.get("metadata") or {}).get("resourceVersion")
             if kind == "BOOKMARK":
                 self.resource_version = rv or self.resource_version

@@ -196,7 +196,7 @@ class DatabaseSink(Sink):
             progress = dict(self.progress_by)
         states = {entry["state"] for entry in progress.values()}
         if state is None:
-            if self.problem:
+            if self.problem or "reconnecting" in states:
                 state = "reconnecting"
             elif states & {"listing", "relisting"} or not progress:
                 state = "listing"
