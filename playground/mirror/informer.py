@@ -162,7 +162,6 @@ class Reflector:
         self.on_change = on_change
         self.resource_version: str | None = None
         self.lists = 0  # how many full lists: 1 plus one per relist
-        self.served = True
         self.response = None
         self.listed = 0
         self.streamed = False  # the current watch was established and has delivered
@@ -199,7 +198,6 @@ class Reflector:
                     return
                 if error.code == 404 and self.resource_version is None:
                     # Not served by this cluster (an older version, or a CRD just removed).
-                    self.served = False
                     self.sink.progress(self.resource, "not served")
                     return
                 if error.code == 410:  # the watch itself refused with 410, not an ERROR event

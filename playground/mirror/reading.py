@@ -5,7 +5,7 @@ a cluster too big for one page, summed up in the database."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC
 
 import orjson
 from django.conf import settings
@@ -239,10 +239,6 @@ def custom_resources(cluster: MirroredCluster) -> list[dict]:
         .order_by("resource")
         .values_list("resource", "kind", "n")
     ]
-
-
-def when(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
 
 
 def overview(record: MirroredCluster, namespace: str | None, page: int, url) -> dict:

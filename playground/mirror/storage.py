@@ -65,7 +65,6 @@ class DatabaseSink(Sink):
         self.problem_at = 0.0
         self._status_written = 0.0
         self._lock = threading.Lock()
-        self.written = 0  # objects upserted or deleted, for benchmarks and tests
         self.fatal: str | None = None  # set when the writer gave up
 
     # Sink: called from reflector threads ------------------------------------
@@ -146,7 +145,6 @@ class DatabaseSink(Sink):
                 if rows:
                     with connection.cursor() as cursor:
                         cursor.executemany(UPSERT, rows)
-                self.written += len(rows)
                 pending.clear()
 
             for op, resource, payload in ops:
@@ -172,7 +170,6 @@ class DatabaseSink(Sink):
                             namespace=meta.get("namespace", ""),
                             name=meta.get("name", ""),
                         ).delete()
-                        self.written += 1
                 elif op == "replace":
                     gone = [
                         pk
@@ -183,7 +180,6 @@ class DatabaseSink(Sink):
                     ]
                     for start in range(0, len(gone), CHUNK):
                         MirroredObject.objects.filter(pk__in=gone[start : start + CHUNK]).delete()
-                    self.written += len(gone)
             flush()
             MirroredCluster.objects.filter(pk=self.cluster_id).update(version=F("version") + 1)
 

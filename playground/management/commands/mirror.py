@@ -31,9 +31,6 @@ class Command(BaseCommand):
             "--max-backoff", type=float, default=30, help="longest wait between reconnects (seconds)"
         )
         parser.add_argument("--heartbeat", type=float, default=10, help="seconds between /version checks")
-        parser.add_argument(
-            "--until-synced", action="store_true", help="exit once the first full list is stored"
-        )
 
     def handle(self, *args, **options):
         if options["forget"]:  # also for clusters no longer in the kubeconfig
@@ -89,8 +86,6 @@ class Command(BaseCommand):
                         self.stdout.write(
                             f"{mirror.name}: synced in {time.monotonic() - mirror.started:.1f} s; following changes"
                         )
-                if options["until_synced"] and len(announced) == len(running):
-                    break
         except sources.SourceError as error:
             raise CommandError(str(error)) from None
         finally:
