@@ -1,0 +1,49 @@
+// Failures of in-page actions are reported where the learner acted, never by replacing
+// the page: 4xx answers carry their own message and are swapped in by htmx (see the
+// htmx-config meta tag); this covers what has no body to show, 5xx answers and a server
+// that cannot be reached. What the learner typed stays in its field.
+(function () {
+  "use strict";
+
+  function targetOf(detail) {
+    const elt = detail.elt;
+    const target = detail.target || (elt && elt.closest && elt.closest("[hx-target]"));
+    return target && target.isConnected ? target : elt;
+  }
+
+  function report(detail, text) {
+    const anchor = targetOf(detail);
+    if (!anchor || !anchor.parentNode) return;
+    // A background poll that fails says so once, in place, and tries again next time.
+    let note = anchor.previousElementSibling;
+    if (!note || !note.classList || !note.classList.contains("inband-error")) {
+      note = document.createElement("p");
+      note.className = "inband-error";
+      note.setAttribute("role", "alert");
+      anchor.parentNode.insertBefore(note, anchor);
+    }
+    note.textContent = text;
+  }
+
+  function clear(detail) {
+    const anchor = targetOf(detail);
+    const note = anchor && anchor.previousElementSibling;
+    if (note && note.classList && note.classList.contains("inband-error")) note.remove();
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    const xhr = event.detail.xhr;
+    const status = xhr ? xhr.status : 0;
+    report(
+      event.detail,
+      "The server could not finish that (" + status + " " + (xhr ? xhr.statusText : "") +
+        "). Nothing you typed was lost; try again, and if it repeats, reload the page.",
+    );
+  });
+  document.addEventListener("htmx:sendError", function (event) {
+    report(event.detail, "The server did not answer. Check that it is running, then try again.");
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.successful) clear(event.detail);
+  });
+})();
