@@ -10,7 +10,7 @@ PORT ?= 8000
 
 # Debian packages as package:command-or-python-module pairs.
 RUN_PACKAGES := python3-venv:python:ensurepip graphviz:dot
-TEST_PACKAGES := $(RUN_PACKAGES) chromium:chromium postgresql:pg_ctlcluster kubernetes-client:kubectl
+TEST_PACKAGES := $(RUN_PACKAGES) chromium:chromium postgresql:pg_ctlcluster kubernetes-client:kubectl npm:npm
 
 .PHONY: run test lint format system-run system-test check-python clean
 
@@ -44,6 +44,7 @@ test: system-test $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check_content
+	scripts/fetch-test-assets
 	$(VENV)/bin/pytest
 
 lint: $(VENV)/.installed-dev

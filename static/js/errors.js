@@ -43,7 +43,16 @@
   document.addEventListener("htmx:sendError", function (event) {
     report(event.detail, "The server did not answer. Check that it is running, then try again.");
   });
+  // A refused in-page action (a sandbox that is gone, a paused workshop…) names itself
+  // in an HX-Trigger header and swaps nothing.
+  document.addEventListener("inband-error", function (event) {
+    const elt = event.target;
+    const detail = { elt: elt, target: elt.getAttribute && elt.getAttribute("hx-target") ? document.querySelector(elt.getAttribute("hx-target")) : null };
+    report(detail, (event.detail && event.detail.message) || "That could not be done.");
+  });
   document.addEventListener("htmx:afterRequest", function (event) {
+    const xhr = event.detail.xhr;
+    if (xhr && xhr.getResponseHeader && /inband-error/.test(xhr.getResponseHeader("HX-Trigger") || "")) return;
     if (event.detail.successful) clear(event.detail);
   });
 })();

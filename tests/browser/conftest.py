@@ -38,3 +38,27 @@ def chromium_browser():
 def shot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+AXE = Path(__file__).resolve().parents[2] / ".cache" / "test-assets" / "axe-4.11.0.min.js"
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def new_page(browser, viewport):
+    """A page in a context of its own (its own cookies: its own sandboxes)."""
+    context = browser.new_context(viewport=viewport)
+    return context.new_page()
+
+
+def axe_violations(page) -> list[str]:
+    """WCAG 2.1 A and AA violations axe-core finds on the page as it is now. axe-core is
+    fetched by scripts/fetch-test-assets and injected here only: the app never serves it."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run scripts/fetch-test-assets (make test does)")
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
+    found = []
+    for violation in results["violations"]:
+        targets = [" ".join(map(str, node["target"])) for node in violation["nodes"][:4]]
+        found.append(f"{violation['id']} ({violation['impact']}): {violation['help']} — {', '.join(targets)}")
+    return found

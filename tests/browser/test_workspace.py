@@ -1,0 +1,268 @@
+"""The lab workspace in a real browser, at a laptop's size and a phone's, with DEBUG on
+(as `make run` serves it) and off: errors answered in place, a lab done end to end in
+the terminal, confirmations, shortcuts, no sideways scrolling, and no WCAG 2.1 A/AA
+violation that axe-core finds. Screenshots go to test-artifacts/."""
+
+import re
+
+import pytest
+
+from tests.browser.conftest import axe_violations, new_page, shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def start_sandbox(page, base):
+    page.goto(f"{base}/playground/")
+    page.get_by_role("button", name=re.compile("^Create")).first.click()
+    page.wait_for_url(re.compile(r"/playground/[0-9a-f-]+/"))
+    page.wait_for_function("window.kubeTerminal !== undefined")
+
+
+def terminal_text(page) -> str:
+    return page.evaluate("document.querySelector('#terminal .xterm-rows').innerText")
+
+
+def wait_terminal(page, text: str, timeout=10_000):
+    page.wait_for_function(
+        "t => document.querySelector('#terminal .xterm-rows').innerText.includes(t)",
+        arg=text,
+        timeout=timeout,
+    )
+
+
+def type_in_terminal(page, line: str):
+    page.evaluate("window.kubeTerminal.focus()")
+    page.keyboard.type(line)
+    page.keyboard.press("Enter")
+
+
+def still_the_workspace(page):
+    assert page.locator("#workspace").count() == 1
+    assert page.locator("header.site-header").count() == 1
+
+
+@pytest.fixture(params=[False, True], ids=["debug-off", "debug-on"])
+def debug(request, settings):
+    settings.DEBUG = request.param
+    return request.param
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_errors_are_answered_in_place_and_keep_what_was_typed(live_server, chromium_browser, debug, viewport):
+    page = new_page(chromium_browser, viewport)
+    start_sandbox(page, live_server.url)
+    size = "phone" if viewport is PHONE else "desktop"
+    mode = "debug-on" if debug else "debug-off"
+
+    # The terminal: typos, unknown types, unsupported verbs and missing objects.
+    if viewport is PHONE:
+        page.get_by_role("tab", name="Terminal").click()
+    for line, expected in [
+        ("kubectl get podz", 'the server doesn\'t have a resource type "podz"'),
+        ("kubectl gte pods", "get"),
+        ("kubectl exec -it web -- sh", "exec"),
+        ("kubectl describe deployment nope", 'deployments.apps "nope" not found'),
+    ]:
+        type_in_terminal(page, line)
+        wait_terminal(page, expected)
+        still_the_workspace(page)
+    shot(page, f"ws-errors-terminal-{size}-{mode}")
+
+    # The Apply box: broken YAML, a wrong type, an unknown kind. The text stays.
+    if viewport is PHONE:
+        page.get_by_role("tab", name="Cluster").click()
+    page.get_by_role("tab", name="YAML").click()
+    for manifest, expected in [
+        ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\n  labels: a: b\n", "line 5"),
+        (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: three\n"
+            "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+            "    spec: {containers: [{name: web, image: nginx}]}\n",
+            "replicas",
+        ),
+        ("apiVersion: v1\nkind: Spaceship\nmetadata: {name: x}\n", "Spaceship"),
+    ]:
+        page.fill("#manifest", manifest)
+        page.get_by_role("button", name="Apply", exact=True).click()
+        page.wait_for_function(
+            "t => document.querySelector('#apply-result').innerText.includes(t)", arg=expected, timeout=10_000
+        )
+        assert page.input_value("#manifest") == manifest
+        still_the_workspace(page)
+    shot(page, f"ws-errors-apply-{size}-{mode}")
+
+    # A server error (5xx) is reported beside the control too, and the text stays.
+    page.route("**/apply", lambda route: route.fulfill(status=500, body="<h1>Server Error</h1>"))
+    page.fill("#manifest", "apiVersion: v1\nkind: Namespace\nmetadata: {name: kept}\n")
+    page.get_by_role("button", name="Apply", exact=True).click()
+    page.wait_for_selector(".inband-error")
+    assert "500" in page.inner_text(".inband-error")
+    assert "kept" in page.input_value("#manifest")
+    still_the_workspace(page)
+    page.unroute("**/apply")
+    page.close()
+
+
+def test_a_lab_done_end_to_end_in_the_terminal(live_server, chromium_browser, debug):
+    page = new_page(chromium_browser, DESKTOP)
+    page.goto(f"{live_server.url}/labs/")
+    shot(page, "lab-00-labs")
+    # The curriculum begins with the beginner lab.
+    first = page.locator(".lab-list li, .labs li").first
+    assert "first pod" in first.inner_text().lower()
+    page.locator("form[action$='/labs/first-pod/start'] button").click()
+    page.wait_for_url(re.compile(r"/labs/attempt/"))
+    page.wait_for_function("window.kubeTerminal !== undefined")
+    assert page.locator("#ws-instructions #tasks").count() == 1
+    assert page.locator("#ws-cluster [role=tab]").count() == 7
+    shot(page, "lab-01-workspace")
+
+    # Task 1, with Tab completion: "kubectl ru<Tab>" completes to "run".
+    page.evaluate("window.kubeTerminal.focus()")
+    page.keyboard.type("kubectl ru")
+    page.keyboard.press("Tab")
+    page.keyboard.type("hello --image=nginx:1.27")
+    page.keyboard.press("Enter")
+    wait_terminal(page, "pod/hello created")
+    page.wait_for_function("document.querySelector('#task-1').classList.contains('passed')", timeout=15_000)
+    shot(page, "lab-02-task-1")
+
+    # Task 2, then history: ↑ brings back the last command.
+    type_in_terminal(page, "kubectl label pod hello tier=web")
+    wait_terminal(page, "pod/hello labeled")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    page.wait_for_function(
+        "document.querySelector('#terminal .xterm-rows').innerText.trimEnd().endsWith('kubectl run hello --image=nginx:1.27')"
+    )
+    page.keyboard.press("Control+c")
+    page.wait_for_function("document.querySelector('#task-2').classList.contains('passed')", timeout=15_000)
+
+    # Task 3 undoes the state tasks 1 and 2 looked at; they stay passed.
+    type_in_terminal(page, "kubectl delete pod hello")
+    wait_terminal(page, 'pod "hello" deleted')
+    page.wait_for_function("document.querySelector('#task-3').classList.contains('passed')", timeout=20_000)
+    assert "passed" in page.get_attribute("#task-1", "class")
+    assert "passed" in page.get_attribute("#task-2", "class")
+    complete = page.get_by_text("Lab complete")
+    complete.wait_for()
+    assert (
+        page.locator("#tasks").get_by_role("button", name=re.compile("self-healing|Next lab", re.I)).count()
+        >= 1
+    )
+    shot(page, "lab-03-complete")
+    page.close()
+
+
+def test_destructive_actions_ask_first_and_name_the_snapshot(live_server, chromium_browser):
+    page = new_page(chromium_browser, DESKTOP)
+    start_sandbox(page, live_server.url)
+    page.locator("details.menu > summary").click()
+    page.get_by_role("button", name="Reset to the starting state").click()
+    dialog = page.locator("#confirm-dialog")
+    dialog.wait_for(state="visible")
+    assert "Before: Reset" in dialog.inner_text()
+    shot(page, "ws-confirm-reset")
+    dialog.get_by_role("button", name="Cancel").click()
+    assert page.locator("#confirm-dialog[open]").count() == 0
+    assert page.locator(".flash").count() == 0
+
+    page.locator("details.menu > summary").click()
+    page.get_by_role("button", name="Reset to the starting state").click()
+    dialog.get_by_role("button", name="Reset").click()
+    page.wait_for_selector(".flash")
+    assert "Before: Reset" in page.inner_text(".flash")
+
+    # Failing the control-plane host asks, and says what that means; a worker does not.
+    page.get_by_role("tab", name="Hosts and Clusters").click()
+    page.locator("#node-actions-control-plane summary").click()
+    page.locator("#node-actions-control-plane").get_by_role("button", name="Simulate host failure").click()
+    dialog.wait_for(state="visible")
+    assert "API server" in dialog.inner_text()
+    dialog.get_by_role("button", name="Cancel").click()
+
+    page.locator("details.menu > summary").click()
+    page.get_by_role("button", name="Delete this sandbox").click()
+    assert "cannot be undone" in dialog.inner_text()
+    dialog.get_by_role("button", name="Delete sandbox").click()
+    page.wait_for_url(re.compile(r"/playground/$"))
+    page.close()
+
+
+def test_tabs_and_keyboard_shortcuts(live_server, chromium_browser):
+    page = new_page(chromium_browser, DESKTOP)
+    start_sandbox(page, live_server.url)
+    page.keyboard.press("Alt+Shift+Digit3")
+    assert page.get_attribute("#tab-workloads", "aria-selected") == "true"
+    assert page.locator("#panel-workloads").is_visible() and not page.locator("#panel-summary").is_visible()
+    assert "tab=workloads" in page.url
+    page.keyboard.press("ArrowRight")
+    assert page.get_attribute("#tab-topology", "aria-selected") == "true"
+    page.wait_for_selector("#panel-topology svg")
+    page.keyboard.press("Alt+Shift+KeyT")
+    assert page.evaluate("document.activeElement.closest('#terminal') !== null")
+    page.keyboard.press("Alt+Shift+KeyI")
+    assert page.evaluate("document.activeElement.id") == "ws-instructions"
+    # The terminal's bar resizes and hides it.
+    before = page.locator("#ws-terminal").bounding_box()["height"]
+    page.locator("[data-resize]").focus()
+    page.keyboard.press("ArrowUp")
+    assert page.locator("#ws-terminal").bounding_box()["height"] > before
+    page.get_by_role("button", name="Hide").click()
+    assert not page.locator("#terminal").is_visible()
+    page.reload()
+    assert not page.locator("#terminal").is_visible()
+    page.get_by_role("button", name="Show").click()
+    assert page.locator("#terminal").is_visible()
+    # "Run this" types into the terminal without running it.
+    page.locator("#ws-instructions .run-this").first.click()
+    wait_terminal(page, "kubectl get nodes -o wide")
+    page.close()
+
+
+PAGES = [
+    "/",
+    "/concepts/",
+    "/concepts/vm-pod/",
+    "/architecture/",
+    "/glossary/",
+    "/labs/",
+    "/learn/first-day/",
+    "/playground/",
+    "/join/",
+    "/accounts/login/",
+]
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_every_page_fits_a_phone_and_passes_axe(live_server, chromium_browser, viewport):
+    page = new_page(chromium_browser, viewport)
+    size = "phone" if viewport is PHONE else "desktop"
+    start_sandbox(page, live_server.url)
+    sandbox = page.url.split("?")[0]
+    urls = [f"{live_server.url}{path}" for path in PAGES]
+    urls += [
+        f"{sandbox}?tab={tab}"
+        for tab in ("summary", "hosts", "workloads", "topology", "network", "monitor", "yaml")
+    ]
+    urls += [f"{sandbox}network/"]
+    page.goto(f"{live_server.url}/labs/")
+    page.locator("form[action$='/labs/first-pod/start'] button").click()
+    page.wait_for_url(re.compile(r"/labs/attempt/"))
+    urls.append(page.url)
+    problems = []
+    for url in urls:
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if wide > 0:
+            problems.append(f"{url}: scrolls sideways by {wide}px")
+        for violation in axe_violations(page):
+            problems.append(f"{url}: {violation}")
+    shot(page, f"ws-lab-{size}")
+    assert not problems, "\n".join(problems)
+    page.close()
