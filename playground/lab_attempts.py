@@ -2,18 +2,24 @@
 
 Views stay thin over this module; checks run on the sandbox as of now (so changes made
 in the web UI and with kubectl count alike).
+
+A task that passed stays passed (latched, with when it first passed), even when a later
+task changes the state it checked; a task marked `must_hold` that passed and fails now is
+"undone". The lab is complete when every task has passed and every must_hold task holds.
 """
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
 from playground import sandboxes
-from playground.labs import labs
-from playground.labs.runner import solve, status
+from playground.labs import Lab, following, labs, paths
+from playground.labs.runner import TaskStatus, solve, status
 from playground.models import LabAttempt, Sandbox
 
 
@@ -45,7 +51,7 @@ def reset(attempt: LabAttempt) -> None:
     sandbox = attempt.sandbox
     fresh = sandboxes.build(lab.profile, sandbox.seed, lab)
     sandboxes.replace_state(sandbox, fresh, "Before the instructor reset this lab")
-    LabAttempt.objects.filter(pk=attempt.pk).update(passed={}, hints={}, checks_run=0)
+    LabAttempt.objects.filter(pk=attempt.pk).update(passed={}, hints={}, checks_run=0, completed=None)
 
 
 def get(owner: str, public_id) -> LabAttempt:
@@ -60,24 +66,144 @@ def get(owner: str, public_id) -> LabAttempt:
 def progress(owner: str, public_id):
     """(attempt, lab, task states) with the checks run on the sandbox as of now.
 
-    A task's first pass is recorded with its time. `checks_run` counts the distinct
-    sandbox states checked (a learner's tries), so polling an unchanged sandbox writes
-    nothing.
+    A task's first pass is recorded with its time, and the lab's first completion too.
+    `checks_run` counts the distinct sandbox states checked (a learner's tries), so
+    polling an unchanged sandbox writes nothing.
     """
     attempt = get(owner, public_id)
     lab = labs()[attempt.lab]
     sandbox, cluster = sandboxes.view(owner, public_id)
     states = status(cluster, lab)
-    now = timezone.now().isoformat()
-    newly = {str(s.number): now for s in states if s.passed and str(s.number) not in attempt.passed}
+    now = timezone.now()
+    newly = {
+        str(s.number): now.isoformat() for s in states if s.passed and str(s.number) not in attempt.passed
+    }
+    changed = {}
     if newly or sandbox.version != attempt.checked_version:
         attempt.passed = {**attempt.passed, **newly}
         attempt.checks_run += 1
         attempt.checked_version = sandbox.version
-        LabAttempt.objects.filter(pk=attempt.pk).update(
-            passed=attempt.passed, checks_run=attempt.checks_run, checked_version=sandbox.version
-        )
+        changed = {
+            "passed": attempt.passed,
+            "checks_run": attempt.checks_run,
+            "checked_version": sandbox.version,
+        }
+    if attempt.completed is None and is_complete(attempt, states):
+        # Also when a workshop dashboard recorded the passes first.
+        attempt.completed = changed["completed"] = now
+    if changed:
+        LabAttempt.objects.filter(pk=attempt.pk).update(**changed)
     return attempt, lab, states
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A task as the learner sees it: its checks now, and whether it ever passed."""
+
+    state: TaskStatus
+    passed_at: datetime | None
+
+    @property
+    def status(self) -> str:
+        """passed (latched), undone (a must_hold task that passed and fails now), or pending."""
+        if self.passed_at is None:
+            return "pending"
+        if self.state.task.must_hold and not self.state.passed:
+            return "undone"
+        return "passed"
+
+
+def task_views(attempt: LabAttempt, states: list[TaskStatus]) -> list[TaskView]:
+    return [TaskView(state, _when(attempt.passed.get(str(state.number)))) for state in states]
+
+
+def is_complete(attempt: LabAttempt, states: list[TaskStatus]) -> bool:
+    return all(str(s.number) in attempt.passed and (s.passed or not s.task.must_hold) for s in states)
+
+
+def _when(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class NextLab:
+    """Where a learner goes after completing a lab.
+
+    `via` is "workshop" (open it through the seat once the instructor has moved on),
+    "path" (the next lab on a guided path) or "curriculum" (the next lab on /labs/).
+    `lab` is None when this was the last one; `attempt` is the learner's own attempt at
+    it, to open instead of starting another.
+    """
+
+    via: str
+    lab: Lab | None
+    attempt: LabAttempt | None = None
+    seat: object = None  # the workshop seat's public id
+    available: bool = True  # a workshop's next lab opens when the instructor moves on
+    title: str = ""  # the workshop's or path's title
+
+
+def next_lab(attempt: LabAttempt) -> NextLab:
+    if attempt.participant_id is not None:
+        seat = attempt.participant
+        workshop = seat.workshop
+        index = workshop.labs.index(attempt.lab) if attempt.lab in workshop.labs else len(workshop.labs)
+        slug = workshop.labs[index + 1] if index + 1 < len(workshop.labs) else None
+        return NextLab(
+            "workshop",
+            labs().get(slug) if slug else None,
+            seat.attempts.filter(lab=slug).first() if slug else None,
+            seat=seat.public_id,
+            available=workshop.current > index,
+            title=workshop.title,
+        )
+    for path in paths().values():
+        on_path = [step.slug for step in path.steps if step.kind == "lab"]
+        if attempt.lab in on_path and on_path.index(attempt.lab) + 1 < len(on_path):
+            lab = labs()[on_path[on_path.index(attempt.lab) + 1]]
+            return NextLab("path", lab, _latest(attempt.owner, lab.slug), title=path.title)
+    lab = following(attempt.lab)
+    return NextLab("curriculum", lab, _latest(attempt.owner, lab.slug) if lab else None)
+
+
+def _latest(owner: str, slug: str) -> LabAttempt | None:
+    return (
+        LabAttempt.objects.filter(owner=owner, lab=slug, participant=None)
+        .select_related("sandbox")
+        .order_by("-created")
+        .first()
+    )
+
+
+def latest_by_lab(owner: str) -> dict[str, LabAttempt]:
+    """The visitor's latest attempt at each lab (their own, not a workshop's)."""
+    latest = {}
+    for attempt in (
+        LabAttempt.objects.filter(owner=owner, participant=None).select_related("sandbox").order_by("created")
+    ):
+        latest[attempt.lab] = attempt
+    return latest
+
+
+def duration(attempt: LabAttempt) -> str:
+    """How long the lab took, from starting it to completing it, in words."""
+    if attempt.completed is None:
+        return ""
+    minutes = int((attempt.completed - attempt.created).total_seconds() // 60)
+    if minutes < 1:
+        return "less than a minute"
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if minutes:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)
 
 
 def reveal_hint(owner: str, public_id, number: int) -> LabAttempt:

@@ -68,6 +68,8 @@ class LabAttempt(models.Model):
     # The sandbox version the checks last ran on, so a dashboard re-checks only what changed.
     checked_version = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
+    # When the lab was first complete: every task passed, and every must_hold task held.
+    completed = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created"]

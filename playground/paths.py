@@ -1,7 +1,8 @@
 """Guided paths: concept pages and labs in order, with each visitor's progress.
 
-A concept step is done when the visitor marks it read; a lab step when every task of
-their latest attempt at that lab passes. Resuming means opening the first step not done.
+A concept step is done when the visitor marks it read; a lab step when their latest
+attempt at that lab was completed (every task passed, and must_hold tasks held).
+Resuming means opening the first step not done.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def states(owner: str, path: LearningPath) -> list[StepState]:
         else:
             lab = labs()[step.slug]
             attempt = attempts.get(step.slug)
-            done = attempt is not None and len(attempt.passed) == len(lab.tasks)
+            done = attempt is not None and attempt.completed is not None
             result.append(StepState(number, step, lab.title, done, attempt))
     return result
 

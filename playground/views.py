@@ -646,9 +646,21 @@ def kubeconfig(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_GET
 def lab_index(request: HttpRequest) -> HttpResponse:
+    """Every lab in curriculum order, with its level, prerequisites and the visitor's status."""
     owner = sandboxes.visitor(request.session)
     attempts = LabAttempt.objects.filter(owner=owner).select_related("sandbox")
-    return render(request, "playground/labs.html", {"labs": labs().values(), "attempts": attempts})
+    latest = lab_attempts.latest_by_lab(owner)
+    rows = []
+    for lab in labs().values():
+        attempt = latest.get(lab.slug)
+        status = "" if attempt is None else "passed" if attempt.completed else "in progress"
+        rows.append({"lab": lab, "prerequisites": _prerequisites(lab), "attempt": attempt, "status": status})
+    context = {"labs": labs().values(), "rows": rows, "attempts": attempts}
+    return render(request, "playground/labs.html", context)
+
+
+def _prerequisites(lab) -> list[dict]:
+    return [{"slug": slug, "title": labs()[slug].title} for slug in lab.prerequisites]
 
 
 @require_POST
@@ -667,29 +679,37 @@ def lab_page(request: HttpRequest, public_id) -> HttpResponse:
 
 
 def _render_lab(request: HttpRequest, public_id) -> HttpResponse:
-    """The lab page, or its task list alone for htmx (polls and the hint button)."""
+    """The lab page, or its task list alone (playground/_lab_tasks.html) for htmx: polls,
+    the hint button. Both get the same context, for the page includes the task list."""
     owner = sandboxes.visitor(request.session)
     try:
         attempt, lab, states = lab_attempts.progress(owner, public_id)
     except sandboxes.SandboxError as error:
         return _fail(request, error)
+    done = lab_attempts.is_complete(attempt, states)
     context = {
         "attempt": attempt,
         "lab": lab,
+        "level": lab.level,
+        "prerequisites": _prerequisites(lab),
         "tasks": [
             {
-                "state": state,
-                "hints": state.task.hints[: int(attempt.hints.get(str(state.number), 0))],
-                "more_hints": int(attempt.hints.get(str(state.number), 0)) < len(state.task.hints),
-                "passed_at": attempt.passed.get(str(state.number)),
+                "state": view.state,
+                "status": view.status,  # passed (latched) / undone / pending
+                "passed_at": view.passed_at,
+                "hints": view.state.task.hints[: int(attempt.hints.get(str(view.state.number), 0))],
+                "more_hints": int(attempt.hints.get(str(view.state.number), 0)) < len(view.state.task.hints),
             }
-            for state in states
+            for view in lab_attempts.task_views(attempt, states)
         ],
-        "done": all(state.passed for state in states),
+        "done": done,
+        "complete": {"duration": lab_attempts.duration(attempt), "next": lab_attempts.next_lab(attempt)}
+        if done
+        else None,
         "sandbox": attempt.sandbox,
         "workshop": _workshop_banner(attempt),
     }
-    template = "playground/lab.html#tasks" if request.htmx else "playground/lab.html"
+    template = "playground/_lab_tasks.html" if request.htmx else "playground/lab.html"
     return render(request, template, context)
 
 

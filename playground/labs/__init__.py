@@ -2,6 +2,9 @@
 solution that can be shown and applied, and an explanation tied back to vSphere.
 
 Files live in playground/labs/content/*.yaml; Markdown bodies are rendered by the views.
+Each lab has a level and may name prerequisite labs; `labs()` returns them in curriculum
+order (level, then prerequisites first, then slug). A task marked `must_hold` must still
+pass at the end for the lab to be complete; other tasks count once they have passed.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from playground.labs.checks import CheckError, validate
 from playground.scenarios import ACTIONS, MANIFEST_DIR
 
 CONTENT = Path(__file__).resolve().parent / "content"
+LEVELS = ("beginner", "intermediate", "advanced")
 
 
 class LabError(ValueError):
@@ -31,6 +35,7 @@ class Task:
     commands: tuple[str, ...]  # the solution as kubectl lines
     actions: tuple[dict, ...]  # the solution's host actions (fail a node, …)
     explanation: str
+    must_hold: bool = False  # must still pass at the end, not only once
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ class Lab:
     manifests: str
     actions: tuple[dict, ...]
     tasks: tuple[Task, ...]
+    level: str = "beginner"
+    prerequisites: tuple[str, ...] = ()
 
 
 def _actions(items, where: str) -> tuple[dict, ...]:
@@ -63,9 +70,16 @@ def load(path: Path) -> Lab:
         raise LabError(f"{where}:{line}: not valid YAML: {getattr(error, 'problem', error)}") from None
     if not isinstance(data, dict):
         raise LabError(f"{where}: must be a mapping")
-    for key in ("title", "summary", "pairs", "minutes", "tasks"):
+    for key in ("title", "summary", "pairs", "minutes", "level", "tasks"):
         if not data.get(key):
             raise LabError(f"{where}: {key} is required")
+    if data["level"] not in LEVELS:
+        raise LabError(f"{where}: level must be one of {', '.join(LEVELS)}, not {data['level']!r}")
+    prerequisites = data.get("prerequisites") or []
+    if not isinstance(prerequisites, list) or not all(isinstance(p, str) for p in prerequisites):
+        raise LabError(f"{where}: prerequisites must be a list of lab slugs")
+    if path.stem in prerequisites:
+        raise LabError(f"{where}: a lab cannot be its own prerequisite")
     start = data.get("start") or {}
     manifests = start.get("manifests", "")
     for name in start.get("manifest_files") or []:
@@ -91,6 +105,8 @@ def load(path: Path) -> Lab:
             commands += ("kubectl apply -f -\n" + (MANIFEST_DIR / name).read_text(encoding="utf-8"),)
         if not commands and not solution.get("actions"):
             raise LabError(f"{here}: the solution needs commands or actions")
+        if not isinstance(task.get("must_hold", False), bool):
+            raise LabError(f"{here}: must_hold is true or false")
         tasks.append(
             Task(
                 title=task["title"],
@@ -100,6 +116,7 @@ def load(path: Path) -> Lab:
                 commands=commands,
                 actions=_actions(solution.get("actions"), f"{here}.solution.actions"),
                 explanation=task["explanation"],
+                must_hold=task.get("must_hold", False),
             )
         )
     return Lab(
@@ -112,12 +129,55 @@ def load(path: Path) -> Lab:
         manifests=manifests,
         actions=_actions(start.get("actions"), f"{where}: start.actions"),
         tasks=tuple(tasks),
+        level=data["level"],
+        prerequisites=tuple(dict.fromkeys(prerequisites)),
     )
+
+
+def curriculum(found: dict[str, Lab]) -> list[Lab]:
+    """Labs in teaching order: every prerequisite before the labs that need it, and
+    otherwise beginner first, then by slug. Unknown prerequisites, a prerequisite above
+    the lab's own level, and cycles are errors."""
+    rank = {level: index for index, level in enumerate(LEVELS)}
+    for lab in found.values():
+        for slug in lab.prerequisites:
+            if slug not in found:
+                raise LabError(f"{lab.slug}.yaml: unknown prerequisite {slug!r}")
+            if rank[found[slug].level] > rank[lab.level]:
+                raise LabError(
+                    f"{lab.slug}.yaml: a {lab.level} lab cannot require the {found[slug].level} lab {slug!r}"
+                )
+    ordered: list[Lab] = []
+    placed: set[str] = set()
+    waiting = dict(found)
+    while waiting:
+        ready = [lab for lab in waiting.values() if placed.issuperset(lab.prerequisites)]
+        if not ready:
+            raise LabError(f"prerequisites form a cycle among: {', '.join(sorted(waiting))}")
+        first = min(ready, key=lambda lab: (rank[lab.level], lab.slug))
+        ordered.append(first)
+        placed.add(first.slug)
+        del waiting[first.slug]
+    return ordered
+
+
+def load_all(directory: Path) -> dict[str, Lab]:
+    """Every lab in a directory, checked together and keyed by slug in curriculum order."""
+    found = {path.stem: load(path) for path in sorted(directory.glob("*.yaml"))}
+    return {lab.slug: lab for lab in curriculum(found)}
 
 
 @lru_cache(maxsize=1)
 def labs() -> dict[str, Lab]:
-    return {path.stem: load(path) for path in sorted(CONTENT.glob("*.yaml"))}
+    """Every lab, in curriculum order."""
+    return load_all(CONTENT)
+
+
+def following(slug: str) -> Lab | None:
+    """The lab after this one in curriculum order, if any."""
+    order = list(labs())
+    index = order.index(slug) if slug in order else -1
+    return labs()[order[index + 1]] if 0 <= index < len(order) - 1 else None
 
 
 # Guided paths ---------------------------------------------------------------------------------

@@ -9,9 +9,15 @@ when it fails (`says`), optionally pointing at the hint that helps (`hint`, 1-ba
              `same: true`, all on one value; with `max_per: N`, at most N on each)
   endpoints: a Service has at least `min` ready endpoints
   node:      a node is cordoned, and optionally holds only DaemonSet pods
-  event:     an event with this reason (on this kind, message containing text) happened
+  event:     an event with this reason (on this kind, named object, message containing
+             text) happened
   trace:     a request from `source` reaches `destination` (the network view's trace),
              or a LoadBalancer Service's external address (`load_balancer`, `port`)
+
+When the object an assertion is about does not exist at all (a named object, a Service,
+a node, the pods a selector picks, the object an event names), the result says so ("There
+is no pod hello yet.") instead of `says`, which describes the object's state and would
+mislead before it exists. An assertion that wants the object gone (`count: 0`) is exempt.
 """
 
 from __future__ import annotations
@@ -46,6 +52,39 @@ class Result:
     ok: bool
     says: str
     hint: int | None = None
+    missing: bool = False  # failed because the object it is about does not exist yet
+
+
+class Missing(str):
+    """An evaluator's failure because its object does not exist: what to say instead."""
+
+
+def missing(kind: str, name: str = "", namespace: str | None = None, selector: str | None = None) -> Missing:
+    """What is missing in a learner's words ("There is no pod hello yet.")."""
+    from playground.engine.kinds import resolve
+
+    rt = resolve(kind)
+    spelled = rt.kind if rt else kind
+    if spelled in ("Pod", "Node", "Namespace"):
+        spelled = spelled.lower()
+    where = ""
+    if (rt is None or rt.namespaced) and namespace not in (None, "", "default", "*"):
+        where = f" in {namespace}"
+    if name:
+        return Missing(f"There is no {spelled} {name}{where} yet.")
+    if selector:
+        return Missing(f"There is no {spelled} labelled {selector}{where} yet.")
+    return Missing(f"There is no {spelled}{where} yet.")
+
+
+def _exists(cluster, kind: str, name: str, namespace: str = "default") -> bool:
+    try:
+        cluster.get(kind, name, namespace)
+    except ApiError as error:
+        if error.code == 404:
+            return False
+        raise
+    return True
 
 
 def field(obj, path: str):
@@ -131,12 +170,16 @@ def _matches(obj: dict, spec: dict) -> bool:
     return all(key in labels for key in spec.get("labels") or [])
 
 
-def _object(cluster, spec: dict) -> bool:
+def _object(cluster, spec: dict) -> bool | Missing:
     """Every selected object must match (`every`, the default), or, with `every: false`,
     `count` counts the ones that match."""
     found = _select(cluster, spec)
-    matching = [obj for obj in found if _matches(obj, spec)]
     count = spec.get("count", ">= 1")
+    if not found and not compare(0, count):
+        return missing(
+            spec["kind"], spec.get("name", ""), spec.get("namespace", "default"), spec.get("selector")
+        )
+    matching = [obj for obj in found if _matches(obj, spec)]
     if spec.get("every", True):
         return len(matching) == len(found) and compare(len(found), count)
     return compare(len(matching), count)
@@ -150,8 +193,11 @@ def _running_pods(cluster, selector: str, namespace: str) -> list[dict]:
     ]
 
 
-def _spread(cluster, spec: dict) -> bool:
-    pods = _running_pods(cluster, spec["pods"], spec.get("namespace", "default"))
+def _spread(cluster, spec: dict) -> bool | Missing:
+    namespace = spec.get("namespace", "default")
+    if not cluster.list("Pod", namespace, spec["pods"]):
+        return missing("Pod", namespace=namespace, selector=spec["pods"])
+    pods = _running_pods(cluster, spec["pods"], namespace)
     if len(pods) < spec.get("min", 2):
         return False
     key = spec.get("by", "spec.nodeName")
@@ -169,8 +215,10 @@ def _spread(cluster, spec: dict) -> bool:
     return len(set(values)) == len(values)
 
 
-def _endpoints(cluster, spec: dict) -> bool:
+def _endpoints(cluster, spec: dict) -> bool | Missing:
     namespace = spec.get("namespace", "default")
+    if not _exists(cluster, "Service", spec["service"], namespace):
+        return missing("Service", spec["service"], namespace)
     ready = 0
     for slice_ in cluster.list("EndpointSlice", namespace, f"kubernetes.io/service-name={spec['service']}"):
         for endpoint in slice_.get("endpoints") or []:
@@ -179,11 +227,11 @@ def _endpoints(cluster, spec: dict) -> bool:
     return ready >= spec.get("min", 1)
 
 
-def _node(cluster, spec: dict) -> bool:
+def _node(cluster, spec: dict) -> bool | Missing:
     try:
         node = cluster.get("Node", spec["name"])
     except ApiError:
-        return False
+        return missing("Node", spec["name"])
     if "cordoned" in spec and bool((node.get("spec") or {}).get("unschedulable")) != spec["cordoned"]:
         return False
     if spec.get("only_daemonset_pods"):
@@ -201,27 +249,37 @@ def _node(cluster, spec: dict) -> bool:
     return True
 
 
-def _event(cluster, spec: dict) -> bool:
-    for event in cluster.events(None if spec.get("namespace") == "*" else spec.get("namespace")):
+def _event(cluster, spec: dict) -> bool | Missing:
+    """With `kind` and `name`, the event must be about that object; while it has not
+    happened and the object does not exist either, the object is what is missing."""
+    namespace = None if spec.get("namespace") == "*" else spec.get("namespace")
+    for event in cluster.events(namespace):
+        involved = event.get("involvedObject") or {}
         if event.get("reason") != spec["reason"]:
             continue
-        if spec.get("kind") and (event.get("involvedObject") or {}).get("kind") != spec["kind"]:
+        if spec.get("kind") and involved.get("kind") != spec["kind"]:
+            continue
+        if spec.get("name") and involved.get("name") != spec["name"]:
             continue
         if spec.get("message") and spec["message"] not in (event.get("message") or ""):
             continue
         return True
+    if spec.get("kind") and spec.get("name"):
+        if not _exists(cluster, spec["kind"], spec["name"], namespace or "default"):
+            return missing(spec["kind"], spec["name"], namespace)
     return False
 
 
-def _trace(cluster, spec: dict) -> bool:
+def _trace(cluster, spec: dict) -> bool | Missing:
     """`destination` as the network view takes it; `load_balancer: NAME` (with `port`)
     stands for that Service's external address, which is only known once assigned."""
     destination = spec.get("destination")
     if spec.get("load_balancer"):
+        namespace = spec.get("namespace", "default")
         try:
-            svc = cluster.get("Service", spec["load_balancer"], spec.get("namespace", "default"))
+            svc = cluster.get("Service", spec["load_balancer"], namespace)
         except ApiError:
-            return False
+            return missing("Service", spec["load_balancer"], namespace)
         ingress = ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
         if not ingress or not ingress[0].get("ip"):
             return False
@@ -260,6 +318,8 @@ def validate(assertion: dict, where: str) -> None:
         raise CheckError(f"{where}: trace needs destination or load_balancer")
     if kinds[0] == "object":
         _select_check(body, where)
+    if kinds[0] == "event" and body.get("name") and not body.get("kind"):
+        raise CheckError(f"{where}: an event's name needs the kind of the object it names")
     for label in (body.get("selector"), body.get("pods")):
         if label:
             parse_label_selector(label)
@@ -311,6 +371,9 @@ def evaluate(cluster, assertions: list[dict]) -> list[Result]:
     results = []
     for assertion in assertions:
         kind = next(k for k in KINDS if k in assertion)
-        ok = _EVALUATORS[kind](cluster, assertion[kind])
-        results.append(Result(ok, assertion["says"], assertion.get("hint")))
+        outcome = _EVALUATORS[kind](cluster, assertion[kind])
+        if isinstance(outcome, Missing):
+            results.append(Result(False, str(outcome), assertion.get("hint"), missing=True))
+        else:
+            results.append(Result(bool(outcome), assertion["says"], assertion.get("hint")))
     return results

@@ -63,7 +63,8 @@ def start(lab: Lab, seed: int = 0):
 
 def verify(lab: Lab, seed: int = 0) -> list[str]:
     """Problems with a lab: a check that passes before the learner did anything, a
-    solution that fails, or a check that still fails after its solution."""
+    solution that fails, a check that still fails after its solution, or a task that
+    must hold and no longer passes once every solution is applied."""
     problems = []
     cluster = start(lab, seed)
     for state in status(cluster, lab):
@@ -79,4 +80,10 @@ def verify(lab: Lab, seed: int = 0) -> list[str]:
         for result in results:
             if not result.ok:
                 problems.append(f"{lab.slug}: task {number} still fails after its solution: {result.says}")
+    else:
+        for state in status(cluster, lab):
+            if state.task.must_hold and not state.passed:
+                problems.append(
+                    f"{lab.slug}: task {state.number} must hold but fails at the end: {state.failing.says}"
+                )
     return problems

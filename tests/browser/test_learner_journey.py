@@ -153,7 +153,7 @@ def test_a_lab_on_the_first_day_path_solved_with_the_console_and_with_kubectl(
     page.get_by_role("button", name="Mark as read and continue").click()
     page.get_by_role("button", name="Start the lab in a sandbox of your own").click()
     page.wait_for_url(re.compile(r"/labs/attempt/[0-9a-f-]+/$"))
-    assert "Not yet: There is no running pod called hello" in page.inner_text("#task-1")
+    assert "Not yet: There is no pod hello yet." in page.inner_text("#task-1")
     shot(page, "08-lab-start")
 
     # Task 1 with the embedded console; the task list turns green without a reload.

@@ -144,3 +144,70 @@ def test_checks_must_name_real_fields():
     assert not field_exists("Deployment", "apps/v1", "spec.template.spec.containers.image")
     with pytest.raises(CheckError, match="Deployment has no field status.ready"):
         validate({"object": {"kind": "Deployment", "fields": {"status.ready": 3}}, "says": "x"}, "t")
+
+
+def says(cluster, assertion):
+    validate({**assertion, "says": "the field message"}, "test")
+    result = evaluate(cluster, [{**assertion, "says": "the field message"}])[0]
+    return result.ok, result.says, result.missing
+
+
+def test_a_missing_object_is_named_instead_of_the_field_message(cluster):
+    assert says(
+        cluster, {"object": {"kind": "Pod", "name": "hello", "fields": {"status.phase": "Running"}}}
+    ) == (
+        False,
+        "There is no pod hello yet.",
+        True,
+    )
+    assert says(cluster, {"object": {"kind": "deploy", "name": "api", "namespace": "team-a"}})[1] == (
+        "There is no Deployment api in team-a yet."
+    )
+    assert says(cluster, {"object": {"kind": "Pod", "selector": "app=web", "count": 2}})[1] == (
+        "There is no pod labelled app=web yet."
+    )
+    assert says(cluster, {"endpoints": {"service": "web"}})[1] == "There is no Service web yet."
+    assert (
+        says(cluster, {"node": {"name": "worker-9", "cordoned": True}})[1] == "There is no node worker-9 yet."
+    )
+    assert says(cluster, {"spread": {"pods": "app=web"}})[1] == "There is no pod labelled app=web yet."
+    assert says(cluster, {"trace": {"load_balancer": "web", "port": 80}})[1] == "There is no Service web yet."
+    assert says(cluster, {"event": {"reason": "Killing", "kind": "Pod", "name": "hello"}})[1] == (
+        "There is no pod hello yet."
+    )
+    # Wanting it gone is not a missing object; an event that names no object says its own.
+    assert says(cluster, {"object": {"kind": "Pod", "name": "hello", "count": 0}}) == (
+        True,
+        "the field message",
+        False,
+    )
+    assert says(cluster, {"event": {"reason": "Killing", "kind": "Pod"}}) == (
+        False,
+        "the field message",
+        False,
+    )
+
+
+def test_once_the_object_exists_the_field_message_is_back(cluster):
+    cluster.create(WEB)
+    cluster.settle()
+    assert says(
+        cluster, {"object": {"kind": "Deployment", "name": "web", "fields": {"spec.replicas": 5}}}
+    ) == (
+        False,
+        "the field message",
+        False,
+    )
+    assert says(cluster, {"endpoints": {"service": "web"}})[1] == "There is no Service web yet."
+    pod = cluster.list("Pod", "default", "app=web")[0]["metadata"]["name"]
+    # The pod exists and has not been stopped: the event's own message, not a missing object.
+    assert says(cluster, {"event": {"reason": "Killing", "kind": "Pod", "name": pod}}) == (
+        False,
+        "the field message",
+        False,
+    )
+
+
+def test_an_event_name_needs_its_kind():
+    with pytest.raises(CheckError, match="an event's name needs the kind"):
+        validate({"event": {"reason": "Killing", "name": "hello"}, "says": "x"}, "test")

@@ -4,9 +4,10 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
-from playground.labs import LabError, labs, load
+import playground.labs
+from playground.labs import LabError, labs, load, load_all
 from playground.labs.runner import start, status, verify
 
 LABS = sorted(labs())
@@ -39,11 +40,13 @@ def test_the_validator_command():
 
 def test_lab_file_errors_name_the_place(tmp_path: Path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("title: t\nsummary: s\npairs: [vm-pod]\nminutes: 5\ntasks:\n  - title: x\n")
+    bad.write_text(
+        "title: t\nsummary: s\npairs: [vm-pod]\nminutes: 5\nlevel: beginner\ntasks:\n  - title: x\n"
+    )
     with pytest.raises(LabError, match=r"bad.yaml: tasks\[1\]: instructions is required"):
         load(bad)
     bad.write_text(
-        "title: t\nsummary: s\npairs: [vm-pod]\nminutes: 5\ntasks:\n"
+        "title: t\nsummary: s\npairs: [vm-pod]\nminutes: 5\nlevel: beginner\ntasks:\n"
         "  - {title: x, instructions: i, hints: [h], explanation: e, solution: {commands: [k]},\n"
         "     check: [{object: {kind: Pod}, says: s, hint: 2}]}\n"
     )
@@ -56,3 +59,84 @@ def test_broken_yaml_in_a_lab_names_the_line(tmp_path: Path):
     bad.write_text("title: t\nsummary: s\ntasks:\n  - hints: [Add `command: x`]\n    x: : y\n")
     with pytest.raises(LabError, match=r"broken.yaml: line \d+: not valid YAML"):
         load(bad)
+
+
+TASK = (
+    "tasks:\n"
+    "  - {title: x, instructions: i, hints: [h], explanation: e, solution: {commands: [k]},\n"
+    "     check: [{object: {kind: Pod, name: p}, says: s}]}\n"
+)
+
+
+def lab_file(directory: Path, slug: str, head: str) -> Path:
+    path = directory / f"{slug}.yaml"
+    path.write_text(f"title: {slug}\nsummary: s\npairs: [vm-pod]\nminutes: 5\n{head}" + TASK)
+    return path
+
+
+def test_level_and_must_hold_are_validated_on_load(tmp_path: Path):
+    with pytest.raises(LabError, match=r"a.yaml: level is required"):
+        load(lab_file(tmp_path, "a", ""))
+    with pytest.raises(
+        LabError, match=r"a.yaml: level must be one of beginner, intermediate, advanced, not 'expert'"
+    ):
+        load(lab_file(tmp_path, "a", "level: expert\n"))
+    with pytest.raises(LabError, match=r"a.yaml: prerequisites must be a list of lab slugs"):
+        load(lab_file(tmp_path, "a", "level: beginner\nprerequisites: first-pod\n"))
+    with pytest.raises(LabError, match=r"a.yaml: a lab cannot be its own prerequisite"):
+        load(lab_file(tmp_path, "a", "level: beginner\nprerequisites: [a]\n"))
+    path = lab_file(tmp_path, "a", "level: advanced\nprerequisites: [b, b]\n")
+    path.write_text(path.read_text().replace("title: x,", "title: x, must_hold: yes please,"))
+    with pytest.raises(LabError, match=r"tasks\[1\]: must_hold is true or false"):
+        load(path)
+    path.write_text(path.read_text().replace("must_hold: yes please,", "must_hold: true,"))
+    lab = load(path)
+    assert lab.level == "advanced" and lab.prerequisites == ("b",) and lab.tasks[0].must_hold
+
+
+def test_prerequisites_must_exist_sit_no_higher_and_form_no_cycle(tmp_path: Path):
+    lab_file(tmp_path, "a", "level: beginner\nprerequisites: [nope]\n")
+    with pytest.raises(LabError, match=r"a.yaml: unknown prerequisite 'nope'"):
+        load_all(tmp_path)
+    lab_file(tmp_path, "a", "level: beginner\nprerequisites: [b]\n")
+    lab_file(tmp_path, "b", "level: intermediate\n")
+    with pytest.raises(LabError, match=r"a.yaml: a beginner lab cannot require the intermediate lab 'b'"):
+        load_all(tmp_path)
+    lab_file(tmp_path, "b", "level: beginner\nprerequisites: [c]\n")
+    lab_file(tmp_path, "c", "level: beginner\nprerequisites: [a]\n")
+    with pytest.raises(LabError, match=r"prerequisites form a cycle among: a, b, c"):
+        load_all(tmp_path)
+
+
+def test_labs_load_in_curriculum_order(tmp_path: Path):
+    lab_file(tmp_path, "a-advanced", "level: advanced\n")
+    lab_file(tmp_path, "b-basics", "level: beginner\nprerequisites: [z-start]\n")
+    lab_file(tmp_path, "m-middle", "level: intermediate\nprerequisites: [b-basics]\n")
+    lab_file(tmp_path, "z-start", "level: beginner\n")
+    # Alphabetically b-basics would come first; its prerequisite z-start goes before it.
+    assert list(load_all(tmp_path)) == ["z-start", "b-basics", "m-middle", "a-advanced"]
+    assert list(labs())[0] == "first-pod"
+
+
+def test_check_labs_fails_on_an_unknown_prerequisite(tmp_path: Path, monkeypatch):
+    lab_file(tmp_path, "a", "level: beginner\nprerequisites: [missing-lab]\n")
+    monkeypatch.setattr(playground.labs, "CONTENT", tmp_path)
+    labs.cache_clear()
+    try:
+        with pytest.raises(CommandError, match="unknown prerequisite 'missing-lab'"):
+            call_command("check_labs")
+    finally:
+        monkeypatch.undo()
+        labs.cache_clear()
+    assert "first-pod" in labs()
+
+
+def test_verify_requires_must_hold_tasks_to_hold_at_the_end():
+    lab = labs()["rolling-update"]
+    assert not lab.tasks[0].must_hold and lab.tasks[1].must_hold
+    # Task 1 (roll out 1.27) is undone by task 2 (roll back): fine unless it must hold.
+    held = dataclasses.replace(lab.tasks[0], must_hold=True)
+    problems = verify(dataclasses.replace(lab, tasks=(held, *lab.tasks[1:])))
+    assert problems == [
+        "rolling-update: task 1 must hold but fails at the end: web is not fully rolled out to nginx:1.27 yet."
+    ]
