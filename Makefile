@@ -12,7 +12,7 @@ PORT ?= 8000
 RUN_PACKAGES := python3-venv:python:ensurepip graphviz:dot
 TEST_PACKAGES := $(RUN_PACKAGES) chromium:chromium postgresql:pg_ctlcluster kubernetes-client:kubectl npm:npm
 
-.PHONY: run test lint format system-run system-test check-python clean
+.PHONY: run test lint format system-run system-test check-python clean vendor-xterm
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -50,6 +50,10 @@ test: system-test $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Refresh the committed copy of xterm.js in static/vendor/xterm/ from npm (pinned versions).
+vendor-xterm:
+	scripts/vendor-xterm
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache test-artifacts

@@ -33,32 +33,58 @@ WRITING = {
     "run",
     "expose",
 }
-# kubectl's own commands the console does not run, so they get a different refusal than typos.
-KUBECTL_VERBS = {
-    "edit",
-    "exec",
-    "port-forward",
-    "proxy",
-    "cp",
-    "auth",
-    "attach",
-    "patch",
-    "replace",
-    "wait",
-    "autoscale",
-    "certificate",
-    "cluster-info",
-    "taint",
-    "debug",
-    "events",
-    "diff",
-    "kustomize",
-    "config",
-    "plugin",
-    "completion",
-    "alpha",
-    "options",
+# kubectl's own commands the console does not run, each with why and what to use instead.
+_REAL_KUBECTL = "the real kubectl with this sandbox's kubeconfig (Download kubeconfig)"
+_NO_PROCESSES = (
+    "the sandbox simulates containers without processes, so there is nothing to {what}; "
+    "use kubectl logs POD for what a container prints, kubectl describe pod POD for its state "
+    "and kubectl get events for what happened to it"
+)
+REFUSALS = {
+    "edit": "the console has no editor; print the object with kubectl get TYPE NAME -o yaml, "
+    "change it, then paste it after kubectl apply -f - (or into the Apply YAML box)",
+    "exec": _NO_PROCESSES.format(what="exec into"),
+    "attach": _NO_PROCESSES.format(what="attach to"),
+    "debug": _NO_PROCESSES.format(what="debug with an ephemeral container"),
+    "cp": _NO_PROCESSES.format(what="copy files from or to"),
+    "port-forward": "the sandbox's pods have no network endpoints to forward to; "
+    "kubectl get endpointslices and the Network view and trace show where traffic would go",
+    "proxy": "the console talks to the API server for you; to serve the API on a local port, "
+    f"run kubectl proxy with {_REAL_KUBECTL}",
+    "patch": "use kubectl apply -f - with the changed YAML, or kubectl label, annotate, scale or "
+    f"set image; kubectl patch works with {_REAL_KUBECTL}",
+    "replace": "use kubectl apply -f - with the whole object on the next lines",
+    "wait": "the console runs one command and answers at once; run kubectl get or "
+    "kubectl rollout status again, or press Settle to run the clock until nothing is due",
+    "autoscale": "apply a HorizontalPodAutoscaler with kubectl apply -f - instead",
+    "certificate": "the sandbox has no certificate signers; use kubectl get nodes to see its members",
+    "cluster-info": "use kubectl get nodes and kubectl version; kubectl cluster-info works with "
+    + _REAL_KUBECTL,
+    "taint": f"the console does not change taints; kubectl taint works with {_REAL_KUBECTL}, "
+    "and kubectl cordon NODE stops new pods landing on a node",
+    "events": "use kubectl get events, or kubectl describe TYPE NAME for one object's events",
+    "diff": "kubectl apply -f - prints created, configured or unchanged for each object; "
+    f"kubectl diff works with {_REAL_KUBECTL}",
+    "kustomize": f"paste the rendered YAML after kubectl apply -f -, or run kustomize with {_REAL_KUBECTL}",
+    "auth": "the sandbox lets every request through, so there is nothing to check; "
+    f"kubectl auth works with {_REAL_KUBECTL}",
+    "config": "the console always talks to this sandbox; choose a namespace with -n NAMESPACE on each command, "
+    f"and use kubectl config with {_REAL_KUBECTL}",
+    "plugin": f"the console runs no plugins; use {_REAL_KUBECTL}",
+    "completion": "press Tab in this terminal to complete; kubectl completion is for your own shell",
+    "options": "each verb's flags complete with Tab after a -",
+    "api-versions": "use kubectl api-resources, which lists every type with its API version",
+    "alpha": "the console runs no alpha commands",
 }
+KUBECTL_VERBS = set(REFUSALS)
+# kubectl's commands in the order it registers them, which is the order its
+# "Did you mean this?" suggestions come in (kubectl turns off cobra's sorting).
+KUBECTL_ORDER = (
+    "create expose run set explain get edit delete rollout scale autoscale certificate cluster-info top "
+    "cordon uncordon drain taint describe logs attach exec port-forward proxy cp auth debug events diff "
+    "apply patch replace wait kustomize label annotate completion config plugin version api-versions "
+    "api-resources options"
+).split()
 SUPPORTED = sorted(READ_ONLY | WRITING)
 MAX_LINE = 2000
 MAX_STDIN = 256 * 1024
@@ -161,12 +187,9 @@ def _parse_line(line: str) -> Command:
         raise ConsoleError("error: type a kubectl command, for example: kubectl get pods")
     verb, rest = words[0], words[1:]
     if verb not in SUPPORTED and verb not in KUBECTL_VERBS:
-        raise ConsoleError(f'error: unknown command "{verb}" for "kubectl"')
+        raise ConsoleError(unknown_command(verb))
     if verb not in SUPPORTED:
-        raise ConsoleError(
-            f'error: the console does not run "kubectl {verb}"; it runs: {", ".join(SUPPORTED)}. '
-            "Use the Apply YAML box for manifests, or a real kubectl against this sandbox for the rest."
-        )
+        raise ConsoleError(f'error: the console does not run "kubectl {verb}": {REFUSALS[verb]}.')
     command = Command(verb)
     i = 0
     while i < len(rest):
@@ -196,7 +219,7 @@ def _parse_line(line: str) -> Command:
             else:
                 command.extra[key] = True
         elif word.startswith("-") and word != "-":
-            raise ConsoleError(f"error: unknown flag: {name}")
+            raise ConsoleError(f"error: unknown flag: {name}\nSee 'kubectl {verb} --help' for usage.")
         else:
             command.args.append(word)
         i += 1
@@ -206,6 +229,28 @@ def _parse_line(line: str) -> Command:
             "allowed formats are: json,name,wide,yaml"
         )
     return command
+
+
+def unknown_command(verb: str) -> str:
+    """What kubectl (cobra) prints for a command it does not know, with its suggestions:
+    commands within two edits of the word, or starting with it, in kubectl's order."""
+    typed = verb.lower()
+    near = [c for c in KUBECTL_ORDER if _distance(typed, c) <= 2 or c.startswith(typed)]
+    text = f'Error: unknown command "{verb}" for "kubectl"'
+    if near:
+        text += "\n\nDid you mean this?\n" + "".join(f"\t{c}\n" for c in near)
+    return text.rstrip("\n")
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance, as cobra computes it for suggestions."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
 
 
 def _target(args: list[str], verb: str) -> tuple[str, list[str]]:
@@ -872,3 +917,226 @@ def _top(cluster, command: Command) -> str:
             )
         return printers.render(rows)
     raise ConsoleError("error: the console runs: kubectl top pod|node")
+
+
+# Completion ------------------------------------------------------------------------------------
+
+_NAMESPACE_FLAGS = ("-n", "--namespace")
+VERB_FLAGS = {
+    "get": (*_NAMESPACE_FLAGS, "-A", "--all-namespaces", "-o", "--output", "-l", "--selector"),
+    "describe": (*_NAMESPACE_FLAGS, "-A", "--all-namespaces", "-l", "--selector"),
+    "explain": (),
+    "logs": (*_NAMESPACE_FLAGS, "-c", "--container", "--tail", "-p", "--previous"),
+    "version": (),
+    "api-resources": (),
+    "top": (*_NAMESPACE_FLAGS, "-A", "--all-namespaces"),
+    "apply": (*_NAMESPACE_FLAGS, "-f", "--filename"),
+    "scale": (*_NAMESPACE_FLAGS, "--replicas"),
+    "delete": (*_NAMESPACE_FLAGS, "-l", "--selector", "--now", "--force", "--grace-period"),
+    "cordon": (),
+    "uncordon": (),
+    "drain": ("--ignore-daemonsets", "--delete-emptydir-data", "--force", "--grace-period"),
+    "set": _NAMESPACE_FLAGS,
+    "rollout": (*_NAMESPACE_FLAGS, "--to-revision"),
+    "label": (*_NAMESPACE_FLAGS, "--overwrite"),
+    "annotate": (*_NAMESPACE_FLAGS, "--overwrite"),
+    "create": (
+        *_NAMESPACE_FLAGS,
+        "--image",
+        "--replicas",
+        "--port",
+        "--hard",
+        "-l",
+        "--selector",
+        "--min-available",
+        "--max-unavailable",
+    ),
+    "run": (*_NAMESPACE_FLAGS, "--image", "--port", "--labels", "--restart"),
+    "expose": (*_NAMESPACE_FLAGS, "--port", "--target-port", "--type", "--name", "--protocol"),
+}
+FLAG_VALUES = {
+    "output": ("json", "name", "wide", "yaml"),
+    "filename": ("-",),
+    "type": ("ClusterIP", "LoadBalancer", "NodePort"),
+    "restart": ("Always", "Never", "OnFailure"),
+    "protocol": ("SCTP", "TCP", "UDP"),
+}
+ROLLOUT_ACTIONS = ("history", "pause", "restart", "resume", "status", "undo")
+ROLLOUT_TYPES = ("daemonsets", "deployments", "statefulsets")
+CREATE_WHAT = ("deployment", "namespace", "poddisruptionbudget", "quota")
+TOP_WHAT = ("node", "pod")
+# Verbs whose first word is a resource type and the next ones that type's object names.
+_TYPE_THEN_NAMES = {"get", "describe", "delete", "scale", "expose", "label", "annotate"}
+
+
+def complete(cluster, line: str) -> dict:
+    """Tab completion for the text left of the cursor: {"candidates": [...], "replace": n},
+    where the last `n` characters of the line are the word being completed and each
+    candidate is a whole replacement for it. Namespace-aware (-n, -A) and read-only."""
+    words = line.split()
+    partial = "" if not line or line[-1].isspace() else words.pop()
+    prefix = ""
+    if partial.startswith("--") and "=" in partial:  # --output=ya
+        flag, _, partial = partial.partition("=")
+        candidates = _flag_values(cluster, flag, words)
+        return _answer([c for c in candidates if c.startswith(partial)], partial)
+    if words[:1] == ["kubectl"]:
+        words = words[1:]
+    elif not words:
+        # The first word: kubectl itself, or a verb typed without it (the console takes both).
+        return _answer([c for c in ["kubectl", *SUPPORTED] if c.startswith(partial)], partial)
+    if not words:
+        return _answer([v for v in SUPPORTED if v.startswith(partial)], partial)
+    verb, rest = words[0], words[1:]
+    if verb not in VERB_FLAGS:
+        return _answer([], partial)
+    if rest and _takes_value(rest[-1]):
+        return _answer([c for c in _flag_values(cluster, rest[-1], rest) if c.startswith(partial)], partial)
+    if partial.startswith("-"):
+        flags = sorted(VERB_FLAGS[verb], key=lambda f: (f.startswith("--"), f))
+        return _answer([f for f in flags if f.startswith(partial)], partial)
+    positional = _positional(rest)
+    namespace, everywhere = _namespace(rest)
+    if "/" in partial:
+        kind, _, name_part = partial.partition("/")
+        prefix = kind + "/"
+        names = _object_names(cluster, kind, namespace, everywhere)
+        return _answer([prefix + n for n in names if n.startswith(name_part)], partial)
+    alias = resolve(partial) if partial else None  # `po` completes to `pods`, `svc` to `services`
+    candidates = _positional_candidates(cluster, verb, positional, namespace, everywhere, partial)
+    return _answer([c for c in candidates if c.startswith(partial) or (alias and c == alias.plural)], partial)
+
+
+def _answer(candidates: list[str], partial: str) -> dict:
+    return {"candidates": list(dict.fromkeys(candidates)), "replace": len(partial)}
+
+
+def _takes_value(word: str) -> bool:
+    return word in _VALUE_FLAGS
+
+
+def _positional(rest: list[str]) -> list[str]:
+    """The words that are not flags or flag values."""
+    out, skip = [], False
+    for word in rest:
+        if skip:
+            skip = False
+        elif word in _VALUE_FLAGS:
+            skip = True
+        elif not word.startswith("-") or word == "-":
+            out.append(word)
+    return out
+
+
+def _namespace(rest: list[str]) -> tuple[str, bool]:
+    namespace, everywhere = "default", False
+    for i, word in enumerate(rest):
+        if word in _NAMESPACE_FLAGS and i + 1 < len(rest):
+            namespace = rest[i + 1]
+        elif word.startswith("--namespace="):
+            namespace = word.partition("=")[2]
+        elif word in ("-A", "--all-namespaces"):
+            everywhere = True
+    return namespace, everywhere
+
+
+def _flag_values(cluster, flag: str, rest: list[str]) -> list[str]:
+    key = _VALUE_FLAGS.get(flag)
+    if key == "namespace":
+        return sorted(o["metadata"]["name"] for o in cluster.list("Namespace"))
+    if key == "container":
+        namespace, _ = _namespace(rest)
+        pods = [w.removeprefix("pod/").removeprefix("pods/") for w in _positional(rest)]
+        names = []
+        for pod in cluster.list("Pod", namespace):
+            if not pods or pod["metadata"]["name"] in pods:
+                names += [c["name"] for c in pod["spec"].get("containers") or []]
+        return sorted(set(names))
+    return list(FLAG_VALUES.get(key, ()))
+
+
+def _types(partial: str, allowed: tuple[str, ...] = ()) -> list[str]:
+    """Resource types by plural; a short name, singular or Kind typed in full completes to its
+    plural (`po` → `pods`, `deploy` → `deployments`)."""
+    from playground.engine.kinds import TYPES
+
+    plurals = sorted(rt.plural for rt in TYPES if not allowed or rt.plural in allowed)
+    rt = resolve(partial) if partial else None
+    if rt is not None and rt.plural in plurals:
+        return [rt.plural]
+    return plurals
+
+
+def _object_names(cluster, kind: str, namespace: str, everywhere: bool) -> list[str]:
+    rt = resolve(kind)
+    if rt is None:
+        return []
+    ns = None if (everywhere or not rt.namespaced) else namespace
+    return sorted({o["metadata"]["name"] for o in cluster.list(rt.kind, ns)})
+
+
+def _positional_candidates(cluster, verb, positional, namespace, everywhere, partial) -> list[str]:
+    n = len(positional)
+    if verb in _TYPE_THEN_NAMES or verb == "explain":
+        if n == 0:
+            types = _types(partial)
+            return ["all", *types] if verb == "get" and len(types) > 1 else types
+        if verb == "explain" or "/" in positional[0] or "," in positional[0]:
+            return []
+        if verb in ("label", "annotate") and n >= 2:
+            return []
+        return _object_names(cluster, positional[0], namespace, everywhere)
+    if verb == "logs":
+        return _object_names(cluster, "pods", namespace, everywhere) if n == 0 else []
+    if verb in ("cordon", "uncordon", "drain"):
+        return _object_names(cluster, "nodes", namespace, everywhere)
+    if verb == "rollout":
+        if n == 0:
+            return list(ROLLOUT_ACTIONS)
+        if n == 1:
+            return _types(partial, ROLLOUT_TYPES)
+        return _object_names(cluster, positional[1], namespace, everywhere) if n == 2 else []
+    if verb == "set":
+        if n == 0:
+            return ["image"]
+        if n == 1:
+            return _types(partial, ROLLOUT_TYPES)
+        target = positional[1]
+        if "/" not in target and n == 2:
+            return _object_names(cluster, target, namespace, everywhere)
+        return _containers_of(cluster, positional[1:3], namespace)
+    if verb == "create":
+        return list(CREATE_WHAT) if n == 0 else []
+    if verb == "top":
+        return list(TOP_WHAT) if n == 0 else []
+    return []
+
+
+def _containers_of(cluster, target: list[str], namespace: str) -> list[str]:
+    """`kubectl set image deploy/web <Tab>`: CONTAINER= for each container of the object."""
+    if "/" in target[0]:
+        kind, _, name = target[0].partition("/")
+    elif len(target) == 2:
+        kind, name = target
+    else:
+        return []
+    rt = resolve(kind)
+    if rt is None:
+        return []
+    try:
+        obj = cluster.get(rt.kind, name, namespace if rt.namespaced else None)
+    except ApiError:
+        return []
+    spec = obj.get("spec") or {}
+    pod_spec = (spec.get("template") or {}).get("spec") or spec
+    return [c["name"] + "=" for c in pod_spec.get("containers") or []]
+
+
+def typeable(text: str) -> str:
+    """The kubectl command in a concept table's cell, without its trailing remark:
+    'kubectl get svc (CLUSTER-IP)' → 'kubectl get svc'; '' when there is none."""
+    start = text.find("kubectl ")
+    if start < 0:
+        return ""
+    command = text[start:].split(" (", 1)[0].strip()
+    return command if len(command) <= MAX_LINE and "\n" not in command else ""

@@ -44,6 +44,7 @@ urlpatterns = [
     path("playground/<uuid:public_id>/", views.sandbox_page, name="sandbox"),
     path("playground/<uuid:public_id>/apply", views.apply, name="apply"),
     path("playground/<uuid:public_id>/kubectl", views.run_console, name="console"),
+    path("playground/<uuid:public_id>/kubectl/complete", views.complete_console, name="console-complete"),
     path("playground/<uuid:public_id>/clock", views.clock, name="clock"),
     path("playground/<uuid:public_id>/kubeconfig", views.kubeconfig, name="kubeconfig"),
     path("playground/<uuid:public_id>/add-node", views.add_node, name="add-node"),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import yaml
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -159,8 +161,11 @@ def apply(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_POST
 def run_console(request: HttpRequest, public_id) -> HttpResponse:
-    """One kubectl command line; reads look at the sandbox, writes go through change()."""
+    """One kubectl command line; reads look at the sandbox, writes go through change().
+    Answers JSON {ok, output, changed} to the terminal (Accept: application/json), the
+    result fragment to htmx, and a redirect with a message to a plain form post."""
     owner = sandboxes.visitor(request.session)
+    wants_json = "application/json" in request.headers.get("Accept", "")
     line = request.POST.get("command", "").strip()
     context = {"command": line}
     status = 200
@@ -178,13 +183,20 @@ def run_console(request: HttpRequest, public_id) -> HttpResponse:
             output = console.run(cluster, command)
         context["console"] = {"ok": True, "text": output}
     except sandboxes.SandboxError as error:
+        if wants_json:
+            return JsonResponse({"ok": False, "output": error.message, "changed": False}, status=error.status)
         return _fail(request, error)
     except console.ConsoleError as error:
         context["console"] = {"ok": False, "text": str(error)}
-        status = 400 if str(error).startswith("error:") else 200
+        status = 400 if str(error).lower().startswith("error:") else 200
     except ApiError as error:
         context["console"] = {"ok": False, "text": _kubectl_error(error)}
         status = error.code if error.code < 500 else 400
+    if wants_json:
+        # The terminal: kubectl's errors are answers too (status 200), printed in red.
+        ok = context["console"]["ok"]
+        changed = ok and command.writes
+        return JsonResponse({"ok": ok, "output": context["console"]["text"], "changed": changed})
     if not request.htmx:
         level = messages.SUCCESS if context["console"]["ok"] else messages.ERROR
         messages.add_message(request, level, context["console"]["text"] or "(no output)")
@@ -193,6 +205,19 @@ def run_console(request: HttpRequest, public_id) -> HttpResponse:
     if context["console"]["ok"] and command.writes:
         response["HX-Trigger"] = "sandbox-changed"
     return response
+
+
+@require_GET
+def complete_console(request: HttpRequest, public_id) -> HttpResponse:
+    """Tab completion for the terminal: ?line=<text left of the cursor> →
+    {"candidates": [...], "replace": <characters of the line they replace>}."""
+    owner = sandboxes.visitor(request.session)
+    line = request.GET.get("line", "")[: console.MAX_LINE]
+    try:
+        _sandbox, cluster = sandboxes.view(owner, public_id)
+    except sandboxes.SandboxError as error:
+        return JsonResponse({"candidates": [], "replace": 0, "error": error.message}, status=error.status)
+    return JsonResponse(console.complete(cluster, line))
 
 
 def _label(line: str) -> str:
@@ -550,7 +575,10 @@ def try_scenario(request: HttpRequest, scenario: str) -> HttpResponse:
         sandbox = sandboxes.create(owner, "", scenario=scenario)
     except sandboxes.SandboxError as error:
         return _fail(request, error)
-    return redirect("playground:sandbox", public_id=sandbox.public_id)
+    # "Run this" on a concept page: the command waits at the terminal's prompt.
+    typed = console.typeable(request.POST.get("type", ""))
+    target = reverse("playground:sandbox", args=[sandbox.public_id])
+    return redirect(f"{target}?{urlencode({'type': typed})}" if typed else target)
 
 
 ANALOGY = {

@@ -184,8 +184,81 @@ def test_get_all_top_and_unknown_commands(cluster):
         "MEMORY(bytes)",
         "MEMORY(%)",
     ]
-    with pytest.raises(console.ConsoleError, match='^error: unknown command "frobnicate" for "kubectl"$'):
+    # What kubectl 1.32 prints, byte for byte (cobra's error, without suggestions here).
+    with pytest.raises(console.ConsoleError, match='^Error: unknown command "frobnicate" for "kubectl"$'):
         console.parse("kubectl frobnicate")
+
+
+@pytest.mark.parametrize(
+    "verb, suggestions",
+    [
+        ("gte", ["get"]),
+        ("sacle", ["scale"]),
+        ("ge", ["set", "get", "cp"]),  # kubectl's own order: the order it registers its commands
+        ("exe", ["exec"]),
+        ("edti", ["edit"]),
+        ("lgos", ["logs"]),
+        ("rollot", ["rollout"]),
+    ],
+)
+def test_a_typo_gets_kubectls_did_you_mean(verb, suggestions):
+    with pytest.raises(console.ConsoleError) as raised:
+        console.parse(f"kubectl {verb} pods")
+    assert str(raised.value) == (
+        f'Error: unknown command "{verb}" for "kubectl"\n\nDid you mean this?\n'
+        + "\n".join(f"\t{s}" for s in suggestions)
+    )
+
+
+@pytest.mark.parametrize(
+    "line, reason",
+    [
+        ("kubectl exec -it web -- sh", "containers without processes, so there is nothing to exec into"),
+        ("kubectl attach web", "nothing to attach to"),
+        ("kubectl cp web:/etc/hosts hosts", "nothing to copy files from or to"),
+        ("kubectl debug web", "ephemeral container"),
+        ("kubectl port-forward svc/web 8080:80", "no network endpoints to forward to"),
+        ("kubectl proxy", "run kubectl proxy with the real kubectl with this sandbox's kubeconfig"),
+        ("kubectl edit deploy web", "no editor; print the object with kubectl get TYPE NAME -o yaml"),
+        ("kubectl replace -f web.yaml", "use kubectl apply -f -"),
+        ("kubectl events", "use kubectl get events"),
+        ("kubectl config get-contexts", "-n NAMESPACE"),
+    ],
+)
+def test_a_kubectl_command_the_console_does_not_run_says_why_and_what_instead(line, reason):
+    verb = line.split()[1]
+    with pytest.raises(console.ConsoleError) as raised:
+        console.parse(line)
+    message = str(raised.value)
+    assert message.startswith(f'error: the console does not run "kubectl {verb}": ')
+    assert reason in message and message.endswith(".")
+
+
+def test_unknown_resource_types_and_flags_read_like_kubectl(cluster):
+    with pytest.raises(
+        console.ConsoleError, match='^error: the server doesn\'t have a resource type "podz"$'
+    ):
+        run(cluster, "kubectl get podz")
+    with pytest.raises(console.ConsoleError) as raised:
+        console.parse("kubectl get pods --frobnicate")
+    assert str(raised.value) == "error: unknown flag: --frobnicate\nSee 'kubectl get --help' for usage."
+
+
+def test_typeable_takes_the_command_out_of_a_concept_table_cell():
+    assert console.typeable("kubectl get svc (CLUSTER-IP)") == "kubectl get svc"
+    assert (
+        console.typeable(
+            "(add podAntiAffinity to the Deployment's template) kubectl apply -f spread-web.yaml"
+        )
+        == "kubectl apply -f spread-web.yaml"
+    )
+    assert (
+        console.typeable("kubectl scale deployment web --replicas=3")
+        == "kubectl scale deployment web --replicas=3"
+    )
+    assert console.typeable("(add livenessProbe and readinessProbe to the container)") == ""
+    assert console.typeable("crane ls harbor.corp.local/library/restreview-ui") == ""
+    assert console.typeable("kubectl get pods\nkubectl delete pods --all") == ""
 
 
 def test_describe_by_prefix_and_apply_from_pasted_yaml(cluster):
