@@ -1,7 +1,8 @@
 """The architecture comparison: both systems in one graphviz diagram.
 
 The boxes and joins are data (architecture.yaml); this module validates them
-against the catalogue and turns them into DOT, each box linking to its pair.
+against the catalogue and draws them with graphviz, each box linking to its pair and
+each arrow labelled with what it does.
 """
 
 from __future__ import annotations
@@ -9,12 +10,16 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+import graphviz
 import yaml
 
 from concepts.catalogue import Catalogue, ContentError, catalogue
-from concepts.diagrams import quote, render_svg
+from concepts.diagrams import render_svg
 
 ARCHITECTURE_FILE = Path(__file__).resolve().parent / "architecture.yaml"
+
+# Straight segments read better than curves once every arrow carries a label.
+SPLINES = "polyline"
 
 SIDE_STYLE = {
     "vsphere": {"color": "#17694c", "fill": "#e3f3ec", "group_fill": "#f3faf7"},
@@ -35,7 +40,9 @@ def load_layout(path: Path = ARCHITECTURE_FILE, cat: Catalogue | None = None) ->
                 if cat.get(box["pair"]) is None:
                     raise ContentError(f"{path.name}: box {box['id']!r}: no pair {box['pair']!r}")
         for edge in data[side]["edges"]:
-            for end in edge:
+            if len(edge) != 3 or not isinstance(edge[2], str) or not edge[2].strip():
+                raise ContentError(f'{path.name}: edge {edge}: give [from, to, "what it does"]')
+            for end in edge[:2]:
                 if end not in ids:
                     raise ContentError(f"{path.name}: edge {edge}: no box {end!r}")
     for join in data["joins"]:
@@ -45,53 +52,117 @@ def load_layout(path: Path = ARCHITECTURE_FILE, cat: Catalogue | None = None) ->
     return data
 
 
-def to_dot(layout: dict, pair_url) -> str:
-    """DOT source for the comparison; `pair_url(slug)` gives each box's link.
+def build(layout: dict, pair_url) -> graphviz.Digraph:
+    """The comparison as a graphviz.Digraph; `pair_url(slug)` gives each box's link.
 
-    Laid out as a ladder: ranks run left to right, so every vSphere box sits in the
-    left column level with its Kubernetes counterpart and the join between them
-    is a short horizontal line. Each side's own wiring curves along its outer edge.
+    Laid out as a ladder: vSphere on the left, Kubernetes on the right, one row per pair
+    (in the order of `joins`), so every box sits level with its counterpart and the join
+    between them is a level dashed line. Each side's own wiring runs down its side, every
+    arrow labelled with what it does ("stores state in", "runs", ...).
     """
-    lines = [
-        "digraph architecture {",
-        '  graph [rankdir=LR, fontname="Helvetica", fontsize=12, nodesep=0.18, '
-        'ranksep=1.1, bgcolor="transparent", outputorder=edgesfirst];',
-        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11, '
-        'width=2.2, margin="0.14,0.06"];',
-        '  edge [color="#a3acb9", arrowsize=0.55, penwidth=0.9];',
-    ]
-    outer_port = {"vsphere": "w", "kubernetes": "e"}
+    dot = graphviz.Digraph(
+        "architecture",
+        graph_attr={
+            "rankdir": "TB",
+            "newrank": "true",
+            "splines": SPLINES,
+            "fontname": "Helvetica",
+            "fontsize": "12",
+            "nodesep": "1.2",
+            "ranksep": "0.45",
+            "bgcolor": "transparent",
+            "outputorder": "edgesfirst",
+        },
+        node_attr={
+            "shape": "box",
+            "style": "rounded,filled",
+            "fontname": "Helvetica",
+            "fontsize": "11",
+            "width": "2.2",
+            "margin": "0.14,0.06",
+        },
+        edge_attr={
+            "color": "#7b8594",
+            "arrowsize": "0.6",
+            "penwidth": "1",
+            "fontname": "Helvetica",
+            "fontsize": "9",
+            "fontcolor": "#374151",
+        },
+    )
     for side in ("vsphere", "kubernetes"):
         style = SIDE_STYLE[side]
-        lines.append(f"  subgraph cluster_{side} {{")
-        lines.append(
-            f"    label={quote(layout[side]['title'])}; fontsize=16; fontcolor={quote(style['color'])}; "
-            f'color={quote(style["color"])}; penwidth=2; style="rounded";'
-        )
-        for group in layout[side]["groups"]:
-            lines.append(f"    subgraph cluster_{group['id']} {{")
-            lines.append(
-                f'      label={quote(group["title"])}; fontsize=11; fontcolor="#374151"; '
-                f'style="rounded,filled"; fillcolor={quote(style["group_fill"])}; '
-                f"color={quote(style['color'])}; penwidth=1;"
+        with dot.subgraph(name=f"cluster_{side}") as outer:
+            outer.attr(
+                label=label_text(layout[side]["title"]),
+                fontsize="16",
+                fontcolor=style["color"],
+                color=style["color"],
+                penwidth="2",
+                style="rounded",
             )
-            for box in group["boxes"]:
-                label = box["label"]
-                lines.append(
-                    f"      {box['id']} [label={quote(label)}, color={quote(style['color'])}, "
-                    f"fillcolor={quote(style['fill'])}, URL={quote(pair_url(box['pair']))}, "
-                    f'target="_top", tooltip={quote(label.replace(chr(10), " "))}, '
-                    f"id={quote('box-' + box['id'])}];"
-                )
-            lines.append("    }")
-        lines.append("  }")
-        port = outer_port[side]
-        for a, b in layout[side]["edges"]:
-            lines.append(f"  {a}:{port} -> {b}:{port} [constraint=false];")
+            for group in layout[side]["groups"]:
+                with outer.subgraph(name=f"cluster_{group['id']}") as inner:
+                    inner.attr(
+                        label=label_text(group["title"]),
+                        fontsize="11",
+                        fontcolor="#374151",
+                        style="rounded,filled",
+                        fillcolor=style["group_fill"],
+                        color=style["color"],
+                        penwidth="1",
+                    )
+                    for box in group["boxes"]:
+                        inner.node(
+                            box["id"],
+                            label=label_text(box["label"]),
+                            color=style["color"],
+                            fillcolor=style["fill"],
+                            URL=pair_url(box["pair"]),
+                            target="_top",
+                            tooltip=label_text(box["label"].replace("\n", " ")),
+                            id=f"box-{box['id']}",
+                        )
+        for a, b, verb in layout[side]["edges"]:
+            dot.edge(
+                a,
+                b,
+                label=label_text(verb),
+                tooltip=label_text(f"{box_label(layout, a)} {verb} {box_label(layout, b)}"),
+                id=f"edge-{a}-{b}",
+                **{"class": "arch-edge"},
+            )
+    # One row per pair, in the order of `joins`: the join is a short level dashed line.
     for a, b in layout["joins"]:
-        lines.append(f'  {a} -> {b} [dir=none, style=dashed, color="#9a6700", penwidth=1.4, minlen=2];')
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+        with dot.subgraph() as row:
+            row.attr(rank="same")
+            row.node(a)
+            row.node(b)
+        dot.edge(a, b, dir="none", style="dashed", color="#9a6700", penwidth="1.4")
+    # Invisible edges hold the rows in that order top to bottom on both sides.
+    for (a1, b1), (a2, b2) in zip(layout["joins"], layout["joins"][1:], strict=False):
+        dot.edge(a1, a2, style="invis", weight="0")
+        dot.edge(b1, b2, style="invis", weight="0")
+    return dot
+
+
+def label_text(text: str) -> str:
+    """A label shown as written (its line breaks kept, no DOT escapes, never HTML)."""
+    return graphviz.nohtml("\\n".join(graphviz.escape(line) for line in text.split("\n")))
+
+
+def box_label(layout: dict, box_id: str) -> str:
+    for side in ("vsphere", "kubernetes"):
+        for group in layout[side]["groups"]:
+            for box in group["boxes"]:
+                if box["id"] == box_id:
+                    return box["label"].replace("\n", " ")
+    return box_id
+
+
+def to_dot(layout: dict, pair_url) -> str:
+    """DOT source for the comparison (see build)."""
+    return build(layout, pair_url).source
 
 
 @lru_cache(maxsize=4)

@@ -127,6 +127,10 @@ class Cluster:
         self.lease_renewed = self.clock
         self.events_swept = self.clock
         self.steps: deque[dict] = deque(maxlen=options.get("step_log", 100))
+        # The record of the last step() while it is still "the last thing done": any change
+        # not made by the control loops, time moving on, or a settle clears it.
+        self.step_lit: dict | None = None
+        self._loop_writes = 0  # > 0 while the control loops (or lease upkeep) write
         self.scheduler = Scheduler(self)
         self.kubelet = Kubelet(self)
         self.controllers = {
@@ -187,6 +191,8 @@ class Cluster:
     # Work queue and timers -------------------------------------------------------
 
     def _dispatch(self, etype: str, kind: str, old: dict | None, new: dict | None) -> None:
+        if not self._loop_writes:
+            self.step_lit = None
         self.allocator.on_event(etype, kind, old, new)
         for controller in self.controllers.values():
             controller.on_event(etype, kind, old, new)
@@ -234,7 +240,11 @@ class Cluster:
         return self._peek_timer()
 
     def _run(self, controller: str, key: str) -> dict:
-        record = self.controllers[controller].reconcile(key)
+        self._loop_writes += 1
+        try:
+            record = self.controllers[controller].reconcile(key)
+        finally:
+            self._loop_writes -= 1
         if record is None:
             record = {
                 "component": _component_name(controller),
@@ -252,16 +262,17 @@ class Cluster:
 
     def step(self) -> dict | None:
         """Run exactly one unit of work: the next queued reconcile, or the next timer."""
+        record = None
         if self.queue:
             item = self.queue.popleft()
             self.queued.discard(item)
-            return self._run(*item)
-        timer = self._pop_timer()
-        if timer is not None:
+            record = self._run(*item)
+        elif (timer := self._pop_timer()) is not None:
             when, controller, key = timer
             self.clock = max(self.clock, when)
-            return self._run(controller, key)
-        return None
+            record = self._run(controller, key)
+        self.step_lit = record if record is not None and record["action"] != "NoChange" else None
+        return record
 
     def _drain_queue(self, budget: list[int]) -> None:
         while self.queue:
@@ -277,6 +288,8 @@ class Cluster:
         if seconds < 0:
             raise ValueError("time only moves forward")
         target = self.clock + seconds
+        if seconds > 0:
+            self.step_lit = None
         budget = [MAX_STEPS_PER_CALL]
         self._drain_queue(budget)
         while (due := self._peek_timer()) is not None and due <= target:
@@ -292,6 +305,7 @@ class Cluster:
     def settle(self, timeout: float = 300) -> int:
         """Run until nothing is queued and no timer falls within `timeout` seconds."""
         deadline = self.clock + timeout
+        self.step_lit = None
         budget = [MAX_STEPS_PER_CALL]
         self._drain_queue(budget)
         while (due := self._peek_timer()) is not None and due <= deadline:
@@ -309,19 +323,27 @@ class Cluster:
             return
         self.lease_renewed = self.clock
         now = rfc3339_micro(self.clock)
-        for node in self.store.iter("Node"):
-            name = node["metadata"]["name"]
-            if name in self.down_nodes:
-                continue
-            lease = self.store.get("Lease", "kube-node-lease", name)
-            if lease is not None:
-                self.api.commit("Lease", {**lease, "spec": {**lease["spec"], "renewTime": now}}, lease)
+        self._loop_writes += 1
+        try:
+            for node in self.store.iter("Node"):
+                name = node["metadata"]["name"]
+                if name in self.down_nodes:
+                    continue
+                lease = self.store.get("Lease", "kube-node-lease", name)
+                if lease is not None:
+                    self.api.commit("Lease", {**lease, "spec": {**lease["spec"], "renewTime": now}}, lease)
+        finally:
+            self._loop_writes -= 1
 
     def _expire_events(self) -> None:
         # Like the API server's event TTL sweep: at most once a simulated minute.
         if self.store.count("Event") and self.clock - self.events_swept >= 60:
             self.events_swept = self.clock
-            self.recorder.expire()
+            self._loop_writes += 1
+            try:
+                self.recorder.expire()
+            finally:
+                self._loop_writes -= 1
 
     # Node helpers used by components ------------------------------------------------
 
@@ -746,6 +768,7 @@ class Cluster:
 
     def _operator_step(self, action: str, node: str, message: str) -> None:
         """Log what the learner did to a host beside the control loops' own steps."""
+        self.step_lit = None
         self.steps.append(
             {
                 "component": "operator",
@@ -1004,6 +1027,7 @@ class Cluster:
             "leaseRenewed": self.lease_renewed,
             "eventsSwept": self.events_swept,
             "steps": list(self.steps),
+            "stepLit": self.step_lit,
             "controllers": {name: c.to_dict() for name, c in self.controllers.items()},
             "cpuLoad": self.cpu_load,
         }
@@ -1030,6 +1054,7 @@ class Cluster:
         cluster.events_swept = data["eventsSwept"]
         cluster.recorder.rebuild()
         cluster.steps.extend(data["steps"])
+        cluster.step_lit = data.get("stepLit")
         for name, state in data["controllers"].items():
             cluster.controllers[name].load(state)
         cluster.allocator.rebuild()

@@ -580,6 +580,15 @@ def ingress_match(cluster, host: str, path: str):
 
 
 def trace(cluster, source: str, destination: str) -> dict:
+    """The hops, plus `route`: what the request passed through, as data for the topology
+    diagram (source, ingress, lb, node, service, entry, endpoint; whichever were reached)."""
+    route: dict = {}
+    result = _trace(cluster, source, destination, route)
+    result["route"] = route
+    return result
+
+
+def _trace(cluster, source: str, destination: str, route: dict) -> dict:
     hops: list[dict] = []
 
     def hop(component: str, text: str, **detail) -> None:
@@ -608,6 +617,7 @@ def trace(cluster, source: str, destination: str) -> dict:
         if not (src_pod.get("status") or {}).get("podIP"):
             raise TraceError(f"pod {name} has no IP yet (it is {src_pod['status'].get('phase')})")
         src_ns = src_pod["metadata"]["namespace"]
+        route["source"] = f"{src_ns}/{name}"
         hop(
             "pod",
             f"Request leaves pod {src_ns}/{name} ({src_pod['status']['podIP']}) on node {src_pod['spec']['nodeName']}; "
@@ -646,6 +656,7 @@ def trace(cluster, source: str, destination: str) -> dict:
                 f"No Ingress rule matches host {host} and path {path}: the ingress controller's default backend answers 404 Not Found",
             )
         _rank, ing, backend, rule_host, rule_path, ptype = match
+        route["ingress"] = f"{ing['metadata']['namespace']}/{ing['metadata']['name']}"
         svc_ref = backend.get("service") or {}
         hop(
             "ingress-controller",
@@ -706,6 +717,7 @@ def trace(cluster, source: str, destination: str) -> dict:
             )
             if answer.get("headless"):
                 ip = answer["addresses"][0]
+                route["endpoint"] = ip
                 return _to_pod_ip(cluster, src_pod, ip, port, hops, hop, fail, source, destination)
             entry = "cluster-ip"
         else:
@@ -740,8 +752,10 @@ def trace(cluster, source: str, destination: str) -> dict:
                             f"Nothing listens on node {node['metadata']['name']} ({ip}) port {port}: no Service has that NodePort",
                         )
                     entry = "node-port"
+                    route["node"] = node["metadata"]["name"]
                     hop("node", f"Request reaches node {node['metadata']['name']} ({ip}) on NodePort {port}")
                 else:
+                    route["endpoint"] = ip
                     return _to_pod_ip(cluster, src_pod, ip, port, hops, hop, fail, source, destination)
             if entry == "cluster-ip" and outside:
                 return fail(
@@ -761,6 +775,7 @@ def trace(cluster, source: str, destination: str) -> dict:
                 f"Service {svc['metadata']['name']} does not listen on port {port}: the connection is refused",
             )
     spec = svc.get("spec") or {}
+    route.update(service=f"{svc['metadata']['namespace']}/{svc['metadata']['name']}", entry=entry)
     label = f"{svc['metadata']['namespace']}/{svc['metadata']['name']}" + (
         f":{svc_port['name']}" if svc_port.get("name") else ""
     )
@@ -774,6 +789,7 @@ def trace(cluster, source: str, destination: str) -> dict:
             if n["metadata"]["name"] not in cluster.down_nodes
         ]
         node = _pick(ready_nodes, source + destination)
+        route.update(lb=lb_ip, node=node["metadata"]["name"])
         hop(
             "load-balancer",
             f"The external load balancer (standing in for NSX) owns {lb_ip}:{svc_port['port']} and forwards to "
@@ -796,6 +812,7 @@ def trace(cluster, source: str, destination: str) -> dict:
         )
     chosen = _pick(endpoints, source + destination)
     target = f"{chosen['ip']}:{chosen['port']}"
+    route["endpoint"] = chosen["ip"]
     hop(
         "kube-proxy",
         f"kube-proxy: {where} matches chain {chain}; of {len(endpoints)} endpoint(s), each taken with probability "

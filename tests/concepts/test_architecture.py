@@ -24,6 +24,52 @@ def test_the_svg_is_inline_ready_with_links():
     assert "etcd" in labels and "kube-apiserver" in labels and "DRS" in labels
 
 
+def test_every_wire_is_labelled_with_what_it_does():
+    import xml.etree.ElementTree as ET
+
+    svg_ns = "{http://www.w3.org/2000/svg}"
+    layout = load_layout()
+    wires = {(a, b): verb for side in ("vsphere", "kubernetes") for a, b, verb in layout[side]["edges"]}
+    drawn = {}
+    for group in ET.fromstring(architecture_svg()).iter(svg_ns + "g"):
+        if "arch-edge" in (group.get("class") or "").split():
+            _edge, a, b = group.get("id").split("-")
+            drawn[a, b] = [t.text for t in group.iter(svg_ns + "text")]
+    assert len(wires) >= 18 and set(drawn) == set(wires)
+    for pair, texts in drawn.items():
+        assert texts == [wires[pair]]
+    assert wires["k_api", "k_etcd"] == "stores state in" and wires["vs_agent1", "vs_vm1"] == "runs"
+    assert "splines=polyline" in to_dot(layout, lambda slug: "/")
+
+
+def test_an_unlabelled_wire_is_a_content_error(tmp_path):
+    import pytest
+
+    from concepts.architecture import ARCHITECTURE_FILE
+    from concepts.catalogue import ContentError
+
+    broken = tmp_path / "architecture.yaml"
+    broken.write_text(
+        ARCHITECTURE_FILE.read_text().replace('[vs_vc, vs_db, "stores state in"]', "[vs_vc, vs_db]")
+    )
+    with pytest.raises(ContentError, match="what it does"):
+        load_layout(broken)
+
+
+def test_labels_are_quoted_by_graphviz():
+    from concepts.architecture import label_text
+
+    def side(title, label):
+        box = {"id": title[0].lower(), "label": label, "pair": "p"}
+        return {"title": title, "groups": [{"id": f"g{title[0]}", "title": "g", "boxes": [box]}], "edges": []}
+
+    layout = {"vsphere": side("A", 'say "hi"\nC:\\temp\\n'), "kubernetes": side("B", "<b>"), "joins": []}
+    svg = render_svg(to_dot(layout, lambda slug: "/"))
+    texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]+)</text>", svg)]
+    assert 'say "hi"' in texts and "C:\\temp\\n" in texts and "<b>" in texts
+    assert label_text("two\nlines") == "two\\nlines"
+
+
 def test_render_svg_reports_graphviz_errors():
     import pytest
 
@@ -33,3 +79,5 @@ def test_render_svg_reports_graphviz_errors():
         render_svg("digraph { a -> }")
     with pytest.raises(DiagramError, match="apt-get install graphviz"):
         render_svg("digraph { a }", program="no-such-dot-program")
+    with pytest.raises(DiagramError, match="too large to draw"):
+        render_svg("digraph { a }" + " " * (3 * 1024 * 1024))
