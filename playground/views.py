@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlencode
 
 import yaml
@@ -15,11 +16,18 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from concepts.catalogue import catalogue
 from concepts.diagrams import DiagramError
-from playground import console, lab_attempts, sandboxes
+from playground import console, lab_attempts, sandboxes, workspace
 from playground import paths as learning_paths
 from playground.engine import ApiError
 from playground.engine.kinds import resolve
-from playground.inventory import COUNTERPART, event_rows, hosts_tree, recent_tasks, with_urls, workloads_tree
+from playground.inventory import (
+    COUNTERPART,
+    event_rows,
+    hosts_tree,
+    tasks_pane,
+    with_urls,
+    workloads_tree,
+)
 from playground.kubeapi import kubeconfig as kubeconfig_file
 from playground.labs import labs
 from playground.labs.runner import SolutionError
@@ -32,6 +40,13 @@ MAX_MANIFEST = 256 * 1024
 
 
 def _fail(request: HttpRequest, error: sandboxes.SandboxError) -> HttpResponse:
+    """A full error page, or for an in-page action a message shown where the learner acted
+    (errors.js), leaving the page and what they typed in place."""
+    if request.htmx:
+        response = HttpResponse(error.message, status=error.status, content_type="text/plain; charset=utf-8")
+        response["HX-Reswap"] = "none"
+        response["HX-Trigger"] = json.dumps({"inband-error": {"message": error.message}})
+        return response
     return render(request, "playground/error.html", {"message": error.message}, status=error.status)
 
 
@@ -65,46 +80,71 @@ def create(request: HttpRequest) -> HttpResponse:
     return redirect("playground:sandbox", public_id=sandbox.public_id)
 
 
-def _context(sandbox, cluster, request) -> dict:
+def _context(sandbox, cluster, request, parts=None, tab=None) -> dict:
+    """The workspace around a sandbox; `parts` limits a poll to the live pieces on view."""
+
     def url(kind, ns, name):
         return reverse("playground:object", args=[sandbox.public_id, kind, ns or "-", name])
 
-    # While the learner steps a paused clock, the last step's objects glow in the diagram.
-    last_step = cluster.steps[-1] if cluster.steps and sandbox.paused else None
-    lit = highlights(cluster, last_step)
-    try:
-        diagram, diagram_error = topology_svg(cluster, url, settings.GRAPHVIZ_DOT, lit), None
-    except DiagramError as error:
-        diagram, diagram_error = None, str(error)
-    scenario = scenarios().get(sandbox.scenario) if sandbox.scenario else None
-    hosts, namespaces = hosts_tree(cluster), workloads_tree(cluster)
-    with_urls(hosts, namespaces, url)
-    return {
+    parts = set(workspace.LIVE_PARTS) if parts is None else parts
+    context = {
         "sandbox": sandbox,
-        "scenario": scenario,
         "clock": cluster.clock,
-        "clock_text": _clock(cluster.clock),
-        "hosts": hosts,
-        "namespaces": namespaces,
-        "tasks": recent_tasks(cluster),
+        "clock_text": workspace.clock_text(cluster.clock),
+        "work_status": workspace.work_status(cluster),
+        "summary": workspace.summary(cluster),
         "steps": list(cluster.steps)[-8:][::-1],
-        "highlighted": bool(lit),
-        "diagram": diagram,
-        "diagram_error": diagram_error,
-        "pending": cluster.pending(),
-        "next_timer": cluster.next_timer(),
         "snapshots": sandbox.snapshots.all()[:12],
-        "nodes": sorted(n["metadata"]["name"] for n in cluster.store.iter("Node")),
-        "down": set(cluster.down_nodes),
-        "examples": EXAMPLES,
-        "watch_minutes": settings.KUBE_API_WATCH_SECONDS // 60,
+        "parts": parts,
+        "tab": tab or "summary",
+        "tabs": workspace.TABS,
     }
+    # While the learner steps a paused clock, what the last Step touched glows in the diagram;
+    # the glow ends with anything else (Settle, a change, time moving on): Cluster.step_lit.
+    last_step = cluster.step_lit if sandbox.paused else None
+    lit = highlights(cluster, last_step)
+    context["highlighted"] = bool(lit)
+    if "hosts" in parts or "workloads" in parts:
+        hosts, namespaces = hosts_tree(cluster), workloads_tree(cluster)
+        with_urls(hosts, namespaces, url)
+        context.update(
+            hosts=hosts,
+            namespaces=namespaces,
+            nodes=sorted(n["metadata"]["name"] for n in cluster.store.iter("Node")),
+            down=set(cluster.down_nodes),
+            control_plane=_control_plane_nodes(cluster),
+        )
+    if "topology" in parts:
+        try:
+            context["diagram"] = topology_svg(cluster, url, settings.GRAPHVIZ_DOT, lit)
+        except DiagramError as error:
+            context["diagram"], context["diagram_error"] = None, str(error)
+    else:
+        context["topology_skipped"] = True
+    if "network" in parts:
+        context["services"] = workspace.services(cluster)
+    return context
 
 
-def _clock(seconds: float) -> str:
-    from datetime import UTC, datetime
+def _workspace(sandbox, cluster, request) -> dict:
+    """Everything the full workspace page needs besides the live pieces."""
+    context = _context(sandbox, cluster, request, tab=workspace.tab(request.GET.get("tab")))
+    context.update(
+        scenario=scenarios().get(sandbox.scenario) if sandbox.scenario else None,
+        examples=EXAMPLES,
+        watch_minutes=settings.KUBE_API_WATCH_SECONDS // 60,
+        try_commands=workspace.try_commands(cluster),
+        region="cluster",
+    )
+    return context
 
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+def _control_plane_nodes(cluster) -> set[str]:
+    return {
+        n["metadata"]["name"]
+        for n in cluster.store.iter("Node")
+        if "node-role.kubernetes.io/control-plane" in (n["metadata"].get("labels") or {})
+    }
 
 
 @require_GET
@@ -114,10 +154,25 @@ def sandbox_page(request: HttpRequest, public_id) -> HttpResponse:
         sandbox, cluster = sandboxes.view(owner, public_id)
     except sandboxes.SandboxError as error:
         return _fail(request, error)
-    template = "playground/sandbox.html"
     if request.htmx:
-        template += "#live"
-    return render(request, template, _context(sandbox, cluster, request))
+        context = _context(sandbox, cluster, request, parts=workspace.parts(request.GET.get("parts")))
+        return render(request, "playground/_live.html", context)
+    return render(request, "playground/sandbox.html", _workspace(sandbox, cluster, request))
+
+
+@require_GET
+def recent_tasks_pane(request: HttpRequest, public_id) -> HttpResponse:
+    """The Recent Tasks pane's rows, filtered and paged (its htmx poll sends the filter
+    and the page each time); without htmx, the pane as a page of its own."""
+    owner = sandboxes.visitor(request.session)
+    try:
+        sandbox, cluster = sandboxes.view(owner, public_id)
+    except sandboxes.SandboxError as error:
+        return _fail(request, error)
+    context = {"sandbox": sandbox, "pane": tasks_pane(cluster, request.GET)}
+    if request.htmx:
+        return render(request, "playground/_tasks_pane.html#rows", {**context, "oob": True})
+    return render(request, "playground/recent_tasks.html", context)
 
 
 def _done(request, sandbox, message: str, level=messages.SUCCESS) -> HttpResponse:
@@ -137,7 +192,7 @@ def apply(request: HttpRequest, public_id) -> HttpResponse:
                 f"error: the manifest is {len(text.encode())} bytes; the limit is {MAX_MANIFEST} bytes"
             ],
         }
-        return render(request, "playground/sandbox.html#apply-result", {"result": result}, status=413)
+        return render(request, "playground/_apply.html#apply-result", {"result": result}, status=413)
     try:
         sandbox, cluster, outcome = sandboxes.change(owner, public_id, lambda c: c.apply(text), "Apply YAML")
     except sandboxes.SandboxError as error:
@@ -146,14 +201,14 @@ def apply(request: HttpRequest, public_id) -> HttpResponse:
         result = {"ok": False, "lines": [_kubectl_error(error)]}
         return render(
             request,
-            "playground/sandbox.html#apply-result",
+            "playground/_apply.html#apply-result",
             {"result": result, "manifest": text},
             status=error.code if error.code < 500 else 400,
         )
     lines = console.applied(outcome)
     result = {"ok": True, "lines": lines or ["(no objects in the manifest)"]}
     if request.htmx:
-        response = render(request, "playground/sandbox.html#apply-result", {"result": result})
+        response = render(request, "playground/_apply.html#apply-result", {"result": result})
         response["HX-Trigger"] = "sandbox-changed"
         return response
     return _done(request, sandbox, "; ".join(result["lines"]))
@@ -201,7 +256,7 @@ def run_console(request: HttpRequest, public_id) -> HttpResponse:
         level = messages.SUCCESS if context["console"]["ok"] else messages.ERROR
         messages.add_message(request, level, context["console"]["text"] or "(no output)")
         return redirect(reverse("playground:sandbox", args=[public_id]))
-    response = render(request, "playground/sandbox.html#console-result", context, status=status)
+    response = render(request, "playground/_console_result.html", context, status=status)
     if context["console"]["ok"] and command.writes:
         response["HX-Trigger"] = "sandbox-changed"
     return response
@@ -230,14 +285,30 @@ def _kubectl_error(error: ApiError) -> str:
     return f"Error from server ({error.reason}): {error.message}"
 
 
+# action: (snapshot label, what happened, how Kubernetes does it), as sentences for the flash.
 NODE_ACTIONS = {
     "enter-maintenance": (
         "Enter maintenance mode",
-        "kubectl drain {node} --ignore-daemonsets --delete-emptydir-data",
+        "{node} is in maintenance mode: it is cordoned, and its pods were evicted to be replaced elsewhere.",
+        "In Kubernetes: kubectl drain {node} --ignore-daemonsets --delete-emptydir-data",
     ),
-    "exit-maintenance": ("Exit maintenance mode", "kubectl uncordon {node}"),
-    "fail": ("Simulate host failure", "(the host loses power: its kubelet stops posting status)"),
-    "power-on": ("Power on", "(the host boots: its kubelet posts status again)"),
+    "exit-maintenance": (
+        "Exit maintenance mode",
+        "{node} left maintenance mode: the scheduler may place new pods on it again.",
+        "In Kubernetes: kubectl uncordon {node}",
+    ),
+    "fail": (
+        "Simulate host failure",
+        "{node} failed: its kubelet stopped posting status.",
+        "In Kubernetes there is no command for this; the node controller notices after 50 s "
+        "and evicts the pods 5 minutes later.",
+    ),
+    "power-on": (
+        "Power on",
+        "{node} is powered on: its kubelet posts status again.",
+        "In Kubernetes there is no command for this; the node controller marks the node Ready "
+        "when its kubelet reports.",
+    ),
 }
 
 
@@ -246,8 +317,7 @@ def node_action(request: HttpRequest, public_id, node: str, action: str) -> Http
     owner = sandboxes.visitor(request.session)
     if action not in NODE_ACTIONS:
         return _fail(request, sandboxes.SandboxError(f"Unknown host action {action!r}.", 404))
-    title, command = NODE_ACTIONS[action]
-    command = command.format(node=node)
+    title, happened, how = NODE_ACTIONS[action]
 
     def act(cluster):
         if action == "enter-maintenance":
@@ -264,13 +334,14 @@ def node_action(request: HttpRequest, public_id, node: str, action: str) -> Http
         return _fail(request, error)
     except ApiError as error:
         return _fail(request, sandboxes.SandboxError(_kubectl_error(error), error.code))
-    message = f"{title} on {node} — the Kubernetes way: {command}"
+    message = f"{happened.format(node=node)} {how.format(node=node)}"
     if action == "enter-maintenance" and isinstance(result, dict):
         problems = result.get("errors") or [b["message"] for b in result.get("blocked") or []]
         if problems:
-            return _done(
-                request, sandbox, message + ". Not finished: " + "; ".join(problems), messages.WARNING
+            message = (
+                f"{node} is cordoned but not drained: " + "; ".join(problems) + f". {how.format(node=node)}"
             )
+            return _done(request, sandbox, message, messages.WARNING)
     return _done(request, sandbox, message)
 
 
@@ -286,7 +357,8 @@ def add_node(request: HttpRequest, public_id) -> HttpResponse:
     return _done(
         request,
         sandbox,
-        f"Added host {node['metadata']['name']} — the Kubernetes way: kubeadm join on the new machine",
+        f"Added host {node['metadata']['name']}: its kubelet registered it as a Node. "
+        "In Kubernetes: run kubeadm join on the new machine.",
     )
 
 
@@ -295,32 +367,41 @@ def edit_workload(request: HttpRequest, public_id, kind: str, namespace: str, na
     owner = sandboxes.visitor(request.session)
     replicas = request.POST.get("replicas", "").strip()
     image = request.POST.get("image", "").strip()
-    commands = []
+    changes: list[str] = []
+    commands: list[str] = []
 
     def act(cluster):
-        if replicas:
+        # The form opens with the current values: change only what differs (this may be
+        # replayed on a newer state, so it starts afresh each time).
+        changes.clear()
+        commands.clear()
+        obj = cluster.get(kind, name, namespace)
+        ref = f"{kind.lower()}/{name} -n {namespace}"
+        current = obj["spec"].get("replicas", 1)
+        if replicas and int(replicas) != current:
             cluster.scale(kind, name, int(replicas), namespace=namespace)
-        if image:
-            obj = cluster.get(kind, name, namespace)
-            first = obj["spec"]["template"]["spec"]["containers"][0]["name"]
-            cluster.set_image(kind, name, {first: image}, namespace=namespace)
+            changes.append(f"replicas {current} → {replicas}")
+            commands.append(f"kubectl scale {ref} --replicas={replicas}")
+        first = obj["spec"]["template"]["spec"]["containers"][0]
+        if image and image != first.get("image"):
+            cluster.set_image(kind, name, {first["name"]: image}, namespace=namespace)
+            changes.append(f"image {first.get('image')} → {image}")
+            commands.append(f"kubectl set image {ref} {first['name']}={image}")
 
     if replicas and not replicas.isdigit():
         return _fail(request, sandboxes.SandboxError("Replicas must be a whole number.", 400))
-    if replicas:
-        commands.append(f"kubectl scale {kind.lower()}/{name} -n {namespace} --replicas={replicas}")
-    if image:
-        commands.append(f"kubectl set image {kind.lower()}/{name} -n {namespace} <container>={image}")
     try:
         sandbox, _cluster, _ = sandboxes.change(owner, public_id, act, f"Edit settings: {kind} {name}")
     except sandboxes.SandboxError as error:
         return _fail(request, error)
     except ApiError as error:
         return _fail(request, sandboxes.SandboxError(_kubectl_error(error), error.code))
+    if not changes:
+        return _done(request, sandbox, f"{kind} {name} already has these settings: nothing changed.")
     return _done(
         request,
         sandbox,
-        "Edited settings — the Kubernetes way: " + " && ".join(commands or ["(nothing changed)"]),
+        f"Edited {kind} {name}: " + ", ".join(changes) + ". In Kubernetes: " + " && ".join(commands),
     )
 
 
@@ -386,11 +467,12 @@ def edit_namespace(request: HttpRequest, public_id, namespace: str) -> HttpRespo
         return _fail(
             request, sandboxes.SandboxError(_kubectl_error(error), error.code if error.code < 500 else 400)
         )
+    if not commands:
+        return _done(request, sandbox, f"Namespace {namespace} has no resource settings: nothing changed.")
     return _done(
         request,
         sandbox,
-        f"Edited resource settings of {namespace} — the Kubernetes way: "
-        + (" && ".join(commands) or "(nothing to change)"),
+        f"Edited the resource settings of namespace {namespace}. In Kubernetes: " + " && ".join(commands),
     )
 
 
@@ -524,6 +606,15 @@ def network(request: HttpRequest, public_id) -> HttpResponse:
         "pods": pods,
         "services": services,
     }
+    if trace is not None:  # the request drawn hop by hop on the topology
+
+        def url(kind, ns, name):
+            return reverse("playground:object", args=[sandbox.public_id, kind, ns or "-", name])
+
+        try:
+            context["diagram"] = topology_svg(cluster, url, settings.GRAPHVIZ_DOT, trace=trace)
+        except DiagramError as error:
+            context["diagram"], context["diagram_error"] = None, str(error)
     template = "playground/network.html"
     if request.htmx:
         template += "#trace-result"
@@ -539,7 +630,7 @@ def manage(request: HttpRequest, public_id, what: str) -> HttpResponse:
             return _done(
                 request,
                 sandbox,
-                "Sandbox reset to its starting state (a snapshot of the old state was kept).",
+                "Sandbox reset to its starting state. The old state is kept as the snapshot “Before: Reset”.",
             )
         if what == "duplicate":
             copy = sandboxes.duplicate(owner, public_id)
@@ -737,8 +828,10 @@ def _render_lab(request: HttpRequest, public_id) -> HttpResponse:
         "sandbox": attempt.sandbox,
         "workshop": _workshop_banner(attempt),
     }
-    template = "playground/_lab_tasks.html" if request.htmx else "playground/lab.html"
-    return render(request, template, context)
+    if request.htmx:
+        return render(request, "playground/_lab_tasks.html", context)
+    sandbox, cluster = sandboxes.view(owner, public_id)
+    return render(request, "playground/lab.html", {**_workspace(sandbox, cluster, request), **context})
 
 
 def _workshop_banner(attempt) -> dict | None:

@@ -40,6 +40,11 @@ def type_in_terminal(page, line: str):
     page.keyboard.press("Enter")
 
 
+def open_menu(page):
+    if page.locator("details.menu[open]").count() == 0:
+        page.locator("details.menu > summary").click()
+
+
 def still_the_workspace(page):
     assert page.locator("#workspace").count() == 1
     assert page.locator("header.site-header").count() == 1
@@ -60,7 +65,7 @@ def test_errors_are_answered_in_place_and_keep_what_was_typed(live_server, chrom
 
     # The terminal: typos, unknown types, unsupported verbs and missing objects.
     if viewport is PHONE:
-        page.get_by_role("tab", name="Terminal").click()
+        page.get_by_role("tab", name="Terminal", exact=True).click()
     for line, expected in [
         ("kubectl get podz", 'the server doesn\'t have a resource type "podz"'),
         ("kubectl gte pods", "get"),
@@ -74,7 +79,7 @@ def test_errors_are_answered_in_place_and_keep_what_was_typed(live_server, chrom
 
     # The Apply box: broken YAML, a wrong type, an unknown kind. The text stays.
     if viewport is PHONE:
-        page.get_by_role("tab", name="Cluster").click()
+        page.get_by_role("tab", name="Cluster", exact=True).click()
     page.get_by_role("tab", name="YAML").click()
     for manifest, expected in [
         ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\n  labels: a: b\n", "line 5"),
@@ -161,7 +166,7 @@ def test_a_lab_done_end_to_end_in_the_terminal(live_server, chromium_browser, de
 def test_destructive_actions_ask_first_and_name_the_snapshot(live_server, chromium_browser):
     page = new_page(chromium_browser, DESKTOP)
     start_sandbox(page, live_server.url)
-    page.locator("details.menu > summary").click()
+    open_menu(page)
     page.get_by_role("button", name="Reset to the starting state").click()
     dialog = page.locator("#confirm-dialog")
     dialog.wait_for(state="visible")
@@ -171,7 +176,7 @@ def test_destructive_actions_ask_first_and_name_the_snapshot(live_server, chromi
     assert page.locator("#confirm-dialog[open]").count() == 0
     assert page.locator(".flash").count() == 0
 
-    page.locator("details.menu > summary").click()
+    open_menu(page)
     page.get_by_role("button", name="Reset to the starting state").click()
     dialog.get_by_role("button", name="Reset").click()
     page.wait_for_selector(".flash")
@@ -185,7 +190,7 @@ def test_destructive_actions_ask_first_and_name_the_snapshot(live_server, chromi
     assert "API server" in dialog.inner_text()
     dialog.get_by_role("button", name="Cancel").click()
 
-    page.locator("details.menu > summary").click()
+    open_menu(page)
     page.get_by_role("button", name="Delete this sandbox").click()
     assert "cannot be undone" in dialog.inner_text()
     dialog.get_by_role("button", name="Delete sandbox").click()

@@ -35,13 +35,45 @@ def test_try_it_from_a_pair_page_opens_the_scenario(client):
 def test_the_sandbox_page_as_full_page_and_live_fragment(client, sandbox):
     url = f"/playground/{sandbox.public_id}/"
     html = client.get(url).content.decode()
-    assert "<html" in html and 'id="live"' in html
+    assert "<html" in html and 'id="workspace"' in html
+    # Every tab is on the page; the Summary is shown, the others wait behind their tab.
+    for key in ("summary", "hosts", "workloads", "topology", "network", "monitor", "yaml"):
+        assert f'id="panel-{key}"' in html
+    assert (
+        re.search(r'id="panel-summary"[^>]*>', html)
+        and "hidden" not in re.search(r'id="panel-summary"[^>]*>', html)[0]
+    )
+    assert "hidden" in re.search(r'id="panel-hosts"[^>]*>', html)[0]
     assert "Hosts and Clusters" in html and "ESXi host" in html
     assert "<svg" in html and "worker-1" in html
     assert "Recent Tasks" in html
-    fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
-    assert "<html" not in fragment and fragment.lstrip().startswith('<div id="live"')
-    assert re.search(r"web-[a-z0-9]+-[a-z0-9]{5}", fragment)
+    # ?tab= opens another tab first (links work without JavaScript).
+    hosts = client.get(url, {"tab": "hosts"}).content.decode()
+    assert "hidden" not in re.search(r'id="panel-hosts"[^>]*>', hosts)[0]
+    # The poll brings back the summary and the pieces asked for, each swapped out of band.
+    fragment = client.get(url, {"parts": "summary,workloads"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in fragment
+    assert re.findall(r'<div id="(live-[a-z]+)"[^>]*hx-swap-oob="true"', fragment) == [
+        "live-summary",
+        "live-workloads",
+    ]
+    assert re.search(r"web-[a-z0-9]+-[a-z0-9]{5}", fragment) and "<svg" not in fragment
+    topology = client.get(url, {"parts": "topology"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "<svg" in topology and 'id="live-hosts"' not in topology
+
+
+def test_the_summary_says_what_step_would_do(client, sandbox):
+    url = f"/playground/{sandbox.public_id}/"
+    client.post(f"{url}clock", {"do": "settle"})
+    settled = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "unit(s) of work queued" not in settled
+    assert re.search(r"Nothing is waiting|Next timed work in", settled)
+    client.post(f"{url}kubectl", {"command": "kubectl scale deploy/web --replicas=5"}, HTTP_HX_REQUEST="true")
+    client.post(f"{url}clock", {"do": "pause"})
+    busy = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert re.search(
+        r"reconciles? queued: Step runs the next one|Timed work is due now|Next timed work in", busy
+    )
 
 
 def test_apply_yaml_as_fragment_and_as_plain_post(client, sandbox):
@@ -101,7 +133,8 @@ def test_host_actions_show_the_kubernetes_command(client, sandbox):
     assert "kubectl drain worker-1 --ignore-daemonsets --delete-emptydir-data" in page
     assert "SchedulingDisabled" in page
     page = client.get(client.post(f"{base}/nodes/worker-2/fail")["Location"]).content.decode()
-    assert "Simulate host failure on worker-2" in page
+    assert "worker-2 failed: its kubelet stopped posting status. In Kubernetes there is no command" in page
+    assert "the Kubernetes way" not in page
     response = client.post(f"{base}/nodes/worker-2/power-on", HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and response["HX-Redirect"] == f"{base}/"
     assert client.post(f"{base}/nodes/worker-1/explode").status_code == 404
@@ -206,7 +239,8 @@ def test_the_kubectl_console_reads_and_writes(client, sandbox):
     assert 'action="' + url + '"' in client.get(f"/playground/{sandbox.public_id}/").content.decode()
     response = client.post(url, {"command": "kubectl get deploy"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
-    assert response.status_code == 200 and html.lstrip().startswith('<div id="console-result"')
+    assert response.status_code == 200 and html.lstrip().startswith("{# The answer") is False
+    assert '<div id="console-result"' in html
     assert re.search(r"NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nweb\s+3/3", html)
     assert "HX-Trigger" not in response
     response = client.post(url, {"command": "kubectl scale deploy/web --replicas=5"}, HTTP_HX_REQUEST="true")
@@ -225,15 +259,16 @@ def test_the_kubectl_console_reads_and_writes(client, sandbox):
 
 def test_stepping_highlights_the_touched_shapes(client, sandbox):
     base = f"/playground/{sandbox.public_id}"
-    client.post(f"{base}/kubectl", {"command": "scale deploy/web --replicas=4"})
     client.post(f"{base}/clock", {"do": "pause"})
+    # A change's own work runs at once; a failed host leaves timed work (node lifecycle) to step.
+    client.post(f"{base}/nodes/worker-2/fail")
     html = ""
     for _ in range(10):
         client.post(f"{base}/clock", {"do": "step"})
         html = client.get(f"{base}/").content.decode()
-        if "highlighted in the diagram" in html:
+        if 'class="node highlight"' in html:  # a step that touched pods, not only the host
             break
-    assert "highlighted in the diagram" in html and 'class="node highlight"' in html
+    assert "highlighted in the topology" in html and 'class="node highlight"' in html
     client.post(f"{base}/clock", {"do": "play"})
     assert "highlight" not in client.get(f"{base}/", HTTP_HX_REQUEST="true").content.decode()
 
