@@ -240,7 +240,7 @@ def rewind(owner: str, public_id, snapshot_id: int) -> Sandbox:
 def reset(owner: str, public_id) -> Sandbox:
     sandbox = get(owner, public_id)
     found = scenarios().get(sandbox.scenario) if sandbox.scenario else None
-    replace_state(sandbox, build(sandbox.profile, sandbox.seed, found), "Before reset")
+    replace_state(sandbox, build(sandbox.profile, sandbox.seed, found), "Reset")
     return sandbox
 
 
