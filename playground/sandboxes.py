@@ -167,7 +167,7 @@ def _save(sandbox: Sandbox, cluster: Cluster, now, **fields) -> bool:
     return bool(updated)
 
 
-def change(owner: str, public_id, action, label: str, snapshot: bool = True, **fields):
+def change(owner: str, public_id, action, label: str, snapshot: bool = True, run_now: bool = True, **fields):
     """Load → catch up → act → save (compare-and-swap), retried on conflict.
 
     `action(cluster)` must be safe to replay on a newer state. Returns
@@ -184,7 +184,10 @@ def change(owner: str, public_id, action, label: str, snapshot: bool = True, **f
         now = timezone.now()
         catch_up(sandbox, cluster, now)
         result = action(cluster)  # may raise ApiError: nothing is saved
-        cluster.advance(0)  # run what the change set in motion at this instant
+        if run_now and not sandbox.paused:
+            # Run what the change set in motion at this instant. A paused clock leaves it
+            # queued, so Step shows each control loop act in turn.
+            cluster.advance(0)
         with transaction.atomic():
             if _save(sandbox, cluster, now, **fields):
                 if snapshot:

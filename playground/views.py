@@ -495,7 +495,9 @@ def clock(request: HttpRequest, public_id) -> HttpResponse:
             )
             return _done(request, sandbox, f"Speed set to {speed}×.")
         if what == "step":
-            sandbox, _c, record = sandboxes.change(owner, public_id, lambda c: c.step(), "Step", paused=True)
+            sandbox, _c, record = sandboxes.change(
+                owner, public_id, lambda c: c.step(), "Step", run_now=False, paused=True
+            )
             text = (
                 f"{record['component']}: {record['message']}"
                 if record
