@@ -3,6 +3,8 @@ workloads trees, each item with its vSphere counterpart and its state in words."
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from playground.engine.util import controller_of
 
 COUNTERPART = {
@@ -192,6 +194,9 @@ def workloads_tree(cluster) -> list[dict]:
                         "counterpart": COUNTERPART[kind],
                         "summary": summary,
                         "children": children,
+                        # What Edit settings opens with: the wanted replicas, the first container's image.
+                        "replicas": want,
+                        "image": _first_image(obj),
                     }
                 )
         bare = [p for p in store.iter("Pod", name) if controller_of(p) is None]
@@ -233,6 +238,12 @@ def workloads_tree(cluster) -> list[dict]:
     return namespaces
 
 
+def _first_image(obj: dict) -> str:
+    template = ((obj.get("spec") or {}).get("jobTemplate") or {}).get("spec") or obj.get("spec") or {}
+    containers = (((template.get("template") or {}).get("spec") or {}).get("containers")) or []
+    return containers[0].get("image", "") if containers else ""
+
+
 def _pod_item(pod: dict) -> dict:
     text, tone = pod_state(pod)
     return {
@@ -245,48 +256,202 @@ def _pod_item(pod: dict) -> dict:
     }
 
 
-def recent_tasks(cluster, limit: int = 40) -> list[dict]:
-    """Events newest first, each with its vSphere analogue where there is one."""
-    events = sorted(
+NO_ANALOGUE = "—"
+
+# The vSphere analogue of each Event reason: what a vSphere admin would see in Recent Tasks
+# or Events for the same thing. "—" where vSphere has nothing like it. Every reason the
+# engine emits is here (tests run scenarios and check), plus the common ones a real
+# cluster adds, for the mirror.
+EVENT_ANALOGUES = {
+    # kube-scheduler
+    "Scheduled": "DRS initial placement",
+    "FailedScheduling": "DRS: no compatible host to power on the VM",
+    "Preempted": NO_ANALOGUE,  # vSphere never powers off a VM to make room for a more important one
+    # kubelet: images, containers, probes, volumes
+    "Pulling": "Copy the template's disks to the host",
+    "Pulled": "Template disks on the host",
+    "ErrImageNeverPull": "Template not in the host's datastore",
+    "Failed": "Deploy from template failed",
+    "Created": "Register VM on the host",
+    "Started": "Power on VM",
+    "Killing": "Power off VM",
+    "BackOff": "HA VM Monitoring: reset loop",
+    "Unhealthy": "HA VM Monitoring: heartbeat lost",
+    "SuccessfulAttachVolume": "Attach VMDK to the VM",
+    "FailedAttachVolume": "VMDK locked by another VM",
+    "FailedMount": "Guest customization spec or credential missing",
+    # ReplicaSet, DaemonSet, StatefulSet, Job controllers
+    "SuccessfulCreate": "Clone VM from template",
+    "SuccessfulDelete": "Delete VM",
+    "FailedCreate": "Clone VM refused (e.g. resource pool limit)",
+    # Deployment controller
+    "ScalingReplicaSet": "Resize a group of identical VMs (a rolling upgrade step)",
+    "ProgressDeadlineExceeded": "Rolling upgrade stalled",
+    # HorizontalPodAutoscaler
+    "SuccessfulRescale": "Scale-out by automation (not vCenter itself)",
+    "FailedGetResourceMetric": "No performance data for the VMs",
+    # Jobs and CronJobs
+    "Completed": "Scheduled task completed",
+    "SawCompletedJob": "Scheduled task run recorded",
+    "DeadlineExceeded": "Scheduled task timed out",
+    "BackoffLimitExceeded": "Scheduled task failed too often",
+    # node lifecycle
+    "NodeNotReady": "Host not responding",
+    "NodeReady": "Host connected",
+    "TaintManagerEviction": "HA failover (the pod is deleted and replaced, not restarted)",
+    # Services and Ingress
+    "EnsuringLoadBalancer": "Configure a VIP on the load balancer",
+    "EnsuredLoadBalancer": "VIP ready on the load balancer",
+    "SyncLoadBalancerFailed": "Load balancer VIP configuration failed",
+    "Sync": "L7 load balancer virtual server updated",
+    # volumes
+    "WaitForFirstConsumer": "Disk placed together with its VM",
+    "ExternalProvisioning": "Waiting for the storage provider to create the disk",
+    "Provisioning": "Create VMDK",
+    "ProvisioningSucceeded": "VMDK created on the datastore",
+    "ProvisioningFailed": "Create VMDK failed",
+    "FailedBinding": "No datastore matches the storage policy",
+    # NSX Container Plugin (vSphere with Kubernetes): these are NSX objects themselves
+    "SubnetAllocated": "NSX: subnet allocated from the IP block",
+    "SegmentCreated": "NSX: segment (port group) created",
+    "Tier1RouterCreated": "NSX: Tier-1 gateway created",
+    "RouterPortCreated": "NSX: segment connected to the Tier-1 gateway",
+    "SNATRuleCreated": "NSX: SNAT rule created",
+    "LoadBalancerCreated": "NSX: load balancer created",
+    # seen on real clusters (the mirror)
+    "Starting": "Host booting",
+    "RegisteredNode": "Add host to the cluster",
+    "RemovingNode": "Remove host from the cluster",
+    "NodeSchedulable": "Host available to DRS again",
+    "NodeNotSchedulable": "Host excluded from DRS placement",
+    "Rebooted": "Host rebooted",
+    "NodeHasSufficientMemory": "Host memory OK",
+    "NodeHasNoDiskPressure": "Host storage OK",
+    "NodeHasSufficientPID": "Host health OK",
+    "NodeAllocatableEnforced": "Host resource reservation applied",
+    "Evicted": "VM evacuated from a host short of resources",
+    "FailedKillPod": "Power off VM failed",
+    "SandboxChanged": NO_ANALOGUE,
+    "FailedCreatePodSandBox": "Power on VM failed",
+    "ScalingReplicaSetFailed": NO_ANALOGUE,
+}
+
+# Reasons whose analogue depends on the message: (message prefix, analogue), first match wins.
+ANALOGUE_BY_MESSAGE = {
+    "BackOff": (("Back-off pulling image", "Retry copying the template"),),
+    "Unhealthy": (("Readiness probe", "Load balancer health check failing"),),
+    "Killing": (
+        ("Container ", "HA VM Monitoring: reset VM"),
+    ),  # "... failed liveness probe, will be restarted"
+    "Failed": (
+        ("Failed to pull image", "Template not found or unreadable"),
+        ("Error: ErrImagePull", "Template not found or unreadable"),
+        ("Error: ImagePullBackOff", "Retry copying the template"),
+        ("Error: ", "Guest customization failed"),
+    ),
+}
+
+
+def analogue(reason: str, message: str = "") -> str:
+    """The vSphere analogue of an Event, or "—" where vSphere has none."""
+    for prefix, text in ANALOGUE_BY_MESSAGE.get(reason, ()):
+        if (message or "").startswith(prefix):
+            return text
+    return EVENT_ANALOGUES.get(reason, NO_ANALOGUE)
+
+
+def _task(event: dict) -> dict:
+    involved = event.get("involvedObject") or event.get("regarding") or {}
+    message = event.get("message") or event.get("note") or ""
+    return {
+        "time": event.get("lastTimestamp") or event.get("eventTime") or "",
+        "type": event.get("type") or "",
+        "reason": event.get("reason") or "",
+        "kind": involved.get("kind", ""),
+        "name": involved.get("name", ""),
+        "object": f"{involved.get('kind', '')}/{involved.get('name', '')}",
+        "namespace": involved.get("namespace", ""),
+        "message": message,
+        "count": event.get("count") or 1,
+        "source": (event.get("source") or {}).get("component") or event.get("reportingController", ""),
+        "analogue": analogue(event.get("reason") or "", message),
+    }
+
+
+def _newest_first(cluster) -> list[dict]:
+    return sorted(
         cluster.store.iter("Event"),
-        key=lambda e: (e.get("lastTimestamp") or "", int(e["metadata"]["resourceVersion"])),
+        key=lambda e: (
+            e.get("lastTimestamp") or e.get("eventTime") or "",
+            int(e["metadata"].get("resourceVersion") or 0),
+        ),
         reverse=True,
     )
-    analogues = {
-        "Scheduled": "DRS initial placement",
-        "FailedScheduling": "DRS could not place the VM",
-        "SuccessfulCreate": "a VM deployed from the template",
-        "TaintManagerEviction": "HA: VM restarted elsewhere after a host failure",
-        "NodeNotReady": "host not responding",
-        "NodeReady": "host connected",
-        "ScalingReplicaSet": "VMs added or removed",
-        "Killing": "VM powered off",
-        "Pulling": "template copied to the host",
-        "BackOff": "VM monitoring reset loop",
-        "EnsuredLoadBalancer": "VIP created on the load balancer",
-        "ProvisioningSucceeded": "VMDK created on the datastore",
-        "SuccessfulRescale": "capacity scaled out",
+
+
+def recent_tasks(cluster, limit: int = 40) -> list[dict]:
+    """Events newest first, each with its vSphere analogue ("—" where there is none)."""
+    return [_task(event) for event in _newest_first(cluster)[:limit]]
+
+
+TASKS_PER_PAGE = 15
+EVENT_TYPES = ("Normal", "Warning")
+
+
+def task_page(
+    cluster,
+    object_text: str = "",
+    reason: str = "",
+    etype: str = "",
+    page: int = 1,
+    per_page: int = TASKS_PER_PAGE,
+) -> dict:
+    """One page of Recent Tasks, newest first, filtered like vSphere's Recent Tasks pane:
+    `object_text` is part of the object's kind/name or namespace/name, `reason` part of
+    the reason, `etype` Normal or Warning (anything else: all). Page 1 is the newest; a
+    page past the end shows the last one."""
+    tasks = [_task(event) for event in _newest_first(cluster)]
+    reasons = sorted({t["reason"] for t in tasks if t["reason"]})
+    needle, wanted = object_text.strip().lower(), reason.strip().lower()
+    if needle:
+        tasks = [
+            t
+            for t in tasks
+            if needle in t["object"].lower() or needle in f"{t['namespace']}/{t['name']}".lower()
+        ]
+    if wanted:
+        tasks = [t for t in tasks if wanted in t["reason"].lower()]
+    if etype in EVENT_TYPES:
+        tasks = [t for t in tasks if t["type"] == etype]
+    pages = max(1, -(-len(tasks) // per_page))
+    page = min(max(1, page), pages)
+    return {
+        "rows": tasks[(page - 1) * per_page : page * per_page],
+        "total": len(tasks),
+        "page": page,
+        "pages": pages,
+        "newer": page - 1 if page > 1 else None,
+        "older": page + 1 if page < pages else None,
+        "reasons": reasons,
     }
-    result = []
-    for event in events[:limit]:
-        involved = event.get("involvedObject") or {}
-        recreated = event.get("reason") == "SuccessfulCreate" and involved.get("kind") == "ReplicaSet"
-        result.append(
-            {
-                "time": event.get("lastTimestamp", ""),
-                "type": event.get("type"),
-                "reason": event.get("reason"),
-                "object": f"{involved.get('kind', '')}/{involved.get('name', '')}",
-                "namespace": involved.get("namespace", ""),
-                "message": event.get("message"),
-                "count": event.get("count", 1),
-                "source": (event.get("source") or {}).get("component", ""),
-                "analogue": "HA/FT: a replacement VM"
-                if recreated
-                else analogues.get(event.get("reason"), ""),
-            }
-        )
-    return result
+
+
+def tasks_pane(cluster, query) -> dict:
+    """The Recent Tasks pane from a request's GET parameters (object, reason, type, page):
+    the page of rows, the filters as given, and the Newer and Older queries."""
+    filters = {key: (query.get(key) or "").strip()[:100] for key in ("object", "reason", "type")}
+    if filters["type"] not in EVENT_TYPES:
+        filters["type"] = ""
+    page = query.get("page") or "1"
+    pane = task_page(
+        cluster, filters["object"], filters["reason"], filters["type"], int(page) if page.isdigit() else 1
+    )
+    pane["filters"] = filters
+    pane["filtered"] = any(filters.values())
+    given = {key: value for key, value in filters.items() if value}
+    for which in ("newer", "older"):
+        pane[f"{which}_query"] = urlencode({**given, "page": pane[which]}) if pane[which] else ""
+    return pane
 
 
 def with_urls(hosts: list[dict], namespaces: list[dict], url) -> None:

@@ -252,7 +252,7 @@ class Cluster:
                 "kind": "",
                 "namespace": "",
                 "name": key,
-                "message": f"{_component_name(controller)} checked {key}: nothing to do",
+                "message": f"checked {key}: nothing to do",
             }
         record["time"] = rfc3339_micro(self.clock)
         record["controller"] = controller

@@ -307,3 +307,68 @@ def test_edit_resource_settings_of_a_namespace(client, sandbox):
     client.post(f"{base}/namespaces/default/resources", {})
     gone = client.post(console, {"command": "get quota"}, HTTP_HX_REQUEST="true").content.decode()
     assert "No resources found in default namespace." in gone
+
+
+def test_flash_texts_are_sentences_that_name_the_kubernetes_way(client, sandbox):
+    base = f"/playground/{sandbox.public_id}"
+
+    def flash(response):
+        html = client.get(response["Location"]).content.decode()
+        return " ".join(re.findall(r'<p class="flash-[a-z]+">(.*?)</p>', html, re.S))
+
+    text = flash(client.post(f"{base}/nodes/worker-1/enter-maintenance"))
+    assert text.startswith("worker-1 is in maintenance mode: it is cordoned")
+    assert "In Kubernetes: kubectl drain worker-1 --ignore-daemonsets --delete-emptydir-data" in text
+    assert flash(client.post(f"{base}/nodes/worker-1/exit-maintenance")) == (
+        "worker-1 left maintenance mode: the scheduler may place new pods on it again. "
+        "In Kubernetes: kubectl uncordon worker-1"
+    )
+    text = flash(client.post(f"{base}/nodes/worker-2/power-on"))
+    assert text.startswith("worker-2 is powered on: its kubelet posts status again.")
+    text = flash(client.post(f"{base}/add-node"))
+    assert re.match(
+        r"Added host [\w-]+: its kubelet registered it as a Node\. In Kubernetes: run kubeadm join", text
+    )
+    text = flash(client.post(f"{base}/namespaces/default/resources", {"pods": "9"}))
+    assert text.startswith(
+        "Edited the resource settings of namespace default. In Kubernetes: kubectl create quota"
+    )
+    for text in ("the Kubernetes way", " — "):
+        assert text not in flash(client.post(f"{base}/nodes/worker-3/fail"))
+
+
+def test_edit_settings_opens_with_the_current_values_and_changes_only_what_differs(client, sandbox):
+    base = f"/playground/{sandbox.public_id}"
+    page = client.get(f"{base}/").content.decode()
+    form = re.search(r'action="[^"]*/workloads/Deployment/default/web/edit".*?</form>', page, re.S).group(0)
+    assert 'name="replicas"' in form and 'value="3"' in form and 'value="nginx:1.27"' in form
+    unchanged = client.post(
+        f"{base}/workloads/Deployment/default/web/edit", {"replicas": "3", "image": "nginx:1.27"}
+    )
+    assert (
+        "already has these settings: nothing changed." in client.get(unchanged["Location"]).content.decode()
+    )
+    changed = client.post(
+        f"{base}/workloads/Deployment/default/web/edit", {"replicas": "3", "image": "nginx:1.28"}
+    )
+    html = client.get(changed["Location"]).content.decode()
+    text = " ".join(re.findall(r'<p class="flash-[a-z]+">(.*?)</p>', html, re.S))
+    assert text == (
+        "Edited Deployment web: image nginx:1.27 → nginx:1.28. "
+        "In Kubernetes: kubectl set image deployment/web -n default nginx=nginx:1.28"
+    )
+
+
+def test_a_step_that_changes_nothing_names_its_component_once(client, sandbox):
+    base = f"/playground/{sandbox.public_id}"
+    client.post(f"{base}/clock", {"do": "pause"})
+    client.post(f"{base}/kubectl", {"command": "scale deploy/web --replicas=4"})
+    texts = []
+    for _ in range(60):
+        html = client.get(client.post(f"{base}/clock", {"do": "step"})["Location"]).content.decode()
+        texts += re.findall(r'<p class="flash-[a-z]+">(.*?)</p>', html, re.S)
+        if any("nothing to do" in t for t in texts):
+            break
+    idle = next(t for t in texts if "nothing to do" in t)
+    component = idle.split(": ", 1)[0]
+    assert idle.count(component) == 1 and re.match(r"[\w-]+( \([\w-]+\))?: checked \S+: nothing to do", idle)
