@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from functools import wraps
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlencode
 
 import orjson
 import yaml
@@ -72,6 +72,10 @@ def mirrored(view):
 
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        # Say what the mirror is before asking anyone to sign in; the pages behind it stay gated.
+        login = f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}"
+        return render(request, "playground/mirror_signin.html", {"login": login})
     if denied := _gate(request):
         return denied
     try:

@@ -60,7 +60,7 @@ def test_cluster_page_shows_hosts_pools_tags_topology_and_tasks(admin_client, mi
     # Namespaces as resource pools, with the quota's used against hard.
     assert "quota shop-pool" in html and "requests.cpu 500m of 2" in html
     assert "<svg" in html  # the topology
-    assert "NodeNotReady" in html and "host not responding" in html  # Recent Tasks with analogue
+    assert "NodeNotReady" in html and "Host not responding" in html  # Recent Tasks with analogue
     assert "Certificate" in html and "certificates.cert-manager.io" in html
     # No control of the real cluster anywhere on the page.
     assert "Simulate host failure" not in html and "Edit settings" not in html
@@ -179,3 +179,15 @@ def test_copy_needs_the_permission_and_csrf(client, mirrored):
     assert strict.post(reverse("playground:mirror-copy", args=["lab"]), {"scope": "all"}).status_code == 403
     assert client.post(reverse("playground:mirror-copy", args=["lab"]), {"scope": "all"}).status_code == 302
     assert Sandbox.objects.count() == 0
+
+
+def test_an_anonymous_visitor_of_the_mirror_learns_what_it_is_and_why_to_sign_in(client, mirrored):
+    response = client.get(reverse("playground:mirror"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Mirrored clusters" in html and "Instructor sign-in" not in html
+    assert "real Kubernetes clusters" in html and "view mirror" in html
+    assert 'href="/accounts/login/?next=%2Fmirror%2F"' in html
+    # Nothing of the mirrored cluster is shown, and the pages behind it stay gated.
+    assert "kind-worker" not in html and "/mirror/lab/" not in html
+    assert page(client).status_code == 302
