@@ -2,22 +2,30 @@
 
 from django.urls import reverse
 
+# (title, URL name, URL arguments): the first-day path first, where a newcomer starts.
 NAVIGATION = [
-    ("Concepts", "concepts:catalogue"),
-    ("Architecture", "concepts:architecture"),
-    ("Glossary", "concepts:glossary"),
-    ("Labs", "playground:labs"),
-    ("Playground", "playground:index"),
+    ("First day", "playground:path", ["first-day"]),
+    ("Concepts", "concepts:catalogue", []),
+    ("Architecture", "concepts:architecture", []),
+    ("Glossary", "concepts:glossary", []),
+    ("Labs", "playground:labs", []),
+    ("Playground", "playground:index", []),
+    ("Join", "playground:join", []),
 ]
 
 
 def site_navigation(request):
     items = []
-    for title, url_name in NAVIGATION:
-        url = reverse(url_name)
-        items.append({"title": title, "url": url, "current": request.path.startswith(url)})
+    for title, url_name, args in NAVIGATION:
+        items.append(_item(request, title, reverse(url_name, args=args)))
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and user.has_perm("playground.view_mirror"):
-        url = reverse("playground:mirror")
-        items.append({"title": "Mirror", "url": url, "current": request.path.startswith(url)})
+    if user is not None and user.is_authenticated:
+        # Instructors sign in; learners never need an account (they join with a code).
+        items.append(_item(request, "Workshops", reverse("playground:workshops")))
+        if user.has_perm("playground.view_mirror"):
+            items.append(_item(request, "Mirror", reverse("playground:mirror")))
     return {"navigation": items}
+
+
+def _item(request, title: str, url: str) -> dict:
+    return {"title": title, "url": url, "current": request.path.startswith(url)}

@@ -1,5 +1,7 @@
 """Pages of the concept catalogue. Views stay thin: content comes from catalogue.py."""
 
+import re
+
 from django.conf import settings
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -90,9 +92,43 @@ ARCHITECTURE_PAIRS = (
 )
 
 
+GLOSSARY_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _fold(text: str) -> str:
+    # As the catalogue's search folds: hyphens, slashes and underscores separate words like spaces.
+    return re.sub(r"[\s\-_/]+", " ", text.casefold()).strip()
+
+
 @require_GET
 def glossary_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "concepts/glossary.html", {"letters": catalogue().glossary()})
+    """Both vocabularies A to Z; ?q= keeps the terms whose name or counterpart contains it
+    (the page's script filters the same way as one types, without a round trip)."""
+    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    letters = catalogue().glossary()
+    total = sum(len(terms) for _, terms in letters)
+    if query:
+        needle = _fold(query)
+        letters = [
+            (letter, [t for t in terms if needle in _fold(t.term) or needle in _fold(t.counterpart)])
+            for letter, terms in letters
+        ]
+        letters = [(letter, terms) for letter, terms in letters if terms]
+    present = {letter for letter, _ in letters}
+    alphabet = [(letter, letter in present) for letter in GLOSSARY_LETTERS]
+    if "#" in present:
+        alphabet.append(("#", True))
+    return render(
+        request,
+        "concepts/glossary.html",
+        {
+            "letters": letters,
+            "alphabet": alphabet,
+            "query": query,
+            "shown": sum(len(terms) for _, terms in letters),
+            "total": total,
+        },
+    )
 
 
 @never_cache

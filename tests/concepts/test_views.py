@@ -128,3 +128,41 @@ def test_healthz_is_503_when_the_database_does_not(client, monkeypatch):
 
 def test_post_to_a_page_is_refused(client):
     assert client.post("/concepts/").status_code == 405
+
+
+def test_glossary_filters_server_side_with_q_and_jumps_a_to_z(client):
+    everything = client.get("/glossary/").content.decode()
+    total = everything.count('class="glossary-entry"')
+    assert total > 100 and f"{total} of {total} terms" in everything
+    assert 'id="glossary-q" name="q"' in everything and "<script>" in everything
+    # A to Z: every letter is there, as a link where terms start with it.
+    letters = re.search(r'<nav class="letters".*?</nav>', everything, re.S).group(0)
+    assert all(f'data-letter="{c}"' in letters for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    assert '<a href="#letter-V" data-letter="V">V</a>' in letters
+
+    html = client.get("/glossary/", {"q": "VMOTION"}).content.decode()
+    shown = re.findall(r"</span> ([^<]+)</dt>", html)
+    texts = re.findall(r'class="glossary-entry" data-text="([^"]+)"', html)
+    assert len(texts) == len(shown) and all("vmotion" in text for text in texts)
+    assert "vMotion" in shown and len(shown) < total and f"{len(shown)} of {total} terms" in html
+    assert 'value="VMOTION"' in html and f"Show all {total}" in html
+    # The counterpart matches too: "resource-pool" finds Namespace, folded like the catalogue search.
+    pools = client.get("/glossary/", {"q": "resource-pool"}).content.decode()
+    assert re.search(r"Kubernetes</span> Namespace</dt>", pools)
+    assert '<span class="muted" aria-disabled="true" data-letter="Z">Z</span>' in pools
+    nothing = client.get("/glossary/", {"q": "zzzz-no-such-term"}).content.decode()
+    assert "No term contains “zzzz-no-such-term”" in nothing and 'class="glossary-entry"' not in nothing
+
+
+def test_the_navigation_offers_the_first_day_labs_and_join(client, django_user_model):
+    def nav(html):
+        return re.findall(r'<li><a href="([^"]+)"[^>]*>([^<]+)</a></li>', html.split("<main")[0])
+
+    anonymous = dict((title, url) for url, title in nav(client.get("/").content.decode()))
+    assert anonymous["First day"] == "/learn/first-day/" and anonymous["Labs"] == "/labs/"
+    assert anonymous["Join"] == "/join/" and "Workshops" not in anonymous and "Mirror" not in anonymous
+    assert 'href="/learn/first-day/" aria-current="page"' in client.get("/learn/first-day/").content.decode()
+    instructor = django_user_model.objects.create_user("teacher", password="pw-for-tests-only")  # noqa: S106
+    client.force_login(instructor)
+    signed_in = dict((title, url) for url, title in nav(client.get("/").content.decode()))
+    assert signed_in["Workshops"] == "/workshops/" and "Mirror" not in signed_in
