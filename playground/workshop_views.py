@@ -21,40 +21,72 @@ from playground.views import _fail
 
 
 def _when(text: str) -> datetime:
+    """A datetime-local value, read in the site's time zone (settings.TIME_ZONE, which the
+    form names); a value with an explicit offset keeps it."""
     value = datetime.fromisoformat(text)
     return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
 @login_required
 def workshop_list(request: HttpRequest) -> HttpResponse:
+    now = timezone.localtime()
+    form = {
+        "title": "",
+        "chosen": set(),
+        "places": {},
+        "starts": now.strftime("%Y-%m-%dT%H:%M"),
+        "ends": (now + timezone.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"),
+        "capacity": "30",
+    }
+    status = 200
     if request.method == "POST":
+        post = request.POST
+        chosen = post.getlist("labs")
+        form = {
+            "title": post.get("title", ""),
+            "chosen": set(chosen),
+            "places": {slug: post.get(f"place-{slug}", "") for slug in labs()},
+            "starts": post.get("starts", ""),
+            "ends": post.get("ends", ""),
+            "capacity": post.get("capacity", ""),
+        }
         try:
             workshop = workshops.create(
                 request.user,
-                request.POST.get("title", ""),
-                request.POST.getlist("labs"),
-                _when(request.POST.get("starts", "")),
-                _when(request.POST.get("ends", "")),
-                int(request.POST.get("capacity", "30") or 30),
+                form["title"],
+                workshops.order_labs(chosen, form["places"]),
+                _when(form["starts"]),
+                _when(form["ends"]),
+                int(form["capacity"] or 30),
             )
         except ValueError:
             messages.error(
                 request, "Give the start and end as dates and times, and the capacity as a number."
             )
+            status = 400
         except workshops.WorkshopError as error:
             messages.error(request, error.message)
+            status = 400
         else:
             return redirect("playground:workshop", public_id=workshop.public_id)
-    now = timezone.localtime()
+    rows = [
+        {
+            "lab": lab,
+            "checked": lab.slug in form["chosen"],
+            "place": form["places"].get(lab.slug) or str(number),
+        }
+        for number, lab in enumerate(labs().values(), 1)
+    ]
     return render(
         request,
         "playground/workshops.html",
         {
             "workshops": request.user.workshops.all(),
-            "labs": labs().values(),
-            "starts": now.strftime("%Y-%m-%dT%H:%M"),
-            "ends": (now + timezone.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"),
+            "rows": rows,
+            "form": form,
+            "zone": timezone.get_current_timezone_name(),
         },
+        status=status,
     )
 
 

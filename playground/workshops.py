@@ -65,6 +65,28 @@ def create(
     raise WorkshopError("Could not allocate a join code; try again.", 503)
 
 
+def order_labs(chosen: list[str], places: dict[str, str]) -> list[str]:
+    """The chosen labs in the instructor's order. Each lab's place (1, 2, …) is as typed
+    beside it; a lab without one keeps its position among the chosen. Two labs cannot
+    share a place."""
+    keyed = []
+    for index, slug in enumerate(chosen):
+        text = (places.get(slug) or "").strip()
+        if text and (not text.isdigit() or int(text) < 1):
+            name = labs()[slug].title if slug in labs() else slug
+            raise WorkshopError(f"The place of “{name}” in the order must be a whole number from 1 up.")
+        keyed.append((int(text) if text else index + 1, index, slug, bool(text)))
+    typed = [place for place, _, _, given in keyed if given]
+    shared = sorted({place for place in typed if typed.count(place) > 1})
+    if shared:
+        raise WorkshopError(
+            "Two labs cannot share a place in the order ("
+            + ", ".join(f"place {place}" for place in shared)
+            + " is given more than once)."
+        )
+    return [slug for _, _, slug, _ in sorted(keyed, key=lambda k: (k[0], k[1]))]
+
+
 def owned(instructor, public_id) -> Workshop:
     try:
         return Workshop.objects.get(public_id=public_id, instructor=instructor)

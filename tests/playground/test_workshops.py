@@ -2,7 +2,8 @@
 
 import csv
 import io
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import User
@@ -180,3 +181,53 @@ def test_the_grid_sees_work_done_only_with_kubectl(instructor, workshop):
     row = html[html.index("Cli") :].split("</tr>")[0]
     assert row.count('class="pass"') == 1
     assert LabAttempt.objects.get().checked_version == LabAttempt.objects.get().sandbox.version
+
+
+def test_the_instructor_orders_the_labs_with_a_place_each(instructor):
+    page = instructor.get("/workshops/").content.decode()
+    # One lab a line, each with its place in the order, numbered 1, 2, … by default.
+    assert '<ol class="lab-order">' in page and page.count('<li>\n          <label class="lab-pick">') >= 3
+    assert 'name="place-first-pod" value="1"' in page and 'name="place-self-healing"' in page
+    now = timezone.localtime()
+    form = {
+        "title": "Reordered",
+        "labs": ["first-pod", "self-healing"],
+        "place-first-pod": "2",
+        "place-self-healing": "1",
+        "starts": now.strftime("%Y-%m-%dT%H:%M"),
+        "ends": (now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "capacity": "5",
+    }
+    assert instructor.post("/workshops/", form).status_code == 302
+    assert Workshop.objects.get(title="Reordered").labs == ["self-healing", "first-pod"]
+
+    shared = instructor.post("/workshops/", {**form, "title": "Clash", "place-first-pod": "1"})
+    html = shared.content.decode()
+    assert shared.status_code == 400 and "Two labs cannot share a place in the order (place 1" in html
+    # What was typed is kept.
+    assert 'value="Clash"' in html and re.search(r'value="first-pod" checked', html)
+    bad = instructor.post("/workshops/", {**form, "title": "Bad", "place-first-pod": "first"})
+    assert bad.status_code == 400 and "must be a whole number from 1 up" in bad.content.decode()
+    assert not Workshop.objects.filter(title__in=["Clash", "Bad"]).exists()
+
+
+def test_start_and_end_are_read_and_shown_in_the_stated_time_zone(instructor):
+    page = instructor.get("/workshops/").content.decode()
+    assert (
+        '<label for="starts">Starts (UTC)</label>' in page and '<label for="ends">Ends (UTC)</label>' in page
+    )
+    response = instructor.post(
+        "/workshops/",
+        {
+            "title": "Zoned",
+            "labs": ["first-pod"],
+            "starts": "2030-05-01T09:00",
+            "ends": "2030-05-01T12:30",
+            "capacity": "5",
+        },
+    )
+    workshop = Workshop.objects.get(title="Zoned")
+    assert workshop.starts == datetime(2030, 5, 1, 9, 0, tzinfo=UTC)
+    dashboard = instructor.get(response["Location"]).content.decode()
+    assert "1 May 2030 09:00 UTC" in dashboard and "1 May 2030 12:30 UTC" in dashboard
+    assert "1 May 2030 09:00 UTC to 1 May 2030 12:30 UTC" in instructor.get("/workshops/").content.decode()
