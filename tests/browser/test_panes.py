@@ -53,3 +53,19 @@ def test_the_pane_on_a_phone_keeps_its_filter_and_page_while_it_polls(live_serve
     assert not page.locator("#tasks-pane details").evaluate("d => d.open")
     page.locator("#tasks-pane summary").click()
     assert page.locator("#tasks-pane details").evaluate("d => d.open")
+
+
+def test_the_navigation_wraps_on_a_phone(live_server, chromium_browser):
+    page = new_page(chromium_browser, PHONE)
+    page.goto(f"{live_server.url}/glossary/")
+    links = page.locator("header nav a")
+    assert "First day" in links.all_inner_texts() and "Join" in links.all_inner_texts()
+    for link in links.all():
+        box = link.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # The glossary's filter works as one types.
+    page.fill("#glossary-q", "vmotion")
+    assert page.locator(".glossary-entry:not([hidden])").count() < 10
+    assert "terms" in page.inner_text("#glossary-count")
+    shot(page, "nav-and-glossary-phone")
