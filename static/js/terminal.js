@@ -578,7 +578,15 @@
     text: function () {
       var buffer = term.buffer.active;
       var out = [];
-      for (var i = 0; i < buffer.length; i++) out.push(buffer.getLine(i).translateToString(true));
+      for (var i = 0; i < buffer.length; i++) {
+        var line = buffer.getLine(i);
+        var next = buffer.getLine(i + 1);
+        // A row the terminal wrapped continues the one before it: one logical line, and
+        // a row that wraps keeps its trailing spaces.
+        var text = line.translateToString(!(next && next.isWrapped));
+        if (line.isWrapped && out.length) out[out.length - 1] += text;
+        else out.push(text);
+      }
       return out.join("\n").replace(/\n+$/, "");
     },
   };

@@ -62,3 +62,39 @@ def axe_violations(page) -> list[str]:
         targets = [" ".join(map(str, node["target"])) for node in violation["nodes"][:4]]
         found.append(f"{violation['id']} ({violation['impact']}): {violation['help']} — {', '.join(targets)}")
     return found
+
+
+def terminal_text(page) -> str:
+    return page.evaluate("window.kubeTerminal.text()")
+
+
+def wait_terminal(page, text: str, timeout=10_000):
+    page.wait_for_function(
+        "t => window.kubeTerminal && window.kubeTerminal.text().includes(t)", arg=text, timeout=timeout
+    )
+
+
+def terminal_run(page, line: str, expect: str | None = None, timeout=10_000) -> str:
+    """Type a command line into the workspace's terminal as a learner does, press Enter,
+    wait until it has answered; the screen's text from that command on."""
+    page.wait_for_function("window.kubeTerminal !== undefined")
+    before = len(terminal_text(page))
+    page.evaluate("window.kubeTerminal.focus()")
+    page.keyboard.type(line)
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "document.getElementById('terminal').getAttribute('aria-busy') !== 'true'", timeout=timeout
+    )
+    if expect:
+        wait_terminal(page, expect, timeout)
+    return terminal_text(page)[max(0, before - 200) :]
+
+
+def live_text(page, selector: str) -> str:
+    return page.evaluate("s => document.querySelector(s).textContent", selector)
+
+
+def wait_live(page, selector: str, text: str, timeout=15_000):
+    page.wait_for_function(
+        "([s, t]) => document.querySelector(s).textContent.includes(t)", arg=[selector, text], timeout=timeout
+    )

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import live_text, shot, terminal_run, wait_live
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,10 +18,13 @@ def test_a_learner_tries_a_pair_applies_yaml_fails_a_host_and_rewinds(live_serve
     shot(page, "01-concept-pair")
     page.get_by_role("button", name="Try it in a sandbox cluster").click()
     page.wait_for_url(re.compile(r"/playground/[0-9a-f-]+/$"))
-    assert page.locator("#live").get_by_text("worker-2").first.is_visible()
-    assert page.locator("#topology-h").is_visible() and page.locator(".diagram-canvas svg").count() == 1
+    page.get_by_role("tab", name="Hosts and Clusters").click()
+    assert page.locator("#live-hosts").get_by_text("worker-2").first.is_visible()
+    page.get_by_role("tab", name="Topology").click()
+    assert page.locator("#panel-topology .diagram-canvas svg").count() == 1
     shot(page, "02-sandbox")
 
+    page.get_by_role("tab", name="YAML").click()
     page.fill(
         "#manifest",
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: hello\nspec:\n  containers:\n    - name: web\n      image: nginx:1.27\n",
@@ -29,9 +32,11 @@ def test_a_learner_tries_a_pair_applies_yaml_fails_a_host_and_rewinds(live_serve
     page.get_by_role("button", name="Apply", exact=True).click()
     page.wait_for_selector("#apply-result pre")
     assert "pod/hello created" in page.inner_text("#apply-result")
-    page.wait_for_function("document.querySelector('#live').innerText.includes('hello')", timeout=10_000)
+    page.get_by_role("tab", name="Workloads").click()
+    wait_live(page, "#live-workloads", "hello")
     shot(page, "03-applied")
 
+    page.get_by_role("tab", name="YAML").click()
     page.fill("#manifest", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\n  labels: a: b\n")
     page.get_by_role("button", name="Apply", exact=True).click()
     page.wait_for_function("document.querySelector('#apply-result').innerText.includes('line 5')")
@@ -43,50 +48,46 @@ def test_a_learner_tries_a_pair_applies_yaml_fails_a_host_and_rewinds(live_serve
             window.progressLit = document.getElementById('progress').classList.contains('htmx-request');
         }, {once: true})"""
     )
-    page.fill("#command", "kubectl get pods -o wide")
-    page.get_by_role("button", name="Run", exact=True).click()
-    page.wait_for_selector("#console-result pre")
+    page.get_by_role("button", name="Apply", exact=True).click()
+    page.wait_for_function("document.querySelector('#apply-result').innerText.includes('line 5')")
     assert page.evaluate("window.progressLit") is True
     page.wait_for_function("!document.getElementById('progress').classList.contains('htmx-request')")
-    output = page.inner_text("#console-result")
-    assert "NOMINATED NODE" in output and "hello" in output
-    page.fill("#command", "kubectl cordon worker-3")
-    page.get_by_role("button", name="Run", exact=True).click()
-    page.wait_for_function(
-        "document.querySelector('#console-result').innerText.includes('node/worker-3 cordoned')"
-    )
-    page.wait_for_function(
-        "document.querySelector('#live').innerText.includes('SchedulingDisabled')",
-        timeout=10_000,
-    )
+
+    output = terminal_run(page, "kubectl get pods -o wide", expect="NOMINATED NODE")
+    assert "hello" in output
+    terminal_run(page, "kubectl cordon worker-3", expect="node/worker-3 cordoned")
+    page.get_by_role("tab", name="Hosts and Clusters").click()
+    wait_live(page, "#live-hosts", "SchedulingDisabled", timeout=10_000)
     shot(page, "04b-kubectl-console")
 
     page.locator("#node-actions-worker-2 summary").click()
     page.locator("#node-actions-worker-2").get_by_role("button", name="Simulate host failure").click()
     page.wait_for_load_state()
-    assert "Simulate host failure on worker-2" in page.inner_text(".flash")
+    assert "worker-2" in page.inner_text(".flash")
     page.select_option("#speed", "60")
-    page.get_by_role("button", name="Set speed").click()
     page.wait_for_load_state()
+    page.wait_for_selector("#speed option[value='60'][selected]")
     # At 60x, six wall seconds are six simulated minutes: NotReady, then eviction.
-    page.wait_for_function("document.querySelector('#live').innerText.includes('NotReady')", timeout=20_000)
+    page.get_by_role("tab", name="Hosts and Clusters").click()
+    wait_live(page, "#live-hosts", "NotReady", timeout=20_000)
     try:
-        page.wait_for_function(
-            "document.querySelector('#live').innerText.includes('Terminating')", timeout=30_000
-        )
+        wait_live(page, "#live-hosts", "Terminating", timeout=30_000)
     except Exception:
         shot(page, "05-failed")
-        print(page.inner_text("#live")[:3000])
+        print(live_text(page, "#live-hosts")[:3000])
         raise
     shot(page, "05-host-failed")
 
     # The ReplicaSet brings the three web pods back on the surviving hosts.
     def running_elsewhere():
-        page.fill("#command", "kubectl get pods -o wide")
-        page.get_by_role("button", name="Run", exact=True).click()
-        page.wait_for_function("document.querySelector('#console-result').innerText.includes('NOMINATED')")
-        rows = [line.split() for line in page.inner_text("#console-result").splitlines()]
-        return [r for r in rows if r and r[0].startswith("web-") and r[2] == "Running" and r[6] != "worker-2"]
+        text = terminal_run(page, "kubectl get pods -o wide", expect="NOMINATED")
+        block = text[text.rindex("NOMINATED") :]
+        rows = [line.split() for line in block.splitlines()]
+        return [
+            r
+            for r in rows
+            if len(r) > 6 and r[0].startswith("web-") and r[2] == "Running" and r[6] != "worker-2"
+        ]
 
     for _ in range(20):
         if len(running_elsewhere()) >= 3:
@@ -101,10 +102,12 @@ def test_a_learner_tries_a_pair_applies_yaml_fails_a_host_and_rewinds(live_serve
     page.wait_for_load_state()
     shot(page, "06-stepped")
 
+    page.get_by_role("tab", name="Summary").click()
     page.get_by_role("button", name="Revert to this").last.click()
     page.wait_for_load_state()
     assert "Went back to the snapshot" in page.inner_text(".flash")
-    assert "hello" not in page.inner_text("#live")
+    page.get_by_role("tab", name="Workloads").click()
+    assert "hello" not in live_text(page, "#live-workloads")
     shot(page, "07-rewound")
     page.close()
 
@@ -131,9 +134,8 @@ def test_kubectl_with_the_downloaded_kubeconfig_changes_the_page_live(
     assert kubectl.ok("create", "deployment", "from-my-laptop", "--image=nginx:1.27") == (
         "deployment.apps/from-my-laptop created\n"
     )
-    page.wait_for_function(
-        "document.querySelector('#live').innerText.includes('from-my-laptop')", timeout=15_000
-    )
+    page.get_by_role("tab", name="Workloads").click()
+    wait_live(page, "#live-workloads", "from-my-laptop")
     shot(page, "07-kubectl-change-live")
     context.close()
 
@@ -157,17 +159,13 @@ def test_a_lab_on_the_first_day_path_solved_with_the_console_and_with_kubectl(
     shot(page, "08-lab-start")
 
     # Task 1 with the embedded console; the task list turns green without a reload.
-    page.fill("#command", "kubectl run hello --image=nginx:1.27")
-    page.get_by_role("button", name="Run", exact=True).click()
-    page.wait_for_function(
-        "document.querySelector('#console-result').innerText.includes('pod/hello created')"
-    )
+    terminal_run(page, "kubectl run hello --image=nginx:1.27", expect="pod/hello created")
     page.wait_for_selector("#task-1.passed", timeout=20_000)
     assert "What happened, in vSphere terms." in page.inner_text("#task-1")
 
     # Task 2 with the real kubectl and the downloaded kubeconfig.
     with page.expect_download() as download:
-        page.get_by_role("link", name="Download kubeconfig").click()
+        page.locator("#kubeconfig-download").click()
     kubeconfig = tmp_path / "lab.yaml"
     download.value.save_as(kubeconfig)
     kubectl = Kubectl(newest_kubectl(), kubeconfig, tmp_path / "cache")

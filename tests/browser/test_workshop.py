@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import shot, terminal_run
 from tests.playground.kubeapi.conftest import Kubectl, newest_kubectl
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,11 +47,10 @@ def test_a_workshop_with_two_learners(live_server, chromium_browser, tmp_path):
     instructor.wait_for_function("document.querySelector('#grid').innerText.includes('Bob')", timeout=15_000)
 
     # Alice uses the page's console; Bob uses the real kubectl with his kubeconfig.
-    alice.fill("#command", "kubectl run hello --image=nginx:1.27")
-    alice.get_by_role("button", name="Run", exact=True).click()
+    terminal_run(alice, "kubectl run hello --image=nginx:1.27", expect="pod/hello created")
     alice.wait_for_selector("#task-1.passed", timeout=20_000)
     with bob.expect_download() as download:
-        bob.get_by_role("link", name="Download kubeconfig").click()
+        bob.locator("#kubeconfig-download").click()
     kubeconfig = tmp_path / "bob.yaml"
     download.value.save_as(kubeconfig)
     Kubectl(newest_kubectl(), kubeconfig, tmp_path / "cache").ok("run", "hello", "--image=nginx:1.27")

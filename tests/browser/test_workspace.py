@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import axe_violations, new_page, shot
+from tests.browser.conftest import axe_violations, new_page, shot, wait_terminal
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,18 +20,6 @@ def start_sandbox(page, base):
     page.get_by_role("button", name=re.compile("^Create")).first.click()
     page.wait_for_url(re.compile(r"/playground/[0-9a-f-]+/"))
     page.wait_for_function("window.kubeTerminal !== undefined")
-
-
-def terminal_text(page) -> str:
-    return page.evaluate("document.querySelector('#terminal .xterm-rows').innerText")
-
-
-def wait_terminal(page, text: str, timeout=10_000):
-    page.wait_for_function(
-        "t => document.querySelector('#terminal .xterm-rows').innerText.includes(t)",
-        arg=text,
-        timeout=timeout,
-    )
 
 
 def type_in_terminal(page, line: str):
@@ -117,7 +105,7 @@ def test_a_lab_done_end_to_end_in_the_terminal(live_server, chromium_browser, de
     page.goto(f"{live_server.url}/labs/")
     shot(page, "lab-00-labs")
     # The curriculum begins with the beginner lab.
-    first = page.locator(".lab-list li, .labs li").first
+    first = page.locator(".lab-curriculum > li").first
     assert "first pod" in first.inner_text().lower()
     page.locator("form[action$='/labs/first-pod/start'] button").click()
     page.wait_for_url(re.compile(r"/labs/attempt/"))
@@ -142,7 +130,7 @@ def test_a_lab_done_end_to_end_in_the_terminal(live_server, chromium_browser, de
     page.keyboard.press("ArrowUp")
     page.keyboard.press("ArrowUp")
     page.wait_for_function(
-        "document.querySelector('#terminal .xterm-rows').innerText.trimEnd().endsWith('kubectl run hello --image=nginx:1.27')"
+        "window.kubeTerminal.text().trimEnd().endsWith('kubectl run hello --image=nginx:1.27')"
     )
     page.keyboard.press("Control+c")
     page.wait_for_function("document.querySelector('#task-2').classList.contains('passed')", timeout=15_000)
