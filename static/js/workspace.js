@@ -226,6 +226,29 @@
     true,
   );
 
+  // --- "Run this" beside the kubectl commands written in instructions and hints ---------
+  // (they come from Markdown, so the buttons are added here, after every swap too).
+  function addRunButtons(root) {
+    if (!document.getElementById("terminal")) return;
+    const scope = root.querySelectorAll ? root : document;
+    for (const code of scope.querySelectorAll(".task-body code, .task-hints code, .guide-steps code")) {
+      const text = code.textContent.trim();
+      // Commands with placeholders (NAME, IMAGE) are templates to read, not to run.
+      if (!/^kubectl\s+\S/.test(text) || text.includes("\n") || /\b[A-Z]{3,}\b/.test(text)) continue;
+      const next = code.nextElementSibling;
+      if (next && next.classList.contains("run-this")) continue;
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "link-button small run-this";
+      button.dataset.run = text;
+      button.textContent = "Run this";
+      button.setAttribute("aria-label", "Run this: " + text);
+      code.insertAdjacentElement("afterend", button);
+      code.insertAdjacentText("afterend", " ");
+    }
+  }
+  document.addEventListener("htmx:load", function (event) { addRunButtons(event.target); });
+
   // --- Start-up -------------------------------------------------------------------------
   function start() {
     const root = ws();
@@ -234,6 +257,7 @@
     if (height) root.style.setProperty("--terminal-height", height + "px");
     if (store.get(HIDDEN_KEY) === "1") setTerminalHidden(true);
     showRegion(root.dataset.region || "cluster");
+    addRunButtons(document);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

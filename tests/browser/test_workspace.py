@@ -100,31 +100,56 @@ def test_errors_are_answered_in_place_and_keep_what_was_typed(live_server, chrom
     page.close()
 
 
-def test_a_lab_done_end_to_end_in_the_terminal(live_server, chromium_browser, debug):
-    page = new_page(chromium_browser, DESKTOP)
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_lab_done_end_to_end_in_the_terminal(live_server, chromium_browser, debug, viewport):
+    page = new_page(chromium_browser, viewport)
+    size = "phone" if viewport is PHONE else "desktop"
+    phone = viewport is PHONE
+
+    def region(name):
+        if phone:
+            page.get_by_role("tab", name=name, exact=True).click()
+
     page.goto(f"{live_server.url}/labs/")
-    shot(page, "lab-00-labs")
-    # The curriculum begins with the beginner lab.
+    shot(page, f"lab-00-labs-{size}")
+    # The curriculum begins with the beginner lab, and says so.
     first = page.locator(".lab-curriculum > li").first
-    assert "first pod" in first.inner_text().lower()
+    assert "first pod" in first.inner_text().lower() and "Beginner" in first.inner_text()
     page.locator("form[action$='/labs/first-pod/start'] button").click()
     page.wait_for_url(re.compile(r"/labs/attempt/"))
     page.wait_for_function("window.kubeTerminal !== undefined")
     assert page.locator("#ws-instructions #tasks").count() == 1
-    assert page.locator("#ws-cluster [role=tab]").count() == 7
-    shot(page, "lab-01-workspace")
+    assert page.locator("#ws-cluster .ws-tabs [role=tab]").count() == 7
+    # Before the pod exists, task 3 says so rather than talk about its container.
+    assert "There is no pod hello yet" in page.inner_text("#task-3") if not phone else True
+    shot(page, f"lab-01-workspace-{size}")
+
+    # A hint's command has a Run this button that types it at the prompt.
+    region("Tasks")
+    page.locator("#task-1").get_by_role("button", name=re.compile("Show a hint")).click()
+    page.locator("#task-1").get_by_role("button", name=re.compile("Show a hint")).click()
+    run_this = page.locator("#task-1 .task-hints .run-this").first
+    run_this.wait_for()
+    assert run_this.get_attribute("data-run") == "kubectl run hello --image=nginx:1.27"
+    run_this.click()
+    region("Terminal")
+    page.wait_for_function(
+        "window.kubeTerminal.text().trimEnd().endsWith('$ kubectl run hello --image=nginx:1.27')"
+    )
+    page.evaluate("window.kubeTerminal.focus()")
+    page.keyboard.press("Control+c")
 
     # Task 1, with Tab completion: "kubectl ru<Tab>" completes to "run".
-    page.evaluate("window.kubeTerminal.focus()")
     page.keyboard.type("kubectl ru")
     page.keyboard.press("Tab")
+    page.wait_for_function("window.kubeTerminal.text().trimEnd().endsWith('$ kubectl run')")
     page.keyboard.type("hello --image=nginx:1.27")
     page.keyboard.press("Enter")
     wait_terminal(page, "pod/hello created")
     page.wait_for_function("document.querySelector('#task-1').classList.contains('passed')", timeout=15_000)
-    shot(page, "lab-02-task-1")
+    shot(page, f"lab-02-task-1-{size}")
 
-    # Task 2, then history: ↑ brings back the last command.
+    # Task 2, then history: ↑ brings back the earlier commands.
     type_in_terminal(page, "kubectl label pod hello tier=web")
     wait_terminal(page, "pod/hello labeled")
     page.keyboard.press("ArrowUp")
@@ -141,13 +166,12 @@ def test_a_lab_done_end_to_end_in_the_terminal(live_server, chromium_browser, de
     page.wait_for_function("document.querySelector('#task-3').classList.contains('passed')", timeout=20_000)
     assert "passed" in page.get_attribute("#task-1", "class")
     assert "passed" in page.get_attribute("#task-2", "class")
-    complete = page.get_by_text("Lab complete")
-    complete.wait_for()
-    assert (
-        page.locator("#tasks").get_by_role("button", name=re.compile("self-healing|Next lab", re.I)).count()
-        >= 1
-    )
-    shot(page, "lab-03-complete")
+    region("Tasks")
+    page.get_by_text("Lab complete").wait_for()
+    # The way on: the next lab of the first-day path.
+    assert page.locator("#tasks .lab-complete").get_by_role("button").count() >= 1
+    assert "Self-healing" in page.inner_text("#tasks .lab-complete")
+    shot(page, f"lab-03-complete-{size}")
     page.close()
 
 

@@ -81,7 +81,9 @@ def test_a_write_is_saved_snapshotted_and_shown_on_the_page(client, sandbox):
         content_type="application/merge-patch+json",
     )
     assert scale.status_code == 200 and json.loads(scale.content)["spec"]["replicas"] == 5
-    page = client.get(f"/playground/{sandbox.public_id}/", HTTP_HX_REQUEST="true").content.decode()
+    page = client.get(
+        f"/playground/{sandbox.public_id}/", {"parts": "workloads"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert page.count("web-") >= 5
     dry = client.post(
         f"/k8s/{sandbox.token}/api/v1/namespaces/default/configmaps?dryRun=All",
