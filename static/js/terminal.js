@@ -591,7 +591,6 @@
     },
   };
 
-  term.write(DIM + "kubectl in this sandbox. Tab completes, \u2191/\u2193 recall, Ctrl-C cancels, clear clears." + RESET + "\r\n");
   newPrompt();
   if (host.dataset.initial) typeLine(host.dataset.initial);
   host.classList.add("is-ready");
