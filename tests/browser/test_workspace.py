@@ -247,12 +247,30 @@ PAGES = [
     "/concepts/vm-pod/",
     "/architecture/",
     "/glossary/",
+    "/glossary/?q=pool",
     "/labs/",
     "/learn/first-day/",
+    "/learn/first-day/1/",
     "/playground/",
     "/join/",
+    "/mirror/",
     "/accounts/login/",
+    "/no-such-page/",
 ]
+
+
+def audit(page, urls) -> list[str]:
+    """Sideways scrolling and axe-core's WCAG 2.1 A/AA violations, page by page."""
+    problems = []
+    for url in urls:
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if wide > 0:
+            problems.append(f"{url}: scrolls sideways by {wide}px")
+        for violation in axe_violations(page):
+            problems.append(f"{url}: {violation}")
+    return problems
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
@@ -266,20 +284,63 @@ def test_every_page_fits_a_phone_and_passes_axe(live_server, chromium_browser, v
         f"{sandbox}?tab={tab}"
         for tab in ("summary", "hosts", "workloads", "topology", "network", "monitor", "yaml")
     ]
-    urls += [f"{sandbox}network/"]
+    urls += [
+        f"{sandbox}network/",
+        f"{sandbox}network/?source=outside&destination=kube-dns:53",
+        f"{sandbox}events",
+    ]
+    page.goto(f"{sandbox}?tab=hosts")
+    urls.append(page.locator("#live-hosts a[href*='/objects/Pod/']").first.get_attribute("href"))
+    urls[-1] = live_server.url + urls[-1]
     page.goto(f"{live_server.url}/labs/")
     page.locator("form[action$='/labs/first-pod/start'] button").click()
     page.wait_for_url(re.compile(r"/labs/attempt/"))
     urls.append(page.url)
-    problems = []
-    for url in urls:
-        page.goto(url)
-        page.wait_for_load_state("networkidle")
-        wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        if wide > 0:
-            problems.append(f"{url}: scrolls sideways by {wide}px")
-        for violation in axe_violations(page):
-            problems.append(f"{url}: {violation}")
+    problems = audit(page, urls)
     shot(page, f"ws-lab-{size}")
     assert not problems, "\n".join(problems)
     page.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_instructors_pages_fit_a_phone_and_pass_axe(live_server, chromium_browser, viewport):
+    from datetime import timedelta
+
+    from django.contrib.auth.models import User
+    from django.utils import timezone
+
+    from playground import workshops
+
+    ann = User.objects.create_user("ann", password="s3cret-pass")
+    now = timezone.now()
+    workshop = workshops.create(
+        ann,
+        "Kubernetes for the vSphere team",
+        ["first-pod", "self-healing"],
+        now,
+        now + timedelta(hours=2),
+        30,
+    )
+    learner = new_page(chromium_browser, viewport)
+    learner.goto(f"{live_server.url}/join/{workshop.code}")
+    learner.fill("#name", "Alice")
+    learner.get_by_role("button", name="Join").click()
+    learner.wait_for_url(re.compile(r"/labs/attempt/"))
+    problems = audit(learner, [learner.url])
+
+    page = new_page(chromium_browser, viewport)
+    page.goto(f"{live_server.url}/accounts/login/?next=/workshops/")
+    page.fill("#id_username", "ann")
+    page.fill("#id_password", "s3cret-pass")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/workshops/$"))
+    dashboard = f"{live_server.url}/workshops/{workshop.public_id}/"
+    page.goto(dashboard)
+    page.wait_for_function(
+        "document.querySelector('#grid') && document.querySelector('#grid').innerText.includes('Alice')",
+        timeout=15_000,
+    )
+    learner_view = page.locator("#grid a[href*='/learners/']").first.get_attribute("href")
+    problems += audit(page, [f"{live_server.url}/workshops/", dashboard, live_server.url + learner_view])
+    shot(page, f"ws-instructor-{'phone' if viewport is PHONE else 'desktop'}")
+    assert not problems, "\n".join(problems)
