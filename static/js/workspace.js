@@ -50,6 +50,28 @@
     return cluster ? "summary," + (cluster.dataset.tab || "") : "";
   };
 
+  // The poll asks for the pieces on view (no inline script: the page runs under a CSP).
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.elt && event.detail.elt.id === "live-poll") {
+      event.detail.parameters.parts = window.workspaceParts();
+    }
+  });
+
+  // An example fills the Apply box; the speed menu applies itself.
+  document.addEventListener("click", function (event) {
+    const example = event.target.closest("[data-example]");
+    if (!example) return;
+    const box = document.getElementById("manifest");
+    box.value = example.dataset.example;
+    box.focus();
+  });
+  document.addEventListener("change", function (event) {
+    const select = event.target.closest("select[data-autosubmit]");
+    if (!select) return;
+    const button = select.form.querySelector('button[value="' + select.dataset.autosubmit + '"]');
+    select.form.requestSubmit(button || undefined);
+  });
+
   document.addEventListener("click", function (event) {
     const tab = event.target.closest('.ws-tabs [role="tab"], [data-tab-link]');
     if (!tab) return;

@@ -66,7 +66,7 @@ def test_a_learner_tries_a_pair_applies_yaml_fails_a_host_and_rewinds(live_serve
     assert "worker-2" in page.inner_text(".flash")
     page.select_option("#speed", "60")
     page.wait_for_load_state()
-    page.wait_for_selector("#speed option[value='60'][selected]")
+    page.wait_for_selector("#speed option[value='60'][selected]", state="attached")
     # At 60x, six wall seconds are six simulated minutes: NotReady, then eviction.
     page.get_by_role("tab", name="Hosts and Clusters").click()
     wait_live(page, "#live-hosts", "NotReady", timeout=20_000)

@@ -10,6 +10,9 @@ from tests.playground.mirror.stack import eventually, stack_fixture  # noqa: F40
 def test_a_mirrored_cluster_in_the_browser(stack, chromium_browser):
     page = chromium_browser.new_page()
     page.goto(f"{stack.web_url}/mirror/")
+    # An anonymous visitor is told what the mirror is and why to sign in.
+    assert "Sign in to see the mirror" in page.inner_text("main")
+    page.get_by_role("link", name="Sign in to see the mirror").click()
     page.fill("#id_username", "ops")
     page.fill("#id_password", "pw-for-tests-only")
     page.click("text=Sign in")

@@ -124,6 +124,6 @@ def test_the_terminal_runs_completes_recalls_and_applies(live_server, chromium_b
     page.keyboard.press("Control+c")
     page.keyboard.type("clear")
     page.keyboard.press("Enter")
-    page.wait_for_function("!window.kubeTerminal.text().includes('gte')")
-    assert prompt_line(page) == "$"
+    page.wait_for_function("window.kubeTerminal.text().trim() === '$'")
+    assert prompt_line(page) == "$" and "YAML" not in screen(page)
     page.close()
