@@ -10,31 +10,19 @@ from __future__ import annotations
 
 import heapq
 import json
+import logging
 from collections import deque
 
 from playground.engine import manifests, network, schema
 from playground.engine.apiserver import ApiServer
-from playground.engine.controllers.autoscaler import AutoscalerController
-from playground.engine.controllers.daemonset import DaemonSetController
+from playground.engine.controllers.base import ALL, Controller, Result
+from playground.engine.controllers.registry import CONTROLLERS
+from playground.engine.controllers.workqueue import default_controller_rate_limiter
 from playground.engine.controllers.deployment import (
     REVISION,
-    DeploymentController,
     revision_of,
     template_without_hash,
 )
-from playground.engine.controllers.disruption import DisruptionController
-from playground.engine.controllers.endpoints import EndpointsController
-from playground.engine.controllers.garbagecollector import GarbageCollector
-from playground.engine.controllers.job import CronJobController, JobController
-from playground.engine.controllers.namespace import NamespaceController
-from playground.engine.controllers.ncp import NsxContainerPlugin
-from playground.engine.controllers.nodelifecycle import NodeLifecycleController
-from playground.engine.controllers.replicaset import ReplicaSetController
-from playground.engine.controllers.resourcequota import ResourceQuotaController
-from playground.engine.controllers.service import ServiceController
-from playground.engine.controllers.serviceaccount import ServiceAccountController
-from playground.engine.controllers.statefulset import StatefulSetController
-from playground.engine.controllers.volume import VolumeController
 from playground.engine.errors import ApiError, bad_request, forbidden, invalid, invalid_object
 from playground.engine.events import Recorder
 from playground.engine.kinds import BY_KIND, ResourceType, resolve
@@ -50,6 +38,11 @@ DEFAULT_START = 1767225600  # 2026-01-01T00:00:00Z
 KUBERNETES_VERSION = "v1.32.0"
 MAX_STEPS_PER_CALL = 5_000_000
 STATE_VERSION = 1
+
+log = logging.getLogger(__name__)
+
+# The kinds the components outside controllers/ watch, until they declare `watches` themselves.
+COMPONENT_WATCHES = {"scheduler": ("Pod", "Node")}
 
 
 def profile_uses_ncp(options: dict) -> bool:
@@ -133,28 +126,16 @@ class Cluster:
         self._loop_writes = 0  # > 0 while the control loops (or lease upkeep) write
         self.scheduler = Scheduler(self)
         self.kubelet = Kubelet(self)
-        self.controllers = {
-            "scheduler": self.scheduler,
-            "kubelet": self.kubelet,
-            "replicaset": ReplicaSetController(self),
-            "deployment": DeploymentController(self),
-            "garbagecollector": GarbageCollector(self),
-            "nodelifecycle": NodeLifecycleController(self),
-            "namespace": NamespaceController(self),
-            "disruption": DisruptionController(self),
-            "resourcequota": ResourceQuotaController(self),
-            "serviceaccount": ServiceAccountController(self),
-            "endpoints": EndpointsController(self),
-            "service": ServiceController(self),
-            "daemonset": DaemonSetController(self),
-            "statefulset": StatefulSetController(self),
-            "job": JobController(self),
-            "cronjob": CronJobController(self),
-            "persistentvolume": VolumeController(self),
-            "horizontalpodautoscaler": AutoscalerController(self),
+        self.controllers = {"scheduler": self.scheduler, "kubelet": self.kubelet}
+        for controller_class in CONTROLLERS:
+            if controller_class.enabled(options):
+                self.controllers[controller_class.name] = controller_class(self)
+        # One rate limiter per controller's queue, as each upstream controller has its own.
+        self.limiters = {
+            name: (c.rate_limiter() if hasattr(c, "rate_limiter") else default_controller_rate_limiter())
+            for name, c in self.controllers.items()
         }
-        if options.get("ncp") or profile_uses_ncp(options):
-            self.controllers["ncp"] = NsxContainerPlugin(self)
+        self._routes: dict[str, list] = {}  # kind -> the on_event handlers that watch it
         # Simulated CPU demand per workload, in millicores, shared by its running pods.
         self.cpu_load: dict[str, int] = {}
         self.allocator = network.ServiceAllocator(self)
@@ -194,8 +175,20 @@ class Cluster:
         if not self._loop_writes:
             self.step_lit = None
         self.allocator.on_event(etype, kind, old, new)
-        for controller in self.controllers.values():
-            controller.on_event(etype, kind, old, new)
+        handlers = self._routes.get(kind)
+        if handlers is None:
+            handlers = self._routes[kind] = self._watchers(kind)
+        for handler in handlers:
+            handler(etype, kind, old, new)
+
+    def _watchers(self, kind: str) -> list:
+        """The event handlers of the controllers that watch `kind`, in registry order."""
+        handlers = []
+        for name, controller in self.controllers.items():
+            watches = getattr(controller, "watches", None) or COMPONENT_WATCHES.get(name, ALL)
+            if watches is ALL or "*" in watches or kind in watches:
+                handlers.append(controller.on_event)
+        return handlers
 
     def enqueue(self, controller: str, key: str) -> None:
         item = (controller, key)
@@ -240,11 +233,54 @@ class Cluster:
         return self._peek_timer()
 
     def _run(self, controller: str, key: str) -> dict:
+        """Reconcile one key and act on its Result (see controllers/base.py for the contract)."""
+        component = self.controllers[controller]
+        raised = None
         self._loop_writes += 1
         try:
-            record = self.controllers[controller].reconcile(key)
+            outcome = component.reconcile(key)
+        except Exception as exc:  # one failing controller must not stop the others
+            raised = exc
+            outcome = Result(error=exc)
         finally:
             self._loop_writes -= 1
+        if not isinstance(outcome, Result):
+            if isinstance(component, Controller):
+                raise TypeError(f"{controller}.reconcile({key!r}) returned {outcome!r}, not a Result")
+            # The scheduler and kubelet still return their step record (or None).
+            outcome = Result.of(outcome)
+        limiter = self.limiters[controller]
+        records = outcome.records
+        if outcome.error is not None or outcome.requeue:
+            delay = limiter.when(key, self.clock)
+            self.schedule_at(self.clock + delay, controller, key)
+            if raised is not None:
+                log.warning(
+                    "%s failed to reconcile %s; retrying in %.3f s", controller, key, delay, exc_info=raised
+                )
+                records = [
+                    *records,
+                    {
+                        "component": _component_name(controller, component),
+                        "action": "ReconcileError",
+                        "kind": "",
+                        "namespace": "",
+                        "name": key,
+                        "message": f"reconciling {key} failed ({type(raised).__name__}: {raised}); "
+                        f"retrying in {delay:g}s",
+                    },
+                ]
+        elif limiter.num_requeues(key):
+            limiter.forget(key)
+        if outcome.requeue_after is not None:
+            self.schedule_at(self.clock + outcome.requeue_after, controller, key)
+        now = rfc3339_micro(self.clock)
+        record = None
+        for record in records:
+            record["time"] = now
+            record["controller"] = controller
+            if record["action"] != "NoChange":
+                self.steps.append(record)
         if record is None:
             record = {
                 "component": _component_name(controller),
@@ -253,11 +289,9 @@ class Cluster:
                 "namespace": "",
                 "name": key,
                 "message": f"checked {key}: nothing to do",
+                "time": now,
+                "controller": controller,
             }
-        record["time"] = rfc3339_micro(self.clock)
-        record["controller"] = controller
-        if record["action"] != "NoChange":
-            self.steps.append(record)
         return record
 
     def step(self) -> dict | None:
@@ -1029,6 +1063,7 @@ class Cluster:
             "steps": list(self.steps),
             "stepLit": self.step_lit,
             "controllers": {name: c.to_dict() for name, c in self.controllers.items()},
+            "rateLimiters": {name: state for name, lim in self.limiters.items() if (state := lim.to_dict())},
             "cpuLoad": self.cpu_load,
         }
 
@@ -1055,6 +1090,8 @@ class Cluster:
         cluster.recorder.rebuild()
         cluster.steps.extend(data["steps"])
         cluster.step_lit = data.get("stepLit")
+        for name, state in data.get("rateLimiters", {}).items():
+            cluster.limiters[name].load(state)
         for name, state in data["controllers"].items():
             cluster.controllers[name].load(state)
         cluster.allocator.rebuild()
@@ -1062,11 +1099,12 @@ class Cluster:
         return cluster
 
 
-def _component_name(controller: str) -> str:
-    return {
-        "scheduler": "kube-scheduler",
-        "kubelet": "kubelet",
-    }.get(controller, f"kube-controller-manager ({controller})")
+def _component_name(controller: str, component=None) -> str:
+    if controller == "scheduler":
+        return "kube-scheduler"
+    if controller == "kubelet":
+        return "kubelet"
+    return f"{getattr(component, 'component', 'kube-controller-manager')} ({controller})"
 
 
 def _without_last_applied(config: dict) -> dict:

@@ -32,6 +32,7 @@ def backoff_delay(restarts: int) -> int:
 class Kubelet:
     name = "kubelet"
     component = "kubelet"
+    watches = ("Pod", "ConfigMap", "Secret", "PersistentVolumeClaim", "Node")
 
     def __init__(self, cluster):
         self.cluster = cluster

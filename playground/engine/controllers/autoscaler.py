@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from playground.engine import quantity
-from playground.engine.controllers.base import Controller
+from playground.engine.controllers.base import Controller, Result
 from playground.engine.selectors import compile_label_selector, matches
 from playground.engine.util import rfc3339, set_condition
 
@@ -44,6 +44,7 @@ def workload_pods(cluster, kind: str, namespace: str, name: str) -> list[dict]:
 class AutoscalerController(Controller):
     name = "horizontalpodautoscaler"
     event_source = "horizontal-pod-autoscaler"
+    watches = ("HorizontalPodAutoscaler",)
 
     def __init__(self, cluster):
         super().__init__(cluster)
@@ -55,16 +56,15 @@ class AutoscalerController(Controller):
             and new is not None
             and (old is None or old.get("spec") != new.get("spec"))
         ):
-            self.cluster.enqueue(self.name, f"{new['metadata']['namespace']}/{new['metadata']['name']}")
+            self.enqueue(f"{new['metadata']['namespace']}/{new['metadata']['name']}")
 
-    def reconcile(self, key: str) -> dict | None:
+    def reconcile(self, key: str) -> Result:
         cluster = self.cluster
         ns, name = key.split("/", 1)
         hpa = cluster.store.get("HorizontalPodAutoscaler", ns, name)
         if hpa is None:
             self.recommendations.pop(key, None)
-            return None
-        cluster.schedule_at(cluster.clock + SYNC_PERIOD, self.name, key)
+            return Result()
         spec = hpa["spec"]
         ref = spec.get("scaleTargetRef") or {}
         now_s = rfc3339(cluster.clock)
@@ -238,13 +238,14 @@ class AutoscalerController(Controller):
         status.update({"desiredReplicas": desired, "conditions": conditions})
         return self._save(hpa, status, action)
 
-    def _save(self, hpa: dict, status: dict, action: str | None) -> dict | None:
+    def _save(self, hpa: dict, status: dict, action: str | None) -> Result:
+        """Write the status; the HPA looks again every sync period (--horizontal-pod-autoscaler-sync-period)."""
         current = self.cluster.store.get(
             "HorizontalPodAutoscaler", hpa["metadata"]["namespace"], hpa["metadata"]["name"]
         )
         if status != current.get("status"):
             self.cluster.api.commit("HorizontalPodAutoscaler", {**current, "status": status}, current)
-        return self.record("Rescale", hpa, action) if action else None
+        return Result.of(self.record("Rescale", hpa, action) if action else None, requeue_after=SYNC_PERIOD)
 
     def to_dict(self) -> dict:
         return {"recommendations": self.recommendations}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playground.engine.controllers.base import Controller
+from playground.engine.controllers.base import Controller, Result
 from playground.engine.errors import ApiError
 from playground.engine.scheduler import NodeInfo, node_selector_term_matches, tolerates
 from playground.engine.util import deep_copy, int_or_percent, owner_ref, template_hash
@@ -29,6 +29,7 @@ def _ready(pod: dict) -> bool:
 class DaemonSetController(Controller):
     name = "daemonset"
     event_source = "daemonset-controller"
+    watches = ("DaemonSet", "Pod", "Node")
 
     def on_event(self, etype, kind, old, new):
         if self.watch_owned(kind, old, new, "DaemonSet", "Pod"):
@@ -40,7 +41,7 @@ class DaemonSetController(Controller):
             or (old.get("spec") or {}).get("taints") != (new.get("spec") or {}).get("taints")
         ):
             for ds in self.cluster.store.iter("DaemonSet"):
-                self.cluster.enqueue(self.name, f"{ds['metadata']['namespace']}/{ds['metadata']['name']}")
+                self.enqueue(f"{ds['metadata']['namespace']}/{ds['metadata']['name']}")
 
     def eligible(self, ds: dict, node: dict) -> bool:
         template = (ds["spec"].get("template") or {}).get("spec") or {}
@@ -63,12 +64,12 @@ class DaemonSetController(Controller):
             tolerates(tolerations, t) for t in info.taints if t.get("effect") in ("NoSchedule", "NoExecute")
         )
 
-    def reconcile(self, key: str) -> dict | None:
+    def reconcile(self, key: str) -> Result:
         cluster = self.cluster
         ns, name = key.split("/", 1)
         ds = cluster.store.get("DaemonSet", ns, name)
         if ds is None or ds["metadata"].get("deletionTimestamp"):
-            return None
+            return Result()
         revision = template_hash(ds["spec"].get("template") or {})
         pods = [p for p in cluster.store.dependents_of(ds["metadata"]["uid"]) if p.get("kind") == "Pod"]
         live = [
@@ -146,14 +147,16 @@ class DaemonSetController(Controller):
                     unavailable += 1
         self._status(ds, revision, wanted)
         if not created and not deleted:
-            return None
+            return Result()
         parts = []
         if created:
             parts.append(f"created {len(created)} pod(s)")
         if deleted:
             parts.append(f"deleted {len(deleted)} pod(s)")
-        return self.record(
-            "Sync", ds, f"DaemonSet {name}: " + ", ".join(parts) + f" for {len(wanted)} eligible node(s)"
+        return Result.of(
+            self.record(
+                "Sync", ds, f"DaemonSet {name}: " + ", ".join(parts) + f" for {len(wanted)} eligible node(s)"
+            )
         )
 
     def _target_node(self, pod: dict) -> str:

@@ -7,7 +7,7 @@ Available/Progressing conditions follow pkg/controller/deployment.
 
 from __future__ import annotations
 
-from playground.engine.controllers.base import Controller
+from playground.engine.controllers.base import Controller, Result
 from playground.engine.selectors import compile_label_selector, matches
 from playground.engine.util import (
     controller_of,
@@ -76,17 +76,18 @@ def surge_and_unavailable(d: dict) -> tuple[int, int]:
 class DeploymentController(Controller):
     name = "deployment"
     event_source = "deployment-controller"
+    watches = ("Deployment", "ReplicaSet")
 
     def on_event(self, etype, kind, old, new):
         obj = new or old
         if kind == "Deployment" and new is not None:
             # Our own status writes are not a reason to sync again.
             if old is None or old.get("spec") != new.get("spec") or _meta(old) != _meta(new):
-                self.cluster.enqueue(self.name, f"{obj['metadata']['namespace']}/{obj['metadata']['name']}")
+                self.enqueue(f"{obj['metadata']['namespace']}/{obj['metadata']['name']}")
         elif kind == "ReplicaSet":
             ref = controller_of(obj)
             if ref and ref.get("kind") == "Deployment":
-                self.cluster.enqueue(self.name, f"{obj['metadata']['namespace']}/{ref['name']}")
+                self.enqueue(f"{obj['metadata']['namespace']}/{ref['name']}")
 
     def owned_replicasets(self, d: dict) -> list[dict]:
         api = self.cluster.api
@@ -113,12 +114,12 @@ class DeploymentController(Controller):
         result.sort(key=lambda rs: (parse_time(rs["metadata"]["creationTimestamp"]), rs["metadata"]["name"]))
         return result
 
-    def reconcile(self, key: str) -> dict | None:
+    def reconcile(self, key: str) -> Result:
         cluster = self.cluster
         ns, name = key.split("/", 1)
         d = cluster.store.get("Deployment", ns, name)
         if d is None or d["metadata"].get("deletionTimestamp"):
-            return None
+            return Result()
         replicasets = self.owned_replicasets(d)
         paused = bool(d["spec"].get("paused"))
         # A paused Deployment keeps its ReplicaSets: no new one until it is resumed.
@@ -131,11 +132,13 @@ class DeploymentController(Controller):
             if new_rs is None:
                 d = cluster.store.get("Deployment", ns, name)
                 current = max(old_rss, key=revision_of) if old_rss else None
+                due = None
                 if current is not None:
-                    self._update_status(d, current, [rs for rs in old_rss if rs is not current], False)
-                return (
+                    due = self._update_status(d, current, [rs for rs in old_rss if rs is not current], False)
+                record = (
                     self.record("Sync", d, f"Deployment {name}: " + "; ".join(actions)) if actions else None
                 )
+                return Result.of(record).after(due, cluster.clock)
         elif (d["spec"].get("strategy") or {}).get("type") == "Recreate":
             self._recreate(d, new_rs, old_rss, actions)
         else:
@@ -144,12 +147,12 @@ class DeploymentController(Controller):
         all_rss = self.owned_replicasets(d)
         new_rs = cluster.store.get("ReplicaSet", ns, new_rs["metadata"]["name"]) or new_rs
         self._cleanup(d, new_rs, all_rss)
-        self._update_status(
+        # progressDeadlineSeconds: look again when the rollout would time out.
+        due = self._update_status(
             d, new_rs, [rs for rs in all_rss if rs["metadata"]["name"] != new_rs["metadata"]["name"]], created
         )
-        if not actions:
-            return None
-        return self.record("Sync", d, f"Deployment {name}: " + "; ".join(actions))
+        record = self.record("Sync", d, f"Deployment {name}: " + "; ".join(actions)) if actions else None
+        return Result.of(record).after(due, cluster.clock)
 
     # New ReplicaSet -----------------------------------------------------------------
 
@@ -362,8 +365,10 @@ class DeploymentController(Controller):
 
     # Status -----------------------------------------------------------------------------
 
-    def _update_status(self, d: dict, new_rs: dict, old_rss: list[dict], created: bool) -> None:
+    def _update_status(self, d: dict, new_rs: dict, old_rss: list[dict], created: bool) -> float | None:
+        """Write the status; return when the progress deadline falls due, if it may."""
         cluster = self.cluster
+        due = None
         now = cluster.clock
         now_s = rfc3339(now)
         replicas = d["spec"].get("replicas", 1)
@@ -459,9 +464,7 @@ class DeploymentController(Controller):
                     self.event_source,
                 )
             else:
-                cluster.schedule_at(
-                    started + deadline, self.name, f"{d['metadata']['namespace']}/{d['metadata']['name']}"
-                )
+                due = started + deadline
         progressing = conditions.get("Progressing")
         if (
             progressing
@@ -469,11 +472,8 @@ class DeploymentController(Controller):
             and progressing["reason"] != "NewReplicaSetAvailable"
             and not d["spec"].get("paused")
         ):
-            cluster.schedule_at(
-                parse_time(progressing["lastUpdateTime"]) + deadline,
-                self.name,
-                f"{d['metadata']['namespace']}/{d['metadata']['name']}",
-            )
+            when = parse_time(progressing["lastUpdateTime"]) + deadline
+            due = when if due is None else min(due, when)
         order = ["Available", "Progressing"]
         status["conditions"] = [conditions[t] for t in order if t in conditions] + [
             c for t, c in conditions.items() if t not in order
@@ -489,6 +489,7 @@ class DeploymentController(Controller):
                 del status[field]
         if status != old_status:
             cluster.api.commit("Deployment", {**d, "status": status}, d)
+        return due
 
     @staticmethod
     def _made_progress(old: dict, new: dict) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from playground.engine.apiserver import desired_healthy
-from playground.engine.controllers.base import Controller
+from playground.engine.controllers.base import Controller, Result
 from playground.engine.selectors import compile_label_selector, matches
 from playground.engine.util import controller_of, parse_time, rfc3339, set_condition
 
@@ -13,33 +13,36 @@ DELETION_TIMEOUT = 120
 class DisruptionController(Controller):
     name = "disruption"
     event_source = "controllermanager"
+    watches = ("PodDisruptionBudget", "Pod")
 
     def on_event(self, etype, kind, old, new):
         obj = new or old
         if kind == "PodDisruptionBudget" and new is not None:
-            self.cluster.enqueue(self.name, f"{obj['metadata']['namespace']}/{obj['metadata']['name']}")
+            self.enqueue(f"{obj['metadata']['namespace']}/{obj['metadata']['name']}")
         elif kind == "Pod":
             ns = obj["metadata"]["namespace"]
             for pdb in self.cluster.store.iter("PodDisruptionBudget", ns):
                 selector = compile_label_selector((pdb.get("spec") or {}).get("selector"))
                 if any(p is not None and matches(selector, p["metadata"].get("labels")) for p in (old, new)):
-                    self.cluster.enqueue(self.name, f"{ns}/{pdb['metadata']['name']}")
+                    self.enqueue(f"{ns}/{pdb['metadata']['name']}")
 
-    def reconcile(self, key: str) -> dict | None:
+    def reconcile(self, key: str) -> Result:
         ns, name = key.split("/", 1)
         pdb = self.cluster.store.get("PodDisruptionBudget", ns, name)
         if pdb is None:
-            return None
+            return Result()
         before = pdb.get("status")
         self.sync(pdb)
         after = (self.cluster.store.get("PodDisruptionBudget", ns, name) or {}).get("status")
         if before == after:
-            return None
-        return self.record(
-            "Sync",
-            pdb,
-            f"PodDisruptionBudget {name}: {after.get('currentHealthy', 0)} healthy, "
-            f"{after.get('desiredHealthy', 0)} needed, {after.get('disruptionsAllowed', 0)} disruption(s) allowed",
+            return Result()
+        return Result.of(
+            self.record(
+                "Sync",
+                pdb,
+                f"PodDisruptionBudget {name}: {after.get('currentHealthy', 0)} healthy, "
+                f"{after.get('desiredHealthy', 0)} needed, {after.get('disruptionsAllowed', 0)} disruption(s) allowed",
+            )
         )
 
     def sync(self, pdb: dict) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from playground.engine.controllers.base import Controller
+from playground.engine.controllers.base import Controller, Result
 from playground.engine.selectors import compile_label_selector, matches
 from playground.engine.util import rfc3339
 
@@ -51,6 +51,7 @@ def resolve_target_port(pod: dict, target) -> int | None:
 class EndpointsController(Controller):
     name = "endpoints"
     event_source = "endpoint-controller"
+    watches = ("Service", "Pod")
 
     def __init__(self, cluster):
         super().__init__(cluster)
@@ -72,7 +73,7 @@ class EndpointsController(Controller):
         obj = new or old
         if kind == "Service":
             self.selectors.pop(obj["metadata"]["namespace"], None)
-            self.cluster.enqueue(self.name, f"{obj['metadata']['namespace']}/{obj['metadata']['name']}")
+            self.enqueue(f"{obj['metadata']['namespace']}/{obj['metadata']['name']}")
         elif kind == "Pod":
             ns = obj["metadata"]["namespace"]
             # Only changes an endpoint can see: address, readiness, labels, deletion.
@@ -82,9 +83,9 @@ class EndpointsController(Controller):
                 if any(
                     p is not None and matches(requirements, p["metadata"].get("labels")) for p in (old, new)
                 ):
-                    self.cluster.enqueue(self.name, f"{ns}/{name}")
+                    self.enqueue(f"{ns}/{name}")
 
-    def reconcile(self, key: str) -> dict | None:
+    def reconcile(self, key: str) -> Result:
         cluster = self.cluster
         ns, name = key.split("/", 1)
         svc = cluster.store.get("Service", ns, name)
@@ -98,10 +99,10 @@ class EndpointsController(Controller):
                         if kind == "Endpoints" and obj["metadata"]["name"] != name:
                             continue
                         cluster.store.remove(kind, obj)
-            return None
+            return Result()
         spec = svc.get("spec") or {}
         if not spec.get("selector") or spec.get("type") == "ExternalName":
-            return None  # endpoints of selector-less services are managed by hand
+            return Result()  # endpoints of selector-less services are managed by hand
         requirements = compile_label_selector({"matchLabels": spec["selector"]})
         pods = sorted(
             (
@@ -116,10 +117,12 @@ class EndpointsController(Controller):
         publish = bool(spec.get("publishNotReadyAddresses"))
         changed = self._endpoints(svc, pods, publish) | self._slice(svc, pods, publish)
         if not changed:
-            return None
+            return Result()
         ready = sum(1 for p in pods if _ready(p) and not p["metadata"].get("deletionTimestamp"))
-        return self.record(
-            "Sync", svc, f"Service {name} now has {ready} ready endpoint(s) of {len(pods)} pod(s)"
+        return Result.of(
+            self.record(
+                "Sync", svc, f"Service {name} now has {ready} ready endpoint(s) of {len(pods)} pod(s)"
+            )
         )
 
     def _port_list(self, svc: dict, pod: dict | None) -> list[dict]:

@@ -2,30 +2,31 @@
 
 from __future__ import annotations
 
-from playground.engine.controllers.base import Controller
+from playground.engine.controllers.base import ALL, Controller, Result
 from playground.engine.errors import ApiError
 
 
 class GarbageCollector(Controller):
     name = "garbagecollector"
     event_source = "garbage-collector-controller"
+    watches = ALL  # any object may own or depend on any other
 
     def on_event(self, etype, kind, old, new):
         if etype == "DELETED":
             uid = old["metadata"].get("uid")
             if uid and self.cluster.store.dependents.get(uid):
-                self.cluster.enqueue(self.name, f"orphaned:{uid}")
+                self.enqueue(f"orphaned:{uid}")
         elif new is not None and new["metadata"].get("deletionTimestamp"):
             finalizers = new["metadata"].get("finalizers") or []
             if "foregroundDeletion" in finalizers or "orphan" in finalizers:
                 ns = new["metadata"].get("namespace", "")
-                self.cluster.enqueue(self.name, f"finalize:{kind}/{ns}/{new['metadata']['name']}")
+                self.enqueue(f"finalize:{kind}/{ns}/{new['metadata']['name']}")
         # A dependent of an owner waiting in foreground deletion went away: re-check the owner.
         if etype == "DELETED" or (new is not None and new["metadata"].get("deletionTimestamp")):
             for ref in (old or new)["metadata"].get("ownerReferences") or []:
                 owner_key = self._owner_key(ref, (old or new)["metadata"].get("namespace", ""))
                 if owner_key:
-                    self.cluster.enqueue(self.name, owner_key)
+                    self.enqueue(owner_key)
 
     def _owner_key(self, ref: dict, namespace: str) -> str | None:
         kind = ref.get("kind")
@@ -38,13 +39,13 @@ class GarbageCollector(Controller):
             return f"finalize:{kind}/{ns}/{ref['name']}"
         return None
 
-    def reconcile(self, key: str) -> dict | None:
+    def reconcile(self, key: str) -> Result:
         if key.startswith("orphaned:"):
-            return self._collect_orphans(key.split(":", 1)[1])
+            return Result.of(self._collect_orphans(key.split(":", 1)[1]))
         kind, ns, name = key.split(":", 1)[1].split("/", 2)
         owner = self.cluster.store.get(kind, ns, name)
         if owner is None:
-            return None
+            return Result()
         finalizers = list(owner["metadata"].get("finalizers") or [])
         uid = owner["metadata"]["uid"]
         dependents = self.cluster.store.dependents_of(uid)
@@ -57,10 +58,12 @@ class GarbageCollector(Controller):
                 self.cluster.api.commit(dep["kind"], {**dep, "metadata": meta}, dep)
             finalizers.remove("orphan")
             self._set_finalizers(kind, owner, finalizers)
-            return self.record(
-                "Orphaned",
-                owner,
-                f"orphaned {len(dependents)} dependent(s) of {kind} {name}, then deleted it",
+            return Result.of(
+                self.record(
+                    "Orphaned",
+                    owner,
+                    f"orphaned {len(dependents)} dependent(s) of {kind} {name}, then deleted it",
+                )
             )
         if "foregroundDeletion" in finalizers:
             blocking = [
@@ -83,17 +86,21 @@ class GarbageCollector(Controller):
                 is not None
             ]
             if remaining:
-                return self.record(
-                    "WaitingForDependents",
-                    owner,
-                    f"{kind} {name} waits for {len(remaining)} dependent(s) to be deleted first",
+                return Result.of(
+                    self.record(
+                        "WaitingForDependents",
+                        owner,
+                        f"{kind} {name} waits for {len(remaining)} dependent(s) to be deleted first",
+                    )
                 )
             finalizers.remove("foregroundDeletion")
             self._set_finalizers(kind, owner, finalizers)
-            return self.record(
-                "Deleted", owner, f"all dependents of {kind} {name} are gone; deleted it (foreground)"
+            return Result.of(
+                self.record(
+                    "Deleted", owner, f"all dependents of {kind} {name} are gone; deleted it (foreground)"
+                )
             )
-        return None
+        return Result()
 
     def _set_finalizers(self, kind: str, owner: dict, finalizers: list[str]) -> None:
         meta = {**owner["metadata"], "finalizers": finalizers}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from playground.engine.controllers.base import Controller
+from playground.engine.controllers.base import Controller, Result
 from playground.engine.errors import ApiError
 from playground.engine.util import deep_copy, owner_ref, parse_time, rfc3339
 
@@ -33,22 +33,24 @@ def _ready(pod: dict) -> bool:
 class JobController(Controller):
     name = "job"
     event_source = "job-controller"
+    watches = ("Job", "Pod")
 
     def on_event(self, etype, kind, old, new):
         self.watch_owned(kind, old, new, "Job", "Pod")
 
-    def reconcile(self, key: str) -> dict | None:
+    def reconcile(self, key: str) -> Result:
         cluster = self.cluster
         ns, name = key.split("/", 1)
         job = cluster.store.get("Job", ns, name)
         if job is None or job["metadata"].get("deletionTimestamp"):
-            return None
+            return Result()
         now = cluster.clock
         spec = job["spec"]
         status = dict(job.get("status") or {})
         finished = job_finished(job)
         if finished:
             return self._ttl(job, status)
+        due = None  # the pod failure back-off or activeDeadlineSeconds
         pods = [p for p in cluster.store.dependents_of(job["metadata"]["uid"]) if p.get("kind") == "Pod"]
         active = [
             p
@@ -114,7 +116,7 @@ class JobController(Controller):
                 default=0,
             )
             if want and now < last_failure + delay:
-                cluster.schedule_at(last_failure + delay, self.name, key)
+                due = last_failure + delay
             elif want:
                 for _ in range(want):
                     try:
@@ -137,7 +139,8 @@ class JobController(Controller):
                     )
                 action = f"Job {name} started {want} pod(s)"
             if deadline and status.get("startTime"):
-                cluster.schedule_at(parse_time(status["startTime"]) + deadline, self.name, key)
+                when = parse_time(status["startTime"]) + deadline
+                due = when if due is None else min(due, when)
         pods = [p for p in cluster.store.dependents_of(job["metadata"]["uid"]) if p.get("kind") == "Pod"]
         active_now = [
             p
@@ -163,9 +166,12 @@ class JobController(Controller):
         current = cluster.store.get("Job", ns, name)
         if status != current.get("status"):
             cluster.api.commit("Job", {**current, "status": status}, current)
+        result = Result.of(self.record("Sync", job, action) if action else None).after(due, now)
         if job_finished(cluster.store.get("Job", ns, name)):
-            self._ttl(cluster.store.get("Job", ns, name), status)
-        return self.record("Sync", job, action) if action else None
+            ttl = self._ttl(cluster.store.get("Job", ns, name), status)
+            if ttl.requeue_after is not None:
+                result.after(now + ttl.requeue_after, now)
+        return result
 
     def _fail(self, job: dict, active: list[dict], conditions: list[dict], reason: str, message: str) -> str:
         cluster = self.cluster
@@ -186,10 +192,11 @@ class JobController(Controller):
         cluster.recorder.record(job, "Warning", reason, message, self.event_source)
         return f"Job {job['metadata']['name']} failed: {message}"
 
-    def _ttl(self, job: dict, status: dict) -> dict | None:
+    def _ttl(self, job: dict, status: dict) -> Result:
+        """ttlSecondsAfterFinished: delete the finished Job once it is due, else look again then."""
         ttl = job["spec"].get("ttlSecondsAfterFinished")
         if ttl is None:
-            return None
+            return Result()
         finished_at = status.get("completionTime") or next(
             (
                 c["lastTransitionTime"]
@@ -199,19 +206,20 @@ class JobController(Controller):
             None,
         )
         if finished_at is None:
-            return None
+            return Result()
         due = parse_time(finished_at) + ttl
         if self.cluster.clock >= due:
             self.cluster.api.delete(
                 "Job", job["metadata"]["name"], job["metadata"]["namespace"], propagation_policy="Background"
             )
-            return self.record(
-                "Deleted",
-                job,
-                f"Job {job['metadata']['name']} deleted {ttl}s after it finished (ttlSecondsAfterFinished)",
+            return Result.of(
+                self.record(
+                    "Deleted",
+                    job,
+                    f"Job {job['metadata']['name']} deleted {ttl}s after it finished (ttlSecondsAfterFinished)",
+                )
             )
-        self.cluster.schedule_at(due, self.name, f"{job['metadata']['namespace']}/{job['metadata']['name']}")
-        return None
+        return Result().after(due, self.cluster.clock)
 
     def _pod(self, job: dict) -> dict:
         template = deep_copy(job["spec"].get("template") or {})
@@ -326,16 +334,18 @@ def next_run(expression: str, after: float, zone: str | None = None) -> float:
 class CronJobController(Controller):
     name = "cronjob"
     event_source = "cronjob-controller"
+    watches = ("CronJob", "Job")
 
     def on_event(self, etype, kind, old, new):
         self.watch_owned(kind, old, new, "CronJob", "Job")
 
-    def reconcile(self, key: str) -> dict | None:
+    def reconcile(self, key: str) -> Result:
         cluster = self.cluster
         ns, name = key.split("/", 1)
         cj = cluster.store.get("CronJob", ns, name)
         if cj is None or cj["metadata"].get("deletionTimestamp"):
-            return None
+            return Result()
+        next_schedule = None
         spec = cj["spec"]
         status = dict(cj.get("status") or {})
         jobs = sorted(
@@ -435,10 +445,8 @@ class CronJobController(Controller):
                     if status.get("lastScheduleTime")
                     else parse_time(cj["metadata"]["creationTimestamp"])
                 )
-                cluster.schedule_at(
-                    next_run(spec["schedule"], max(since, cluster.clock - 60), spec.get("timeZone")),
-                    self.name,
-                    key,
+                next_schedule = next_run(
+                    spec["schedule"], max(since, cluster.clock - 60), spec.get("timeZone")
                 )
             except CronError:
                 pass
@@ -462,7 +470,8 @@ class CronJobController(Controller):
         current = cluster.store.get("CronJob", ns, name)
         if status != current.get("status"):
             cluster.api.commit("CronJob", {**current, "status": status}, current)
-        return self.record("Sync", cj, f"CronJob {name}: {action}") if action else None
+        record = self.record("Sync", cj, f"CronJob {name}: {action}") if action else None
+        return Result.of(record).after(next_schedule, cluster.clock)
 
     def __init__(self, cluster):
         super().__init__(cluster)

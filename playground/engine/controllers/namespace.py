@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playground.engine.controllers.base import Controller
+from playground.engine.controllers.base import ALL, Controller, Result
 from playground.engine.errors import ApiError
 from playground.engine.kinds import TYPES
 
@@ -10,20 +10,21 @@ from playground.engine.kinds import TYPES
 class NamespaceController(Controller):
     name = "namespace"
     event_source = "namespace-controller"
+    watches = ALL  # the last object leaving a terminating namespace
 
     def on_event(self, etype, kind, old, new):
         if kind == "Namespace" and new is not None and new["metadata"].get("deletionTimestamp"):
-            self.cluster.enqueue(self.name, new["metadata"]["name"])
+            self.enqueue(new["metadata"]["name"])
         elif etype == "DELETED" and old is not None and old["metadata"].get("namespace"):
             ns = self.cluster.store.get("Namespace", "", old["metadata"]["namespace"])
             if ns is not None and ns["metadata"].get("deletionTimestamp"):
-                self.cluster.enqueue(self.name, ns["metadata"]["name"])
+                self.enqueue(ns["metadata"]["name"])
 
-    def reconcile(self, key: str) -> dict | None:
+    def reconcile(self, key: str) -> Result:
         cluster = self.cluster
         ns = cluster.store.get("Namespace", "", key)
         if ns is None or not ns["metadata"].get("deletionTimestamp"):
-            return None
+            return Result()
         remaining = 0
         for rt in TYPES:
             if not rt.namespaced or rt.kind == "Event":
@@ -36,10 +37,14 @@ class NamespaceController(Controller):
                     except ApiError:
                         pass
         if remaining:
-            return self.record(
-                "Deleting", ns, f"namespace {key} is terminating: deleting {remaining} object(s) inside it"
+            return Result.of(
+                self.record(
+                    "Deleting",
+                    ns,
+                    f"namespace {key} is terminating: deleting {remaining} object(s) inside it",
+                )
             )
         for event in list(cluster.store.iter("Event", key)):
             cluster.store.remove("Event", event)
         cluster.api.remove_now("Namespace", ns)
-        return self.record("Deleted", ns, f"namespace {key} is empty and has been removed")
+        return Result.of(self.record("Deleted", ns, f"namespace {key} is empty and has been removed"))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from playground.engine.controllers.base import Controller
+from playground.engine.controllers.base import Controller, Result
 
 IP_BLOCK = "10.244.0.0/16"
 SNAT_POOL = "10.30.10.0/24"
@@ -33,19 +33,24 @@ class NsxContainerPlugin(Controller):
     name = "ncp"
     component = "nsx-ncp"
     event_source = "nsx-container-plugin"
+    watches = ("Namespace",)
+
+    @staticmethod
+    def enabled(options: dict) -> bool:
+        return bool(options.get("ncp")) or options.get("profile") == "vsphere"
 
     def on_event(self, etype, kind, old, new):
         if kind == "Namespace" and new is not None and old is None:
-            self.cluster.enqueue(self.name, new["metadata"]["name"])
+            self.enqueue(new["metadata"]["name"])
 
-    def reconcile(self, key: str) -> dict | None:
+    def reconcile(self, key: str) -> Result:
         cluster = self.cluster
         ns = cluster.store.get("Namespace", "", key)
         if ns is None or ns["metadata"].get("deletionTimestamp"):
-            return None
+            return Result()
         annotations = dict(ns["metadata"].get("annotations") or {})
         if SUBNET in annotations:
-            return None
+            return Result()
         used = {
             a.get(SUBNET)
             for n in cluster.store.iter("Namespace")
@@ -88,9 +93,11 @@ class NsxContainerPlugin(Controller):
         )
         for reason, message in steps:
             cluster.recorder.record(stored, "Normal", reason, message, self.event_source)
-        return self.record(
-            "NamespaceNetworkCreated",
-            stored,
-            f"NCP saw namespace {key} created and built its network: subnet {subnet}, segment {names[SEGMENT]}, "
-            f"Tier-1 router {names[ROUTER]}, SNAT {snat}",
+        return Result.of(
+            self.record(
+                "NamespaceNetworkCreated",
+                stored,
+                f"NCP saw namespace {key} created and built its network: subnet {subnet}, segment {names[SEGMENT]}, "
+                f"Tier-1 router {names[ROUTER]}, SNAT {snat}",
+            )
         )

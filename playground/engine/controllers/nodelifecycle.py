@@ -8,7 +8,7 @@ taint runs out (300 s by default), and its controller creates a replacement.
 
 from __future__ import annotations
 
-from playground.engine.controllers.base import Controller
+from playground.engine.controllers.base import Controller, Result
 from playground.engine.scheduler import tolerates
 from playground.engine.util import parse_time, rfc3339
 
@@ -21,6 +21,7 @@ UNSCHEDULABLE = "node.kubernetes.io/unschedulable"
 class NodeLifecycleController(Controller):
     name = "nodelifecycle"
     event_source = "node-controller"
+    watches = ("Node", "Pod")
 
     def on_event(self, etype, kind, old, new):
         if kind == "Node" and new is not None:
@@ -31,22 +32,23 @@ class NodeLifecycleController(Controller):
                 (new.get("spec") or {}).get("unschedulable")
             )
             if taints_changed or cordon_changed or old is None:
-                self.cluster.enqueue(self.name, new["metadata"]["name"])
+                self.enqueue(new["metadata"]["name"])
         elif kind == "Pod" and new is not None and (new.get("spec") or {}).get("nodeName"):
             if old is None or not (old.get("spec") or {}).get("nodeName"):
                 node = self.cluster.store.get("Node", "", new["spec"]["nodeName"])
                 if node and any(
                     t.get("effect") == "NoExecute" for t in (node.get("spec") or {}).get("taints") or []
                 ):
-                    self.cluster.enqueue(self.name, node["metadata"]["name"])
+                    self.enqueue(node["metadata"]["name"])
 
-    def reconcile(self, key: str) -> dict | None:
+    def reconcile(self, key: str) -> Result:
         cluster = self.cluster
         node = cluster.store.get("Node", "", key)
         if node is None:
-            return None
+            return Result()
         now = cluster.clock
         record = None
+        due = None  # the end of the grace period, or of the soonest toleration
         down_since = cluster.down_nodes.get(key)
         ready = _ready_status(node)
         spec = dict(node.get("spec") or {})
@@ -67,7 +69,7 @@ class NodeLifecycleController(Controller):
                 )
                 taints = list((node.get("spec") or {}).get("taints") or [])
             else:
-                cluster.schedule_at(down_since + NODE_MONITOR_GRACE_PERIOD, self.name, key)
+                due = down_since + NODE_MONITOR_GRACE_PERIOD
         elif down_since is None and ready == "Unknown":
             node = self._mark_ready(node, taints)
             record = self.record(
@@ -79,14 +81,14 @@ class NodeLifecycleController(Controller):
             if not taints:
                 new_spec.pop("taints")
             node = cluster.api.commit("Node", {**node, "spec": new_spec}, node)
-        evicted = self._evict(node)
+        evicted, next_eviction = self._evict(node)
         if evicted and record is None:
             record = self.record(
                 "TaintManagerEviction",
                 node,
                 f"evicted {evicted} pod(s) from {key}: their toleration of {UNREACHABLE} ran out",
             )
-        return record
+        return Result.of(record).after(due, now).after(next_eviction, now)
 
     def _mark_unknown(self, node: dict, taints: list[dict]) -> dict:
         cluster = self.cluster
@@ -152,15 +154,16 @@ class NodeLifecycleController(Controller):
         )
         return stored
 
-    def _evict(self, node: dict) -> int:
-        """NoExecute taints evict pods whose tolerations do not cover them (for long enough)."""
+    def _evict(self, node: dict) -> tuple[int, float | None]:
+        """NoExecute taints evict pods whose tolerations do not cover them (for long enough).
+        Returns how many were evicted and when the next toleration runs out."""
         cluster = self.cluster
         now = cluster.clock
         no_execute = [
             t for t in (node.get("spec") or {}).get("taints") or [] if t.get("effect") == "NoExecute"
         ]
         if not no_execute:
-            return 0
+            return 0, None
         evicted = 0
         next_due = None
         for pod in list(cluster.store.pods_on(node["metadata"]["name"])):
@@ -197,9 +200,7 @@ class NodeLifecycleController(Controller):
                 evicted += 1
             else:
                 next_due = deadline if next_due is None else min(next_due, deadline)
-        if next_due is not None:
-            cluster.schedule_at(next_due, self.name, node["metadata"]["name"])
-        return evicted
+        return evicted, next_due
 
 
 def _ready_status(node: dict) -> str | None:

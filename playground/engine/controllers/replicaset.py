@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from playground.engine.controllers.base import Controller
+from playground.engine.controllers.base import Controller, Result
+from playground.engine.controllers.workqueue import (
+    BucketRateLimiter,
+    ItemExponentialFailureRateLimiter,
+    MaxOfRateLimiter,
+)
 from playground.engine.errors import ApiError
 from playground.engine.selectors import compile_label_selector, matches
 from playground.engine.util import controller_of, deep_copy, owner_ref, parse_time, rfc3339, set_condition
@@ -53,10 +58,20 @@ def deletion_rank(pod: dict, now: float) -> tuple:
 class ReplicaSetController(Controller):
     name = "replicaset"
     event_source = "replicaset-controller"
+    watches = ("ReplicaSet", "Pod", "ResourceQuota")
+
+    @staticmethod
+    def rate_limiter():
+        """client-go's default limiter, but per ReplicaSet 5 s doubling to 300 s rather than
+        5 ms to 1000 s: a quota-blocked ReplicaSet retries (and records FailedCreate) at a
+        pace a learner can follow in the step log and events."""
+        return MaxOfRateLimiter(
+            ItemExponentialFailureRateLimiter(5.0, 300.0),
+            BucketRateLimiter(qps=10, burst=100),
+        )
 
     def __init__(self, cluster):
         super().__init__(cluster)
-        self.failures: dict[str, int] = {}
         # ReplicaSets that may have orphans to adopt; scanning a namespace is costly.
         self.adopt: set[str] = set()
 
@@ -69,16 +84,16 @@ class ReplicaSetController(Controller):
                     "selector"
                 ):
                     self.adopt.add(key)
-                # Our own status writes are not a reason to sync again (failures retry on a back-off timer).
+                # Our own status writes are not a reason to sync again (failures are retried, rate-limited).
                 if old is None or _without_status(old) != _without_status(new):
-                    self.cluster.enqueue(self.name, key)
+                    self.enqueue(key)
         elif kind == "Pod":
             for pod in (old, new):
                 if pod is None:
                     continue
                 ref = controller_of(pod)
                 if ref and ref.get("kind") == "ReplicaSet":
-                    self.cluster.enqueue(self.name, f"{pod['metadata']['namespace']}/{ref['name']}")
+                    self.enqueue(f"{pod['metadata']['namespace']}/{ref['name']}")
                 elif ref is None and etype != "DELETED":
                     # An orphan may be adopted by any ReplicaSet whose selector matches.
                     for rs in self.cluster.store.iter("ReplicaSet", pod["metadata"]["namespace"]):
@@ -87,18 +102,18 @@ class ReplicaSetController(Controller):
                         ):
                             key = f"{rs['metadata']['namespace']}/{rs['metadata']['name']}"
                             self.adopt.add(key)
-                            self.cluster.enqueue(self.name, key)
-            if etype == "DELETED" and self.failures:
+                            self.enqueue(key)
+            if etype == "DELETED" and (failing := self.failing_keys()):
                 # Freed quota may let a blocked ReplicaSet create its pods now.
                 namespace = old["metadata"]["namespace"]
-                for key in list(self.failures):
+                for key in failing:
                     if key.startswith(namespace + "/"):
-                        self.cluster.enqueue(self.name, key)
-        elif kind == "ResourceQuota" and self.failures:
+                        self.enqueue(key)
+        elif kind == "ResourceQuota" and (failing := self.failing_keys()):
             namespace = (new or old)["metadata"]["namespace"]
-            for key in list(self.failures):
+            for key in failing:
                 if key.startswith(namespace + "/"):
-                    self.cluster.enqueue(self.name, key)
+                    self.enqueue(key)
 
     def claim_pods(self, rs: dict) -> list[dict]:
         """Owned pods, after adopting matching orphans and releasing non-matching ones."""
@@ -140,14 +155,13 @@ class ReplicaSetController(Controller):
                 owned.append(adopted)
         return owned
 
-    def reconcile(self, key: str) -> dict | None:
+    def reconcile(self, key: str) -> Result:
         cluster = self.cluster
         ns, name = key.split("/", 1)
         rs = cluster.store.get("ReplicaSet", ns, name)
         if rs is None:
-            self.failures.pop(key, None)
             self.adopt.discard(key)
-            return None
+            return Result()
         pods = self.claim_pods(rs)
         active = [p for p in pods if is_active(p)]
         deleting = rs["metadata"].get("deletionTimestamp") is not None
@@ -161,18 +175,15 @@ class ReplicaSetController(Controller):
             result = self._delete(rs, active, diff)
         rs = cluster.store.get("ReplicaSet", ns, name)
         if rs is None:
-            return result
+            return Result.of(result)
         pods = [
             p for p in (cluster.store.get("Pod", ns, p["metadata"]["name"]) for p in pods) if p is not None
         ]
-        self._update_status(rs, pods, failure)
-        if failure:
-            count = self.failures.get(key, 0) + 1
-            self.failures[key] = count
-            cluster.schedule_at(cluster.clock + min(5 * 2 ** (count - 1), 300), self.name, key)
-        else:
-            self.failures.pop(key, None)
-        return result
+        next_check = self._update_status(rs, pods, failure)
+        # A failed create is an error: the queue retries the key with back-off.
+        outcome = Result.of(result).after(next_check, cluster.clock)
+        outcome.error = failure
+        return outcome
 
     def _create(self, rs: dict, count: int):
         cluster = self.cluster
@@ -239,7 +250,8 @@ class ReplicaSetController(Controller):
             f"ReplicaSet {rs['metadata']['name']} deleted {len(victims)} pod(s) to come down to {rs['spec'].get('replicas', 1)}",
         )
 
-    def _update_status(self, rs: dict, pods: list[dict], failure: ApiError | None) -> None:
+    def _update_status(self, rs: dict, pods: list[dict], failure: ApiError | None) -> float | None:
+        """Write the status; return when a pod will have been ready for minReadySeconds."""
         cluster = self.cluster
         now = cluster.clock
         min_ready = rs["spec"].get("minReadySeconds", 0)
@@ -287,14 +299,13 @@ class ReplicaSetController(Controller):
                 del status[field]
         if status != (rs.get("status") or {}):
             cluster.api.commit("ReplicaSet", {**rs, "status": status}, rs)
-        if next_check is not None:
-            cluster.schedule_at(
-                next_check, self.name, f"{rs['metadata']['namespace']}/{rs['metadata']['name']}"
-            )
+        return next_check
 
     def to_dict(self) -> dict:
-        return {"failures": self.failures, "adopt": sorted(self.adopt)}
+        return {"adopt": sorted(self.adopt)}
 
     def load(self, data: dict) -> None:
-        self.failures = data.get("failures", {})
         self.adopt = set(data.get("adopt", []))
+        # State saved before the work queue rate-limited retries kept the failure counts here.
+        per_item = self.cluster.limiters[self.name].limiters[0]
+        per_item.failures.update(data.get("failures") or {})

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from playground.engine import quantity
 from playground.engine.admission import COUNT_NAMES, namespace_usage
-from playground.engine.controllers.base import Controller
+from playground.engine.controllers.base import Controller, Result
 
 _TRACKED_KINDS = set(COUNT_NAMES)
 
@@ -23,6 +23,7 @@ def format_usage(name: str, value: Fraction, hard: str) -> str:
 class ResourceQuotaController(Controller):
     name = "resourcequota"
     event_source = "resourcequota-controller"
+    watches = ("ResourceQuota", *sorted(_TRACKED_KINDS))
 
     def on_event(self, etype, kind, old, new):
         obj = new or old
@@ -30,16 +31,16 @@ class ResourceQuotaController(Controller):
         if not ns:
             return
         if kind == "ResourceQuota" and new is not None:
-            self.cluster.enqueue(self.name, f"{ns}/{obj['metadata']['name']}")
+            self.enqueue(f"{ns}/{obj['metadata']['name']}")
         elif kind in _TRACKED_KINDS:
             for quota in self.cluster.store.iter("ResourceQuota", ns):
-                self.cluster.enqueue(self.name, f"{ns}/{quota['metadata']['name']}")
+                self.enqueue(f"{ns}/{quota['metadata']['name']}")
 
-    def reconcile(self, key: str) -> dict | None:
+    def reconcile(self, key: str) -> Result:
         ns, name = key.split("/", 1)
         quota = self.cluster.store.get("ResourceQuota", ns, name)
         if quota is None:
-            return None
+            return Result()
         hard = (quota.get("spec") or {}).get("hard") or {}
         used = namespace_usage(self.cluster.store, ns, set(hard))
         status = {
@@ -47,7 +48,7 @@ class ResourceQuotaController(Controller):
             "used": {k: format_usage(k, used.get(k, Fraction(0)), hard[k]) for k in hard},
         }
         if status == quota.get("status"):
-            return None
+            return Result()
         self.cluster.api.commit("ResourceQuota", {**quota, "status": status}, quota)
         summary = ", ".join(f"{k} {status['used'][k]}/{hard[k]}" for k in sorted(hard))
-        return self.record("Sync", quota, f"ResourceQuota {name} in {ns}: {summary}")
+        return Result.of(self.record("Sync", quota, f"ResourceQuota {name} in {ns}: {summary}"))

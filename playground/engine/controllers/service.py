@@ -4,7 +4,7 @@ controller's address is reported on each Ingress of its class."""
 
 from __future__ import annotations
 
-from playground.engine.controllers.base import Controller
+from playground.engine.controllers.base import Controller, Result
 
 INGRESS_CONTROLLER = "k8s.io/ingress-nginx"
 
@@ -13,22 +13,21 @@ class ServiceController(Controller):
     name = "service"
     component = "cloud-controller-manager"
     event_source = "service-controller"
+    watches = ("Service", "Ingress")
 
     def on_event(self, etype, kind, old, new):
         if kind == "Service" and new is not None and (new.get("spec") or {}).get("type") == "LoadBalancer":
             if not ((new.get("status") or {}).get("loadBalancer") or {}).get("ingress"):
-                self.cluster.enqueue(
-                    self.name, f"svc:{new['metadata']['namespace']}/{new['metadata']['name']}"
-                )
+                self.enqueue(f"svc:{new['metadata']['namespace']}/{new['metadata']['name']}")
         elif kind == "Ingress" and new is not None:
-            self.cluster.enqueue(self.name, f"ing:{new['metadata']['namespace']}/{new['metadata']['name']}")
+            self.enqueue(f"ing:{new['metadata']['namespace']}/{new['metadata']['name']}")
 
-    def reconcile(self, key: str) -> dict | None:
+    def reconcile(self, key: str) -> Result:
         kind, ref = key.split(":", 1)
         ns, name = ref.split("/", 1)
         if kind == "svc":
-            return self._service(ns, name)
-        return self._ingress(ns, name)
+            return Result.of(self._service(ns, name))
+        return Result.of(self._ingress(ns, name))
 
     def _service(self, ns: str, name: str) -> dict | None:
         cluster = self.cluster

@@ -3,7 +3,7 @@ as the serviceaccount controller and root-ca-cert-publisher do."""
 
 from __future__ import annotations
 
-from playground.engine.controllers.base import Controller
+from playground.engine.controllers.base import Controller, Result
 
 ROOT_CA = (
     "-----BEGIN CERTIFICATE-----\n"
@@ -16,19 +16,20 @@ ROOT_CA = (
 
 class ServiceAccountController(Controller):
     name = "serviceaccount"
+    watches = ("Namespace", "ServiceAccount", "ConfigMap")
 
     def on_event(self, etype, kind, old, new):
         if kind == "Namespace" and new is not None and not new["metadata"].get("deletionTimestamp"):
-            self.cluster.enqueue(self.name, new["metadata"]["name"])
+            self.enqueue(new["metadata"]["name"])
         elif etype == "DELETED" and kind in ("ServiceAccount", "ConfigMap"):
             if old["metadata"]["name"] in ("default", "kube-root-ca.crt"):
-                self.cluster.enqueue(self.name, old["metadata"]["namespace"])
+                self.enqueue(old["metadata"]["namespace"])
 
-    def reconcile(self, key: str) -> dict | None:
+    def reconcile(self, key: str) -> Result:
         store = self.cluster.store
         ns = store.get("Namespace", "", key)
         if ns is None or ns["metadata"].get("deletionTimestamp"):
-            return None
+            return Result()
         made = []
         if store.get("ServiceAccount", key, "default") is None:
             self.cluster.api.create_internal(
@@ -56,5 +57,5 @@ class ServiceAccountController(Controller):
             )
             made.append("ConfigMap kube-root-ca.crt")
         if not made:
-            return None
-        return self.record("Created", ns, f"namespace {key} got its " + " and ".join(made))
+            return Result()
+        return Result.of(self.record("Created", ns, f"namespace {key} got its " + " and ".join(made)))

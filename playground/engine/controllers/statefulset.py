@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playground.engine.controllers.base import Controller
+from playground.engine.controllers.base import Controller, Result
 from playground.engine.errors import ApiError
 from playground.engine.util import deep_copy, owner_ref, template_hash
 
@@ -24,16 +24,17 @@ def _ordinal(pod: dict, set_name: str) -> int:
 class StatefulSetController(Controller):
     name = "statefulset"
     event_source = "statefulset-controller"
+    watches = ("StatefulSet", "Pod")
 
     def on_event(self, etype, kind, old, new):
         self.watch_owned(kind, old, new, "StatefulSet", "Pod")
 
-    def reconcile(self, key: str) -> dict | None:
+    def reconcile(self, key: str) -> Result:
         cluster = self.cluster
         ns, name = key.split("/", 1)
         sts = cluster.store.get("StatefulSet", ns, name)
         if sts is None or sts["metadata"].get("deletionTimestamp"):
-            return None
+            return Result()
         spec = sts["spec"]
         replicas = spec.get("replicas", 1)
         parallel = spec.get("podManagementPolicy", "OrderedReady") == "Parallel"
@@ -59,7 +60,7 @@ class StatefulSetController(Controller):
                         f"create Pod {name}-{ordinal} in StatefulSet {name} failed error: {error.message}",
                         self.event_source,
                     )
-                    return self.record("FailedCreate", sts, error.message)
+                    return Result.of(self.record("FailedCreate", sts, error.message))
                 cluster.recorder.record(
                     sts,
                     "Normal",
@@ -107,7 +108,7 @@ class StatefulSetController(Controller):
             ):
                 action = self._roll(sts, pods, revision, replicas)
         self._status(sts, revision)
-        return self.record("Sync", sts, f"StatefulSet {name}: {action}") if action else None
+        return Result.of(self.record("Sync", sts, f"StatefulSet {name}: {action}") if action else None)
 
     def _roll(self, sts: dict, pods: dict, revision: str, replicas: int) -> str | None:
         """Rolling update in reverse ordinal order, down to the partition."""

@@ -8,7 +8,7 @@ Released volumes are deleted or kept by their reclaim policy.
 from __future__ import annotations
 
 from playground.engine import quantity
-from playground.engine.controllers.base import Controller
+from playground.engine.controllers.base import Controller, Result
 from playground.engine.util import rfc3339
 
 CSI_DRIVER = "csi.vsphere.vmware.com"
@@ -34,33 +34,32 @@ def claim_class(store, pvc: dict) -> str | None:
 class VolumeController(Controller):
     name = "persistentvolume"
     event_source = "persistentvolume-controller"
+    watches = ("PersistentVolumeClaim", "PersistentVolume", "Pod")
 
     def on_event(self, etype, kind, old, new):
         obj = new or old
         if kind == "PersistentVolumeClaim":
-            self.cluster.enqueue(self.name, f"pvc:{obj['metadata']['namespace']}/{obj['metadata']['name']}")
+            self.enqueue(f"pvc:{obj['metadata']['namespace']}/{obj['metadata']['name']}")
             if new is None and (old.get("spec") or {}).get("volumeName"):
-                self.cluster.enqueue(self.name, f"pv:{old['spec']['volumeName']}")
+                self.enqueue(f"pv:{old['spec']['volumeName']}")
         elif kind == "Pod" and new is None:
             for volume in (old.get("spec") or {}).get("volumes") or []:
                 claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
                 if claim:
-                    self.cluster.enqueue(self.name, f"pvc:{old['metadata']['namespace']}/{claim}")
+                    self.enqueue(f"pvc:{old['metadata']['namespace']}/{claim}")
         elif kind == "PersistentVolume":
-            self.cluster.enqueue(self.name, f"pv:{obj['metadata']['name']}")
+            self.enqueue(f"pv:{obj['metadata']['name']}")
             if new is not None and new.get("status", {}).get("phase") == "Available":
                 for pvc in self.cluster.store.iter("PersistentVolumeClaim"):
                     if (pvc.get("status") or {}).get("phase") == "Pending":
-                        self.cluster.enqueue(
-                            self.name, f"pvc:{pvc['metadata']['namespace']}/{pvc['metadata']['name']}"
-                        )
+                        self.enqueue(f"pvc:{pvc['metadata']['namespace']}/{pvc['metadata']['name']}")
 
-    def reconcile(self, key: str) -> dict | None:
+    def reconcile(self, key: str) -> Result:
         kind, ref = key.split(":", 1)
         if kind == "pv":
-            return self._volume(ref)
+            return Result.of(self._volume(ref))
         ns, name = ref.split("/", 1)
-        return self._claim(ns, name)
+        return Result.of(self._claim(ns, name))
 
     def _claim(self, ns: str, name: str) -> dict | None:
         cluster = self.cluster
@@ -252,7 +251,7 @@ class VolumeController(Controller):
         self.cluster.api.commit("PersistentVolumeClaim", {**pvc, "metadata": meta}, pvc)
         volume = (pvc.get("spec") or {}).get("volumeName")
         if volume:
-            self.cluster.enqueue(self.name, f"pv:{volume}")
+            self.enqueue(f"pv:{volume}")
         return self.record(
             "Deleted",
             pvc,
