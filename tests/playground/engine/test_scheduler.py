@@ -189,7 +189,23 @@ def test_least_allocated_scoring_prefers_the_emptier_node(cluster):
     assert scheduled_node(cluster, "next") == "worker-3"
     decision = cluster.scheduling_decision("next")
     assert decision["node"] == "worker-3" and decision["result"] == "Scheduled"
-    assert decision["filters"]["control-plane"][0][0] == "TaintToleration"
+    # Each filter's verdict in order, up to the one that rejected the node.
+    assert decision["filters"]["control-plane"] == [
+        ["NodeUnschedulable", "Success", ""],
+        ["NodeName", "Success", ""],
+        [
+            "TaintToleration",
+            "UnschedulableAndUnresolvable",
+            "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }",
+        ],
+    ]
+    assert [v[0] for v in decision["filters"]["worker-3"]] == [
+        "NodeUnschedulable",
+        "NodeName",
+        "TaintToleration",
+        "NodeResourcesFit",
+    ]
+    assert {v[1] for v in decision["filters"]["worker-3"]} == {"Success"}
     assert (
         decision["scores"]["worker-3"]["NodeResourcesFit"]
         > decision["scores"]["worker-1"]["NodeResourcesFit"]
