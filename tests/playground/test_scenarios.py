@@ -73,7 +73,7 @@ def test_every_concept_pair_has_a_scenario_to_try():
 
 
 def test_config_scenario_hides_the_secret_in_describe():
-    from playground.engine.describe import describe
+    from playground.kubectl.describe import describe
 
     scenario = scenarios()["config-and-identity"]
     cluster = Cluster.new(scenario.profile)

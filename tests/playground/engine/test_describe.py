@@ -1,7 +1,7 @@
 """kubectl describe's layout, on objects the engine produced."""
 
 from playground.engine import Cluster
-from playground.engine.describe import describe, tabwrite
+from playground.kubectl.describe import describe, tabwrite
 
 from .conftest import deployment
 

@@ -3,7 +3,7 @@
 import pytest
 
 from playground.engine.errors import ApiError
-from playground.engine.explain import explain, type_guess
+from playground.kubectl.explain import explain, type_guess
 from playground.engine.kinds import resolve
 
 

@@ -1,12 +1,17 @@
-"""`kubectl describe`: the field layout of upstream's describers (pkg/describe), laid out
-by the same tab-writer rules (cells aligned over consecutive lines, two spaces of padding).
+"""`kubectl describe`: the field layout of upstream's describers (k8s.io/kubectl/pkg/describe),
+laid out by the same tab-writer rules (cells aligned over consecutive lines, two spaces of padding).
 
-Pods, Deployments, Nodes, Services, ConfigMaps and Secrets get their own describer; every other
-kind gets the common header (name, namespace, labels, annotations) and its events.
+Each describer is registered for its kind with `@describer("Kind")` in DESCRIBERS, as upstream's
+DescriberFor maps a group-kind to its describer. Pods, Deployments, Nodes, Services, ConfigMaps
+and Secrets have their own; every other kind gets the generic one: the common header (name,
+namespace, labels, annotations), its fields and its events.
+
+Client-side only: it reads through the cluster's public API (get, list, events, clock).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from playground.engine import printers
@@ -51,6 +56,19 @@ def _when(text: str | None) -> str:
 
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+Describer = Callable[..., list[str]]
+DESCRIBERS: dict[str, Describer] = {}
+
+
+def describer(kind: str) -> Callable[[Describer], Describer]:
+    """Register the function as `kind`'s describer: (cluster, obj) -> tab-separated lines."""
+
+    def register(function: Describer) -> Describer:
+        DESCRIBERS[kind] = function
+        return function
+
+    return register
 
 
 def _map(lines: list[str], title: str, values: dict | None, indent: str = "") -> None:
@@ -196,6 +214,7 @@ def _containers(
         ]
 
 
+@describer("Pod")
 def _pod(cluster, pod: dict) -> list[str]:
     spec, status, meta = pod.get("spec") or {}, pod.get("status") or {}, pod["metadata"]
     lines = [f"Name:\t{meta['name']}", f"Namespace:\t{meta['namespace']}"]
@@ -262,6 +281,7 @@ def _pod(cluster, pod: dict) -> list[str]:
     return lines
 
 
+@describer("Deployment")
 def _deployment(cluster, d: dict) -> list[str]:
     spec, status = d.get("spec") or {}, d.get("status") or {}
     lines = []
@@ -321,6 +341,7 @@ def _deployment(cluster, d: dict) -> list[str]:
     return lines
 
 
+@describer("Node")
 def _node(cluster, node: dict) -> list[str]:
     spec, status = node.get("spec") or {}, node.get("status") or {}
     lines = [f"Name:\t{node['metadata']['name']}"]
@@ -362,7 +383,7 @@ def _node(cluster, node: dict) -> list[str]:
     if spec.get("podCIDR"):
         lines.append(f"PodCIDR:\t{spec['podCIDR']}")
     pods = sorted(
-        cluster.store.pods_on(node["metadata"]["name"]),
+        cluster.list("Pod", None, None, f"spec.nodeName={node['metadata']['name']}"),
         key=lambda p: (p["metadata"]["namespace"], p["metadata"]["name"]),
     )
     lines.append(f"Non-terminated Pods:\t({len(pods)} in total)")
@@ -376,6 +397,7 @@ def _node(cluster, node: dict) -> list[str]:
     return lines
 
 
+@describer("Service")
 def _service(cluster, svc: dict) -> list[str]:
     spec, status = svc.get("spec") or {}, svc.get("status") or {}
     lines = []
@@ -414,6 +436,7 @@ def _endpoints_of(cluster, svc: dict) -> dict:
     return found[0] if found else {"metadata": {"name": meta["name"]}}
 
 
+@describer("ConfigMap")
 def _configmap(cluster, cm: dict) -> list[str]:
     lines = []
     _header(lines, cm)
@@ -427,6 +450,7 @@ def _configmap(cluster, cm: dict) -> list[str]:
     return lines
 
 
+@describer("Secret")
 def _secret(cluster, secret: dict) -> list[str]:
     import base64
 
@@ -469,16 +493,7 @@ def _walk(lines: list[str], value, indent: str) -> None:
                 lines.append(f"{indent}{item}")
 
 
-DESCRIBERS = {
-    "Pod": _pod,
-    "Deployment": _deployment,
-    "Node": _node,
-    "Service": _service,
-    "ConfigMap": _configmap,
-    "Secret": _secret,
-}
-
-
 def describe(cluster, kind: str, obj: dict) -> str:
+    """What `kubectl describe` prints for one object, by its kind's registered describer."""
     obj = {"kind": kind, **obj}
     return tabwrite(DESCRIBERS.get(kind, _generic)(cluster, obj))

@@ -1,0 +1,29 @@
+"""kubectl api-resources: every type the API server serves."""
+
+from __future__ import annotations
+
+from playground.engine import printers
+from playground.kubectl.cmd.registry import Verb, register
+from playground.kubectl.cmd.util import Command
+
+
+def run(cluster, command: Command) -> str:
+    from playground.engine.kinds import TYPES
+
+    rows = [["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]]
+    for rt in sorted(TYPES, key=lambda t: (t.group, t.plural)):
+        rows.append(
+            [rt.plural, ",".join(rt.short_names), rt.api_version, str(rt.namespaced).lower(), rt.kind]
+        )
+    return printers.render(rows)
+
+
+register(
+    Verb(
+        "api-resources",
+        run,
+        (),
+        "kubectl api-resources [flags] [options]",
+        "Print the supported API resources on the server.",
+    )
+)
