@@ -60,12 +60,16 @@ def start_gunicorn(env: dict, work: Path, options=(), tls: tuple[Path, Path] | N
     )
     base = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     context = ssl._create_unverified_context() if tls else None
-    deadline = time.monotonic() + 30
+    # A busy machine (a CI run beside other work) can take long to start gunicorn and to
+    # answer its first request: a generous deadline, and a slow answer is retried too.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(base + "/healthz", timeout=2, context=context)
+            urllib.request.urlopen(base + "/healthz", timeout=10, context=context)
             return process, base
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # URLError, ConnectionError and socket timeouts alike
+            if process.poll() is not None:
+                break
             time.sleep(0.2)
     process.kill()
     raise RuntimeError(log_path.read_text() if log_path.exists() else "gunicorn did not start")

@@ -161,6 +161,13 @@ def test_describe_shows_events_and_conditions(k):
     assert "Endpoints: <ip>:80,<ip>:80" in service
 
 
+def new_hash(k) -> str:
+    """The pod-template-hash of the Deployment web's newest ReplicaSet."""
+    rs = json.loads(k.ok("get", "rs", "-l", "app=web", "-o", "json"))["items"]
+    newest = max(rs, key=lambda r: int(r["metadata"]["annotations"]["deployment.kubernetes.io/revision"]))
+    return newest["metadata"]["labels"]["pod-template-hash"]
+
+
 def test_imperative_commands(k):
     assert (
         k.ok("create", "deployment", "web", "--image=nginx:1.26", "--replicas=2")
@@ -176,6 +183,13 @@ def test_imperative_commands(k):
     shown = k.ok("get", "deployment", "web", "-o", "yaml")
     assert "owner: alice" in shown and "tier:" not in shown
     k.ok("rollout", "status", "deployment/web", "--timeout=60s", timeout=90)
+    # The rollout is done when the new pods are ready; the old ones may still be
+    # terminating, and kubectl may pick one that is gone by its next request. As on a
+    # real cluster, wait for them to go first.
+    old = "app=web,pod-template-hash!=" + new_hash(k)
+    deadline = time.monotonic() + 60
+    while k.ok("get", "pods", "-l", old, "-o", "name").strip() and time.monotonic() < deadline:
+        time.sleep(0.5)
 
     logs = k.ok("logs", "deployment/web")
     assert "Configuration complete; ready for start up" in logs
