@@ -110,7 +110,13 @@ def _parse_line(line: str) -> Command:
         words = words[1:]
     if not words:
         raise ConsoleError("error: type a kubectl command, for example: kubectl get pods")
-    verb, rest = words[0], words[1:]
+    leading = []  # kubectl's global flags may come before the verb: kubectl -n shop get pods
+    while len(words) > 1 and words[0].startswith("-") and (found := _global(words[0].partition("=")[0])):
+        takes = found.takes_value and "=" not in words[0] and len(words[0]) <= 2 + len(found.name)
+        leading, words = leading + words[: 1 + takes], words[1 + takes :]
+    if not words:
+        raise ConsoleError("error: type a kubectl command, for example: kubectl get pods")
+    verb, rest = words[0], leading + words[1:]
     if verb not in VERBS and verb not in KUBECTL_VERBS:
         raise ConsoleError(unknown_command(verb))
     if verb not in VERBS:
