@@ -9,31 +9,23 @@ round-trips through ``to_dict()``/``from_dict()`` as plain JSON data.
 from __future__ import annotations
 
 import heapq
-import json
 import logging
 from collections import deque
 
-from playground.engine import manifests, network, schema
+from playground.engine import network
 from playground.engine.apiserver import ApiServer
 from playground.engine.controllers.base import ALL, Controller, Result
 from playground.engine.controllers.registry import CONTROLLERS
 from playground.engine.controllers.workqueue import default_controller_rate_limiter
-from playground.engine.controllers.deployment import (
-    REVISION,
-    revision_of,
-    template_without_hash,
-)
 from playground.engine.errors import ApiError, bad_request, forbidden, invalid, invalid_object
 from playground.engine.events import Recorder
 from playground.engine.kinds import BY_KIND, ResourceType, resolve
 from playground.engine.kubelet import Kubelet
-from playground.engine.patch import MERGE_KEYS, strategic_merge_patch
 from playground.engine.scheduler import Scheduler
 from playground.engine.selectors import field_matches, matches, parse_field_selector, parse_label_selector
 from playground.engine.store import Store
-from playground.engine.util import Rng, controller_of, deep_copy, parse_time, rfc3339, rfc3339_micro
+from playground.engine.util import Rng, deep_copy, parse_time, rfc3339, rfc3339_micro
 
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 DEFAULT_START = 1767225600  # 2026-01-01T00:00:00Z
 KUBERNETES_VERSION = "v1.32.0"
 MAX_STEPS_PER_CALL = 5_000_000
@@ -719,97 +711,10 @@ class Cluster:
         return deep_copy(self.api.evict(name, namespace, dry_run, grace_period_seconds))
 
     def apply(self, text_or_objects, namespace: str | None = None, dry_run: bool = False) -> list[dict]:
-        """kubectl apply: create what is missing, three-way merge what exists.
+        """kubectl apply (client-side, three-way): see playground.kubectl.apply."""
+        from playground.kubectl.apply import apply
 
-        Every document is checked before anything changes, so a broken manifest
-        applies nothing.
-        """
-        if isinstance(text_or_objects, str | bytes):
-            documents = manifests.load(text_or_objects)
-        elif isinstance(text_or_objects, dict):
-            documents = [text_or_objects]
-        else:
-            documents = list(text_or_objects)
-        decoded = []
-        for doc in documents:
-            rt, obj = self.api.decode(doc, namespace)
-            decoded.append((rt, doc, obj))
-        # Validate everything first (dry run), then apply for real.
-        checked = []
-        try:
-            for rt, doc, obj in decoded:
-                checked.append(self._apply_one(rt, doc, obj, namespace, dry_run=True))
-                if rt.kind == "Namespace":
-                    self.api.assumed_namespaces.add(obj["metadata"]["name"])
-        finally:
-            self.api.assumed_namespaces.clear()
-        if dry_run:
-            return checked
-        return [self._apply_one(rt, doc, obj, namespace, dry_run=False) for rt, doc, obj in decoded]
-
-    def _apply_one(
-        self, rt: ResourceType, doc: dict, obj: dict, namespace: str | None, dry_run: bool
-    ) -> dict:
-        meta = obj["metadata"]
-        name = meta.get("name")
-        ns = meta.get("namespace", "")
-        if not name:
-            raise invalid_object(rt, "", [invalid("metadata.name", "", "name is required for apply")])
-        config = deep_copy(doc)
-        config.setdefault("metadata", {})
-        if rt.namespaced:
-            config["metadata"]["namespace"] = config["metadata"].get("namespace") or ns
-        last_applied = json.dumps(_without_last_applied(config), sort_keys=True, separators=(",", ":"))
-        current = self.store.get(rt.kind, ns, name)
-        if current is None:
-            body = deep_copy(config)
-            body["metadata"].setdefault("annotations", {})[LAST_APPLIED] = last_applied + "\n"
-            stored = self.api.create(body, ns or None, dry_run=dry_run)
-            return {
-                "action": "created",
-                "kind": rt.kind,
-                "name": name,
-                "namespace": ns,
-                "group": rt.group,
-                "object": deep_copy(stored),
-            }
-        previous = (current["metadata"].get("annotations") or {}).get(LAST_APPLIED)
-        try:
-            previous_config = json.loads(previous) if previous else {}
-        except ValueError:
-            previous_config = {}
-        patch = three_way_patch(previous_config, _without_last_applied(config))
-        patch.setdefault("metadata", {}).setdefault("annotations", {})[LAST_APPLIED] = last_applied + "\n"
-        merged = strategic_merge_patch(current, patch, schema.root(rt.kind, rt.api_version))
-        merged["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
-        candidate = self.api._update(rt, self.api.decode(merged, ns or None, strict=False)[1], dry_run=True)
-        if _same(candidate, current):
-            return {
-                "action": "unchanged",
-                "kind": rt.kind,
-                "name": name,
-                "namespace": ns,
-                "group": rt.group,
-                "object": deep_copy(current),
-            }
-        if dry_run:
-            return {
-                "action": "configured",
-                "kind": rt.kind,
-                "name": name,
-                "namespace": ns,
-                "group": rt.group,
-                "object": deep_copy(candidate),
-            }
-        stored = self.api._update(rt, self.api.decode(merged, ns or None, strict=False)[1])
-        return {
-            "action": "configured",
-            "kind": rt.kind,
-            "name": name,
-            "namespace": ns,
-            "group": rt.group,
-            "object": deep_copy(stored),
-        }
+        return apply(self, text_or_objects, namespace, dry_run)
 
     # Operator actions -----------------------------------------------------------------------
 
@@ -850,10 +755,14 @@ class Cluster:
         return deep_copy(node)
 
     def cordon(self, name: str) -> dict:
-        return self.patch("Node", name, {"spec": {"unschedulable": True}})
+        from playground.kubectl.drain import cordon
+
+        return cordon(self, name)
 
     def uncordon(self, name: str) -> dict:
-        return self.patch("Node", name, {"spec": {"unschedulable": None}})
+        from playground.kubectl.drain import uncordon
+
+        return uncordon(self, name)
 
     def drain(
         self,
@@ -863,72 +772,10 @@ class Cluster:
         force: bool = False,
         grace_period_seconds: int | None = None,
     ) -> dict:
-        """kubectl drain: cordon, then evict every pod that may go; report what blocks."""
-        self.api.get("Node", name)
-        self.cordon(name)
-        errors: dict[str, list[str]] = {}
-        warnings: dict[str, list[str]] = {}
-        to_evict = []
-        for pod in sorted(
-            self.store.pods_on(name), key=lambda p: (p["metadata"]["namespace"], p["metadata"]["name"])
-        ):
-            ref = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
-            annotations = pod["metadata"].get("annotations") or {}
-            if "kubernetes.io/config.mirror" in annotations:
-                continue  # static pods belong to the kubelet, not the API
-            if pod["metadata"].get("deletionTimestamp"):
-                continue
-            phase = (pod.get("status") or {}).get("phase")
-            owner = controller_of(pod)
-            if owner and owner.get("kind") == "DaemonSet":
-                if ignore_daemonsets:
-                    warnings.setdefault("ignoring DaemonSet-managed Pods", []).append(ref)
-                else:
-                    errors.setdefault(
-                        "cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore)", []
-                    ).append(ref)
-                continue
-            if owner is None and phase not in ("Succeeded", "Failed"):
-                if force:
-                    warnings.setdefault("deleting Pods that declare no controller", []).append(ref)
-                else:
-                    errors.setdefault(
-                        "cannot delete Pods declare no controller (use --force to override)", []
-                    ).append(ref)
-                    continue
-            if any("emptyDir" in v for v in (pod.get("spec") or {}).get("volumes") or []) and phase not in (
-                "Succeeded",
-                "Failed",
-            ):
-                if delete_emptydir_data:
-                    warnings.setdefault("deleting Pods with local storage", []).append(ref)
-                else:
-                    errors.setdefault(
-                        "cannot delete Pods with local storage (use --delete-emptydir-data to override)", []
-                    ).append(ref)
-                    continue
-            to_evict.append(pod)
-        result = {"node": name, "cordoned": True, "evicted": [], "blocked": [], "warnings": [], "errors": []}
-        result["warnings"] = [f"{text}: {', '.join(refs)}" for text, refs in warnings.items()]
-        if errors:
-            result["errors"] = [f"{text}: {', '.join(refs)}" for text, refs in errors.items()]
-            result["drained"] = False
-            return result
-        for pod in to_evict:
-            ns, pod_name = pod["metadata"]["namespace"], pod["metadata"]["name"]
-            try:
-                self.api.evict(pod_name, ns, grace_period_seconds=grace_period_seconds)
-                result["evicted"].append(f"{ns}/{pod_name}")
-            except ApiError as exc:
-                result["blocked"].append(
-                    {
-                        "pod": f"{ns}/{pod_name}",
-                        "message": f'error when evicting pods/"{pod_name}" -n "{ns}" (will retry after 5s): {exc.message}',
-                        "status": exc.status,
-                    }
-                )
-        result["drained"] = not result["blocked"]
-        return result
+        """kubectl drain: see playground.kubectl.drain."""
+        from playground.kubectl.drain import drain
+
+        return drain(self, name, ignore_daemonsets, delete_emptydir_data, force, grace_period_seconds)
 
     def add_node(
         self,
@@ -967,93 +814,40 @@ class Cluster:
             self.store.remove("Pod", pod)
         return deep_copy(node)
 
+    # kubectl's client-side commands, kept here for the views, scenarios and tests that call
+    # them on a Cluster; the work is in playground.kubectl.
+
     def set_image(self, kind: str, name: str, images: dict[str, str], namespace: str = "default") -> dict:
-        kind = self._kind(kind)
-        obj = self.api.get(kind, name, namespace)
-        spec = obj["spec"]["template"]["spec"] if kind != "Pod" else obj["spec"]
-        names = [c["name"] for c in spec.get("containers") or []] + [
-            c["name"] for c in spec.get("initContainers") or []
-        ]
-        for container in images:
-            if container != "*" and container not in names:
-                raise ApiError(400, "BadRequest", f'unable to find container named "{container}"')
-        containers = []
-        for c in spec.get("containers") or []:
-            image = images.get(c["name"], images.get("*"))
-            if image:
-                containers.append({"name": c["name"], "image": image})
-        patch = (
-            {"spec": {"containers": containers}}
-            if kind == "Pod"
-            else {"spec": {"template": {"spec": {"containers": containers}}}}
-        )
-        return self.patch(kind, name, patch, namespace)
+        from playground.kubectl.set_image import set_image
+
+        return set_image(self, kind, name, images, namespace)
 
     def rollout_restart(self, kind: str, name: str, namespace: str = "default") -> dict:
-        patch = {
-            "spec": {
-                "template": {
-                    "metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": rfc3339(self.clock)}}
-                }
-            }
-        }
-        return self.patch(kind, name, patch, namespace)
+        from playground.kubectl import rollout
+
+        return rollout.restart(self, kind, name, namespace)
 
     def rollout_pause(self, kind: str, name: str, namespace: str = "default") -> dict:
-        return self.patch(kind, name, {"spec": {"paused": True}}, namespace)
+        from playground.kubectl import rollout
+
+        return rollout.pause(self, kind, name, namespace)
 
     def rollout_resume(self, kind: str, name: str, namespace: str = "default") -> dict:
-        return self.patch(kind, name, {"spec": {"paused": None}}, namespace)
+        from playground.kubectl import rollout
+
+        return rollout.resume(self, kind, name, namespace)
 
     def rollout_history(self, kind: str, name: str, namespace: str = "default") -> list[dict]:
-        d = self.api.get(self._kind(kind), name, namespace)
-        history = []
-        for rs in self.store.dependents_of(d["metadata"]["uid"]):
-            if rs.get("kind") == "ReplicaSet":
-                history.append(
-                    {
-                        "revision": revision_of(rs),
-                        "changeCause": (rs["metadata"].get("annotations") or {}).get(
-                            "kubernetes.io/change-cause"
-                        ),
-                        "replicaSet": rs["metadata"]["name"],
-                        "template": deep_copy(rs["spec"]["template"]),
-                    }
-                )
-        history.sort(key=lambda h: h["revision"])
-        return history
+        from playground.kubectl import rollout
+
+        return rollout.history(self, kind, name, namespace)
 
     def rollout_undo(
         self, kind: str, name: str, namespace: str = "default", to_revision: int | None = None
     ) -> dict:
-        kind = self._kind(kind)
-        d = self.api.get(kind, name, namespace)
-        history = self.rollout_history(kind, name, namespace)
-        current = int((d["metadata"].get("annotations") or {}).get(REVISION, "0") or 0)
-        if to_revision:
-            target = next((h for h in history if h["revision"] == to_revision), None)
-            if target is None:
-                raise ApiError(
-                    400, "BadRequest", f"unable to find specified revision {to_revision} in history"
-                )
-        else:
-            older = [h for h in history if h["revision"] < current]
-            if not older:
-                raise ApiError(400, "BadRequest", f'no rollout history found for deployment "{name}"')
-            target = older[-1]
-        template = template_without_hash(target["template"])
-        if template == template_without_hash(d["spec"]["template"]):
-            return {"skipped": True, "object": deep_copy(d), "revision": target["revision"]}
-        new = {**deep_copy(d), "spec": {**deep_copy(d["spec"]), "template": template}}
-        annotations = dict(new["metadata"].get("annotations") or {})
-        cause = target.get("changeCause")
-        if cause:
-            annotations["kubernetes.io/change-cause"] = cause
-        else:
-            annotations.pop("kubernetes.io/change-cause", None)
-        new["metadata"]["annotations"] = annotations
-        stored = self.api._update(BY_KIND[kind], new)
-        return {"skipped": False, "object": deep_copy(stored), "revision": target["revision"]}
+        from playground.kubectl import rollout
+
+        return rollout.undo(self, kind, name, namespace, to_revision)
 
     # Serialisation -------------------------------------------------------------------------
 
@@ -1122,80 +916,3 @@ def _component_name(controller: str, component=None) -> str:
     if controller == "kubelet":
         return "kubelet"
     return f"{getattr(component, 'component', 'kube-controller-manager')} ({controller})"
-
-
-def _without_last_applied(config: dict) -> dict:
-    config = deep_copy(config)
-    annotations = (config.get("metadata") or {}).get("annotations")
-    if annotations and LAST_APPLIED in annotations:
-        del annotations[LAST_APPLIED]
-        if not annotations:
-            del config["metadata"]["annotations"]
-    return config
-
-
-def three_way_patch(previous, config):
-    """The patch kubectl's apply sends: what changed in the config, with removals as deletions."""
-    if not isinstance(config, dict) or not isinstance(previous, dict):
-        return deep_copy(config)
-    patch = {}
-    for key, value in config.items():
-        old = previous.get(key)
-        if isinstance(value, dict) and isinstance(old, dict):
-            sub = three_way_patch(old, value)
-            if sub:
-                patch[key] = sub
-            elif value != old:
-                patch[key] = deep_copy(value)
-        elif (
-            isinstance(value, list)
-            and isinstance(old, list)
-            and MERGE_KEYS.get(key) not in (None, "$primitive")
-        ):
-            merge_key = MERGE_KEYS[key]
-            items = []
-            current_keys = {item.get(merge_key) for item in value if isinstance(item, dict)}
-            for item in value:
-                match = next(
-                    (
-                        o
-                        for o in old
-                        if isinstance(o, dict)
-                        and isinstance(item, dict)
-                        and o.get(merge_key) == item.get(merge_key)
-                    ),
-                    None,
-                )
-                if match is None:
-                    items.append(deep_copy(item))
-                else:
-                    sub = three_way_patch(match, item)
-                    sub[merge_key] = item.get(merge_key)
-                    items.append(sub)
-            for item in old:
-                if isinstance(item, dict) and item.get(merge_key) not in current_keys:
-                    items.append({merge_key: item.get(merge_key), "$patch": "delete"})
-            if value != old:
-                patch[key] = items
-                patch[f"$setElementOrder/{key}"] = [
-                    {merge_key: item.get(merge_key)} for item in value if isinstance(item, dict)
-                ]
-        elif value != old:
-            patch[key] = deep_copy(value)
-    for key in previous:
-        if key not in config:
-            patch[key] = None
-    return patch
-
-
-def _same(a: dict, b: dict) -> bool:
-    def strip(obj):
-        obj = dict(obj)
-        meta = dict(obj.get("metadata") or {})
-        for field in ("resourceVersion", "generation", "managedFields"):
-            meta.pop(field, None)
-        obj["metadata"] = meta
-        obj.pop("status", None)
-        return obj
-
-    return strip(a) == strip(b)
