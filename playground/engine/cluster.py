@@ -771,11 +771,14 @@ class Cluster:
         delete_emptydir_data: bool = False,
         force: bool = False,
         grace_period_seconds: int | None = None,
+        timeout_seconds: float | None = None,
     ) -> dict:
         """kubectl drain: see playground.kubectl.drain."""
         from playground.kubectl.drain import drain
 
-        return drain(self, name, ignore_daemonsets, delete_emptydir_data, force, grace_period_seconds)
+        return drain(
+            self, name, ignore_daemonsets, delete_emptydir_data, force, grace_period_seconds, timeout_seconds
+        )
 
     def add_node(
         self,

@@ -28,13 +28,17 @@ def drain(
     delete_emptydir_data: bool = False,
     force: bool = False,
     grace_period_seconds: int | None = None,
+    timeout_seconds: float | None = None,
 ) -> dict:
     """Cordon, then evict every pod that may go; report what blocks.
 
     Pod filters as upstream's: mirror (static) pods and pods already terminating are skipped;
     DaemonSet pods need --ignore-daemonsets, pods without a controller need --force, pods with
     emptyDir data need --delete-emptydir-data. Any refusal stops the drain before it evicts.
-    An eviction a PodDisruptionBudget refuses is reported in "blocked" (kubectl retries it)."""
+    An eviction a PodDisruptionBudget refuses is reported in "blocked": kubectl retries it every
+    5 s until the budget allows it or --timeout (0 or None: forever) runs out. The console's
+    clock does not move while a command runs, so with a timeout the blocked evictions time out
+    ("timedOut"); without one they are left for the learner to retry."""
     cluster.get("Node", name)
     cordon(cluster, name)
     errors: dict[str, list[str]] = {}
@@ -93,4 +97,5 @@ def drain(
                 }
             )
     result["drained"] = not result["blocked"]
+    result["timedOut"] = bool(result["blocked"] and timeout_seconds)
     return result

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playground.kubectl import drain
+from playground.kubectl import drain, duration
 from playground.kubectl.cmd.registry import Flag, Verb, register
 from playground.kubectl.cmd.util import Command, node_names
 from playground.kubectl.errors import ConsoleError
@@ -27,6 +27,12 @@ FLAGS = (
         default=-1,
         help="Period of time in seconds given to each pod to terminate gracefully. If negative, the default value specified in the pod will be used.",
     ),
+    Flag(
+        "timeout",
+        type="duration",
+        default=0,
+        help="The length of time to wait before giving up, zero means infinite",
+    ),
 )
 
 
@@ -40,6 +46,7 @@ def run(cluster, command: Command) -> str:
         delete_emptydir_data=command.flag("delete-emptydir-data"),
         force=command.flag("force"),
         grace_period_seconds=grace if grace >= 0 else None,
+        timeout_seconds=command.flag("timeout") / 1e9,
     )
     out = [f"node/{name} cordoned"]
     out += [f"Warning: {w}" for w in result["warnings"]]
@@ -49,6 +56,8 @@ def run(cluster, command: Command) -> str:
         )
         out += ["There are pending nodes to be drained:", f" {name}", *result["errors"]]
         raise ConsoleError("\n".join(out))
+    if result["timedOut"]:
+        _timed_out(name, result, duration.format(command.flag("timeout")), out)
     for ref in result["evicted"]:
         out.append(f"evicting pod {ref}")
     for ref in result["evicted"]:
@@ -74,3 +83,21 @@ register(
         writes=True,
     )
 )
+
+
+def _timed_out(name: str, result: dict, timeout: str, out: list[str]) -> None:
+    """kubectl's lines when evictions a budget refuses are still refused at --timeout."""
+    blocked = [b["pod"] for b in result["blocked"]]
+    out += [f"evicting pod {ref}" for ref in sorted(result["evicted"] + blocked)]
+    out += [b["message"] for b in result["blocked"]]
+    out += [f"pod/{ref.split('/', 1)[1]} evicted" for ref in result["evicted"]]
+    errors = []
+    for ref in blocked:
+        namespace, pod = ref.split("/", 1)
+        errors.append(f'error when evicting pods/"{pod}" -n "{namespace}": global timeout reached: {timeout}')
+    error = errors[0] if len(errors) == 1 else f"[{', '.join(errors)}]"
+    out.append(f'There are pending pods in node "{name}" when an error occurred: {error}')
+    out += [f"pod/{ref.split('/', 1)[1]}" for ref in blocked]
+    out.append(f'error: unable to drain node "{name}" due to error: {error}, continuing command...')
+    out += ["There are pending nodes to be drained:", f" {name}", f"error: {error}"]
+    raise ConsoleError("\n".join(out))

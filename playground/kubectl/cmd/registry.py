@@ -51,6 +51,15 @@ class Flag:
                 f'invalid argument "{text}" for "{self.label}" flag: '
                 f'strconv.ParseBool: parsing "{text}": invalid syntax',
             )
+        if self.type == "duration":
+            from playground.kubectl import duration
+
+            try:
+                return duration.parse(text)
+            except duration.DurationError as error:
+                raise flag_error(
+                    verb, f'invalid argument "{text}" for "{self.label}" flag: {error}'
+                ) from None
         if self.type == "int":
             try:
                 return int(text, 10)
@@ -65,7 +74,7 @@ class Flag:
     def usage(self) -> str:
         default = self.default
         if default is None:
-            default = "false" if self.type == "bool" else "''" if self.type == "string" else "0"
+            default = {"bool": "false", "string": "''", "duration": "0s"}.get(self.type, "0")
         elif isinstance(default, bool):
             default = str(default).lower()
         elif isinstance(default, str):

@@ -115,3 +115,40 @@ def test_daemonset_pods_need_ignore_daemonsets(cluster):
     done = drain.drain(cluster, "worker-1", ignore_daemonsets=True)
     assert done["warnings"] == [f"ignoring DaemonSet-managed Pods: default/{agent}"]
     assert f"default/{agent}" not in done["evicted"]
+
+
+def test_a_timeout_gives_up_on_evictions_the_budget_still_refuses(cluster):
+    node = _node_of_a_web_pod(cluster)
+    cluster.apply(PDB)
+    cluster.settle()
+    [web] = [
+        p["metadata"]["name"]
+        for p in cluster.list("Pod", "default", None, f"spec.nodeName={node}")
+        if p["metadata"]["name"].startswith("web-")
+    ]
+    assert drain.drain(cluster, node, ignore_daemonsets=True, timeout_seconds=30)["timedOut"]
+    assert not drain.drain(cluster, node, ignore_daemonsets=True)["timedOut"]  # 0/None: forever
+    with pytest.raises(console.ConsoleError) as raised:
+        console.run(cluster, console.parse(f"kubectl drain {node} --ignore-daemonsets --timeout=90s"))
+    lines = str(raised.value).splitlines()
+    error = f'error when evicting pods/"{web}" -n "default": global timeout reached: 1m30s'
+    assert f"evicting pod default/{web}" in lines
+    assert lines[-6:] == [
+        f'There are pending pods in node "{node}" when an error occurred: {error}',
+        f"pod/{web}",
+        f'error: unable to drain node "{node}" due to error: {error}, continuing command...',
+        "There are pending nodes to be drained:",
+        f" {node}",
+        f"error: {error}",
+    ]
+    assert cluster.get("Pod", web, "default")["metadata"].get("deletionTimestamp") is None
+
+
+def test_the_timeout_flag_takes_a_go_duration():
+    assert console.parse("drain worker-1 --timeout=1m30s").extra == {"timeout": 90 * 10**9}
+    with pytest.raises(console.ConsoleError) as raised:
+        console.parse("drain worker-1 --timeout=5")
+    assert str(raised.value) == (
+        'error: invalid argument "5" for "--timeout" flag: time: missing unit in duration "5"\n'
+        "See 'kubectl drain --help' for usage."
+    )

@@ -24,7 +24,9 @@ def test_every_verb_is_registered_with_its_flags_usage_and_runner():
     assert {"get", "describe", "apply", "drain", "rollout", "set", "create", "top"} <= set(VERBS)
     for verb in _all_verbs():
         assert isinstance(verb, Verb) and callable(verb.run), verb.name
-        assert all(isinstance(f, Flag) and f.type in ("string", "int", "bool") for f in verb.flags)
+        assert all(
+            isinstance(f, Flag) and f.type in ("string", "int", "bool", "duration") for f in verb.flags
+        )
         assert verb.use.startswith(f"kubectl {verb.name}") and verb.summary, verb.name
         names = [f.name for f in verb.all_flags]
         assert len(names) == len(set(names)), f"{verb.name} declares a flag twice"
@@ -36,6 +38,7 @@ def test_every_verb_is_registered_with_its_flags_usage_and_runner():
         "delete-emptydir-data",
         "force",
         "grace-period",
+        "timeout",
     ]
     grace = VERBS["drain"].long("grace-period")
     assert (grace.type, grace.default, grace.takes_value) == ("int", -1, True)
