@@ -5,31 +5,11 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from playground.engine.registry import BUILTIN
 from playground.engine.util import controller_of
 
-COUNTERPART = {
-    "Node": "ESXi host",
-    "Pod": "VM",
-    "Deployment": "vApp with FT/HA (rolling upgrades)",
-    "ReplicaSet": "HA/FT group of identical VMs",
-    "StatefulSet": "VMs with fixed identities",
-    "DaemonSet": "agent on every host",
-    "Job": "scheduled task (run once)",
-    "CronJob": "scheduled task",
-    "Service": "one-armed load balancer (VIP)",
-    "Ingress": "in-line L7 load balancer",
-    "Namespace": "resource pool",
-    "PersistentVolumeClaim": "VMDK request",
-    "PersistentVolume": "VMDK on a datastore",
-    "StorageClass": "storage policy",
-    "ResourceQuota": "resource pool limits",
-    "LimitRange": "default VM sizing",
-    "NetworkPolicy": "distributed firewall rule",
-    "ConfigMap": "guest customization",
-    "Secret": "credential store item",
-    "HorizontalPodAutoscaler": "DRS-like scale-out rule",
-    "PodDisruptionBudget": "HA admission control for maintenance",
-}
+# kind → its vSphere counterpart, from each kind's Strategy (kinds without one are absent).
+COUNTERPART = {s.kind: s.counterpart for s in BUILTIN if s.counterpart}
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
 
 

@@ -9,7 +9,7 @@ bookkeeping.
 
 from __future__ import annotations
 
-from playground.engine import admission, defaults, quantity, schema, validation
+from playground.engine import admission, quantity, schema, validation
 from playground.engine import patch as patching
 from playground.engine.errors import (
     ApiError,
@@ -21,7 +21,7 @@ from playground.engine.errors import (
     not_registered,
     too_many_requests,
 )
-from playground.engine.kinds import BY_KIND, ResourceType
+from playground.engine.registry import BUILTIN, Strategy
 from playground.engine.selectors import (
     compile_label_selector,
     field_matches,
@@ -31,33 +31,6 @@ from playground.engine.selectors import (
 )
 from playground.engine.util import deep_copy, int_or_percent, rfc3339
 
-# Kinds whose metadata.generation tracks changes to their spec.
-GENERATION_KINDS = {"Deployment", "ReplicaSet", "PodDisruptionBudget", "PriorityClass"}
-
-
-def _quantity_fields(kind: str, obj: dict):
-    """Every quantity in the places the decoder parses them."""
-    spec = obj.get("spec") or {}
-    pod_specs = []
-    if kind == "Pod":
-        pod_specs.append(spec)
-    elif isinstance(spec.get("template"), dict):
-        pod_specs.append(spec["template"].get("spec") or {})
-    for pod_spec in pod_specs:
-        if not isinstance(pod_spec, dict):
-            continue
-        for key in ("containers", "initContainers"):
-            for c in pod_spec.get(key) or []:
-                if isinstance(c, dict):
-                    for section in ("requests", "limits"):
-                        yield from ((c.get("resources") or {}).get(section) or {}).values()
-    if kind == "ResourceQuota":
-        yield from (spec.get("hard") or {}).values()
-    if kind == "LimitRange":
-        for item in spec.get("limits") or []:
-            for section in ("max", "min", "default", "defaultRequest", "maxLimitRequestRatio"):
-                yield from ((item or {}).get(section) or {}).values()
-
 
 class ApiServer:
     def __init__(self, cluster):
@@ -65,11 +38,14 @@ class ApiServer:
         self.store = cluster.store
         # Namespaces a multi-document dry run will have created by the time it gets there.
         self.assumed_namespaces: set[str] = set()
+        # The kinds this cluster serves: the built-in ones, and those registered here at
+        # run time (custom resources), which no other cluster sees.
+        self.registry = BUILTIN.overlay()
 
     # Types -----------------------------------------------------------------
 
-    def resource_type(self, kind: str) -> ResourceType:
-        rt = BY_KIND.get(kind)
+    def resource_type(self, kind: str) -> Strategy:
+        rt = self.registry.get(kind)
         if rt is None:
             raise not_registered(kind)
         return rt
@@ -112,7 +88,7 @@ class ApiServer:
 
     # Decoding --------------------------------------------------------------
 
-    def decode(self, body, namespace: str | None = None, strict: bool = True) -> tuple[ResourceType, dict]:
+    def decode(self, body, namespace: str | None = None, strict: bool = True) -> tuple[Strategy, dict]:
         if not isinstance(body, dict):
             raise bad_request(
                 "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml"
@@ -123,7 +99,7 @@ class ApiServer:
             raise bad_request(f"Object 'Kind' is missing in '{_short(body)}'")
         if not api_version:
             raise bad_request(f"Object 'apiVersion' is missing in '{_short(body)}'")
-        rt = BY_KIND.get(kind)
+        rt = self.registry.get(kind)
         if rt is None or rt.api_version != api_version:
             raise not_registered(kind, api_version)
         where = f'{kind} in version "{rt.version}" cannot be handled as a {kind}'
@@ -134,7 +110,7 @@ class ApiServer:
         if unknown and strict:
             fields = ", ".join(f'unknown field "{path}"' for path in unknown)
             raise bad_request(f"{where}: strict decoding error: {fields}")
-        for value in _quantity_fields(kind, body):
+        for value in rt.quantities(body) if rt.quantities else ():
             try:
                 quantity.parse(value)
             except quantity.QuantityError:
@@ -165,10 +141,10 @@ class ApiServer:
 
     def create_internal(self, obj: dict) -> dict:
         """Create an object a controller built: no decoding, but defaults and admission."""
-        rt = BY_KIND[obj["kind"]]
+        rt = self.registry[obj["kind"]]
         return self._create(rt, obj, dry_run=False, user=False)
 
-    def _create(self, rt: ResourceType, obj: dict, dry_run: bool, user: bool) -> dict:
+    def _create(self, rt: Strategy, obj: dict, dry_run: bool, user: bool) -> dict:
         meta = obj["metadata"]
         kind = rt.kind
         for field in (
@@ -182,9 +158,9 @@ class ApiServer:
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = f"{meta['generateName']}{self.cluster.rng.suffix()}"
         self.cluster.limits.check_create(rt, obj)
-        defaults.apply(kind, obj)
+        rt.default(obj)
         if user:
-            errors = validation.validate(kind, obj)
+            errors = rt.validate(obj)
             if errors:
                 raise invalid_object(rt, meta.get("name") or meta.get("generateName", ""), errors)
         name = meta["name"]
@@ -205,47 +181,20 @@ class ApiServer:
             errors = self.cluster.allocator.allocate(obj)
             if errors:
                 raise invalid_object(rt, name, errors)
-        if rt.has_status and kind not in ("Node",):
-            obj.pop("status", None)
-        self._initial_status(kind, obj)
+        rt.prepare_for_create(obj)
         if dry_run:
             meta["uid"] = meta.get("uid") or "dry-run"
             meta["creationTimestamp"] = self.now()
             return obj
         meta["uid"] = self.cluster.rng.uid()
         meta["creationTimestamp"] = self.now()
-        if kind == "Job":
-            _job_selector(obj)
-        if kind in GENERATION_KINDS:
-            meta["generation"] = 1
+        if rt.after_uid is not None:
+            rt.after_uid(obj)
+        generation = rt.next_generation(obj, None)
+        if generation is not None:
+            meta["generation"] = generation
         meta["resourceVersion"] = str(self.store.next_revision())
         return self.store.put(kind, obj, "ADDED")
-
-    def _initial_status(self, kind: str, obj: dict) -> None:
-        if kind == "Pod":
-            from playground.engine.resources import qos_class
-
-            obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj)}
-        elif kind == "Namespace":
-            obj["status"] = {"phase": "Active"}
-        elif kind in (
-            "Deployment",
-            "ReplicaSet",
-            "PodDisruptionBudget",
-            "ResourceQuota",
-            "DaemonSet",
-            "StatefulSet",
-            "Job",
-            "CronJob",
-            "HorizontalPodAutoscaler",
-        ):
-            obj.setdefault("status", {})
-        elif kind in ("Service", "Ingress"):
-            obj["status"] = {"loadBalancer": {}}
-        elif kind == "PersistentVolumeClaim":
-            obj["status"] = {"phase": "Pending"}
-        elif kind == "PersistentVolume":
-            obj["status"] = {"phase": "Available"}
 
     def update(
         self,
@@ -258,9 +207,7 @@ class ApiServer:
         rt, obj = self.decode(body, namespace, strict)
         return self._update(rt, obj, subresource=subresource, dry_run=dry_run)
 
-    def _update(
-        self, rt: ResourceType, obj: dict, subresource: str | None = None, dry_run: bool = False
-    ) -> dict:
+    def _update(self, rt: Strategy, obj: dict, subresource: str | None = None, dry_run: bool = False) -> dict:
         kind = rt.kind
         meta = obj["metadata"]
         name = meta.get("name")
@@ -297,31 +244,18 @@ class ApiServer:
         if "managedFields" not in meta and "managedFields" in old["metadata"]:
             meta["managedFields"] = old["metadata"]["managedFields"]
         if subresource == "status":
-            new = {**old, "status": obj.get("status", {}), "metadata": {**old["metadata"]}}
+            new = rt.status_update(obj, old)
         else:
             new = obj
-            if rt.has_status:
-                if "status" in old:
-                    new["status"] = old["status"]
-                else:
-                    new.pop("status", None)
-            defaults.apply(kind, new)
-            errors = validation.validate(kind, new) + validation.validate_update(kind, old, new)
+            rt.prepare_for_update(new, old)
+            rt.default(new)
+            errors = rt.validate_update(new, old)
             if not errors and kind == "Service":
                 errors = self.cluster.allocator.allocate(new, old)
             if errors:
                 raise invalid_object(rt, name, errors)
-            if kind == "Pod":
-                # Admission mutations of the original survive (service account volume, tolerations).
-                for key in (
-                    "serviceAccountName",
-                    "serviceAccount",
-                    "priority",
-                    "preemptionPolicy",
-                    "enableServiceLinks",
-                ):
-                    if key in old["spec"] and key not in new["spec"]:
-                        new["spec"][key] = old["spec"][key]
+            # Admission mutations of the original survive (service account, priority).
+            rt.keep_admitted(new, old)
         if dry_run:
             return new
         return self.commit(kind, new, old)
@@ -329,12 +263,10 @@ class ApiServer:
     def commit(self, kind: str, new: dict, old: dict | None) -> dict:
         """Store a new version of an object (controllers' fast path)."""
         meta = dict(new["metadata"])
-        if old is not None and kind in GENERATION_KINDS:
-            old_gen = old["metadata"].get("generation", 1)
-            changed = any(
-                new.get(k) != old.get(k) for k in new if k not in ("metadata", "status", "apiVersion", "kind")
-            ) or any(k not in new for k in old if k not in ("metadata", "status", "apiVersion", "kind"))
-            meta["generation"] = old_gen + 1 if changed else old_gen
+        if old is not None:
+            generation = self.registry[kind].next_generation(new, old)
+            if generation is not None:
+                meta["generation"] = generation
         meta["resourceVersion"] = str(self.store.next_revision())
         stored = {**new, "metadata": meta}
         # Finalizers gone from an object being deleted: it can go now.
@@ -444,7 +376,7 @@ class ApiServer:
 
     def _delete_namespace(self, obj: dict) -> dict:
         if obj["metadata"]["name"] in ("default", "kube-system", "kube-public", "kube-node-lease"):
-            rt = BY_KIND["Namespace"]
+            rt = self.registry["Namespace"]
             from playground.engine.errors import forbidden
 
             raise forbidden(rt, obj["metadata"]["name"], "this namespace may not be deleted")
@@ -498,10 +430,12 @@ class ApiServer:
         pod = self.get("Pod", name, namespace)
         if (pod.get("spec") or {}).get("nodeName"):
             raise conflict(
-                BY_KIND["Pod"], name, f'pod {name} is already assigned to node "{pod["spec"]["nodeName"]}"'
+                self.registry["Pod"],
+                name,
+                f'pod {name} is already assigned to node "{pod["spec"]["nodeName"]}"',
             )
         if self.store.get("Node", "", node_name) is None:
-            raise not_found(BY_KIND["Node"], node_name)
+            raise not_found(self.registry["Node"], node_name)
         from playground.engine.util import set_condition
 
         status = dict(pod.get("status") or {})
@@ -607,7 +541,7 @@ class ApiServer:
             raise conflict(rt, name)
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
             raise invalid_object(
-                BY_KIND["Deployment"] if kind == "Deployment" else rt,
+                rt,
                 name,
                 [validation.invalid("spec.replicas", replicas, "must be greater than or equal to 0")],
             )
@@ -644,23 +578,6 @@ def _drop(obj: dict, path: str) -> None:
     last = parts[-1]
     if isinstance(node, dict):
         node.pop(last, None)
-
-
-def _job_selector(job: dict) -> None:
-    """As the Job strategy does: a generated selector on the Job's uid, and labels on its pods."""
-    spec = job["spec"]
-    uid, name = job["metadata"]["uid"], job["metadata"]["name"]
-    if spec.get("manualSelector"):
-        return
-    labels = {
-        "batch.kubernetes.io/controller-uid": uid,
-        "batch.kubernetes.io/job-name": name,
-        "controller-uid": uid,
-        "job-name": name,
-    }
-    spec["selector"] = {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}
-    template = spec.setdefault("template", {})
-    template.setdefault("metadata", {}).setdefault("labels", {}).update(labels)
 
 
 def desired_healthy(pdb: dict, expected: int) -> int:

@@ -255,29 +255,8 @@ def hpa(obj: dict) -> None:
         spec.setdefault("minReplicas", 1)
 
 
-BY_KIND = {
-    "Pod": pod,
-    "Deployment": deployment,
-    "ReplicaSet": replicaset,
-    "Namespace": namespace,
-    "Secret": secret,
-    "LimitRange": limitrange,
-    "PriorityClass": priorityclass,
-    "PodDisruptionBudget": pdb,
-    "Node": node,
-    "Service": service,
-    "DaemonSet": daemonset,
-    "StatefulSet": statefulset,
-    "Job": job,
-    "CronJob": cronjob,
-    "PersistentVolumeClaim": pvc,
-    "PersistentVolume": pv,
-    "StorageClass": storageclass,
-    "HorizontalPodAutoscaler": hpa,
-}
-
-
 def apply(kind: str, obj: dict) -> None:
-    fn = BY_KIND.get(kind)
-    if fn:
-        fn(obj)
+    """The registered kind's defaulting."""
+    from playground.engine.registry import BUILTIN
+
+    BUILTIN[kind].default(obj)

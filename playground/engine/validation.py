@@ -52,16 +52,14 @@ CONFIG_KEY_MSG = (
     "'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"
 )
 
-# Kinds whose names must be DNS-1123 labels rather than subdomains.
-LABEL_NAMED = {"Namespace", "Service"}
 
-
-def name_errors(kind: str, name: str | None, generate_name: str | None) -> list[FieldError]:
+def name_errors(name: str | None, generate_name: str | None, label: bool = False) -> list[FieldError]:
+    """metadata.name: a DNS-1123 subdomain, or a label for kinds whose strategy says so."""
     if not name:
         if generate_name:
             return []
         return [required("metadata.name", "name or generateName is required")]
-    if kind in LABEL_NAMED:
+    if label:
         if len(name) > 63:
             return [invalid("metadata.name", name, "must be no more than 63 characters")]
         if not DNS1123_LABEL.match(name):
@@ -100,9 +98,10 @@ def _qualified_key(key: str, path: str) -> list[FieldError]:
     return errors
 
 
-def metadata_errors(kind: str, obj: dict) -> list[FieldError]:
+def metadata_errors(obj: dict, label_name: bool = False) -> list[FieldError]:
+    """The object metadata's checks, for every kind."""
     meta = obj.get("metadata") or {}
-    errors = name_errors(kind, meta.get("name"), meta.get("generateName"))
+    errors = name_errors(meta.get("name"), meta.get("generateName"), label_name)
     errors += label_errors(meta.get("labels"), "metadata.labels")
     annotations = meta.get("annotations") or {}
     if isinstance(annotations, dict):
@@ -794,37 +793,11 @@ def hpa(obj: dict) -> list[FieldError]:
     return errors
 
 
-BY_KIND = {
-    "RoleBinding": role_binding,
-    "ClusterRoleBinding": role_binding,
-    "Role": role,
-    "ClusterRole": role,
-    "HorizontalPodAutoscaler": hpa,
-    "Service": service,
-    "DaemonSet": daemonset,
-    "StatefulSet": statefulset,
-    "Job": job,
-    "CronJob": cronjob,
-    "PersistentVolumeClaim": pvc,
-    "Ingress": ingress,
-    "Deployment": deployment,
-    "ReplicaSet": replicaset,
-    "Pod": pod,
-    "ConfigMap": configmap,
-    "Secret": secret,
-    "ResourceQuota": resourcequota,
-    "LimitRange": limitrange,
-    "PodDisruptionBudget": pdb,
-    "PriorityClass": priorityclass,
-}
-
-
 def validate(kind: str, obj: dict) -> list[FieldError]:
-    errors = metadata_errors(kind, obj)
-    fn = BY_KIND.get(kind)
-    if fn:
-        errors += fn(obj)
-    return errors
+    """The registered kind's validate() (metadata and the kind's own rules)."""
+    from playground.engine.registry import BUILTIN
+
+    return BUILTIN[kind].validate(obj)
 
 
 def _selector_repr(selector: dict) -> str:
@@ -838,72 +811,105 @@ def _selector_repr(selector: dict) -> str:
 
 
 def validate_update(kind: str, old: dict, new: dict) -> list[FieldError]:
+    """What an update of the registered kind may not change (validate() not included)."""
+    from playground.engine.registry import BUILTIN
+
+    check = BUILTIN[kind].update_validator
+    return check(new, old) if check else []
+
+
+# ValidateUpdate per kind: (new, old) → what the update may not change ----------------------
+
+
+def selector_immutable_update(new: dict, old: dict) -> list[FieldError]:
+    """apps/v1 Deployment and ReplicaSet: spec.selector is immutable."""
+    old_sel = (old.get("spec") or {}).get("selector")
+    new_sel = (new.get("spec") or {}).get("selector")
+    if old_sel != new_sel:
+        # Upstream prints the Go struct of the new selector; keep that shape.
+        return [_ImmutableSelector(new_sel or {})]
+    return []
+
+
+def pod_update(new: dict, old: dict) -> list[FieldError]:
+    old_spec, new_spec = dict(old.get("spec") or {}), dict(new.get("spec") or {})
+    for spec in (old_spec, new_spec):
+        for key in ("activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds"):
+            spec.pop(key, None)
+        for ckey in ("containers", "initContainers"):
+            spec[ckey] = [{k: v for k, v in c.items() if k != "image"} for c in spec.get(ckey) or []]
+        spec.pop("nodeName", None)
+    if old_spec != new_spec:
+        return [
+            forbidden_field(
+                "spec",
+                "pod updates may not change fields other than `spec.containers[*].image`,"
+                "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` "
+                "(only additions to existing tolerations),`spec.terminationGracePeriodSeconds` "
+                "(allow it to be set to 1 if it was previously negative)",
+            )
+        ]
+    return []
+
+
+def service_update(new: dict, old: dict) -> list[FieldError]:
+    old_ip, new_ip = (old.get("spec") or {}).get("clusterIP"), (new.get("spec") or {}).get("clusterIP")
+    if old_ip and new_ip and old_ip != new_ip and (new.get("spec") or {}).get("type") != "ExternalName":
+        return [FieldError("spec.clusterIPs[0]", "Invalid value", "may not change once set", [new_ip], False)]
+    return []
+
+
+def job_update(new: dict, old: dict) -> list[FieldError]:
     errors: list[FieldError] = []
-    if kind in ("Deployment", "ReplicaSet"):
-        old_sel = (old.get("spec") or {}).get("selector")
-        new_sel = (new.get("spec") or {}).get("selector")
-        if old_sel != new_sel:
-            # Upstream prints the Go struct of the new selector; keep that shape.
-            errors.append(_ImmutableSelector(new_sel or {}))
-    if kind == "Pod":
-        old_spec, new_spec = dict(old.get("spec") or {}), dict(new.get("spec") or {})
-        for spec in (old_spec, new_spec):
-            for key in ("activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds"):
-                spec.pop(key, None)
-            for ckey in ("containers", "initContainers"):
-                spec[ckey] = [{k: v for k, v in c.items() if k != "image"} for c in spec.get(ckey) or []]
-            spec.pop("nodeName", None)
-        if old_spec != new_spec:
-            errors.append(
-                forbidden_field(
-                    "spec",
-                    "pod updates may not change fields other than `spec.containers[*].image`,"
-                    "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` "
-                    "(only additions to existing tolerations),`spec.terminationGracePeriodSeconds` "
-                    "(allow it to be set to 1 if it was previously negative)",
-                )
-            )
-    if kind == "Service":
-        old_ip, new_ip = (old.get("spec") or {}).get("clusterIP"), (new.get("spec") or {}).get("clusterIP")
-        if old_ip and new_ip and old_ip != new_ip and (new.get("spec") or {}).get("type") != "ExternalName":
-            errors.append(
-                FieldError("spec.clusterIPs[0]", "Invalid value", "may not change once set", [new_ip], False)
-            )
-    if kind == "Job":
-        old_template, new_template = (
-            (old.get("spec") or {}).get("template"),
-            (new.get("spec") or {}).get("template"),
-        )
-        if old_template != new_template:
-            errors.append(FieldError("spec.template", "Invalid value", "field is immutable", None, False))
-        if (old.get("spec") or {}).get("selector") != (new.get("spec") or {}).get("selector"):
-            errors.append(_ImmutableSelector((new.get("spec") or {}).get("selector") or {}))
-    if kind == "StatefulSet":
-        allowed = (
-            "replicas",
-            "ordinals",
-            "template",
-            "updateStrategy",
-            "persistentVolumeClaimRetentionPolicy",
-            "minReadySeconds",
-        )
-        old_spec = {k: v for k, v in (old.get("spec") or {}).items() if k not in allowed}
-        new_spec = {k: v for k, v in (new.get("spec") or {}).items() if k not in allowed}
-        if old_spec != new_spec:
-            errors.append(
-                forbidden_field(
-                    "spec",
-                    "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
-                )
-            )
-    if kind == "Secret" and old.get("type") != new.get("type"):
-        errors.append(FieldError("type", "Invalid value", "field is immutable", new.get("type"), True))
-    for key in ("data", "binaryData"):
-        if kind in ("ConfigMap", "Secret") and old.get("immutable") and old.get(key) != new.get(key):
-            errors.append(forbidden_field(key, "field is immutable when `immutable` is set"))
-    if kind == "PriorityClass" and old.get("value") != new.get("value"):
-        errors.append(forbidden_field("value", "may not be changed in an update."))
+    old_spec, new_spec = old.get("spec") or {}, new.get("spec") or {}
+    if old_spec.get("template") != new_spec.get("template"):
+        errors.append(FieldError("spec.template", "Invalid value", "field is immutable", None, False))
+    if old_spec.get("selector") != new_spec.get("selector"):
+        errors.append(_ImmutableSelector(new_spec.get("selector") or {}))
     return errors
+
+
+def statefulset_update(new: dict, old: dict) -> list[FieldError]:
+    allowed = (
+        "replicas",
+        "ordinals",
+        "template",
+        "updateStrategy",
+        "persistentVolumeClaimRetentionPolicy",
+        "minReadySeconds",
+    )
+    old_spec = {k: v for k, v in (old.get("spec") or {}).items() if k not in allowed}
+    new_spec = {k: v for k, v in (new.get("spec") or {}).items() if k not in allowed}
+    if old_spec != new_spec:
+        return [
+            forbidden_field(
+                "spec",
+                "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+            )
+        ]
+    return []
+
+
+def configmap_update(new: dict, old: dict) -> list[FieldError]:
+    """ConfigMap and Secret: data and binaryData are frozen once `immutable` is set."""
+    errors: list[FieldError] = []
+    for key in ("data", "binaryData"):
+        if old.get("immutable") and old.get(key) != new.get(key):
+            errors.append(forbidden_field(key, "field is immutable when `immutable` is set"))
+    return errors
+
+
+def secret_update(new: dict, old: dict) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if old.get("type") != new.get("type"):
+        errors.append(FieldError("type", "Invalid value", "field is immutable", new.get("type"), True))
+    return errors + configmap_update(new, old)
+
+
+def priorityclass_update(new: dict, old: dict) -> list[FieldError]:
+    if old.get("value") != new.get("value"):
+        return [forbidden_field("value", "may not be changed in an update.")]
+    return []
 
 
 class _ImmutableSelector(FieldError):

@@ -1,16 +1,19 @@
 """/version and API discovery, in the aggregated (apidiscovery.k8s.io/v2) and legacy forms.
 
 kubectl learns every resource name, short name, category and subresource from these
-documents, so they are built from the engine's own resource table: what is listed
-here is exactly what the facade serves.
+documents, so they are built from the engine's kind registry: what is listed here is
+exactly what the facade serves. Each function takes an optional ``registry`` (a
+cluster's, ``cluster.api.registry``, with its custom resources); without it, the
+built-in kinds. Results are cached per registry and its revision.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
-from playground.engine.kinds import TYPES, ResourceType
+from playground.engine.kinds import ResourceType
+from playground.engine.registry import BUILTIN
 
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 MAJOR, MINOR = "1", "32"
@@ -105,18 +108,36 @@ GROUP_ORDER = [
 ]
 
 
-@cache
-def group_versions() -> dict[str, list]:
+def _cached(fn):
+    """Cache fn(registry, *args) per registry and revision (a registered kind shows at once)."""
+    inner = lru_cache(maxsize=256)(lambda registry, revision, *args: fn(registry, *args))
+
+    def wrapper(*args, registry=None):
+        registry = BUILTIN if registry is None else registry
+        return inner(registry, registry.revision, *args)
+
+    wrapper.__doc__ = fn.__doc__
+    wrapper.cache_clear = inner.cache_clear
+    return wrapper
+
+
+def _group_rank(group: str) -> tuple[int, str]:
+    """Built-in groups in the apiserver's order; others (custom resources) after, by name."""
+    return (GROUP_ORDER.index(group), "") if group in GROUP_ORDER else (len(GROUP_ORDER), group)
+
+
+@_cached
+def group_versions(registry) -> dict[str, list]:
     """'v1', 'apps/v1', … → the resource types served there: groups in the apiserver's
     order, resources alphabetically, as discovery lists them."""
     found: dict[str, list] = {}
-    for rt in sorted([*TYPES, *METRICS], key=lambda t: (GROUP_ORDER.index(t.group), t.version, t.plural)):
+    for rt in sorted([*registry, *METRICS], key=lambda t: (_group_rank(t.group), t.version, t.plural)):
         found.setdefault(rt.api_version, []).append(rt)
     return found
 
 
-def lookup(group: str, version: str, plural: str):
-    for rt in group_versions().get(f"{group}/{version}" if group else version, []):
+def lookup(group: str, version: str, plural: str, registry=None):
+    for rt in group_versions(registry=registry).get(f"{group}/{version}" if group else version, []):
         if rt.plural == plural:
             return rt
     return None
@@ -157,11 +178,11 @@ def _aggregated_resource(rt) -> dict:
     return entry
 
 
-@cache
-def aggregated(legacy: bool) -> dict:
+@_cached
+def aggregated(registry, legacy: bool) -> dict:
     """The APIGroupDiscoveryList for /api (legacy=True) or /apis."""
     groups: dict[str, list] = {}
-    for gv, types in group_versions().items():
+    for gv, types in group_versions(registry=registry).items():
         group, _, version = gv.rpartition("/")
         if (group == "") != legacy:
             continue
@@ -191,10 +212,10 @@ def api_versions(server_address: str) -> dict:
     }
 
 
-@cache
-def api_group_list() -> dict:
+@_cached
+def api_group_list(registry) -> dict:
     groups: dict[str, list[str]] = {}
-    for gv in group_versions():
+    for gv in group_versions(registry=registry):
         group, _, version = gv.rpartition("/")
         if group:
             groups.setdefault(group, []).append(version)
@@ -210,16 +231,16 @@ def _group(name: str, versions: list[str]) -> dict:
     return {"name": name, "versions": entries, "preferredVersion": entries[0]}
 
 
-def api_group(name: str) -> dict | None:
-    for group in api_group_list()["groups"]:
+def api_group(name: str, registry=None) -> dict | None:
+    for group in api_group_list(registry=registry)["groups"]:
         if group["name"] == name:
             return {"kind": "APIGroup", "apiVersion": "v1", **group}
     return None
 
 
-@cache
-def resource_list(group_version: str) -> dict | None:
-    types = group_versions().get(group_version)
+@_cached
+def resource_list(registry, group_version: str) -> dict | None:
+    types = group_versions(registry=registry).get(group_version)
     if types is None:
         return None
     resources = []

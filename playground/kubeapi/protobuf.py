@@ -301,21 +301,17 @@ MESSAGES: dict[str, dict[int, tuple[str, str]] | None] = {
         5: ("preemptionPolicy", "*string"),
     },
 }
-KINDS = {
-    "HorizontalPodAutoscaler",
-    "SelfSubjectAccessReview",
-    "Namespace",
-    "ConfigMap",
-    "Secret",
-    "ServiceAccount",
-    "ResourceQuota",
-    "Service",
-    "Deployment",
-    "Job",
-    "CronJob",
-    "PodDisruptionBudget",
-    "PriorityClass",
-}
+# The access review is served (kubectl auth can-i) but never stored, so not registered.
+_VIRTUAL_MESSAGES = {"SelfSubjectAccessReview": "SelfSubjectAccessReview"}
+
+
+def messages(registry=None) -> dict[str, str]:
+    """kind → its top-level message in MESSAGES, for every kind whose protobuf body is
+    decoded: those whose Strategy names one (``Strategy.protobuf``), and the access review."""
+    from playground.engine.registry import BUILTIN
+
+    found = {s.kind: s.protobuf for s in (BUILTIN if registry is None else registry) if s.protobuf}
+    return {**found, **_VIRTUAL_MESSAGES}
 
 
 class ProtobufError(Exception):
@@ -422,7 +418,7 @@ def _message(name: str, data: bytes, where: str) -> dict:
     return out
 
 
-def decode(body: bytes) -> dict:
+def decode(body: bytes, registry=None) -> dict:
     """The JSON-shaped object a protobuf request body carries."""
     if not body.startswith(MAGIC):
         raise ApiError(400, "BadRequest", "the protobuf body does not start with the k8s magic prefix")
@@ -430,15 +426,16 @@ def decode(body: bytes) -> dict:
         unknown = _message("Unknown", body[len(MAGIC) :], "")
         type_meta = unknown.get("typeMeta") or {}
         kind = type_meta.get("kind", "")
-        if kind not in KINDS:
+        decoded = messages(registry)
+        if kind not in decoded:
             raise ApiError(
                 415,
                 "UnsupportedMediaType",
-                f"the sandbox decodes protobuf only for {', '.join(sorted(KINDS))}, not {kind or 'this kind'}; "
+                f"the sandbox decodes protobuf only for {', '.join(sorted(decoded))}, not {kind or 'this kind'}; "
                 "send JSON instead (kubectl create … --dry-run=client -o yaml | kubectl apply -f -)",
             )
         raw = base64.b64decode(unknown.get("raw", ""))
-        obj = _message(kind, raw, "")
+        obj = _message(decoded[kind], raw, "")
     except ProtobufError as error:
         raise ApiError(400, "BadRequest", f"error decoding protobuf body: {error}") from None
     return {"apiVersion": type_meta.get("apiVersion", ""), "kind": kind, **obj}

@@ -1,0 +1,38 @@
+"""Pieces several kinds' strategies share."""
+
+from __future__ import annotations
+
+ALL = ("all",)
+STATUS = ("status",)
+STATUS_SCALE = ("status", "scale")
+
+
+def empty_status(obj: dict) -> None:
+    """A controller fills the status in: a new object starts with an empty one."""
+    obj.setdefault("status", {})
+
+
+def load_balancer_status(obj: dict) -> None:
+    obj["status"] = {"loadBalancer": {}}
+
+
+def _container_quantities(pod_spec):
+    if not isinstance(pod_spec, dict):
+        return
+    for key in ("containers", "initContainers"):
+        for c in pod_spec.get(key) or []:
+            if isinstance(c, dict):
+                for section in ("requests", "limits"):
+                    yield from ((c.get("resources") or {}).get(section) or {}).values()
+
+
+def pod_quantities(obj: dict):
+    """The containers' requests and limits of a Pod."""
+    yield from _container_quantities(obj.get("spec") or {})
+
+
+def template_quantities(obj: dict):
+    """The containers' requests and limits of spec.template (workloads)."""
+    template = (obj.get("spec") or {}).get("template")
+    if isinstance(template, dict):
+        yield from _container_quantities(template.get("spec") or {})

@@ -1,0 +1,1 @@
+"""The coordination API group's kinds, one file each."""

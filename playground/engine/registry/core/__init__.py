@@ -1,0 +1,1 @@
+"""The core (legacy, "") API group's kinds, one file each."""

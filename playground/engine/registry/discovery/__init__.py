@@ -1,0 +1,1 @@
+"""The discovery API group's kinds, one file each."""

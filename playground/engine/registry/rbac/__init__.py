@@ -1,0 +1,1 @@
+"""The rbac API group's kinds, one file each."""

@@ -1,0 +1,1 @@
+"""The scheduling API group's kinds, one file each."""

@@ -1,0 +1,1 @@
+"""The storage API group's kinds, one file each."""
