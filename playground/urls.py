@@ -46,6 +46,7 @@ urlpatterns = [
     path("playground/<uuid:public_id>/kubectl", views.run_console, name="console"),
     path("playground/<uuid:public_id>/kubectl/complete", views.complete_console, name="console-complete"),
     path("playground/<uuid:public_id>/clock", views.clock, name="clock"),
+    path("playground/<uuid:public_id>/scheduler", views.scheduler_config, name="scheduler-config"),
     path("playground/<uuid:public_id>/events", views.recent_tasks_pane, name="recent-tasks"),
     path("playground/<uuid:public_id>/kubeconfig", views.kubeconfig, name="kubeconfig"),
     path("playground/<uuid:public_id>/add-node", views.add_node, name="add-node"),

@@ -20,6 +20,7 @@ from playground import console, lab_attempts, sandboxes, workspace
 from playground import paths as learning_paths
 from playground.engine import ApiError
 from playground.engine.kinds import resolve
+from playground.engine.scheduler.config import InvalidSchedulerConfig
 from playground.inventory import (
     COUNTERPART,
     event_rows,
@@ -134,6 +135,10 @@ def _workspace(sandbox, cluster, request) -> dict:
         examples=EXAMPLES,
         watch_minutes=settings.KUBE_API_WATCH_SECONDS // 60,
         try_commands=workspace.try_commands(cluster),
+        scheduler_text=yaml.safe_dump(cluster.scheduler_config, sort_keys=False)
+        if cluster.scheduler_config
+        else "",
+        scheduler_example=SCHEDULER_EXAMPLE,
         region="cluster",
     )
     return context
@@ -286,6 +291,62 @@ def _kubectl_error(error: ApiError) -> str:
 
 
 # action: (snapshot label, what happened, how Kubernetes does it), as sentences for the flash.
+SCHEDULER_EXAMPLE = """apiVersion: kubescheduler.config.k8s.io/v1
+kind: KubeSchedulerConfiguration
+profiles:
+  - schedulerName: default-scheduler
+    pluginConfig:
+      - name: NodeResourcesFit
+        args:
+          scoringStrategy:
+            type: MostAllocated   # pack pods onto fewer hosts, like DRS consolidating
+"""
+
+
+@require_POST
+def scheduler_config(request: HttpRequest, public_id) -> HttpResponse:
+    """The sandbox's KubeSchedulerConfiguration: kube-scheduler's profiles, plugins and weights
+    (DRS's automation level and rules, set on the cluster). Empty restores the defaults."""
+    owner = sandboxes.visitor(request.session)
+    text = request.POST.get("config", "")
+    if len(text.encode()) > MAX_MANIFEST:
+        return _scheduler_result(
+            request, False, [f"error: the configuration is over {MAX_MANIFEST} bytes"], text, 413
+        )
+    try:
+        sandboxes.change(
+            owner,
+            public_id,
+            lambda c: c.set_scheduler_config(text if text.strip() else None),
+            "Scheduler configuration",
+        )
+    except sandboxes.SandboxError as error:
+        return _fail(request, error)
+    except InvalidSchedulerConfig as error:
+        lines = ["error: the KubeSchedulerConfiguration is invalid:", *(f"* {e}" for e in error.errors)]
+        return _scheduler_result(request, False, lines, text, 422)
+    message = (
+        "kube-scheduler reconfigured: new pods are placed by these profiles."
+        if text.strip()
+        else "kube-scheduler is back on its default profile."
+    )
+    if request.htmx:
+        response = _scheduler_result(request, True, [message], text, 200)
+        response["HX-Trigger"] = "sandbox-changed"
+        return response
+    return _done(request, sandboxes.get(owner, public_id), message)
+
+
+def _scheduler_result(request, ok: bool, lines: list[str], text: str, status: int) -> HttpResponse:
+    context = {"scheduler_result": {"ok": ok, "lines": lines}, "scheduler_text": text}
+    if request.htmx:
+        return render(request, "playground/_apply.html#scheduler-result", context, status=status)
+    messages.add_message(request, messages.SUCCESS if ok else messages.ERROR, " ".join(lines))
+    return redirect(
+        reverse("playground:sandbox", args=[request.resolver_match.kwargs["public_id"]]) + "?tab=yaml"
+    )
+
+
 NODE_ACTIONS = {
     "enter-maintenance": (
         "Enter maintenance mode",

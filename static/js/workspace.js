@@ -61,7 +61,7 @@
   document.addEventListener("click", function (event) {
     const example = event.target.closest("[data-example]");
     if (!example) return;
-    const box = document.getElementById("manifest");
+    const box = document.getElementById(example.dataset.exampleTarget || "manifest");
     box.value = example.dataset.example;
     box.focus();
   });

@@ -372,3 +372,38 @@ def test_a_step_that_changes_nothing_names_its_component_once(client, sandbox):
     idle = next(t for t in texts if "nothing to do" in t)
     component = idle.split(": ", 1)[0]
     assert idle.count(component) == 1 and re.match(r"[\w-]+( \([\w-]+\))?: checked \S+: nothing to do", idle)
+
+
+def test_the_scheduler_configuration_is_set_per_sandbox_and_refused_in_place(client, sandbox):
+    from playground.sandboxes import restore
+
+    url = f"/playground/{sandbox.public_id}/scheduler"
+    page = client.get(f"/playground/{sandbox.public_id}/", {"tab": "yaml"}).content.decode()
+    assert 'action="' + url + '"' in page and "KubeSchedulerConfiguration" in page
+
+    bad = (
+        "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nprofiles:\n"
+        "  - schedulerName: default-scheduler\n    plugins:\n      score:\n        enabled:\n          - name: NoSuchPlugin\n"
+    )
+    before = Sandbox.objects.get().version
+    refused = client.post(url, {"config": bad}, HTTP_HX_REQUEST="true")
+    html = refused.content.decode()
+    assert refused.status_code == 422 and '<div id="scheduler-result"' in html and "<html" not in html
+    assert "profiles[0].plugins.score.enabled[0]: plugin &quot;NoSuchPlugin&quot; does not exist" in html
+    assert Sandbox.objects.get().version == before
+
+    # A valid configuration is kept with the sandbox and shown again in the form.
+    from playground.views import SCHEDULER_EXAMPLE
+
+    done = client.post(url, {"config": SCHEDULER_EXAMPLE}, HTTP_HX_REQUEST="true")
+    assert done.status_code == 200 and "kube-scheduler reconfigured" in done.content.decode()
+    assert done["HX-Trigger"] == "sandbox-changed"
+    cluster = restore(Sandbox.objects.get().state)
+    args = cluster.scheduler_config["profiles"][0]["pluginConfig"][0]["args"]
+    assert args["scoringStrategy"]["type"] == "MostAllocated"
+    shown = client.get(f"/playground/{sandbox.public_id}/", {"tab": "yaml"}).content.decode()
+    assert "MostAllocated" in shown.split('id="scheduler-config"', 1)[1].split("</textarea>", 1)[0]
+
+    reset = client.post(url, {"config": ""}, HTTP_HX_REQUEST="true")
+    assert "default profile" in reset.content.decode()
+    assert restore(Sandbox.objects.get().state).scheduler_config is None
