@@ -110,10 +110,7 @@ def _parse_line(line: str) -> Command:
         words = words[1:]
     if not words:
         raise ConsoleError("error: type a kubectl command, for example: kubectl get pods")
-    leading = []  # kubectl's global flags may come before the verb: kubectl -n shop get pods
-    while len(words) > 1 and words[0].startswith("-") and (found := _global(words[0].partition("=")[0])):
-        takes = found.takes_value and "=" not in words[0] and len(words[0]) <= 2 + len(found.name)
-        leading, words = leading + words[: 1 + takes], words[1 + takes :]
+    leading, words = _leading_globals(words)
     if not words:
         raise ConsoleError("error: type a kubectl command, for example: kubectl get pods")
     verb, rest = words[0], leading + words[1:]
@@ -130,6 +127,16 @@ def _parse_line(line: str) -> Command:
             "allowed formats are: json,name,wide,yaml"
         )
     return command
+
+
+def _leading_globals(words: list[str]) -> tuple[list[str], list[str]]:
+    """kubectl's global flags may come before the verb (kubectl -n shop get pods): those
+    words, and the words from the verb on."""
+    leading = []
+    while len(words) > 1 and words[0].startswith("-") and (found := _global(words[0].partition("=")[0])):
+        takes = found.takes_value and "=" not in words[0] and len(words[0]) <= 2 + len(found.name)
+        leading, words = leading + words[: 1 + takes], words[1 + takes :]
+    return leading, words
 
 
 def _global(word: str) -> Flag | None:
@@ -275,9 +282,14 @@ def complete(cluster, line: str) -> dict:
     elif not words:
         # The first word: kubectl itself, or a verb typed without it (the console takes both).
         return _answer([c for c in ["kubectl", *SUPPORTED] if c.startswith(partial)], partial)
+    leading, words = _leading_globals(words)
+    if len(words) == 1 and _value_flag(VERBS["get"], words[0]) and _global(words[0]):  # kubectl -n <Tab>
+        return _answer(
+            [c for c in _flag_values(cluster, VERBS["get"], words[0], []) if c.startswith(partial)], partial
+        )
     if not words:
         return _answer([v for v in SUPPORTED if v.startswith(partial)], partial)
-    verb, rest = words[0], words[1:]
+    verb, rest = words[0], leading + words[1:]
     if verb not in VERBS:
         return _answer([], partial)
     spec, _ = resolve_verb(VERBS[verb], rest)
