@@ -3,8 +3,10 @@ workloads trees, each item with its vSphere counterpart and its state in words."
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
+from playground.engine.podstatus import node_ready_status, pod_ready, pod_status_text
 from playground.engine.registry import BUILTIN
 from playground.engine.util import controller_of
 
@@ -13,41 +15,28 @@ COUNTERPART = {s.kind: s.counterpart for s in BUILTIN if s.counterpart}
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
 
 
+# STATUS texts of a pod on its way up (amber), and of one that is done or going (grey).
+_STARTING = {"Pending", "ContainerCreating", "PodInitializing", "NotReady", "SchedulingGated"}
+_DONE = {"Completed", "Succeeded", "Terminating"}
+
+
 def pod_state(pod: dict) -> tuple[str, str]:
-    """kubectl's STATUS column text, and a tone for colour (ok, warn, bad, muted)."""
-    meta, status = pod["metadata"], pod.get("status") or {}
-    if meta.get("deletionTimestamp"):
-        return "Terminating", "muted"
-    for cs in status.get("initContainerStatuses") or []:
-        waiting = (cs.get("state") or {}).get("waiting")
-        if waiting and waiting.get("reason") not in ("PodInitializing",):
-            return f"Init:{waiting['reason']}", "bad"
-    for cs in status.get("containerStatuses") or []:
-        waiting = (cs.get("state") or {}).get("waiting")
-        if waiting and waiting.get("reason") not in ("ContainerCreating", "PodInitializing"):
-            return waiting["reason"], "bad"
-    phase = status.get("phase", "Pending")
-    if phase == "Running":
-        ready = any(
-            c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or []
-        )
-        return ("Running", "ok") if ready else ("Running (not ready)", "warn")
-    if phase == "Pending":
-        if not pod["spec"].get("nodeName"):
-            return "Pending (unschedulable)" if any(
-                c.get("reason") == "Unschedulable" for c in status.get("conditions") or []
-            ) else "Pending", "warn"
-        return "ContainerCreating", "warn"
-    if phase == "Succeeded":
-        return "Completed", "muted"
-    return phase, "bad"
+    """kubectl's STATUS column text (podstatus.pod_status_text), and a tone for colour:
+    ok (Running and Ready), warn (starting, or Running but not Ready), muted (finished or
+    terminating), bad (anything else: an error, a back-off, Failed, Unknown)."""
+    text = pod_status_text(pod)
+    if text == "Running":
+        return text, "ok" if pod_ready(pod) else "warn"
+    if text in _STARTING or re.fullmatch(r"Init:\d+/\d+", text):
+        return text, "warn"
+    if text in _DONE:
+        return text, "muted"
+    return text, "bad"
 
 
 def node_state(cluster, node: dict) -> tuple[str, str]:
-    ready = next(
-        (c for c in (node.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), {}
-    )
-    text = {"True": "Ready", "False": "NotReady", "Unknown": "NotReady"}.get(ready.get("status"), "Unknown")
+    status = node_ready_status(node)
+    text = "Ready" if status == "True" else "NotReady" if status else "Unknown"
     tone = "ok" if text == "Ready" else "bad"
     if node["metadata"]["name"] in cluster.down_nodes and text == "Ready":
         text, tone = "Ready (not responding)", "warn"

@@ -21,6 +21,7 @@ from playground.engine.errors import (
     not_registered,
     too_many_requests,
 )
+from playground.engine.podstatus import pod_ready
 from playground.engine.registry import BUILTIN, Strategy
 from playground.engine.selectors import (
     compile_label_selector,
@@ -478,9 +479,7 @@ class ApiServer:
                 self.cluster.controllers["disruption"].sync(pdb)
                 pdb = self.store.get("PodDisruptionBudget", namespace, pdb["metadata"]["name"])
                 status = pdb.get("status") or {}
-            if not _pod_is_healthy(pod) and status.get("currentHealthy", 0) >= status.get(
-                "desiredHealthy", 0
-            ):
+            if not pod_ready(pod) and status.get("currentHealthy", 0) >= status.get("desiredHealthy", 0):
                 pass
             elif status.get("disruptionsAllowed", 0) <= 0:
                 raise too_many_requests(
@@ -549,13 +548,6 @@ class ApiServer:
         new = {**obj, "spec": {**obj["spec"], "replicas": replicas}}
         new = deep_copy(new)
         return self._update(rt, new)
-
-
-def _pod_is_healthy(pod: dict) -> bool:
-    for cond in (pod.get("status") or {}).get("conditions") or []:
-        if cond.get("type") == "Ready":
-            return cond.get("status") == "True"
-    return False
 
 
 def _short(body: dict) -> str:

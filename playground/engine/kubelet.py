@@ -16,6 +16,7 @@ import ipaddress
 
 from playground.engine import images
 from playground.engine.errors import ApiError
+from playground.engine.podstatus import node_ready_status
 from playground.engine.util import rfc3339, set_condition
 
 BACKOFF_START = 10
@@ -59,7 +60,9 @@ class Kubelet:
                 self.cluster.enqueue(self.name, key)
         elif kind == "Node" and new is not None and old is not None:
             # A node coming back to life resumes its pods.
-            if self.cluster.node_is_down(old["metadata"]["name"]) is False and _ready(old) != _ready(new):
+            if self.cluster.node_is_down(old["metadata"]["name"]) is False and node_ready_status(
+                old
+            ) != node_ready_status(new):
                 for pod in self.cluster.store.pods_on(new["metadata"]["name"]):
                     self.cluster.enqueue(
                         self.name, f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
@@ -834,13 +837,6 @@ def _waiting_text(reason: str) -> str:
         "CreateContainerConfigError": "CreateContainerConfigError",
         "PodInitializing": "PodInitializing",
     }.get(reason, reason)
-
-
-def _ready(node: dict) -> str | None:
-    for c in (node.get("status") or {}).get("conditions") or []:
-        if c.get("type") == "Ready":
-            return c.get("status")
-    return None
 
 
 def _node_ip(node: dict) -> str:

@@ -13,6 +13,7 @@ import hashlib
 import ipaddress
 
 from playground.engine.errors import FieldError, invalid
+from playground.engine.podstatus import pod_ready
 from playground.engine.selectors import compile_label_selector, matches
 
 SERVICE_CIDR = "10.96.0.0/12"
@@ -943,9 +944,7 @@ def _deliver(cluster, src_pod, ip, port, protocol, hops, hop, fail, source, dest
             "pod",
             f"Pod {dst_ns}/{dst_name} ({ip}) has no container listening on port {port}: connection refused",
         )
-    ready = any(
-        c.get("type") == "Ready" and c.get("status") == "True" for c in dst["status"].get("conditions") or []
-    )
+    ready = pod_ready(dst)
     hop(
         "pod",
         f"Delivered to pod {dst_ns}/{dst_name} ({ip}), container {listening} on port {port}"

@@ -48,61 +48,6 @@ def age(obj: dict, now: float) -> str:
     return human_duration(now - parse_time(created)) if created else "<unknown>"
 
 
-def pod_status(pod: dict) -> tuple[str, int, str, int]:
-    """READY, the STATUS text kubectl prints, RESTARTS and the restart age."""
-    spec, status = pod.get("spec") or {}, pod.get("status") or {}
-    containers = spec.get("containers") or []
-    statuses = status.get("containerStatuses") or []
-    ready = sum(1 for c in statuses if c.get("ready"))
-    restarts = sum(c.get("restartCount", 0) for c in statuses)
-    reason = status.get("reason") or status.get("phase") or "Pending"
-    init = status.get("initContainerStatuses") or []
-    initializing = False
-    for i, cs in enumerate(init):
-        state = cs.get("state") or {}
-        restarts += cs.get("restartCount", 0)
-        if "terminated" in state and state["terminated"].get("exitCode") == 0:
-            continue
-        initializing = True
-        if "terminated" in state:
-            reason = f"Init:{state['terminated'].get('reason') or 'Error'}"
-        elif "waiting" in state and state["waiting"].get("reason") not in (None, "", "PodInitializing"):
-            reason = f"Init:{state['waiting']['reason']}"
-        else:
-            reason = f"Init:{i}/{len(spec.get('initContainers') or [])}"
-        break
-    if not initializing:
-        has_running = False
-        for cs in reversed(statuses):
-            state = cs.get("state") or {}
-            if "waiting" in state and state["waiting"].get("reason"):
-                reason = state["waiting"]["reason"]
-            elif "terminated" in state:
-                term = state["terminated"]
-                reason = term.get("reason") or (
-                    f"Signal:{term['signal']}" if term.get("signal") else f"ExitCode:{term.get('exitCode')}"
-                )
-            elif "running" in state and cs.get("ready"):
-                has_running = True
-        if reason == "Completed" and has_running:
-            reason = (
-                "Running"
-                if any(
-                    c.get("type") == "Ready" and c.get("status") == "True"
-                    for c in status.get("conditions") or []
-                )
-                else "NotReady"
-            )
-    if pod["metadata"].get("deletionTimestamp"):
-        reason = "Unknown" if status.get("reason") == "NodeLost" else "Terminating"
-    last_restart = ""
-    for cs in statuses:
-        last = (cs.get("lastState") or {}).get("terminated") or {}
-        if last.get("finishedAt"):
-            last_restart = last["finishedAt"]
-    return f"{ready}/{len(containers)}", restarts, reason, last_restart
-
-
 def restarts_cell(count: int, last: str, now: float) -> str:
     if count and last:
         return f"{count} ({human_duration(now - parse_time(last))} ago)"
@@ -139,18 +84,6 @@ def external_ip(svc: dict) -> str:
         ips = ingress + external
         return ",".join(ips) if ips else "<pending>"
     return ",".join(external) if external else "<none>"
-
-
-def node_status(node: dict) -> str:
-    ready = next(
-        (c for c in (node.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), None
-    )
-    text = "Unknown"
-    if ready is not None:
-        text = "Ready" if ready.get("status") == "True" else "NotReady"
-    if (node.get("spec") or {}).get("unschedulable"):
-        text += ",SchedulingDisabled"
-    return text
 
 
 def node_roles(node: dict) -> str:

@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 
 from playground.engine import ApiError
+from playground.engine.podstatus import node_ready
 from playground.engine.quantity import QuantityError
 from playground.engine.quantity import parse as parse_quantity
 from playground.engine.selectors import parse_label_selector
@@ -242,9 +243,7 @@ def _node(cluster, spec: dict) -> bool | Missing:
             if not any(o.get("kind") == "DaemonSet" for o in owners):
                 return False
     if "ready" in spec:
-        conditions = (node.get("status") or {}).get("conditions") or []
-        ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
-        if ready != spec["ready"]:
+        if node_ready(node) != spec["ready"]:
             return False
     return True
 

@@ -17,6 +17,7 @@ import orjson
 
 from playground import sandboxes
 from playground.engine import ApiError, Cluster
+from playground.engine.podstatus import node_ready
 from playground.engine.util import controller_of
 from playground.models import MirroredCluster, Sandbox, Snapshot
 
@@ -211,13 +212,6 @@ def _taints(node: dict) -> list[dict]:
     ]
 
 
-def _ready(node: dict) -> bool:
-    return any(
-        c.get("type") == "Ready" and c.get("status") == "True"
-        for c in (node.get("status") or {}).get("conditions") or []
-    )
-
-
 def build(nodes: list[dict], manifests: list[dict], seed: int, start: float) -> tuple[Cluster, list[str]]:
     cluster = Cluster.new("minimal", seed=seed, start_time=start, **sandboxes.LIMITS)
     cluster.remove_node("worker-1")
@@ -244,7 +238,7 @@ def build(nodes: list[dict], manifests: list[dict], seed: int, start: float) -> 
     down = [
         n["metadata"]["name"]
         for n in nodes
-        if not _ready(n) and cluster.store.get("Node", "", n["metadata"]["name"])
+        if not node_ready(n) and cluster.store.get("Node", "", n["metadata"]["name"])
     ]
     for name in down:
         cluster.fail_node(name)

@@ -12,19 +12,13 @@ import math
 
 from playground.engine import quantity
 from playground.engine.controllers.base import Controller, Result
+from playground.engine.podstatus import pod_ready
 from playground.engine.selectors import compile_label_selector, matches
 from playground.engine.util import rfc3339, set_condition
 
 SYNC_PERIOD = 15
 TOLERANCE = 0.1
 DOWNSCALE_WINDOW = 300
-
-
-def _ready(pod: dict) -> bool:
-    return any(
-        c.get("type") == "Ready" and c.get("status") == "True"
-        for c in (pod.get("status") or {}).get("conditions") or []
-    )
 
 
 def workload_pods(cluster, kind: str, namespace: str, name: str) -> list[dict]:
@@ -103,7 +97,7 @@ class AutoscalerController(Controller):
         )
         target_util = ((metric or {}).get("resource") or {}).get("target", {}).get("averageUtilization", 80)
         pods = workload_pods(cluster, ref["kind"], ns, ref["name"])
-        ready = [p for p in pods if _ready(p)]
+        ready = [p for p in pods if pod_ready(p)]
         usage = cluster.pod_cpu_usage(ns)
         missing = next(
             (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from playground.engine.controllers.base import Controller, Result
 from playground.engine.errors import ApiError
+from playground.engine.podstatus import pod_ready
 from playground.engine.scheduler import NodeInfo, node_selector_term_matches, tolerates
 from playground.engine.util import deep_copy, int_or_percent, owner_ref, template_hash
 
@@ -17,13 +18,6 @@ DAEMON_TOLERATIONS = [
     {"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"},
 ]
 HASH_LABEL = "controller-revision-hash"
-
-
-def _ready(pod: dict) -> bool:
-    return any(
-        c.get("type") == "Ready" and c.get("status") == "True"
-        for c in (pod.get("status") or {}).get("conditions") or []
-    )
 
 
 class DaemonSetController(Controller):
@@ -134,16 +128,16 @@ class DaemonSetController(Controller):
                 1
                 for n in wanted
                 if not any(
-                    _ready(p) for p in by_node.get(n, []) if not p["metadata"].get("deletionTimestamp")
+                    pod_ready(p) for p in by_node.get(n, []) if not p["metadata"].get("deletionTimestamp")
                 )
             )
             old = [p for p in live if (p["metadata"].get("labels") or {}).get(HASH_LABEL) != revision]
-            for pod in sorted(old, key=lambda p: (not _ready(p), self._target_node(p)), reverse=True):
-                if unavailable >= max_unavailable and _ready(pod):
+            for pod in sorted(old, key=lambda p: (not pod_ready(p), self._target_node(p)), reverse=True):
+                if unavailable >= max_unavailable and pod_ready(pod):
                     break
                 cluster.api.delete("Pod", pod["metadata"]["name"], ns)
                 deleted.append(pod["metadata"]["name"])
-                if _ready(pod):
+                if pod_ready(pod):
                     unavailable += 1
         self._status(ds, revision, wanted)
         if not created and not deleted:
@@ -217,7 +211,7 @@ class DaemonSetController(Controller):
             "currentNumberScheduled": len(scheduled & wanted),
             "numberMisscheduled": len(scheduled - wanted),
             "desiredNumberScheduled": len(wanted),
-            "numberReady": sum(1 for p in pods if _ready(p)),
+            "numberReady": sum(1 for p in pods if pod_ready(p)),
             "observedGeneration": ds["metadata"].get("generation", 1),
             "updatedNumberScheduled": sum(
                 1
@@ -225,7 +219,7 @@ class DaemonSetController(Controller):
                 if (p["metadata"].get("labels") or {}).get(HASH_LABEL) == revision
                 and p["spec"].get("nodeName")
             ),
-            "numberAvailable": sum(1 for p in pods if _ready(p)),
+            "numberAvailable": sum(1 for p in pods if pod_ready(p)),
         }
         unavailable = status["desiredNumberScheduled"] - status["numberAvailable"]
         if unavailable > 0:

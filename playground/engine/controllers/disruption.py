@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from playground.engine.apiserver import desired_healthy
 from playground.engine.controllers.base import Controller, Result
+from playground.engine.podstatus import pod_ready
 from playground.engine.selectors import compile_label_selector, matches
 from playground.engine.util import controller_of, parse_time, rfc3339, set_condition
 
@@ -84,10 +85,7 @@ class DisruptionController(Controller):
             for p in pods
             if not p["metadata"].get("deletionTimestamp")
             and p["metadata"]["name"] not in disrupted
-            and any(
-                c.get("type") == "Ready" and c.get("status") == "True"
-                for c in (p.get("status") or {}).get("conditions") or []
-            )
+            and pod_ready(p)
         )
         desired = desired_healthy(pdb, expected)
         allowed = max(healthy - desired, 0)

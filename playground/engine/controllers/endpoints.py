@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 
 from playground.engine.controllers.base import Controller, Result
+from playground.engine.podstatus import pod_ready
 from playground.engine.selectors import compile_label_selector, matches
 from playground.engine.util import rfc3339
 
@@ -17,18 +18,11 @@ SERVICE_NAME = "kubernetes.io/service-name"
 MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
 
 
-def _ready(pod: dict) -> bool:
-    return any(
-        c.get("type") == "Ready" and c.get("status") == "True"
-        for c in (pod.get("status") or {}).get("conditions") or []
-    )
-
-
 def _endpoint_view(pod: dict) -> tuple:
     status = pod.get("status") or {}
     return (
         status.get("podIP"),
-        _ready(pod),
+        pod_ready(pod),
         status.get("phase"),
         pod["metadata"].get("deletionTimestamp"),
         tuple(sorted((pod["metadata"].get("labels") or {}).items())),
@@ -118,7 +112,7 @@ class EndpointsController(Controller):
         changed = self._endpoints(svc, pods, publish) | self._slice(svc, pods, publish)
         if not changed:
             return Result()
-        ready = sum(1 for p in pods if _ready(p) and not p["metadata"].get("deletionTimestamp"))
+        ready = sum(1 for p in pods if pod_ready(p) and not p["metadata"].get("deletionTimestamp"))
         return Result.of(
             self.record(
                 "Sync", svc, f"Service {name} now has {ready} ready endpoint(s) of {len(pods)} pod(s)"
@@ -165,7 +159,7 @@ class EndpointsController(Controller):
                 address = {"hostname": pod["spec"]["hostname"], **address}
             key = repr(ports)
             subset = subsets.setdefault(key, {"ports": ports})
-            field = "addresses" if (_ready(pod) or publish) else "notReadyAddresses"
+            field = "addresses" if (pod_ready(pod) or publish) else "notReadyAddresses"
             subset.setdefault(field, []).append(address)
         body = {
             "apiVersion": "v1",
@@ -215,7 +209,7 @@ class EndpointsController(Controller):
         ports = None
         for pod in pods:
             terminating = bool(pod["metadata"].get("deletionTimestamp"))
-            ready = _ready(pod) and not terminating
+            ready = pod_ready(pod) and not terminating
             pod_ports = self._port_list(svc, pod)
             if ports is None:
                 ports = pod_ports
@@ -223,7 +217,7 @@ class EndpointsController(Controller):
                 "addresses": [pod["status"]["podIP"]],
                 "conditions": {
                     "ready": ready or (publish and not terminating),
-                    "serving": _ready(pod),
+                    "serving": pod_ready(pod),
                     "terminating": terminating,
                 },
                 "nodeName": pod["spec"].get("nodeName"),

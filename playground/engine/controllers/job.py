@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from playground.engine.controllers.base import Controller, Result
 from playground.engine.errors import ApiError
+from playground.engine.podstatus import pod_ready
 from playground.engine.util import deep_copy, owner_ref, parse_time, rfc3339
 
 UID_LABEL = "batch.kubernetes.io/controller-uid"
@@ -21,13 +22,6 @@ def job_finished(job: dict) -> str | None:
         if cond.get("type") in ("Complete", "Failed") and cond.get("status") == "True":
             return cond["type"]
     return None
-
-
-def _ready(pod: dict) -> bool:
-    return any(
-        c.get("type") == "Ready" and c.get("status") == "True"
-        for c in (pod.get("status") or {}).get("conditions") or []
-    )
 
 
 class JobController(Controller):
@@ -153,7 +147,7 @@ class JobController(Controller):
                 "active": len(active_now),
                 "succeeded": succeeded,
                 "failed": failed,
-                "ready": sum(1 for p in active_now if _ready(p)),
+                "ready": sum(1 for p in active_now if pod_ready(p)),
                 "terminating": sum(1 for p in pods if p["metadata"].get("deletionTimestamp")),
                 "uncountedTerminatedPods": {},
             }

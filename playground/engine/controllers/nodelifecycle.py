@@ -9,6 +9,7 @@ taint runs out (300 s by default), and its controller creates a replacement.
 from __future__ import annotations
 
 from playground.engine.controllers.base import Controller, Result
+from playground.engine.podstatus import node_ready_status
 from playground.engine.scheduler import tolerates
 from playground.engine.util import parse_time, rfc3339
 
@@ -50,7 +51,7 @@ class NodeLifecycleController(Controller):
         record = None
         due = None  # the end of the grace period, or of the soonest toleration
         down_since = cluster.down_nodes.get(key)
-        ready = _ready_status(node)
+        ready = node_ready_status(node)
         spec = dict(node.get("spec") or {})
         taints = list(spec.get("taints") or [])
         # The unschedulable taint mirrors spec.unschedulable (cordon).
@@ -201,10 +202,3 @@ class NodeLifecycleController(Controller):
             else:
                 next_due = deadline if next_due is None else min(next_due, deadline)
         return evicted, next_due
-
-
-def _ready_status(node: dict) -> str | None:
-    for cond in (node.get("status") or {}).get("conditions") or []:
-        if cond.get("type") == "Ready":
-            return cond.get("status")
-    return None

@@ -9,6 +9,7 @@ from playground.engine.controllers.workqueue import (
     MaxOfRateLimiter,
 )
 from playground.engine.errors import ApiError
+from playground.engine.podstatus import condition, pod_ready
 from playground.engine.selectors import compile_label_selector, matches
 from playground.engine.util import controller_of, deep_copy, owner_ref, parse_time, rfc3339, set_condition
 
@@ -24,10 +25,10 @@ SLOW_START_INITIAL_BATCH = 1
 
 
 def pod_ready_since(pod: dict) -> float | None:
-    for cond in (pod.get("status") or {}).get("conditions") or []:
-        if cond.get("type") == "Ready" and cond.get("status") == "True":
-            return parse_time(cond["lastTransitionTime"]) if cond.get("lastTransitionTime") else 0.0
-    return None
+    if not pod_ready(pod):
+        return None
+    since = condition(pod, "Ready").get("lastTransitionTime")
+    return parse_time(since) if since else 0.0
 
 
 def is_active(pod: dict) -> bool:

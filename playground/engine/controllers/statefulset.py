@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from playground.engine.controllers.base import Controller, Result
 from playground.engine.errors import ApiError
+from playground.engine.podstatus import pod_ready
 from playground.engine.util import deep_copy, owner_ref, template_hash
 
 HASH_LABEL = "controller-revision-hash"
-
-
-def _ready(pod: dict) -> bool:
-    return any(
-        c.get("type") == "Ready" and c.get("status") == "True"
-        for c in (pod.get("status") or {}).get("conditions") or []
-    )
 
 
 def _ordinal(pod: dict, set_name: str) -> int:
@@ -80,7 +74,7 @@ class StatefulSetController(Controller):
                 cluster.api.delete("Pod", pod["metadata"]["name"], ns)
                 action = f"recreating failed {pod['metadata']['name']}"
                 break
-            if not parallel and not _ready(pod):
+            if not parallel and not pod_ready(pod):
                 break
         else:
             # Scale down: highest ordinal first, one at a time unless Parallel.
@@ -120,7 +114,7 @@ class StatefulSetController(Controller):
             if (pod["metadata"].get("labels") or {}).get(HASH_LABEL) != revision:
                 self.cluster.api.delete("Pod", pod["metadata"]["name"], pod["metadata"]["namespace"])
                 return f"updating {pod['metadata']['name']} to revision {revision}"
-            if not _ready(pod):
+            if not pod_ready(pod):
                 return None
         return None
 
@@ -201,7 +195,7 @@ class StatefulSetController(Controller):
         status = {
             "observedGeneration": sts["metadata"].get("generation", 1),
             "replicas": len(pods),
-            "readyReplicas": sum(1 for p in pods if _ready(p)),
+            "readyReplicas": sum(1 for p in pods if pod_ready(p)),
             "currentReplicas": sum(
                 1 for p in pods if (p["metadata"].get("labels") or {}).get(HASH_LABEL) == current_revision
             ),
@@ -209,7 +203,7 @@ class StatefulSetController(Controller):
             "currentRevision": current_revision,
             "updateRevision": revision,
             "collisionCount": 0,
-            "availableReplicas": sum(1 for p in pods if _ready(p)),
+            "availableReplicas": sum(1 for p in pods if pod_ready(p)),
         }
         for field in ("readyReplicas", "currentReplicas", "updatedReplicas", "availableReplicas"):
             if status[field] == 0:

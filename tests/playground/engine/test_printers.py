@@ -2,7 +2,7 @@
 
 import pytest
 
-from playground.engine import printers
+from playground.engine import podstatus, printers
 
 from .conftest import deployment
 
@@ -46,7 +46,7 @@ def _pod(cluster, prefix):
 def test_pod_status_follows_a_crash_loop(cluster):
     cluster.apply(deployment("loop", replicas=1, image="busybox:1.36"))
     cluster.advance(120)
-    ready, restarts, status, last = printers.pod_status(_pod(cluster, "loop-"))
+    ready, restarts, status, last = podstatus.pod_display(_pod(cluster, "loop-"))
     assert (ready, status) == ("0/1", "CrashLoopBackOff") and restarts >= 2 and last
     row = printers.row("Pod", _pod(cluster, "loop-"), cluster.clock)
     assert row[3].startswith(f"{restarts} (") and row[3].endswith(" ago)")
@@ -55,13 +55,13 @@ def test_pod_status_follows_a_crash_loop(cluster):
 def test_pod_status_shows_image_pull_back_off_and_terminating(cluster):
     cluster.apply(deployment("typo", replicas=1, image="nginx:doesnotexist"))
     cluster.advance(60)
-    assert printers.pod_status(_pod(cluster, "typo-"))[2] == "ImagePullBackOff"
+    assert podstatus.pod_display(_pod(cluster, "typo-"))[2] == "ImagePullBackOff"
     cluster.apply(deployment("web", replicas=1))
     cluster.settle()
     pod = _pod(cluster, "web-")
-    assert printers.pod_status(pod)[:3] == ("1/1", 0, "Running")
+    assert podstatus.pod_display(pod)[:3] == ("1/1", 0, "Running")
     cluster.delete("Pod", pod["metadata"]["name"], "default")
-    assert printers.pod_status(cluster.get("Pod", pod["metadata"]["name"], "default"))[2] == "Terminating"
+    assert podstatus.pod_display(cluster.get("Pod", pod["metadata"]["name"], "default"))[2] == "Terminating"
 
 
 def test_pod_status_reports_init_containers():
@@ -77,9 +77,9 @@ def test_pod_status_reports_init_containers():
             "containerStatuses": [{"state": {"waiting": {"reason": "PodInitializing"}}}],
         },
     }
-    assert printers.pod_status(pod)[2] == "Init:1/2"
+    assert podstatus.pod_display(pod)[2] == "Init:1/2"
     pod["status"]["initContainerStatuses"][1] = {"state": {"terminated": {"exitCode": 1, "reason": "Error"}}}
-    assert printers.pod_status(pod)[2] == "Init:Error"
+    assert podstatus.pod_display(pod)[2] == "Init:Error"
 
 
 def test_wide_columns_for_nodes_and_services(cluster):

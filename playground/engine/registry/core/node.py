@@ -1,7 +1,8 @@
 """v1 Node: an ESXi host."""
 
 from playground.engine import defaults
-from playground.engine.printers import age, node_address, node_roles, node_status
+from playground.engine.podstatus import node_status_text
+from playground.engine.printers import age, node_address, node_roles
 from playground.engine.registry.base import Strategy, no_validation, register
 
 
@@ -9,7 +10,7 @@ def printer(obj: dict, now: float) -> list[str]:
     info = (obj.get("status") or {}).get("nodeInfo") or {}
     return [
         obj["metadata"].get("name", ""),
-        node_status(obj),
+        node_status_text(obj),
         node_roles(obj),
         age(obj, now),
         info.get("kubeletVersion", ""),

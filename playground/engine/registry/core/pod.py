@@ -1,7 +1,8 @@
 """v1 Pod: a VM."""
 
 from playground.engine import defaults, validation
-from playground.engine.printers import age, pod_status, restarts_cell
+from playground.engine.podstatus import pod_display
+from playground.engine.printers import age, restarts_cell
 from playground.engine.registry.base import Strategy, register
 from playground.engine.registry.common import ALL, pod_quantities
 
@@ -14,7 +15,7 @@ def initial_status(obj: dict) -> None:
 
 def printer(obj: dict, now: float) -> list[str]:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
-    ready, restarts, reason, last = pod_status(obj)
+    ready, restarts, reason, last = pod_display(obj)
     return [
         obj["metadata"].get("name", ""),
         ready,
