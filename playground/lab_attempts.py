@@ -208,6 +208,7 @@ def duration(attempt: LabAttempt) -> str:
 
 def reveal_hint(owner: str, public_id, number: int) -> LabAttempt:
     attempt = get(owner, public_id)
+    sandboxes.refuse_if_read_only(owner, public_id)  # hints used are a workshop result
     task = _task(attempt, number)
     shown = min(int(attempt.hints.get(str(number), 0)) + 1, len(task.hints))
     attempt.hints = {**attempt.hints, str(number): shown}

@@ -14,6 +14,7 @@ import time
 from datetime import timedelta
 
 import orjson
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -173,7 +174,7 @@ def change(owner: str, public_id, action, label: str, snapshot: bool = True, run
     `action(cluster)` must be safe to replay on a newer state. Returns
     (sandbox, cluster, result).
     """
-    _refuse_if_read_only(owner, public_id)
+    refuse_if_read_only(owner, public_id)
     for attempt in range(SAVE_RETRIES):
         if attempt:
             # Jittered back-off so writers that collided do not collide again in lockstep.
@@ -197,17 +198,26 @@ def change(owner: str, public_id, action, label: str, snapshot: bool = True, run
     raise SandboxError("The sandbox is changing too fast; please try again.", 409)
 
 
-def _refuse_if_read_only(owner: str, public_id) -> None:
-    """A workshop's sandboxes stay for reading once it has ended, and change no more."""
+def _workshop_seat(owner: str, public_id) -> dict | None:
+    """The workshop a sandbox belongs to (its end and pause), or None for a visitor's own."""
     from playground.models import LabAttempt
 
-    seat = (
-        LabAttempt.objects.filter(
-            sandbox__public_id=public_id, sandbox__owner=owner, participant__isnull=False
+    try:
+        return (
+            LabAttempt.objects.filter(
+                sandbox__public_id=public_id, sandbox__owner=owner, participant__isnull=False
+            )
+            .values("participant__workshop__ends", "participant__workshop__paused")
+            .first()
         )
-        .values("participant__workshop__ends", "participant__workshop__paused")
-        .first()
-    )
+    except (ValueError, TypeError, ValidationError):
+        return None
+
+
+def refuse_if_read_only(owner: str, public_id) -> None:
+    """A workshop's sandboxes change no more while it is paused or once it has ended; they
+    stay for the learner and the instructor to read. Every learner write goes through here."""
+    seat = _workshop_seat(owner, public_id)
     if seat and seat["participant__workshop__ends"] <= timezone.now():
         raise SandboxError("This workshop has ended: its sandboxes are read-only.", 403)
     if seat and seat["participant__workshop__paused"]:
@@ -223,6 +233,7 @@ def _trim(pk: int) -> None:
 
 def rewind(owner: str, public_id, snapshot_id: int) -> Sandbox:
     sandbox = get(owner, public_id)
+    refuse_if_read_only(owner, public_id)
     try:
         snap = sandbox.snapshots.get(pk=snapshot_id)
     except Snapshot.DoesNotExist:
@@ -242,6 +253,7 @@ def rewind(owner: str, public_id, snapshot_id: int) -> Sandbox:
 
 def reset(owner: str, public_id) -> Sandbox:
     sandbox = get(owner, public_id)
+    refuse_if_read_only(owner, public_id)
     found = scenarios().get(sandbox.scenario) if sandbox.scenario else None
     replace_state(sandbox, build(sandbox.profile, sandbox.seed, found), "Reset")
     return sandbox
@@ -256,6 +268,7 @@ def replace_state(sandbox: Sandbox, cluster: Cluster, label: str) -> None:
 
 def duplicate(owner: str, public_id) -> Sandbox:
     sandbox = get(owner, public_id)
+    refuse_if_read_only(owner, public_id)
     if owned(owner).count() >= MAX_SANDBOXES_PER_VISITOR:
         raise SandboxError(f"You already have {MAX_SANDBOXES_PER_VISITOR} sandboxes; delete one first.", 429)
     return Sandbox.objects.create(
@@ -272,7 +285,17 @@ def duplicate(owner: str, public_id) -> Sandbox:
 
 
 def delete(owner: str, public_id) -> None:
-    get(owner, public_id).delete()
+    """A workshop's sandbox is never deleted by its learner: it holds their results, which
+    the instructor's grid and CSV read (deleting it would take the LabAttempt with it)."""
+    sandbox = get(owner, public_id)
+    refuse_if_read_only(owner, public_id)
+    if _workshop_seat(owner, public_id):
+        raise SandboxError(
+            "This sandbox belongs to a workshop and keeps your results for the instructor; "
+            "it cannot be deleted.",
+            403,
+        )
+    sandbox.delete()
 
 
 def rename(owner: str, public_id, name: str) -> Sandbox:
@@ -280,6 +303,7 @@ def rename(owner: str, public_id, name: str) -> Sandbox:
     if not name:
         raise SandboxError("A sandbox needs a name.", 400)
     sandbox = get(owner, public_id)
+    refuse_if_read_only(owner, public_id)
     Sandbox.objects.filter(pk=sandbox.pk).update(name=name[:80])
     sandbox.name = name[:80]
     return sandbox

@@ -241,6 +241,17 @@ def reset(workshop: Workshop, seat_id) -> None:
         lab_attempts.reset(attempt)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value):
+    """A CSV cell a spreadsheet shows as text: one starting like a formula (a learner's
+    display name such as =HYPERLINK(…)) gets a leading quote, as OWASP recommends."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def export_csv(workshop: Workshop) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -249,15 +260,14 @@ def export_csv(workshop: Workshop) -> str:
         for attempt in seat.attempts.all():
             lab = labs().get(attempt.lab)
             for number, task in enumerate(lab.tasks if lab else (), 1):
-                writer.writerow(
-                    [
-                        seat.name,
-                        attempt.lab,
-                        number,
-                        task.title,
-                        attempt.passed.get(str(number), ""),
-                        attempt.hints.get(str(number), 0),
-                        attempt.checks_run,
-                    ]
-                )
+                row = [
+                    seat.name,
+                    attempt.lab,
+                    number,
+                    task.title,
+                    attempt.passed.get(str(number), ""),
+                    attempt.hints.get(str(number), 0),
+                    attempt.checks_run,
+                ]
+                writer.writerow([_cell(value) for value in row])
     return out.getvalue()

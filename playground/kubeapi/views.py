@@ -138,6 +138,8 @@ def _serve(request, sandbox: Sandbox | None, base: str, rest: str) -> HttpRespon
     except sandboxes.SandboxError as error:
         if error.status == 404:
             return _unauthorized()
+        if error.status == 403:  # a paused or ended workshop: read-only, retrying will not help
+            return _http(handler.error_response(ApiError(403, "Forbidden", error.message)))
         busy = ApiError(429, "TooManyRequests", error.message, {"retryAfterSeconds": 1}, retry_after=1)
         return _http(handler.error_response(busy))
 
