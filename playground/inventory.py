@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from playground.engine.podstatus import node_ready_status, pod_ready, pod_status_text
 from playground.engine.registry import BUILTIN
-from playground.engine.util import controller_of
+from playground.engine.util import controller_of, object_key
 
 # kind → its vSphere counterpart, from each kind's Strategy (kinds without one are absent).
 COUNTERPART = {s.kind: s.counterpart for s in BUILTIN if s.counterpart}
@@ -386,7 +386,7 @@ def task_page(
         tasks = [
             t
             for t in tasks
-            if needle in t["object"].lower() or needle in f"{t['namespace']}/{t['name']}".lower()
+            if needle in t["object"].lower() or needle in object_key(t["namespace"], t["name"]).lower()
         ]
     if wanted:
         tasks = [t for t in tasks if wanted in t["reason"].lower()]

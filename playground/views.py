@@ -21,6 +21,7 @@ from playground import paths as learning_paths
 from playground.engine import ApiError
 from playground.engine.kinds import resolve
 from playground.engine.scheduler.config import InvalidSchedulerConfig
+from playground.engine.util import key_of
 from playground.inventory import (
     COUNTERPART,
     event_rows,
@@ -638,7 +639,7 @@ def network(request: HttpRequest, public_id) -> HttpResponse:
     destination = request.GET.get("destination", "").strip()[:300]
     trace = cluster.trace(source or "outside", destination) if destination else None
     pods = sorted(
-        f"{p['metadata']['namespace']}/{p['metadata']['name']}"
+        key_of(p)
         for p in cluster.store.iter("Pod")
         if (p.get("status") or {}).get("podIP") and not p["spec"].get("hostNetwork")
     )

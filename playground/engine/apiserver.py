@@ -30,7 +30,7 @@ from playground.engine.selectors import (
     parse_field_selector,
     parse_label_selector,
 )
-from playground.engine.util import deep_copy, int_or_percent, rfc3339
+from playground.engine.util import deep_copy, int_or_percent, object_key, rfc3339
 
 
 class ApiServer:
@@ -418,7 +418,7 @@ class ApiServer:
         deadline = self.cluster.clock + grace
         new_meta = {**meta, "deletionTimestamp": rfc3339(deadline), "deletionGracePeriodSeconds": grace}
         stored = self.commit("Pod", {**pod, "metadata": new_meta}, pod)
-        self.cluster.enqueue("kubelet", f"{meta['namespace']}/{meta['name']}")
+        self.cluster.enqueue("kubelet", object_key(meta["namespace"], meta["name"]))
         return stored
 
     def remove_now(self, kind: str, obj: dict) -> None:

@@ -24,7 +24,7 @@ from playground.engine.kubelet import Kubelet
 from playground.engine.scheduler import Scheduler
 from playground.engine.selectors import field_matches, matches, parse_field_selector, parse_label_selector
 from playground.engine.store import Store
-from playground.engine.util import Rng, deep_copy, parse_time, rfc3339, rfc3339_micro
+from playground.engine.util import Rng, deep_copy, key_of, object_key, parse_time, rfc3339, rfc3339_micro
 
 DEFAULT_START = 1767225600  # 2026-01-01T00:00:00Z
 KUBERNETES_VERSION = "v1.32.0"
@@ -640,7 +640,7 @@ class Cluster:
         return deep_copy(config)
 
     def scheduling_decision(self, name: str, namespace: str = "default") -> dict | None:
-        return deep_copy(self.scheduler.decisions.get(f"{namespace}/{name}"))
+        return deep_copy(self.scheduler.decisions.get(object_key(namespace, name)))
 
     # Writes -------------------------------------------------------------------------------
 
@@ -750,7 +750,7 @@ class Cluster:
             return deep_copy(node)
         self.enqueue("nodelifecycle", name)
         for pod in list(self.store.pods_on(name)):
-            self.enqueue("kubelet", f"{pod['metadata']['namespace']}/{pod['metadata']['name']}")
+            self.enqueue("kubelet", key_of(pod))
         self._operator_step("PowerOn", name, f"{name} is back: its kubelet posts status again")
         return deep_copy(node)
 

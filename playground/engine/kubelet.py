@@ -17,7 +17,7 @@ import ipaddress
 from playground.engine import images
 from playground.engine.errors import ApiError
 from playground.engine.podstatus import node_ready_status
-from playground.engine.util import rfc3339, set_condition
+from playground.engine.util import key_of, rfc3339, set_condition, split_key
 
 BACKOFF_START = 10
 BACKOFF_MAX = 300
@@ -54,7 +54,7 @@ class Kubelet:
                 self._forget(old)
                 return
             if (new.get("spec") or {}).get("nodeName"):
-                self.cluster.enqueue(self.name, f"{pod['metadata']['namespace']}/{pod['metadata']['name']}")
+                self.cluster.enqueue(self.name, key_of(pod))
         elif kind in ("ConfigMap", "Secret", "PersistentVolumeClaim") and self.waiting_mounts:
             for key in list(self.waiting_mounts):
                 self.cluster.enqueue(self.name, key)
@@ -64,9 +64,7 @@ class Kubelet:
                 old
             ) != node_ready_status(new):
                 for pod in self.cluster.store.pods_on(new["metadata"]["name"]):
-                    self.cluster.enqueue(
-                        self.name, f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
-                    )
+                    self.cluster.enqueue(self.name, key_of(pod))
 
     def _forget(self, pod: dict) -> None:
         uid = pod["metadata"].get("uid")
@@ -94,7 +92,7 @@ class Kubelet:
 
     def reconcile(self, key: str) -> dict | None:
         cluster = self.cluster
-        ns, name = key.split("/", 1)
+        ns, name = split_key(key)
         pod = cluster.store.get("Pod", ns, name)
         if pod is None:
             return None
@@ -131,9 +129,7 @@ class Kubelet:
             if st is not None:
                 st["killed_at"] = finish
             if finish > cluster.clock:
-                cluster.schedule_at(
-                    finish, self.name, f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
-                )
+                cluster.schedule_at(finish, self.name, key_of(pod))
                 return {
                     "component": "kubelet",
                     "action": "Killing",
@@ -143,9 +139,7 @@ class Kubelet:
                     "message": f"{node_name} is stopping the containers of {pod['metadata']['name']}",
                 }
         elif st.get("killed_at", 0) > cluster.clock:
-            cluster.schedule_at(
-                st["killed_at"], self.name, f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
-            )
+            cluster.schedule_at(st["killed_at"], self.name, key_of(pod))
             return None
         # Containers have stopped: the kubelet confirms the deletion (grace period 0).
         if pod["metadata"].get("finalizers"):
@@ -202,7 +196,7 @@ class Kubelet:
         now = cluster.clock
         uid = pod["metadata"]["uid"]
         node_name = node["metadata"]["name"]
-        key = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
+        key = key_of(pod)
         st = self.state.get(uid)
         first = st is None
         if first:

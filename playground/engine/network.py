@@ -15,6 +15,7 @@ import ipaddress
 from playground.engine.errors import FieldError, invalid
 from playground.engine.podstatus import pod_ready
 from playground.engine.selectors import compile_label_selector, matches
+from playground.engine.util import key_of, object_key
 
 SERVICE_CIDR = "10.96.0.0/12"
 NODE_PORT_RANGE = (30000, 32767)
@@ -46,7 +47,7 @@ class ServiceAllocator:
             self._track(new, 1)
 
     def _track(self, svc: dict, sign: int) -> None:
-        key = f"{svc['metadata']['namespace']}/{svc['metadata']['name']}"
+        key = key_of(svc)
         spec = svc.get("spec") or {}
         for ip in spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else []):
             if ip and ip != "None":
@@ -72,7 +73,7 @@ class ServiceAllocator:
     def allocate(self, svc: dict, old: dict | None = None) -> list[FieldError]:
         """Fill spec.clusterIP(s) and nodePorts; errors as upstream's allocators word them."""
         spec = svc["spec"]
-        key = f"{svc['metadata']['namespace']}/{svc['metadata']['name']}"
+        key = key_of(svc)
         errors: list[FieldError] = []
         stype = spec.get("type", "ClusterIP")
         if stype == "ExternalName":
@@ -250,7 +251,7 @@ def service_ports(cluster, svc: dict) -> list[dict]:
                 "protocol": port.get("protocol", "TCP"),
                 "nodePort": port.get("nodePort"),
                 "targetPort": port.get("targetPort"),
-                "label": f"{ns}/{name}" + (f":{port_name}" if port_name else ""),
+                "label": object_key(ns, name) + (f":{port_name}" if port_name else ""),
                 "endpoints": endpoints,
             }
         )
@@ -356,7 +357,7 @@ def _lookup(cluster, fqdn: str) -> dict | None:
                 "type": "CNAME",
                 "addresses": [],
                 "cname": spec.get("externalName"),
-                "service": f"{ns}/{svc_name}",
+                "service": object_key(ns, svc_name),
                 "rcode": "NOERROR",
             }
         if spec.get("clusterIP") == "None":
@@ -370,14 +371,14 @@ def _lookup(cluster, fqdn: str) -> dict | None:
                 "type": "A",
                 "addresses": ips,
                 "headless": True,
-                "service": f"{ns}/{svc_name}",
+                "service": object_key(ns, svc_name),
                 "rcode": "NOERROR",
             }
         return {
             "type": "A",
             "addresses": [spec["clusterIP"]],
             "headless": False,
-            "service": f"{ns}/{svc_name}",
+            "service": object_key(ns, svc_name),
             "rcode": "NOERROR",
         }
     if len(parts) == 3:
@@ -392,8 +393,8 @@ def _lookup(cluster, fqdn: str) -> dict | None:
                 return {
                     "type": "A",
                     "addresses": [pod["status"]["podIP"]],
-                    "pod": f"{ns}/{pod['metadata']['name']}",
-                    "service": f"{ns}/{svc_name}",
+                    "pod": object_key(ns, pod["metadata"]["name"]),
+                    "service": object_key(ns, svc_name),
                     "rcode": "NOERROR",
                 }
     return None
@@ -618,7 +619,7 @@ def _trace(cluster, source: str, destination: str, route: dict) -> dict:
         if not (src_pod.get("status") or {}).get("podIP"):
             raise TraceError(f"pod {name} has no IP yet (it is {src_pod['status'].get('phase')})")
         src_ns = src_pod["metadata"]["namespace"]
-        route["source"] = f"{src_ns}/{name}"
+        route["source"] = object_key(src_ns, name)
         hop(
             "pod",
             f"Request leaves pod {src_ns}/{name} ({src_pod['status']['podIP']}) on node {src_pod['spec']['nodeName']}; "
@@ -657,7 +658,7 @@ def _trace(cluster, source: str, destination: str, route: dict) -> dict:
                 f"No Ingress rule matches host {host} and path {path}: the ingress controller's default backend answers 404 Not Found",
             )
         _rank, ing, backend, rule_host, rule_path, ptype = match
-        route["ingress"] = f"{ing['metadata']['namespace']}/{ing['metadata']['name']}"
+        route["ingress"] = key_of(ing)
         svc_ref = backend.get("service") or {}
         hop(
             "ingress-controller",
@@ -776,10 +777,8 @@ def _trace(cluster, source: str, destination: str, route: dict) -> dict:
                 f"Service {svc['metadata']['name']} does not listen on port {port}: the connection is refused",
             )
     spec = svc.get("spec") or {}
-    route.update(service=f"{svc['metadata']['namespace']}/{svc['metadata']['name']}", entry=entry)
-    label = f"{svc['metadata']['namespace']}/{svc['metadata']['name']}" + (
-        f":{svc_port['name']}" if svc_port.get("name") else ""
-    )
+    route.update(service=key_of(svc), entry=entry)
+    label = key_of(svc) + (f":{svc_port['name']}" if svc_port.get("name") else "")
     if entry == "load-balancer":
         lb_ip = next(
             i.get("ip") for i in (svc.get("status") or {}).get("loadBalancer", {}).get("ingress", [])
@@ -891,11 +890,7 @@ def _deliver(cluster, src_pod, ip, port, protocol, hops, hop, fail, source, dest
         peer = {"pod": None, "ip": _node_ip(node) if node else None}
     verdict = policy_verdict(cluster, "Ingress", dst, peer, port, protocol)
     if not verdict["allowed"]:
-        origin = (
-            f"{src_pod['metadata']['namespace']}/{src_pod['metadata']['name']}"
-            if src_pod
-            else "outside the cluster"
-        )
+        origin = key_of(src_pod) if src_pod else "outside the cluster"
         return fail(
             "network-policy",
             f"Dropped: NetworkPolicy {', '.join(verdict['policies'])} in {dst_ns} isolates {dst_name} for ingress, "
@@ -955,6 +950,6 @@ def _deliver(cluster, src_pod, ip, port, protocol, hops, hop, fail, source, dest
         "destination": destination,
         "ok": True,
         "hops": hops,
-        "pod": f"{dst_ns}/{dst_name}",
+        "pod": object_key(dst_ns, dst_name),
         "endpoint": f"{ip}:{port}",
     }

@@ -139,13 +139,20 @@ def set_condition(
     return result
 
 
+def object_key(namespace: str | None, name: str) -> str:
+    """cache.MetaNamespaceKeyFunc: "namespace/name", or the name alone for a cluster-scoped
+    object. The one place an object key is spelled; split_key reads it back."""
+    return f"{namespace}/{name}" if namespace else name
+
+
 def key_of(obj: dict) -> str:
+    """The object's key ("namespace/name", or "name" when cluster-scoped)."""
     meta = obj["metadata"]
-    ns = meta.get("namespace")
-    return f"{ns}/{meta['name']}" if ns else meta["name"]
+    return object_key(meta.get("namespace"), meta["name"])
 
 
 def split_key(key: str) -> tuple[str, str]:
+    """(namespace, name) from a key; the namespace is "" for a cluster-scoped object."""
     if "/" in key:
         ns, name = key.split("/", 1)
         return ns, name

@@ -6,7 +6,7 @@ public API."""
 from __future__ import annotations
 
 from playground.engine.errors import ApiError
-from playground.engine.util import controller_of
+from playground.engine.util import controller_of, key_of, object_key
 
 
 def cordon(cluster, name: str) -> dict:
@@ -45,7 +45,7 @@ def drain(
     warnings: dict[str, list[str]] = {}
     to_evict = []
     for pod in cluster.list("Pod", None, None, f"spec.nodeName={name}"):
-        ref = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
+        ref = key_of(pod)
         annotations = pod["metadata"].get("annotations") or {}
         if "kubernetes.io/config.mirror" in annotations:
             continue  # static pods belong to the kubelet, not the API
@@ -87,11 +87,11 @@ def drain(
         ns, pod_name = pod["metadata"]["namespace"], pod["metadata"]["name"]
         try:
             cluster.evict(pod_name, ns, grace_period_seconds=grace_period_seconds)
-            result["evicted"].append(f"{ns}/{pod_name}")
+            result["evicted"].append(object_key(ns, pod_name))
         except ApiError as exc:
             result["blocked"].append(
                 {
-                    "pod": f"{ns}/{pod_name}",
+                    "pod": object_key(ns, pod_name),
                     "message": f'error when evicting pods/"{pod_name}" -n "{ns}" (will retry after 5s): {exc.message}',
                     "status": exc.status,
                 }

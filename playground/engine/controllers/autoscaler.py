@@ -14,7 +14,7 @@ from playground.engine import quantity
 from playground.engine.controllers.base import Controller, Result
 from playground.engine.podstatus import pod_ready
 from playground.engine.selectors import compile_label_selector, matches
-from playground.engine.util import rfc3339, set_condition
+from playground.engine.util import key_of, rfc3339, set_condition, split_key
 
 SYNC_PERIOD = 15
 TOLERANCE = 0.1
@@ -50,11 +50,11 @@ class AutoscalerController(Controller):
             and new is not None
             and (old is None or old.get("spec") != new.get("spec"))
         ):
-            self.enqueue(f"{new['metadata']['namespace']}/{new['metadata']['name']}")
+            self.enqueue(key_of(new))
 
     def reconcile(self, key: str) -> Result:
         cluster = self.cluster
-        ns, name = key.split("/", 1)
+        ns, name = split_key(key)
         hpa = cluster.store.get("HorizontalPodAutoscaler", ns, name)
         if hpa is None:
             self.recommendations.pop(key, None)

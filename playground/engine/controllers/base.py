@@ -48,7 +48,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from playground.engine.controllers.workqueue import default_controller_rate_limiter
-from playground.engine.util import controller_of
+from playground.engine.util import controller_of, key_of, object_key
 
 ALL = ("*",)  # watches every kind
 
@@ -111,12 +111,12 @@ class Controller:
         obj = new or old
         if kind == own_kind:
             if new is not None and (old is None or old.get("spec") != new.get("spec")):
-                self.enqueue(f"{obj['metadata']['namespace']}/{obj['metadata']['name']}")
+                self.enqueue(key_of(obj))
             return True
         if kind == child_kind:
             ref = controller_of(obj)
             if ref and ref.get("kind") == own_kind:
-                self.enqueue(f"{obj['metadata']['namespace']}/{ref['name']}")
+                self.enqueue(object_key(obj["metadata"]["namespace"], ref["name"]))
             return True
         return False
 

@@ -6,7 +6,7 @@ from playground.engine.controllers.base import Controller, Result
 from playground.engine.errors import ApiError
 from playground.engine.podstatus import pod_ready
 from playground.engine.scheduler import NodeInfo, node_selector_term_matches, tolerates
-from playground.engine.util import deep_copy, int_or_percent, owner_ref, template_hash
+from playground.engine.util import deep_copy, int_or_percent, key_of, owner_ref, split_key, template_hash
 
 # DaemonSet pods tolerate these, as the controller adds them (they must run everywhere).
 DAEMON_TOLERATIONS = [
@@ -35,7 +35,7 @@ class DaemonSetController(Controller):
             or (old.get("spec") or {}).get("taints") != (new.get("spec") or {}).get("taints")
         ):
             for ds in self.cluster.store.iter("DaemonSet"):
-                self.enqueue(f"{ds['metadata']['namespace']}/{ds['metadata']['name']}")
+                self.enqueue(key_of(ds))
 
     def eligible(self, ds: dict, node: dict) -> bool:
         template = (ds["spec"].get("template") or {}).get("spec") or {}
@@ -60,7 +60,7 @@ class DaemonSetController(Controller):
 
     def reconcile(self, key: str) -> Result:
         cluster = self.cluster
-        ns, name = key.split("/", 1)
+        ns, name = split_key(key)
         ds = cluster.store.get("DaemonSet", ns, name)
         if ds is None or ds["metadata"].get("deletionTimestamp"):
             return Result()

@@ -13,9 +13,12 @@ from playground.engine.util import (
     controller_of,
     deep_copy,
     int_or_percent,
+    key_of,
+    object_key,
     owner_ref,
     parse_time,
     rfc3339,
+    split_key,
     template_hash,
 )
 
@@ -83,11 +86,11 @@ class DeploymentController(Controller):
         if kind == "Deployment" and new is not None:
             # Our own status writes are not a reason to sync again.
             if old is None or old.get("spec") != new.get("spec") or _meta(old) != _meta(new):
-                self.enqueue(f"{obj['metadata']['namespace']}/{obj['metadata']['name']}")
+                self.enqueue(key_of(obj))
         elif kind == "ReplicaSet":
             ref = controller_of(obj)
             if ref and ref.get("kind") == "Deployment":
-                self.enqueue(f"{obj['metadata']['namespace']}/{ref['name']}")
+                self.enqueue(object_key(obj["metadata"]["namespace"], ref["name"]))
 
     def owned_replicasets(self, d: dict) -> list[dict]:
         api = self.cluster.api
@@ -116,7 +119,7 @@ class DeploymentController(Controller):
 
     def reconcile(self, key: str) -> Result:
         cluster = self.cluster
-        ns, name = key.split("/", 1)
+        ns, name = split_key(key)
         d = cluster.store.get("Deployment", ns, name)
         if d is None or d["metadata"].get("deletionTimestamp"):
             return Result()

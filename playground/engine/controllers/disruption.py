@@ -6,7 +6,15 @@ from playground.engine.apiserver import desired_healthy
 from playground.engine.controllers.base import Controller, Result
 from playground.engine.podstatus import pod_ready
 from playground.engine.selectors import compile_label_selector, matches
-from playground.engine.util import controller_of, parse_time, rfc3339, set_condition
+from playground.engine.util import (
+    controller_of,
+    key_of,
+    object_key,
+    parse_time,
+    rfc3339,
+    set_condition,
+    split_key,
+)
 
 DELETION_TIMEOUT = 120
 
@@ -19,16 +27,16 @@ class DisruptionController(Controller):
     def on_event(self, etype, kind, old, new):
         obj = new or old
         if kind == "PodDisruptionBudget" and new is not None:
-            self.enqueue(f"{obj['metadata']['namespace']}/{obj['metadata']['name']}")
+            self.enqueue(key_of(obj))
         elif kind == "Pod":
             ns = obj["metadata"]["namespace"]
             for pdb in self.cluster.store.iter("PodDisruptionBudget", ns):
                 selector = compile_label_selector((pdb.get("spec") or {}).get("selector"))
                 if any(p is not None and matches(selector, p["metadata"].get("labels")) for p in (old, new)):
-                    self.enqueue(f"{ns}/{pdb['metadata']['name']}")
+                    self.enqueue(object_key(ns, pdb["metadata"]["name"]))
 
     def reconcile(self, key: str) -> Result:
-        ns, name = key.split("/", 1)
+        ns, name = split_key(key)
         pdb = self.cluster.store.get("PodDisruptionBudget", ns, name)
         if pdb is None:
             return Result()
@@ -110,4 +118,4 @@ class DisruptionController(Controller):
             cluster.api.commit("PodDisruptionBudget", {**pdb, "status": status}, pdb)
         if disrupted:
             soonest = min(parse_time(w) for w in disrupted.values()) + DELETION_TIMEOUT
-            cluster.schedule_at(soonest, self.name, f"{ns}/{pdb['metadata']['name']}")
+            cluster.schedule_at(soonest, self.name, object_key(ns, pdb["metadata"]["name"]))

@@ -12,7 +12,7 @@ import ipaddress
 from playground.engine.controllers.base import Controller, Result
 from playground.engine.podstatus import pod_ready
 from playground.engine.selectors import compile_label_selector, matches
-from playground.engine.util import rfc3339
+from playground.engine.util import key_of, object_key, rfc3339, split_key
 
 SERVICE_NAME = "kubernetes.io/service-name"
 MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
@@ -67,7 +67,7 @@ class EndpointsController(Controller):
         obj = new or old
         if kind == "Service":
             self.selectors.pop(obj["metadata"]["namespace"], None)
-            self.enqueue(f"{obj['metadata']['namespace']}/{obj['metadata']['name']}")
+            self.enqueue(key_of(obj))
         elif kind == "Pod":
             ns = obj["metadata"]["namespace"]
             # Only changes an endpoint can see: address, readiness, labels, deletion.
@@ -77,11 +77,11 @@ class EndpointsController(Controller):
                 if any(
                     p is not None and matches(requirements, p["metadata"].get("labels")) for p in (old, new)
                 ):
-                    self.enqueue(f"{ns}/{name}")
+                    self.enqueue(object_key(ns, name))
 
     def reconcile(self, key: str) -> Result:
         cluster = self.cluster
-        ns, name = key.split("/", 1)
+        ns, name = split_key(key)
         svc = cluster.store.get("Service", ns, name)
         if svc is None:
             for kind in ("Endpoints", "EndpointSlice"):

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from playground.engine.controllers.base import Controller, Result
 from playground.engine.errors import ApiError
 from playground.engine.podstatus import pod_ready
-from playground.engine.util import deep_copy, owner_ref, parse_time, rfc3339
+from playground.engine.util import deep_copy, owner_ref, parse_time, rfc3339, split_key
 
 UID_LABEL = "batch.kubernetes.io/controller-uid"
 NAME_LABEL = "batch.kubernetes.io/job-name"
@@ -34,7 +34,7 @@ class JobController(Controller):
 
     def reconcile(self, key: str) -> Result:
         cluster = self.cluster
-        ns, name = key.split("/", 1)
+        ns, name = split_key(key)
         job = cluster.store.get("Job", ns, name)
         if job is None or job["metadata"].get("deletionTimestamp"):
             return Result()
@@ -335,7 +335,7 @@ class CronJobController(Controller):
 
     def reconcile(self, key: str) -> Result:
         cluster = self.cluster
-        ns, name = key.split("/", 1)
+        ns, name = split_key(key)
         cj = cluster.store.get("CronJob", ns, name)
         if cj is None or cj["metadata"].get("deletionTimestamp"):
             return Result()

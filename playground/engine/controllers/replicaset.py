@@ -11,7 +11,17 @@ from playground.engine.controllers.workqueue import (
 from playground.engine.errors import ApiError
 from playground.engine.podstatus import condition, pod_ready
 from playground.engine.selectors import compile_label_selector, matches
-from playground.engine.util import controller_of, deep_copy, owner_ref, parse_time, rfc3339, set_condition
+from playground.engine.util import (
+    controller_of,
+    deep_copy,
+    key_of,
+    object_key,
+    owner_ref,
+    parse_time,
+    rfc3339,
+    set_condition,
+    split_key,
+)
 
 BURST_REPLICAS = 500
 
@@ -80,7 +90,7 @@ class ReplicaSetController(Controller):
         if kind == "ReplicaSet":
             obj = new or old
             if new is not None:
-                key = f"{obj['metadata']['namespace']}/{obj['metadata']['name']}"
+                key = key_of(obj)
                 if old is None or (old.get("spec") or {}).get("selector") != (new.get("spec") or {}).get(
                     "selector"
                 ):
@@ -94,14 +104,14 @@ class ReplicaSetController(Controller):
                     continue
                 ref = controller_of(pod)
                 if ref and ref.get("kind") == "ReplicaSet":
-                    self.enqueue(f"{pod['metadata']['namespace']}/{ref['name']}")
+                    self.enqueue(object_key(pod["metadata"]["namespace"], ref["name"]))
                 elif ref is None and etype != "DELETED":
                     # An orphan may be adopted by any ReplicaSet whose selector matches.
                     for rs in self.cluster.store.iter("ReplicaSet", pod["metadata"]["namespace"]):
                         if matches(
                             compile_label_selector(rs["spec"].get("selector")), pod["metadata"].get("labels")
                         ):
-                            key = f"{rs['metadata']['namespace']}/{rs['metadata']['name']}"
+                            key = key_of(rs)
                             self.adopt.add(key)
                             self.enqueue(key)
             if etype == "DELETED" and (failing := self.failing_keys()):
@@ -136,7 +146,7 @@ class ReplicaSetController(Controller):
                 if not refs:
                     meta.pop("ownerReferences")
                 api.commit("Pod", {**pod, "metadata": meta}, pod)
-        key = f"{rs['metadata']['namespace']}/{rs['metadata']['name']}"
+        key = key_of(rs)
         if rs["metadata"].get("deletionTimestamp") or key not in self.adopt:
             return owned
         self.adopt.discard(key)
@@ -158,7 +168,7 @@ class ReplicaSetController(Controller):
 
     def reconcile(self, key: str) -> Result:
         cluster = self.cluster
-        ns, name = key.split("/", 1)
+        ns, name = split_key(key)
         rs = cluster.store.get("ReplicaSet", ns, name)
         if rs is None:
             self.adopt.discard(key)

@@ -7,6 +7,7 @@ from fractions import Fraction
 from playground.engine import quantity
 from playground.engine.admission import COUNT_NAMES, namespace_usage
 from playground.engine.controllers.base import Controller, Result
+from playground.engine.util import object_key, split_key
 
 _TRACKED_KINDS = set(COUNT_NAMES)
 
@@ -31,13 +32,13 @@ class ResourceQuotaController(Controller):
         if not ns:
             return
         if kind == "ResourceQuota" and new is not None:
-            self.enqueue(f"{ns}/{obj['metadata']['name']}")
+            self.enqueue(object_key(ns, obj["metadata"]["name"]))
         elif kind in _TRACKED_KINDS:
             for quota in self.cluster.store.iter("ResourceQuota", ns):
-                self.enqueue(f"{ns}/{quota['metadata']['name']}")
+                self.enqueue(object_key(ns, quota["metadata"]["name"]))
 
     def reconcile(self, key: str) -> Result:
-        ns, name = key.split("/", 1)
+        ns, name = split_key(key)
         quota = self.cluster.store.get("ResourceQuota", ns, name)
         if quota is None:
             return Result()

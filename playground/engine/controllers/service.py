@@ -5,6 +5,7 @@ controller's address is reported on each Ingress of its class."""
 from __future__ import annotations
 
 from playground.engine.controllers.base import Controller, Result
+from playground.engine.util import split_key
 
 INGRESS_CONTROLLER = "k8s.io/ingress-nginx"
 
@@ -24,7 +25,7 @@ class ServiceController(Controller):
 
     def reconcile(self, key: str) -> Result:
         kind, ref = key.split(":", 1)
-        ns, name = ref.split("/", 1)
+        ns, name = split_key(ref)
         if kind == "svc":
             return Result.of(self._service(ns, name))
         return Result.of(self._ingress(ns, name))

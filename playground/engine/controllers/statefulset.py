@@ -5,7 +5,7 @@ from __future__ import annotations
 from playground.engine.controllers.base import Controller, Result
 from playground.engine.errors import ApiError
 from playground.engine.podstatus import pod_ready
-from playground.engine.util import deep_copy, owner_ref, template_hash
+from playground.engine.util import deep_copy, owner_ref, split_key, template_hash
 
 HASH_LABEL = "controller-revision-hash"
 
@@ -25,7 +25,7 @@ class StatefulSetController(Controller):
 
     def reconcile(self, key: str) -> Result:
         cluster = self.cluster
-        ns, name = key.split("/", 1)
+        ns, name = split_key(key)
         sts = cluster.store.get("StatefulSet", ns, name)
         if sts is None or sts["metadata"].get("deletionTimestamp"):
             return Result()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from playground.engine import quantity
 from playground.engine.controllers.base import Controller, Result
-from playground.engine.util import rfc3339
+from playground.engine.util import rfc3339, split_key
 
 CSI_DRIVER = "csi.vsphere.vmware.com"
 SELECTED_NODE = "volume.kubernetes.io/selected-node"
@@ -58,7 +58,7 @@ class VolumeController(Controller):
         kind, ref = key.split(":", 1)
         if kind == "pv":
             return Result.of(self._volume(ref))
-        ns, name = ref.split("/", 1)
+        ns, name = split_key(ref)
         return Result.of(self._claim(ns, name))
 
     def _claim(self, ns: str, name: str) -> dict | None:

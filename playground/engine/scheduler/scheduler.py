@@ -23,7 +23,7 @@ from playground.engine.scheduler.framework import (
 )
 from playground.engine.scheduler.nodeinfo import NodeInfo, PodNeeds
 from playground.engine.scheduler.plugins.queuesort import PrioritySort
-from playground.engine.util import rfc3339, set_condition
+from playground.engine.util import key_of, rfc3339, set_condition, split_key
 
 MIN_FEASIBLE_NODES = 100
 DECISIONS_KEPT = 60
@@ -100,7 +100,7 @@ class Scheduler:
             self.prefer_no_schedule_nodes += sign
 
     def _pod_key(self, pod: dict) -> str:
-        return f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
+        return key_of(pod)
 
     def _add_pod(self, info: NodeInfo, pod: dict) -> None:
         key = self._pod_key(pod)
@@ -190,7 +190,7 @@ class Scheduler:
 
     def requeue_unschedulable(self) -> None:
         for key in sorted(self.unschedulable):
-            ns, name = key.split("/", 1)
+            ns, name = split_key(key)
             pod = self.cluster.store.get("Pod", ns, name)
             if pod is not None:
                 self._push(key, (pod.get("spec") or {}).get("priority", 0))
@@ -202,7 +202,7 @@ class Scheduler:
         while self.active:
             *_, key = heapq.heappop(self.active)
             self.in_active.discard(key)
-            ns, name = key.split("/", 1)
+            ns, name = split_key(key)
             pod = self.cluster.store.get("Pod", ns, name)
             if (
                 pod is None
