@@ -55,7 +55,11 @@ def axe_violations(page) -> list[str]:
     fetched by scripts/fetch-test-assets and injected here only: the app never serves it."""
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run scripts/fetch-test-assets (make test does)")
-    page.add_script_tag(path=str(AXE))
+    # Through the DevTools protocol, as a console would: the app's Content-Security-Policy
+    # rightly refuses an injected inline <script> (page.add_script_tag).
+    session = page.context.new_cdp_session(page)
+    session.send("Runtime.evaluate", {"expression": AXE.read_text()})
+    session.detach()
     results = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
     found = []
     for violation in results["violations"]:
@@ -77,13 +81,13 @@ def wait_terminal(page, text: str, timeout=10_000):
 def terminal_run(page, line: str, expect: str | None = None, timeout=10_000) -> str:
     """Type a command line into the workspace's terminal as a learner does, press Enter,
     wait until it has answered; the screen's text from that command on."""
-    page.wait_for_function("window.kubeTerminal !== undefined")
+    page.wait_for_function("() => window.kubeTerminal !== undefined")
     before = len(terminal_text(page))
     page.evaluate("window.kubeTerminal.focus()")
     page.keyboard.type(line)
     page.keyboard.press("Enter")
     page.wait_for_function(
-        "document.getElementById('terminal').getAttribute('aria-busy') !== 'true'", timeout=timeout
+        "() => document.getElementById('terminal').getAttribute('aria-busy') !== 'true'", timeout=timeout
     )
     if expect:
         wait_terminal(page, expect, timeout)

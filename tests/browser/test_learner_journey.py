@@ -39,7 +39,7 @@ def test_a_learner_tries_a_pair_applies_yaml_fails_a_host_and_rewinds(live_serve
     page.get_by_role("tab", name="YAML").click()
     page.fill("#manifest", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\n  labels: a: b\n")
     page.get_by_role("button", name="Apply", exact=True).click()
-    page.wait_for_function("document.querySelector('#apply-result').innerText.includes('line 5')")
+    page.wait_for_function("() => document.querySelector('#apply-result').innerText.includes('line 5')")
     shot(page, "04-bad-yaml")
 
     # The progress bar is lit while a request is in flight, and goes out after it.
@@ -49,9 +49,9 @@ def test_a_learner_tries_a_pair_applies_yaml_fails_a_host_and_rewinds(live_serve
         }, {once: true})"""
     )
     page.get_by_role("button", name="Apply", exact=True).click()
-    page.wait_for_function("document.querySelector('#apply-result').innerText.includes('line 5')")
+    page.wait_for_function("() => document.querySelector('#apply-result').innerText.includes('line 5')")
     assert page.evaluate("window.progressLit") is True
-    page.wait_for_function("!document.getElementById('progress').classList.contains('htmx-request')")
+    page.wait_for_function("() => !document.getElementById('progress').classList.contains('htmx-request')")
 
     output = terminal_run(page, "kubectl get pods -o wide", expect="NOMINATED NODE")
     assert "hello" in output

@@ -23,7 +23,7 @@ def open_pane(page, base) -> str:
     events = made.url.rstrip("/") + "/events"
     page.goto(events)
     page.wait_for_selector("#tasks-rows table.tasks")
-    page.wait_for_function("window.htmx !== undefined")
+    page.wait_for_function("() => window.htmx !== undefined")
     page.wait_for_load_state("networkidle")
     return events
 
@@ -35,10 +35,12 @@ def test_the_pane_on_a_phone_keeps_its_filter_and_page_while_it_polls(live_serve
     shot(page, "tasks-pane-phone")
 
     page.select_option("#tasks-filter select[name=type]", "Normal")
-    page.wait_for_function("document.querySelector('#tasks-rows').innerText.includes('match the filter')")
+    page.wait_for_function(
+        "() => document.querySelector('#tasks-rows').innerText.includes('match the filter')"
+    )
     # The self-healing scenario has more than 15 Normal events: there is an older page.
     page.locator("#tasks-rows a", has_text="Older").click()
-    page.wait_for_function("document.querySelector('#tasks-rows').innerText.includes('Page 2 of')")
+    page.wait_for_function("() => document.querySelector('#tasks-rows').innerText.includes('Page 2 of')")
     assert page.input_value("#tasks-page") == "2"
     # Two polls later the pane still shows the same filter and page.
     page.wait_for_timeout(6_500)

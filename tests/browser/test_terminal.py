@@ -28,7 +28,7 @@ def prompt_line(page) -> str:
 
 
 def wait_for_idle(page):
-    page.wait_for_function("document.getElementById('terminal').getAttribute('aria-busy') === 'false'")
+    page.wait_for_function("() => document.getElementById('terminal').getAttribute('aria-busy') === 'false'")
 
 
 def test_the_terminal_runs_completes_recalls_and_applies(live_server, chromium_browser):
@@ -39,7 +39,7 @@ def test_the_terminal_runs_completes_recalls_and_applies(live_server, chromium_b
         has=page.locator('input[value*="kubectl get"]')
     ).first.get_by_role("button").click()
     page.wait_for_url(re.compile(r"/playground/[0-9a-f-]+/\?type="))
-    page.wait_for_function("window.kubeTerminal !== undefined")
+    page.wait_for_function("() => window.kubeTerminal !== undefined")
     typed = page.url.split("type=", 1)[1]
     assert prompt_line(page).startswith("$ kubectl get"), screen(page)
     assert "NAME" not in screen(page) and typed
@@ -57,7 +57,7 @@ def test_the_terminal_runs_completes_recalls_and_applies(live_server, chromium_b
     # Tab completes a short name to the plural, inline.
     page.keyboard.type("kubectl get po")
     page.keyboard.press("Tab")
-    page.wait_for_function("window.kubeTerminal.text().includes('$ kubectl get pods ')")
+    page.wait_for_function("() => window.kubeTerminal.text().includes('$ kubectl get pods ')")
     page.keyboard.press("Enter")
     wait_for_text(page, "RESTARTS")
     wait_for_idle(page)
@@ -117,13 +117,13 @@ def test_the_terminal_runs_completes_recalls_and_applies(live_server, chromium_b
 
     # History survives a reload (localStorage, per sandbox); `clear` empties the screen.
     page.reload()
-    page.wait_for_function("window.kubeTerminal !== undefined")
+    page.wait_for_function("() => window.kubeTerminal !== undefined")
     page.evaluate("window.kubeTerminal.focus()")
     page.keyboard.press("ArrowUp")
-    page.wait_for_function("window.kubeTerminal.text().includes('$ kubectl apply -f - <<YAML')")
+    page.wait_for_function("() => window.kubeTerminal.text().includes('$ kubectl apply -f - <<YAML')")
     page.keyboard.press("Control+c")
     page.keyboard.type("clear")
     page.keyboard.press("Enter")
-    page.wait_for_function("window.kubeTerminal.text().trim() === '$'")
+    page.wait_for_function("() => window.kubeTerminal.text().trim() === '$'")
     assert prompt_line(page) == "$" and "YAML" not in screen(page)
     page.close()

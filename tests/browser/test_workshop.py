@@ -44,7 +44,9 @@ def test_a_workshop_with_two_learners(live_server, chromium_browser, tmp_path):
 
     alice_context, alice = join("Alice")
     bob_context, bob = join("Bob")
-    instructor.wait_for_function("document.querySelector('#grid').innerText.includes('Bob')", timeout=15_000)
+    instructor.wait_for_function(
+        "() => document.querySelector('#grid').innerText.includes('Bob')", timeout=15_000
+    )
 
     # Alice uses the page's console; Bob uses the real kubectl with his kubeconfig.
     terminal_run(alice, "kubectl run hello --image=nginx:1.27", expect="pod/hello created")
@@ -56,7 +58,9 @@ def test_a_workshop_with_two_learners(live_server, chromium_browser, tmp_path):
     Kubectl(newest_kubectl(), kubeconfig, tmp_path / "cache").ok("run", "hello", "--image=nginx:1.27")
     bob.wait_for_selector("#task-1.passed", timeout=20_000)
 
-    instructor.wait_for_function("document.querySelectorAll('#grid td.pass').length >= 2", timeout=20_000)
+    instructor.wait_for_function(
+        "() => document.querySelectorAll('#grid td.pass').length >= 2", timeout=20_000
+    )
     rows = instructor.locator("#grid tbody tr")
     assert rows.count() == 2
     for index in range(2):
@@ -66,7 +70,8 @@ def test_a_workshop_with_two_learners(live_server, chromium_browser, tmp_path):
     instructor.fill("#message", "Five minutes left")
     instructor.get_by_role("button", name="Send").click()
     alice.wait_for_function(
-        "document.querySelector('.workshop-banner').innerText.includes('Five minutes left')", timeout=10_000
+        "() => document.querySelector('.workshop-banner').innerText.includes('Five minutes left')",
+        timeout=10_000,
     )
     shot(alice, "12-learner-sees-the-message")
     alice_context.close()

@@ -19,7 +19,7 @@ def start_sandbox(page, base):
     page.goto(f"{base}/playground/")
     page.get_by_role("button", name=re.compile("^Create")).first.click()
     page.wait_for_url(re.compile(r"/playground/[0-9a-f-]+/"))
-    page.wait_for_function("window.kubeTerminal !== undefined")
+    page.wait_for_function("() => window.kubeTerminal !== undefined")
 
 
 def type_in_terminal(page, line: str):
@@ -117,7 +117,7 @@ def test_a_lab_done_end_to_end_in_the_terminal(live_server, chromium_browser, de
     assert "first pod" in first.inner_text().lower() and "Beginner" in first.inner_text()
     page.locator("form[action$='/labs/first-pod/start'] button").click()
     page.wait_for_url(re.compile(r"/labs/attempt/"))
-    page.wait_for_function("window.kubeTerminal !== undefined")
+    page.wait_for_function("() => window.kubeTerminal !== undefined")
     assert page.locator("#ws-instructions #tasks").count() == 1
     assert page.locator("#ws-cluster .ws-tabs [role=tab]").count() == 7
     # Before the pod exists, task 3 says so rather than talk about its container.
@@ -134,7 +134,7 @@ def test_a_lab_done_end_to_end_in_the_terminal(live_server, chromium_browser, de
     run_this.click()
     region("Terminal")
     page.wait_for_function(
-        "window.kubeTerminal.text().trimEnd().endsWith('$ kubectl run hello --image=nginx:1.27')"
+        "() => window.kubeTerminal.text().trimEnd().endsWith('$ kubectl run hello --image=nginx:1.27')"
     )
     page.evaluate("window.kubeTerminal.focus()")
     page.keyboard.press("Control+c")
@@ -142,11 +142,13 @@ def test_a_lab_done_end_to_end_in_the_terminal(live_server, chromium_browser, de
     # Task 1, with Tab completion: "kubectl ru<Tab>" completes to "run".
     page.keyboard.type("kubectl ru")
     page.keyboard.press("Tab")
-    page.wait_for_function("window.kubeTerminal.text().trimEnd().endsWith('$ kubectl run')")
+    page.wait_for_function("() => window.kubeTerminal.text().trimEnd().endsWith('$ kubectl run')")
     page.keyboard.type("hello --image=nginx:1.27")
     page.keyboard.press("Enter")
     wait_terminal(page, "pod/hello created")
-    page.wait_for_function("document.querySelector('#task-1').classList.contains('passed')", timeout=15_000)
+    page.wait_for_function(
+        "() => document.querySelector('#task-1').classList.contains('passed')", timeout=15_000
+    )
     shot(page, f"lab-02-task-1-{size}")
 
     # Task 2, then history: ↑ brings back the earlier commands.
@@ -155,15 +157,19 @@ def test_a_lab_done_end_to_end_in_the_terminal(live_server, chromium_browser, de
     page.keyboard.press("ArrowUp")
     page.keyboard.press("ArrowUp")
     page.wait_for_function(
-        "window.kubeTerminal.text().trimEnd().endsWith('kubectl run hello --image=nginx:1.27')"
+        "() => window.kubeTerminal.text().trimEnd().endsWith('kubectl run hello --image=nginx:1.27')"
     )
     page.keyboard.press("Control+c")
-    page.wait_for_function("document.querySelector('#task-2').classList.contains('passed')", timeout=15_000)
+    page.wait_for_function(
+        "() => document.querySelector('#task-2').classList.contains('passed')", timeout=15_000
+    )
 
     # Task 3 undoes the state tasks 1 and 2 looked at; they stay passed.
     type_in_terminal(page, "kubectl delete pod hello")
     wait_terminal(page, 'pod "hello" deleted')
-    page.wait_for_function("document.querySelector('#task-3').classList.contains('passed')", timeout=20_000)
+    page.wait_for_function(
+        "() => document.querySelector('#task-3').classList.contains('passed')", timeout=20_000
+    )
     assert "passed" in page.get_attribute("#task-1", "class")
     assert "passed" in page.get_attribute("#task-2", "class")
     region("Tasks")
@@ -337,7 +343,7 @@ def test_the_instructors_pages_fit_a_phone_and_pass_axe(live_server, chromium_br
     dashboard = f"{live_server.url}/workshops/{workshop.public_id}/"
     page.goto(dashboard)
     page.wait_for_function(
-        "document.querySelector('#grid') && document.querySelector('#grid').innerText.includes('Alice')",
+        "() => document.querySelector('#grid') && document.querySelector('#grid').innerText.includes('Alice')",
         timeout=15_000,
     )
     learner_view = page.locator("#grid a[href*='/learners/']").first.get_attribute("href")
