@@ -163,6 +163,16 @@ KUBE_API_PUBLIC_URL = envstr("KUBE_API_PUBLIC_URL", "")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "playground:workshops"
 LOGOUT_REDIRECT_URL = "home"
+# Limits on anonymous use (see "Limits and abuse" in the README). Sandboxes per visitor
+# (session); made per client address per hour, and held per address at once, counted in
+# the database so every server process agrees. 0 turns a limit off. A workshop's
+# sandboxes are bounded by its capacity instead.
+SANDBOXES_PER_VISITOR = envint("SANDBOXES_PER_VISITOR", 12)
+SANDBOXES_PER_ADDRESS_PER_HOUR = envint("SANDBOXES_PER_ADDRESS_PER_HOUR", 30)
+SANDBOXES_PER_ADDRESS = envint("SANDBOXES_PER_ADDRESS", 100)
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0: the client is
+# REMOTE_ADDR and the header is ignored (config/clientip.py).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 # Join attempts per address per 10 minutes, so workshop codes cannot be enumerated. A
 # classroom behind one NAT address needs more than the default; so does the benchmark.
 WORKSHOP_JOIN_LIMIT = envint("WORKSHOP_JOIN_LIMIT", 60)

@@ -23,14 +23,14 @@ from playground.labs.runner import TaskStatus, solve, status
 from playground.models import LabAttempt, Sandbox
 
 
-def start(owner: str, slug: str, participant=None, capped: bool = True) -> LabAttempt:
+def start(
+    owner: str, slug: str, participant=None, capped: bool = True, address: str | None = None
+) -> LabAttempt:
     lab = labs().get(slug)
     if lab is None:
         raise sandboxes.SandboxError(f"There is no lab {slug!r}.", 404)
-    if capped and sandboxes.owned(owner).count() >= sandboxes.MAX_SANDBOXES_PER_VISITOR:
-        raise sandboxes.SandboxError(
-            f"You already have {sandboxes.MAX_SANDBOXES_PER_VISITOR} sandboxes; delete one first.", 429
-        )
+    if capped:
+        sandboxes.admit(owner, address)
     seed = secrets.randbelow(2**31)
     cluster = sandboxes.build(lab.profile, seed, lab)
     with transaction.atomic():
@@ -42,6 +42,7 @@ def start(owner: str, slug: str, participant=None, capped: bool = True) -> LabAt
             state=sandboxes.dump(cluster),
             synced_at=timezone.now(),
         )
+        sandboxes.made(sandbox, address if capped else None)
         return LabAttempt.objects.create(owner=owner, lab=slug, sandbox=sandbox, participant=participant)
 
 

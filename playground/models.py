@@ -29,12 +29,28 @@ class Sandbox(models.Model):
     synced_at = models.DateTimeField()
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+    # The client address (an IPv6 /64) that made it, for the per-address limits.
+    address = models.CharField(max_length=64, blank=True, default="", db_index=True)
 
     class Meta:
         ordering = ["-updated"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.public_id})"
+
+
+class SandboxCreation(models.Model):
+    """One sandbox made from a client address; kept after the sandbox is deleted, so that
+    making and deleting sandboxes does not get around the hourly limit."""
+
+    address = models.CharField(max_length=64)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["address", "created"], name="creation_by_address")]
+
+    def __str__(self) -> str:
+        return f"{self.address} at {self.created:%Y-%m-%d %H:%M}"
 
 
 class Snapshot(models.Model):

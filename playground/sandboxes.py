@@ -14,12 +14,13 @@ import time
 from datetime import timedelta
 
 import orjson
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from playground.engine import ApiError, Cluster
-from playground.models import Sandbox, Snapshot
+from playground.models import Sandbox, SandboxCreation, Snapshot
 from playground.scenarios import ScenarioError, run_actions, scenarios
 
 PROFILES = {
@@ -28,7 +29,7 @@ PROFILES = {
     "zones": "Three zones: six workers spread over zone-a, zone-b and zone-c",
     "minimal": "One worker, nothing else",
 }
-MAX_SANDBOXES_PER_VISITOR = 12
+MAX_SANDBOXES_PER_VISITOR = settings.SANDBOXES_PER_VISITOR
 SNAPSHOTS_KEPT = 40
 MAX_CATCH_UP = 3600  # simulated seconds a single visit may advance
 SAVE_RETRIES = 10
@@ -70,12 +71,57 @@ def get(owner: str, public_id) -> Sandbox:
         raise SandboxError("There is no such sandbox, or it belongs to someone else.", 404) from None
 
 
-def create(
-    owner: str, name: str, profile: str = "default", scenario: str = "", capped: bool = True
-) -> Sandbox:
-    """A new sandbox; `capped=False` is for instructors' scripts, which make one per learner."""
-    if capped and owned(owner).count() >= MAX_SANDBOXES_PER_VISITOR:
+def admit(owner: str, address: str | None) -> None:
+    """Refuse another sandbox when this visitor (session), or this client address, has made
+    too many: per visitor at once, per address in the last hour and per address at once.
+    The address counts come from the database, so every server process agrees."""
+    if owned(owner).count() >= MAX_SANDBOXES_PER_VISITOR:
         raise SandboxError(f"You already have {MAX_SANDBOXES_PER_VISITOR} sandboxes; delete one first.", 429)
+    if not address:
+        return
+    hourly, held_limit = settings.SANDBOXES_PER_ADDRESS_PER_HOUR, settings.SANDBOXES_PER_ADDRESS
+    if hourly:
+        since = timezone.now() - timedelta(hours=1)
+        made = SandboxCreation.objects.filter(address=address, created__gte=since).count()
+        if made >= hourly:
+            raise SandboxError(
+                f"{made} sandboxes were made from your network address in the last hour; the limit "
+                f"is {hourly} an hour. Please try again later, or keep using the ones you have.",
+                429,
+            )
+    if held_limit:
+        held = Sandbox.objects.filter(address=address).count()
+        if held >= held_limit:
+            raise SandboxError(
+                f"There are {held} sandboxes from your network address; the limit is {held_limit} "
+                "at once. Delete some you no longer need first.",
+                429,
+            )
+
+
+def made(sandbox: Sandbox, address: str | None) -> None:
+    """Count a new sandbox against its address (and forget counts older than a day)."""
+    if not address:
+        return
+    Sandbox.objects.filter(pk=sandbox.pk).update(address=address)
+    sandbox.address = address
+    SandboxCreation.objects.create(address=address)
+    if secrets.randbelow(50) == 0:
+        SandboxCreation.objects.filter(created__lt=timezone.now() - timedelta(days=1)).delete()
+
+
+def create(
+    owner: str,
+    name: str,
+    profile: str = "default",
+    scenario: str = "",
+    capped: bool = True,
+    address: str | None = None,
+) -> Sandbox:
+    """A new sandbox; `capped=False` is for instructors' scripts, which make one per learner.
+    `address` is the client's (config.clientip.address_key), counted for the address limits."""
+    if capped:
+        admit(owner, address)
     found = scenarios().get(scenario) if scenario else None
     if scenario and found is None:
         raise SandboxError(f"Unknown scenario {scenario!r}.", 404)
@@ -86,7 +132,7 @@ def create(
     seed = secrets.randbelow(2**31)
     cluster = build(profile, seed, found)
     name = (name or (found.title if found else PROFILES[profile].split(":")[0])).strip()[:80]
-    return Sandbox.objects.create(
+    sandbox = Sandbox.objects.create(
         owner=owner,
         name=name,
         profile=profile,
@@ -95,6 +141,8 @@ def create(
         state=dump(cluster),
         synced_at=timezone.now(),
     )
+    made(sandbox, address if capped else None)
+    return sandbox
 
 
 def build(profile: str, seed: int, scenario=None) -> Cluster:
@@ -266,12 +314,11 @@ def replace_state(sandbox: Sandbox, cluster: Cluster, label: str) -> None:
         raise SandboxError("The sandbox changed meanwhile; please try again.", 409)
 
 
-def duplicate(owner: str, public_id) -> Sandbox:
+def duplicate(owner: str, public_id, address: str | None = None) -> Sandbox:
     sandbox = get(owner, public_id)
     refuse_if_read_only(owner, public_id)
-    if owned(owner).count() >= MAX_SANDBOXES_PER_VISITOR:
-        raise SandboxError(f"You already have {MAX_SANDBOXES_PER_VISITOR} sandboxes; delete one first.", 429)
-    return Sandbox.objects.create(
+    admit(owner, address)
+    copy = Sandbox.objects.create(
         owner=owner,
         name=f"{sandbox.name} (copy)"[:80],
         profile=sandbox.profile,
@@ -282,6 +329,8 @@ def duplicate(owner: str, public_id) -> Sandbox:
         paused=sandbox.paused,
         synced_at=sandbox.synced_at,
     )
+    made(copy, address)
+    return copy
 
 
 def delete(owner: str, public_id) -> None:

@@ -16,6 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from concepts.catalogue import catalogue
 from concepts.diagrams import DiagramError
+from config.clientip import address_key, client_address
 from playground import console, lab_attempts, sandboxes, workspace
 from playground import paths as learning_paths
 from playground.engine import ApiError
@@ -52,6 +53,11 @@ def _fail(request: HttpRequest, error: sandboxes.SandboxError) -> HttpResponse:
     return render(request, "playground/error.html", {"message": error.message}, status=error.status)
 
 
+def _address(request: HttpRequest) -> str:
+    """The client's address as the per-address sandbox limits count it."""
+    return address_key(client_address(request))
+
+
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     owner = sandboxes.visitor(request.session)
@@ -76,6 +82,7 @@ def create(request: HttpRequest) -> HttpResponse:
             request.POST.get("name", ""),
             request.POST.get("profile", "default"),
             request.POST.get("scenario", ""),
+            address=_address(request),
         )
     except sandboxes.SandboxError as error:
         return _fail(request, error)
@@ -697,7 +704,7 @@ def manage(request: HttpRequest, public_id, what: str) -> HttpResponse:
                 "Sandbox reset to its starting state. The old state is kept as the snapshot “Before: Reset”.",
             )
         if what == "duplicate":
-            copy = sandboxes.duplicate(owner, public_id)
+            copy = sandboxes.duplicate(owner, public_id, address=_address(request))
             return redirect("playground:sandbox", public_id=copy.public_id)
         if what == "delete":
             sandboxes.delete(owner, public_id)
@@ -727,7 +734,7 @@ def manage(request: HttpRequest, public_id, what: str) -> HttpResponse:
 def try_scenario(request: HttpRequest, scenario: str) -> HttpResponse:
     owner = sandboxes.visitor(request.session)
     try:
-        sandbox = sandboxes.create(owner, "", scenario=scenario)
+        sandbox = sandboxes.create(owner, "", scenario=scenario, address=_address(request))
     except sandboxes.SandboxError as error:
         return _fail(request, error)
     # "Run this" on a concept page: the command waits at the terminal's prompt.
@@ -850,7 +857,7 @@ def _prerequisites(lab) -> list[dict]:
 def lab_start(request: HttpRequest, slug: str) -> HttpResponse:
     owner = sandboxes.visitor(request.session)
     try:
-        attempt = lab_attempts.start(owner, slug)
+        attempt = lab_attempts.start(owner, slug, address=_address(request))
     except sandboxes.SandboxError as error:
         return _fail(request, error)
     return redirect("playground:lab", public_id=attempt.sandbox.public_id)

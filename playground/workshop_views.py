@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
+from config.clientip import address_key, client_address
 from playground import sandboxes, workshops
 from playground.labs import labs
 from playground.labs.runner import status
@@ -176,7 +177,7 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
                 owner,
                 request.POST.get("code", ""),
                 request.POST.get("name", ""),
-                request.META.get("REMOTE_ADDR", ""),
+                address_key(client_address(request)),
             )
         except workshops.WorkshopError as error:
             return render(

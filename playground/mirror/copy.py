@@ -257,12 +257,14 @@ def build(nodes: list[dict], manifests: list[dict], seed: int, start: float) -> 
     return cluster, skipped
 
 
-def copy(owner: str, record: MirroredCluster, namespaces: list[str] | None) -> tuple[Sandbox, list[str]]:
+def copy(
+    owner: str, record: MirroredCluster, namespaces: list[str] | None, address: str | None = None
+) -> tuple[Sandbox, list[str]]:
     """A new sandbox for owner; returns it and what could not be copied, in words."""
-    if sandboxes.owned(owner).count() >= sandboxes.MAX_SANDBOXES_PER_VISITOR:
-        raise CopyError(
-            f"You already have {sandboxes.MAX_SANDBOXES_PER_VISITOR} sandboxes; delete one first.", 429
-        )
+    try:
+        sandboxes.admit(owner, address)
+    except sandboxes.SandboxError as error:
+        raise CopyError(error.message, error.status) from None
     nodes, manifests, notes = plan(record, namespaces)
     limit = sandboxes.LIMITS["max_nodes"]
     if len(nodes) > limit:
@@ -289,5 +291,6 @@ def copy(owner: str, record: MirroredCluster, namespaces: list[str] | None) -> t
         state=sandboxes.dump(cluster),
         synced_at=sandboxes.timezone.now(),
     )
+    sandboxes.made(sandbox, address)
     Snapshot.objects.create(sandbox=sandbox, label=f"As copied from {record.name}", state=sandbox.state)
     return sandbox, notes + skipped

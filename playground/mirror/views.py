@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from config.clientip import address_key, client_address
 from playground import sandboxes
 from playground.inventory import COUNTERPART, event_rows
 from playground.mirror import reading, sources
@@ -211,7 +212,7 @@ def copy_page(request: HttpRequest, record: MirroredCluster) -> HttpResponse:
     owner = sandboxes.visitor(request.session)
     started = time.monotonic()
     try:
-        sandbox, notes = copy(owner, record, chosen)
+        sandbox, notes = copy(owner, record, chosen, address_key(client_address(request)))
     except CopyError as error:
         return _fail(request, error.message, error.status)
     messages.success(
