@@ -42,6 +42,7 @@ run: system-run $(VENV)/.installed-run
 test: system-test $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/vulture  # dead code: settings in pyproject.toml, framework entry points in vulture_whitelist.py
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check_content
 	scripts/fetch-test-assets

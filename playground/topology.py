@@ -33,20 +33,6 @@ SERVICE_COLOUR = "#2456b8"
 ENTRY_COLOUR = "#9a6700"
 INGRESS_COLOUR = "#7c3aed"
 
-# What the colours and lines mean, for the legend next to the diagram.
-LEGEND_TONES = [
-    ("ok", "Running and Ready; a host that is Ready"),
-    ("warn", "Pending, ContainerCreating, not Ready; a host not responding or cordoned"),
-    ("bad", "Failed, CrashLoopBackOff, ImagePullBackOff; a host that is NotReady"),
-    ("muted", "Terminating, Succeeded (finished)"),
-]
-LEGEND_EDGES = [
-    ("service", "Service → endpoint pod (dashed: the endpoint is not ready)"),
-    ("ingress", "Ingress → Service, labelled with its host and path"),
-    ("entry", "load balancer or NodePort → Service: the way in from outside"),
-    ("trace", "a traced request, hop by hop (numbered)"),
-]
-
 
 def text(*lines) -> str:
     """A label whose lines are shown as written: no DOT escapes, never an HTML label."""

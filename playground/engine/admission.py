@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from playground.engine import quantity
 from playground.engine.defaults import DEFAULT_TOLERATIONS
-from playground.engine.errors import ApiError, forbidden, not_found
+from playground.engine.errors import forbidden, not_found
 from playground.engine.kinds import BY_KIND, ResourceType
 from playground.engine.resources import is_terminal, pod_resources
 
@@ -276,7 +276,3 @@ def resource_quota(store, rt: ResourceType, kind: str, obj: dict) -> None:
                 f"exceeded quota: {quota['metadata']['name']}, requested: {_pretty(exceeded, requested)}, "
                 f"used: {_pretty(exceeded, used)}, limited: {_pretty(exceeded, {}, hard)}",
             )
-
-
-class AdmissionError(ApiError):
-    pass

@@ -27,7 +27,6 @@ from playground.engine.store import Store
 from playground.engine.util import Rng, deep_copy, key_of, object_key, parse_time, rfc3339, rfc3339_micro
 
 DEFAULT_START = 1767225600  # 2026-01-01T00:00:00Z
-KUBERNETES_VERSION = "v1.32.0"
 MAX_STEPS_PER_CALL = 5_000_000
 STATE_VERSION = 1
 
@@ -35,10 +34,6 @@ log = logging.getLogger(__name__)
 
 # The kinds the components outside controllers/ watch, until they declare `watches` themselves.
 COMPONENT_WATCHES = {"scheduler": ("Pod", "Node")}
-
-
-def profile_uses_ncp(options: dict) -> bool:
-    return options.get("profile") == "vsphere"
 
 
 class Limits:
@@ -649,9 +644,6 @@ class Cluster:
 
     def replace(self, obj: dict, namespace: str | None = None, dry_run: bool = False) -> dict:
         return deep_copy(self.api.update(obj, namespace, dry_run=dry_run))
-
-    def update_status(self, obj: dict, namespace: str | None = None) -> dict:
-        return deep_copy(self.api.update(obj, namespace, subresource="status"))
 
     def patch(
         self,

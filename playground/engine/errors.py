@@ -84,15 +84,6 @@ def bad_request(message: str) -> ApiError:
     return ApiError(400, "BadRequest", message)
 
 
-def method_not_supported(rt: ResourceType, action: str) -> ApiError:
-    return ApiError(
-        405,
-        "MethodNotAllowed",
-        f"{action} is not supported on resources of kind {rt.qualified_plural!r}",
-        _details(rt, None),
-    )
-
-
 def forbidden(rt: ResourceType, name: str, why: str) -> ApiError:
     subject = f'{rt.qualified_plural} "{name}"' if name else rt.qualified_plural
     return ApiError(403, "Forbidden", f"{subject} is forbidden: {why}", _details(rt, name))
@@ -109,10 +100,6 @@ def too_many_requests(message: str, causes: list[dict] | None = None, retry_afte
 
 def expired(message: str = "too old resource version") -> ApiError:
     return ApiError(410, "Expired", message)
-
-
-def request_entity_too_large(message: str) -> ApiError:
-    return ApiError(413, "RequestEntityTooLarge", message)
 
 
 def not_registered(kind: str, api_version: str | None = None) -> ApiError:

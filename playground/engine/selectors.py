@@ -124,10 +124,6 @@ def matches(requirements: tuple[Requirement, ...] | None, labels: dict | None) -
     return True
 
 
-def selector_matches(selector: dict | None, labels: dict | None) -> bool:
-    return matches(compile_label_selector(selector), labels)
-
-
 def format_selector(selector: dict | None) -> str:
     """A LabelSelector as kubectl prints it: 'app=web,tier in (fe)'."""
     if not selector:

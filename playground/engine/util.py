@@ -11,8 +11,19 @@ NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _MASK64 = (1 << 64) - 1
 
 
+_RFC3339: dict[int, str] = {}
+
+
 def rfc3339(seconds: float) -> str:
-    return datetime.fromtimestamp(int(seconds), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Memoised: the simulated clock repeats the same second many times, and one shared
+    # string per second also keeps the timestamps of a big cluster's objects small.
+    key = int(seconds)
+    text = _RFC3339.get(key)
+    if text is None:
+        if len(_RFC3339) >= 4096:
+            _RFC3339.clear()
+        text = _RFC3339[key] = datetime.fromtimestamp(key, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return text
 
 
 def rfc3339_micro(seconds: float) -> str:
@@ -96,23 +107,6 @@ def int_or_percent(value, total: int, round_up: bool) -> int:
     if isinstance(value, str) and value.isdigit():
         return int(value)
     raise ValueError(f"invalid value for IntOrString: {value!r}")
-
-
-def get_path(obj: dict, *path, default=None):
-    for key in path:
-        if not isinstance(obj, dict):
-            return default
-        obj = obj.get(key)
-        if obj is None:
-            return default
-    return obj
-
-
-def condition(obj: dict, cond_type: str) -> dict | None:
-    for cond in get_path(obj, "status", "conditions", default=[]) or []:
-        if cond.get("type") == cond_type:
-            return cond
-    return None
 
 
 def set_condition(

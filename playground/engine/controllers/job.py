@@ -10,8 +10,6 @@ from playground.engine.errors import ApiError
 from playground.engine.podstatus import pod_ready
 from playground.engine.util import deep_copy, owner_ref, parse_time, rfc3339, split_key
 
-UID_LABEL = "batch.kubernetes.io/controller-uid"
-NAME_LABEL = "batch.kubernetes.io/job-name"
 SCHEDULED = "batch.kubernetes.io/cronjob-scheduled-timestamp"
 POD_BACKOFF = 10
 POD_BACKOFF_MAX = 360

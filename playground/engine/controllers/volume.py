@@ -11,7 +11,6 @@ from playground.engine import quantity
 from playground.engine.controllers.base import Controller, Result
 from playground.engine.util import rfc3339, split_key
 
-CSI_DRIVER = "csi.vsphere.vmware.com"
 SELECTED_NODE = "volume.kubernetes.io/selected-node"
 DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"
 

@@ -22,12 +22,8 @@ ERROR = "Error"
 UNSCHEDULABLE = "Unschedulable"
 UNRESOLVABLE = "UnschedulableAndUnresolvable"
 SKIP = "Skip"
-# Kept under the old name for callers of the engine before the framework.
-UNSCHEDULABLE_AND_UNRESOLVABLE = UNRESOLVABLE
 
 MAX_NODE_SCORE = 100
-MIN_NODE_SCORE = 0
-MAX_TOTAL_SCORE = 2**63 - 1
 
 # Extension points, in the order a scheduling cycle then a binding cycle runs them.
 QUEUE_SORT = "QueueSort"
@@ -92,9 +88,6 @@ class Status:
     def is_success(self) -> bool:
         return self.code == SUCCESS
 
-    def is_rejected(self) -> bool:
-        return self.code in (UNSCHEDULABLE, UNRESOLVABLE)
-
     def message(self) -> str:
         return ", ".join(self.reasons)
 
@@ -104,10 +97,6 @@ class Status:
 
 def is_success(status: Status | None) -> bool:
     return status is None or status.code == SUCCESS
-
-
-def code_of(status: Status | None) -> str:
-    return SUCCESS if status is None else status.code
 
 
 class CycleState(dict):
@@ -161,9 +150,6 @@ class Framework:
         self.weights = weights
         self.percentage_of_nodes_to_score: int | None = None
         self.by_name = {p.name: p for point in plugins.values() for p in point}
-
-    def points_of(self, name: str) -> list[str]:
-        return [point for point, plugins in self.plugins.items() if any(p.name == name for p in plugins)]
 
     # Scheduling cycle -------------------------------------------------------------
 

@@ -77,7 +77,6 @@ class PodNeeds:
         "namespace",
         "images",
         "priority",
-        "default_spread",
     )
 
     def __init__(self, pod: dict):
@@ -106,7 +105,6 @@ class PodNeeds:
         self.required_terms = required.get("nodeSelectorTerms") or []
         self.preferred_terms = node_affinity.get("preferredDuringSchedulingIgnoredDuringExecution") or []
         self.spread = spec.get("topologySpreadConstraints") or []
-        self.default_spread = False
         pa = affinity.get("podAffinity") or {}
         paa = affinity.get("podAntiAffinity") or {}
         self.affinity = pa.get("requiredDuringSchedulingIgnoredDuringExecution") or []

@@ -8,7 +8,6 @@ from playground.mirror.informer import BUILTIN, CRDS, Backoff, Mirror, Reflector
 from tests.playground.mirror.conftest import MemorySink, read_only_client, wait_for
 
 PODS = next(r for r in BUILTIN if r.key == "pods")
-NODES = next(r for r in BUILTIN if r.key == "nodes")
 
 
 def reflector(fake, resource=PODS, sink=None, resume_from=None, **options):
