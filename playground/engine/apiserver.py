@@ -101,11 +101,15 @@ class ApiServer:
         if not api_version:
             raise bad_request(f"Object 'apiVersion' is missing in '{_short(body)}'")
         rt = self.registry.get(kind)
-        if rt is None or rt.api_version != api_version:
+        # A custom resource is accepted in each served version (stored in its storage one).
+        if rt is None or api_version not in getattr(rt, "api_versions", (rt.api_version,)):
             raise not_registered(kind, api_version)
-        where = f'{kind} in version "{rt.version}" cannot be handled as a {kind}'
+        where = f'{kind} in version "{api_version.rpartition("/")[2]}" cannot be handled as a {kind}'
         try:
-            unknown = schema.check(body, kind, api_version)
+            if hasattr(rt, "unknown_fields"):  # a custom resource: its CRD's structural schema
+                unknown = rt.unknown_fields(body)
+            else:
+                unknown = schema.check(body, kind, api_version)
         except schema.DecodeError as exc:
             raise bad_request(f"{where}: {exc.message}") from None
         if unknown and strict:
@@ -361,6 +365,8 @@ class ApiServer:
         if kind == "Pod":
             return self._delete_pod(obj, grace_period_seconds)
         finalizers = list(meta.get("finalizers") or [])
+        # A kind may hold its objects back until it has cleaned up (a CRD's custom resources).
+        finalizers += [f for f in getattr(rt, "delete_finalizers", ()) if f not in finalizers]
         policy = propagation_policy or "Background"
         if policy == "Foreground" and "foregroundDeletion" not in finalizers:
             finalizers.append("foregroundDeletion")
@@ -511,6 +517,9 @@ class ApiServer:
 
     def get_scale(self, kind: str, name: str, namespace: str | None) -> dict:
         obj = self.get(kind, name, namespace)
+        rt = self.resource_type(kind)
+        if hasattr(rt, "scale_of"):  # a custom resource: its CRD's scale paths
+            return rt.scale_of(obj)
         status = obj.get("status") or {}
         selector = (obj.get("spec") or {}).get("selector")
         from playground.engine.selectors import format_selector
@@ -545,6 +554,8 @@ class ApiServer:
                 [validation.invalid("spec.replicas", replicas, "must be greater than or equal to 0")],
             )
         self.cluster.limits.check_replicas(rt, name, replicas)
+        if hasattr(rt, "with_replicas"):  # a custom resource: its CRD's specReplicasPath
+            return self._update(rt, rt.with_replicas(obj, replicas))
         new = {**obj, "spec": {**obj["spec"], "replicas": replicas}}
         new = deep_copy(new)
         return self._update(rt, new)

@@ -19,7 +19,7 @@ from playground.engine.controllers.registry import CONTROLLERS
 from playground.engine.controllers.workqueue import default_controller_rate_limiter
 from playground.engine.errors import ApiError, bad_request, forbidden, invalid, invalid_object
 from playground.engine.events import Recorder
-from playground.engine.kinds import BY_KIND, ResourceType, resolve
+from playground.engine.kinds import ResourceType, resolve
 from playground.engine.kubelet import Kubelet
 from playground.engine.scheduler import Scheduler
 from playground.engine.selectors import field_matches, matches, parse_field_selector, parse_label_selector
@@ -412,7 +412,7 @@ class Cluster:
     # Reads --------------------------------------------------------------------------
 
     def _kind(self, kind: str) -> str:
-        rt = resolve(kind)
+        rt = resolve(kind, registry=self.api.registry)
         if rt is None:
             raise bad_request(f'the server doesn\'t have a resource type "{kind}"')
         return rt.kind
@@ -441,7 +441,7 @@ class Cluster:
     ):
         """ADDED/MODIFIED/DELETED events after `resource_version` (410 Expired if too old)."""
         kind = self._kind(kind)
-        rt = BY_KIND[kind]
+        rt = self.api.registry[kind]
         requirements = (
             parse_label_selector(label_selector or "") if not isinstance(label_selector, dict) else None
         )

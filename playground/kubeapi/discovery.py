@@ -126,12 +126,28 @@ def _group_rank(group: str) -> tuple[int, str]:
     return (GROUP_ORDER.index(group), "") if group in GROUP_ORDER else (len(GROUP_ORDER), group)
 
 
+def _version_rank(rt) -> tuple:
+    """Custom groups' versions in kube-aware order (v2, v1, v1beta1, v1alpha1), as upstream
+    lists a CRD's versions; built-in groups keep the order by name."""
+    import re
+
+    if rt.group in GROUP_ORDER:
+        return (0, 0, 0, rt.version)
+    match = re.fullmatch(r"v(\d+)(?:(alpha|beta)(\d+))?", rt.version)
+    if match is None:
+        return (3, 0, 0, rt.version)
+    level = {None: 0, "beta": 1, "alpha": 2}[match.group(2)]
+    return (level, -int(match.group(1)), -int(match.group(3) or 0), "")
+
+
 @_cached
 def group_versions(registry) -> dict[str, list]:
     """'v1', 'apps/v1', … → the resource types served there: groups in the apiserver's
     order, resources alphabetically, as discovery lists them."""
     found: dict[str, list] = {}
-    for rt in sorted([*registry, *METRICS], key=lambda t: (_group_rank(t.group), t.version, t.plural)):
+    # A custom resource is served in each of its CRD's served versions (rt.served()).
+    served = [v for rt in registry for v in (rt.served() if hasattr(rt, "served") else (rt,))]
+    for rt in sorted([*served, *METRICS], key=lambda t: (_group_rank(t.group), _version_rank(t), t.plural)):
         found.setdefault(rt.api_version, []).append(rt)
     return found
 

@@ -89,8 +89,9 @@ def method_not_allowed() -> ApiError:
 # Paths that need no cluster ---------------------------------------------------------------
 
 
-def static(req: ApiRequest) -> ApiResponse | None:
-    """/version, discovery and OpenAPI: the same for every sandbox."""
+def static(req: ApiRequest, registry=None) -> ApiResponse | None:
+    """/version, discovery and OpenAPI: the built-in kinds and ``registry``'s (a cluster's
+    ``cluster.api.registry``, with its custom resources; None: the built-in kinds only)."""
     path = req.path.rstrip("/") or "/"
     if req.method != "GET":
         return None
@@ -102,33 +103,35 @@ def static(req: ApiRequest) -> ApiResponse | None:
         )
     if path in ("/api", "/apis"):
         if "as=APIGroupDiscoveryList" in req.accept and "v=v2;" in req.accept.replace("v=v2,", "v=v2;") + ";":
-            return respond(discovery.aggregated(path == "/api"), content_type=discovery.AGGREGATED)
+            return respond(
+                discovery.aggregated(path == "/api", registry=registry), content_type=discovery.AGGREGATED
+            )
         if path == "/api":
             return respond(discovery.api_versions(req.server))
-        return respond(discovery.api_group_list())
+        return respond(discovery.api_group_list(registry=registry))
     parts = path.strip("/").split("/")
     if parts[0] == "api" and len(parts) == 2:
-        found = discovery.resource_list(parts[1])
+        found = discovery.resource_list(parts[1], registry=registry)
         return respond(found) if found else error_response(not_found_path())
     if parts[0] == "apis" and len(parts) == 2:
-        group = discovery.api_group(parts[1])
+        group = discovery.api_group(parts[1], registry=registry)
         return respond(group) if group else error_response(not_found_path())
     if parts[0] == "apis" and len(parts) == 3:
-        found = discovery.resource_list(f"{parts[1]}/{parts[2]}")
+        found = discovery.resource_list(f"{parts[1]}/{parts[2]}", registry=registry)
         return respond(found) if found else error_response(not_found_path())
     if path == "/openapi/v3":
-        return respond(openapi.index(req.base_path))
+        return respond(openapi.index(req.base_path, registry=registry))
     if path.startswith("/openapi/v3/"):
         key = path[len("/openapi/v3/") :]
         gv = key[len("api/") :] if key.startswith("api/") else key[len("apis/") :]
-        document = openapi.document(gv) if key.startswith(("api/", "apis/")) else None
+        document = openapi.document(gv, registry=registry) if key.startswith(("api/", "apis/")) else None
         if document is None:
             return error_response(not_found_path())
         return ApiResponse(200, document, JSON, {"Cache-Control": "public, immutable"})
     if path in ("/openapi/v2", "/swagger-2.0.0.pb-v1"):
         if "protobuf" in req.accept or path.endswith("pb-v1"):
-            return ApiResponse(200, openapi.swagger_protobuf(), openapi.V2_PROTOBUF)
-        return respond(openapi.swagger())
+            return ApiResponse(200, openapi.swagger_protobuf(registry=registry), openapi.V2_PROTOBUF)
+        return respond(openapi.swagger(registry=registry))
     if path.startswith("/openapi/"):
         return error_response(not_found_path())
     return None
@@ -161,8 +164,10 @@ class Target:
         return self.rt.kind in discovery.VIRTUAL
 
 
-def route(path: str) -> Target:
-    """/api/v1[/namespaces/NS]/RESOURCE[/NAME[/SUB]] and /apis/G/V/… → Target."""
+def route(path: str, registry=None) -> Target:
+    """/api/v1[/namespaces/NS]/RESOURCE[/NAME[/SUB]] and /apis/G/V/… → Target.
+
+    ``registry``: the cluster's (``cluster.api.registry``), for its custom resources."""
     parts = [unquote(p) for p in path.strip("/").split("/")]
     if parts[0] == "api" and len(parts) >= 3:
         group, version, rest = "", parts[1], parts[2:]
@@ -173,7 +178,7 @@ def route(path: str) -> Target:
     namespace = None
     if rest[0] == "namespaces" and len(rest) >= 3:
         namespace, rest = rest[1], rest[2:]
-    rt = discovery.lookup(group, version, rest[0])
+    rt = discovery.lookup(group, version, rest[0], registry=registry)
     if rt is None or len(rest) > 3:
         raise not_found_path()
     if namespace is not None and not rt.namespaced:
@@ -339,9 +344,10 @@ def _log_text(cluster, target: Target, req: ApiRequest) -> str:
 # Table output ---------------------------------------------------------------------------------
 
 
-def columns(kind: str) -> list[dict]:
-    narrow = printers.columns(kind)
-    wide = printers.columns(kind, wide=True)
+def columns(kind: str, rt=None) -> list[dict]:
+    """Column definitions: ``rt``'s own when given (a custom resource's served version)."""
+    narrow = rt.table_columns() if hasattr(rt, "table_columns") else printers.columns(kind)
+    wide = rt.table_columns(wide=True) if hasattr(rt, "table_columns") else printers.columns(kind, wide=True)
     found = []
     for index, name in enumerate(wide):
         found.append(
@@ -360,7 +366,10 @@ def table(cluster, rt, objects: list[dict], req: ApiRequest, with_columns: bool)
     include = req.query.get("includeObject", "Metadata")
     rows = []
     for obj in objects:
-        cells = printers.row(rt.kind, obj, cluster.clock, wide=True)
+        if hasattr(rt, "row"):
+            cells = rt.row(obj, cluster.clock, wide=True)
+        else:
+            cells = printers.row(rt.kind, obj, cluster.clock, wide=True)
         row = {"cells": cells}
         if include == "Object":
             row["object"] = _typed(rt, obj)
@@ -377,7 +386,7 @@ def table(cluster, rt, objects: list[dict], req: ApiRequest, with_columns: bool)
         "metadata": {"resourceVersion": cluster.resource_version},
     }
     if with_columns:
-        result["columnDefinitions"] = columns(rt.kind)
+        result["columnDefinitions"] = columns(rt.kind, rt)
     result["rows"] = rows
     return result
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import cache
+from functools import cache, lru_cache
 
 from playground.engine import schema
 from playground.kubeapi.discovery import group_versions, subresources
@@ -79,7 +79,7 @@ def _component(name: str) -> dict:
 def _refs(node, found: set[str]) -> None:
     if isinstance(node, dict):
         ref = node.get("$ref")
-        if ref:
+        if isinstance(ref, str):  # not JSONSchemaProps' own "$ref" property
             name = ref.rsplit("/", 1)[-1]
             if name not in found:
                 found.add(name)
@@ -131,10 +131,24 @@ def _write_params(extra=()) -> list[dict]:
     return [_param("dryRun"), _param("fieldManager"), _param("fieldValidation"), *extra]
 
 
+def document(group_version: str, registry=None) -> bytes | None:
+    """The OpenAPI v3 document for one group-version ('v1', 'apps/v1', …); with a
+    cluster's ``registry``, its custom resources' group-versions too."""
+    if group_version in group_versions():
+        return _builtin_document(group_version)
+    if registry is None:
+        return None
+    return _custom_document(registry, registry.revision, group_version)
+
+
 @cache
-def document(group_version: str) -> bytes | None:
-    """The OpenAPI v3 document for one group-version ('v1', 'apps/v1', …)."""
-    types = group_versions().get(group_version)
+def _builtin_document(group_version: str) -> bytes | None:
+    return _document(group_version, group_versions().get(group_version), _schema_name, {})
+
+
+def _document(group_version: str, types, schema_name, custom: dict) -> bytes | None:
+    """The document for ``types``; ``schema_name(kind, apiVersion)`` names each kind's
+    component, ``custom`` holds the components not among the built-in definitions."""
     if types is None:
         return None
     group, _, version = group_version.rpartition("/")
@@ -142,8 +156,8 @@ def document(group_version: str) -> bytes | None:
     wanted: set[str] = set()
     paths: dict[str, dict] = {}
     for rt in types:
-        name = _schema_name(rt.kind, rt.api_version)
-        list_name = _schema_name(f"{rt.kind}List", rt.api_version)
+        name = schema_name(rt.kind, rt.api_version)
+        list_name = schema_name(f"{rt.kind}List", rt.api_version)
         if name is None:
             continue
         wanted.add(name)
@@ -239,10 +253,12 @@ def document(group_version: str) -> bytes | None:
         wanted.add(_META + extra)
     found = set(wanted)
     for name in wanted:
-        _refs(schema.definitions().get(name, {}), found)
+        _refs(custom.get(name) or schema.definitions().get(name, {}), found)
     schemas = {}
     for name in sorted(found):
-        if name in schema.definitions():
+        if name in custom:
+            schemas[name] = custom[name]
+        elif name in schema.definitions():
             schemas[name] = _component(name)
     schemas.setdefault(
         _META + "Patch",
@@ -265,14 +281,18 @@ def _hash(group_version: str) -> str:
     return hashlib.sha512(document(group_version) or b"").hexdigest().upper()[:128]
 
 
-def index(base_path: str) -> dict:
+def index(base_path: str, registry=None) -> dict:
     """The /openapi/v3 index; kubectl fetches each serverRelativeURL as an absolute path."""
     paths = {}
-    for gv in group_versions():
+    for gv in group_versions(registry=registry):
         if gv.startswith("metrics.k8s.io/"):
             continue
         key = f"apis/{gv}" if "/" in gv else f"api/{gv}"
-        paths[key] = {"serverRelativeURL": f"{base_path}/openapi/v3/{key}?hash={_hash(gv)}"}
+        if gv in group_versions():
+            digest = _hash(gv)
+        else:
+            digest = hashlib.sha512(document(gv, registry) or b"").hexdigest().upper()[:128]
+        paths[key] = {"serverRelativeURL": f"{base_path}/openapi/v3/{key}?hash={digest}"}
     return {"paths": paths}
 
 
@@ -291,17 +311,32 @@ def _v2_definition(name: str) -> dict:
     return _convert(schema.definitions()[name], V2_REFS)
 
 
+def swagger(registry=None) -> dict:
+    """The whole API as one Swagger 2.0 document, from the same paths as the v3 documents;
+    with a cluster's ``registry``, its custom resources too."""
+    if registry is None or not _custom_group_versions(registry):
+        return _builtin_swagger()
+    return _custom_swagger(registry, registry.revision)
+
+
 @cache
-def swagger() -> dict:
-    """The whole API as one Swagger 2.0 document, from the same paths as the v3 documents."""
+def _builtin_swagger() -> dict:
+    return _swagger(None)
+
+
+def _swagger(registry) -> dict:
     paths: dict = {}
     names: set[str] = set()
-    for gv in group_versions():
-        document_bytes = document(gv)
+    custom: dict = {}
+    for gv in group_versions(registry=registry):
+        document_bytes = document(gv, registry)
         if document_bytes is None:
             continue
         doc = json.loads(document_bytes)
         names |= set(doc["components"]["schemas"])
+        for name, node in doc["components"]["schemas"].items():
+            if name not in schema.definitions():
+                custom[name] = _v3_to_v2(node)
         for path, item in doc["paths"].items():
             converted = {}
             for method, op in item.items():
@@ -331,7 +366,11 @@ def swagger() -> dict:
                 }
                 converted[method] = new_op
             paths[path] = converted
-    definitions = {name: _v2_definition(name) for name in sorted(names) if name in schema.definitions()}
+    definitions = {
+        name: custom[name] if name in custom else _v2_definition(name)
+        for name in sorted(names)
+        if name in custom or name in schema.definitions()
+    }
     return {
         "swagger": "2.0",
         "info": {"title": "Kubernetes", "version": "v1.32.0"},
@@ -456,9 +495,18 @@ def _pb_operation(op: dict) -> bytes:
 _METHODS = {"get": 2, "put": 3, "post": 4, "delete": 5, "patch": 8}
 
 
+def swagger_protobuf(registry=None) -> bytes:
+    if registry is None or not _custom_group_versions(registry):
+        return _builtin_swagger_protobuf()
+    return _swagger_protobuf(swagger(registry))
+
+
 @cache
-def swagger_protobuf() -> bytes:
-    doc = swagger()
+def _builtin_swagger_protobuf() -> bytes:
+    return _swagger_protobuf(swagger())
+
+
+def _swagger_protobuf(doc: dict) -> bytes:
     out = _str(1, doc["swagger"]) + _bytes(2, _str(1, doc["info"]["title"]) + _str(2, doc["info"]["version"]))
     paths = b""
     for path, item in doc["paths"].items():
@@ -474,3 +522,105 @@ def swagger_protobuf() -> bytes:
         _bytes(1, _str(1, name) + _bytes(2, _pb_schema(node))) for name, node in doc["definitions"].items()
     )
     return out + _bytes(9, definitions)
+
+
+# Custom resources (a CRD's group-versions) ----------------------------------------------------------
+
+
+def _custom_group_versions(registry) -> list[str]:
+    return [gv for gv in group_versions(registry=registry) if gv not in group_versions()]
+
+
+def _reversed_group(group: str) -> str:
+    return ".".join(reversed(group.split(".")))
+
+
+def custom_schema_name(kind: str, api_version: str) -> str:
+    """Upstream's component name for a custom kind: com.example.v1.Widget for example.com/v1."""
+    group, _, version = api_version.rpartition("/")
+    return f"{_reversed_group(group)}.{version}.{kind}"
+
+
+def _custom_components(rt) -> dict:
+    """The kind's and its list's components, as the CRD OpenAPI builder publishes them."""
+    gvk = [{"group": rt.group, "kind": rt.kind, "version": rt.version}]
+    body = json.loads(json.dumps(rt.schemas.get(rt.version) or {}))
+    body.setdefault("type", "object")
+    props = body.setdefault("properties", {})
+    props["apiVersion"] = {
+        "description": "APIVersion defines the versioned schema of this representation of an object. "
+        "Servers should convert recognized schemas to the latest internal value, and may reject "
+        "unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+        "type": "string",
+    }
+    props["kind"] = {
+        "description": "Kind is a string value representing the REST resource this object represents. "
+        "Servers may infer this from the endpoint the client submits requests to. Cannot be updated. "
+        "In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+        "type": "string",
+    }
+    props["metadata"] = {
+        "description": "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+        "allOf": [_ref(_META + "ObjectMeta")],
+    }
+    body["x-kubernetes-group-version-kind"] = gvk
+    name = custom_schema_name(rt.kind, rt.api_version)
+    list_kind = getattr(rt, "list_kind", "") or f"{rt.kind}List"
+    listing = {
+        "description": f"{list_kind} is a list of {rt.kind}",
+        "type": "object",
+        "required": ["items"],
+        "properties": {
+            "apiVersion": props["apiVersion"],
+            "items": {
+                "description": f"List of {rt.plural}. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md",
+                "type": "array",
+                "items": _ref(name),
+            },
+            "kind": props["kind"],
+            "metadata": {
+                "description": "Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+                "allOf": [_ref(_META + "ListMeta")],
+            },
+        },
+        "x-kubernetes-group-version-kind": [{"group": rt.group, "kind": list_kind, "version": rt.version}],
+    }
+    return {name: body, custom_schema_name(f"{rt.kind}List", rt.api_version): listing}
+
+
+@lru_cache(maxsize=64)
+def _custom_document(registry, revision: int, group_version: str) -> bytes | None:
+    types = group_versions(registry=registry).get(group_version)
+    if not types:
+        return None
+    custom: dict = {}
+    for rt in types:
+        custom.update(_custom_components(rt))
+
+    def name_for(kind: str, api_version: str) -> str | None:
+        name = custom_schema_name(kind, api_version)
+        return name if name in custom else None
+
+    return _document(group_version, types, name_for, custom)
+
+
+@lru_cache(maxsize=16)
+def _custom_swagger(registry, revision: int) -> dict:
+    return _swagger(registry)
+
+
+def _v3_to_v2(node):
+    """A custom component in Swagger 2.0's terms: refs under #/definitions/."""
+    if isinstance(node, list):
+        return [_v3_to_v2(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key == "$ref" and isinstance(value, str):
+            out[key] = V2_REFS + value.rsplit("/", 1)[-1]
+        elif key == "allOf" and len(value) == 1 and "$ref" in value[0]:
+            out["$ref"] = V2_REFS + value[0]["$ref"].rsplit("/", 1)[-1]
+        else:
+            out[key] = _v3_to_v2(value)
+    return out

@@ -108,10 +108,17 @@ def _serve(request, sandbox: Sandbox | None, base: str, rest: str) -> HttpRespon
         server=request.get_host(),
     )
     try:
-        static = handler.static(req)
+        # Discovery and OpenAPI of /apis list the sandbox's custom resources: they need its kinds.
+        custom = req.path.startswith(("/apis", "/openapi")) and req.method == "GET"
+        static = handler.static(req, registry=_registry(sandbox) if custom else None)
         if static is not None:
             return _http(static)
-        target = handler.route(req.path)
+        try:
+            target = handler.route(req.path)
+        except ApiError as error:
+            if error.code != 404 or not req.path.startswith("/apis/"):
+                raise
+            target = handler.route(req.path, registry=_registry(sandbox))  # a custom resource's path
         if handler.is_watch(req, target):
             return _stream(_watch(sandbox, target, req))
         if handler.is_follow(req, target):
@@ -142,6 +149,12 @@ def _serve(request, sandbox: Sandbox | None, base: str, rest: str) -> HttpRespon
             return _http(handler.error_response(ApiError(403, "Forbidden", error.message)))
         busy = ApiError(429, "TooManyRequests", error.message, {"retryAfterSeconds": 1}, retry_after=1)
         return _http(handler.error_response(busy))
+
+
+def _registry(sandbox: Sandbox):
+    """The kinds the sandbox serves: the built-in ones and its CustomResourceDefinitions'."""
+    _sb, cluster = sandboxes.view(sandbox.owner, sandbox.public_id)
+    return cluster.api.registry
 
 
 def _stream(chunks, content_type: str = "application/json") -> StreamingHttpResponse:

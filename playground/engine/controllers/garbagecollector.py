@@ -30,7 +30,7 @@ class GarbageCollector(Controller):
 
     def _owner_key(self, ref: dict, namespace: str) -> str | None:
         kind = ref.get("kind")
-        rt = self.cluster.api.resource_type(kind) if kind in _KNOWN else None
+        rt = self.cluster.api.resource_type(kind) if kind in self.cluster.api.registry else None
         if rt is None:
             return None
         ns = namespace if rt.namespaced else ""
@@ -135,7 +135,7 @@ class GarbageCollector(Controller):
 
     def _owner_exists(self, ref: dict, dep: dict) -> bool:
         kind = ref.get("kind")
-        if kind not in _KNOWN:
+        if kind not in self.cluster.api.registry:
             return True
         rt = self.cluster.api.resource_type(kind)
         ns = dep["metadata"].get("namespace", "") if rt.namespaced else ""
@@ -152,6 +152,3 @@ class GarbageCollector(Controller):
             )
         except ApiError:
             pass
-
-
-from playground.engine.kinds import BY_KIND as _KNOWN  # noqa: E402

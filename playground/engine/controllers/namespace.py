@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from playground.engine.controllers.base import ALL, Controller, Result
 from playground.engine.errors import ApiError
-from playground.engine.kinds import TYPES
 
 
 class NamespaceController(Controller):
@@ -26,7 +25,7 @@ class NamespaceController(Controller):
         if ns is None or not ns["metadata"].get("deletionTimestamp"):
             return Result()
         remaining = 0
-        for rt in TYPES:
+        for rt in cluster.api.registry:  # custom resources too
             if not rt.namespaced or rt.kind == "Event":
                 continue
             for obj in list(cluster.store.iter(rt.kind, key)):

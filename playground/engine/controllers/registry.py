@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from playground.engine.controllers.autoscaler import AutoscalerController
 from playground.engine.controllers.base import Controller
+from playground.engine.controllers.crd import CRDController
 from playground.engine.controllers.daemonset import DaemonSetController
 from playground.engine.controllers.deployment import DeploymentController
 from playground.engine.controllers.disruption import DisruptionController
@@ -43,4 +44,5 @@ CONTROLLERS: list[type[Controller]] = [
     VolumeController,
     AutoscalerController,
     NsxContainerPlugin,
+    CRDController,
 ]

@@ -54,6 +54,7 @@ BUILTIN_KINDS = (
     "rbac.clusterrole",
     "rbac.rolebinding",
     "rbac.clusterrolebinding",
+    "apiextensions.customresourcedefinition",
 )
 for _module in BUILTIN_KINDS:
     importlib.import_module(f"{__name__}.{_module}")

@@ -107,6 +107,7 @@ def test_discovery_says_what_the_strategy_says(strategy):
 
 def test_generation_and_status_rules_come_from_the_strategy(cluster):
     assert {s.kind for s in STRATEGIES if s.generation} == {
+        "CustomResourceDefinition",
         "Deployment",
         "ReplicaSet",
         "PodDisruptionBudget",
