@@ -195,6 +195,8 @@ def parse_flags(command: Command, spec: Verb, words: list[str]) -> None:
             name, eq, inline = word[2:].partition("=")
             flag = spec.long(name)
             if flag is None:
+                if unsupported := spec.unsupported_flag(name=name):
+                    raise unsupported.refusal(f"--{name}")
                 raise flag_error(spec.name, f"unknown flag: --{name}")
             if not flag.takes_value:
                 _set(command, spec, flag, inline if eq else "true")
@@ -212,6 +214,8 @@ def parse_flags(command: Command, spec: Verb, words: list[str]) -> None:
                 letter, remainder = shorts[j], shorts[j + 1 :]
                 flag = spec.short(letter)
                 if flag is None:
+                    if unsupported := spec.unsupported_flag(short=letter):
+                        raise unsupported.refusal(f"-{letter}")
                     raise flag_error(spec.name, f"unknown shorthand flag: '{letter}' in -{shorts[j:]}")
                 if flag.takes_value:
                     if remainder:

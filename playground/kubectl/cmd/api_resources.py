@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from playground.engine import printers
-from playground.kubectl.cmd.registry import Verb, register
+from playground.kubectl.cmd.registry import OUTPUT_UNSUPPORTED, Unsupported, Verb, register
 from playground.kubectl.cmd.util import Command
 
 
@@ -25,5 +25,10 @@ register(
         (),
         "kubectl api-resources [flags] [options]",
         "Print the supported API resources on the server.",
+        unsupported=(
+            Unsupported("namespaced", instead="the NAMESPACED column shows it for every resource"),
+            Unsupported("api-group", instead="the APIVERSION column shows each resource's group"),
+            OUTPUT_UNSUPPORTED,
+        ),
     )
 )

@@ -4,7 +4,15 @@
 from __future__ import annotations
 
 from playground.kubectl.apply import apply
-from playground.kubectl.cmd.registry import Flag, Verb, register
+from playground.kubectl.cmd.registry import (
+    DRY_RUN,
+    OUTPUT_UNSUPPORTED,
+    OWN_KUBECTL,
+    Flag,
+    Unsupported,
+    Verb,
+    register,
+)
 from playground.kubectl.cmd.util import Command
 from playground.kubectl.errors import ConsoleError
 
@@ -42,6 +50,21 @@ register(
         (FILENAME,),
         "kubectl apply (-f FILENAME | -k DIRECTORY) [options]",
         "Apply a configuration to a resource by file name or stdin.",
+        unsupported=(
+            DRY_RUN,
+            OUTPUT_UNSUPPORTED,
+            Unsupported(
+                "server-side", instead=f"the console applies client-side; {OWN_KUBECTL} for --server-side"
+            ),
+            Unsupported(
+                "kustomize",
+                "k",
+                f"paste the rendered YAML (kubectl kustomize DIR prints it), or {OWN_KUBECTL}",
+            ),
+            Unsupported(
+                "prune", instead=f"delete what you no longer want by name, or {OWN_KUBECTL} for --prune"
+            ),
+        ),
         writes=True,
     )
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from playground.kubectl import drain
-from playground.kubectl.cmd.registry import Verb, register
+from playground.kubectl.cmd.registry import DRY_RUN, Unsupported, Verb, register
 from playground.kubectl.cmd.util import Command, node_names
 
 
@@ -22,4 +22,17 @@ def run(cluster, command: Command) -> str:
     return mark(cluster, command, True)
 
 
-register(Verb("cordon", run, (), "kubectl cordon NODE [options]", "Mark node as unschedulable.", writes=True))
+# Real kubectl flags of cordon and uncordon the console leaves out.
+NODE_UNSUPPORTED = (DRY_RUN, Unsupported("selector", "l", "name the nodes: kubectl get nodes lists them"))
+
+register(
+    Verb(
+        "cordon",
+        run,
+        (),
+        "kubectl cordon NODE [options]",
+        "Mark node as unschedulable.",
+        writes=True,
+        unsupported=NODE_UNSUPPORTED,
+    )
+)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playground.kubectl.cmd.registry import Flag, Verb, register
+from playground.kubectl.cmd.registry import DRY_RUN, OWN_KUBECTL, Flag, Unsupported, Verb, register
 from playground.kubectl.cmd.util import Command
 from playground.kubectl.errors import ConsoleError
 
@@ -99,6 +99,17 @@ def pdb(cluster, command: Command) -> str:
     return f"poddisruptionbudget.policy/{name} created\n"
 
 
+# Real kubectl flags of the create subcommands the console leaves out.
+CREATE_UNSUPPORTED = (
+    DRY_RUN,
+    Unsupported(
+        "output",
+        "o",
+        "create it, then kubectl get TYPE NAME -o yaml shows the object "
+        f"(or {OWN_KUBECTL} for --dry-run=client -o yaml)",
+    ),
+)
+
 register(
     Verb(
         "create",
@@ -106,6 +117,14 @@ register(
         (),
         "kubectl create -f FILENAME [options]",
         "Create a resource from a file or from stdin.",
+        unsupported=(
+            DRY_RUN,
+            Unsupported(
+                "filename",
+                "f",
+                "paste the YAML and run kubectl apply -f, or use a subcommand (kubectl create deployment ...)",
+            ),
+        ),
     )
 )
 register(
@@ -119,6 +138,7 @@ register(
         ),
         "kubectl create deployment NAME --image=image -- [COMMAND] [args...] [options]",
         "Create a deployment with the specified name.",
+        unsupported=CREATE_UNSUPPORTED,
         writes=True,
         aliases=("deploy",),
     )
@@ -130,6 +150,7 @@ register(
         (),
         "kubectl create namespace NAME [--dry-run=server|client|none] [options]",
         "Create a namespace with the specified name.",
+        unsupported=CREATE_UNSUPPORTED,
         writes=True,
         aliases=("ns",),
     )
@@ -141,6 +162,7 @@ register(
         (Flag("hard", help="A comma-delimited set of resource=quantity pairs that define a hard limit."),),
         "kubectl create quota NAME [--hard=key1=value1,key2=value2] [--scopes=Scope1,Scope2] [--dry-run=server|client|none] [options]",
         "Create a quota with the specified name.",
+        unsupported=CREATE_UNSUPPORTED,
         writes=True,
         aliases=("resourcequota",),
     )
@@ -162,6 +184,7 @@ register(
         ),
         "kubectl create poddisruptionbudget NAME --selector=SELECTOR --min-available=N [--dry-run=server|client|none] [options]",
         "Create a pod disruption budget with the specified name.",
+        unsupported=CREATE_UNSUPPORTED,
         writes=True,
         aliases=("pdb",),
     )

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from playground.kubectl.cmd.registry import SELECTOR, Flag, Verb, register
+from playground.kubectl.cmd.registry import (
+    ALL_UNSUPPORTED,
+    FIELD_SELECTOR,
+    OWN_KUBECTL,
+    SELECTOR,
+    WRITE_UNSUPPORTED,
+    Flag,
+    Unsupported,
+    Verb,
+    register,
+)
 from playground.kubectl.cmd.util import Command, resource_type, target
 from playground.kubectl.errors import ConsoleError
 
@@ -59,6 +69,19 @@ register(
         FLAGS,
         "kubectl delete ([-f FILENAME] | [-k DIRECTORY] | TYPE [(NAME | -l label | --all)]) [options]",
         "Delete resources by file names, stdin, resources and names, or by resources and label selector.",
+        unsupported=(
+            *WRITE_UNSUPPORTED,
+            ALL_UNSUPPORTED,
+            FIELD_SELECTOR,
+            Unsupported(
+                "all-namespaces", "A", "delete in one namespace at a time, named with -n/--namespace"
+            ),
+            Unsupported(
+                "cascade",
+                instead="the console deletes dependents in the background, as kubectl's default "
+                f"--cascade=background does; {OWN_KUBECTL} for foreground or orphan",
+            ),
+        ),
         writes=True,
     )
 )

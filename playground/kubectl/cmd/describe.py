@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from playground.engine.errors import ApiError
-from playground.kubectl.cmd.registry import ALL_NAMESPACES, SELECTOR, Verb, register
+from playground.kubectl.cmd.registry import ALL_NAMESPACES, FILENAME_UNSUPPORTED, SELECTOR, Verb, register
 from playground.kubectl.cmd.util import Command, no_resources, resource_type, target
 from playground.kubectl.describe import describe
 
@@ -40,5 +40,6 @@ register(
         (ALL_NAMESPACES, SELECTOR),
         "kubectl describe (-f FILENAME | TYPE [NAME_PREFIX | -l label] | TYPE/NAME) [options]",
         "Show details of a specific resource or group of resources.",
+        unsupported=(FILENAME_UNSUPPORTED,),
     )
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from playground.kubectl import drain, duration
-from playground.kubectl.cmd.registry import Flag, Verb, register
+from playground.kubectl.cmd.registry import DRY_RUN, Flag, Unsupported, Verb, register
 from playground.kubectl.cmd.util import Command, node_names
 from playground.kubectl.errors import ConsoleError
 
@@ -80,6 +80,14 @@ register(
         FLAGS,
         "kubectl drain NODE [options]",
         "Drain node in preparation for maintenance.",
+        unsupported=(
+            DRY_RUN,
+            Unsupported("selector", "l", "name the node: kubectl drain NODE"),
+            Unsupported("pod-selector", instead="the console drains every pod the node runs"),
+            Unsupported(
+                "disable-eviction", instead="the console evicts, so PodDisruptionBudgets are honoured"
+            ),
+        ),
         writes=True,
     )
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from playground.engine.errors import ApiError
-from playground.kubectl.cmd.registry import Verb, register
+from playground.kubectl.cmd.registry import OUTPUT_UNSUPPORTED, Unsupported, Verb, register
 from playground.kubectl.cmd.util import Command, resource_type
 from playground.kubectl.errors import ConsoleError
 from playground.kubectl.explain import explain
@@ -27,5 +27,10 @@ register(
         (),
         "kubectl explain TYPE [--recursive=FALSE|TRUE] [--api-version=api-version-group] [-o|--output=plaintext|plaintext-openapiv2] [options]",
         "Describe fields and structure of various resources.",
+        unsupported=(
+            Unsupported("recursive", instead="open one level at a time: kubectl explain pod.spec.containers"),
+            Unsupported("api-version", instead="the console explains the version each kind is served in"),
+            OUTPUT_UNSUPPORTED,
+        ),
     )
 )

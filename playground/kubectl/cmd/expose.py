@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from playground.kubectl.cmd.create import port_number
-from playground.kubectl.cmd.registry import Flag, Verb, register
+from playground.kubectl.cmd.registry import OUTPUT_UNSUPPORTED, WRITE_UNSUPPORTED, Flag, Verb, register
 from playground.kubectl.cmd.util import Command, resource_type, target
 from playground.kubectl.errors import ConsoleError
 
@@ -89,6 +89,7 @@ register(
         FLAGS,
         "kubectl expose (-f FILENAME | TYPE NAME) [--port=port] [--protocol=TCP|UDP|SCTP] [--target-port=number-or-name] [--name=name] [--external-ip=external-ip-of-service] [--type=type] [options]",
         "Take a replication controller, service, deployment or pod and expose it as a new Kubernetes service.",
+        unsupported=(*WRITE_UNSUPPORTED, OUTPUT_UNSUPPORTED),
         writes=True,
     )
 )

@@ -7,7 +7,19 @@ import json
 import yaml
 
 from playground.engine import printers
-from playground.kubectl.cmd.registry import ALL_NAMESPACES, OUTPUT, SELECTOR, Verb, register
+from playground.kubectl.cmd.registry import (
+    ALL_NAMESPACES,
+    FIELD_SELECTOR,
+    FILENAME_UNSUPPORTED,
+    OUTPUT,
+    OWN_KUBECTL,
+    SELECTOR,
+    WATCH,
+    WATCH_ONLY,
+    Unsupported,
+    Verb,
+    register,
+)
 from playground.kubectl.cmd.util import Command, ref, resource_type, target
 from playground.kubectl.errors import ConsoleError
 
@@ -111,5 +123,15 @@ register(
         (ALL_NAMESPACES, OUTPUT, SELECTOR),
         "kubectl get [(-o|--output=)json|yaml|name|wide] (TYPE[.VERSION][.GROUP] [NAME | -l label] | TYPE[.VERSION][.GROUP]/NAME ...) [flags] [options]",
         "Display one or many resources.",
+        unsupported=(
+            WATCH,
+            WATCH_ONLY,
+            FIELD_SELECTOR,
+            FILENAME_UNSUPPORTED,
+            Unsupported("show-labels", instead="kubectl describe TYPE NAME lists the labels"),
+            Unsupported("label-columns", "L", "kubectl describe TYPE NAME lists the labels"),
+            Unsupported("sort-by", instead=f"{OWN_KUBECTL} for --sort-by"),
+            Unsupported("no-headers", instead=f"{OWN_KUBECTL} for --no-headers"),
+        ),
     )
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playground.kubectl.cmd.registry import Flag, Verb, register
+from playground.kubectl.cmd.registry import OWN_KUBECTL, Flag, Unsupported, Verb, register
 from playground.kubectl.cmd.util import Command
 from playground.kubectl.errors import ConsoleError
 
@@ -45,5 +45,16 @@ register(
         FLAGS,
         "kubectl logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER] [options]",
         "Print the logs for a container in a pod or specified resource.",
+        unsupported=(
+            Unsupported(
+                "follow",
+                "f",
+                f"the console prints the lines so far; run it again for new ones, or {OWN_KUBECTL} for kubectl logs -f",
+            ),
+            Unsupported("selector", "l", "name one pod: kubectl get pods -l KEY=VALUE lists them"),
+            Unsupported("since", instead="use --tail=N for the last N lines"),
+            Unsupported("timestamps", instead=f"{OWN_KUBECTL} for --timestamps"),
+            Unsupported("all-containers", instead="name each container with -c/--container"),
+        ),
     )
 )

@@ -4,6 +4,9 @@ Each verb (and each subcommand: `rollout undo`, `set image`, `create deployment`
 Command spec registered in VERBS with its own flags. Parsing takes only those flags and
 the global ones (-n/--namespace, -h/--help), and refuses any other with pflag's words
 (`error: unknown flag: --replicas` and kubectl's See line); completion offers exactly them.
+A real kubectl flag of the command that the console does not implement (--watch,
+--dry-run...) is declared in the verb's `unsupported` and refused by name with what to use
+instead, so kubectl's own flags never read as unknown.
 """
 
 from __future__ import annotations
@@ -111,6 +114,62 @@ OVERWRITE = Flag(
 )
 
 
+@dataclass(frozen=True)
+class Unsupported:
+    """A flag real kubectl has for this command that the console does not implement. It is
+    refused by name with what to do instead, never as an unknown flag (kubectl knows it)."""
+
+    name: str
+    short: str = ""
+    instead: str = ""
+
+    def refusal(self, spelling: str) -> ConsoleError:
+        given = f"{spelling} (--{self.name})" if spelling != f"--{self.name}" else spelling
+        return ConsoleError(f"error: {given} is not supported in this console: {self.instead}")
+
+
+# Where to go for what the console leaves out: the sandbox's API server takes real kubectl.
+OWN_KUBECTL = "use your own kubectl with the downloaded kubeconfig"
+DRY_RUN = Unsupported(
+    "dry-run",
+    instead="the console's changes are real; "
+    f"{OWN_KUBECTL} for --dry-run=client or --dry-run=server, which the sandbox's API server honours",
+)
+WATCH = Unsupported(
+    "watch",
+    "w",
+    f"the page already updates live; {OWN_KUBECTL} for kubectl get -w",
+)
+WATCH_ONLY = Unsupported(
+    "watch-only", instead=f"the page already updates live; {OWN_KUBECTL} for kubectl get --watch-only"
+)
+FIELD_SELECTOR = Unsupported(
+    "field-selector",
+    instead=f"filter by label with -l/--selector, or {OWN_KUBECTL} for --field-selector",
+)
+FILENAME_UNSUPPORTED = Unsupported(
+    "filename",
+    "f",
+    "name the objects on the command line (TYPE NAME or TYPE/NAME); only kubectl apply reads "
+    "-f here, from the YAML you paste",
+)
+SELECTOR_UNSUPPORTED = Unsupported(
+    "selector",
+    "l",
+    f"name the objects on the command line (kubectl get with -l lists them), or {OWN_KUBECTL}",
+)
+ALL_UNSUPPORTED = Unsupported(
+    "all", instead="name the objects on the command line, or select them with -l/--selector"
+)
+OUTPUT_UNSUPPORTED = Unsupported(
+    "output",
+    "o",
+    "the console prints kubectl's default output here; kubectl get TYPE NAME -o yaml shows the object",
+)
+# What most commands that change objects share.
+WRITE_UNSUPPORTED = (DRY_RUN, FILENAME_UNSUPPORTED)
+
+
 @dataclass
 class Verb:
     """A kubectl command the console runs: `name` is its path after kubectl ("get",
@@ -124,6 +183,8 @@ class Verb:
     writes: bool = False
     aliases: tuple[str, ...] = ()
     subcommands: dict[str, Verb] = field(default_factory=dict)
+    # Real kubectl flags of this command the console refuses by name (see Unsupported).
+    unsupported: tuple[Unsupported, ...] = ()
     # The parent runs when no subcommand is named; None refuses as cobra does.
     parent: Verb | None = None
 
@@ -136,6 +197,12 @@ class Verb:
 
     def short(self, letter: str) -> Flag | None:
         return next((f for f in self.all_flags if f.short == letter), None)
+
+    def unsupported_flag(self, name: str = "", short: str = "") -> Unsupported | None:
+        return next(
+            (u for u in self.unsupported if (name and u.name == name) or (short and u.short == short)),
+            None,
+        )
 
     def flag_words(self) -> list[str]:
         """Every spelling of every flag the verb takes, short forms first (for completion)."""

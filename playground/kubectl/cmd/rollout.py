@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from playground.kubectl import rollout
-from playground.kubectl.cmd.registry import Flag, Verb, register, usage_error
+from playground.kubectl.cmd.registry import (
+    DRY_RUN,
+    SELECTOR_UNSUPPORTED,
+    Flag,
+    Unsupported,
+    Verb,
+    register,
+    usage_error,
+)
 from playground.kubectl.cmd.util import Command, ref, resource_type, target
 from playground.kubectl.describe import tabwrite
 from playground.kubectl.errors import ConsoleError
@@ -80,6 +88,19 @@ register(
         "Manage the rollout of one or many resources.",
     )
 )
+# Real kubectl flags of the rollout subcommands the console leaves out.
+ROLLOUT_UNSUPPORTED = {
+    "status": (
+        Unsupported(
+            "watch",
+            "w",
+            "the console reports the rollout once; run it again, or watch the page, which updates live",
+        ),
+    ),
+    "undo": (DRY_RUN,),
+    "restart": (SELECTOR_UNSUPPORTED,),
+}
+
 for leaf, function, flags, summary, writes in (
     ("history", history, (), "View rollout history.", False),
     ("pause", pause, (), "Mark the provided resource as paused.", True),
@@ -109,5 +130,6 @@ for leaf, function, flags, summary, writes in (
             f"kubectl rollout {leaf} (TYPE NAME | TYPE/NAME) [flags] [options]",
             summary,
             writes=writes,
+            unsupported=ROLLOUT_UNSUPPORTED.get(leaf, ()),
         )
     )

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from playground.kubectl.cmd.create import port_number
-from playground.kubectl.cmd.registry import Flag, Verb, register
+from playground.kubectl.cmd.registry import (
+    DRY_RUN,
+    OUTPUT_UNSUPPORTED,
+    OWN_KUBECTL,
+    Flag,
+    Unsupported,
+    Verb,
+    register,
+)
 from playground.kubectl.cmd.util import Command
 from playground.kubectl.errors import ConsoleError
 
@@ -57,6 +65,18 @@ register(
         FLAGS,
         'kubectl run NAME --image=image [--env="key=value"] [--port=port] [--dry-run=server|client] [--overrides=inline-json] [--command] -- [COMMAND] [args...] [options]',
         "Create and run a particular image in a pod.",
+        unsupported=(
+            DRY_RUN,
+            OUTPUT_UNSUPPORTED,
+            Unsupported(
+                "stdin", "i", f"the console cannot attach to a container; {OWN_KUBECTL} for kubectl run -i"
+            ),
+            Unsupported(
+                "tty", "t", f"the console cannot attach to a container; {OWN_KUBECTL} for kubectl run -t"
+            ),
+            Unsupported("rm", instead="delete the pod when you are done: kubectl delete pod NAME"),
+            Unsupported("env", instead="write the pod's YAML with env: and run kubectl apply -f"),
+        ),
         writes=True,
     )
 )

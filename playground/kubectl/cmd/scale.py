@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from playground.kubectl.cmd.registry import Flag, Verb, register
+from playground.kubectl.cmd.registry import (
+    ALL_UNSUPPORTED,
+    SELECTOR_UNSUPPORTED,
+    WRITE_UNSUPPORTED,
+    Flag,
+    Unsupported,
+    Verb,
+    register,
+)
 from playground.kubectl.cmd.util import Command, ref, resource_type, target
 from playground.kubectl.errors import ConsoleError
 
@@ -31,6 +39,12 @@ register(
         (REPLICAS,),
         "kubectl scale [--resource-version=version] [--current-replicas=count] --replicas=COUNT (-f FILENAME | TYPE NAME) [options]",
         "Set a new size for a deployment, replica set, replication controller, or stateful set.",
+        unsupported=(
+            *WRITE_UNSUPPORTED,
+            ALL_UNSUPPORTED,
+            SELECTOR_UNSUPPORTED,
+            Unsupported("current-replicas", instead="check the current count first with kubectl get"),
+        ),
         writes=True,
     )
 )

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from playground.engine.errors import ApiError
-from playground.kubectl.cmd.registry import Verb, register, usage_error
+from playground.kubectl.cmd.registry import (
+    ALL_UNSUPPORTED,
+    SELECTOR_UNSUPPORTED,
+    WRITE_UNSUPPORTED,
+    Verb,
+    register,
+    usage_error,
+)
 from playground.kubectl.cmd.util import Command, ref, resource_type, target
 from playground.kubectl.errors import ConsoleError
 from playground.kubectl.set_image import set_image
@@ -53,6 +60,7 @@ register(
         (),
         "kubectl set image (-f FILENAME | TYPE NAME) CONTAINER_NAME_1=CONTAINER_IMAGE_1 ... CONTAINER_NAME_N=CONTAINER_IMAGE_N [options]",
         "Update the image of a pod template.",
+        unsupported=(*WRITE_UNSUPPORTED, ALL_UNSUPPORTED, SELECTOR_UNSUPPORTED),
         writes=True,
     )
 )

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from playground.engine import printers, quantity
-from playground.kubectl.cmd.registry import ALL_NAMESPACES, Verb, register, usage_error
+from playground.kubectl.cmd.registry import (
+    ALL_NAMESPACES,
+    OWN_KUBECTL,
+    Unsupported,
+    Verb,
+    register,
+    usage_error,
+)
 from playground.kubectl.cmd.util import Command, no_resources
 
 
@@ -79,6 +86,11 @@ register(
         (ALL_NAMESPACES,),
         "kubectl top pod [NAME | -l label] [options]",
         "Display resource (CPU/memory) usage of pods.",
+        unsupported=(
+            Unsupported("selector", "l", "name the pod, or list them all"),
+            Unsupported("containers", instead="kubectl describe pod NAME shows each container"),
+            Unsupported("sort-by", instead=f"{OWN_KUBECTL} for --sort-by"),
+        ),
         aliases=("pods", "po"),
     )
 )
@@ -89,6 +101,10 @@ register(
         (),
         "kubectl top node [NAME | -l label] [options]",
         "Display resource (CPU/memory) usage of nodes.",
+        unsupported=(
+            Unsupported("selector", "l", "name the node, or list them all"),
+            Unsupported("sort-by", instead=f"{OWN_KUBECTL} for --sort-by"),
+        ),
         aliases=("nodes", "no"),
     )
 )

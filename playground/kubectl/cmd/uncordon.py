@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playground.kubectl.cmd.cordon import mark
+from playground.kubectl.cmd.cordon import NODE_UNSUPPORTED, mark
 from playground.kubectl.cmd.registry import Verb, register
 from playground.kubectl.cmd.util import Command
 
@@ -12,5 +12,13 @@ def run(cluster, command: Command) -> str:
 
 
 register(
-    Verb("uncordon", run, (), "kubectl uncordon NODE [options]", "Mark node as schedulable.", writes=True)
+    Verb(
+        "uncordon",
+        run,
+        (),
+        "kubectl uncordon NODE [options]",
+        "Mark node as schedulable.",
+        writes=True,
+        unsupported=NODE_UNSUPPORTED,
+    )
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playground.kubectl.cmd.registry import Verb, register
+from playground.kubectl.cmd.registry import OUTPUT_UNSUPPORTED, Unsupported, Verb, register
 from playground.kubectl.cmd.util import Command
 
 
@@ -19,5 +19,9 @@ register(
         (),
         "kubectl version [flags] [options]",
         "Print the client and server version information for the current context.",
+        unsupported=(
+            Unsupported("client", instead="the console prints the client and the server version together"),
+            OUTPUT_UNSUPPORTED,
+        ),
     )
 )

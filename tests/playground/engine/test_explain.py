@@ -3,8 +3,8 @@
 import pytest
 
 from playground.engine.errors import ApiError
-from playground.kubectl.explain import explain, type_guess
 from playground.engine.kinds import resolve
+from playground.kubectl.explain import explain, type_guess
 
 
 def test_a_resource_lists_its_fields_with_types():
