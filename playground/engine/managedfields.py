@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 
-from playground.engine.patch import _property, _resolve, strategic_merge_patch
+from playground.engine.patch import _property, resolve_schema, strategic_merge_patch
 from playground.engine.util import deep_copy
 
 IGNORED = {("f:apiVersion",), ("f:kind",), ("f:metadata", "f:name"), ("f:metadata", "f:namespace")}
@@ -45,7 +45,7 @@ def paths(obj: dict, schema) -> set[tuple[str, ...]]:
             if isinstance(child, dict):
                 walk(child, child_schema, here)
             elif isinstance(child, list):
-                list_type, keys = _list_type(_resolve(child_schema) if child_schema else None)
+                list_type, keys = _list_type(resolve_schema(child_schema) if child_schema else None)
                 items_schema = (child_schema or {}).get("items") if isinstance(child_schema, dict) else None
                 for item in child:
                     if list_type == "map" and isinstance(item, dict) and keys:

@@ -152,18 +152,19 @@ def _remove(doc, parts, path):
     return doc
 
 
-def _resolve(node):
+def resolve_schema(node):
+    """The schema node itself: a $ref followed to its definition, a lone allOf unwrapped."""
     from playground.engine import schema as schemas
 
     while isinstance(node, dict) and "$ref" in node:
         node = schemas.definitions().get(node["$ref"].rsplit("/", 1)[-1])
     if isinstance(node, dict) and "allOf" in node and len(node["allOf"]) == 1:
-        node = _resolve(node["allOf"][0])
+        node = resolve_schema(node["allOf"][0])
     return node
 
 
 def _property(node, key: str):
-    node = _resolve(node)
+    node = resolve_schema(node)
     if not isinstance(node, dict):
         return None
     properties = node.get("properties")

@@ -338,13 +338,13 @@ def _select_check(body: dict, where: str) -> None:
 def field_exists(kind: str, api_version: str, path: str) -> bool:
     """Whether a check's field path names a real field of the kind, by the v1.32 schemas."""
     from playground.engine import schema
-    from playground.engine.patch import _resolve
+    from playground.engine.patch import resolve_schema
 
     node = schema.root(kind, api_version)
     if node is None:
         return True  # no schema to hold it against
     for part in re.findall(r"[^.\[\]]+|\[[^\]]*\]", path):
-        node = _resolve(node)
+        node = resolve_schema(node)
         if not isinstance(node, dict):
             return False
         if part.startswith("["):
