@@ -5,6 +5,7 @@ Every value that differs between a laptop and production comes from the environm
 SQLite, which is what `make run` relies on.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "axes",
     "concepts",
     "playground",
 ]
@@ -52,6 +54,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -173,6 +177,22 @@ SANDBOXES_PER_ADDRESS = envint("SANDBOXES_PER_ADDRESS", 100)
 # How many reverse proxies in front of the app append to X-Forwarded-For. 0: the client is
 # REMOTE_ADDR and the header is ignored (config/clientip.py).
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+# Sign-in throttling for /accounts/login/ and /admin/login/ (django-axes, in the database so
+# every process agrees): after LOGIN_FAILURE_LIMIT failures for one user name from one
+# address, even the right password is refused until LOGIN_COOLOFF_MINUTES have passed
+# since the last failure. A successful sign-in clears the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "config.clientip.client_address"
+AXES_VERBOSE = False
 # Join attempts per address per 10 minutes, so workshop codes cannot be enumerated. A
 # classroom behind one NAT address needs more than the default; so does the benchmark.
 WORKSHOP_JOIN_LIMIT = envint("WORKSHOP_JOIN_LIMIT", 60)

@@ -26,7 +26,7 @@ def test_anonymous_visitors_are_sent_to_sign_in_and_others_refused(client, mirro
     response = page(client)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     User.objects.create_user("learner", password="pw-for-tests-only")  # noqa: S106
-    client.login(username="learner", password="pw-for-tests-only")  # noqa: S106
+    client.force_login(User.objects.get(username="learner"))
     assert page(client).status_code == 403
     assert client.get(reverse("playground:mirror")).status_code == 403
     assert b"Mirror" not in client.get(reverse("playground:index")).content.split(b"<main")[0]
