@@ -101,8 +101,8 @@ class CRDController(Controller):
 
     # Reconcile -----------------------------------------------------------------------
 
-    def register(self, crd: dict) -> str | None:
-        """Serve the CRD's kind (again, if its spec changed); None, or why it cannot be."""
+    def register(self, crd: dict) -> tuple[str, str] | None:
+        """Serve the CRD's kind (again, if its spec changed); None, or (reason, message) why not."""
         registry = self.cluster.api.registry
         name = crd["metadata"]["name"]
         strategy = strategy_for(crd)
@@ -121,8 +121,21 @@ class CRDController(Controller):
 
             try:
                 registry.register(dataclasses.replace(strategy, short_names=free))
-            except ValueError as error:
-                return str(error)
+            except ValueError:
+                # The registry resolves names across groups: a name another group's kind
+                # already has cannot be served here (upstream would serve both).
+                for field, value in (
+                    ("Plural", strategy.plural),
+                    ("Singular", strategy.singular),
+                    ("Kind", strategy.kind),
+                ):
+                    if registry.resolve(value) is not None or value in registry:
+                        return (
+                            f"{field}Conflict",
+                            f'"{value.lower() if field != "Kind" else value}" is already in use',
+                        )
+                return "KindConflict", f'"{strategy.kind}" is already in use'
+
         self.kinds[strategy.kind] = name
         return None
 
@@ -144,9 +157,7 @@ class CRDController(Controller):
         new = deep_copy(crd)
         status = new.setdefault("status", {})
         conflict = self._conflict(crd)
-        why = None if conflict else self.register(crd)
-        if why:
-            conflict = ("KindConflict", why)
+        conflict = conflict or self.register(crd)
         names = crd["spec"]["names"]
         if conflict is None:
             accepted = {k: v for k, v in names.items() if v not in (None, "", [])}
