@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import orjson
 from urllib3.exceptions import HTTPError as TransportError
 
+from playground.mirror import redact
 from playground.mirror.readonly import ApiError, ReadOnlyCluster, events
 
 PAGE = 500
@@ -207,7 +208,7 @@ class Reflector:
                 self.sink.progress(self.resource, f"error {error.code} {error.reason}")
                 if error.code in (401, 403):
                     self.sink.unreachable(
-                        f"{self.resource.key}: {error.code} {error.reason}: {error.message}"
+                        f"{self.resource.key}: {error.code} {error.reason}: {_short(error.message, self.cluster)}"
                     )
                 self.stop.wait(self.backoff.next())
             except (TransportError, OSError, ValueError) as error:
@@ -219,14 +220,19 @@ class Reflector:
                     # reconnect counts as the cluster not responding.
                     self.streamed = False
                     continue
-                self.sink.unreachable(f"{self.resource.key}: {_short(error)}")
+                self.sink.unreachable(f"{self.resource.key}: {_short(error, self.cluster)}")
                 self.sink.progress(self.resource, "reconnecting", self.listed)
                 self.stop.wait(self.backoff.next())
             except Exception as error:  # a bug must not end the thread silently: say it, retry
                 if self.stop.is_set():
                     return
-                logger.exception("reflector %s failed", self.resource.key)
-                self.sink.progress(self.resource, f"failed: {_short(error)}")
+                host = getattr(self.cluster, "host", "")
+                logger.error(
+                    "reflector %s failed:\n%s",
+                    self.resource.key,
+                    redact.traceback_text(error, *redact.secrets_of(host if isinstance(host, str) else "")),
+                )
+                self.sink.progress(self.resource, f"failed: {_short(error, self.cluster)}")
                 self.stop.wait(self.backoff.next())
 
     def list(self) -> str:
@@ -307,9 +313,11 @@ class Reflector:
             self.sink.heard()
 
 
-def _short(error: Exception) -> str:
-    text = str(error) or type(error).__name__
-    return text.splitlines()[0][:200]
+def _short(error: Exception, cluster=None) -> str:
+    """An error's first line, with the server's path, query and any URL's path removed: a
+    kubeconfig server may carry a token there (redact.py)."""
+    host = getattr(cluster, "host", "") if cluster is not None else ""
+    return redact.short(error, *redact.secrets_of(host if isinstance(host, str) else ""))
 
 
 class Mirror:
@@ -393,7 +401,7 @@ class Mirror:
                 self.cluster.get("/version")
                 self.sink.heard()
             except (ApiError, TransportError, OSError, ValueError) as error:
-                self.sink.unreachable(_short(error))
+                self.sink.unreachable(_short(error, self.cluster))
 
     def close(self, timeout: float = 5) -> None:
         self.stop.set()

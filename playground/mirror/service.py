@@ -7,8 +7,9 @@ import time
 
 from django.db import close_old_connections
 from django.utils import timezone
+from urllib3.exceptions import HTTPError as TransportError
 
-from playground.mirror import sources
+from playground.mirror import redact, sources
 from playground.mirror.informer import Mirror
 from playground.mirror.readonly import ApiError
 from playground.mirror.storage import DatabaseSink, register, run_writer
@@ -21,12 +22,15 @@ class Running:
         self.client = sources.connect(name)
         server = next((c.server for c in sources.contexts() if c.name == name), "")
         self.record = register(name, server or sources._public(self.client.host))
+        self.sink = DatabaseSink(self.record, decoders=1)
         try:
             version = self.client.get("/version").get("gitVersion", "")
             MirroredCluster.objects.filter(pk=self.record.pk).update(kubernetes_version=version[:64])
-        except (ApiError, OSError, ValueError):
-            pass  # the reflectors will report what is wrong, and keep trying
-        self.sink = DatabaseSink(self.record, decoders=1)
+        except (ApiError, TransportError, OSError, ValueError) as error:
+            # Unreachable from the start: say so on /mirror/ at once, then back off and retry
+            # as after any later failure (the reflectors and the heartbeat keep trying).
+            self.sink.unreachable(redact.short(error, *redact.secrets_of(self.client.host)))
+            self.sink.write_status(force=True, state="reconnecting")
         self.mirror = Mirror(
             self.client, self.sink, watch_seconds=watch_seconds, heartbeat=heartbeat, max_backoff=max_backoff
         )

@@ -13,7 +13,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from playground.mirror import service, sources
+from playground.mirror import redact, service, sources
 
 
 class Command(BaseCommand):
@@ -33,6 +33,18 @@ class Command(BaseCommand):
         parser.add_argument("--heartbeat", type=float, default=10, help="seconds between /version checks")
 
     def handle(self, *args, **options):
+        """Whatever goes wrong is told with server addresses cut to scheme, host and port:
+        a kubeconfig's server path or query may hold a token (playground/mirror/redact.py)."""
+        known = _known_secrets()
+        try:
+            return self._handle(*args, **options)
+        except CommandError as error:
+            raise CommandError(redact.redact(str(error), *known)) from None
+        except Exception as error:
+            self.stderr.write(redact.traceback_text(error, *known))
+            raise CommandError(redact.short(error, *known)) from None
+
+    def _handle(self, *args, **options):
         if options["forget"]:  # also for clusters no longer in the kubeconfig
             if not options["contexts"]:
                 raise CommandError("Name the mirrored clusters to forget.")
@@ -92,6 +104,20 @@ class Command(BaseCommand):
             for mirror in running:
                 mirror.stop()
             self.stdout.write("stopped")
+
+
+def _known_secrets() -> tuple[str, ...]:
+    """The path, query and user info of every server the kubeconfig names."""
+    try:
+        clusters, _current = sources._clusters(sources.kubeconfig_path())
+    except Exception:  # noqa: BLE001 - an unreadable kubeconfig is reported elsewhere
+        return ()
+    found: list[str] = []
+    for cluster in clusters.values():
+        server = cluster.get("server") if isinstance(cluster, dict) else None
+        if isinstance(server, str):
+            found.extend(redact.secrets_of(server))
+    return tuple(found)
 
 
 def _progress_line(mirror) -> str:

@@ -45,6 +45,7 @@ class FakeApi:
         self.requests: list[tuple[str, str, dict]] = []
         self.server: ThreadingHTTPServer | None = None
         self.port = 0
+        self.prefix = ""  # a path the API is served under (the server URL's path)
         self.scheme = "http"
 
     # Content ------------------------------------------------------------------
@@ -152,6 +153,9 @@ class FakeApi:
 
             def do_GET(self):
                 parts = urlsplit(self.path)
+                if api.prefix and parts.path.startswith(api.prefix + "/"):
+                    # Served under a path, as this app's facade serves /k8s/<token>/.
+                    parts = parts._replace(path=parts.path[len(api.prefix) :])
                 query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
                 api.requests.append(("GET", parts.path, query))
                 if parts.path == "/version":
