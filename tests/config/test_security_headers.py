@@ -18,7 +18,8 @@ def _directives(header: str) -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/glossary/", "/playground/", "/labs/", "/accounts/login/", "/admin/login/", "/no-such-page"]
+    "path",
+    ["/", "/glossary/", "/playground/", "/labs/", "/accounts/login/", "/admin/login/", "/no-such-page"],
 )
 def test_every_response_has_a_strict_script_policy_and_a_permissions_policy(path):
     response = Client().get(path)
