@@ -190,6 +190,7 @@ def workloads_tree(cluster) -> list[dict]:
             for c in sorted(store.iter("PersistentVolumeClaim", name), key=lambda c: c["metadata"]["name"])
         ]
         quotas = [q["metadata"]["name"] for q in store.iter("ResourceQuota", name)]
+        custom = custom_resources(cluster, name)
         if name in ("kube-node-lease", "kube-public") and not workloads and not bare and not services:
             continue
         namespaces.append(
@@ -201,10 +202,22 @@ def workloads_tree(cluster) -> list[dict]:
                 "services": services,
                 "claims": claims,
                 "quotas": quotas,
+                "custom": custom,
                 "terminating": bool(ns["metadata"].get("deletionTimestamp")),
             }
         )
     return namespaces
+
+
+def custom_resources(cluster, namespace: str) -> list[dict]:
+    """The namespace's objects of the kinds CustomResourceDefinitions added, kind by kind."""
+    found = []
+    for rt in cluster.api.registry:
+        if not hasattr(rt, "crd_name") or not rt.namespaced:
+            continue
+        for obj in sorted(cluster.store.iter(rt.kind, namespace), key=lambda o: o["metadata"]["name"]):
+            found.append({"kind": rt.kind, "group": rt.group, "name": obj["metadata"]["name"]})
+    return found
 
 
 def _first_image(obj: dict) -> str:
@@ -445,6 +458,8 @@ def with_urls(hosts: list[dict], namespaces: list[dict], url) -> None:
             service["url"] = url("Service", name, service["name"])
         for claim in ns["claims"]:
             claim["url"] = url("PersistentVolumeClaim", name, claim["name"])
+        for obj in ns.get("custom") or []:
+            obj["url"] = url(obj["kind"], name, obj["name"])
 
 
 def event_rows(events) -> list[dict]:

@@ -590,9 +590,11 @@ def object_page(request: HttpRequest, public_id, kind: str, namespace: str, name
         sandbox, cluster = sandboxes.view(owner, public_id)
     except sandboxes.SandboxError as error:
         return _fail(request, error)
-    rt = resolve(kind)
+    rt = resolve(kind, registry=cluster.api.registry)  # custom resources too
     ns = None if namespace == "-" else namespace
     try:
+        if rt is None:
+            raise ApiError(404, "NotFound", f'the server doesn\'t have a resource type "{kind}"')
         obj = cluster.get(kind, name, ns)
     except ApiError as error:
         return _fail(request, sandboxes.SandboxError(error.message, 404))

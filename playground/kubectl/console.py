@@ -264,7 +264,13 @@ def run(cluster, command: Command) -> str:
     spec = command.spec or resolve_verb(VERBS[command.verb], command.args)[0]
     if command.help:
         return spec.help_text()
-    return spec.run(cluster, command)
+    from playground.kubectl.cmd.util import REGISTRY
+
+    token = REGISTRY.set(cluster.api.registry)  # resource names resolve to its custom resources too
+    try:
+        return spec.run(cluster, command)
+    finally:
+        REGISTRY.reset(token)
 
 
 # Completion ------------------------------------------------------------------------------------

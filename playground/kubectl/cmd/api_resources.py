@@ -8,10 +8,8 @@ from playground.kubectl.cmd.util import Command
 
 
 def run(cluster, command: Command) -> str:
-    from playground.engine.kinds import TYPES
-
     rows = [["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]]
-    for rt in sorted(TYPES, key=lambda t: (t.group, t.plural)):
+    for rt in sorted(cluster.api.registry, key=lambda t: (t.group, t.plural)):  # custom resources too
         rows.append(
             [rt.plural, ",".join(rt.short_names), rt.api_version, str(rt.namespaced).lower(), rt.kind]
         )

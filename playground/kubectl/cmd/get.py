@@ -71,10 +71,10 @@ def run(cluster, command: Command) -> str:
         return _print(objects[0] if names and len(objects) == 1 else _list(objects), command.output)
     wide = command.output == "wide"
     show_namespace = command.all_namespaces and rt.namespaced
-    header = printers.columns(rt.kind, wide)
+    header = printers.columns(rt.kind, wide, registry=cluster.api.registry)
     rows = [(["NAMESPACE"] if show_namespace else []) + header]
     for obj in objects:
-        cells = printers.row(rt.kind, obj, cluster.clock, wide)
+        cells = printers.row(rt.kind, obj, cluster.clock, wide, registry=cluster.api.registry)
         rows.append(([obj["metadata"]["namespace"]] if show_namespace else []) + cells)
     return printers.render(rows)
 
@@ -99,9 +99,12 @@ def _get_many(cluster, command: Command, kinds: str, names: list[str]) -> str:
         if command.output == "name":
             blocks.append("".join(ref(rt, o["metadata"]["name"]) + "\n" for o in objects))
             continue
-        rows = [(["NAMESPACE"] if show_namespace else []) + printers.columns(rt.kind, wide)]
+        rows = [
+            (["NAMESPACE"] if show_namespace else [])
+            + printers.columns(rt.kind, wide, registry=cluster.api.registry)
+        ]
         for obj in objects:
-            cells = printers.row(rt.kind, obj, cluster.clock, wide)
+            cells = printers.row(rt.kind, obj, cluster.clock, wide, registry=cluster.api.registry)
             cells[0] = ref(rt, cells[0])
             rows.append(([obj["metadata"].get("namespace", "")] if show_namespace else []) + cells)
         blocks.append(printers.render(rows))

@@ -3,6 +3,7 @@ resource-argument helpers."""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from playground.engine.kinds import resolve
@@ -49,8 +50,16 @@ def target(args: list[str], verb: str) -> tuple[str, list[str]]:
     return args[0], args[1:]
 
 
+# The cluster's kinds while a command runs (console.run sets it): its custom resources too.
+REGISTRY: ContextVar = ContextVar("registry", default=None)
+
+
 def resource_type(name: str):
-    rt = resolve(name)
+    rt = resolve(name, registry=REGISTRY.get())
+    if rt is None and "." in name:  # TYPE.GROUP with any name of the type (widget.example.com)
+        short, _, group = name.partition(".")
+        found = resolve(short, registry=REGISTRY.get())
+        rt = found if found is not None and found.group == group else None
     if rt is None:
         raise ConsoleError(f'error: the server doesn\'t have a resource type "{name}"')
     return rt

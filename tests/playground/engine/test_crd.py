@@ -391,3 +391,21 @@ def test_namespace_deletion_and_garbage_collection_reach_custom_resources(cluste
     cluster.settle()
     assert list(cluster.store.iter("Widget", "toys")) == []
     assert cluster.store.get("Namespace", "", "toys") is None
+
+
+def test_the_consoles_kubectl_knows_custom_resources(cluster):
+    from playground import console
+
+    def run(line):
+        return console.run(cluster, console.parse(line))
+
+    cluster.api.create(widget("w", size=3, replicas=1))
+    table = run("kubectl get wd").splitlines()
+    assert table[0].split() == ["NAME", "SIZE"] and table[1].split() == ["w", "3"]
+    assert run("kubectl get widgets -o wide").splitlines()[0].split() == ["NAME", "SIZE", "COLOR"]
+    assert run("kubectl get widget.example.com -o name") == "widget.example.com/w\n"
+    resources = [line.split() for line in run("kubectl api-resources").splitlines()]
+    assert ["widgets", "wd", "example.com/v1", "true", "Widget"] in resources
+    assert run("kubectl scale widget w --replicas=2") == "widget.example.com/w scaled\n"
+    assert cluster.api.get("Widget", "w")["spec"]["replicas"] == 2
+    assert run("kubectl delete wd w") == 'widget.example.com "w" deleted\n'

@@ -253,3 +253,30 @@ def _output(process: subprocess.Popen) -> str:
         process.kill()
         out, _ = process.communicate()
     return out[-6000:]
+
+
+@pytest.mark.django_db
+def test_the_sandbox_page_lists_custom_resources_and_their_object_page(client):
+    import re
+
+    import yaml
+
+    from playground.models import Sandbox
+
+    assert client.post("/playground/try/self-healing").status_code == 302
+    sandbox = Sandbox.objects.get()
+    apply = f"/playground/{sandbox.public_id}/apply"
+    assert (
+        "created"
+        in client.post(apply, {"manifest": yaml.safe_dump(GADGETS)}, HTTP_HX_REQUEST="true").content.decode()
+    )
+    gadget = "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: lamp}\nspec: {size: 2}\n"
+    assert (
+        "gadget.example.com/lamp created"
+        in client.post(apply, {"manifest": gadget}, HTTP_HX_REQUEST="true").content.decode()
+    )
+    page = client.get(f"/playground/{sandbox.public_id}/").content.decode()
+    assert "Custom resources" in page
+    url = re.search(r'href="(/playground/[^"]+/objects/Gadget/default/lamp/)"', page).group(1)
+    html = client.get(url).content.decode()
+    assert "kind: Gadget" in html and "color: red" in html
