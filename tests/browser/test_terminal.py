@@ -72,8 +72,8 @@ def test_the_terminal_runs_completes_recalls_and_applies(live_server, chromium_b
     # Up recalls the last command.
     page.keyboard.press("ArrowUp")
     page.wait_for_function(
-        "(() => { const l = window.kubeTerminal.text().split('\\n').filter(x => x.startsWith('$ ')); "
-        "return l[l.length - 1].trim() === '$ kubectl get pods'; })()"
+        "() => { const l = window.kubeTerminal.text().split('\\n').filter(x => x.startsWith('$ ')); "
+        "return l[l.length - 1].trim() === '$ kubectl get pods'; }"
     )
     page.keyboard.press("Control+c")
 
