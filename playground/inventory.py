@@ -210,9 +210,13 @@ def workloads_tree(cluster) -> list[dict]:
 
 
 def custom_resources(cluster, namespace: str) -> list[dict]:
-    """The namespace's objects of the kinds CustomResourceDefinitions added, kind by kind."""
+    """The namespace's objects of the kinds CustomResourceDefinitions added, kind by kind
+    (a sandbox's; a mirrored cluster's snapshot lists its custom resources elsewhere)."""
+    api = getattr(cluster, "api", None)
+    if api is None:
+        return []
     found = []
-    for rt in cluster.api.registry:
+    for rt in api.registry:
         if not hasattr(rt, "crd_name") or not rt.namespaced:
             continue
         for obj in sorted(cluster.store.iter(rt.kind, namespace), key=lambda o: o["metadata"]["name"]):

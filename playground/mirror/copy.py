@@ -25,6 +25,7 @@ SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
 # Created in this order: what a workload needs exists before it.
 ORDER = (
     "StorageClass",
+    "CustomResourceDefinition",  # its kind is served before its custom resources (last) come
     "Namespace",
     "ResourceQuota",
     "LimitRange",
@@ -90,7 +91,9 @@ def clean(obj: dict) -> dict:
     result["metadata"] = meta
     kind = obj.get("kind")
     spec = dict(result.get("spec") or {})
-    if kind == "Service":
+    if kind == "CustomResourceDefinition":
+        spec.pop("conversion", None)  # no conversion webhook here: strategy None
+    elif kind == "Service":
         for field in ("clusterIP", "clusterIPs", "healthCheckNodePort"):
             spec.pop(field, None)
     elif kind == "PersistentVolumeClaim":
@@ -164,10 +167,24 @@ def plan(record: MirroredCluster, namespaces: list[str] | None) -> tuple[list[di
         raise CopyError("Choose at least one namespace to copy.", 400)
     nodes, manifests, notes = [], [], []
     needed: set[tuple[str, str, str]] = set()
+    # Custom resources come with their CustomResourceDefinitions (those with any to copy).
+    crds = {
+        ((o.get("spec") or {}).get("group"), ((o.get("spec") or {}).get("names") or {}).get("kind")): o
+        for o in objects
+        if o.get("kind") == "CustomResourceDefinition"
+    }
+    wanted_crds: dict[str, dict] = {}
     for obj in objects:
         kind, meta = obj.get("kind"), obj["metadata"]
         if kind == "Node":
             nodes.append(obj)
+            continue
+        definition = crds.get((str(obj.get("apiVersion", "")).rpartition("/")[0], kind))
+        if definition is not None:
+            scope = (definition.get("spec") or {}).get("scope")
+            if scope == "Cluster" or meta.get("namespace", "") in chosen:
+                wanted_crds[definition["metadata"]["name"]] = definition
+                manifests.append(clean(obj))
             continue
         if kind == "StorageClass":
             manifests.append(clean(obj))
@@ -192,6 +209,13 @@ def plan(record: MirroredCluster, namespaces: list[str] | None) -> tuple[list[di
         spec = _pod_spec(obj)
         if spec:
             needed |= {(ref_kind, ns, name) for ref_kind, name in _references(spec)}
+    for definition in wanted_crds.values():
+        manifests.append(clean(definition))
+    left_out = len(crds) - len(wanted_crds)
+    if left_out:
+        notes.append(
+            f"{left_out} CustomResourceDefinition(s) with no custom resources in what was copied were left out."
+        )
     for kind, ns, name in sorted(needed):
         placeholder = {"apiVersion": "v1", "kind": kind, "metadata": {"name": name, "namespace": ns}}
         placeholder["metadata"]["annotations"] = {
@@ -250,6 +274,8 @@ def build(nodes: list[dict], manifests: list[dict], seed: int, start: float) -> 
             if manifest["kind"] == "Namespace" and cluster.store.get("Namespace", "", meta["name"]):
                 continue
             cluster.apply([manifest])
+            if manifest["kind"] == "CustomResourceDefinition":
+                cluster.advance(0)  # the CRD controller serves the kind before its resources come
         except ApiError as error:
             where = f"{meta.get('namespace')}/" if meta.get("namespace") else ""
             skipped.append(f"{manifest['kind']} {where}{meta['name']}: {error.message}")

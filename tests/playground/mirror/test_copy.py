@@ -119,3 +119,25 @@ def test_what_the_engine_refuses_is_named_and_reset_goes_back_to_the_empty_profi
     reset = sandboxes.restore(Sandbox.objects.get(pk=sandbox.pk).state)
     assert [n["metadata"]["name"] for n in reset.list("Node")] == ["worker-1"]
     assert sandbox.snapshots.filter(label="As copied from lab").exists()
+
+
+def test_custom_resources_come_with_their_definitions(mirrored, db):
+    _, manifests, _ = plan(mirrored.record, ["shop"])
+    made = [(m["kind"], m["metadata"]["name"]) for m in manifests]
+    assert made.index(("CustomResourceDefinition", "certificates.cert-manager.io")) < made.index(
+        ("Namespace", "shop")
+    )
+    assert made[-1] == ("Certificate", "web-tls")  # after its definition and its namespace
+    crd = next(m for m in manifests if m["kind"] == "CustomResourceDefinition")
+    assert "status" not in crd and "uid" not in crd["metadata"]
+    _, without, notes = plan(mirrored.record, ["kube-system"])
+    assert not [m for m in without if m["kind"] in ("CustomResourceDefinition", "Certificate")]
+    assert any("CustomResourceDefinition(s) with no custom resources" in note for note in notes)
+    sandbox, notes = copy("visitor-1", mirrored.record, ["shop"])
+    cluster = sandboxes.restore(sandbox.state)
+    certificate = cluster.get("certs", "web-tls", "shop")  # served by its short name, as there
+    assert certificate["spec"]["dnsNames"] == ["shop.example.com"] and "status" not in certificate
+    established = cluster.get("CustomResourceDefinition", "certificates.cert-manager.io")["status"][
+        "conditions"
+    ]
+    assert {c["type"]: c["status"] for c in established}["Established"] == "True"
