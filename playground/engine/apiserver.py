@@ -42,6 +42,9 @@ class ApiServer:
         # The kinds this cluster serves: the built-in ones, and those registered here at
         # run time (custom resources), which no other cluster sees.
         self.registry = BUILTIN.overlay()
+        # Unknown fields dropped from non-strict writes since the caller last cleared it:
+        # the API facade answers them as Warning headers (fieldValidation=Warn).
+        self.warnings: list[str] = []
 
     # Types -----------------------------------------------------------------
 
@@ -123,6 +126,7 @@ class ApiServer:
         obj = deep_copy(body)
         for path in unknown:  # non-strict: unknown fields are dropped, as the decoder does
             _drop(obj, path)
+            self.warnings.append(f'unknown field "{path}"')
         meta = obj.setdefault("metadata", {})
         if not isinstance(meta, dict):
             raise bad_request(f"{where}: metadata must be an object")

@@ -473,6 +473,17 @@ def _with_type(rt, body) -> dict:
 
 
 def write(cluster, target: Target, req: ApiRequest) -> ApiResponse:
+    """A write; unknown fields it dropped come back as Warning headers unless fieldValidation=Ignore."""
+    cluster.api.warnings = []
+    response = _write(cluster, target, req)
+    if cluster.api.warnings and req.query.get("fieldValidation", "") != "Ignore":
+        response.headers["Warning"] = ", ".join(
+            f"299 - {json.dumps(warning)}" for warning in dict.fromkeys(cluster.api.warnings)
+        )
+    return response
+
+
+def _write(cluster, target: Target, req: ApiRequest) -> ApiResponse:
     if target.virtual and target.rt.kind == "SelfSubjectAccessReview" and req.method == "POST":
         return _access_review(decode_body(req, target))
     if target.virtual:

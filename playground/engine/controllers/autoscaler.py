@@ -13,7 +13,7 @@ import math
 from playground.engine import quantity
 from playground.engine.controllers.base import Controller, Result
 from playground.engine.podstatus import pod_ready
-from playground.engine.selectors import compile_label_selector, matches
+from playground.engine.selectors import compile_label_selector, matches, parse_label_selector
 from playground.engine.util import key_of, rfc3339, set_condition, split_key
 
 SYNC_PERIOD = 15
@@ -25,7 +25,14 @@ def workload_pods(cluster, kind: str, namespace: str, name: str) -> list[dict]:
     target = cluster.store.get(kind, namespace, name)
     if target is None:
         return []
-    selector = compile_label_selector((target.get("spec") or {}).get("selector"))
+    rt = cluster.api.registry.get(kind)
+    if hasattr(rt, "scale_of"):  # a custom resource: the selector its scale subresource reports
+        text = rt.scale_of(target)["status"].get("selector")
+        if not text:
+            return []
+        selector = parse_label_selector(text)
+    else:
+        selector = compile_label_selector((target.get("spec") or {}).get("selector"))
     return [
         p
         for p in cluster.store.iter("Pod", namespace)
@@ -77,7 +84,11 @@ class AutoscalerController(Controller):
                 now_s,
             )
             return self._save(hpa, {**status, "conditions": conditions}, None)
-        current = (target.get("spec") or {}).get("replicas", 1)
+        target_rt = cluster.api.registry.get(ref.get("kind", ""))
+        if hasattr(target_rt, "scale_of"):  # a custom resource, through its scale subresource
+            current = target_rt.scale_of(target)["spec"]["replicas"]
+        else:
+            current = (target.get("spec") or {}).get("replicas", 1)
         metric = next(
             (
                 m

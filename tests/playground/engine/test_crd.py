@@ -409,3 +409,35 @@ def test_the_consoles_kubectl_knows_custom_resources(cluster):
     assert run("kubectl scale widget w --replicas=2") == "widget.example.com/w scaled\n"
     assert cluster.api.get("Widget", "w")["spec"]["replicas"] == 2
     assert run("kubectl delete wd w") == 'widget.example.com "w" deleted\n'
+
+
+def test_an_hpa_scales_a_custom_resource_through_its_scale_subresource():
+    from tests.playground.engine.conftest import deployment
+
+    c = Cluster.new(seed=3)
+    definition = crd()
+    definition["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"]["properties"][
+        "selector"
+    ] = {"type": "string"}
+    definition["spec"]["versions"][0]["subresources"]["scale"]["labelSelectorPath"] = ".status.selector"
+    c.api.create(definition)
+    c.apply(deployment(replicas=2, cpu="200m"))
+    c.settle()
+    made = c.api.create(widget("w", replicas=2))
+    c.api.update({**made, "status": {"replicas": 2, "selector": "app=web"}}, subresource="status")
+    assert c.api.get_scale("Widget", "w", "default")["status"] == {"replicas": 2, "selector": "app=web"}
+    c.apply("""
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: w}
+spec:
+  scaleTargetRef: {apiVersion: example.com/v1, kind: Widget, name: w}
+  minReplicas: 1
+  maxReplicas: 6
+  metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}}]
+""")
+    c.settle(timeout=30)
+    c.set_cpu_load("widget", "w", 400)  # 200m per pod of app=web = 100% of requests
+    c.advance(20)
+    assert c.get("hpa", "w")["status"]["desiredReplicas"] == 4
+    assert c.api.get("Widget", "w")["spec"]["replicas"] == 4

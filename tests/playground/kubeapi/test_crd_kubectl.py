@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.playground.kubeapi.conftest import Kubectl, newest_kubectl, newest_minor
+from tests.playground.kubeapi.conftest import KUBECTLS, Kubectl, newest_kubectl, newest_minor
 
 if newest_minor() < 27:
     pytest.skip("the CRD scenario needs kubectl 1.27 or newer", allow_module_level=True)
@@ -144,6 +144,12 @@ def test_crd_scenario_with_kubectl(k):
     assert "spec.size: Invalid value: 0: spec.size in body should be greater than or equal to 1" in error
     error = k.fails("apply", "-f", "-", stdin=WIDGET.format(name="bad", size=2) + "  shape: round\n")
     assert 'unknown field "spec.shape"' in error
+    warned = k.run(
+        "apply", "--validate=warn", "-f", "-", stdin=WIDGET.format(name="odd", size=2) + "  shape: round\n"
+    )
+    assert warned.returncode == 0 and warned.stdout == "widget.example.com/odd created\n"
+    assert 'Warning: unknown field "spec.shape"' in warned.stderr
+    k.ok("delete", "widget", "odd")
 
     # The scale subresource.
     assert k.ok("scale", "widget/big", "--replicas=3") == "widget.example.com/big scaled\n"
@@ -186,3 +192,19 @@ def _raw(k: Kubectl, path: str) -> str:
     )
     prefix = server.split("://", 1)[1].split("/", 1)[1] if "/" in server.split("://", 1)[1] else ""
     return f"/{prefix}{path}" if prefix else path
+
+
+@pytest.mark.parametrize(
+    "minor", sorted(k for k in KUBECTLS if k[0].isdigit() and int(k.split(".")[1]) < 32)[:1]
+)
+def test_an_older_kubectl_serves_custom_resources_too(api_server, tmp_path, minor):
+    k = Kubectl(KUBECTLS[minor], api_server.sandbox(), tmp_path / "cache")
+    k.ok("apply", "-f", "-", stdin=CRD)
+    assert (
+        k.ok("apply", "-f", "-", stdin=WIDGET.format(name="small", size=1))
+        == "widget.example.com/small created\n"
+    )
+    assert k.ok("get", "wd").splitlines()[0].split() == ["NAME", "SIZE", "COLOR", "AGE"]
+    assert "How big the widget is." in k.ok("explain", "widgets.spec.size")
+    error = k.fails("apply", "-f", "-", stdin=WIDGET.format(name="bad", size=0))
+    assert "spec.size in body should be greater than or equal to 1" in error
