@@ -42,7 +42,7 @@ def start_mirror(env, log):
     return subprocess.Popen(
         [sys.executable, "manage.py", "mirror", "lab", "--heartbeat", "0.5", "--max-backoff", "1"],
         cwd=ROOT,
-        env=env,
+        env={**env, "PYTHONUNBUFFERED": "1"},  # each line reaches the log as it is printed
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -96,6 +96,10 @@ def test_it_connects_once_the_api_comes_up(tmp_path):
             )
             api.start(port)
             wait_for(lambda: status(tmp_path)[0] == "synced", timeout=90, message="synced once the API is up")
+            # The command announces the sync on its next one-second tick.
+            wait_for(
+                lambda: "synced in" in (tmp_path / "mirror.log").read_text(), timeout=20, message="announced"
+            )
             assert process.poll() is None
         finally:
             process.send_signal(signal.SIGTERM)
