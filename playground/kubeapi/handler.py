@@ -292,7 +292,7 @@ def _list(cluster, target: Target, req: ApiRequest) -> ApiResponse:
         return respond(result)
     return respond(
         {
-            "kind": f"{rt.kind}List",
+            "kind": getattr(rt, "list_kind", "") or f"{rt.kind}List",  # a CRD names its own
             "apiVersion": rt.api_version,
             "metadata": meta,
             "items": [_typed(rt, o) for o in items],
@@ -651,7 +651,7 @@ def _delete_collection(cluster, target: Target, req: ApiRequest) -> ApiResponse:
         deleted.append(_delete_one(cluster, rt, meta["name"], meta.get("namespace"), options, req.dry_run))
     return respond(
         {
-            "kind": f"{rt.kind}List",
+            "kind": getattr(rt, "list_kind", "") or f"{rt.kind}List",  # a CRD names its own
             "apiVersion": rt.api_version,
             "metadata": {"resourceVersion": cluster.resource_version},
             "items": [_typed(rt, o) for o in deleted],
@@ -773,7 +773,7 @@ def _metrics(cluster, target: Target) -> dict:
             {"name": target.name, "group": "metrics.k8s.io", "kind": rt.plural},
         )
     return {
-        "kind": f"{rt.kind}List",
+        "kind": getattr(rt, "list_kind", "") or f"{rt.kind}List",  # a CRD names its own
         "apiVersion": rt.api_version,
         "metadata": {},
         "items": [{"kind": rt.kind, "apiVersion": rt.api_version, **item} for item in items],

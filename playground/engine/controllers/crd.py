@@ -22,6 +22,8 @@ the store is restored) registers the kinds of the stored, established CRDs again
 
 from __future__ import annotations
 
+import dataclasses
+
 from playground.engine.controllers.base import ALL, Controller, Result
 from playground.engine.errors import ApiError
 from playground.engine.registry.apiextensions.customresource import strategy_for
@@ -117,8 +119,6 @@ class CRDController(Controller):
         except ValueError:
             # A short name or category a built-in kind already has: served without it.
             free = tuple(s for s in strategy.short_names if registry.resolve(s) is None)
-            import dataclasses
-
             try:
                 registry.register(dataclasses.replace(strategy, short_names=free))
             except ValueError:
@@ -206,6 +206,10 @@ class CRDController(Controller):
                     except ApiError:
                         pass
             remaining = sum(1 for _ in cluster.store.iter(kind))
+        if kind is not None and not cluster.api.registry[kind].terminating:
+            # No new custom resources while the old ones go (upstream's 405).
+            strategy = cluster.api.registry.unregister(kind)
+            cluster.api.registry.register(dataclasses.replace(strategy, terminating=True))
         now = cluster.api.now()
         new = deep_copy(crd)
         status = new.setdefault("status", {})
@@ -243,5 +247,8 @@ class CRDController(Controller):
             self.cluster.store.iter(CRD, ""), key=lambda c: c["metadata"].get("creationTimestamp", "")
         ):
             accepted = (crd.get("status") or {}).get("acceptedNames") or {}
-            if is_established(crd) and accepted.get("kind"):
-                self.register(crd)
+            if is_established(crd) and accepted.get("kind") and self.register(crd) is None:
+                if crd["metadata"].get("deletionTimestamp"):  # still refusing new objects
+                    kind = crd["spec"]["names"]["kind"]
+                    strategy = self.cluster.api.registry.unregister(kind)
+                    self.cluster.api.registry.register(dataclasses.replace(strategy, terminating=True))

@@ -364,6 +364,13 @@ def test_deleting_the_crd_deletes_its_resources_then_the_kind(cluster):
     terminating = {c["type"]: c for c in crd_now["status"]["conditions"]}["Terminating"]
     assert (terminating["status"], terminating["reason"]) == ("True", "InstanceDeletionInProgress")
     assert [o["metadata"]["name"] for o in cluster.store.iter("Widget")] == ["b"]
+    for serving in (cluster, Cluster.from_dict(copy.deepcopy(cluster.to_dict()))):
+        with pytest.raises(ApiError) as refused:
+            serving.api.create(widget("c"))
+        assert (refused.value.code, refused.value.message) == (
+            405,
+            "create not allowed while custom resource definition is terminating",
+        )
     held = cluster.api.get("Widget", "b")
     cluster.api.update({**held, "metadata": {**held["metadata"], "finalizers": []}})
     cluster.advance(0)

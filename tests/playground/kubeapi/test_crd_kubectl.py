@@ -134,6 +134,10 @@ def test_crd_scenario_with_kubectl(k):
     assert "size\t<integer> -required-" in explained
     assert "How big the widget is." in k.ok("explain", "widgets.spec.size")
 
+    described = k.ok("describe", "widget", "big")
+    assert "Name:         big" in described and "Kind:         Widget" in described
+    assert "API Version:  example.com/v1" in described
+
     # Validation, in upstream's words.
     error = k.fails("apply", "-f", "-", stdin=WIDGET.format(name="bad", size='"huge"'))
     assert (
@@ -184,14 +188,7 @@ def test_crd_scenario_with_kubectl(k):
 
 
 def _raw(k: Kubectl, path: str) -> str:
-    """`get --raw` drops the server's path: prefix the sandbox's /k8s/<token>."""
-    server = next(
-        line.split("server:", 1)[1].strip()
-        for line in k.kubeconfig.read_text().splitlines()
-        if "server:" in line
-    )
-    prefix = server.split("://", 1)[1].split("/", 1)[1] if "/" in server.split("://", 1)[1] else ""
-    return f"/{prefix}{path}" if prefix else path
+    return k.raw_path(path)
 
 
 @pytest.mark.parametrize(

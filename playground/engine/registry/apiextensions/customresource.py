@@ -110,6 +110,15 @@ class CustomResourceStrategy(Strategy):
 
         return metadata_errors(obj) + structural.validate(obj, self.schema)
 
+    def prepare_for_create(self, obj: dict) -> None:
+        if self.terminating:
+            from playground.engine.errors import ApiError
+
+            raise ApiError(
+                405, "MethodNotAllowed", "create not allowed while custom resource definition is terminating"
+            )
+        super().prepare_for_create(obj)
+
     def next_generation(self, new: dict, old: dict | None) -> int | None:
         if old is None:
             return 1
