@@ -154,7 +154,9 @@ def _serve(request, sandbox: Sandbox | None, base: str, rest: str) -> HttpRespon
 def _registry(sandbox: Sandbox):
     """The kinds the sandbox serves: the built-in ones and its CustomResourceDefinitions'."""
     _sb, cluster = sandboxes.view(sandbox.owner, sandbox.public_id)
-    return cluster.api.registry
+    registry = cluster.api.registry
+    # None when it adds no kinds: the built-in documents, cached once for every sandbox.
+    return registry if len(registry) > len(registry.parent) else None
 
 
 def _stream(chunks, content_type: str = "application/json") -> StreamingHttpResponse:

@@ -102,8 +102,10 @@ class CustomResourceStrategy(Strategy):
         return structural.unknown_fields(body, self.schemas.get(version) or self.schema)
 
     def default(self, obj: dict) -> None:
+        """The defaults of the version the object was sent in; stored in the storage version."""
+        version = str(obj.get("apiVersion", "")).rpartition("/")[2]
+        structural.apply_defaults(obj, self.schemas.get(version) or self.schema)
         obj["apiVersion"] = self.api_version  # conversion strategy None
-        structural.apply_defaults(obj, self.schema)
 
     def validate(self, obj: dict) -> list:
         from playground.engine.validation import metadata_errors
