@@ -3,6 +3,13 @@
 A repeat of the same (object, reason, message, source) within ten minutes bumps
 ``count`` and ``lastTimestamp`` instead of creating a new Event, which is what
 ``kubectl describe`` shows as ``(x4 over 2m)``.
+
+Events are the most numerous objects of a big cluster (four or five per pod), so the
+store keeps each one the recorder makes in a compact form (:class:`CompactEvent`, a
+slotted record of the fields that vary) and builds the full object when it is read:
+:func:`pack` accepts only an Event of exactly the recorder's shape (same keys in the
+same order), so :func:`unpack` gives back an equal dict with the same key order, and
+anything else (an Event created through the API with other fields) is stored as is.
 """
 
 from __future__ import annotations
@@ -11,6 +18,152 @@ from playground.engine.util import rfc3339
 
 AGGREGATION_WINDOW = 600
 EVENT_TTL = 3600
+
+_TOP = (
+    "apiVersion",
+    "kind",
+    "metadata",
+    "involvedObject",
+    "reason",
+    "message",
+    "source",
+    "firstTimestamp",
+    "lastTimestamp",
+    "eventTime",
+    "count",
+    "type",
+    "reportingComponent",
+    "reportingInstance",
+)
+_META = ("name", "namespace", "uid", "creationTimestamp", "resourceVersion")
+_INVOLVED = ("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion")
+_SOURCE = ("component",)
+_SOURCE_HOST = ("component", "host")
+
+
+class CompactEvent:
+    """An Event of the recorder's shape, as the store keeps it (see the module doc).
+
+    Immutable by convention, like every stored object; None marks an absent
+    involvedObject field or source host (the recorder never stores None there)."""
+
+    __slots__ = (
+        "name",
+        "namespace",
+        "uid",
+        "created",
+        "rv",
+        "inv_kind",
+        "inv_namespace",
+        "inv_name",
+        "inv_uid",
+        "inv_api",
+        "inv_rv",
+        "reason",
+        "message",
+        "component",
+        "host",
+        "first",
+        "last",
+        "count",
+        "type",
+    )
+
+    def unpack(self) -> dict:
+        involved = {}
+        if self.inv_kind is not None:
+            involved["kind"] = self.inv_kind
+        if self.inv_namespace is not None:
+            involved["namespace"] = self.inv_namespace
+        if self.inv_name is not None:
+            involved["name"] = self.inv_name
+        if self.inv_uid is not None:
+            involved["uid"] = self.inv_uid
+        if self.inv_api is not None:
+            involved["apiVersion"] = self.inv_api
+        if self.inv_rv is not None:
+            involved["resourceVersion"] = self.inv_rv
+        host = self.host
+        source = (
+            {"component": self.component} if host is None else {"component": self.component, "host": host}
+        )
+        return {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {
+                "name": self.name,
+                "namespace": self.namespace,
+                "uid": self.uid,
+                "creationTimestamp": self.created,
+                "resourceVersion": self.rv,
+            },
+            "involvedObject": involved,
+            "reason": self.reason,
+            "message": self.message,
+            "source": source,
+            "firstTimestamp": self.first,
+            "lastTimestamp": self.last,
+            "eventTime": None,
+            "count": self.count,
+            "type": self.type,
+            "reportingComponent": self.component,
+            "reportingInstance": "" if host is None else host,
+        }
+
+
+def pack(event: dict) -> CompactEvent | None:
+    """The compact form of an Event of exactly the recorder's shape, else None."""
+    if (
+        tuple(event) != _TOP
+        or event["apiVersion"] != "v1"
+        or event["kind"] != "Event"
+        or event["eventTime"] is not None
+    ):
+        return None
+    meta, involved, source = event["metadata"], event["involvedObject"], event["source"]
+    if type(meta) is not dict or type(involved) is not dict or type(source) is not dict:
+        return None
+    if tuple(meta) != _META:
+        return None
+    keys = tuple(source)
+    if keys == _SOURCE:
+        host = None
+        if event["reportingInstance"] != "":
+            return None
+    elif keys == _SOURCE_HOST:
+        host = source["host"]
+        instance = event["reportingInstance"]
+        if host is None or instance != host or type(instance) is not type(host):
+            return None
+    else:
+        return None
+    component = source["component"]
+    if event["reportingComponent"] != component or type(event["reportingComponent"]) is not type(component):
+        return None
+    if None in involved.values() or tuple(involved) != tuple(k for k in _INVOLVED if k in involved):
+        return None
+    packed = CompactEvent()
+    packed.name = meta["name"]
+    packed.namespace = meta["namespace"]
+    packed.uid = meta["uid"]
+    packed.created = meta["creationTimestamp"]
+    packed.rv = meta["resourceVersion"]
+    get = involved.get
+    packed.inv_kind = get("kind")
+    packed.inv_namespace = get("namespace")
+    packed.inv_name = get("name")
+    packed.inv_uid = get("uid")
+    packed.inv_api = get("apiVersion")
+    packed.inv_rv = get("resourceVersion")
+    packed.reason = event["reason"]
+    packed.message = event["message"]
+    packed.component = component
+    packed.host = host
+    packed.first = event["firstTimestamp"]
+    packed.last = event["lastTimestamp"]
+    packed.count = event["count"]
+    packed.type = event["type"]
+    return packed
 
 
 class Recorder:

@@ -44,6 +44,12 @@ class Kubelet:
         self.waiting_mounts: set[str] = set()
         # node -> {ip: pod uid}
         self.ips: dict[str, dict[str, str]] = {}
+        # pod uid -> (status, spec, node) of a pod left steady by its last sync: all its
+        # containers running and ready, nothing due, no volumes or references whose
+        # objects could change under it. A sync of the same pod status, spec and node
+        # would change nothing (the resync after the kubelet's own status write), so it
+        # is skipped. A cache only: not saved.
+        self.steady: dict[str, tuple[dict | None, dict | None, dict]] = {}
 
     # Watch -------------------------------------------------------------------
 
@@ -83,6 +89,7 @@ class Kubelet:
                 for key in list(self.waiting_mounts):
                     self.cluster.enqueue(self.name, key)
         st = self.state.pop(uid, None)
+        self.steady.pop(uid, None)
         node = (pod.get("spec") or {}).get("nodeName")
         if st and node and st.get("ip") and not (pod.get("spec") or {}).get("hostNetwork"):
             self.ips.get(node, {}).pop(st["ip"], None)
@@ -105,6 +112,14 @@ class Kubelet:
         if pod["metadata"].get("deletionTimestamp"):
             return self._terminate(pod, node_name)
         if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            return None
+        steady = self.steady.get(pod["metadata"].get("uid"))
+        if (
+            steady is not None
+            and steady[0] is pod.get("status")
+            and steady[1] is pod.get("spec")
+            and steady[2] is node
+        ):
             return None
         return self._sync(pod, node)
 
@@ -252,9 +267,15 @@ class Kubelet:
         status = self._status(pod, node, st)
         changed = status != (pod.get("status") or {})
         if changed:
-            cluster.api.commit("Pod", {**pod, "status": status}, pod)
+            stored = cluster.api.commit("Pod", {**pod, "status": status}, pod)
+        else:
+            stored = pod
         if next_due is not None:
             cluster.schedule_at(next_due, self.name, key)
+        elif not init and self._steady(stored, st, containers, now):
+            self.steady[uid] = (stored.get("status"), stored.get("spec"), node)
+        else:
+            self.steady.pop(uid, None)
         if not actions and not changed:
             return None
         message = "; ".join(actions) if actions else f"updated the status of {pod['metadata']['name']}"
@@ -266,6 +287,32 @@ class Kubelet:
             "name": pod["metadata"]["name"],
             "message": message,
         }
+
+    @staticmethod
+    def _steady(pod: dict, st: dict, containers: list, now: float) -> bool:
+        """Whether a sync of this pod, as stored, would change nothing until the pod,
+        its status or its node changes (see ``self.steady``)."""
+        if st.get("mount_problem") or st.get("killing"):
+            return False
+        spec = pod.get("spec") or {}
+        for volume in spec.get("volumes") or []:
+            if "configMap" in volume or "secret" in volume or "persistentVolumeClaim" in volume:
+                return False
+        if not containers:
+            return False
+        for c in containers:
+            if c.get("env") or c.get("envFrom"):
+                return False
+            cs = st["containers"].get(c["name"])
+            if (
+                cs is None
+                or cs["stage"] != "running"
+                or cs.get("exit_at") is not None
+                or cs.get("ready_at") is None
+                or cs["ready_at"] > now
+            ):
+                return False
+        return True
 
     def _bound_volume(self, pod: dict, volume: dict) -> str | None:
         """The PersistentVolume a pod volume's claim is bound to, if any."""
@@ -702,6 +749,12 @@ class Kubelet:
             status["initContainerStatuses"] = init_statuses
         if old.get("nominatedNodeName"):
             status["nominatedNodeName"] = old["nominatedNodeName"]
+        # Parts equal to the stored status's are that status's own (already shared in the
+        # store, see store.py): less to keep and to share.
+        for part in ("conditions", "hostIPs", "podIPs", "containerStatuses", "initContainerStatuses"):
+            previous = old.get(part)
+            if previous is not None and part in status and status[part] == previous:
+                status[part] = previous
         return status
 
     def _container_status(self, c: dict, st: dict, pod: dict, init: bool = False) -> dict:
@@ -818,6 +871,7 @@ class Kubelet:
 
     def load(self, data: dict) -> None:
         self.state = data["state"]
+        self.steady = {}
         self.ips = data["ips"]
         self.attachments = data.get("attachments", {})
         self.waiting_mounts = set(data.get("waitingMounts", []))

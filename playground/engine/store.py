@@ -4,6 +4,15 @@ a bounded history of watch events.
 Stored objects are shared, never copied: nothing may mutate a dict once it is in the
 store. Writers build a new dict (shallow copies of the parts they change) and put it
 back. This keeps reads free, which the scheduler and controllers depend on at scale.
+
+Pods' specs and statuses are hash-consed as they are put (util.Sharer): equal parts
+of different pods (a ReplicaSet's identical specs, the same conditions) are one
+shared object, which the rule above makes safe; the first write to a part of one pod
+builds a new dict as always, so it is never visible to another pod (copy-on-write).
+
+Kinds with a codec in PACKED (Events) are kept in a compact form and built as full
+objects when read: get and iter return a new, equal dict on each read for those (the
+watch history and listeners still see the dict that was put).
 """
 
 from __future__ import annotations
@@ -11,9 +20,31 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator
 
+from playground.engine import events as _events
 from playground.engine.errors import expired
+from playground.engine.util import Sharer
 
 Key = tuple[str, str]  # (namespace, name); namespace is "" for cluster-scoped objects
+
+# kind -> (pack, packed type): pack(obj) gives the compact form or None (kept as a dict);
+# a packed value's unpack() gives back an equal dict with the same key order.
+# Pod fields holding per-item dicts whose values are shared one by one (the items hold a
+# pod's own names: a volume's or mount's name, a container's ID), with what to skip.
+POD_SPEC_EACH = {
+    "containers": ("volumeMounts",),
+    "initContainers": ("volumeMounts",),
+    "ephemeralContainers": ("volumeMounts",),
+    "volumes": (),
+}
+POD_STATUS_EACH = {
+    "containerStatuses": (),
+    "initContainerStatuses": (),
+    "ephemeralContainerStatuses": (),
+}
+
+PACKED: dict[str, tuple[Callable[[dict], object | None], type]] = {
+    "Event": (_events.pack, _events.CompactEvent),
+}
 
 
 class Store:
@@ -31,21 +62,35 @@ class Store:
         self.pods_by_node: dict[str, dict[Key, dict]] = {}
         self.dependents: dict[str, set[tuple[str, str, str]]] = {}  # owner uid -> {(kind, ns, name)}
         self.listeners: list[Callable[[str, str, dict | None, dict | None], None]] = []
+        self.sharer = Sharer()
 
     # Reads -----------------------------------------------------------------
 
     def get(self, kind: str, namespace: str, name: str) -> dict | None:
-        return self.objects.get(kind, {}).get(namespace, {}).get(name)
+        obj = self.objects.get(kind, {}).get(namespace, {}).get(name)
+        if obj is not None and type(obj) is not dict:
+            return obj.unpack()
+        return obj
 
     def iter(self, kind: str, namespace: str | None = None) -> Iterator[dict]:
         by_ns = self.objects.get(kind)
         if not by_ns:
+            return
+        if kind in PACKED:
+            yield from self._iter_unpacked(by_ns, namespace)
             return
         if namespace is not None:
             yield from by_ns.get(namespace, {}).values()
             return
         for names in by_ns.values():
             yield from names.values()
+
+    @staticmethod
+    def _iter_unpacked(by_ns: dict, namespace: str | None) -> Iterator[dict]:
+        groups = (by_ns.get(namespace, {}),) if namespace is not None else by_ns.values()
+        for names in groups:
+            for obj in names.values():
+                yield obj if type(obj) is dict else obj.unpack()
 
     def count(self, kind: str) -> int:
         return self.counts.get(kind, 0)
@@ -76,12 +121,51 @@ class Store:
         self.revision = int(meta["resourceVersion"])
         names = self.objects.setdefault(kind, {}).setdefault(namespace, {})
         old = names.get(name)
-        names[name] = obj
+        if kind == "Pod":
+            self._share_parts(obj, old)
+        codec = PACKED.get(kind)
+        if codec is not None:
+            packed = codec[0](obj)
+            names[name] = obj if packed is None else packed
+            if old is not None and type(old) is not dict:
+                old = old.unpack()
+        else:
+            names[name] = obj
         if old is None:
             self.counts[kind] = self.counts.get(kind, 0) + 1
         self._index(kind, old, obj)
         self._record(event_type, kind, obj, old)
         return obj
+
+    def _share_parts(self, obj: dict, old: dict | None) -> None:
+        """Pods share equal parts with other pods' (util.Sharer): a ReplicaSet's pods
+        hold one copy of their tolerations, volume sources, container resources and
+        probes, conditions. Only parts that repeat across pods are offered (not a pod's
+        own names and addresses), and parts the previous version had are skipped."""
+        spec = obj.get("spec")
+        if type(spec) is dict and (old is None or old.get("spec") is not spec):
+            self._share_values(spec, POD_SPEC_EACH, ())
+        status = obj.get("status")
+        if type(status) is dict and (old is None or old.get("status") is not status):
+            self._share_values(status, POD_STATUS_EACH, ("podIP", "podIPs"))
+
+    def _share_values(self, parent: dict, each: dict[str, tuple[str, ...]], skip: tuple[str, ...]) -> None:
+        share = self.sharer.share
+        for key, value in list(parent.items()):
+            if type(value) is not dict and type(value) is not list:
+                continue
+            if key in skip:
+                continue
+            if key in each:  # a list of per-item dicts: share their values (not the items)
+                if type(value) is list:
+                    item_skip = each[key]
+                    for item in value:
+                        if type(item) is dict:
+                            self._share_values(item, {}, item_skip)
+                continue
+            shared = share(value)
+            if shared is not value:
+                parent[key] = shared
 
     def remove(self, kind: str, obj: dict) -> None:
         """Delete obj; the DELETED event carries it with a fresh resourceVersion."""
@@ -91,6 +175,8 @@ class Store:
         old = names.pop(name, None)
         if old is None:
             return
+        if type(old) is not dict:
+            old = old.unpack()
         self.counts[kind] -= 1
         rev = self.next_revision()
         self.revision = rev
@@ -142,13 +228,31 @@ class Store:
 
     # Serialisation ---------------------------------------------------------
 
+    def _is_current(self, kind: str, obj: dict) -> bool:
+        """Whether obj (a history entry) is the stored object: the same dict, or for a
+        packed one, the same version (every put has a new resourceVersion)."""
+        meta = obj["metadata"]
+        current = self.objects.get(kind, {}).get(meta.get("namespace", ""), {}).get(meta["name"])
+        if current is obj:
+            return True
+        return (
+            current is not None
+            and type(current) is not dict
+            and current.rv == meta.get("resourceVersion")
+            and type(current.rv) is str
+        )
+
     def to_dict(self) -> dict:
         return {
             "revision": self.revision,
             "historyLimit": self.history_limit,
             "oldestWatchable": self.oldest_watchable,
             "objects": {
-                kind: [obj for names in by_ns.values() for obj in names.values()]
+                kind: [
+                    obj if type(obj) is dict else obj.unpack()
+                    for names in by_ns.values()
+                    for obj in names.values()
+                ]
                 for kind, by_ns in self.objects.items()
             },
             # A history entry that is still the current object is saved as a reference.
@@ -159,9 +263,7 @@ class Store:
                     kind,
                     obj["metadata"].get("namespace", ""),
                     obj["metadata"]["name"],
-                    None
-                    if self.get(kind, obj["metadata"].get("namespace", ""), obj["metadata"]["name"]) is obj
-                    else obj,
+                    None if self._is_current(kind, obj) else obj,
                 ]
                 for rev, etype, kind, obj in self.history
             ],
@@ -172,6 +274,8 @@ class Store:
         store = cls(history_limit=data["historyLimit"])
         for kind, objects in data["objects"].items():
             by_ns = store.objects.setdefault(kind, {})
+            # Loaded objects stay dicts (a saved state is learner-sized: packing it and
+            # unpacking it again would cost more than it saves); new Events are packed.
             for obj in objects:
                 meta = obj["metadata"]
                 by_ns.setdefault(meta.get("namespace", ""), {})[meta["name"]] = obj

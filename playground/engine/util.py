@@ -96,6 +96,70 @@ def deep_copy(obj):
     return obj
 
 
+class Sharer:
+    """Hash-consing of plain JSON data: equal subtrees become one shared object.
+
+    ``share(obj)`` replaces, in place, each dict or list inside obj by an equal one
+    seen before (same keys in the same order, same value types) and returns obj's own
+    shared equivalent, so a thousand pods' identical tolerations, volume sources,
+    resources or conditions are held once. Safe only for data nobody mutates
+    afterwards: the store's objects (see store.py). The cache is cleared when it grows
+    past ``limit`` entries, between calls, so every cached object keeps the children
+    whose ids are in its key alive."""
+
+    __slots__ = ("cache", "canon", "limit")
+
+    def __init__(self, limit: int = 20000):
+        self.cache: dict[tuple, dict | list] = {}
+        self.canon: set[int] = set()  # ids of the cached (shared) objects
+        self.limit = limit
+
+    def share(self, obj):
+        if len(self.cache) > self.limit:
+            self.cache.clear()
+            self.canon.clear()
+        return self._share(obj)
+
+    def _share(self, obj):
+        canon = self.canon
+        if id(obj) in canon:
+            return obj
+        if type(obj) is dict:
+            sig: list = [dict]
+            for k, v in obj.items():
+                tv = type(v)
+                if tv is dict or tv is list:
+                    c = v if id(v) in canon else self._share(v)
+                    if c is not v:
+                        obj[k] = c  # an equal value under the same key: order unchanged
+                    sig.append((k, id(c)))
+                else:
+                    sig.append((k, tv, repr(v) if tv is float else v))
+        elif type(obj) is list:
+            sig = [list]
+            for i, v in enumerate(obj):
+                tv = type(v)
+                if tv is dict or tv is list:
+                    c = v if id(v) in canon else self._share(v)
+                    if c is not v:
+                        obj[i] = c
+                    sig.append(id(c))
+                else:
+                    sig.append((tv, repr(v) if tv is float else v))
+        else:
+            return obj
+        try:
+            key = tuple(sig)
+            found = self.cache.get(key)
+        except TypeError:  # an unhashable scalar (not JSON data): keep obj as it is
+            return obj
+        if found is None:
+            self.cache[key] = obj
+            canon.add(id(obj))
+            return obj
+        return found
+
+
 def int_or_percent(value, total: int, round_up: bool) -> int:
     """intstr.GetScaledValueFromIntOrPercent."""
     if isinstance(value, int):

@@ -13,9 +13,13 @@ Engine shortcuts (none changes a decision):
   taints that is not cordoned; the runner skips it there when no per-plugin record is kept.
 - ``Plugin.uniform``: Score would give every node the same value for this pod; the runner
   skips it when no per-plugin record is kept (a constant cannot change the winner).
+- When NodeResourcesFit is the only Filter a plain node needs, the scheduler inlines its
+  pass test (a node it rejects still runs the plugin, for the reasons).
 """
 
 from __future__ import annotations
+
+import operator
 
 SUCCESS = "Success"
 ERROR = "Error"
@@ -231,8 +235,11 @@ class Framework:
             normalised[plugin.name] = scores
         totals = [0] * len(nodes)
         for name, scores in normalised.items():
+            if len(scores) != len(nodes):
+                raise ValueError(f"{name} scored {len(scores)} of {len(nodes)} nodes")
             weight = self.weights[name]
-            totals = [t + weight * s for t, s in zip(totals, scores, strict=True)]
+            weighted = scores if weight == 1 else [weight * s for s in scores]
+            totals = list(map(operator.add, totals, weighted))
         return raw, normalised, totals
 
     def run_reserve(self, state: CycleState, pod: dict, node_name: str) -> Status | None:

@@ -22,6 +22,7 @@ from playground.engine.scheduler.framework import (
     Status,
 )
 from playground.engine.scheduler.nodeinfo import NodeInfo, PodNeeds
+from playground.engine.scheduler.plugins.noderesourcesfit import NodeResourcesFit
 from playground.engine.scheduler.plugins.queuesort import PrioritySort
 from playground.engine.util import key_of, rfc3339, set_condition, split_key
 
@@ -260,10 +261,26 @@ class Scheduler:
         processed = 0
         start = self.next_start % total if total else 0
         run_filter = framework.run_filter
+        # Engine shortcut: when NodeResourcesFit is the only filter a plain node needs, its
+        # pass test is inlined (a failing node still runs it, for the reasons).
+        fit_only = not detailed and len(plain_filters) == 1 and type(plain_filters[0]) is NodeResourcesFit
+        needs = state.needs
+        cpu, mem = needs.cpu, needs.mem
         for info in itertools.chain(
             itertools.islice(self.node_list, start, None), itertools.islice(self.node_list, 0, start)
         ):
             processed += 1
+            if (
+                fit_only
+                and not (info.taints or info.unschedulable)
+                and info.pod_count < info.alloc_pods
+                and info.req_cpu + cpu <= info.alloc_cpu
+                and info.req_mem + mem <= info.alloc_mem
+            ):
+                feasible.append(info)
+                if len(feasible) >= want:
+                    break
+                continue
             if detailed:
                 status, verdicts[info.name] = framework.run_filter_recorded(state, pod, info, filters)
             elif info.taints or info.unschedulable:

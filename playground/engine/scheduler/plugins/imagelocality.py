@@ -18,7 +18,11 @@ class ImageLocality(Plugin):
         return [img for img in state.needs.images if image_nodes.get(img)]
 
     def uniform(self, state, pod, nodes) -> bool:
-        return not self._present(state)
+        # Every node scores the same when each of the pod's images is on no node or on
+        # all of them (a big cluster once the image has spread everywhere).
+        image_nodes = self.handle.image_nodes
+        total = len(self.handle.nodes)
+        return all(image_nodes.get(img, 0) in (0, total) for img in state.needs.images)
 
     def _contribution(self, state) -> dict[str, float]:
         cached = state.get(self.name)

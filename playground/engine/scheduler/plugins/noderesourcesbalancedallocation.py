@@ -4,6 +4,7 @@ fractions score higher: (1 - standard deviation of the fractions) × 100."""
 from __future__ import annotations
 
 from playground.engine.scheduler.framework import MAX_NODE_SCORE, PRE_SCORE, SCORE, Plugin
+from playground.engine.scheduler.plugins.noderesourcesfit import node_shapes
 
 
 def balanced(alloc_cpu: int, alloc_mem: int, cpu_total: int, mem_total: int) -> int:
@@ -30,14 +31,9 @@ class NodeResourcesBalancedAllocation(Plugin):
 
     def score_nodes(self, state, pod, nodes):
         pod_cpu, pod_mem = state.needs.nz_cpu, state.needs.nz_mem
-        by_shape: dict[tuple, int] = {}
-        result = []
-        for info in nodes:
-            shape = (info.alloc_cpu, info.alloc_mem, info.nz_cpu, info.nz_mem)
-            value = by_shape.get(shape)
-            if value is None:
-                value = by_shape[shape] = balanced(
-                    info.alloc_cpu, info.alloc_mem, info.nz_cpu + pod_cpu, info.nz_mem + pod_mem
-                )
-            result.append(value)
-        return result
+        shapes = node_shapes(state, nodes)
+        by_shape = {
+            shape: balanced(shape[0], shape[1], shape[2] + pod_cpu, shape[3] + pod_mem)
+            for shape in set(shapes)
+        }
+        return [by_shape[shape] for shape in shapes]

@@ -122,14 +122,24 @@ class NodeResourcesFit(Plugin):
 
     def score_nodes(self, state, pod, nodes):
         pod_cpu, pod_mem = state.needs.nz_cpu, state.needs.nz_mem
-        by_shape: dict[tuple, int] = {}
-        result = []
-        for info in nodes:
-            shape = (info.alloc_cpu, info.alloc_mem, info.nz_cpu, info.nz_mem)
-            value = by_shape.get(shape)
-            if value is None:
-                value = by_shape[shape] = self._score(
-                    info.alloc_cpu, info.alloc_mem, info.nz_cpu + pod_cpu, info.nz_mem + pod_mem
-                )
-            result.append(value)
-        return result
+        shapes = node_shapes(state, nodes)
+        by_shape = {
+            shape: self._score(shape[0], shape[1], shape[2] + pod_cpu, shape[3] + pod_mem)
+            for shape in set(shapes)
+        }
+        return [by_shape[shape] for shape in shapes]
+
+
+SHAPES_KEY = "engine:node-shapes"
+
+
+def node_shapes(state, nodes: list) -> list[tuple]:
+    """(alloc_cpu, alloc_mem, nz_cpu, nz_mem) of each node, in order: what the resource
+    scores depend on (many nodes share a shape). Worked out once per scoring pass and
+    shared by NodeResourcesFit and NodeResourcesBalancedAllocation."""
+    cached = state.get(SHAPES_KEY)
+    if cached is not None and cached[0] is nodes and len(cached[1]) == len(nodes):
+        return cached[1]
+    shapes = [(info.alloc_cpu, info.alloc_mem, info.nz_cpu, info.nz_mem) for info in nodes]
+    state[SHAPES_KEY] = (nodes, shapes)
+    return shapes
