@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from playground.engine import managedfields, manifests, printers, schema
-from playground.engine.errors import ApiError, bad_request
+from playground.engine.errors import ApiError, bad_request, forbidden_field, unsupported
 from playground.engine.kinds import ResourceType
 from playground.engine.quantity import parse as parse_quantity
 from playground.engine.util import deep_copy, rfc3339
@@ -417,10 +417,48 @@ def encode_event(cluster, target: Target, req: ApiRequest, event: dict, first: b
     return json.dumps({"type": event["type"], "object": obj}, separators=(",", ":")).encode() + b"\n"
 
 
-def bookmark(target: Target, resource_version: str) -> bytes:
+def bookmark(target: Target, resource_version: str, initial_events_end: bool = False) -> bytes:
     rt = target.rt
-    obj = {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": {"resourceVersion": resource_version}}
+    metadata: dict = {"resourceVersion": resource_version}
+    if initial_events_end:  # a watch-list's initial state is all sent (KEP-3157)
+        metadata["annotations"] = {"k8s.io/initial-events-end": "true"}
+    obj = {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": metadata}
     return json.dumps({"type": "BOOKMARK", "object": obj}, separators=(",", ":")).encode() + b"\n"
+
+
+def validate_watch(req: ApiRequest) -> None:
+    """ListOptions a watch may not combine, refused as kube-apiserver's ValidateListOptions
+    does (the WatchList feature on, as from 1.32): a streaming list (sendInitialEvents, which
+    client-go 1.34 and later informers send) needs resourceVersionMatch=NotOlderThan."""
+    match = req.query.get("resourceVersionMatch", "")
+    errors = []
+    if "sendInitialEvents" in req.query and match != "NotOlderThan":
+        errors.append(
+            forbidden_field(
+                "resourceVersionMatch",
+                "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+            )
+        )
+    if match:
+        if "sendInitialEvents" not in req.query:
+            errors.append(
+                forbidden_field(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+                )
+            )
+        if match != "NotOlderThan":
+            errors.append(unsupported("resourceVersionMatch", match, ["NotOlderThan"]))
+        if req.query.get("continue"):
+            errors.append(
+                forbidden_field(
+                    "resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"
+                )
+            )
+    if errors:
+        summary = str(errors[0]) if len(errors) == 1 else "[" + ", ".join(str(e) for e in errors) + "]"
+        details = {"group": "meta.k8s.io", "kind": "ListOptions", "causes": [e.cause() for e in errors]}
+        raise ApiError(422, "Invalid", f'ListOptions.meta.k8s.io "" is invalid: {summary}', details)
 
 
 def error_event(error: ApiError) -> bytes:
@@ -588,7 +626,9 @@ def _server_side_apply(cluster, target: Target, req: ApiRequest, body: dict) -> 
 
 def _delete_options(req: ApiRequest) -> dict:
     options: dict = {}
-    if req.body.strip():
+    if req.media_type == "application/vnd.kubernetes.protobuf":
+        options = protobuf.decode_options(req.body)
+    elif req.body.strip():
         try:
             options = json.loads(req.body)
         except ValueError as error:

@@ -386,6 +386,17 @@ def _scalar(kind: str, value, where: str):
 
 
 MESSAGES["Quantity"] = {1: ("string", S)}
+# meta/v1 options a request body carries: client-go 1.34 and later (kubectl, Helm 4) send a
+# delete's DeleteOptions as protobuf too, under the resource's own group version.
+MESSAGES["DeleteOptions"] = {
+    1: ("gracePeriodSeconds", "*int"),
+    2: ("preconditions", "Preconditions"),
+    3: ("orphanDependents", "*bool"),
+    4: ("propagationPolicy", "*string"),
+    5: ("dryRun", "string[]"),
+    6: ("ignoreStoreReadErrorWithClusterBreakingPotential", "*bool"),
+}
+MESSAGES["Preconditions"] = {1: ("uid", "*string"), 2: ("resourceVersion", "*string")}
 
 _ZERO = (None, "", 0, False)
 
@@ -416,6 +427,20 @@ def _message(name: str, data: bytes, where: str) -> dict:
                 continue
             out[field] = decoded
     return out
+
+
+def decode_options(body: bytes, kind: str = "DeleteOptions") -> dict:
+    """The JSON-shaped options (DeleteOptions) a protobuf request body carries."""
+    if not body.startswith(MAGIC):
+        raise ApiError(400, "BadRequest", "the protobuf body does not start with the k8s magic prefix")
+    try:
+        unknown = _message("Unknown", body[len(MAGIC) :], "")
+        found = (unknown.get("typeMeta") or {}).get("kind", "")
+        if found != kind:
+            raise ApiError(400, "BadRequest", f"expected a {kind} body, not {found or 'an untyped one'}")
+        return _message(kind, base64.b64decode(unknown.get("raw", "")), "")
+    except ProtobufError as error:
+        raise ApiError(400, "BadRequest", f"error decoding protobuf body: {error}") from None
 
 
 def decode(body: bytes, registry=None) -> dict:

@@ -70,8 +70,9 @@ def api_at_root(request, rest: str = ""):
                 ApiError(
                     401,
                     "Unauthorized",
-                    "Unauthorized: this path carries no sandbox token. kubectl get --raw drops the path of "
-                    "the server address, so start the raw path with /k8s/<token>/ as in your kubeconfig",
+                    "Unauthorized: this path carries no sandbox token. kubectl get --raw before 1.34 drops the "
+                    "path of the server address, so start the raw path with /k8s/<token>/ as in your "
+                    "kubeconfig",
                 )
             )
         )
@@ -120,6 +121,7 @@ def _serve(request, sandbox: Sandbox | None, base: str, rest: str) -> HttpRespon
                 raise
             target = handler.route(req.path, registry=_registry(sandbox))  # a custom resource's path
         if handler.is_watch(req, target):
+            handler.validate_watch(req)
             return _stream(_watch(sandbox, target, req))
         if handler.is_follow(req, target):
             # The first read happens here, so an error (a container still waiting to
@@ -181,6 +183,10 @@ def _watch(sandbox: Sandbox, target, req: ApiRequest):
     deadline = _limit(req)
     since = req.query.get("resourceVersion") or None
     since = None if since == "0" else since
+    # A streaming list (client-go's WatchList): the state as ADDED events from any
+    # resourceVersion, then a bookmark that marks their end, then the changes.
+    initial_events = req.flag("sendInitialEvents")
+    since = None if initial_events else since
     bookmarks = req.flag("allowWatchBookmarks")
     first = True
     serial = 0
@@ -205,6 +211,10 @@ def _watch(sandbox: Sandbox, target, req: ApiRequest):
                 # Never step back: a stream that joined a feed between its last load and
                 # a newer save must not replay what the client's list already showed.
                 since = str(max(int(since or 0), int(cluster.resource_version)))
+                if initial_events:
+                    yield handler.bookmark(target, since, initial_events_end=True)
+                    initial_events = False
+                    last_bookmark = last_write = time.monotonic()
             if bookmarks and time.monotonic() - last_bookmark >= BOOKMARK_SECONDS and since:
                 yield handler.bookmark(target, since)
                 last_bookmark = last_write = time.monotonic()

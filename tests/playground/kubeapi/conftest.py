@@ -1,15 +1,18 @@
 """A live app on loopback (gunicorn with threaded workers, as production runs it) and
 the real kubectl binaries this machine has."""
 
+import functools
 import glob
 import json
 import os
 import re
 import shutil
 import subprocess
+import urllib.parse
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.servers import manage, production_env, start_gunicorn, stop
 
@@ -29,15 +32,25 @@ def _client_version(binary: str) -> str:
         return (found.group(1) or found.group(2)) if found else "unknown"
 
 
+# What scripts/fetch-test-assets brings from PyPI (make test runs it): kubectl 1.34 and
+# later as kubectl/kubectl.1.NN, and Helm 4 as helm/helm.4.
+TEST_ASSETS = Path(__file__).resolve().parents[3] / ".cache" / "test-assets"
+HELM = TEST_ASSETS / "helm" / "helm.4"
+
+
 def kubectl_binaries() -> dict[str, str]:
-    """Every real kubectl here: kubectl.1.NN beside the file `kubectl` links to, and
-    `kubectl` itself (Debian's 1.20, or the version dispatcher that picks by /version)."""
+    """Every real kubectl here: kubectl.1.NN beside the file `kubectl` links to and in the
+    test assets, and `kubectl` itself (Debian's 1.20, or the version dispatcher that picks
+    by /version)."""
     found: dict[str, str] = {}
+    for binary in sorted(glob.glob(str(TEST_ASSETS / "kubectl" / "kubectl.1.*"))):
+        if os.access(binary, os.X_OK) and not binary.endswith((".source", ".partial")):
+            found[os.path.basename(binary).removeprefix("kubectl.")] = binary
     on_path = shutil.which("kubectl")
     if on_path:
         real = os.path.realpath(on_path)
         for binary in sorted(glob.glob(os.path.join(os.path.dirname(real), "kubectl.1.*"))):
-            found[os.path.basename(binary).removeprefix("kubectl.")] = binary
+            found.setdefault(os.path.basename(binary).removeprefix("kubectl."), binary)
         version = _client_version(on_path)
         label = "dispatcher" if "dispatcher" in version else ".".join(version.lstrip("v").split(".")[:2])
         found.setdefault(label, on_path)
@@ -115,6 +128,26 @@ class Kubectl:
 
     def __init__(self, binary: str, kubeconfig: Path, cache: Path):
         self.binary, self.kubeconfig, self.cache = binary, kubeconfig, cache
+
+    @functools.cached_property
+    def minor(self) -> int:
+        """The client's minor version (the dispatcher's is its own, 32)."""
+        found = re.match(r"v1\.(\d+)", _client_version(self.binary))
+        return int(found.group(1)) if found else 0
+
+    def deleted(self, what: str, namespace: str | None = "default") -> str:
+        """What `kubectl delete` prints: 1.34 and later name a namespaced object's namespace."""
+        suffix = f" from {namespace} namespace" if namespace and self.minor >= 34 else ""
+        return f"{what} deleted{suffix}\n"
+
+    def raw_path(self, path: str) -> str:
+        """A path for `get --raw`: kubectl before 1.34 drops the server address's path
+        (/k8s/<token>), so it is prefixed here; 1.34 and later keep it themselves."""
+        if self.minor >= 34:
+            return path
+        server = yaml.safe_load(self.kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
+        prefix = urllib.parse.urlsplit(server).path.rstrip("/")
+        return prefix + path
 
     def run(self, *args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("KUBE")}

@@ -445,6 +445,34 @@ def test_protobuf_refuses_what_it_cannot_read():
         protobuf.decode(b"{}")
 
 
+def test_protobuf_delete_options_as_client_go_sends_them(cluster):
+    """client-go 1.34 and later (kubectl, Helm 4) send a delete's DeleteOptions as protobuf,
+    typed under the resource's group version; an empty one is Helm's release delete."""
+    empty = _proto_body("DeleteOptions", "v1", b"")
+    assert protobuf.decode_options(empty) == {}
+    orphan = (
+        openapi._key(1, 0)
+        + openapi._varint(0)
+        + _field(2, openapi._str(2, "42"))
+        + openapi._str(4, "Orphan")
+        + openapi._str(5, "All")
+    )
+    assert protobuf.decode_options(_proto_body("DeleteOptions", "apps/v1", orphan)) == {
+        "gracePeriodSeconds": 0,
+        "preconditions": {"resourceVersion": "42"},
+        "propagationPolicy": "Orphan",
+        "dryRun": ["All"],
+    }
+    with pytest.raises(ApiError) as wrong:
+        protobuf.decode_options(_proto_body("ConfigMap", "v1", b""))
+    assert wrong.value.code == 400
+    call(cluster, "POST", "/api/v1/namespaces/default/secrets", {"metadata": {"name": "s"}})
+    protobuf_type = "application/vnd.kubernetes.protobuf"
+    status, gone = call(cluster, "DELETE", "/api/v1/namespaces/default/secrets/s", empty, protobuf_type)
+    assert status == 200 and gone["kind"] == "Status" and gone["status"] == "Success"
+    assert call(cluster, "GET", "/api/v1/namespaces/default/secrets/s")[0] == 404
+
+
 def test_route_refuses_impossible_paths():
     for path in (
         "/api/v1/namespaces/default/nodes/x",

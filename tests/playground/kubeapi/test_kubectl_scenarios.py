@@ -199,9 +199,9 @@ def test_imperative_commands(k):
     assert top[0] == "NAME CPU(cores) MEMORY(bytes)"
     assert normalise(k.ok("top", "nodes")).splitlines()[0] == "NAME CPU(cores) CPU(%) MEMORY(bytes) MEMORY(%)"
 
-    assert k.ok("delete", "pod", "tester", "--wait=false") == 'pod "tester" deleted\n'
-    assert k.ok("delete", "service", "web-lb") == 'service "web-lb" deleted\n'
-    assert k.ok("delete", "deployment", "web", timeout=90) == 'deployment.apps "web" deleted\n'
+    assert k.ok("delete", "pod", "tester", "--wait=false") == k.deleted('pod "tester"')
+    assert k.ok("delete", "service", "web-lb") == k.deleted('service "web-lb"')
+    assert k.ok("delete", "deployment", "web", timeout=90) == k.deleted('deployment.apps "web"')
     assert "NotFound" in k.fails("get", "deployment", "web")
 
 

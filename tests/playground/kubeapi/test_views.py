@@ -158,7 +158,7 @@ def test_a_watch_without_timeout_ends_at_the_servers_cap(client, sandbox, settin
 
 
 def test_absolute_paths_from_kubectl_get_raw(client, sandbox):
-    """`kubectl get --raw /…` drops the server URL's path, token included."""
+    """`kubectl get --raw /…` before 1.34 drops the server URL's path, token included."""
     assert client.get("/readyz").content == b"ok"
     assert b"livez check passed" in client.get("/livez", {"verbose": ""}).content
     refused = json.loads(client.get("/api/v1/namespaces").content)
@@ -203,6 +203,58 @@ def test_watch_bookmarks_and_heartbeats(client, sandbox, monkeypatch):
     deadline = time.monotonic() + 5
     while feeds._feeds and time.monotonic() < deadline:
         time.sleep(0.05)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_streaming_list_ends_its_initial_events_with_a_bookmark(client, sandbox):
+    """client-go 1.34 and later informers (kubectl rollout status, Helm 4's --wait) watch with
+    sendInitialEvents: every object as ADDED, then a bookmark annotated
+    k8s.io/initial-events-end, whatever resourceVersion they name."""
+    url = f"/k8s/{sandbox.token}/api/v1/namespaces/default/pods"
+    listed = json.loads(client.get(url).content)
+    for since in ("", listed["metadata"]["resourceVersion"]):
+        response = client.get(
+            url,
+            {
+                "watch": "1",
+                "sendInitialEvents": "true",
+                "resourceVersionMatch": "NotOlderThan",
+                "allowWatchBookmarks": "true",
+                "resourceVersion": since,
+                "timeoutSeconds": "1",
+            },
+        )
+        events = [
+            json.loads(line) for line in b"".join(response.streaming_content).splitlines() if line.strip()
+        ]
+        marker = next(i for i, e in enumerate(events) if e["type"] == "BOOKMARK")
+        assert {e["type"] for e in events[:marker]} == {"ADDED"}
+        assert sorted(e["object"]["metadata"]["name"] for e in events[:marker]) == sorted(
+            p["metadata"]["name"] for p in listed["items"]
+        )
+        end = events[marker]["object"]["metadata"]
+        assert end["annotations"] == {"k8s.io/initial-events-end": "true"}
+        assert int(end["resourceVersion"]) >= int(listed["metadata"]["resourceVersion"])
+    deadline = time.monotonic() + 5
+    while feeds._feeds and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_watch_options_refused_as_kube_apiserver_refuses_them(client, sandbox):
+    url = f"/k8s/{sandbox.token}/api/v1/namespaces/default/pods"
+    response = client.get(url, {"watch": "1", "sendInitialEvents": "true"})
+    status = json.loads(response.content)
+    assert response.status_code == 422 and status["reason"] == "Invalid"
+    assert status["message"] == (
+        'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires '
+        "setting resourceVersionMatch to NotOlderThan"
+    )
+    response = client.get(url, {"watch": "1", "resourceVersionMatch": "Exact"})
+    assert json.loads(response.content)["message"] == (
+        'ListOptions.meta.k8s.io "" is invalid: [resourceVersionMatch: Forbidden: resourceVersionMatch is '
+        "forbidden for watch unless sendInitialEvents is provided, resourceVersionMatch: Unsupported value: "
+        '"Exact": supported values: "NotOlderThan"]'
+    )
 
 
 @pytest.mark.django_db(transaction=True)
