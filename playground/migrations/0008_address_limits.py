@@ -4,26 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('playground', '0007_lab_attempt_completed'),
+        ("playground", "0007_lab_attempt_completed"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='sandbox',
-            name='address',
-            field=models.CharField(blank=True, db_index=True, default='', max_length=64),
+            model_name="sandbox",
+            name="address",
+            field=models.CharField(blank=True, db_index=True, default="", max_length=64),
         ),
         migrations.CreateModel(
-            name='SandboxCreation',
+            name="SandboxCreation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address', models.CharField(max_length=64)),
-                ('created', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("address", models.CharField(max_length=64)),
+                ("created", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['address', 'created'], name='creation_by_address')],
+                "indexes": [models.Index(fields=["address", "created"], name="creation_by_address")],
             },
         ),
     ]
