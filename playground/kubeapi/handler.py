@@ -588,9 +588,21 @@ def _patch_body(req: ApiRequest):
         raise bad_request(f"error decoding patch: {error}") from None
 
 
+def _custom_patch_type(rt, kind: str) -> None:
+    """Custom resources have no strategic merge patch (their schema names no patch strategies)."""
+    if kind == "strategic" and hasattr(rt, "crd_name"):
+        raise ApiError(
+            415,
+            "UnsupportedMediaType",
+            "the body of the request was in an unknown format - accepted media types include: "
+            "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
+        )
+
+
 def _patch(cluster, target: Target, req: ApiRequest) -> ApiResponse:
     rt = target.rt
     kind, body = _patch_body(req)
+    _custom_patch_type(rt, kind)
     if kind == "apply":
         return _server_side_apply(cluster, target, req, _with_type(rt, body))
     patched = cluster.api.patch(
@@ -758,6 +770,7 @@ def _write_subresource(cluster, target: Target, req: ApiRequest) -> ApiResponse:
             )
             return respond(_typed(rt, updated))
         kind, body = _patch_body(req)
+        _custom_patch_type(rt, kind)
         if kind == "apply":
             body = {k: v for k, v in body.items() if k not in ("apiVersion", "kind")}
             kind = "merge"

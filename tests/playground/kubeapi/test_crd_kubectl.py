@@ -163,6 +163,10 @@ def test_crd_scenario_with_kubectl(k):
     )
     assert scale["kind"] == "Scale" and scale["spec"] == {"replicas": 3}
 
+    # No strategic merge patch for a custom resource, as upstream: kubectl says so.
+    refused = k.fails("patch", "widget", "big", "-p", '{"spec": {"size": 8}}')
+    assert "application/strategic-merge-patch+json is not supported by example.com/v1, Kind=Widget" in refused
+
     # The status subresource: a status sent to the main resource is ignored.
     k.ok("patch", "widget", "big", "--type=merge", "-p", '{"status": {"replicas": 9}}')
     assert k.ok("get", "widget", "big", "-o", "jsonpath={.status.replicas}") == ""
