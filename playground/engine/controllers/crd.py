@@ -110,7 +110,11 @@ class CRDController(Controller):
         strategy = strategy_for(crd)
         for kind, owner in list(self.kinds.items()):
             if owner == name:
-                if registry.get(kind) == strategy and registry.get(kind).schemas == strategy.schemas:
+                served = registry.get(kind)
+                if served == strategy and all(
+                    getattr(served, part) == getattr(strategy, part)
+                    for part in ("schemas", "printer_columns", "scale_paths", "columns", "wide_columns")
+                ):
                     return None
                 registry.unregister(kind)
                 del self.kinds[kind]

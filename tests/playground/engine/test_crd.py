@@ -221,6 +221,12 @@ def test_printer_columns_follow_the_crd(cluster):
     cluster.api.create(plain)
     cluster.advance(0)
     assert cluster.api.registry["Gizmo"].table_columns() == ["NAME", "AGE"]
+    # A changed CRD is served as it now reads.
+    stored = cluster.api.get("CustomResourceDefinition", "widgets.example.com")
+    stored["spec"]["versions"][0]["additionalPrinterColumns"][1]["priority"] = 0
+    cluster.api.update(stored)
+    cluster.advance(0)
+    assert cluster.api.registry["Widget"].table_columns() == ["NAME", "SIZE", "COLOR"]
 
 
 def test_several_versions_one_storage_version():
