@@ -284,7 +284,24 @@ def complete(cluster, line: str) -> dict:
     """Tab completion for the text left of the cursor: {"candidates": [...], "replace": n},
     where the last `n` characters of the line are the word being completed and each
     candidate is a whole replacement for it. The flags offered are exactly the verb's
-    registered flags. Namespace-aware (-n, -A) and read-only."""
+    registered flags. Namespace-aware (-n, -A), read-only, and aware of the sandbox's
+    custom resources (its CRDs' kinds complete like the built-in ones)."""
+    from playground.kubectl.cmd.util import REGISTRY
+
+    token = REGISTRY.set(cluster.api.registry)
+    try:
+        return _complete(cluster, line)
+    finally:
+        REGISTRY.reset(token)
+
+
+def _resolve(name: str):
+    from playground.kubectl.cmd.util import REGISTRY
+
+    return resolve(name, registry=REGISTRY.get())
+
+
+def _complete(cluster, line: str) -> dict:
     words = line.split()
     partial = "" if not line or line[-1].isspace() else words.pop()
     if words[:1] == ["kubectl"]:
@@ -318,7 +335,7 @@ def complete(cluster, line: str) -> dict:
         kind, _, name_part = partial.partition("/")
         names = _object_names(cluster, kind, namespace, everywhere)
         return _answer([f"{kind}/{n}" for n in names if n.startswith(name_part)], partial)
-    alias = resolve(partial) if partial else None  # `po` completes to `pods`, `svc` to `services`
+    alias = _resolve(partial) if partial else None  # `po` completes to `pods`, `svc` to `services`
     candidates = _positional_candidates(cluster, verb, positional, namespace, everywhere, partial)
     return _answer([c for c in candidates if c.startswith(partial) or (alias and c == alias.plural)], partial)
 
@@ -386,16 +403,18 @@ def _types(partial: str, allowed: tuple[str, ...] = ()) -> list[str]:
     """Resource types by plural; a short name, singular or Kind typed in full completes to its
     plural (`po` → `pods`, `deploy` → `deployments`)."""
     from playground.engine.kinds import TYPES
+    from playground.kubectl.cmd.util import REGISTRY
 
-    plurals = sorted(rt.plural for rt in TYPES if not allowed or rt.plural in allowed)
-    rt = resolve(partial) if partial else None
+    kinds = REGISTRY.get() or TYPES
+    plurals = sorted({rt.plural for rt in kinds if not allowed or rt.plural in allowed})
+    rt = _resolve(partial) if partial else None
     if rt is not None and rt.plural in plurals:
         return [rt.plural]
     return plurals
 
 
 def _object_names(cluster, kind: str, namespace: str, everywhere: bool) -> list[str]:
-    rt = resolve(kind)
+    rt = _resolve(kind)
     if rt is None:
         return []
     ns = None if (everywhere or not rt.namespaced) else namespace
@@ -442,7 +461,7 @@ def _containers_of(cluster, target: list[str], namespace: str) -> list[str]:
         kind, name = target
     else:
         return []
-    rt = resolve(kind)
+    rt = _resolve(kind)
     if rt is None:
         return []
     try:

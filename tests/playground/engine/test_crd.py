@@ -454,3 +454,16 @@ spec:
     c.advance(20)
     assert c.get("hpa", "w")["status"]["desiredReplicas"] == 4
     assert c.api.get("Widget", "w")["spec"]["replicas"] == 4
+
+
+def test_the_console_completes_custom_kinds_and_their_objects(cluster):
+    from playground.console import complete
+
+    cluster.create(widget("alpha"))
+    cluster.create(widget("beta"))
+    assert "widgets" in complete(cluster, "kubectl get wid")["candidates"]
+    assert complete(cluster, "kubectl get wd")["candidates"] == ["widgets"]  # the short name
+    assert complete(cluster, "kubectl describe widgets ")["candidates"] == ["alpha", "beta"]
+    assert complete(cluster, "kubectl get widget/b")["candidates"] == ["widget/beta"]
+    # Another sandbox without the CRD offers nothing of it.
+    assert "widgets" not in complete(Cluster.new(seed=4), "kubectl get wid")["candidates"]
