@@ -8,17 +8,18 @@ from datetime import UTC, datetime
 
 from playground.inventory import node_state, pod_state
 
-# The cluster's tabs, as the vSphere Client shows them for an inventory object.
+# The cluster's tabs, as the vSphere Client shows them for an inventory object, each with
+# the partial its panel renders.
 TABS = (
-    ("summary", "Summary"),
-    ("hosts", "Hosts and Clusters"),
-    ("workloads", "Workloads"),
-    ("topology", "Topology"),
-    ("network", "Network"),
-    ("monitor", "Monitor"),
-    ("yaml", "YAML"),
+    ("summary", "Summary", "playground/_live_summary.html"),
+    ("hosts", "Hosts and Clusters", "playground/_live_hosts.html"),
+    ("workloads", "Workloads", "playground/_live_workloads.html"),
+    ("topology", "Topology", "playground/_live_topology.html"),
+    ("network", "Network", "playground/_live_network.html"),
+    ("monitor", "Monitor", "playground/_tasks_pane.html"),
+    ("yaml", "YAML", "playground/_apply.html"),
 )
-TAB_KEYS = tuple(key for key, _ in TABS)
+TAB_KEYS = tuple(key for key, _label, _panel in TABS)
 # Pieces the poll can bring back (Monitor and YAML refresh themselves or never change).
 LIVE_PARTS = ("summary", "hosts", "workloads", "topology", "network")
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
