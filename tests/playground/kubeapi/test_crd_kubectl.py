@@ -10,7 +10,12 @@ import pytest
 from tests.playground.kubeapi.conftest import KUBECTLS, Kubectl, newest_kubectl, newest_minor
 
 if newest_minor() < 27:
-    pytest.skip("the CRD scenario needs kubectl 1.27 or newer", allow_module_level=True)
+    # make test fetches kubectl 1.34-1.37 (scripts/fetch-test-assets): an older newest means
+    # that step did not run, and the CRD scenario must not pass unseen.
+    pytest.fail(
+        "the CRD scenario needs kubectl 1.27 or newer: run scripts/fetch-test-assets (make test does)",
+        pytrace=False,
+    )
 
 CRD = """
 apiVersion: apiextensions.k8s.io/v1
