@@ -75,9 +75,19 @@ def pod_spec(spec: dict) -> None:
             container(c)
 
 
+def _null_times(meta) -> None:
+    """A metav1.Time decoded from JSON null is the zero time, which the API server drops
+    (``Time.UnmarshalJSON``): ``creationTimestamp: null`` in a template, as ``kubectl
+    create --dry-run=client -o yaml`` writes it, is the same template as none."""
+    if isinstance(meta, dict):
+        for field in ("creationTimestamp", "deletionTimestamp"):
+            if field in meta and meta[field] is None:
+                del meta[field]
+
+
 def pod_template(template: dict) -> None:
     if isinstance(template, dict):
-        template.setdefault("metadata", {})
+        _null_times(template.setdefault("metadata", {}))
         pod_spec(template.get("spec"))
 
 
@@ -226,7 +236,10 @@ def cronjob(obj: dict) -> None:
     spec.setdefault("suspend", False)
     spec.setdefault("successfulJobsHistoryLimit", 3)
     spec.setdefault("failedJobsHistoryLimit", 1)
-    job_spec = (spec.get("jobTemplate") or {}).get("spec")
+    job_template = spec.get("jobTemplate")
+    if isinstance(job_template, dict):
+        _null_times(job_template.get("metadata"))
+    job_spec = (job_template or {}).get("spec")
     if isinstance(job_spec, dict):
         job({"spec": job_spec})
 

@@ -186,3 +186,62 @@ def test_invalid_strategy_values():
         'Deployment.apps "web" is invalid: spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: '
         "may not be 0 when `maxSurge` is 0"
     )
+
+
+DRY_RUN_MANIFEST = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  creationTimestamp: null
+  labels: {app: x}
+  name: x
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: x}}
+  strategy: {}
+  template:
+    metadata:
+      creationTimestamp: null
+      labels: {app: x}
+    spec:
+      containers:
+      - image: nginx
+        name: nginx
+        resources: {}
+status: {}
+"""
+
+
+def test_creation_timestamp_null_in_a_template_is_the_zero_time_and_dropped(cluster):
+    """metav1.Time.UnmarshalJSON (apimachinery pkg/apis/meta/v1/time.go) decodes JSON null
+    as the zero time, which the stored template does not keep: the manifest
+    ``kubectl create deployment x --image=nginx --dry-run=client -o yaml`` writes and the
+    same manifest without that line are one template (one pod-template-hash, in
+    ``controller.ComputeHash``), so re-applying it starts no rollout, and
+    ``rollout undo`` (``rollbackToTemplate``/``getNewReplicaSet`` in
+    pkg/controller/deployment) reuses revision 1's ReplicaSet, which becomes revision 3."""
+    from playground import console
+
+    cluster.apply(DRY_RUN_MANIFEST)
+    cluster.settle()
+    [first] = replicasets(cluster, "x")
+    assert "creationTimestamp" not in cluster.get("deploy", "x")["spec"]["template"]["metadata"]
+    cluster.apply(DRY_RUN_MANIFEST.replace("      creationTimestamp: null\n", ""))
+    cluster.settle()
+    assert [rs["metadata"]["name"] for rs in replicasets(cluster, "x")] == [first["metadata"]["name"]]
+    cluster.apply(DRY_RUN_MANIFEST.replace("image: nginx", "image: nginx:1.27"))
+    cluster.settle()
+    assert (
+        console.run(cluster, console.parse("kubectl rollout undo deployment/x"))
+        == "deployment.apps/x rolled back\n"
+    )
+    cluster.settle()
+    history = console.run(cluster, console.parse("kubectl rollout history deployment/x"))
+    assert [line.split()[0] for line in history.splitlines()[2:] if line.strip()] == ["2", "3"]
+    by_revision = {
+        rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]: rs
+        for rs in replicasets(cluster, "x")
+    }
+    assert by_revision["3"]["metadata"]["name"] == first["metadata"]["name"]
+    assert by_revision["3"]["spec"]["replicas"] == 1 and by_revision["2"]["spec"]["replicas"] == 0
+    describe = console.run(cluster, console.parse("kubectl describe deployment x"))
+    assert f"NewReplicaSet:   {first['metadata']['name']} (1/1 replicas created)" in describe
