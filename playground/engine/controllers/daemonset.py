@@ -17,6 +17,12 @@ DAEMON_TOLERATIONS = [
     {"key": "node.kubernetes.io/pid-pressure", "operator": "Exists", "effect": "NoSchedule"},
     {"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"},
 ]
+# ... and this one too when the pod uses the host's network (it needs no pod network).
+HOST_NETWORK_TOLERATION = {
+    "key": "node.kubernetes.io/network-unavailable",
+    "operator": "Exists",
+    "effect": "NoSchedule",
+}
 HASH_LABEL = "controller-revision-hash"
 
 
@@ -37,12 +43,16 @@ class DaemonSetController(Controller):
             for ds in self.cluster.store.iter("DaemonSet"):
                 self.enqueue(key_of(ds))
 
-    def eligible(self, ds: dict, node: dict) -> bool:
+    def should_run(self, ds: dict, node: dict) -> tuple[bool, bool]:
+        """(should run, should continue running) a daemon pod on `node`, as upstream's
+        ``NodeShouldRunDaemonPod``: a NoSchedule taint the pod does not tolerate (an unreachable
+        node's ``node.kubernetes.io/unreachable:NoSchedule``) stops new pods there, but a pod
+        already there keeps running as long as it tolerates every NoExecute taint."""
         template = (ds["spec"].get("template") or {}).get("spec") or {}
         info = NodeInfo(node)
         for key, value in (template.get("nodeSelector") or {}).items():
             if info.labels.get(key) != value:
-                return False
+                return False, False
         terms = (
             (
                 ((template.get("affinity") or {}).get("nodeAffinity") or {}).get(
@@ -52,11 +62,13 @@ class DaemonSetController(Controller):
             or {}
         ).get("nodeSelectorTerms") or []
         if terms and not any(node_selector_term_matches(t, info) for t in terms):
-            return False
-        tolerations = list(template.get("tolerations") or []) + DAEMON_TOLERATIONS
-        return all(
+            return False, False
+        tolerations = daemon_tolerations(template)
+        if all(
             tolerates(tolerations, t) for t in info.taints if t.get("effect") in ("NoSchedule", "NoExecute")
-        )
+        ):
+            return True, True
+        return False, all(tolerates(tolerations, t) for t in info.taints if t.get("effect") == "NoExecute")
 
     def reconcile(self, key: str) -> Result:
         cluster = self.cluster
@@ -75,7 +87,10 @@ class DaemonSetController(Controller):
         for pod in live:
             by_node.setdefault(self._target_node(pod), []).append(pod)
         nodes = sorted(cluster.store.iter("Node"), key=lambda n: n["metadata"]["name"])
-        wanted = {n["metadata"]["name"] for n in nodes if self.eligible(ds, n)}
+        verdicts = {n["metadata"]["name"]: self.should_run(ds, n) for n in nodes}
+        wanted = {name for name, (run, _) in verdicts.items() if run}
+        # A pod may stay where it is no longer wanted (an unreachable node): podsShouldBeOnNode.
+        kept = {name for name, (_, keep) in verdicts.items() if keep}
         created, deleted = [], []
         for node_name in sorted(wanted):
             if not by_node.get(node_name):
@@ -97,7 +112,7 @@ class DaemonSetController(Controller):
         for node_name, node_pods in by_node.items():
             extra = (
                 node_pods
-                if node_name not in wanted
+                if node_name not in kept
                 else sorted(node_pods, key=lambda p: p["metadata"]["creationTimestamp"])[1:]
             )
             for pod in extra:
@@ -189,13 +204,7 @@ class DaemonSetController(Controller):
                 ]
             }
         }
-        tolerations = list(spec.get("tolerations") or [])
-        for extra in DAEMON_TOLERATIONS:
-            if not any(
-                t.get("key") == extra["key"] and t.get("effect") == extra["effect"] for t in tolerations
-            ):
-                tolerations.append(dict(extra))
-        spec["tolerations"] = tolerations
+        spec["tolerations"] = daemon_tolerations(spec)
         return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
 
     def _status(self, ds: dict, revision: str, wanted: set[str]) -> None:
@@ -207,6 +216,9 @@ class DaemonSetController(Controller):
             if p.get("kind") == "Pod" and not p["metadata"].get("deletionTimestamp")
         ]
         scheduled = {self._target_node(p) for p in pods if p["spec"].get("nodeName")}
+        # Only nodes that should run a daemon pod count it (updateDaemonSetStatus): a pod left
+        # on an unreachable node is misscheduled, not desired.
+        pods = [p for p in pods if self._target_node(p) in wanted]
         status = {
             "currentNumberScheduled": len(scheduled & wanted),
             "numberMisscheduled": len(scheduled - wanted),
@@ -226,3 +238,22 @@ class DaemonSetController(Controller):
             status["numberUnavailable"] = unavailable
         if status != ds.get("status"):
             cluster.api.commit("DaemonSet", {**ds, "status": status}, ds)
+
+
+def daemon_tolerations(spec: dict) -> list[dict]:
+    """The pod spec's tolerations plus those the DaemonSet controller adds to every daemon pod
+    (upstream's ``util.AddOrUpdateDaemonPodTolerations``): not-ready and unreachable NoExecute
+    with no time limit, the node-condition and unschedulable NoSchedule taints, and
+    network-unavailable for a pod on the host's network."""
+    tolerations = [dict(t) for t in spec.get("tolerations") or []]
+    extras = DAEMON_TOLERATIONS + ([HOST_NETWORK_TOLERATION] if spec.get("hostNetwork") else [])
+    fields = ("key", "operator", "value", "effect")
+    for extra in extras:
+        # AddOrUpdateTolerationInPodSpec: it replaces, in place, a toleration that matches it
+        # (same key, operator, value and effect, so a tolerationSeconds goes), else appends it.
+        same = [i for i, t in enumerate(tolerations) if all(t.get(f) == extra.get(f) for f in fields)]
+        for i in same:
+            tolerations[i] = dict(extra)
+        if not same:
+            tolerations.append(dict(extra))
+    return tolerations
