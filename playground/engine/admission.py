@@ -124,32 +124,69 @@ def _fmt(name: str, value: Fraction) -> str:
     return quantity.format(value, binary=value.denominator == 1 and value.numerator % 1024 == 0)
 
 
+def _pod_containers(pod: dict) -> list[tuple[str, dict]]:
+    spec = pod.get("spec") or {}
+    return [("container", c) for c in spec.get("containers") or []] + [
+        ("init container", c) for c in spec.get("initContainers") or []
+    ]
+
+
+def limit_ranger_defaults(store, pod: dict) -> None:
+    """LimitRanger's mutating half (``mergePodResourceRequirements`` in
+    plugin/pkg/admission/limitranger/admission.go): each LimitRange's Container
+    ``default`` and ``defaultRequest`` fill the resources a container leaves out, and the
+    pod's ``kubernetes.io/limit-ranger`` annotation says what was set. It runs before the
+    pod is validated, so a request above a defaulted limit is a validation error."""
+    namespace = pod["metadata"].get("namespace", "")
+    limits: dict = {}
+    requests: dict = {}
+    for lr in store.iter("LimitRange", namespace):
+        for item in (lr.get("spec") or {}).get("limits") or []:
+            if item.get("type") == "Container":
+                requests.update(item.get("defaultRequest") or {})
+                limits.update(item.get("default") or {})
+    if not limits and not requests:
+        return
+    notes: list[str] = []
+    for prefix, c in _pod_containers(pod):
+        if not isinstance(c, dict):
+            continue
+        resources = c.setdefault("resources", {})
+        set_limits = sorted(name for name in limits if name not in (resources.get("limits") or {}))
+        set_requests = sorted(
+            name
+            for name in requests
+            if name not in (resources.get("requests") or {}) and name not in (resources.get("limits") or {})
+        )
+        for name in set_limits:
+            resources.setdefault("limits", {})[name] = limits[name]
+        for name in set_requests:
+            resources.setdefault("requests", {})[name] = requests[name]
+        if set_requests:
+            notes.append(f"{', '.join(set_requests)} request for {prefix} {c.get('name', '')}")
+        if set_limits:
+            notes.append(f"{', '.join(set_limits)} limit for {prefix} {c.get('name', '')}")
+    if notes:
+        pod["metadata"].setdefault("annotations", {})["kubernetes.io/limit-ranger"] = (
+            "LimitRanger plugin set: " + "; ".join(notes)
+        )
+
+
 def limit_ranger(store, rt: ResourceType, pod: dict) -> None:
+    """LimitRanger's validating half (``PodValidateLimitFunc``): min and max per
+    Container and per Pod, after validation and before ResourceQuota."""
     namespace = pod["metadata"]["namespace"]
     problems: list[str] = []
     for lr in store.iter("LimitRange", namespace):
         for item in (lr.get("spec") or {}).get("limits") or []:
             if item.get("type") == "Container":
-                for c in list(pod["spec"].get("containers") or []) + list(
-                    pod["spec"].get("initContainers") or []
-                ):
-                    resources = c.setdefault("resources", {})
-                    for name, value in (item.get("defaultRequest") or {}).items():
-                        if name not in (resources.get("requests") or {}) and name not in (
-                            resources.get("limits") or {}
-                        ):
-                            resources.setdefault("requests", {})[name] = value
-                    for name, value in (item.get("default") or {}).items():
-                        if name not in (resources.get("limits") or {}):
-                            resources.setdefault("limits", {})[name] = value
-                    problems += _bounds(item, resources, "Container")
+                for _, c in _pod_containers(pod):
+                    problems += _bounds(item, c.get("resources") or {}, "Container")
             elif item.get("type") == "Pod":
                 totals_req = pod_resources(pod, "requests")
                 totals_lim = pod_resources(pod, "limits")
                 problems += _pod_bounds(item, totals_req, totals_lim)
     if problems:
-        annotations = pod["metadata"].setdefault("annotations", {})
-        annotations.pop("kubernetes.io/limit-ranger", None)
         detail = problems[0] if len(problems) == 1 else "[" + ", ".join(problems) + "]"
         raise forbidden(rt, pod["metadata"].get("name", ""), detail)
 

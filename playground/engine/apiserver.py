@@ -168,6 +168,9 @@ class ApiServer:
             meta["name"] = f"{meta['generateName']}{self.cluster.rng.suffix()}"
         self.cluster.limits.check_create(rt, obj)
         rt.default(obj)
+        if kind == "Pod":
+            # Mutating admission (LimitRanger's defaults) comes before validation.
+            admission.limit_ranger_defaults(self.store, obj)
         if user:
             errors = rt.validate(obj)
             if errors:
