@@ -33,7 +33,20 @@ MAX_SANDBOXES_PER_VISITOR = settings.SANDBOXES_PER_VISITOR
 SNAPSHOTS_KEPT = 40
 MAX_CATCH_UP = 3600  # simulated seconds a single visit may advance
 SAVE_RETRIES = 10
-LIMITS = {"max_nodes": 12, "max_objects": 2000, "max_replicas": 50}
+# Each sandbox cluster's caps (playground.engine.cluster.Limits), kept in its state.
+# Upstream has none of these but etcd's 1.5 MiB per object; a learner's sandbox needs far
+# less, and these bound what one sandbox can cost: replicas also bound a Job's parallelism
+# and completions, containers count init containers too, and Events have their own cap
+# (the oldest make room for controllers' new ones; an API create beyond it is refused).
+LIMITS = {
+    "max_nodes": 12,
+    "max_objects": 2000,
+    "max_replicas": 50,
+    "max_containers": 20,
+    "max_object_bytes": 256 * 1024,
+    "max_events": 1000,
+    "max_backoff_limit": 100,
+}
 
 
 class SandboxError(Exception):
@@ -57,7 +70,13 @@ def dump(cluster: Cluster) -> str:
 
 
 def restore(state: str) -> Cluster:
-    return Cluster.from_dict(orjson.loads(state))
+    data = orjson.loads(state)
+    options = data.get("options") if isinstance(data, dict) else None
+    if isinstance(options, dict):
+        # A state saved before a cap existed gets today's value of it.
+        for key, value in LIMITS.items():
+            options.setdefault(key, value)
+    return Cluster.from_dict(data)
 
 
 def owned(owner: str):

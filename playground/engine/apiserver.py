@@ -166,12 +166,14 @@ class ApiServer:
             meta.pop(field, None)
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = f"{meta['generateName']}{self.cluster.rng.suffix()}"
-        self.cluster.limits.check_create(rt, obj)
+        limits = self.cluster.limits
+        limits.check_create(rt, obj)
         rt.default(obj)
         if kind == "Pod":
             # Mutating admission (LimitRanger's defaults) comes before validation.
             admission.limit_ranger_defaults(self.store, obj)
         if user:
+            limits.check_object(rt, obj)
             errors = rt.validate(obj)
             if errors:
                 raise invalid_object(rt, meta.get("name") or meta.get("generateName", ""), errors)
@@ -268,6 +270,7 @@ class ApiServer:
                 raise invalid_object(rt, name, errors)
             # Admission mutations of the original survive (service account, priority).
             rt.keep_admitted(new, old)
+        self.cluster.limits.check_object(rt, new, old)
         if dry_run:
             return new
         return self.commit(kind, new, old)

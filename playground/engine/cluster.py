@@ -9,15 +9,18 @@ round-trips through ``to_dict()``/``from_dict()`` as plain JSON data.
 from __future__ import annotations
 
 import heapq
+import json
 import logging
 from collections import deque
+
+import orjson
 
 from playground.engine import network
 from playground.engine.apiserver import ApiServer
 from playground.engine.controllers.base import ALL, Controller, Result
 from playground.engine.controllers.registry import CONTROLLERS
 from playground.engine.controllers.workqueue import default_controller_rate_limiter
-from playground.engine.errors import ApiError, bad_request, forbidden, invalid, invalid_object
+from playground.engine.errors import ApiError, FieldError, bad_request, forbidden, invalid, invalid_object
 from playground.engine.events import Recorder
 from playground.engine.kinds import ResourceType, resolve
 from playground.engine.kubelet import Kubelet
@@ -37,47 +40,176 @@ COMPONENT_WATCHES = {"scheduler": ("Pod", "Node")}
 
 
 class Limits:
-    """Per-cluster caps so one sandbox cannot exhaust the server. None means unlimited."""
+    """Per-cluster caps so one sandbox cannot exhaust the server. None means unlimited.
 
-    def __init__(self, cluster, max_nodes=None, max_objects=None, max_replicas=None):
+    The API server checks every write a learner makes (create, update, each patch type,
+    server-side apply, /scale, status) through :meth:`check_create` and
+    :meth:`check_update`; controllers' own writes are bounded by what these let in. A
+    value an update leaves as it was is not checked again (upstream's ratcheting), so an
+    object saved under an older, higher cap can still be edited."""
+
+    # The Cluster option each cap is read from, and its name in to_dict().
+    OPTIONS = {
+        "max_nodes": "maxNodes",
+        "max_objects": "maxObjects",
+        "max_replicas": "maxReplicas",
+        "max_containers": "maxContainers",
+        "max_object_bytes": "maxObjectBytes",
+        "max_events": "maxEvents",
+        "max_backoff_limit": "maxBackoffLimit",
+    }
+
+    def __init__(self, cluster, options: dict | None = None):
         self.cluster = cluster
-        self.max_nodes = max_nodes
-        self.max_objects = max_objects
-        self.max_replicas = max_replicas
+        options = options or {}
+        self.max_nodes = options.get("max_nodes")
+        self.max_objects = options.get("max_objects")
+        self.max_replicas = options.get("max_replicas")
+        self.max_containers = options.get("max_containers")
+        self.max_object_bytes = options.get("max_object_bytes")
+        self.max_events = options.get("max_events")
+        self.max_backoff_limit = options.get("max_backoff_limit")
         # Off while a profile builds the cluster: system objects are not the learner's.
         self.active = True
 
+    def object_count(self) -> int:
+        return sum(count for kind, count in self.cluster.store.counts.items() if kind != "Event")
+
     def check_create(self, rt: ResourceType, obj: dict) -> None:
+        """The counts: nodes, objects, and Events (which have their own cap)."""
         if not self.active:
             return
         store = self.cluster.store
         name = obj["metadata"].get("name", "")
         if self.max_nodes is not None and rt.kind == "Node" and store.count("Node") >= self.max_nodes:
             raise forbidden(rt, name, f"this cluster allows at most {self.max_nodes} nodes")
-        if self.max_objects is not None and rt.kind != "Event":
-            total = sum(count for kind, count in store.counts.items() if kind != "Event")
-            if total >= self.max_objects:
-                raise forbidden(rt, name, f"this cluster allows at most {self.max_objects} objects")
-        replicas = (obj.get("spec") or {}).get("replicas")
-        if isinstance(replicas, int):
-            self.check_replicas(rt, name, replicas)
+        if rt.kind == "Event":
+            if self.max_events is not None and store.count("Event") >= self.max_events:
+                raise forbidden(rt, name, f"this cluster allows at most {self.max_events} events")
+        elif self.max_objects is not None and self.object_count() >= self.max_objects:
+            raise forbidden(rt, name, f"this cluster allows at most {self.max_objects} objects")
+
+    def check_object(self, rt: ResourceType, obj: dict, old: dict | None = None) -> None:
+        """The shape caps of one object about to be stored (old: the version it replaces)."""
+        if not self.active:
+            return
+        errors = self._shape_errors(obj, old)
+        if not errors and self.max_object_bytes is not None:
+            size = _encoded_size(obj)
+            if size > self.max_object_bytes and (old is None or size > _encoded_size(old)):
+                errors.append(
+                    FieldError(
+                        "",
+                        "Too long",
+                        f"must have at most {self.max_object_bytes} bytes in this cluster "
+                        f"(this object is {size} bytes)",
+                    )
+                )
+        if errors:
+            raise invalid_object(rt, obj["metadata"].get("name", ""), errors)
 
     def check_replicas(self, rt: ResourceType, name: str, replicas: int) -> None:
         if self.active and self.max_replicas is not None and replicas > self.max_replicas:
-            raise invalid_object(
-                rt,
-                name,
-                [
-                    invalid(
-                        "spec.replicas",
-                        replicas,
-                        f"must be less than or equal to {self.max_replicas} in this cluster",
+            raise invalid_object(rt, name, [self._over("spec.replicas", replicas, self.max_replicas)])
+
+    def _shape_errors(self, obj: dict, old: dict | None) -> list[FieldError]:
+        errors: list[FieldError] = []
+        kind = obj.get("kind")
+        spec = obj.get("spec")
+        old_spec = (old or {}).get("spec")
+        if not isinstance(spec, dict):
+            return errors
+        old_spec = old_spec if isinstance(old_spec, dict) else {}
+        if kind == "HorizontalPodAutoscaler":
+            errors += self._bounded(spec, old_spec, "spec", ("maxReplicas", "minReplicas"), self.max_replicas)
+        else:
+            errors += self._bounded(spec, old_spec, "spec", ("replicas",), self.max_replicas)
+        if kind == "Job":
+            errors += self._job(spec, old_spec, "spec")
+        elif kind == "CronJob":
+            job_spec = (spec.get("jobTemplate") or {}).get("spec")
+            old_job = (old_spec.get("jobTemplate") or {}).get("spec")
+            if isinstance(job_spec, dict):
+                errors += self._job(
+                    job_spec, old_job if isinstance(old_job, dict) else {}, "spec.jobTemplate.spec"
+                )
+        if self.max_containers is not None:
+            for path, pod_spec in _pod_specs(kind, obj):
+                errors += self._containers(pod_spec, path)
+        return errors
+
+    def _job(self, spec: dict, old_spec: dict, path: str) -> list[FieldError]:
+        errors = self._bounded(spec, old_spec, path, ("parallelism", "completions"), self.max_replicas)
+        errors += self._bounded(spec, old_spec, path, ("backoffLimit",), self.max_backoff_limit)
+        template = (spec.get("template") or {}).get("spec")
+        if self.max_containers is not None and isinstance(template, dict):
+            errors += self._containers(template, f"{path}.template.spec")
+        return errors
+
+    def _bounded(self, spec: dict, old_spec: dict, path: str, fields, cap) -> list[FieldError]:
+        if cap is None:
+            return []
+        errors = []
+        for field in fields:
+            value = spec.get(field)
+            if (
+                isinstance(value, int)
+                and not isinstance(value, bool)
+                and value > cap
+                and value != old_spec.get(field)
+            ):
+                errors.append(self._over(f"{path}.{field}", value, cap))
+        return errors
+
+    @staticmethod
+    def _over(field: str, value: int, cap: int) -> FieldError:
+        return invalid(field, value, f"must be less than or equal to {cap} in this cluster")
+
+    def _containers(self, pod_spec: dict, path: str) -> list[FieldError]:
+        cap = self.max_containers
+        total = 0
+        for key in ("containers", "initContainers", "ephemeralContainers"):
+            items = pod_spec.get(key)
+            if not isinstance(items, list):
+                continue
+            total += len(items)
+            if total > cap:
+                return [
+                    FieldError(
+                        f"{path}.{key}",
+                        "Too many",
+                        f"must have at most {cap} items in this cluster",
+                        total,
+                        True,
                     )
-                ],
-            )
+                ]
+        return []
 
     def to_dict(self) -> dict:
-        return {"maxNodes": self.max_nodes, "maxObjects": self.max_objects, "maxReplicas": self.max_replicas}
+        return {camel: getattr(self, option) for option, camel in self.OPTIONS.items()}
+
+
+def _pod_specs(kind: str | None, obj: dict):
+    """The pod specs an object carries, with their field paths (a Job's are checked with it)."""
+    spec = obj.get("spec")
+    if kind == "Pod":
+        yield "spec", spec
+    elif kind == "PodTemplate":
+        template = (obj.get("template") or {}).get("spec")
+        if isinstance(template, dict):
+            yield "template.spec", template
+    elif kind not in ("Job", "CronJob") and isinstance(spec, dict):
+        template = spec.get("template")
+        if isinstance(template, dict) and isinstance(template.get("spec"), dict):
+            yield "spec.template.spec", template["spec"]
+
+
+def _encoded_size(obj: dict) -> int:
+    """The object's size as JSON, the measure etcd's request limit applies to."""
+    try:
+        return len(orjson.dumps(obj))
+    except TypeError:  # not plain JSON data (never stored so, but do not fail on it)
+        return len(json.dumps(obj, default=str))
 
 
 class Cluster:
@@ -95,9 +227,7 @@ class Cluster:
         self.api = ApiServer(self)
         self.recorder = Recorder(self)
         self.record_events = options.get("record_events", True)
-        self.limits = Limits(
-            self, options.get("max_nodes"), options.get("max_objects"), options.get("max_replicas")
-        )
+        self.limits = Limits(self, options)
         self.queue: deque[tuple[str, str]] = deque()
         self.queued: set[tuple[str, str]] = set()
         self.timers: list[tuple[float, int, str, str]] = []

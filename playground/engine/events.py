@@ -14,7 +14,7 @@ anything else (an Event created through the API with other fields) is stored as 
 
 from __future__ import annotations
 
-from playground.engine.util import rfc3339
+from playground.engine.util import parse_time, rfc3339
 
 AGGREGATION_WINDOW = 600
 EVENT_TTL = 3600
@@ -166,6 +166,29 @@ def pack(event: dict) -> CompactEvent | None:
     return packed
 
 
+def event_time(event: dict) -> float | None:
+    """When an Event last happened: lastTimestamp, else eventTime (events.k8s.io's series),
+    else its creation; None when none of them reads as a time."""
+    for field in ("lastTimestamp", "eventTime"):
+        value = event.get(field)
+        if isinstance(value, str) and value:
+            try:
+                return parse_time(value)
+            except ValueError:
+                continue
+    created = (event.get("metadata") or {}).get("creationTimestamp")
+    try:
+        return parse_time(created) if isinstance(created, str) else None
+    except ValueError:
+        return None
+
+
+def _age_key(event: dict) -> tuple[float, int]:
+    when = event_time(event)
+    rv = (event.get("metadata") or {}).get("resourceVersion") or "0"
+    return (float("-inf") if when is None else when, int(rv) if rv.isdigit() else 0)
+
+
 class Recorder:
     def __init__(self, cluster):
         self.cluster = cluster
@@ -187,12 +210,13 @@ class Recorder:
         existing = self.recent.get(key)
         if existing is not None:
             current = cluster.store.get("Event", *existing)
-            if (
-                current is not None
-                and cluster.clock - cluster.parse_time(current["lastTimestamp"]) < AGGREGATION_WINDOW
-            ):
+            last = None if current is None else event_time(current)
+            if current is not None and last is not None and cluster.clock - last < AGGREGATION_WINDOW:
                 updated = {**current, "count": current.get("count", 1) + 1, "lastTimestamp": now}
                 return cluster.api.commit("Event", updated, current)
+        cap = cluster.limits.max_events
+        if cap is not None and cluster.store.count("Event") >= cap:
+            self._make_room(cap)
         name = f"{meta['name']}.{cluster.rng.hex(16)}"
         involved = {
             "kind": obj.get("kind"),
@@ -232,12 +256,25 @@ class Recorder:
         self.recent[key] = (namespace, name)
         return cluster.store.put("Event", event, "ADDED")
 
+    def _make_room(self, cap: int) -> None:
+        """At the events cap, the oldest tenth goes (at least one), so a controller's event is
+        never refused and the sweep is paid once per many events, not on each."""
+        store = self.cluster.store
+        excess = store.count("Event") - cap + 1
+        drop = max(excess, cap // 10, 1)
+        oldest = sorted(store.iter("Event"), key=_age_key)[:drop]
+        for event in oldest:
+            store.remove("Event", event)
+
     def expire(self) -> None:
         """Drop events past their TTL (kube-apiserver's --event-ttl, one hour)."""
         cluster = self.cluster
         horizon = cluster.clock - EVENT_TTL
         for event in list(cluster.store.iter("Event")):
-            if cluster.parse_time(event["lastTimestamp"]) < horizon:
+            # An Event written through the API may lack any timestamp: it then ages from
+            # its creation, and one with no readable time at all goes.
+            when = event_time(event)
+            if when is None or when < horizon:
                 cluster.store.remove("Event", event)
         self.recent = {k: v for k, v in self.recent.items() if cluster.store.get("Event", *v) is not None}
 
