@@ -22,6 +22,33 @@ def job_finished(job: dict) -> str | None:
     return None
 
 
+def _pod_failed(pod: dict, spec: dict) -> bool:
+    """isPodFailed (pkg/controller/job/job_controller.go)."""
+    phase = (pod.get("status") or {}).get("phase")
+    if phase == "Failed":
+        return True
+    if spec.get("podReplacementPolicy", "TerminatingOrFailed") == "Failed":
+        return False
+    return bool(pod["metadata"].get("deletionTimestamp")) and phase != "Succeeded"
+
+
+def past_backoff_limit_on_failure(spec: dict, pods: list[dict]) -> bool:
+    """pastBackoffLimitOnFailure: with ``restartPolicy: OnFailure`` the restarts of the
+    containers (init ones included) of the Job's Pending and Running pods count against
+    ``backoffLimit``; a limit of 0 fails at the first restart."""
+    if ((spec.get("template") or {}).get("spec") or {}).get("restartPolicy") != "OnFailure":
+        return False
+    restarts = sum(
+        c.get("restartCount", 0)
+        for p in pods
+        if (p.get("status") or {}).get("phase") in ("Pending", "Running")
+        for part in ("initContainerStatuses", "containerStatuses")
+        for c in (p.get("status") or {}).get(part) or []
+    )
+    limit = spec.get("backoffLimit", 6)
+    return restarts > 0 if limit == 0 else restarts >= limit
+
+
 class JobController(Controller):
     name = "job"
     event_source = "job-controller"
@@ -51,26 +78,36 @@ class JobController(Controller):
             and not p["metadata"].get("deletionTimestamp")
         ]
         succeeded = sum(1 for p in pods if (p.get("status") or {}).get("phase") == "Succeeded")
-        restarts = sum(
-            c.get("restartCount", 0)
-            for p in pods
-            for c in (p.get("status") or {}).get("containerStatuses") or []
+        # isPodFailed: a Failed pod, or (podReplacementPolicy TerminatingOrFailed) one being
+        # deleted before it succeeded. Upstream counts each once through its finalizer and
+        # never lowers status.failed; a pod gone from the store keeps its count here too.
+        failed = max(
+            sum(1 for p in pods if _pod_failed(p, spec)),
+            status.get("failed", 0),
         )
-        failed = sum(1 for p in pods if (p.get("status") or {}).get("phase") == "Failed") + restarts
         completions = spec.get("completions")
         parallelism = spec.get("parallelism", 1)
         status.setdefault("startTime", rfc3339(now)) if not spec.get("suspend") else None
         action = None
         conditions = list(status.get("conditions") or [])
         deadline = spec.get("activeDeadlineSeconds")
-        if deadline and status.get("startTime") and now - parse_time(status["startTime"]) >= deadline:
+        target = next(
+            (c for c in conditions if c.get("type") == "FailureTarget" and c.get("status") == "True"), None
+        )
+        if target is not None:
+            # The Failed condition waits until the Job's pods have terminated.
+            if not any(p["metadata"].get("deletionTimestamp") for p in pods):
+                action = self._failed(job, conditions, target)
+        elif deadline and status.get("startTime") and now - parse_time(status["startTime"]) >= deadline:
             action = self._fail(
                 job, active, conditions, "DeadlineExceeded", "Job was active longer than specified deadline"
             )
-        elif failed > spec.get("backoffLimit", 6):
+            failed += len(active)  # the deleted pods count as failed (isPodFailed)
+        elif failed > spec.get("backoffLimit", 6) or past_backoff_limit_on_failure(spec, pods):
             action = self._fail(
                 job, active, conditions, "BackoffLimitExceeded", "Job has reached the specified backoff limit"
             )
+            failed += len(active)  # the deleted pods count as failed (isPodFailed)
         elif (
             completions is not None
             and succeeded >= completions
@@ -166,23 +203,40 @@ class JobController(Controller):
         return result
 
     def _fail(self, job: dict, active: list[dict], conditions: list[dict], reason: str, message: str) -> str:
+        """``newFailureCondition``: with delayed terminal conditions (1.31+) the Job first
+        gets FailureTarget and its active pods are deleted; Failed follows once they are gone."""
         cluster = self.cluster
         now = rfc3339(cluster.clock)
         for pod in active:
             cluster.api.delete("Pod", pod["metadata"]["name"], pod["metadata"]["namespace"])
-        for ctype in ("FailureTarget", "Failed"):
-            conditions.append(
-                {
-                    "type": ctype,
-                    "status": "True",
-                    "reason": reason,
-                    "message": message,
-                    "lastProbeTime": now,
-                    "lastTransitionTime": now,
-                }
-            )
-        cluster.recorder.record(job, "Warning", reason, message, self.event_source)
-        return f"Job {job['metadata']['name']} failed: {message}"
+        conditions.append(
+            {
+                "type": "FailureTarget",
+                "status": "True",
+                "reason": reason,
+                "message": message,
+                "lastProbeTime": now,
+                "lastTransitionTime": now,
+            }
+        )
+        if not active:
+            return self._failed(job, conditions, conditions[-1])
+        return f"Job {job['metadata']['name']} is failing: {message}; deleting {len(active)} pod(s)"
+
+    def _failed(self, job: dict, conditions: list[dict], target: dict) -> str:
+        now = rfc3339(self.cluster.clock)
+        conditions.append(
+            {
+                "type": "Failed",
+                "status": "True",
+                "reason": target["reason"],
+                "message": target["message"],
+                "lastProbeTime": now,
+                "lastTransitionTime": now,
+            }
+        )
+        self.cluster.recorder.record(job, "Warning", target["reason"], target["message"], self.event_source)
+        return f"Job {job['metadata']['name']} failed: {target['message']}"
 
     def _ttl(self, job: dict, status: dict) -> Result:
         """ttlSecondsAfterFinished: delete the finished Job once it is due, else look again then."""

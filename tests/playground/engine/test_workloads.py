@@ -371,3 +371,48 @@ def test_a_missing_configmap_volume_fails_to_mount(cluster):
     )
     cluster.settle()
     assert cluster.get("pod", "cfg")["status"]["phase"] == "Running"
+
+
+def test_an_on_failure_job_fails_when_its_restarts_reach_the_backoff_limit(cluster):
+    """``pastBackoffLimitOnFailure`` (pkg/controller/job/job_controller.go): with
+    ``restartPolicy: OnFailure`` the sum of the pod's container restarts reaching
+    ``backoffLimit`` fails the Job; the deleted pod counts once in ``status.failed``
+    (``isPodFailed``), and ``newFailureCondition`` writes FailureTarget before Failed."""
+    cluster.apply(
+        job("flaky", command="exit 1", backoff=2).replace("restartPolicy: Never", "restartPolicy: OnFailure")
+    )
+    restarts_seen = []
+    for _ in range(120):
+        cluster.advance(1)
+        conditions = cluster.get("job", "flaky")["status"].get("conditions") or []
+        if conditions:
+            break
+        [p] = cluster.list("pods", namespace="default", label_selector="job-name=flaky")
+        restarts_seen.append(p["status"]["containerStatuses"][0]["restartCount"])
+    assert max(restarts_seen) == 1  # the Job failed as the second restart was counted
+    cluster.settle(timeout=120)
+    status = cluster.get("job", "flaky")["status"]
+    assert [(c["type"], c["reason"], c["message"]) for c in status["conditions"]] == [
+        ("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
+        ("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
+    ]
+    assert status["failed"] == 1 and "active" not in status
+    assert cluster.list("pods", namespace="default", label_selector="job-name=flaky") == []
+
+
+def test_a_failing_job_waits_for_its_pods_to_terminate_before_failed(cluster):
+    """The 1.31+ delayed terminal condition (``delayTerminalCondition``): FailureTarget
+    as soon as the deadline passes and the pods are deleted (counted as failed), Failed
+    once they have terminated (a shell ignoring SIGTERM takes its 30 s grace period)."""
+    cluster.apply(job("slow", command="sleep 600", extra="\n  activeDeadlineSeconds: 30"))
+    cluster.advance(32)
+    status = cluster.get("job", "slow")["status"]
+    assert [c["type"] for c in status["conditions"]] == ["FailureTarget"]
+    assert (status["failed"], status["terminating"], status.get("active")) == (1, 1, None)
+    cluster.advance(40)
+    status = cluster.get("job", "slow")["status"]
+    assert [(c["type"], c["reason"]) for c in status["conditions"]] == [
+        ("FailureTarget", "DeadlineExceeded"),
+        ("Failed", "DeadlineExceeded"),
+    ]
+    assert (status["failed"], status["terminating"]) == (1, 0)
