@@ -115,6 +115,10 @@ class ApiServer:
                 unknown = schema.check(body, kind, api_version)
         except schema.DecodeError as exc:
             raise bad_request(f"{where}: {exc.message}") from None
+        # A custom resource is unstructured: such a number is a float64 there.
+        too_big = None if hasattr(rt, "unknown_fields") else _beyond_int64(body)
+        if too_big is not None:
+            raise bad_request(f"{where}: json: cannot unmarshal number {too_big} into Go value of type int64")
         if unknown and strict:
             fields = ", ".join(f'unknown field "{path}"' for path in unknown)
             raise bad_request(f"{where}: strict decoding error: {fields}")
@@ -259,6 +263,9 @@ class ApiServer:
             meta["managedFields"] = old["metadata"]["managedFields"]
         if subresource == "status":
             new = rt.status_update(obj, old)
+            errors = validation.status_errors(kind, new)
+            if errors:
+                raise invalid_object(rt, name, errors)
         else:
             new = obj
             rt.prepare_for_update(new, old)
@@ -569,6 +576,24 @@ class ApiServer:
         new = {**obj, "spec": {**obj["spec"], "replicas": replicas}}
         new = deep_copy(new)
         return self._update(rt, new)
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _beyond_int64(body) -> str | None:
+    """The first integer no Go int64 field holds (the decoder's limit), else None."""
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, int) and not isinstance(node, bool) and not INT64_MIN <= node <= INT64_MAX:
+            # Python writes no integer of more than 4300 digits: name a huge one by its size.
+            return str(node) if node.bit_length() < 10_000 else f"of {node.bit_length()} bits"
+    return None
 
 
 def _short(body: dict) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 # Upstream's rand.String alphabet: no vowels (no words), no confusable characters.
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -12,22 +12,49 @@ _MASK64 = (1 << 64) - 1
 
 
 _RFC3339: dict[int, str] = {}
+# What an RFC 3339 timestamp can say: years 0001 to 9999 (Go's time.Time marshals no
+# further either). A deadline past it (a grace period of 10**18 seconds) is written as
+# the last second instead of overflowing.
+MIN_TIME = -62135596800  # 0001-01-01T00:00:00Z
+MAX_TIME = 253402300799  # 9999-12-31T23:59:59Z
+
+
+def clamp_time(seconds: float) -> float:
+    if seconds != seconds:  # NaN
+        return MAX_TIME
+    return min(max(seconds, MIN_TIME), MAX_TIME)
 
 
 def rfc3339(seconds: float) -> str:
     # Memoised: the simulated clock repeats the same second many times, and one shared
     # string per second also keeps the timestamps of a big cluster's objects small.
-    key = int(seconds)
+    key = int(clamp_time(seconds))
     text = _RFC3339.get(key)
     if text is None:
         if len(_RFC3339) >= 4096:
             _RFC3339.clear()
-        text = _RFC3339[key] = datetime.fromtimestamp(key, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        text = _RFC3339[key] = _text(_utc(key)) + "Z"
     return text
 
 
 def rfc3339_micro(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    moment = _utc(clamp_time(seconds))
+    return f"{_text(moment)}.{moment.microsecond:06d}Z"
+
+
+def _text(d: datetime) -> str:
+    # Four-digit years always (strftime's %Y drops the zeros of year 1).
+    return f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:{d.second:02d}"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _utc(seconds: float) -> datetime:
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):  # beyond the platform's time_t
+        return _EPOCH + timedelta(seconds=seconds)
 
 
 def parse_time(text: str) -> float:

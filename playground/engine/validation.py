@@ -27,6 +27,12 @@ LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 
+INT32_MAX = 2**31 - 1
+EVENT_REPORTING_INSTANCE_MAX = 128
+EVENT_ACTION_MAX = 128
+EVENT_REASON_MAX = 128
+EVENT_NOTE_MAX = 1024
+
 LABEL_MSG = (
     "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start "
     "and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is "
@@ -272,7 +278,7 @@ def pod_spec_errors(
         spec.get("terminationGracePeriodSeconds"), f"{path}.terminationGracePeriodSeconds"
     )
     active = spec.get("activeDeadlineSeconds")
-    if isinstance(active, int) and active <= 0:
+    if isinstance(active, int) and not 1 <= active <= INT32_MAX:
         errors.append(
             invalid(f"{path}.activeDeadlineSeconds", active, "must be between 1 and 2147483647, inclusive")
         )
@@ -791,6 +797,93 @@ def hpa(obj: dict) -> list[FieldError]:
     elif isinstance(low, int) and low > high:
         errors.append(invalid("spec.minReplicas", low, "must be less than or equal to maxReplicas"))
     return errors
+
+
+def event(obj: dict) -> list[FieldError]:
+    """core/v1 Event, as legacyValidateEvent checks every Event: the namespace agrees with
+    the involved object's, and an Event with eventTime (the events.k8s.io shape) names its
+    reporter and action. No timestamp is required: one without any ages from creation."""
+    meta = obj.get("metadata") or {}
+    errors: list[FieldError] = []
+    namespace = meta.get("namespace") or ""
+    involved = obj.get("involvedObject")
+    involved = involved if isinstance(involved, dict) else {}
+    involved_ns = involved.get("namespace") or ""
+    mismatch = invalid("involvedObject.namespace", involved_ns, "does not match event.namespace")
+    if not obj.get("eventTime"):
+        if (not involved_ns and namespace not in ("", "default")) or (
+            involved_ns and namespace != involved_ns
+        ):
+            errors.append(mismatch)
+    else:
+        if not involved_ns and namespace not in ("default", "kube-system"):
+            errors.append(mismatch)
+        controller = obj.get("reportingController") or obj.get("reportingComponent") or ""
+        if not controller:
+            errors.append(required("reportingController"))
+        else:
+            errors += [
+                FieldError("reportingController", e.kind, e.detail, controller, True)
+                for e in _qualified_key(controller, "reportingController")
+            ]
+        instance = obj.get("reportingInstance") or ""
+        for field, value, limit in (
+            ("reportingInstance", instance, EVENT_REPORTING_INSTANCE_MAX),
+            ("action", obj.get("action") or "", EVENT_ACTION_MAX),
+            ("reason", obj.get("reason") or "", EVENT_REASON_MAX),
+        ):
+            if not value:
+                errors.append(required(field))
+            elif len(value) > limit:
+                errors.append(invalid(field, "", f"can have at most {limit} characters"))
+        if len(obj.get("message") or "") > EVENT_NOTE_MAX:
+            errors.append(invalid("message", "", f"can have at most {EVENT_NOTE_MAX} characters"))
+    return errors
+
+
+# Status written through /status: what the control loops and `describe` rely on --------------
+
+POD_SYSTEM_CONDITIONS = ("PodScheduled", "Ready", "Initialized")
+
+
+def status_errors(kind: str, obj: dict) -> list[FieldError]:
+    """A status update's checks. Pods as ValidatePodStatusUpdate's validatePodConditions
+    (a type that is not a system one must be a qualified name); every other kind's
+    conditions must at least be objects with a type, which the loops and printers key on."""
+    status = obj.get("status")
+    if status is None:
+        return []
+    if not isinstance(status, dict):
+        return [invalid("status", status, "must be an object")]
+    conditions = status.get("conditions")
+    if conditions is None:
+        return []
+    if not isinstance(conditions, list):
+        return [invalid("status.conditions", conditions, "must be a list")]
+    errors: list[FieldError] = []
+    for i, condition in enumerate(conditions):
+        at = f"status.conditions[{i}]"
+        if not isinstance(condition, dict):
+            errors.append(invalid(at, condition, "must be an object"))
+            continue
+        ctype = condition.get("type")
+        if kind == "Pod":
+            if ctype in POD_SYSTEM_CONDITIONS:
+                continue
+            errors += _qualified_name_errors(ctype if isinstance(ctype, str) else "", f"{at}.Type")
+        elif not ctype:
+            errors.append(required(f"{at}.type"))
+    return errors
+
+
+def _qualified_name_errors(value: str, path: str) -> list[FieldError]:
+    """IsQualifiedName's messages, each an Invalid value for `path`."""
+    if not value:
+        return [
+            invalid(path, value, "name part must be non-empty"),
+            invalid(path, value, QUALIFIED_NAME_MSG),
+        ]
+    return [FieldError(path, e.kind, e.detail, value, True) for e in _qualified_key(value, path)]
 
 
 def validate(kind: str, obj: dict) -> list[FieldError]:

@@ -1,7 +1,8 @@
 """v1 Event: a line in Recent Tasks."""
 
+from playground.engine import validation
 from playground.engine.printers import human_duration
-from playground.engine.registry.base import Strategy, no_defaults, no_validation, register
+from playground.engine.registry.base import Strategy, no_defaults, register
 from playground.engine.util import parse_time
 
 
@@ -31,7 +32,7 @@ register(
         short_names=("ev",),
         has_status=False,
         defaulter=no_defaults,
-        validator=no_validation,
+        validator=validation.event,
         columns=("LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"),
         printer=printer,
         counterpart=None,
