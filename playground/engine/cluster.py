@@ -15,7 +15,7 @@ from collections import deque
 
 import orjson
 
-from playground.engine import network
+from playground.engine import heartbeat, network
 from playground.engine.apiserver import ApiServer
 from playground.engine.controllers.base import ALL, Controller, Result
 from playground.engine.controllers.registry import CONTROLLERS
@@ -475,16 +475,9 @@ class Cluster:
         if self.clock - self.lease_renewed < 10:
             return
         self.lease_renewed = self.clock
-        now = rfc3339_micro(self.clock)
         self._loop_writes += 1
         try:
-            for node in self.store.iter("Node"):
-                name = node["metadata"]["name"]
-                if name in self.down_nodes:
-                    continue
-                lease = self.store.get("Lease", "kube-node-lease", name)
-                if lease is not None:
-                    self.api.commit("Lease", {**lease, "spec": {**lease["spec"], "renewTime": now}}, lease)
+            heartbeat.renew(self)  # the Leases, and the node status reports every 5 minutes
         finally:
             self._loop_writes -= 1
 

@@ -179,3 +179,110 @@ def test_a_host_network_daemon_pod_also_tolerates_an_unavailable_network(cluster
         p for p in cluster.list("pods", namespace="kube-system") if p["metadata"]["name"].startswith("plain-")
     ][0]
     assert "node.kubernetes.io/network-unavailable" not in [t["key"] for t in pod["spec"]["tolerations"]]
+
+
+def _taints(cluster, node):
+    return {(t["key"], t["effect"]) for t in cluster.get("node", node)["spec"].get("taints") or []}
+
+
+UNREACHABLE_NO_EXECUTE = ("node.kubernetes.io/unreachable", "NoExecute")
+
+
+def test_zone_state_and_eviction_rate_follow_upstreams_thresholds():
+    """``ComputeZoneState``: FullDisruption with no Ready node; PartialDisruption when more than
+    two nodes are not Ready and they make at least ``--unhealthy-zone-threshold`` (0.55);
+    ``setLimiterInZone`` with ``ReducedQPSFunc`` (``--secondary-node-eviction-rate`` 0.01 above
+    ``--large-cluster-size-threshold`` 50 nodes, else 0) and ``HealthyQPSFunc`` (0.1)."""
+    from playground.engine.controllers.nodelifecycle import compute_zone_state, zone_eviction_qps
+
+    assert compute_zone_state(["Unknown", "Unknown"]) == "FullDisruption"
+    assert compute_zone_state(["True", "Unknown", "Unknown"]) == "Normal"  # two is not more than two
+    assert compute_zone_state(["True", "Unknown", "Unknown", "Unknown"]) == "PartialDisruption"
+    assert compute_zone_state(["True"] * 9 + ["Unknown"] * 11) == "PartialDisruption"  # 0.55
+    assert compute_zone_state(["True"] * 10 + ["Unknown"] * 10) == "Normal"  # 0.5
+    assert zone_eviction_qps("PartialDisruption", 51) == 0.01
+    assert zone_eviction_qps("PartialDisruption", 50) == 0
+    assert (zone_eviction_qps("Normal", 4), zone_eviction_qps("FullDisruption", 2)) == (0.1, 0.1)
+
+
+def test_failing_every_worker_of_a_small_cluster_evicts_nothing_and_recovery_brings_pods_back(cluster):
+    """Three of the default cluster's four nodes down is a PartialDisruption of its one zone
+    (``ComputeZoneState``); a zone of 50 nodes or fewer then gets a rate of 0
+    (``ReducedQPSFunc``), so ``doNoExecuteTaintingPass`` adds no NoExecute taint: the nodes are
+    Unknown and tainted unreachable:NoSchedule only, and no pod is ever marked for deletion."""
+    cluster.apply(deployment(replicas=6))
+    cluster.settle()
+    before = sorted(p["metadata"]["name"] for p in cluster.list("pods", namespace="default"))
+    for node in ("worker-1", "worker-2", "worker-3"):
+        cluster.fail_node(node)
+    cluster.advance(51)
+    for node in ("worker-1", "worker-2", "worker-3"):
+        assert _taints(cluster, node) == {("node.kubernetes.io/unreachable", "NoSchedule")}
+    cluster.advance(1800)
+    pods = cluster.list("pods", namespace="default")
+    assert sorted(p["metadata"]["name"] for p in pods) == before
+    assert not any(p["metadata"].get("deletionTimestamp") for p in pods)
+    assert not [e for e in cluster.events(namespace="default") if e["reason"] == "TaintManagerEviction"]
+    steps = [s["message"] for s in cluster.steps if s["action"] == "ZoneStateChanged"]
+    assert steps == [
+        "Controller detected that zone (no zone) is now in state PartialDisruption: NoExecute taints at 0 node(s)/s"
+    ]
+    for node in ("worker-1", "worker-2", "worker-3"):
+        cluster.recover_node(node)
+    cluster.settle()
+    pods = cluster.list("pods", namespace="default")
+    assert sorted(p["metadata"]["name"] for p in pods) == before
+    assert all(
+        [c["status"] for c in p["status"]["conditions"] if c["type"] == "Ready"] == ["True"] for p in pods
+    )
+    assert all("taints" not in cluster.get("node", n)["spec"] for n in ("worker-1", "worker-2", "worker-3"))
+
+
+def test_when_every_node_is_down_the_controller_takes_the_noexecute_taints_off(cluster):
+    """``handleDisruption``: when every zone is FullDisruption the controller enters "master
+    disruption mode", removes the NoExecute taints from every node (``markNodeAsReachable``) and
+    stops tainting (``SwapLimiter(0)``), so pods already counting down on a node tainted earlier
+    are not evicted either. Upstream logs this, it records no Event."""
+    cluster.apply(deployment(replicas=6))
+    cluster.settle()
+    cluster.fail_node("worker-1")
+    cluster.advance(60)
+    assert UNREACHABLE_NO_EXECUTE in _taints(cluster, "worker-1")  # a Normal zone: tainted at once
+    for node in ("worker-2", "worker-3", "control-plane"):
+        cluster.fail_node(node)
+    cluster.advance(51)
+    assert all(
+        UNREACHABLE_NO_EXECUTE not in _taints(cluster, n["metadata"]["name"]) for n in cluster.list("nodes")
+    )
+    cluster.advance(1200)
+    assert not any(p["metadata"].get("deletionTimestamp") for p in cluster.list("pods", namespace="default"))
+    messages = [s["message"] for s in cluster.steps if s["action"] == "MasterDisruption"]
+    assert messages[0].startswith(
+        "Controller detected that all Nodes are not-Ready. Entering master disruption mode"
+    )
+    assert not [e for e in cluster.events() if "disruption" in e["message"]]
+    cluster.recover_node("control-plane")
+    cluster.advance(1)
+    messages = [s["message"] for s in cluster.steps if s["action"] == "MasterDisruption"]
+    assert messages[-1] == "Controller detected that some Nodes are Ready. Exiting master disruption mode"
+
+
+def test_noexecute_taints_go_through_the_zones_rate_limiter(cluster):
+    """``doNoExecuteTaintingPass`` takes nodes off a ``RateLimitedTimedQueue`` whose token
+    bucket runs at ``--node-eviction-rate`` 0.1 per second with a burst of 1: two nodes failing
+    together in a Normal zone are tainted 10 s apart, and so are their pods' evictions."""
+    cluster.apply(deployment(replicas=3))
+    cluster.settle()
+    cluster.fail_node("worker-1")
+    cluster.fail_node("worker-2")
+    start = cluster.clock
+    cluster.advance(51)
+    tainted = [n for n in ("worker-1", "worker-2") if UNREACHABLE_NO_EXECUTE in _taints(cluster, n)]
+    assert tainted == ["worker-1"]
+    cluster.advance(10)
+    added = {
+        n: [t for t in cluster.get("node", n)["spec"]["taints"] if t["effect"] == "NoExecute"][0]["timeAdded"]
+        for n in ("worker-1", "worker-2")
+    }
+    assert cluster.parse_time(added["worker-2"]) - cluster.parse_time(added["worker-1"]) == 10
+    assert 49 < cluster.parse_time(added["worker-1"]) - start <= 50  # timeAdded is in whole seconds
