@@ -2,7 +2,8 @@
 
 Each pod moves through the states a real kubelet reports, on the simulated clock:
 image pull (or ``ErrImagePull``/``ImagePullBackOff``), container created and
-started, running, exited, restarted with ``CrashLoopBackOff`` back-off (10 s
+started, running, exited (shown until the next relist), restarted at once the first time,
+then with ``CrashLoopBackOff`` back-off (10 s
 doubling to 5 min), readiness from probes, init containers first. What an image or
 command does is decided by :mod:`playground.engine.images`.
 
@@ -19,8 +20,11 @@ from playground.engine.errors import ApiError
 from playground.engine.podstatus import node_ready_status
 from playground.engine.util import key_of, rfc3339, set_condition, split_key
 
+# pkg/kubelet/kubelet.go: backOffPeriod and MaxContainerBackOff (the crash-loop back-off).
 BACKOFF_START = 10
 BACKOFF_MAX = 300
+# plegRelistPeriod: how soon after an exit the kubelet syncs the pod again.
+RELIST_SECONDS = 1
 START_SECONDS = 0.5
 LOG_LINES_KEPT = 200
 PULL_BACKOFF_REPORT = 5
@@ -418,7 +422,6 @@ class Kubelet:
         node_name = node["metadata"]["name"]
         image = c.get("image", "")
         rec = cluster.recorder.record
-        policy = pod["spec"].get("restartPolicy", "Always")
         # Pulling
         if cs["stage"] in ("new", "pull-backoff") and cs.get("until", 0) <= now:
             present = image in self._node_images(node)
@@ -557,7 +560,8 @@ class Kubelet:
                     due(cs["exit_at"])
                     return
                 code = cs.get("exit_code", 0)
-                if cs.pop("liveness_failed", False):
+                killed = cs.pop("liveness_failed", False)
+                if killed:
                     rec(
                         pod,
                         "Warning",
@@ -574,6 +578,7 @@ class Kubelet:
                         "kubelet",
                         node_name,
                     )
+                previous = cs.get("last_state")
                 cs.update(
                     stage="exited",
                     finished_at=cs["exit_at"],
@@ -585,32 +590,78 @@ class Kubelet:
                         "containerID": cs["container_id"],
                     },
                 )
+                if previous is not None:
+                    cs["previous_state"] = previous
+                else:
+                    cs.pop("previous_state", None)
                 actions.append(f"container {c['name']} exited with code {code}")
-                restart = not is_init and (policy == "Always" or (policy == "OnFailure" and code != 0))
-                if is_init and code != 0 and policy != "Never":
-                    restart = True
-                if restart:
-                    delay = backoff_delay(cs["restarts"] + 1)
-                    cs.update(stage="crash-backoff", until=now + delay, delay=delay)
-                    rec(
-                        pod,
-                        "Warning",
-                        "BackOff",
-                        f"Back-off restarting failed container {c['name']} in pod {pod['metadata']['name']}_{pod['metadata']['namespace']}({pod['metadata']['uid']})",
-                        "kubelet",
-                        node_name,
-                    )
-                    due(now + delay)
+                if killed and self._restarts(pod, c, code, is_init):
+                    # computePodActions kills and starts the container again in one sync.
+                    self._restart_or_back_off(pod, node, c, cs, st, missing, actions, due, is_init)
+                elif self._restarts(pod, c, code, is_init):
+                    # The exit shows (Error, Completed) until the next relist's sync decides.
+                    due(cs["exit_at"] + RELIST_SECONDS)
                 return
+            return
+        if cs["stage"] == "exited":
+            code = cs["last_state"]["exitCode"]
+            if not self._restarts(pod, c, code, is_init):
+                return
+            if now < cs["finished_at"] + RELIST_SECONDS:
+                due(cs["finished_at"] + RELIST_SECONDS)
+                return
+            self._restart_or_back_off(pod, node, c, cs, st, missing, actions, due, is_init)
             return
         if cs["stage"] == "crash-backoff":
             if cs["until"] > now:
                 due(cs["until"])
                 return
-            # The restart goes through the image step again, as a real kubelet's does.
-            cs["restarts"] += 1
-            cs.update(stage="new", until=now)
-            self._advance_container(pod, node, c, cs, st, missing, actions, due, is_init)
+            self._restart_or_back_off(pod, node, c, cs, st, missing, actions, due, is_init)
+
+    @staticmethod
+    def _restarts(pod: dict, c: dict, code: int, is_init: bool) -> bool:
+        """ShouldContainerBeRestarted: the pod's restartPolicy (a sidecar's own ``Always``)
+        for an app container; an init container only when it failed, unless Never."""
+        policy = pod["spec"].get("restartPolicy", "Always")
+        if c.get("restartPolicy") == "Always":
+            return True
+        if is_init:
+            return code != 0 and policy != "Never"
+        return policy == "Always" or (policy == "OnFailure" and code != 0)
+
+    def _restart_or_back_off(self, pod, node, c, cs, st, missing, actions, due, is_init) -> None:
+        """``doBackOff`` (pkg/kubelet/kuberuntime/kuberuntime_manager.go) over
+        flowcontrol.Backoff: the first restart is immediate and starts a 10 s back-off
+        (``backOffPeriod``); while the exit is younger than the back-off the container waits
+        in CrashLoopBackOff; each later restart doubles it, up to 5 min
+        (``MaxContainerBackOff``); an exit more than twice that after the last restart
+        (10 min of running) starts over."""
+        now = self.cluster.clock
+        finished = cs["finished_at"]
+        backoff, updated = cs.get("backoff"), cs.get("backoff_at")
+        expired = backoff is None or finished - updated > 2 * BACKOFF_MAX
+        if not expired and now - finished < backoff:
+            until = finished + backoff
+            if cs["stage"] != "crash-backoff":
+                cs.update(stage="crash-backoff", until=until, delay=backoff)
+                self.cluster.recorder.record(
+                    pod,
+                    "Warning",
+                    "BackOff",
+                    f"Back-off restarting failed container {c['name']} in pod "
+                    f"{pod['metadata']['name']}_{pod['metadata']['namespace']}({pod['metadata']['uid']})",
+                    "kubelet",
+                    node["metadata"]["name"],
+                )
+                actions.append(f"container {c['name']} backs off for {_go_duration(backoff)}")
+            due(until)
+            return
+        cs["backoff"] = BACKOFF_START if expired else min(backoff * 2, BACKOFF_MAX)
+        cs["backoff_at"] = now
+        # The restart goes through the image step again, as a real kubelet's does.
+        cs["restarts"] += 1
+        cs.update(stage="new", until=now)
+        self._advance_container(pod, node, c, cs, st, missing, actions, due, is_init)
 
     def _probe_ok(self, c: dict, probe: dict) -> bool:
         declared = {p.get("containerPort") for p in c.get("ports") or [] if p.get("containerPort")}
@@ -779,6 +830,8 @@ class Kubelet:
         stage = cs["stage"]
         if cs.get("last_state") and stage != "exited":
             result["lastState"] = {"terminated": cs["last_state"]}
+        elif stage == "exited" and cs.get("previous_state"):
+            result["lastState"] = {"terminated": cs["previous_state"]}
         if stage in ("running", "exited", "crash-backoff") or cs.get("container_id"):
             result["imageID"] = images.image_id(image)
         if stage == "running":

@@ -75,23 +75,105 @@ def test_an_image_that_cannot_be_pulled(cluster):
     )
 
 
-def test_a_crashing_container_backs_off_exponentially(cluster):
-    crash = [{"name": "main", "image": "busybox:1.36", "command": ["sh", "-c", "echo boom; exit 3"]}]
+def _timeline(cluster, name, seconds):
+    """(second, STATUS, RESTARTS) each time kubectl's row for the pod changes."""
+    from playground.engine.podstatus import pod_display
+
+    rows, last = [], None
+    for second in range(1, seconds + 1):
+        cluster.advance(1)
+        _, restarts, reason, _ = pod_display(cluster.get("pod", name))
+        if (reason, restarts) != last:
+            rows.append((second, reason, restarts))
+            last = (reason, restarts)
+    return rows
+
+
+def test_a_crashing_container_restarts_at_once_then_backs_off_exponentially(cluster):
+    """``doBackOff`` (pkg/kubelet/kuberuntime/kuberuntime_manager.go) on
+    flowcontrol.Backoff with ``backOffPeriod`` 10 s and ``MaxContainerBackOff`` 5 min
+    (pkg/kubelet/kubelet.go): the first exit has no back-off entry, so the restart is
+    immediate (the next relist's sync); each later exit waits out a back-off that doubles
+    from 10 s. Between an exit and that sync the status is the terminated state (kubectl
+    prints its reason, Error); while backing off it is waiting, CrashLoopBackOff; the
+    restart count counts the restarts made."""
+    crash = [{"name": "main", "image": "busybox:1.36", "command": ["sh", "-c", "echo boom; sleep 2; exit 3"]}]
     cluster.create(pod("crash", containers=crash))
-    cluster.advance(3)
-    restarts = []
-    for _ in range(6):
-        cluster.advance(10)
-        restarts.append(container_state(cluster, "crash")[2]["restartCount"])
-    # 10 s, then 20 s, then 40 s between restarts
-    assert restarts == [1, 1, 2, 2, 2, 2]
+    rows = _timeline(cluster, "crash", 700)
+    restarts_at = [second for second, reason, _ in rows if reason == "Running"][1:]
+    exits_at = [second for second, reason, _ in rows if reason == "Error"]
+    # Restart n waits 0 s (the relist), then 10, 20, 40, 80, 160, 300 s after its exit.
+    assert [start - stop for stop, start in zip(exits_at, restarts_at)] == [1, 10, 20, 40, 80, 160, 300]
+    assert [(reason, restarts) for _, reason, restarts in rows[:6]] == [
+        ("Running", 0),
+        ("Error", 0),
+        ("Running", 1),
+        ("Error", 1),
+        ("CrashLoopBackOff", 1),
+        ("Running", 2),
+    ]
     state, detail, status = container_state(cluster, "crash")
     assert (state, detail["reason"]) == ("waiting", "CrashLoopBackOff")
-    assert detail["message"].startswith("back-off 40s restarting failed container=main pod=crash_default(")
+    assert detail["message"].startswith("back-off 5m0s restarting failed container=main pod=crash_default(")
+    assert status["restartCount"] == 7
     assert status["lastState"]["terminated"]["exitCode"] == 3
     assert status["lastState"]["terminated"]["reason"] == "Error"
     assert cluster.get("pod", "crash")["status"]["phase"] == "Running"
     assert cluster.logs("crash") == "boom\n"
+    backoffs = [e for e in cluster.events(name="crash") if e["reason"] == "BackOff"]
+    assert backoffs[0]["message"].startswith(
+        "Back-off restarting failed container main in pod crash_default("
+    )
+
+
+def test_an_exited_container_shows_its_exit_and_the_one_before(cluster):
+    """Between an exit and the restart (convertToAPIContainerStatuses keeps the
+    terminated state until the back-off is recorded) the state is the new termination
+    and lastState the previous one."""
+    crash = [{"name": "main", "image": "busybox:1.36", "command": ["sh", "-c", "sleep 2; exit 3"]}]
+    cluster.create(pod("crash", containers=crash))
+    rows = _timeline(cluster, "crash", 30)
+    second_exit = [second for second, reason, restarts in rows if reason == "Error" and restarts == 1][0]
+    assert second_exit < 30
+    cluster2 = Cluster.new()
+    cluster2.create(pod("crash", containers=crash))
+    cluster2.advance(second_exit)
+    state, detail, status = container_state(cluster2, "crash")
+    assert (state, detail["reason"], detail["exitCode"]) == ("terminated", "Error", 3)
+    assert status["lastState"]["terminated"]["finishedAt"] < detail["finishedAt"]
+
+
+def test_the_back_off_starts_over_after_ten_minutes_of_running(cluster):
+    """flowcontrol.Backoff forgets an entry an exit more than twice the maximum (10 min)
+    after its last update (``hasExpired``): a container that ran that long restarts at once."""
+    slow = [{"name": "main", "image": "busybox:1.36", "command": ["sh", "-c", "sleep 700; exit 1"]}]
+    cluster.create(pod("slow", containers=slow))
+    rows = _timeline(cluster, "slow", 1500)
+    assert [(reason, restarts) for _, reason, restarts in rows] == [
+        ("Running", 0),
+        ("Error", 0),
+        ("Running", 1),
+        ("Error", 1),
+        ("Running", 2),
+    ]
+
+
+def test_a_liveness_probe_kill_is_a_restart(cluster):
+    """A failed liveness probe (``computePodActions``): the kubelet kills the container
+    ("Container main failed liveness probe, will be restarted") and starts it again in the
+    same sync, subject to the same back-off: RESTARTS 1 at once, CrashLoopBackOff after
+    the second kill."""
+    probe = {"httpGet": {"path": "/healthz", "port": 8080}, "periodSeconds": 5}
+    cluster.create(pod("live", containers=[{"name": "main", "image": "nginx:1.27", "livenessProbe": probe}]))
+    rows = _timeline(cluster, "live", 40)
+    assert [(reason, restarts) for _, reason, restarts in rows] == [
+        ("ContainerCreating", 0),
+        ("Running", 0),
+        ("Running", 1),
+        ("CrashLoopBackOff", 1),
+    ]
+    [kill] = [e for e in cluster.events(name="live") if e["reason"] == "Killing"]
+    assert (kill["message"], kill["count"]) == ("Container main failed liveness probe, will be restarted", 2)
 
 
 def test_back_off_caps_at_five_minutes(cluster):
