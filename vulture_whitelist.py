@@ -53,3 +53,6 @@ widgets_everywhere  # tests/playground/engine/test_registry.py
 
 # The CRD work landing in registry/apiextensions: the module's registered Strategy.
 STRATEGY
+
+# Called by gunicorn.conf.py's post_worker_init hook (gunicorn reads that file; vulture does not).
+fit_thread_pool  # playground/kubeapi/streams.py

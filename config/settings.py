@@ -159,6 +159,13 @@ GRAPHVIZ_DOT = envstr("GRAPHVIZ_DOT", "dot")
 # The Kubernetes API of each sandbox (/k8s/<token>/…). A watch or `logs -f` holds a
 # worker thread, so streams end after this many seconds (kubectl reconnects).
 KUBE_API_WATCH_SECONDS = envint("KUBE_API_WATCH_SECONDS", 300)
+# Open streams (watches and `logs -f`) at once, counted in each server process: in all, per
+# sandbox and per client address; beyond, 429 with Retry-After. Under gunicorn a process
+# also keeps an eighth of its threads (at least 2) for ordinary requests, whatever these
+# say (playground/kubeapi/streams.py, gunicorn.conf.py). 0 turns a cap off.
+KUBE_API_STREAMS_PER_PROCESS = envint("KUBE_API_STREAMS_PER_PROCESS", 200)
+KUBE_API_STREAMS_PER_SANDBOX = envint("KUBE_API_STREAMS_PER_SANDBOX", 40)
+KUBE_API_STREAMS_PER_ADDRESS = envint("KUBE_API_STREAMS_PER_ADDRESS", 100)
 # The origin written into downloaded kubeconfigs, when the app sits behind a proxy
 # whose public address differs from the Host header (e.g. https://k8s-labs.example.org).
 KUBE_API_PUBLIC_URL = envstr("KUBE_API_PUBLIC_URL", "")

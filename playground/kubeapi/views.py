@@ -3,7 +3,8 @@
 Reads load the sandbox through `sandboxes.view`, writes go through `sandboxes.change`
 (compare-and-swap, a snapshot per change), and watches and `logs -f` poll the database,
 so they see changes made by any process. Streams hold a worker thread: serve the app
-with a threaded or ASGI server (`runserver`, or gunicorn's gthread workers).
+with a threaded server (`runserver`, or gunicorn's gthread workers with `gunicorn.conf.py`),
+and `streams` caps how many are open so that ordinary requests always find a thread.
 """
 
 from __future__ import annotations
@@ -12,19 +13,17 @@ import secrets
 import time
 
 from django.conf import settings
-from django.db import close_old_connections
 from django.http import HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from playground import sandboxes
 from playground.engine import ApiError
-from playground.kubeapi import feeds, handler
+from playground.kubeapi import feeds, handler, streams
 from playground.kubeapi.handler import ApiRequest, ApiResponse
 from playground.kubeapi.kubeconfig import base_path
 from playground.models import Sandbox
 
 BOOKMARK_SECONDS = 5
-FOLLOW_SECONDS = 0.5
 HEARTBEAT_SECONDS = 5
 
 
@@ -122,14 +121,16 @@ def _serve(request, sandbox: Sandbox | None, base: str, rest: str) -> HttpRespon
             target = handler.route(req.path, registry=_registry(sandbox))  # a custom resource's path
         if handler.is_watch(req, target):
             handler.validate_watch(req)
-            return _stream(_watch(sandbox, target, req))
+            return _stream(request, sandbox, lambda gone: _watch(sandbox, target, req, gone))
         if handler.is_follow(req, target):
             # The first read happens here, so an error (a container still waiting to
             # start, say) is a Status reply rather than an empty stream.
             _sb, cluster = sandboxes.view(sandbox.owner, sandbox.public_id)
             first = handler.read(cluster, target, req).body.decode()
             sent = len(_all_lines(cluster, target, req).splitlines())
-            return _stream(_follow(sandbox, target, req, first, sent), "text/plain")
+            return _stream(
+                request, sandbox, lambda gone: _follow(sandbox, target, req, first, sent, gone), "text/plain"
+            )
         if handler.is_write(req) and not req.dry_run:
             _sb, _cluster, response = sandboxes.change(
                 sandbox.owner,
@@ -161,8 +162,19 @@ def _registry(sandbox: Sandbox):
     return registry if len(registry) > len(registry.parent) else None
 
 
-def _stream(chunks, content_type: str = "application/json") -> StreamingHttpResponse:
-    response = StreamingHttpResponse(chunks, content_type=content_type)
+def _stream(
+    request, sandbox: Sandbox, chunks, content_type: str = "application/json"
+) -> StreamingHttpResponse:
+    """The stream `chunks(gone)` makes, counted against the caps until the server closes
+    it (ApiError 429 past a cap); `gone()` says whether the client has hung up."""
+    slot = streams.acquire(request, sandbox.pk)
+    sock = request.META.get("gunicorn.socket")
+    try:
+        body = streams.Stream(chunks(lambda: streams.client_gone(sock)), slot)
+    except BaseException:
+        slot.release()
+        raise
+    response = StreamingHttpResponse(body, content_type=content_type)
     response["Cache-Control"] = "no-cache, private"
     response["X-Accel-Buffering"] = "no"
     return response
@@ -178,8 +190,9 @@ def _limit(req: ApiRequest) -> float:
     return time.monotonic() + max(0, min(asked, cap))
 
 
-def _watch(sandbox: Sandbox, target, req: ApiRequest):
-    """Watch events as NDJSON, one per line, until timeoutSeconds or the server's cap."""
+def _watch(sandbox: Sandbox, target, req: ApiRequest, gone):
+    """Watch events as NDJSON, one per line, until timeoutSeconds, the server's cap or the
+    client hangs up (`gone()`)."""
     deadline = _limit(req)
     since = req.query.get("resourceVersion") or None
     since = None if since == "0" else since
@@ -195,7 +208,7 @@ def _watch(sandbox: Sandbox, target, req: ApiRequest):
         while True:
             wait = min(deadline, last_write + HEARTBEAT_SECONDS) - time.monotonic()
             newer, cluster = feed.wait(serial, wait)
-            if feed.gone:
+            if feed.gone or gone():
                 return
             if newer != serial and cluster is not None:
                 serial = newer
@@ -227,30 +240,33 @@ def _watch(sandbox: Sandbox, target, req: ApiRequest):
                 return
 
 
-def _follow(sandbox: Sandbox, target, req: ApiRequest, first: str, sent: int):
-    """`kubectl logs -f`: new lines as the container writes them, until it stops or the cap."""
+def _follow(sandbox: Sandbox, target, req: ApiRequest, first: str, sent: int, gone):
+    """`kubectl logs -f`: new lines as the container writes them, until it stops, the cap
+    or the client hangs up. The lines come from the sandbox's shared feed, as watches do,
+    so a hundred followers cost one load per change rather than one each."""
     deadline = _limit(req)
-    try:
-        yield first.encode()
-        while True:
+    yield first.encode()
+    serial = 0
+    with feeds.subscribe(sandbox) as feed:
+        while time.monotonic() < deadline:
+            newer, cluster = feed.wait(serial, min(deadline - time.monotonic(), HEARTBEAT_SECONDS))
+            if feed.gone or gone():
+                return
+            if newer == serial or cluster is None:
+                continue
+            serial = newer
             try:
-                _sb, cluster = sandboxes.view(sandbox.owner, sandbox.public_id)
                 lines = _all_lines(cluster, target, req).splitlines(keepends=True)
                 pod = cluster.api.get("Pod", target.name, target.namespace)
-            except (ApiError, sandboxes.SandboxError):
+            except ApiError:
                 return
+            # A feed that joined before the first read may publish an older state: never
+            # step back, or the lines already sent would be sent again.
             if len(lines) > sent:
                 yield "".join(lines[sent:]).encode()
-            sent = len(lines)
-            if (pod.get("status") or {}).get("phase") in (
-                "Succeeded",
-                "Failed",
-            ) or time.monotonic() >= deadline:
+                sent = len(lines)
+            if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
                 return
-            close_old_connections()
-            time.sleep(FOLLOW_SECONDS)
-    finally:
-        close_old_connections()
 
 
 def _all_lines(cluster, target, req: ApiRequest) -> str:

@@ -1,0 +1,22 @@
+"""gunicorn's settings for this app: `gunicorn config.wsgi` run from this directory reads
+this file (elsewhere, pass `-c /path/to/gunicorn.conf.py`). Command-line options win.
+
+Threaded workers, because an open watch or `kubectl logs -f` holds a thread for up to
+KUBE_API_WATCH_SECONDS: enough threads for KUBE_API_STREAMS_PER_PROCESS streams and 32
+ordinary requests besides. Whatever `--threads` says, each worker tells the app its pool
+size, and the app keeps an eighth of it (at least 2 threads) out of reach of streams, so
+ordinary requests and /healthz are always served (playground/kubeapi/streams.py).
+"""
+
+import os
+
+_streams = int(os.environ.get("KUBE_API_STREAMS_PER_PROCESS") or 200)
+
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS") or 0) or _streams + 32
+
+
+def post_worker_init(worker):
+    from playground.kubeapi import streams
+
+    streams.fit_thread_pool(worker.cfg.threads)
