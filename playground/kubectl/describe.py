@@ -356,6 +356,14 @@ def _node(cluster, node: dict) -> list[str]:
         text = t["key"] + (f"={t['value']}" if t.get("value") else "") + f":{t['effect']}"
         lines.append(f"{'Taints:' if i == 0 else ''}\t{text}")
     lines.append(f"Unschedulable:\t{str(bool(spec.get('unschedulable'))).lower()}")
+    name = node["metadata"]["name"]
+    leases = [le for le in cluster.list("Lease", "kube-node-lease") if le["metadata"]["name"] == name]
+    for lease in leases:  # the kubelet's heartbeat, as describeNode prints it
+        lease_spec = lease.get("spec") or {}
+        lines.append("Lease:")
+        lines.append(f"  HolderIdentity:\t{lease_spec.get('holderIdentity') or '<unset>'}")
+        lines.append(f"  AcquireTime:\t{_when(lease_spec.get('acquireTime'))}")
+        lines.append(f"  RenewTime:\t{_when(lease_spec.get('renewTime'))}")
     lines.append("Conditions:")
     lines.append("  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage")
     lines.append("  ----\t------\t-----------------\t------------------\t------\t-------")
