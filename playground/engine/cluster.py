@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import json
 import logging
+import time
 from collections import deque
 
 import orjson
@@ -37,6 +38,31 @@ log = logging.getLogger(__name__)
 
 # The kinds the components outside controllers/ watch, until they declare `watches` themselves.
 COMPONENT_WATCHES = {"scheduler": ("Pod", "Node")}
+
+
+class WorkBudget:
+    """How much engine work one request may do: `steps` reconciles and `seconds` of wall
+    time (None: no bound). Set one as :attr:`Cluster.budget` and every advance() and
+    settle() until it is cleared shares it; work past it stays queued, never a request
+    that runs on. `timer` is the wall clock (tests pass a fake one)."""
+
+    def __init__(self, steps: int | None = None, seconds: float | None = None, timer=time.monotonic):
+        self.steps = steps
+        self.used = 0
+        self.timer = timer
+        self.deadline = None if seconds is None else timer() + seconds
+
+    def spent(self) -> bool:
+        if self.steps is not None and self.used >= self.steps:
+            return True
+        return self.deadline is not None and self.timer() >= self.deadline
+
+    def take(self) -> bool:
+        """Count one step; False (and nothing counted) when the budget is spent."""
+        if self.spent():
+            return False
+        self.used += 1
+        return True
 
 
 class Limits:
@@ -228,6 +254,8 @@ class Cluster:
         self.recorder = Recorder(self)
         self.record_events = options.get("record_events", True)
         self.limits = Limits(self, options)
+        # The current request's WorkBudget (not saved): None runs everything that falls due.
+        self.budget: WorkBudget | None = None
         self.queue: deque[tuple[str, str]] = deque()
         self.queued: set[tuple[str, str]] = set()
         self.timers: list[tuple[float, int, str, str]] = []
@@ -427,48 +455,69 @@ class Cluster:
         self.step_lit = record if record is not None and record["action"] != "NoChange" else None
         return record
 
-    def _drain_queue(self, budget: list[int]) -> None:
+    def _drain_queue(self, budget: list[int]) -> bool:
+        """Run the queue dry; False when the request's work budget ran out first."""
+        work = self.budget
         while self.queue:
+            if work is not None and not work.take():
+                return False
             budget[0] -= 1
             if budget[0] < 0:
                 raise RuntimeError("the cluster did not settle: too many steps")
             item = self.queue.popleft()
             self.queued.discard(item)
             self._run(*item)
+        return True
+
+    def _run_until(self, horizon: float, budget: list[int]) -> bool:
+        """Run the queue and every timer due by `horizon`; False when the budget ran out."""
+        if not self._drain_queue(budget):
+            return False
+        while (due := self._peek_timer()) is not None and due <= horizon:
+            if self.budget is not None and self.budget.spent():
+                return False
+            when, controller, key = self._pop_timer()
+            self.clock = max(self.clock, when)
+            self.enqueue(controller, key)
+            if not self._drain_queue(budget):
+                return False
+        return True
 
     def advance(self, seconds: float) -> int:
-        """Move the clock forward, running everything that falls due on the way."""
+        """Move the clock forward, running everything that falls due on the way.
+
+        With a work budget set (:attr:`budget`), what it does not cover stays queued (timers
+        already due included) for the next call; the clock still reaches its target, as
+        an overloaded controller-manager's clock does: the work is late, not lost."""
         if seconds < 0:
             raise ValueError("time only moves forward")
         target = self.clock + seconds
         if seconds > 0:
             self.step_lit = None
         budget = [MAX_STEPS_PER_CALL]
-        self._drain_queue(budget)
-        while (due := self._peek_timer()) is not None and due <= target:
-            when, controller, key = self._pop_timer()
-            self.clock = max(self.clock, when)
-            self.enqueue(controller, key)
-            self._drain_queue(budget)
-        self.clock = target
+        self._run_until(target, budget)
+        self.clock = max(self.clock, target)
         self._renew_leases()
         self._expire_events()
         return MAX_STEPS_PER_CALL - budget[0]
 
     def settle(self, timeout: float = 300) -> int:
-        """Run until nothing is queued and no timer falls within `timeout` seconds."""
+        """Run until nothing is queued and no timer falls within `timeout` seconds (or, with
+        a work budget set, until it runs out)."""
         deadline = self.clock + timeout
         self.step_lit = None
         budget = [MAX_STEPS_PER_CALL]
-        self._drain_queue(budget)
-        while (due := self._peek_timer()) is not None and due <= deadline:
-            when, controller, key = self._pop_timer()
-            self.clock = max(self.clock, when)
-            self.enqueue(controller, key)
-            self._drain_queue(budget)
+        self._run_until(deadline, budget)
         self._renew_leases()
         self._expire_events()
         return MAX_STEPS_PER_CALL - budget[0]
+
+    def backlog(self) -> int:
+        """Units of work overdue: queued reconciles and timers already due."""
+        due = sum(
+            1 for when, _seq, c, k in self.timers if when <= self.clock and self.timer_due.get((c, k)) == when
+        )
+        return len(self.queue) + due
 
     def _renew_leases(self) -> None:
         """Healthy kubelets renew their Lease every 10 s; record the latest renewal."""

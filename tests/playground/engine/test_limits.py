@@ -246,3 +246,58 @@ def test_caps_survive_a_save_and_old_states_load_without_the_new_keys(capped):
     old = Cluster.from_dict(state)
     assert old.limits.max_containers is None and old.limits.max_replicas == 10
     old.scale("deployment", "web", 3)
+
+
+def test_a_work_budget_spreads_a_big_backlog_over_several_calls():
+    """A Deployment scaled to the cap: each call runs at most the budget's steps and leaves
+    the rest queued; later calls finish the work, with nothing lost."""
+    from playground.engine.cluster import WorkBudget
+
+    cluster = Cluster.new("minimal", max_replicas=50)
+    cluster.apply(deployment(replicas=40))
+    calls = []
+    for _ in range(200):
+        cluster.budget = WorkBudget(steps=25)
+        calls.append(cluster.advance(1))
+        cluster.budget = None
+        if cluster.backlog() == 0 and cluster.get("deployment", "web")["status"].get("readyReplicas") == 40:
+            break
+    assert max(calls) <= 25
+    assert len(calls) > 4
+    assert cluster.get("deployment", "web")["status"]["readyReplicas"] == 40
+
+
+def test_a_work_budget_bounds_wall_time_with_a_fake_clock():
+    from playground.engine.cluster import WorkBudget
+
+    cluster = Cluster.new("minimal", max_replicas=50)
+    cluster.apply(deployment(replicas=40))
+    now = [0.0]
+
+    def timer():
+        now[0] += 0.1  # each look at the clock: a tenth of a second of work
+        return now[0]
+
+    cluster.budget = WorkBudget(seconds=1.0, timer=timer)
+    done = cluster.settle()
+    assert 0 < done <= 10
+    assert cluster.backlog() > 0
+    cluster.budget = None
+    cluster.settle()
+    assert cluster.backlog() == 0
+    assert len(cluster.list("pods")) == 40
+
+
+def test_the_budget_is_not_saved_and_advance_still_reaches_its_target():
+    from playground.engine.cluster import WorkBudget
+
+    cluster = Cluster.new("minimal", max_replicas=50)
+    cluster.apply(deployment(replicas=40))
+    start = cluster.clock
+    cluster.budget = WorkBudget(steps=5)
+    cluster.advance(600)
+    assert cluster.clock == start + 600
+    again = Cluster.from_dict(cluster.to_dict())
+    assert again.budget is None and again.backlog() == cluster.backlog() > 0
+    again.advance(1)
+    assert again.backlog() == 0
