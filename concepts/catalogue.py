@@ -56,14 +56,77 @@ PAIR_FIELDS = {
     "references",
     "try_it",
     "aliases",
+    "expect",
+    "checked",
+    "then_now",
 }
-REQUIRED_PAIR_FIELDS = PAIR_FIELDS - {"aliases", "try_it"}
+REQUIRED_PAIR_FIELDS = PAIR_FIELDS - {"aliases", "try_it", "then_now"}
 VSPHERE_FIELDS = {"name", "what", "admin", "terms"}
 KUBERNETES_FIELDS = {"name", "kinds", "what", "terms"}
 
 
+# What a pair's example reaches when it is applied to a fresh sandbox (checked by
+# concepts.examples through the engine). Failure states are kubectl's STATUS column.
+EXPECT_STATES = {
+    "Created": "every object exists; the example makes no pods",
+    "Running": "every pod it makes is Running and Ready, every workload has all its replicas "
+    "ready and every Service with a selector has ready endpoints",
+    "Bound": "every claim it makes is Bound, and every pod it makes Running and Ready",
+    "Complete": "every Job it makes (for a CronJob, when its schedule comes) is Complete",
+    "Unschedulable": "every pod it makes stays Pending: no node fits it",
+    "ImagePullBackOff": "every pod it makes cannot pull its image",
+    "CrashLoopBackOff": "every pod it makes keeps crashing",
+    "CreateContainerConfigError": "every pod it makes refers to configuration that is missing",
+    "Unsupported": "the sandbox's engine cannot run it yet (the note says why); the check "
+    "confirms the engine still refuses it, so the day it works the expectation must be updated",
+}
+EXPECT_PROFILES = ("default", "vsphere", "zones", "minimal")
+EXPECT_FIELDS = {"state", "profile", "within", "note"}
+CHECKED_FIELDS = {"kubernetes", "vsphere", "vcf"}
+THEN_NOW_FIELDS = {"then", "now", "since"}
+VERSION_RE = re.compile(r"^\d+(\.\d+){1,2}( U\d+)?$")
+
+
 class ContentError(ValueError):
     """A content file breaks the catalogue's rules; the message names file and field."""
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """The state a pair's example reaches in a fresh sandbox of `profile`, within
+    `within` seconds of simulated time."""
+
+    state: str
+    profile: str = "default"
+    within: int = 600
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The versions a pair's text was last checked against."""
+
+    kubernetes: str
+    vsphere: str = ""
+    vcf: str = ""
+
+    def __str__(self) -> str:
+        parts = [f"Kubernetes {self.kubernetes}"]
+        if self.vsphere:
+            parts.append(f"vSphere {self.vsphere}")
+        if self.vcf:
+            parts.append(f"VMware Cloud Foundation {self.vcf}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class ThenNow:
+    """Where the reference documents' picture has changed: what they taught, what is true
+    now, and since when."""
+
+    then: str
+    now: str
+    since: str
 
 
 @dataclass(frozen=True)
@@ -100,6 +163,9 @@ class Pair:
     try_it: str | None
     aliases: tuple[str, ...]
     source: str
+    expect: Expectation
+    checked: Checked
+    then_now: tuple[ThenNow, ...]
 
     @property
     def category_title(self) -> str:
@@ -288,6 +354,66 @@ def validate_manifest(text: str, where: str) -> tuple[dict, ...]:
     return tuple(documents)
 
 
+def parse_expect(data, where: str) -> Expectation:
+    """`expect: Running`, or a mapping with `state` and optionally `profile`, `within`
+    (simulated seconds) and `note` (required for Unsupported)."""
+    if isinstance(data, str):
+        data = {"state": data}
+    if not isinstance(data, dict):
+        raise ContentError(f"{where}: must be a state or a mapping with 'state'")
+    _check_keys(data, EXPECT_FIELDS, {"state"}, where)
+    state = _require_str(data["state"], f"{where}.state")
+    if state not in EXPECT_STATES:
+        raise ContentError(f"{where}.state: unknown state {state!r} (known: {', '.join(EXPECT_STATES)})")
+    profile = data.get("profile", "default")
+    if profile not in EXPECT_PROFILES:
+        raise ContentError(
+            f"{where}.profile: unknown profile {profile!r} (known: {', '.join(EXPECT_PROFILES)})"
+        )
+    within = data.get("within", 600)
+    if not isinstance(within, int) or isinstance(within, bool) or not 0 < within <= 3 * 86400:
+        raise ContentError(f"{where}.within: must be a number of seconds between 1 and 259200")
+    note = data.get("note")
+    note = _require_str(note, f"{where}.note") if note is not None else ""
+    if state == "Unsupported" and not note:
+        raise ContentError(f"{where}.note: an Unsupported example must say what the engine lacks")
+    return Expectation(state=state, profile=profile, within=within, note=note)
+
+
+def parse_checked(data, where: str) -> Checked:
+    if not isinstance(data, dict):
+        raise ContentError(f"{where}: must be a mapping such as {{kubernetes: '1.37', vsphere: '8.0'}}")
+    _check_keys(data, CHECKED_FIELDS, {"kubernetes"}, where)
+    versions = {}
+    for key, value in data.items():
+        value = str(value).strip() if isinstance(value, (str, int, float)) else value
+        if not isinstance(value, str) or not VERSION_RE.match(value):
+            raise ContentError(f"{where}.{key}: {value!r} is not a version such as '1.37' or '8.0 U3'")
+        versions[key] = value
+    return Checked(**versions)
+
+
+def parse_then_now(data, where: str) -> tuple[ThenNow, ...]:
+    if data is None:
+        return ()
+    if not isinstance(data, list) or not data:
+        raise ContentError(f"{where}: must be a non-empty list of {{then, now, since}}")
+    notes = []
+    for number, item in enumerate(data):
+        at = f"{where}[{number}]"
+        if not isinstance(item, dict):
+            raise ContentError(f"{at}: must be a mapping")
+        _check_keys(item, THEN_NOW_FIELDS, THEN_NOW_FIELDS, at)
+        notes.append(
+            ThenNow(
+                then=_require_str(item["then"], f"{at}.then"),
+                now=_require_str(item["now"], f"{at}.now"),
+                since=_require_str(str(item["since"]), f"{at}.since"),
+            )
+        )
+    return tuple(notes)
+
+
 def _side(data, where: str, allowed: set[str], required: set[str]) -> dict:
     if not isinstance(data, dict):
         raise ContentError(f"{where}: must be a mapping")
@@ -370,6 +496,9 @@ def parse_pair(data, category: str, source: str, index: int) -> Pair:
         try_it=try_it,
         aliases=_str_list(data.get("aliases"), f"{where}: aliases"),
         source=source,
+        expect=parse_expect(data["expect"], f"{where}: expect"),
+        checked=parse_checked(data["checked"], f"{where}: checked"),
+        then_now=parse_then_now(data.get("then_now"), f"{where}: then_now"),
     )
 
 

@@ -10,6 +10,7 @@ NAVIGATION = [
     ("Glossary", "concepts:glossary", []),
     ("Labs", "playground:labs", []),
     ("Playground", "playground:index", []),
+    ("Translate a VM", "translator:translate", []),
     ("Join", "playground:join", []),
 ]
 

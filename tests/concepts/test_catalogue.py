@@ -80,6 +80,8 @@ def minimal_pair(slug="vm-pod", **overrides):
         "commands": [{"task": "List", "vsphere": "Get-VM", "kubernetes": "kubectl get pods"}],
         "related": [],
         "references": ["000"],
+        "expect": "Running",
+        "checked": {"kubernetes": "1.37", "vsphere": "8.0"},
     }
     pair.update(overrides)
     return pair
@@ -158,6 +160,15 @@ def test_it_loads_a_minimal_valid_file(tmp_path):
         ({"manifest": "apiVersion: v1\n  kind: [\n"}, "not valid YAML"),
         ({"commands": []}, "commands must be a non-empty list"),
         ({"colour": "red"}, "unknown field(s) colour"),
+        ({"expect": "Humming"}, "expect.state: unknown state 'Humming'"),
+        ({"expect": {"state": "Running", "profile": "mars"}}, "expect.profile: unknown profile 'mars'"),
+        ({"expect": {"state": "Running", "within": 0}}, "expect.within: must be a number of seconds"),
+        ({"expect": {"state": "Unsupported"}}, "an Unsupported example must say what the engine lacks"),
+        ({"expect": {"state": "Running", "after": 5}}, "expect: unknown field(s) after"),
+        ({"checked": {"vsphere": "8.0"}}, "checked: missing required field(s) kubernetes"),
+        ({"checked": {"kubernetes": "latest"}}, "checked.kubernetes: 'latest' is not a version"),
+        ({"then_now": [{"then": "a", "now": "b"}]}, "then_now[0]: missing required field(s) since"),
+        ({"then_now": []}, "then_now: must be a non-empty list"),
     ],
 )
 def test_it_rejects_broken_pairs_naming_file_and_field(tmp_path, change, message):
@@ -174,6 +185,58 @@ def test_it_rejects_a_missing_required_field(tmp_path):
     write(tmp_path, "workloads.yaml", {"category": "workloads", "pairs": [pair]})
     with pytest.raises(ContentError, match="missing required field\\(s\\) differ"):
         load(tmp_path)
+
+
+@pytest.mark.parametrize("field", ["expect", "checked"])
+def test_every_pair_must_say_what_its_example_reaches_and_when_it_was_checked(tmp_path, field):
+    pair = minimal_pair()
+    del pair[field]
+    write(tmp_path, "workloads.yaml", {"category": "workloads", "pairs": [pair]})
+    with pytest.raises(ContentError, match=f"missing required field\\(s\\) {field}"):
+        load(tmp_path)
+
+
+def test_expect_checked_and_then_now_are_parsed(tmp_path):
+    pair = minimal_pair(
+        expect={"state": "Running", "profile": "zones", "within": 120},
+        checked={"kubernetes": "1.37", "vsphere": "8.0 U3", "vcf": "9.0"},
+        then_now=[{"then": "Docker.", "now": "containerd.", "since": "Kubernetes 1.24"}],
+    )
+    write(tmp_path, "workloads.yaml", {"category": "workloads", "pairs": [pair]})
+    [parsed] = load(tmp_path).pairs
+    assert (parsed.expect.state, parsed.expect.profile, parsed.expect.within) == ("Running", "zones", 120)
+    assert str(parsed.checked) == "Kubernetes 1.37, vSphere 8.0 U3, VMware Cloud Foundation 9.0"
+    assert [(n.then, n.now, n.since) for n in parsed.then_now] == [
+        ("Docker.", "containerd.", "Kubernetes 1.24")
+    ]
+
+
+def test_every_shipped_pair_is_checked_against_kubernetes_1_37(shipped):
+    assert {pair.checked.kubernetes for pair in shipped.pairs} == {"1.37"}
+    vsphere_side = [pair for pair in shipped.pairs if pair.category == "vsphere-with-kubernetes"]
+    assert all(pair.checked.vcf == "9.0" for pair in vsphere_side)
+
+
+@pytest.mark.parametrize(
+    ("slug", "words"),
+    [
+        ("host-agent-kubelet", "1.24"),
+        ("vswitch-pod-network", "kubenet"),
+        ("one-armed-lb-clusterip", "nftables"),
+        ("vsphere-client-dashboard", "Headlamp"),
+        ("inline-l7-ingress", "Gateway API"),
+        ("guest-os-containers", "restartPolicy: Always"),
+        ("reservations-requests-limits", "resize"),
+        ("tkg-clusters", "ClusterClass"),
+        ("pks-cluster-lifecycle", "tkgi"),
+        ("monitoring-metrics-logs", "VCF Operations"),
+        ("supervisor-cluster", "vSphere Supervisor"),
+    ],
+)
+def test_then_and_now_notes_cover_what_changed_since_the_sources(shipped, slug, words):
+    notes = shipped.get(slug).then_now
+    assert notes, f"{slug} has no then-and-now note"
+    assert any(words in f"{note.then} {note.now} {note.since}" for note in notes)
 
 
 def test_it_rejects_an_unknown_category(tmp_path):

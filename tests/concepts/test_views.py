@@ -72,6 +72,18 @@ def test_pair_page_shows_both_sides_differences_manifest_and_commands(client):
     assert "Kubernetes Introduction for VMware Users" in html  # reference
 
 
+def test_pair_page_shows_the_versions_checked_the_then_and_now_notes_and_the_example_state(client):
+    html = client.get("/concepts/host-agent-kubelet/").content.decode()
+    assert "Checked against Kubernetes 1.37, vSphere 8.0." in html
+    assert "Then and now" in html and "Kubernetes 1.24" in html and "CRI" in html
+    assert "it reaches <strong>Running</strong>" in html
+    html = client.get("/concepts/ft-ha-replicasets/").content.decode()
+    assert "Then and now" not in html  # only where the picture changed
+    html = client.get("/concepts/tkg-clusters/").content.decode()
+    assert "VMware Cloud Foundation 9.0" in html
+    assert "The sandbox cannot run it yet: the sandbox&#x27;s vSphere profile has no Cluster API" in html
+
+
 def test_unknown_pair_is_404(client):
     response = client.get("/concepts/no-such-pair/")
     assert response.status_code == 404
