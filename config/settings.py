@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "axes",
     "concepts",
     "playground",
+    "translator",
 ]
 
 MIDDLEWARE = [

@@ -18,4 +18,5 @@ urlpatterns = [
     re_path(r"^(?P<rest>(?:api|apis|version|openapi)(?:/.*)?)$", kubeapi.api_at_root),
     path("", include("concepts.urls")),
     path("", include("playground.urls")),
+    path("", include("translator.urls")),
 ]

@@ -40,6 +40,13 @@ def translate(data: bytes, filename: str) -> Translation:
     )
 
 
+class _Dumper(yaml.SafeDumper):
+    """No &id001 anchors: a reader (and kubectl) sees every object written out in full."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
 def to_yaml(source: Source, objects: list[dict], target: str) -> str:
     what = (
         f"VM Service ({to_vm_service.API_VERSION}): run it as a VM on the Supervisor"
