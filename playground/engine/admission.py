@@ -36,9 +36,17 @@ def namespace_lifecycle(
     if ns is None:
         raise not_found(NAMESPACE, namespace)
     if (ns.get("status") or {}).get("phase") == "Terminating":
-        raise forbidden(
+        error = forbidden(
             rt, name, f"unable to create new content in namespace {namespace} because it is being terminated"
         )
+        # The NamespaceLifecycle plugin adds this cause, which controllers look for.
+        cause = {
+            "type": "NamespaceTerminating",
+            "message": f"namespace {namespace} is being terminated",
+            "field": "metadata.namespace",
+        }
+        error.details = {**(error.details or {}), "causes": [cause]}
+        raise error
 
 
 def service_account(store, pod: dict, rng) -> None:
