@@ -135,13 +135,24 @@ class Kubelet:
         if st is None or not st.get("killing"):
             stop_after = 0.0
             if st is not None:
-                for c in pod["spec"].get("containers") or []:
-                    cs = st["containers"].get(c["name"])
-                    if cs and cs["stage"] == "running":
-                        cluster.recorder.record(
-                            pod, "Normal", "Killing", f"Stopping container {c['name']}", "kubelet", node_name
-                        )
-                        stop_after = max(stop_after, images.info(c["image"]).stop_seconds)
+                # The app containers first, then the sidecars, the last one first
+                # (killContainersWithSyncResult with restartable init containers).
+                sidecars = [c for c in pod["spec"].get("initContainers") or [] if _sidecar(c)]
+                for group in (pod["spec"].get("containers") or [], list(reversed(sidecars))):
+                    group_stop = 0.0
+                    for c in group:
+                        cs = st["containers"].get(c["name"])
+                        if cs and cs["stage"] == "running":
+                            cluster.recorder.record(
+                                pod,
+                                "Normal",
+                                "Killing",
+                                f"Stopping container {c['name']}",
+                                "kubelet",
+                                node_name,
+                            )
+                            group_stop = max(group_stop, images.info(c["image"]).stop_seconds)
+                    stop_after += group_stop
                 st["killing"] = True
             grace = pod["metadata"].get("deletionGracePeriodSeconds", 30)
             finish = min(cluster.clock + stop_after, cluster.clock + grace, deadline)
@@ -254,20 +265,29 @@ class Kubelet:
         st.pop("mount_problem", None)
         self.waiting_mounts.discard(key)
         self._attach(pod, node_name)
+        # Sidecars (restartable init containers) already started keep running, restarting
+        # on exit, beside whatever starts next (computeInitContainerActions).
+        for c in init[: st["init_done"]]:
+            if _sidecar(c):
+                cs = st["containers"].setdefault(c["name"], {"stage": "new", "restarts": 0})
+                self._advance_container(pod, node, c, cs, st, missing, actions, due, True)
         if st["init_done"] < len(init):
-            active = [init[st["init_done"]]]
-            is_init = True
-        else:
-            active = containers
-            is_init = False
-        for c in active:
+            c = init[st["init_done"]]
             cs = st["containers"].setdefault(c["name"], {"stage": "new", "restarts": 0})
-            self._advance_container(pod, node, c, cs, st, missing, actions, due, is_init)
-        if is_init:
-            current = st["containers"][active[0]["name"]]
-            if current["stage"] == "exited" and current.get("exit_code") == 0:
+            self._advance_container(pod, node, c, cs, st, missing, actions, due, True)
+            # A sidecar lets the next one start once it runs; an init container once it succeeded.
+            if (
+                (cs["stage"] == "running")
+                if _sidecar(c)
+                else (cs["stage"] == "exited" and cs.get("exit_code") == 0)
+            ):
                 st["init_done"] += 1
                 due(now)
+        else:
+            for c in containers:
+                cs = st["containers"].setdefault(c["name"], {"stage": "new", "restarts": 0})
+                self._advance_container(pod, node, c, cs, st, missing, actions, due, False)
+            self._stop_sidecars_when_done(pod, st, init, containers, actions, due)
         status = self._status(pod, node, st)
         changed = status != (pod.get("status") or {})
         if changed:
@@ -291,6 +311,39 @@ class Kubelet:
             "name": pod["metadata"]["name"],
             "message": message,
         }
+
+    def _stop_sidecars_when_done(self, pod, st, init, containers, actions, due) -> None:
+        """A pod whose app containers have all finished for good (restartPolicy Never or
+        OnFailure) stops its sidecars, the last one first, each taking as long as it takes
+        to stop on SIGTERM up to the grace period (then SIGKILL, exit code 137)."""
+        sidecars = [c for c in init if _sidecar(c)]
+        if not sidecars or pod["spec"].get("restartPolicy", "Always") == "Always":
+            return
+        for c in containers:
+            cs = st["containers"].get(c["name"])
+            if cs is None or cs["stage"] != "exited":
+                return
+            if self._restarts(pod, c, cs["last_state"]["exitCode"], False):
+                return
+        now = self.cluster.clock
+        node_name = pod["spec"]["nodeName"]
+        grace = pod["spec"].get("terminationGracePeriodSeconds", 30)
+        for c in reversed(sidecars):
+            cs = st["containers"].get(c["name"])
+            if cs is None or cs.get("stopping"):
+                continue
+            cs["stopping"] = True
+            if cs["stage"] != "running":
+                if cs.get("last_state"):
+                    cs["stage"] = "exited"
+                continue
+            seconds = images.info(c.get("image", "")).stop_seconds
+            cs.update(exit_at=min(now + seconds, now + grace), exit_code=0 if seconds < grace else 137)
+            self.cluster.recorder.record(
+                pod, "Normal", "Killing", f"Stopping container {c['name']}", "kubelet", node_name
+            )
+            actions.append(f"{node_name} is stopping sidecar {c['name']}: the app containers have finished")
+            due(cs["exit_at"])
 
     @staticmethod
     def _steady(pod: dict, st: dict, containers: list, now: float) -> bool:
@@ -595,17 +648,18 @@ class Kubelet:
                 else:
                     cs.pop("previous_state", None)
                 actions.append(f"container {c['name']} exited with code {code}")
-                if killed and self._restarts(pod, c, code, is_init):
+                restart = self._restarts(pod, c, code, is_init) and not cs.get("stopping")
+                if killed and restart:
                     # computePodActions kills and starts the container again in one sync.
                     self._restart_or_back_off(pod, node, c, cs, st, missing, actions, due, is_init)
-                elif self._restarts(pod, c, code, is_init):
+                elif restart:
                     # The exit shows (Error, Completed) until the next relist's sync decides.
                     due(cs["exit_at"] + RELIST_SECONDS)
                 return
             return
         if cs["stage"] == "exited":
             code = cs["last_state"]["exitCode"]
-            if not self._restarts(pod, c, code, is_init):
+            if cs.get("stopping") or not self._restarts(pod, c, code, is_init):
                 return
             if now < cs["finished_at"] + RELIST_SECONDS:
                 due(cs["finished_at"] + RELIST_SECONDS)
@@ -623,7 +677,7 @@ class Kubelet:
         """ShouldContainerBeRestarted: the pod's restartPolicy (a sidecar's own ``Always``)
         for an app container; an init container only when it failed, unless Never."""
         policy = pod["spec"].get("restartPolicy", "Always")
-        if c.get("restartPolicy") == "Always":
+        if _sidecar(c):
             return True
         if is_init:
             return code != 0 and policy != "Never"
@@ -722,8 +776,10 @@ class Kubelet:
         init_complete = st["init_done"] >= len(init)
         statuses = [self._container_status(c, st, pod) for c in containers]
         init_statuses = [self._container_status(c, st, pod, init=True) for c in init]
-        running = [s for s in statuses if "running" in s["state"]]
-        all_ready = bool(statuses) and all(s["ready"] for s in statuses)
+        sidecar_statuses = [s for c, s in zip(init, init_statuses, strict=True) if _sidecar(c)]
+        # getPhase: a running sidecar keeps the pod Running; a stopped one is ignored.
+        running = [s for s in statuses + sidecar_statuses if "running" in s["state"]]
+        all_ready = bool(statuses) and all(s["ready"] for s in sidecar_statuses + statuses)
         terminated = [s for s in statuses if "terminated" in s["state"]]
         policy = spec.get("restartPolicy", "Always")
         # Phase, as the kubelet derives it from its containers.
@@ -736,7 +792,13 @@ class Kubelet:
             if failed_init and policy == "Never":
                 phase = "Failed"
         elif statuses:
-            if running:
+            # getPhase: a container waiting that never ran (a sidecar included) keeps it Pending.
+            fresh = [
+                s for s in statuses + sidecar_statuses if "waiting" in s["state"] and not s.get("lastState")
+            ]
+            if fresh:
+                phase = "Pending"
+            elif running:
                 phase = "Running"
             elif len(terminated) == len(statuses):
                 succeeded = all(s["state"]["terminated"]["exitCode"] == 0 for s in terminated)
@@ -756,13 +818,14 @@ class Kubelet:
             if not ok and reason:
                 entry["reason"] = reason
                 if ctype in ("Ready", "ContainersReady"):
-                    names = ", ".join(s["name"] for s in statuses if not s["ready"])
+                    names = ", ".join(s["name"] for s in sidecar_statuses + statuses if not s["ready"])
                     entry["message"] = f"containers with unready status: [{names}]"
                 if ctype == "Initialized":
                     names = ", ".join(
                         s["name"]
                         for s in init_statuses
                         if not ("terminated" in s["state"] and s["state"]["terminated"]["exitCode"] == 0)
+                        and not s.get("started")
                     )
                     entry["message"] = f"containers with incomplete status: [{names}]"
             conditions = set_condition(conditions, entry, now_s)
@@ -820,7 +883,8 @@ class Kubelet:
             "restartCount": cs["restarts"] if cs else 0,
             "started": False,
         }
-        if init:
+        sidecar = init and _sidecar(c)
+        if init and not sidecar:
             result.pop("started")
         if cs is None:
             result["state"] = {"waiting": {"reason": "PodInitializing" if not init else "PodInitializing"}}
@@ -840,13 +904,13 @@ class Kubelet:
             result["started"] = True
             ready_at = cs.get("ready_at")
             result["ready"] = ready_at is not None and ready_at <= now
-            if init:
+            if init and not sidecar:
                 result.pop("started", None)
                 result["ready"] = False
         elif stage == "exited":
             result["containerID"] = cs["container_id"]
             result["state"] = {"terminated": cs["last_state"]}
-            if init:
+            if init and not sidecar:
                 result["ready"] = cs["last_state"]["exitCode"] == 0
             else:
                 result["started"] = False
@@ -928,6 +992,11 @@ class Kubelet:
         self.ips = data["ips"]
         self.attachments = data.get("attachments", {})
         self.waiting_mounts = set(data.get("waitingMounts", []))
+
+
+def _sidecar(c: dict) -> bool:
+    """types.IsRestartableInitContainer: an init container with ``restartPolicy: Always``."""
+    return c.get("restartPolicy") == "Always"
 
 
 def _waiting_text(reason: str) -> str:

@@ -289,3 +289,123 @@ def test_static_pods_use_the_node_address():
     cluster = Cluster.new()
     apiserver = cluster.get("pod", "kube-apiserver-control-plane", "kube-system")
     assert apiserver["status"]["podIP"] == apiserver["status"]["hostIP"] == "10.140.0.10"
+
+
+SIDECAR_POD = """
+apiVersion: v1
+kind: Pod
+metadata: {name: app}
+spec:
+  initContainers:
+  - {name: setup, image: "busybox:1.36", command: [sh, -c, "sleep 3"]}
+  - {name: proxy, image: "nginx:1.27", restartPolicy: Always}
+  containers:
+  - {name: main, image: "nginx:1.27"}
+"""
+
+
+def _rows(cluster, name, seconds):
+    from playground.engine.podstatus import pod_display
+
+    rows, last = [], None
+    for _ in range(seconds):
+        cluster.advance(1)
+        ready, restarts, reason, _ = pod_display(cluster.get("pod", name))
+        if (ready, reason, restarts) != last:
+            rows.append((ready, reason, restarts))
+            last = (ready, reason, restarts)
+    return rows
+
+
+def test_a_sidecar_starts_before_the_app_and_keeps_running(cluster):
+    """Native sidecars (KEP-753, ``computeInitContainerActions`` in
+    pkg/kubelet/kuberuntime/kuberuntime_container.go): an init container with
+    ``restartPolicy: Always`` starts in its turn, lets the next one start once it runs,
+    and keeps running beside the app; it counts in READY (printPod) and in the pod's
+    Ready condition."""
+    cluster.apply(SIDECAR_POD)
+    assert _rows(cluster, "app", 20) == [
+        ("0/2", "Init:0/2", 0),
+        ("0/2", "Init:1/2", 0),
+        ("2/2", "Running", 0),
+    ]
+    status = cluster.get("pod", "app")["status"]
+    setup, proxy = status["initContainerStatuses"]
+    assert "terminated" in setup["state"] and setup["state"]["terminated"]["reason"] == "Completed"
+    assert "running" in proxy["state"] and proxy["started"] and proxy["ready"]
+    [main] = status["containerStatuses"]
+    assert proxy["state"]["running"]["startedAt"] <= main["state"]["running"]["startedAt"]
+    conditions = {c["type"]: c["status"] for c in status["conditions"]}
+    assert conditions["Initialized"] == conditions["Ready"] == "True"
+    assert status["phase"] == "Running"
+
+
+def test_a_sidecar_that_exits_is_restarted_and_its_restarts_count(cluster):
+    """A restartable init container restarts whatever the pod's restartPolicy, with the
+    crash-loop back-off; kubectl adds its restarts to the app containers'."""
+    cluster.apply(
+        SIDECAR_POD.replace(
+            '{name: proxy, image: "nginx:1.27", restartPolicy: Always}',
+            '{name: proxy, image: "busybox:1.36", restartPolicy: Always, command: [sh, -c, "sleep 10; exit 1"]}',
+        )
+    )
+    rows = _rows(cluster, "app", 40)
+    # printPod reads the init containers first: a sidecar that is not running names the
+    # pod's STATUS ("Init:" and its reason) even though the pod is initialised.
+    assert rows[2:7] == [
+        ("2/2", "Running", 0),
+        ("1/2", "Init:Error", 0),
+        ("2/2", "Running", 1),
+        ("1/2", "Init:Error", 1),
+        ("1/2", "Init:CrashLoopBackOff", 1),
+    ]
+    proxy = cluster.get("pod", "app")["status"]["initContainerStatuses"][1]
+    assert proxy["restartCount"] >= 2 and proxy["lastState"]["terminated"]["exitCode"] == 1
+    assert cluster.get("pod", "app")["status"]["phase"] == "Running"
+
+
+def test_a_job_pod_completes_when_its_app_container_does_despite_a_sidecar(cluster):
+    """getPhase (pkg/kubelet/kubelet_pods.go) ignores stopped sidecars: once the app
+    containers of a restartPolicy Never pod have finished, the kubelet stops the sidecars
+    (a shell ignoring SIGTERM takes the 30 s grace period, then exit 137) and the pod
+    Succeeds, so its Job completes."""
+    cluster.apply("""
+apiVersion: batch/v1
+kind: Job
+metadata: {name: j}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      initContainers:
+      - {name: log, image: "busybox:1.36", restartPolicy: Always, command: [sh, -c, "sleep infinity"]}
+      containers:
+      - {name: main, image: "busybox:1.36", command: [sh, -c, "sleep 5"]}
+""")
+    cluster.step()
+    [p] = cluster.list("pods", namespace="default", label_selector="job-name=j")
+    name = p["metadata"]["name"]
+    assert _rows(cluster, name, 45) == [
+        ("2/2", "Running", 0),
+        ("1/2", "Completed", 0),
+        ("0/2", "Completed", 0),
+    ]
+    done = cluster.get("pod", name)["status"]
+    assert done["phase"] == "Succeeded"
+    log = done["initContainerStatuses"][0]["state"]["terminated"]
+    main = done["containerStatuses"][0]["state"]["terminated"]
+    assert (log["exitCode"], main["exitCode"]) == (137, 0)
+    assert main["finishedAt"] < log["finishedAt"]
+    assert any(e["message"] == "Stopping container log" for e in cluster.events(name=name))
+    assert cluster.get("job", "j")["status"]["succeeded"] == 1
+
+
+def test_deleting_a_pod_stops_the_app_containers_then_the_sidecars(cluster):
+    """Termination order with sidecars: the app containers, then the restartable init
+    containers in reverse order."""
+    cluster.apply(SIDECAR_POD)
+    cluster.advance(20)
+    cluster.delete("pod", "app")
+    cluster.advance(1)
+    kills = [e["message"] for e in cluster.events(name="app") if e["reason"] == "Killing"]
+    assert kills == ["Stopping container main", "Stopping container proxy"]
