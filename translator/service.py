@@ -54,8 +54,8 @@ def to_yaml(source: Source, objects: list[dict], target: str) -> str:
         else "a container workload: re-platformed"
     )
     header = f"# {source.filename} translated to {what}.\n# Made by manage.py translate_vm; review before applying.\n"
-    return header + yaml.safe_dump_all(
-        objects, sort_keys=False, default_flow_style=False, explicit_start=True
+    return header + yaml.dump_all(
+        objects, Dumper=_Dumper, sort_keys=False, default_flow_style=False, explicit_start=True
     )
 
 

@@ -109,8 +109,8 @@ def _machine(entries: list[tuple[int, str, str]]) -> Machine:
     values = {key.lower(): (value, number) for number, key, value in entries}
     display = values.get("displayname", ("vm", 0))[0] or "vm"
     machine = Machine(name=dns_name(display), display_name=display)
-    devices: dict[str, dict[str, tuple[str, int]]] = {}
-    nics: dict[int, dict[str, tuple[str, int]]] = {}
+    devices: dict[str, dict[str, tuple[str, int, str]]] = {}
+    nics: dict[int, dict[str, tuple[str, int, str]]] = {}
     guestinfo: dict[str, tuple[str, int]] = {}
     for number, key, value in entries:
         lower = key.lower()
@@ -118,10 +118,10 @@ def _machine(entries: list[tuple[int, str, str]]) -> Machine:
         device, nic = _DEVICE.match(key), _NIC.match(key)
         if device:
             label = f"{device.group(1).lower()}{device.group(2)}:{device.group(3)}"
-            devices.setdefault(label, {})[device.group(4).lower()] = (value, number)
+            devices.setdefault(label, {})[device.group(4).lower()] = (value, number, key)
             continue
         if nic:
-            nics.setdefault(int(nic.group(1)), {})[nic.group(2).lower()] = (value, number)
+            nics.setdefault(int(nic.group(1)), {})[nic.group(2).lower()] = (value, number, key)
             continue
         if lower.startswith("guestinfo."):
             guestinfo[key[len("guestinfo.") :]] = (value, number)
@@ -165,7 +165,7 @@ def _machine(entries: list[tuple[int, str, str]]) -> Machine:
     return machine
 
 
-def _disks(machine: Machine, devices: dict[str, dict[str, tuple[str, int]]]) -> None:
+def _disks(machine: Machine, devices: dict[str, dict[str, tuple[str, int, str]]]) -> None:
     # ESXi boots from the first disk unless bios.bootOrder says otherwise: scsi0:0 before scsi0:1.
     def order(label: str) -> tuple[int, str, int, int]:
         bus, _, unit = label.partition(":")
@@ -174,9 +174,9 @@ def _disks(machine: Machine, devices: dict[str, dict[str, tuple[str, int]]]) -> 
 
     for label in sorted(devices, key=order):
         fields = devices[label]
-        device_type = fields.get("devicetype", ("", 0))[0].lower()
-        file_name, _line = fields.get("filename", ("", 0))
-        present = fields.get("present", ("TRUE", 0))[0].upper() != "FALSE"
+        device_type = fields.get("devicetype", ("", 0, ""))[0].lower()
+        file_name = fields.get("filename", ("", 0, ""))[0]
+        present = fields.get("present", ("TRUE", 0, ""))[0].upper() != "FALSE"
         cdrom = "cdrom" in device_type or file_name.lower().endswith(".iso")
         disk = None
         if present and not cdrom and file_name.lower().endswith(".vmdk"):
@@ -188,8 +188,7 @@ def _disks(machine: Machine, devices: dict[str, dict[str, tuple[str, int]]]) -> 
                 boot=boot,
             )
             machine.disks.append(disk)
-        for sub, (value, number) in sorted(fields.items(), key=lambda item: item[1][1]):
-            key = f"{label}.{sub}"
+        for sub, (value, number, key) in sorted(fields.items(), key=lambda item: item[1][1]):
             if cdrom:
                 topic = "cdrom"
             elif disk is None:
@@ -201,31 +200,31 @@ def _disks(machine: Machine, devices: dict[str, dict[str, tuple[str, int]]]) -> 
             machine.add(key, value, f"line {number}", topic, disk.name if disk else "")
 
 
-def _nics(machine: Machine, nics: dict[int, dict[str, tuple[str, int]]]) -> None:
+def _nics(machine: Machine, nics: dict[int, dict[str, tuple[str, int, str]]]) -> None:
     for index in sorted(nics):
         fields = nics[index]
-        if fields.get("present", ("TRUE", 0))[0].upper() == "FALSE":
-            for sub, (value, number) in fields.items():
-                machine.add(f"ethernet{index}.{sub}", value, f"line {number}", "other")
+        if fields.get("present", ("TRUE", 0, ""))[0].upper() == "FALSE":
+            for value, number, key in fields.values():
+                machine.add(key, value, f"line {number}", "other")
             continue
         name = f"eth{len(machine.nics)}"
-        network = fields.get("networkname", ("", 0))[0] or fields.get("dvs.portgroupid", ("", 0))[0]
+        network = fields.get("networkname", ("", 0, ""))[0] or fields.get("dvs.portgroupid", ("", 0, ""))[0]
         machine.nics.append(
             Nic(
                 name=name,
                 label=f"ethernet{index}",
                 network=network or "VM Network",
-                adapter=fields.get("virtualdev", ("", 0))[0],
+                adapter=fields.get("virtualdev", ("", 0, ""))[0],
             )
         )
-        for sub, (value, number) in sorted(fields.items(), key=lambda item: item[1][1]):
+        for sub, (value, number, key) in sorted(fields.items(), key=lambda item: item[1][1]):
             topic = {
                 "networkname": "network",
                 "generatedaddress": "mac",
                 "address": "mac",
                 "addresstype": "mac",
             }.get(sub, "nic")
-            machine.add(f"ethernet{index}.{sub}", value, f"line {number}", topic, name)
+            machine.add(key, value, f"line {number}", topic, name)
 
 
 def _guestinfo(machine: Machine, guestinfo: dict[str, tuple[str, int]]) -> None:
