@@ -70,6 +70,7 @@ def env_name(key: str) -> str:
 def plan(machine: Machine) -> Plan:
     text = " ".join(
         [machine.display_name, machine.guest_os]
+        + [s.value for s in machine.settings if s.topic == "annotation"]
         + [p.key for p in machine.properties]
         + [p.value for p in machine.properties]
     ).lower()
