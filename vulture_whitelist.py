@@ -12,7 +12,7 @@ pytest's pytestmark, http.server's do_GET...) are in [tool.vulture] ignore_names
 # Django reads these from settings by dotted path.
 SecurityHeadersMiddleware  # config.settings.MIDDLEWARE
 site_navigation  # config.settings.TEMPLATES context_processors
-PlaygroundConfig, ConceptsConfig  # INSTALLED_APPS' AppConfig classes
+PlaygroundConfig, ConceptsConfig, TranslatorConfig  # INSTALLED_APPS' AppConfig classes
 app_configs  # concepts.checks: the system check signature Django calls
 
 # config/settings.py (excluded from the scan: Django reads every name in it) calls these.
@@ -56,3 +56,6 @@ STRATEGY
 
 # Called by gunicorn.conf.py's post_worker_init hook (gunicorn reads that file; vulture does not).
 fit_thread_pool  # playground/kubeapi/streams.py
+
+# PyYAML calls a Dumper's ignore_aliases (translator.service._Dumper).
+_.ignore_aliases
