@@ -1,7 +1,12 @@
 """The production stack started for real by tests: settings from the environment, and
-gunicorn on a free loopback port."""
+gunicorn on a free loopback port.
 
+gunicorn runs in a process group of its own, and `stop` ends the whole group: the
+workers too, even when the master is gone, and however the fixture's setup ended."""
+
+import contextlib
 import os
+import signal
 import socket
 import ssl
 import subprocess
@@ -45,7 +50,9 @@ def manage(env: dict, *command: str) -> subprocess.CompletedProcess:
 
 
 def start_gunicorn(env: dict, work: Path, options=(), tls: tuple[Path, Path] | None = None, port: int = 0):
-    """(process, base URL) once /healthz answers; on `port` to come back where it was."""
+    """(process, base URL) once /healthz answers; on `port` to come back where it was.
+    gunicorn reads the project's gunicorn.conf.py (gthread workers) as production does.
+    Stopped again (the whole process group) if it does not get ready."""
     port = port or free_port()
     log_path = work / f"gunicorn-{port}.log"
     args = ["--bind", f"127.0.0.1:{port}", "--error-logfile", str(log_path), *options]
@@ -57,7 +64,20 @@ def start_gunicorn(env: dict, work: Path, options=(), tls: tuple[Path, Path] | N
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
+    try:
+        base = _ready(process, port, tls)
+    except BaseException:
+        stop(process)
+        raise
+    if base is None:
+        stop(process)
+        raise RuntimeError(log_path.read_text() if log_path.exists() else "gunicorn did not start")
+    return process, base
+
+
+def _ready(process: subprocess.Popen, port: int, tls) -> str | None:
     base = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     context = ssl._create_unverified_context() if tls else None
     # A busy machine (a CI run beside other work) can take long to start gunicorn and to
@@ -66,19 +86,44 @@ def start_gunicorn(env: dict, work: Path, options=(), tls: tuple[Path, Path] | N
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(base + "/healthz", timeout=10, context=context)
-            return process, base
+            return base
         except OSError:  # URLError, ConnectionError and socket timeouts alike
             if process.poll() is not None:
-                break
+                return None
             time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(log_path.read_text() if log_path.exists() else "gunicorn did not start")
+    return None
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict, work: Path, options=(), tls: tuple[Path, Path] | None = None, port: int = 0):
+    """start_gunicorn as a context: (process, base URL), stopped on the way out however
+    the block ends (a fixture's failed setup included)."""
+    process, base = start_gunicorn(env, work, options, tls, port)
+    try:
+        yield process, base
+    finally:
+        stop(process)
 
 
 def stop(process: subprocess.Popen) -> None:
-    process.terminate()
+    """End the process and its group (gunicorn's workers, which may outlive their master):
+    SIGTERM, then SIGKILL for whatever is left after 15 s."""
+    _signal_group(process, signal.SIGTERM)
     try:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        pass
+    _signal_group(process, signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 10  # SIGKILL is delivered, not waited for: wait here
+    while _signal_group(process, 0) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> bool:
+    """Whether the group still had a process to signal."""
+    try:
+        os.killpg(process.pid, signum)  # the group's id is the master's (start_new_session)
+    except ProcessLookupError:
+        return False  # the group is empty: everything has ended
+    return True

@@ -5,7 +5,7 @@ import urllib.request
 
 import pytest
 
-from tests.servers import manage, production_env, start_gunicorn, stop
+from tests.servers import gunicorn, manage, production_env
 
 
 @pytest.fixture(scope="module")
@@ -13,9 +13,8 @@ def gunicorn_server(tmp_path_factory):
     work = tmp_path_factory.mktemp("prod")
     env = production_env(work)
     manage(env, "collectstatic", "--noinput")
-    process, base = start_gunicorn(env, work, ("--workers", "2"))
-    yield base
-    stop(process)
+    with gunicorn(env, work, ("--workers", "2")) as (_process, base):
+        yield base
 
 
 def fetch(url):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.servers import manage, production_env, start_gunicorn, stop
+from tests.servers import gunicorn, manage, production_env
 
 # Threaded workers, as the README tells production to run: a watch holds a thread.
 GTHREAD = ("--workers", "2", "--worker-class", "gthread", "--threads", "8", "--graceful-timeout", "3")
@@ -86,8 +86,11 @@ def api_server(tmp_path_factory):
         pytest.fail("No kubectl on the PATH: sudo apt-get install -y kubernetes-client")
     work = tmp_path_factory.mktemp("kubeapi")
     env = production_env(work, KUBE_API_WATCH_SECONDS="30")
-    process, base = start_gunicorn(env, work, GTHREAD)
+    with gunicorn(env, work, GTHREAD) as (_process, base):
+        yield _server(base, env, work)
 
+
+def _server(base: str, env: dict, work: Path):
     class Server:
         url = base
         environment = env
@@ -103,8 +106,7 @@ def api_server(tmp_path_factory):
             path.write_text(result.stdout)
             return path
 
-    yield Server()
-    stop(process)
+    return Server()
 
 
 @pytest.fixture(scope="session")
@@ -118,9 +120,8 @@ def tls_server(api_server, tmp_path_factory):
         check=True,
         capture_output=True,
     )
-    process, base = start_gunicorn(api_server.environment, work, GTHREAD, (cert, key))
-    yield base
-    stop(process)
+    with gunicorn(api_server.environment, work, GTHREAD, (cert, key)) as (_process, base):
+        yield base
 
 
 class Kubectl:

@@ -2,6 +2,7 @@
 sandbox (gunicorn), `manage.py mirror` as its own process, and the web app (gunicorn)
 reading the mirror's database, signed in as someone allowed to see mirrors."""
 
+import contextlib
 import re
 import subprocess
 import sys
@@ -11,10 +12,20 @@ import requests
 from kubernetes import config
 
 from tests.playground.mirror.conftest import wait_for
-from tests.servers import ROOT, manage, production_env, start_gunicorn, stop
+from tests.servers import ROOT, gunicorn, manage, production_env, start_gunicorn, stop
 
 # The mirror holds a watch open per resource (22 of them): the facade needs the threads.
 GTHREAD = ("--workers", "2", "--worker-class", "gthread", "--threads", "24", "--graceful-timeout", "3")
+
+
+class Stack:
+    """The running stack's processes, addresses and clients."""
+
+
+def _end(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.kill()
+        process.wait()
 
 
 def shell(env, code: str) -> str:
@@ -27,9 +38,17 @@ def eventually(check, timeout=30, what="the page to change"):
 
 @pytest.fixture(scope="module", name="stack")
 def stack_fixture(tmp_path_factory):
+    # Every process started here is stopped however the setup ends (ExitStack).
+    with contextlib.ExitStack() as started:
+        yield from _stack(tmp_path_factory, started)
+
+
+def _stack(tmp_path_factory, started: contextlib.ExitStack):
     facade_dir = tmp_path_factory.mktemp("facade")
     facade_env = production_env(facade_dir, KUBE_API_WATCH_SECONDS="30")
-    facade, facade_url = start_gunicorn(facade_env, facade_dir, GTHREAD)
+    s = Stack()
+    s.facade, facade_url = start_gunicorn(facade_env, facade_dir, GTHREAD)
+    started.callback(lambda: stop(s.facade))  # the one running then: a test may restart it
     kubeconfig = facade_dir / "kubeconfig"
     kubeconfig.write_text(
         manage(
@@ -55,8 +74,8 @@ def stack_fixture(tmp_path_factory):
         web_env,
         "from django.contrib.auth.models import User; User.objects.create_superuser('ops', 'ops@example.com', 'pw-for-tests-only')",
     )
-    web, web_url = start_gunicorn(web_env, web_dir, GTHREAD)
-    log = open(web_dir / "mirror.log", "w")  # noqa: SIM115
+    _web, web_url = started.enter_context(gunicorn(web_env, web_dir, GTHREAD))
+    log = started.enter_context(open(web_dir / "mirror.log", "w"))  # noqa: SIM115
     mirror = subprocess.Popen(
         [
             sys.executable,
@@ -75,6 +94,7 @@ def stack_fixture(tmp_path_factory):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    started.callback(_end, mirror)
     session = requests.Session()
     login = session.get(web_url + "/accounts/login/")
     session.post(
@@ -88,11 +108,7 @@ def stack_fixture(tmp_path_factory):
     )
     api = config.new_client_from_config(str(kubeconfig))
 
-    class Stack:
-        pass
-
-    s = Stack()
-    s.facade, s.facade_url, s.facade_env, s.facade_dir = facade, facade_url, facade_env, facade_dir
+    s.facade_url, s.facade_env, s.facade_dir = facade_url, facade_env, facade_dir
     s.web_url, s.web_env, s.session, s.mirror, s.context, s.api = (
         web_url,
         web_env,
@@ -105,8 +121,3 @@ def stack_fixture(tmp_path_factory):
     s.log = web_dir / "mirror.log"
     s.page = lambda: session.get(f"{web_url}/mirror/{context}/").text
     yield s
-    if mirror.poll() is None:
-        mirror.kill()
-    log.close()
-    stop(web)
-    stop(s.facade)
