@@ -31,7 +31,22 @@ def test_a_failing_task_says_which_assertion_failed_and_which_hint_helps():
     states = status(start(lab), lab)
     assert [s.passed for s in states] == [False, False, False]
     failing = states[0].failing
-    assert failing.says.startswith("There is no PodDisruptionBudget web") and failing.hint == 1
+    assert failing.says.startswith("There is no PodDisruptionBudget web") and failing.hint == 2
+
+
+@pytest.mark.parametrize("slug", LABS)
+def test_every_task_has_hints_from_a_nudge_to_the_command(slug):
+    """Issue 17 §5: at least two hints per task, progressing from a nudge to a pointer to the
+    command; the first hint never gives a command away, the last one names what to run or do."""
+    for number, task in enumerate(labs()[slug].tasks, start=1):
+        where = f"{slug} task {number}"
+        assert len(task.hints) >= 2, f"{where} has fewer than two hints"
+        assert "kubectl " not in task.hints[0] and "`" not in task.hints[0], (
+            f"{where}: the first hint is not a nudge"
+        )
+        assert "kubectl " in task.hints[-1] or "**" in task.hints[-1] or "`" in task.hints[-1], (
+            f"{where}: the last hint does not point to a command, a manifest or a button"
+        )
 
 
 def test_the_validator_command():

@@ -35,11 +35,12 @@ def test_a_lab_page_as_full_page_and_as_fragment(client, attempt, htmx_headers):
 def test_hints_are_revealed_one_at_a_time_and_counted(client, attempt, htmx_headers):
     url = f"/labs/attempt/{attempt.sandbox.public_id}/tasks/1/hint"
     fragment = client.post(url, **htmx_headers).content.decode()
-    assert "kubectl run NAME --image=IMAGE" in fragment and "1 of 2 shown" in fragment
-    client.post(url)
-    client.post(url)
+    assert "Think of the nginx image as the template" in fragment and "1 of 3 shown" in fragment
+    assert "kubectl run NAME --image=IMAGE" not in fragment  # the second hint waits for the next click
+    for _ in range(3):
+        client.post(url)
     attempt.refresh_from_db()
-    assert attempt.hints == {"1": 2}
+    assert attempt.hints == {"1": 3}
 
 
 def test_applying_a_solution_passes_the_task_and_records_when(client, attempt, htmx_headers):
