@@ -182,6 +182,16 @@ LOGOUT_REDIRECT_URL = "home"
 SANDBOXES_PER_VISITOR = envint("SANDBOXES_PER_VISITOR", 12)
 SANDBOXES_PER_ADDRESS_PER_HOUR = envint("SANDBOXES_PER_ADDRESS_PER_HOUR", 30)
 SANDBOXES_PER_ADDRESS = envint("SANDBOXES_PER_ADDRESS", 100)
+# What one sandbox may hold and cost (README, "Limits and abuse"): the bytes of its saved
+# state (a change that would pass it is refused; sized for the engine's 2000-object cap),
+# its snapshots kept (the oldest automatic ones go first, by count and by total bytes), and
+# the engine work one request may do (reconcile steps and milliseconds; the rest stays
+# queued for the next visit).
+SANDBOX_STATE_MAX_BYTES = envint("SANDBOX_STATE_MAX_BYTES", 8 * 1024 * 1024)
+SANDBOX_SNAPSHOTS_KEPT = envint("SANDBOX_SNAPSHOTS_KEPT", 40)
+SANDBOX_SNAPSHOTS_MAX_BYTES = envint("SANDBOX_SNAPSHOTS_MAX_BYTES", 32 * 1024 * 1024)
+ENGINE_STEPS_PER_REQUEST = envint("ENGINE_STEPS_PER_REQUEST", 10000)
+ENGINE_MILLISECONDS_PER_REQUEST = envint("ENGINE_MILLISECONDS_PER_REQUEST", 3000)
 # How many reverse proxies in front of the app append to X-Forwarded-For. 0: the client is
 # REMOTE_ADDR and the header is ignored (config/clientip.py).
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)

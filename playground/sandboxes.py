@@ -8,6 +8,7 @@ replayed on the newer state.
 
 from __future__ import annotations
 
+import logging
 import random
 import secrets
 import time
@@ -17,9 +18,11 @@ import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from playground.engine import ApiError, Cluster
+from playground.engine.cluster import WorkBudget
 from playground.models import Sandbox, SandboxCreation, Snapshot
 from playground.scenarios import ScenarioError, run_actions, scenarios
 
@@ -30,7 +33,6 @@ PROFILES = {
     "minimal": "One worker, nothing else",
 }
 MAX_SANDBOXES_PER_VISITOR = settings.SANDBOXES_PER_VISITOR
-SNAPSHOTS_KEPT = 40
 MAX_CATCH_UP = 3600  # simulated seconds a single visit may advance
 SAVE_RETRIES = 10
 # Each sandbox cluster's caps (playground.engine.cluster.Limits), kept in its state.
@@ -49,11 +51,28 @@ LIMITS = {
 }
 
 
+log = logging.getLogger(__name__)
+
+
 class SandboxError(Exception):
     def __init__(self, message: str, status: int = 400):
         super().__init__(message)
         self.message = message
         self.status = status
+
+
+class BrokenState(SandboxError):
+    """The sandbox's saved state could not be loaded or brought up to time. Its page still
+    works and offers Reset and Rewind (neither needs the broken state); every other request
+    is refused with this message (403: retrying will not help)."""
+
+    def __init__(self, sandbox: Sandbox, error: BaseException):
+        super().__init__(
+            f"This sandbox's saved state could not be loaded ({type(error).__name__}). Reset it, or go "
+            "back to one of its snapshots, from the sandbox's page.",
+            403,
+        )
+        self.sandbox = sandbox
 
 
 def visitor(session) -> str:
@@ -70,13 +89,31 @@ def dump(cluster: Cluster) -> str:
 
 
 def restore(state: str) -> Cluster:
+    """The cluster a saved state holds, with this request's engine work budget: work past
+    it stays queued for the next visit (ENGINE_STEPS_PER_REQUEST, ..._MILLISECONDS_...)."""
     data = orjson.loads(state)
     options = data.get("options") if isinstance(data, dict) else None
     if isinstance(options, dict):
         # A state saved before a cap existed gets today's value of it.
         for key, value in LIMITS.items():
             options.setdefault(key, value)
-    return Cluster.from_dict(data)
+    cluster = Cluster.from_dict(data)
+    steps, millis = settings.ENGINE_STEPS_PER_REQUEST, settings.ENGINE_MILLISECONDS_PER_REQUEST
+    cluster.budget = WorkBudget(steps or None, millis / 1000 if millis else None)
+    return cluster
+
+
+def _load(sandbox: Sandbox, now) -> tuple[Cluster, str]:
+    """The sandbox's cluster caught up to `now`, and its resourceVersion before catching up;
+    BrokenState when either fails."""
+    try:
+        cluster = restore(sandbox.state)
+        before = cluster.resource_version
+        catch_up(sandbox, cluster, now)
+    except Exception as error:  # any failure: the page must still offer Reset and Rewind
+        log.exception("sandbox %s: its saved state could not be loaded", sandbox.public_id)
+        raise BrokenState(sandbox, error) from None
+    return cluster, before
 
 
 def owned(owner: str):
@@ -210,10 +247,8 @@ def view(owner: str, public_id) -> tuple[Sandbox, Cluster]:
     """
     for _attempt in range(SAVE_RETRIES):
         sandbox = get(owner, public_id)
-        cluster = restore(sandbox.state)
         now = timezone.now()
-        before = cluster.resource_version
-        catch_up(sandbox, cluster, now)
+        cluster, before = _load(sandbox, now)
         changed = cluster.resource_version != before
         if sandbox.paused or not (changed or (now - sandbox.synced_at) > timedelta(seconds=30)):
             return sandbox, cluster
@@ -222,9 +257,13 @@ def view(owner: str, public_id) -> tuple[Sandbox, Cluster]:
     raise SandboxError("The sandbox is changing too fast; please try again.", 409)
 
 
-def _save(sandbox: Sandbox, cluster: Cluster, now, **fields) -> bool:
+def _save(sandbox: Sandbox, cluster: Cluster, now, state: str | None = None, **fields) -> bool:
     updated = Sandbox.objects.filter(pk=sandbox.pk, version=sandbox.version).update(
-        state=dump(cluster), version=sandbox.version + 1, synced_at=now, updated=now, **fields
+        state=dump(cluster) if state is None else state,
+        version=sandbox.version + 1,
+        synced_at=now,
+        updated=now,
+        **fields,
     )
     if updated:
         sandbox.version += 1
@@ -248,21 +287,46 @@ def change(owner: str, public_id, action, label: str, snapshot: bool = True, run
             time.sleep(random.uniform(0, 0.005 * 2 ** min(attempt, 6)))  # noqa: S311 - jitter, not a secret
         sandbox = get(owner, public_id)
         before_state = sandbox.state
-        cluster = restore(before_state)
         now = timezone.now()
-        catch_up(sandbox, cluster, now)
+        cluster, _before = _load(sandbox, now)
         result = action(cluster)  # may raise ApiError: nothing is saved
         if run_now and not sandbox.paused:
             # Run what the change set in motion at this instant. A paused clock leaves it
             # queued, so Step shows each control loop act in turn.
             cluster.advance(0)
+        state = dump(cluster)
+        _check_size(state, cluster, before_state)
         with transaction.atomic():
-            if _save(sandbox, cluster, now, **fields):
+            if _save(sandbox, cluster, now, state=state, **fields):
                 if snapshot:
                     Snapshot.objects.create(sandbox_id=sandbox.pk, label=label[:200], state=before_state)
                     _trim(sandbox.pk)
                 return sandbox, cluster, result
     raise SandboxError("The sandbox is changing too fast; please try again.", 409)
+
+
+def _check_size(state: str, cluster: Cluster, before: str) -> None:
+    """Refuse (changing nothing) a change whose saved state would pass SANDBOX_STATE_MAX_BYTES
+    and that made the objects bigger: past the cap a sandbox may still delete and shrink
+    (the watch history keeps what was deleted for a while, so the state itself may not)."""
+    cap = settings.SANDBOX_STATE_MAX_BYTES
+    if not cap or len(state) <= cap:
+        return
+    size = len(state.encode())
+    if size <= cap:
+        return
+    objects = len(orjson.dumps(cluster.store.to_dict()["objects"]))
+    try:
+        objects_before = len(orjson.dumps(orjson.loads(before)["store"]["objects"]))
+    except Exception:  # the state before did not load: nothing to compare with
+        objects_before = 0
+    if objects > objects_before:
+        raise SandboxError(
+            f"Nothing was changed: that would make this sandbox's saved state {size} bytes, and a "
+            f"sandbox may hold at most {cap} bytes. Delete objects you no longer need, or start "
+            "another sandbox.",
+            403,
+        )
 
 
 def _workshop_seat(owner: str, public_id) -> dict | None:
@@ -291,11 +355,35 @@ def refuse_if_read_only(owner: str, public_id) -> None:
         raise SandboxError("The instructor has paused the workshop; changes resume when it continues.", 403)
 
 
+# Snapshots the learner asked for by name (Reset, Rewind, a mirror copy): trimmed last.
+KEPT_LABELS = ("Reset", "Before going back to", "As copied from")
+
+
 def _trim(pk: int) -> None:
-    stale = (
-        Snapshot.objects.filter(sandbox_id=pk).order_by("-id").values_list("id", flat=True)[SNAPSHOTS_KEPT:]
+    """Keep SANDBOX_SNAPSHOTS_KEPT snapshots (the newest) and at most
+    SANDBOX_SNAPSHOTS_MAX_BYTES of them: the oldest automatic ones go first, then, if still
+    over, the oldest of any kind; the newest always stays."""
+    rows = list(
+        Snapshot.objects.filter(sandbox_id=pk)
+        .order_by("-id")
+        .annotate(size=Length("state"))
+        .values_list("id", "label", "size")
     )
-    Snapshot.objects.filter(id__in=list(stale)).delete()
+    kept = settings.SANDBOX_SNAPSHOTS_KEPT
+    stale = {row[0] for row in rows[kept:]} if kept else set()
+    cap = settings.SANDBOX_SNAPSHOTS_MAX_BYTES
+    total = sum(row[2] or 0 for row in rows if row[0] not in stale)
+    if cap and total > cap:
+        oldest_first = [row for row in reversed(rows[1:]) if row[0] not in stale]
+        automatic = [row for row in oldest_first if not row[1].startswith(KEPT_LABELS)]
+        others = [row for row in oldest_first if row[1].startswith(KEPT_LABELS)]
+        for row_id, _label, size in automatic + others:
+            if total <= cap:
+                break
+            stale.add(row_id)
+            total -= size or 0
+    if stale:
+        Snapshot.objects.filter(id__in=list(stale)).delete()
 
 
 def rewind(owner: str, public_id, snapshot_id: int) -> Sandbox:

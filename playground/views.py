@@ -53,6 +53,13 @@ def _fail(request: HttpRequest, error: sandboxes.SandboxError) -> HttpResponse:
     return render(request, "playground/error.html", {"message": error.message}, status=error.status)
 
 
+def _broken(request: HttpRequest, error: sandboxes.BrokenState) -> HttpResponse:
+    """The page of a sandbox whose state does not load: the message, Reset and Rewind."""
+    sandbox = error.sandbox
+    context = {"sandbox": sandbox, "message": error.message, "snapshots": sandbox.snapshots.all()[:40]}
+    return render(request, "playground/broken.html", context)
+
+
 def _address(request: HttpRequest) -> str:
     """The client's address as the per-address sandbox limits count it."""
     return address_key(client_address(request))
@@ -165,6 +172,10 @@ def sandbox_page(request: HttpRequest, public_id) -> HttpResponse:
     owner = sandboxes.visitor(request.session)
     try:
         sandbox, cluster = sandboxes.view(owner, public_id)
+    except sandboxes.BrokenState as error:
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("playground:sandbox", args=[public_id]))
+        return _broken(request, error)
     except sandboxes.SandboxError as error:
         return _fail(request, error)
     if request.htmx:
