@@ -39,7 +39,7 @@ CATEGORIES = {
     "storage": "Storage",
     "security": "Security and access",
     "operations": "Operations",
-    "vsphere-with-kubernetes": "vSphere with Kubernetes",
+    "vsphere-with-kubernetes": "vSphere Supervisor and VKS",
 }
 
 PAIR_FIELDS = {

@@ -20,7 +20,7 @@ def test_home_introduces_the_site(client):
 def test_catalogue_full_page_groups_every_pair_by_category(client):
     html = client.get("/concepts/").content.decode()
     assert "<html" in html and 'id="pair-results"' in html
-    for heading in ("Architecture", "Workloads", "Networking", "Storage", "vSphere with Kubernetes"):
+    for heading in ("Architecture", "Workloads", "Networking", "Storage", "vSphere Supervisor and VKS"):
         assert f">{heading}</h2>" in html
     assert html.count('class="pair-card"') >= 45
 
