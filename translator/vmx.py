@@ -162,6 +162,7 @@ def _machine(entries: list[tuple[int, str, str]]) -> Machine:
     _disks(machine, devices)
     _nics(machine, nics)
     _guestinfo(machine, guestinfo)
+    machine.settings.sort(key=lambda setting: int(setting.where.split()[1]))  # the file's order
     return machine
 
 
