@@ -326,7 +326,30 @@ class Cluster:
         if handlers is None:
             handlers = self._routes[kind] = self._watchers(kind)
         for handler in handlers:
-            handler(etype, kind, old, new)
+            try:
+                handler(etype, kind, old, new)
+            except Exception as exc:  # a malformed object must not fail the write that stored it
+                self._watch_failed(handler, kind, new if new is not None else old, exc)
+
+    def _watch_failed(self, handler, kind: str, obj: dict | None, exc: Exception) -> None:
+        """A controller's watch handler raised on an object: log it and show it as a step;
+        the write stands and the other controllers still see it."""
+        component = getattr(handler, "__self__", None)
+        name = next((n for n, c in self.controllers.items() if c is component), "?")
+        meta = (obj or {}).get("metadata") or {}
+        log.warning("%s could not handle a %s event for %s", name, kind, meta.get("name"), exc_info=exc)
+        self.steps.append(
+            {
+                "component": _component_name(name, component),
+                "action": "WatchError",
+                "kind": kind,
+                "namespace": meta.get("namespace", ""),
+                "name": meta.get("name", ""),
+                "message": f"could not handle this {kind} ({type(exc).__name__}: {exc}); skipped it",
+                "time": rfc3339_micro(self.clock),
+                "controller": name,
+            }
+        )
 
     def _watchers(self, kind: str) -> list:
         """The event handlers of the controllers that watch `kind`, in registry order."""

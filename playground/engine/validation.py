@@ -116,6 +116,40 @@ def metadata_errors(obj: dict, label_name: bool = False) -> list[FieldError]:
         size = sum(len(k) + len(str(v)) for k, v in annotations.items())
         if size > 256 * 1024:
             errors.append(too_long("metadata.annotations", 256 * 1024))
+    errors += owner_reference_errors(meta.get("ownerReferences"))
+    return errors
+
+
+def owner_reference_errors(references) -> list[FieldError]:
+    """ValidateOwnerReferences (apimachinery's objectmeta.go): each reference names its
+    apiVersion (with a version), kind, name and uid; at most one is the controller. The
+    control loops follow these references, so none may be half-written."""
+    if not isinstance(references, list):
+        return []
+    path = "metadata.ownerReferences"
+    errors: list[FieldError] = []
+    controllers = []
+    for ref in references:
+        if not isinstance(ref, dict):
+            errors.append(invalid(path, ref, "must be an object"))
+            continue
+        api_version = ref.get("apiVersion") or ""
+        if not isinstance(api_version, str) or not api_version.rpartition("/")[2]:
+            errors.append(invalid(f"{path}.apiVersion", api_version, "version must not be empty"))
+        for field in ("kind", "name", "uid"):
+            if not ref.get(field):
+                errors.append(invalid(f"{path}.{field}", ref.get(field) or "", f"{field} must not be empty"))
+        if ref.get("controller") is True:
+            controllers.append(f"{ref.get('kind')}/{ref.get('name')}")
+    if len(controllers) > 1:
+        errors.append(
+            invalid(
+                path,
+                references,
+                'Only one reference can have Controller set to true. Found "true" in references for '
+                f"{controllers[0]} and {controllers[1]}",
+            )
+        )
     return errors
 
 

@@ -224,3 +224,43 @@ def test_a_failing_controller_reports_and_skips_the_object(small, caplog):
         small.settle()
     assert len([p for p in small.list("pods") if p["metadata"]["name"].startswith("good-")]) == 1
     assert any(step["action"] == "ReconcileError" and "bad" in step["name"] for step in small.steps)
+
+
+def test_owner_references_are_validated(small):
+    """ValidateOwnerReferences: a reference without its name (which the ReplicaSet
+    controller's watch follows) is refused, and so are two controller references."""
+    body = pod("orphan")
+    body["metadata"]["ownerReferences"] = [{"controller": True, "kind": "ReplicaSet"}]
+    with pytest.raises(ApiError) as error:
+        small.create(body)
+    assert error.value.code == 422
+    fields = [cause["field"] for cause in error.value.details["causes"]]
+    assert fields == [
+        "metadata.ownerReferences.apiVersion",
+        "metadata.ownerReferences.name",
+        "metadata.ownerReferences.uid",
+    ]
+    ref = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "uid": "u", "controller": True}
+    body["metadata"]["ownerReferences"] = [{**ref, "name": "a"}, {**ref, "name": "b"}]
+    with pytest.raises(ApiError) as error:
+        small.create(body)
+    assert (
+        'Only one reference can have Controller set to true. Found "true" in references for ReplicaSet/a and ReplicaSet/b'
+        in error.value.message
+    )
+
+
+def test_a_watch_handler_that_raises_does_not_fail_the_write(small, caplog):
+    """A controller's on_event failing on some object is logged and shown as a step; the
+    write that stored the object still succeeds and the other controllers still see it."""
+    deployments = small.controllers["deployment"]
+
+    def broken(etype, kind, old, new):
+        raise KeyError("name")
+
+    deployments.on_event = broken
+    small._routes.clear()
+    with caplog.at_level(logging.WARNING):
+        small.apply(deployment(replicas=1))
+    assert any(step["action"] == "WatchError" and step["kind"] == "Deployment" for step in small.steps)
+    assert "could not handle a Deployment event" in caplog.text
