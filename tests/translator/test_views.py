@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from playground import sandboxes
@@ -155,3 +155,10 @@ def test_apply_vm_to_an_existing_sandbox_and_errors_beside_the_button(client):
     )
     assert missing.status_code == 404
     assert b'id="apply-error-vm"' in missing.content and b"There is no such sandbox" in missing.content
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000)
+def test_pasted_text_over_the_form_limit(client):
+    page = client.post(reverse("translator:translate"), {"source": 'displayName = "a"\n' * 200})
+    assert page.status_code == 400
+    assert b'id="source-error"' in page.content and b"upload it as a file instead" in page.content
