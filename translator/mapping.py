@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from translator import to_vm_service, to_workload
-from translator.model import Machine, Setting, Source, dns_name, gib, storage_class_name
+from translator.model import Machine, Setting, Source, data_key, dns_name, gib, storage_class_name
 
 NONE = "No equivalent: "
 
@@ -131,18 +131,18 @@ RULES: dict[str, tuple[str, str, str]] = {
     ),
     "property": (
         "Secret {secret} (spec.bootstrap.vAppConfig.rawProperties){vapp_why}",
-        "ConfigMap {config_map} key {ref} → env {env}{port_note}",
+        "ConfigMap {config_map} key {key} → env {env}{port_note}",
         "customization-configmap",
     ),
     "password": (
         "Secret {secret} (spec.bootstrap.vAppConfig.rawProperties){vapp_why}",
-        "Secret {workload_secret} key {ref} → env {env}",
+        "Secret {workload_secret} key {key} → env {env}",
         "credentials-secrets",
     ),
     "guestinfo": (
         NONE
         + "VM Service writes guestinfo itself (its bootstrap data); put the value in cloud-init user data.",
-        "ConfigMap {config_map} key {ref} → env {env}{port_note}",
+        "ConfigMap {config_map} key {key} → env {env}{port_note}",
         "customization-configmap",
     ),
     "cloud_init": (
@@ -281,6 +281,7 @@ def _fill(template: str, context: dict, machine: Machine | None, setting: Settin
     values = dict(context)
     ref = setting.ref
     values["ref"] = ref
+    values["key"] = data_key(ref)
     if machine is not None:
         disk = next((d for d in machine.disks if d.name == ref), None)
         if disk is not None:

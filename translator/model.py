@@ -118,6 +118,21 @@ def dns_name(text: str, fallback: str = "vm") -> str:
     return name
 
 
+MACHINE_NAME_MAX = 46  # room for the suffixes the translations add ("-headless", "-vapp-properties")
+
+
+def machine_name(display: str) -> str:
+    return dns_name(display)[:MACHINE_NAME_MAX].strip("-") or "vm"
+
+
+_NOT_KEY = re.compile(r"[^-._a-zA-Z0-9]")
+
+
+def data_key(key: str) -> str:
+    """A ConfigMap or Secret key (letters, digits, '-', '_' and '.') from a property's key."""
+    return _NOT_KEY.sub("_", key)[:253] or "value"
+
+
 def storage_class_name(policy: str) -> str:
     """The StorageClass a Supervisor makes for a storage policy: its name, lower-cased, with
     spaces as dashes ("vSAN Default Storage Policy" -> "vsan-default-storage-policy")."""

@@ -28,7 +28,7 @@ from translator.model import (
     Source,
     TranslateError,
     check_size,
-    dns_name,
+    machine_name,
 )
 
 ENVELOPES = {
@@ -197,9 +197,9 @@ class _Reader:
     def machine(self, system: ET.Element, ident: str, here: str, inherited: list[Property]) -> None:
         display = _text(system, "Name") or ident
         used = {m.name for m in self.source.machines}
-        name = dns_name(display)
+        name = machine_name(display)
         while name in used:
-            name = f"{name[:60]}-{len(used)}"
+            name = f"{name[:44]}-{len(used)}"
         machine = Machine(name=name, display_name=display)
         machine.add("VirtualSystem Name", display, self.where(system, here), "name")
         for os_section in _children(system, "OperatingSystemSection"):

@@ -18,7 +18,7 @@ import hashlib
 from dataclasses import dataclass
 
 from translator import to_workload
-from translator.model import Machine, Source, dns_name, gib, storage_class_name
+from translator.model import Machine, Source, data_key, dns_name, gib, storage_class_name
 
 API_VERSION = "vmoperator.vmware.com/v1alpha5"
 DEFAULT_STORAGE_CLASS = "vsan-default-storage-policy"
@@ -171,7 +171,9 @@ def _machine(machine: Machine, p: Plan, vapp: str) -> list[dict]:
         objects.append(_secret(p.secret, labels, {"user-data": machine.cloud_init}))
         spec["bootstrap"] = {"cloudInit": {"rawCloudConfig": {"name": p.secret, "key": "user-data"}}}
     elif p.bootstrap == "vAppConfig":
-        objects.append(_secret(p.secret, labels, {prop.key: prop.value for prop in machine.properties}))
+        objects.append(
+            _secret(p.secret, labels, {data_key(prop.key): prop.value for prop in machine.properties})
+        )
         spec["bootstrap"] = {"vAppConfig": {"rawProperties": p.secret}}
     if machine.tools:
         spec["readinessProbe"] = {"guestHeartbeat": {"thresholdStatus": "green"}}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from translator.model import Machine, Source, gib, storage_class_name
+from translator.model import Machine, Source, data_key, gib, storage_class_name
 
 CORE_MHZ = 2000  # one vCPU of reservation or limit counted as a 2 GHz core
 SHARES_PER_VCPU = {"low": 500, "normal": 1000, "high": 2000}
@@ -139,8 +139,9 @@ def _machine(machine: Machine, p: Plan, vapp: str) -> list[dict]:
     selector = {"app.kubernetes.io/name": machine.name}
     objects = []
     env = []
-    plain = {p_.key: p_.value for p_ in machine.properties if not p_.password}
-    secret = {p_.key: p_.value for p_ in machine.properties if p_.password}
+    plain = {data_key(p_.key): p_.value for p_ in machine.properties if not p_.password}
+    secret = {data_key(p_.key): p_.value for p_ in machine.properties if p_.password}
+    names = {data_key(p_.key): p.env[p_.key] for p_ in machine.properties}
     if plain:
         objects.append(
             {
@@ -151,7 +152,7 @@ def _machine(machine: Machine, p: Plan, vapp: str) -> list[dict]:
             }
         )
         env += [
-            {"name": p.env[key], "valueFrom": {"configMapKeyRef": {"name": p.config_map, "key": key}}}
+            {"name": names[key], "valueFrom": {"configMapKeyRef": {"name": p.config_map, "key": key}}}
             for key in plain
         ]
     if secret:
@@ -165,7 +166,7 @@ def _machine(machine: Machine, p: Plan, vapp: str) -> list[dict]:
             }
         )
         env += [
-            {"name": p.env[key], "valueFrom": {"secretKeyRef": {"name": p.secret, "key": key}}}
+            {"name": names[key], "valueFrom": {"secretKeyRef": {"name": p.secret, "key": key}}}
             for key in secret
         ]
     container: dict = {

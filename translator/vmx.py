@@ -23,7 +23,7 @@ from translator.model import (
     Source,
     TranslateError,
     check_size,
-    dns_name,
+    machine_name,
 )
 
 _LINE = re.compile(r'^\s*([A-Za-z0-9_.:\-]+)\s*=\s*"(.*)"\s*$')
@@ -108,7 +108,7 @@ def _int(value: str, key: str, number: int) -> int:
 def _machine(entries: list[tuple[int, str, str]]) -> Machine:
     values = {key.lower(): (value, number) for number, key, value in entries}
     display = values.get("displayname", ("vm", 0))[0] or "vm"
-    machine = Machine(name=dns_name(display), display_name=display)
+    machine = Machine(name=machine_name(display), display_name=display)
     devices: dict[str, dict[str, tuple[str, int, str]]] = {}
     nics: dict[int, dict[str, tuple[str, int, str]]] = {}
     guestinfo: dict[str, tuple[str, int]] = {}

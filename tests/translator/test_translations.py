@@ -120,3 +120,23 @@ def test_vm_service_objects_are_stored_in_a_sandbox(name):
     # Applying again changes nothing and adds no second set of CRDs.
     again = service.apply(cluster, t, "vm", namespace="dev-team")
     assert not any("CustomResourceDefinitions" in line for line in again)
+
+
+def test_long_names_and_odd_property_keys_still_apply():
+    """Names keep room for their suffixes within DNS-1035's 63 characters; property keys
+    become valid ConfigMap keys (upstream IsConfigMapKey: [-._a-zA-Z0-9]+)."""
+    text = (SAMPLES / "orders-api.ovf").read_text()
+    text = text.replace(
+        "<Name>orders-api</Name>",
+        "<Name>" + "Orders API Server For The Very Long Department Name 2026" + "</Name>",
+    )
+    text = text.replace('ovf:key="app.log_level"', 'ovf:key="app log/level"')
+    t = service.translate(text.encode(), "long.ovf")
+    names = [o["metadata"]["name"] for o in t.workload + t.vm]
+    assert max(len(n) for n in names) <= 63
+    config = next(o for o in t.workload if o["kind"] == "ConfigMap")
+    assert "app_log_level" in config["data"]
+    for target in service.TARGETS:
+        cluster = Cluster.new("vsphere", seed=1)
+        service.apply(cluster, t, target)
+    cluster.advance(60)
