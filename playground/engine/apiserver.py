@@ -30,7 +30,7 @@ from playground.engine.selectors import (
     parse_field_selector,
     parse_label_selector,
 )
-from playground.engine.util import deep_copy, int_or_percent, object_key, rfc3339
+from playground.engine.util import deep_copy, int_or_percent, object_key, parse_time, rfc3339
 
 
 class ApiServer:
@@ -115,10 +115,20 @@ class ApiServer:
                 unknown = schema.check(body, kind, api_version)
         except schema.DecodeError as exc:
             raise bad_request(f"{where}: {exc.message}") from None
-        # A custom resource is unstructured: such a number is a float64 there.
-        too_big = None if hasattr(rt, "unknown_fields") else _beyond_int64(body)
-        if too_big is not None:
-            raise bad_request(f"{where}: json: cannot unmarshal number {too_big} into Go value of type int64")
+        # A custom resource is unstructured: such a number is a float64 there, and no
+        # field of it is a time.
+        if not hasattr(rt, "unknown_fields"):
+            too_big = _beyond_int64(body)
+            if too_big is not None:
+                raise bad_request(
+                    f"{where}: json: cannot unmarshal number {too_big} into Go value of type int64"
+                )
+            bad_time = _bad_time(body)
+            if bad_time is not None:
+                raise bad_request(
+                    f'{where}: parsing time "{bad_time}" as "2006-01-02T15:04:05Z07:00": cannot parse '
+                    f'"{bad_time}" as "2006"'
+                )
         if unknown and strict:
             fields = ", ".join(f'unknown field "{path}"' for path in unknown)
             raise bad_request(f"{where}: strict decoding error: {fields}")
@@ -264,6 +274,10 @@ class ApiServer:
         if subresource == "status":
             new = rt.status_update(obj, old)
             errors = validation.status_errors(kind, new)
+            if errors:
+                raise invalid_object(rt, name, errors)
+        elif subresource in rt.subresource_updates:
+            new, errors = rt.subresource_updates[subresource](obj, old)
             if errors:
                 raise invalid_object(rt, name, errors)
         else:
@@ -593,6 +607,55 @@ def _beyond_int64(body) -> str | None:
         elif isinstance(node, int) and not isinstance(node, bool) and not INT64_MIN <= node <= INT64_MAX:
             # Python writes no integer of more than 4300 digits: name a huge one by its size.
             return str(node) if node.bit_length() < 10_000 else f"of {node.bit_length()} bits"
+    return None
+
+
+# The metav1.Time and MicroTime fields of the built-in kinds: the decoder reads each as an
+# RFC 3339 time, and the loops and printers rely on it.
+TIME_FIELDS = frozenset(
+    {
+        "creationTimestamp",
+        "deletionTimestamp",
+        "firstTimestamp",
+        "lastTimestamp",
+        "eventTime",
+        "lastObservedTime",
+        "startTime",
+        "completionTime",
+        "lastTransitionTime",
+        "lastUpdateTime",
+        "lastProbeTime",
+        "lastHeartbeatTime",
+        "lastScaleTime",
+        "lastScheduleTime",
+        "lastSuccessfulTime",
+        "startedAt",
+        "finishedAt",
+        "renewTime",
+        "acquireTime",
+        "timeAdded",
+    }
+)
+
+
+def _bad_time(body) -> str | None:
+    """The first value of a time field that does not read as a time, else None."""
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in TIME_FIELDS and value is not None:
+                    if not isinstance(value, str):
+                        continue  # the schema check reports a wrong type
+                    try:
+                        parse_time(value)
+                    except ValueError:
+                        return value[:64]
+                elif isinstance(value, dict | list):
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(item for item in node if isinstance(item, dict | list))
     return None
 
 

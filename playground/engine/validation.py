@@ -7,6 +7,7 @@ into one 422 Invalid error with a cause per field, as upstream does.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import re
 
 from playground.engine import quantity
@@ -890,12 +891,10 @@ def status_errors(kind: str, obj: dict) -> list[FieldError]:
     if not isinstance(status, dict):
         return [invalid("status", status, "must be an object")]
     conditions = status.get("conditions")
-    if conditions is None:
-        return []
-    if not isinstance(conditions, list):
+    if conditions is not None and not isinstance(conditions, list):
         return [invalid("status.conditions", conditions, "must be a list")]
     errors: list[FieldError] = []
-    for i, condition in enumerate(conditions):
+    for i, condition in enumerate(conditions or []):
         at = f"status.conditions[{i}]"
         if not isinstance(condition, dict):
             errors.append(invalid(at, condition, "must be an object"))
@@ -905,8 +904,41 @@ def status_errors(kind: str, obj: dict) -> list[FieldError]:
             if ctype in POD_SYSTEM_CONDITIONS:
                 continue
             errors += _qualified_name_errors(ctype if isinstance(ctype, str) else "", f"{at}.Type")
-        elif not ctype:
+            continue
+        if not ctype:
             errors.append(required(f"{at}.type"))
+        if condition.get("status") not in ("True", "False", "Unknown"):
+            errors.append(
+                unsupported(f"{at}.status", condition.get("status"), ["False", "True", "Unknown"])
+                if condition.get("status")
+                else required(f"{at}.status")
+            )
+    return errors + _status_shape_errors(kind, status)
+
+
+def _status_shape_errors(kind: str, status: dict) -> list[FieldError]:
+    """The lists in a status that the loops and printers index by key."""
+    errors: list[FieldError] = []
+    if kind == "Node":
+        for i, address in enumerate(status.get("addresses") or []):
+            at = f"status.addresses[{i}]"
+            if not isinstance(address, dict):
+                errors.append(invalid(at, address, "must be an object"))
+                continue
+            for field in ("type", "address"):
+                if not address.get(field):
+                    errors.append(required(f"{at}.{field}"))
+    if kind == "Service":
+        ingress = (status.get("loadBalancer") or {}).get("ingress") or []
+        for i, point in enumerate(ingress if isinstance(ingress, list) else []):
+            at = f"status.loadBalancer.ingress[{i}]"
+            if not isinstance(point, dict) or not (point.get("ip") or point.get("hostname")):
+                errors.append(required(at, "must specify an ip or a hostname"))
+            elif point.get("ip"):
+                try:
+                    ipaddress.ip_address(point["ip"])
+                except ValueError:
+                    errors.append(invalid(f"{at}.ip", point["ip"], "must be a valid IP address"))
     return errors
 
 

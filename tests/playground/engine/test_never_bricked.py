@@ -264,3 +264,67 @@ def test_a_watch_handler_that_raises_does_not_fail_the_write(small, caplog):
         small.apply(deployment(replicas=1))
     assert any(step["action"] == "WatchError" and step["kind"] == "Deployment" for step in small.steps)
     assert "could not handle a Deployment event" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "kind,name,status,expected",
+    [
+        (
+            "node",
+            "worker-1",
+            {"conditions": [{"type": "Ready"}]},
+            "status.conditions[0].status: Required value",
+        ),
+        (
+            "node",
+            "worker-1",
+            {"addresses": [{}]},
+            "status.addresses[0].type: Required value, status.addresses[0].address: Required value",
+        ),
+        (
+            "service",
+            "lb",
+            {"loadBalancer": {"ingress": [{}]}},
+            "status.loadBalancer.ingress[0]: Required value: must specify an ip or a hostname",
+        ),
+    ],
+)
+def test_status_lists_the_loops_and_printers_index_are_validated(kind, name, status, expected):
+    """Each of these, once accepted, made `kubectl describe nodes` or `get all` raise."""
+    cluster = Cluster.new("default")
+    cluster.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "lb"},
+            "spec": {"type": "LoadBalancer", "selector": {"app": "web"}, "ports": [{"port": 80}]},
+        }
+    )
+    cluster.settle()
+    with pytest.raises(ApiError) as error:
+        cluster.patch(kind, name, {"status": status}, patch_type="merge", subresource="status")
+    assert error.value.code == 422 and expected in error.value.message
+    run(cluster, parse("kubectl get all -A"))
+    run(cluster, parse("kubectl describe nodes"))
+
+
+def test_a_time_field_that_is_not_a_time_is_refused_when_decoding(small):
+    """metav1.Time decodes RFC 3339 only: 400, as the decoder answers; a Job with
+    `completionTime: y` made `kubectl get all` raise."""
+    small.create(
+        {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {"name": "j"},
+            "spec": {
+                "template": {
+                    "spec": {"restartPolicy": "Never", "containers": [{"name": "m", "image": "busybox"}]}
+                }
+            },
+        }
+    )
+    with pytest.raises(ApiError) as error:
+        small.patch("job", "j", {"status": {"completionTime": "y"}}, patch_type="merge", subresource="status")
+    assert error.value.code == 400
+    assert 'parsing time "y" as "2006-01-02T15:04:05Z07:00"' in error.value.message
+    run(small, parse("kubectl get all -A"))
