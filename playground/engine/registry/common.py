@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playground.engine.util import deep_copy
+
 ALL = ("all",)
 STATUS = ("status",)
 STATUS_SCALE = ("status", "scale")
@@ -10,6 +12,17 @@ STATUS_SCALE = ("status", "scale")
 def empty_status(obj: dict) -> None:
     """A controller fills the status in: a new object starts with an empty one."""
     obj.setdefault("status", {})
+
+
+def zero_status(**fields):
+    """PrepareForCreate's empty status as upstream serialises it: the status struct's fields
+    without ``omitempty`` are always on the wire (ReplicaSetStatus.replicas: 0), so typed
+    clients that require them (the official Python client's models) can read a new object."""
+
+    def initial(obj: dict) -> None:
+        obj["status"] = {name: deep_copy(value) for name, value in fields.items()}
+
+    return initial
 
 
 def load_balancer_status(obj: dict) -> None:

@@ -3,7 +3,7 @@
 from playground.engine import defaults, validation
 from playground.engine.printers import age, workload_wide
 from playground.engine.registry.base import Strategy, register
-from playground.engine.registry.common import ALL, STATUS, empty_status, template_quantities
+from playground.engine.registry.common import ALL, STATUS, template_quantities, zero_status
 
 
 def printer(obj: dict, now: float) -> list[str]:
@@ -34,7 +34,9 @@ register(
         subresources=STATUS,
         defaulter=defaults.daemonset,
         validator=validation.daemonset,
-        initial_status=empty_status,
+        initial_status=zero_status(
+            currentNumberScheduled=0, numberMisscheduled=0, desiredNumberScheduled=0, numberReady=0
+        ),
         quantities=template_quantities,
         columns=("NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"),
         wide_columns=("CONTAINERS", "IMAGES", "SELECTOR"),

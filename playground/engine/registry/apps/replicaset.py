@@ -3,7 +3,7 @@
 from playground.engine import defaults, validation
 from playground.engine.printers import age, workload_wide
 from playground.engine.registry.base import Strategy, register
-from playground.engine.registry.common import ALL, STATUS_SCALE, empty_status, template_quantities
+from playground.engine.registry.common import ALL, STATUS_SCALE, template_quantities, zero_status
 
 
 def printer(obj: dict, now: float) -> list[str]:
@@ -32,7 +32,7 @@ register(
         validator=validation.replicaset,
         update_validator=validation.selector_immutable_update,
         generation=True,
-        initial_status=empty_status,
+        initial_status=zero_status(replicas=0),
         quantities=template_quantities,
         columns=("NAME", "DESIRED", "CURRENT", "READY", "AGE"),
         wide_columns=("CONTAINERS", "IMAGES", "SELECTOR"),

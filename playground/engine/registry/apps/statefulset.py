@@ -3,7 +3,7 @@
 from playground.engine import defaults, validation
 from playground.engine.printers import age, images
 from playground.engine.registry.base import Strategy, register
-from playground.engine.registry.common import ALL, STATUS_SCALE, empty_status, template_quantities
+from playground.engine.registry.common import ALL, STATUS_SCALE, template_quantities, zero_status
 
 
 def printer(obj: dict, now: float) -> list[str]:
@@ -29,7 +29,7 @@ register(
         defaulter=defaults.statefulset,
         validator=validation.statefulset,
         update_validator=validation.statefulset_update,
-        initial_status=empty_status,
+        initial_status=zero_status(replicas=0, availableReplicas=0),
         quantities=template_quantities,
         columns=("NAME", "READY", "AGE"),
         wide_columns=("CONTAINERS", "IMAGES"),

@@ -3,7 +3,7 @@
 from playground.engine import defaults, validation
 from playground.engine.printers import age, hpa_targets
 from playground.engine.registry.base import Strategy, register
-from playground.engine.registry.common import ALL, STATUS, empty_status
+from playground.engine.registry.common import ALL, STATUS, zero_status
 
 
 def printer(obj: dict, now: float) -> list[str]:
@@ -32,7 +32,7 @@ register(
         subresources=STATUS,
         defaulter=defaults.hpa,
         validator=validation.hpa,
-        initial_status=empty_status,
+        initial_status=zero_status(currentMetrics=None, desiredReplicas=0),
         columns=("NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"),
         printer=printer,
         protobuf="HorizontalPodAutoscaler",

@@ -3,7 +3,7 @@
 from playground.engine import defaults, validation
 from playground.engine.printers import age
 from playground.engine.registry.base import Strategy, register
-from playground.engine.registry.common import STATUS, empty_status
+from playground.engine.registry.common import STATUS, zero_status
 
 
 def printer(obj: dict, now: float) -> list[str]:
@@ -29,7 +29,7 @@ register(
         defaulter=defaults.pdb,
         validator=validation.pdb,
         generation=True,
-        initial_status=empty_status,
+        initial_status=zero_status(disruptionsAllowed=0, currentHealthy=0, desiredHealthy=0, expectedPods=0),
         columns=("NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"),
         printer=printer,
         protobuf="PodDisruptionBudget",
