@@ -141,11 +141,8 @@ class Limits:
     def _shape_errors(self, obj: dict, old: dict | None) -> list[FieldError]:
         errors: list[FieldError] = []
         kind = obj.get("kind")
-        spec = obj.get("spec")
-        old_spec = (old or {}).get("spec")
-        if not isinstance(spec, dict):
-            return errors
-        old_spec = old_spec if isinstance(old_spec, dict) else {}
+        spec = _dict(obj.get("spec"))
+        old_spec = _dict((old or {}).get("spec"))
         if kind == "HorizontalPodAutoscaler":
             errors += self._bounded(spec, old_spec, "spec", ("maxReplicas", "minReplicas"), self.max_replicas)
         else:
@@ -153,23 +150,23 @@ class Limits:
         if kind == "Job":
             errors += self._job(spec, old_spec, "spec")
         elif kind == "CronJob":
-            job_spec = (spec.get("jobTemplate") or {}).get("spec")
-            old_job = (old_spec.get("jobTemplate") or {}).get("spec")
+            job_spec = _dict(spec.get("jobTemplate")).get("spec")
+            old_job = _dict(_dict(old_spec.get("jobTemplate")).get("spec"))
             if isinstance(job_spec, dict):
-                errors += self._job(
-                    job_spec, old_job if isinstance(old_job, dict) else {}, "spec.jobTemplate.spec"
-                )
+                errors += self._job(job_spec, old_job, "spec.jobTemplate.spec")
         if self.max_containers is not None:
+            old_specs = dict(_pod_specs(kind, old)) if old is not None else {}
             for path, pod_spec in _pod_specs(kind, obj):
-                errors += self._containers(pod_spec, path)
+                errors += self._containers(pod_spec, path, old_specs.get(path))
         return errors
 
     def _job(self, spec: dict, old_spec: dict, path: str) -> list[FieldError]:
         errors = self._bounded(spec, old_spec, path, ("parallelism", "completions"), self.max_replicas)
         errors += self._bounded(spec, old_spec, path, ("backoffLimit",), self.max_backoff_limit)
-        template = (spec.get("template") or {}).get("spec")
+        template = _dict(spec.get("template")).get("spec")
         if self.max_containers is not None and isinstance(template, dict):
-            errors += self._containers(template, f"{path}.template.spec")
+            old_template = _dict(old_spec.get("template")).get("spec")
+            errors += self._containers(template, f"{path}.template.spec", old_template)
         return errors
 
     def _bounded(self, spec: dict, old_spec: dict, path: str, fields, cap) -> list[FieldError]:
@@ -191,15 +188,18 @@ class Limits:
     def _over(field: str, value: int, cap: int) -> FieldError:
         return invalid(field, value, f"must be less than or equal to {cap} in this cluster")
 
-    def _containers(self, pod_spec: dict, path: str) -> list[FieldError]:
+    def _containers(self, pod_spec: dict, path: str, old_pod_spec) -> list[FieldError]:
+        """Containers, init and ephemeral containers of one pod (spec) together, unless the
+        write adds none to a spec already past the cap."""
         cap = self.max_containers
+        old_total = _container_count(old_pod_spec) if isinstance(old_pod_spec, dict) else 0
         total = 0
         for key in ("containers", "initContainers", "ephemeralContainers"):
             items = pod_spec.get(key)
             if not isinstance(items, list):
                 continue
             total += len(items)
-            if total > cap:
+            if total > cap and _container_count(pod_spec) > old_total:
                 return [
                     FieldError(
                         f"{path}.{key}",
@@ -215,15 +215,24 @@ class Limits:
         return {camel: getattr(self, option) for option, camel in self.OPTIONS.items()}
 
 
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _container_count(pod_spec: dict) -> int:
+    return sum(
+        len(items)
+        for key in ("containers", "initContainers", "ephemeralContainers")
+        if isinstance(items := pod_spec.get(key), list)
+    )
+
+
 def _pod_specs(kind: str | None, obj: dict):
     """The pod specs an object carries, with their field paths (a Job's are checked with it)."""
     spec = obj.get("spec")
     if kind == "Pod":
-        yield "spec", spec
-    elif kind == "PodTemplate":
-        template = (obj.get("template") or {}).get("spec")
-        if isinstance(template, dict):
-            yield "template.spec", template
+        if isinstance(spec, dict):
+            yield "spec", spec
     elif kind not in ("Job", "CronJob") and isinstance(spec, dict):
         template = spec.get("template")
         if isinstance(template, dict) and isinstance(template.get("spec"), dict):

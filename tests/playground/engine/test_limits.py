@@ -301,3 +301,14 @@ def test_the_budget_is_not_saved_and_advance_still_reaches_its_target():
     assert again.budget is None and again.backlog() == cluster.backlog() > 0
     again.advance(1)
     assert again.backlog() == 0
+
+
+def test_a_pod_already_past_the_containers_cap_may_still_be_edited(capped):
+    """Saved under an older, higher cap: an update that adds no container is let through."""
+    body = pod("crowded")
+    body["spec"]["containers"] = [{"name": f"c{i}", "image": "nginx"} for i in range(6)]
+    capped.limits.max_containers = None
+    capped.create(body)
+    capped.limits.max_containers = 4
+    capped.patch("pod", "crowded", {"metadata": {"labels": {"still": "editable"}}}, patch_type="merge")
+    assert capped.get("pod", "crowded")["metadata"]["labels"] == {"still": "editable"}
