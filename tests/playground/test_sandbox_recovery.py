@@ -138,3 +138,16 @@ def _one_minute():
     from datetime import timedelta
 
     return timedelta(seconds=60)
+
+
+def test_a_state_saved_before_the_new_caps_loads_with_todays(sandbox):
+    import orjson
+
+    stored = Sandbox.objects.get(pk=sandbox.pk)
+    data = orjson.loads(stored.state)
+    for key in ("max_containers", "max_object_bytes", "max_events", "max_backoff_limit"):
+        data["options"].pop(key)
+    Sandbox.objects.filter(pk=sandbox.pk).update(state=orjson.dumps(data).decode())
+    _sb, cluster = sandboxes.view(sandbox.owner, sandbox.public_id)
+    assert cluster.limits.max_containers == sandboxes.LIMITS["max_containers"]
+    assert cluster.limits.max_events == sandboxes.LIMITS["max_events"]
