@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import ipaddress
 
-from playground.engine import images
+from playground.engine import images, quantity
 from playground.engine.errors import ApiError
 from playground.engine.podstatus import node_ready_status
+from playground.engine.resources import pod_resources
 from playground.engine.util import key_of, rfc3339, set_condition, split_key
 
 # pkg/kubelet/kubelet.go: backOffPeriod and MaxContainerBackOff (the crash-loop back-off).
@@ -25,6 +26,8 @@ BACKOFF_START = 10
 BACKOFF_MAX = 300
 # plegRelistPeriod: how soon after an exit the kubelet syncs the pod again.
 RELIST_SECONDS = 1
+# How long the runtime takes to apply an in-place resize and report it.
+RESIZE_SECONDS = 1
 START_SECONDS = 0.5
 LOG_LINES_KEPT = 200
 PULL_BACKOFF_REPORT = 5
@@ -62,6 +65,7 @@ class Kubelet:
             pod = new or old
             if new is None:
                 self._forget(old)
+                self._retry_pending_resizes((old.get("spec") or {}).get("nodeName"))
                 return
             if (new.get("spec") or {}).get("nodeName"):
                 self.cluster.enqueue(self.name, key_of(pod))
@@ -75,6 +79,15 @@ class Kubelet:
             ) != node_ready_status(new):
                 for pod in self.cluster.store.pods_on(new["metadata"]["name"]):
                     self.cluster.enqueue(self.name, key_of(pod))
+
+    def _retry_pending_resizes(self, node_name: str | None) -> None:
+        """A pod leaving a node frees room: deferred resizes there are tried again
+        (the allocation manager's RetryPendingResizes)."""
+        if not node_name:
+            return
+        for other in self.cluster.store.pods_on(node_name):
+            if (self.state.get(other["metadata"].get("uid")) or {}).get("resize_pending"):
+                self.cluster.enqueue(self.name, key_of(other))
 
     def _forget(self, pod: dict) -> None:
         uid = pod["metadata"].get("uid")
@@ -190,7 +203,15 @@ class Kubelet:
             ip = _node_ip(node)
         else:
             ip = self._namespace_ip(pod) or self._allocate_ip(node, pod["metadata"]["uid"])
-        return {"ip": ip, "containers": {}, "init_done": 0, "started": self.cluster.clock}
+        return {
+            "ip": ip,
+            "containers": {},
+            "init_done": 0,
+            "started": self.cluster.clock,
+            # What the kubelet admitted the pod with, and what the runtime now applies.
+            "allocated": _resizable(pod),
+            "actuated": _resizable(pod),
+        }
 
     def _namespace_ip(self, pod: dict) -> str | None:
         """With NSX (NCP), pods take addresses from their namespace's segment subnet."""
@@ -288,6 +309,7 @@ class Kubelet:
                 cs = st["containers"].setdefault(c["name"], {"stage": "new", "restarts": 0})
                 self._advance_container(pod, node, c, cs, st, missing, actions, due, False)
             self._stop_sidecars_when_done(pod, st, init, containers, actions, due)
+        self._resize(pod, node, st, actions, due)
         status = self._status(pod, node, st)
         changed = status != (pod.get("status") or {})
         if changed:
@@ -311,6 +333,94 @@ class Kubelet:
             "name": pod["metadata"]["name"],
             "message": message,
         }
+
+    def _resize(self, pod: dict, node: dict, st: dict, actions: list, due) -> None:
+        """In-place resize (KEP-1287, GA in 1.35): a change of the containers' cpu or memory
+        (through the ``resize`` subresource) is admitted like a new pod would be
+        (``canResizePod`` in pkg/kubelet/allocation): beyond the node's allocatable it is
+        Infeasible, beyond what the other pods leave free it is Deferred (retried when a
+        pod on the node goes away); otherwise it is allocated and applied, in progress
+        until the runtime reports the new values (``RESIZE_SECONDS``). A container whose
+        ``resizePolicy`` says RestartContainer for a changed resource restarts."""
+        now = self.cluster.clock
+        desired = _resizable(pod)
+        allocated = st.setdefault("allocated", desired)
+        st.setdefault("actuated", allocated)
+        if desired == allocated:
+            st.pop("resize_pending", None)
+        else:
+            verdict = self._resize_verdict(pod, node, desired)
+            if verdict is not None:
+                if st.get("resize_pending") != list(verdict):
+                    st["resize_pending"] = list(verdict)
+                    actions.append(f"resize of {pod['metadata']['name']} is {verdict[0]}: {verdict[1]}")
+            else:
+                st.pop("resize_pending", None)
+                self._apply_resize(pod, st, allocated, desired, due)
+                st["allocated"] = desired
+                st["resize_done_at"] = now + RESIZE_SECONDS
+                actions.append(f"resizing {pod['metadata']['name']} in place")
+        done_at = st.get("resize_done_at")
+        if done_at is not None:
+            if done_at <= now:
+                st["actuated"] = st["allocated"]
+                del st["resize_done_at"]
+            else:
+                due(done_at)
+
+    def _apply_resize(self, pod: dict, st: dict, before: dict, after: dict, due) -> None:
+        """resizePolicy RestartContainer: the container restarts to take a changed resource."""
+        spec = pod["spec"]
+        for c in (spec.get("containers") or []) + [
+            x for x in spec.get("initContainers") or [] if _sidecar(x)
+        ]:
+            changed = {
+                name
+                for section in ("requests", "limits")
+                for name in ("cpu", "memory")
+                if (before.get(c["name"]) or {}).get(section, {}).get(name)
+                != (after.get(c["name"]) or {}).get(section, {}).get(name)
+            }
+            restart = any(
+                p.get("resourceName") in changed and p.get("restartPolicy") == "RestartContainer"
+                for p in c.get("resizePolicy") or []
+            )
+            cs = st["containers"].get(c["name"])
+            if restart and cs is not None and cs["stage"] == "running":
+                cs.update(exit_at=self.cluster.clock, exit_code=0, resize_restart=True)
+                due(self.cluster.clock)
+
+    def _resize_verdict(self, pod: dict, node: dict, desired: dict) -> tuple[str, str] | None:
+        allocatable = (node.get("status") or {}).get("allocatable") or {}
+        capacity = {
+            "cpu": quantity.millis(allocatable.get("cpu", "0")),
+            "memory": quantity.to_int(allocatable.get("memory", "0")),
+        }
+        wanted = _requests_of(pod, desired)
+        for name in ("memory", "cpu"):
+            if wanted.get(name, 0) > capacity[name]:
+                return (
+                    "Infeasible",
+                    f"Node didn't have enough capacity: {name}, requested: {wanted[name]}, capacity: {capacity[name]}",
+                )
+        used = {"cpu": 0, "memory": 0}
+        for other in self.cluster.store.pods_on(node["metadata"]["name"]):
+            if other["metadata"]["uid"] == pod["metadata"]["uid"] or (other.get("status") or {}).get(
+                "phase"
+            ) in ("Succeeded", "Failed"):
+                continue
+            other_st = self.state.get(other["metadata"]["uid"]) or {}
+            for name, value in _requests_of(other, other_st.get("allocated") or _resizable(other)).items():
+                if name in used:
+                    used[name] += value
+        for name in ("cpu", "memory"):
+            if wanted.get(name, 0) + used[name] > capacity[name]:
+                return (
+                    "Deferred",
+                    f"Node didn't have enough resource: {name}, requested: {wanted.get(name, 0)}, "
+                    f"used: {used[name]}, capacity: {capacity[name]}",
+                )
+        return None
 
     def _stop_sidecars_when_done(self, pod, st, init, containers, actions, due) -> None:
         """A pod whose app containers have all finished for good (restartPolicy Never or
@@ -349,7 +459,7 @@ class Kubelet:
     def _steady(pod: dict, st: dict, containers: list, now: float) -> bool:
         """Whether a sync of this pod, as stored, would change nothing until the pod,
         its status or its node changes (see ``self.steady``)."""
-        if st.get("mount_problem") or st.get("killing"):
+        if st.get("mount_problem") or st.get("killing") or st.get("resize_pending"):
             return False
         spec = pod.get("spec") or {}
         for volume in spec.get("volumes") or []:
@@ -649,6 +759,8 @@ class Kubelet:
                     cs.pop("previous_state", None)
                 actions.append(f"container {c['name']} exited with code {code}")
                 restart = self._restarts(pod, c, code, is_init) and not cs.get("stopping")
+                if cs.pop("resize_restart", False):
+                    killed = restart = True
                 if killed and restart:
                     # computePodActions kills and starts the container again in one sync.
                     self._restart_or_back_off(pod, node, c, cs, st, missing, actions, due, is_init)
@@ -840,6 +952,41 @@ class Kubelet:
         else:
             cond("Ready", ready, "ContainersNotReady")
             cond("ContainersReady", all_ready, "ContainersNotReady")
+        # In-place resize: PodResizePending (Deferred, Infeasible) and PodResizeInProgress.
+        pending = st.get("resize_pending")
+        conditions = [
+            c
+            for c in conditions
+            if not (c["type"] == "PodResizePending" and not pending)
+            and not (c["type"] == "PodResizeInProgress" and st.get("resize_done_at") is None)
+        ]
+        if pending:
+            conditions = set_condition(
+                conditions,
+                {
+                    "type": "PodResizePending",
+                    "status": "True",
+                    "lastProbeTime": None,
+                    "reason": pending[0],
+                    "message": pending[1],
+                },
+                now_s,
+            )
+        if st.get("resize_done_at") is not None:
+            conditions = set_condition(
+                conditions, {"type": "PodResizeInProgress", "status": "True", "lastProbeTime": None}, now_s
+            )
+        for c, status in zip(
+            containers + [c for c in init if _sidecar(c)],
+            statuses + sidecar_statuses,
+            strict=True,
+        ):
+            allocation = (st.get("allocated") or {}).get(c["name"]) or {}
+            if allocation.get("requests"):
+                status["allocatedResources"] = dict(allocation["requests"])
+            actuated = (st.get("actuated") or {}).get(c["name"])
+            if actuated and "running" in status["state"]:
+                status["resources"] = {k: dict(v) for k, v in actuated.items()}
         order = {
             "PodReadyToStartContainers": 0,
             "Initialized": 1,
@@ -992,6 +1139,40 @@ class Kubelet:
         self.ips = data["ips"]
         self.attachments = data.get("attachments", {})
         self.waiting_mounts = set(data.get("waitingMounts", []))
+
+
+def _resizable(pod: dict) -> dict:
+    """Each container's (sidecars' too) cpu and memory requests and limits."""
+    spec = pod.get("spec") or {}
+    result = {}
+    for c in (spec.get("containers") or []) + [x for x in spec.get("initContainers") or [] if _sidecar(x)]:
+        resources = c.get("resources") or {}
+        entry = {}
+        for section in ("requests", "limits"):
+            values = {k: v for k, v in (resources.get(section) or {}).items() if k in ("cpu", "memory")}
+            if values:
+                entry[section] = values
+        result[c["name"]] = entry
+    return result
+
+
+def _requests_of(pod: dict, allocation: dict) -> dict[str, int]:
+    """The pod's requests (as the scheduler sums them) with each container's allocation."""
+    spec = pod.get("spec") or {}
+    copy = {
+        "spec": {
+            **spec,
+            "containers": [
+                {**c, "resources": allocation.get(c["name"], c.get("resources") or {})}
+                for c in spec.get("containers") or []
+            ],
+            "initContainers": [
+                {**c, "resources": allocation.get(c["name"], c.get("resources") or {})} if _sidecar(c) else c
+                for c in spec.get("initContainers") or []
+            ],
+        }
+    }
+    return pod_resources(copy, "requests")
 
 
 def _sidecar(c: dict) -> bool:

@@ -90,6 +90,11 @@ class Strategy(ResourceType):
     spec_kept_on_update: tuple[str, ...] = ()
     # Quantities the decoder parses (a malformed one is a 400, not a 422).
     quantities: Callable[[dict], Iterable] | None = field(default=None, compare=False)
+    # Writable subresources beyond status, each with its own strategy (the pod's
+    # ``resize``): (object sent, stored object) -> (object to store, FieldErrors).
+    subresource_updates: Mapping[str, Callable[[dict, dict], tuple[dict, list]]] = field(
+        default_factory=dict, compare=False
+    )
     # The name of the kind's top-level message in playground.kubeapi.protobuf.MESSAGES
     # (its field numbers are there); None: a protobuf body of this kind is refused (415).
     protobuf: str | None = None
