@@ -5,6 +5,7 @@ gunicorn runs in a process group of its own, and `stop` ends the whole group: th
 workers too, even when the master is gone, and however the fixture's setup ended."""
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -65,6 +66,7 @@ def start_gunicorn(env: dict, work: Path, options=(), tls: tuple[Path, Path] | N
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        preexec_fn=_end_with_parent,
     )
     try:
         base = _ready(process, port, tls)
@@ -75,6 +77,13 @@ def start_gunicorn(env: dict, work: Path, options=(), tls: tuple[Path, Path] | N
         stop(process)
         raise RuntimeError(log_path.read_text() if log_path.exists() else "gunicorn did not start")
     return process, base
+
+
+def _end_with_parent() -> None:
+    """In the child before exec: SIGTERM when the test run dies without tearing down
+    (Linux's PR_SET_PDEATHSIG), so not even a killed run leaves gunicorn behind."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
 
 
 def _ready(process: subprocess.Popen, port: int, tls) -> str | None:

@@ -5,7 +5,9 @@ learners' `kubectl get -w` on one sandbox would otherwise load the sandbox ten t
 per change; here one thread per process polls the row's version and loads the
 sandbox when it moved (or every CLOCK_SECONDS, so simulated time keeps passing), and
 every stream on that sandbox reads the same loaded cluster, which is never mutated
-after it is published.
+after it is published. With many sandboxes watched at once, each poller slows down in
+proportion (`_pace`), so that the process's polling costs about as much as
+FULL_RATE_FEEDS sandboxes' would: delivery gets slower, ordinary requests keep their CPU.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from playground.models import Sandbox
 POLL_SECONDS = 0.02
 CLOCK_SECONDS = 1.0
 IDLE_SECONDS = 1.0  # keep polling this long after the last stream leaves
+FULL_RATE_FEEDS = 10  # up to this many sandboxes watched in a process, each polls at full rate
 
 logger = logging.getLogger(__name__)
 _feeds: dict[int, Feed] = {}
@@ -73,21 +76,28 @@ class Feed:
                     _feeds.pop(self.pk, None)
                 return
             now = time.monotonic()
+            pace = _pace()
             if version != seen or now >= next_load:
                 try:
                     loaded, cluster = sandboxes.view(self.owner, self.public_id)
                 except sandboxes.SandboxError:
-                    time.sleep(POLL_SECONDS)
+                    time.sleep(POLL_SECONDS * pace)
                     continue
-                seen, next_load = loaded.version, now + CLOCK_SECONDS
+                seen, next_load = loaded.version, now + CLOCK_SECONDS * pace
                 self._publish(cluster)
-            time.sleep(POLL_SECONDS)
+            time.sleep(POLL_SECONDS * pace)
 
     def wait(self, serial: int, timeout: float):
         """(serial, cluster) once a newer cluster than `serial` is published, or on timeout."""
         with self.changed:
             self.changed.wait_for(lambda: self.serial != serial, timeout=max(timeout, 0))
             return self.serial, self.cluster
+
+
+def _pace() -> float:
+    """How much slower than full rate each poller goes: 1 up to FULL_RATE_FEEDS sandboxes
+    watched in this process, then in proportion to their number."""
+    return max(1.0, len(_feeds) / FULL_RATE_FEEDS)
 
 
 @contextmanager

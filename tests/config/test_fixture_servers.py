@@ -5,12 +5,15 @@ processes running)."""
 
 import http.client
 import os
+import subprocess
+import sys
+import time
 import urllib.parse
 from pathlib import Path
 
 import pytest
 
-from tests.servers import gunicorn, manage, production_env
+from tests.servers import ROOT, gunicorn, manage, production_env
 
 
 def alive_in_group(group: int) -> list[int]:
@@ -58,3 +61,27 @@ def test_a_failed_setup_stops_gunicorn_and_a_worker_held_by_a_stream(tmp_path):
     # timeout and the 15 s stop waits for it: it was killed with the group.
     assert alive_in_group(group) == []
     watch.close()
+
+
+def test_a_killed_test_run_leaves_no_gunicorn_behind(tmp_path):
+    """No teardown at all (the run was killed): gunicorn ends with its parent."""
+    env = production_env(tmp_path)
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from tests.servers import start_gunicorn\n"
+        f"process, base = start_gunicorn({env!r}, Path({str(tmp_path)!r}), ('--workers', '1'))\n"
+        "print(process.pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    run = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        group = int(run.stdout.readline())
+        assert len(alive_in_group(group)) == 2
+    finally:
+        run.kill()
+        run.wait()
+    deadline = time.monotonic() + 60
+    while alive_in_group(group) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert alive_in_group(group) == []
