@@ -235,7 +235,7 @@ def read(cluster, target: Target, req: ApiRequest) -> ApiResponse:
         return respond(cluster.api.get_scale(rt.kind, target.name, target.namespace))
     if target.subresource == "log":
         return ApiResponse(200, _log_text(cluster, target, req).encode(), "text/plain")
-    if target.subresource not in (None, "status"):
+    if target.subresource not in (None, "status", "resize"):
         raise method_not_allowed()
     if req.wants_table:
         return respond(table(cluster, rt, [obj], req, with_columns=True))
@@ -660,6 +660,17 @@ def _delete_options(req: ApiRequest) -> dict:
     return options
 
 
+# Kinds whose registry store sets ReturnDeletedObject (pkg/registry/core/{pod,service,
+# serviceaccount}/storage and storage/storageclass/storage): a delete that removes the object
+# at once answers with the object, not a Status (typed clients decode it as that kind).
+RETURNS_DELETED_OBJECT = {
+    ("", "Pod"),
+    ("", "Service"),
+    ("", "ServiceAccount"),
+    ("storage.k8s.io", "StorageClass"),
+}
+
+
 def _delete_one(cluster, rt, name: str, namespace: str | None, options: dict, dry_run: bool) -> dict:
     before = cluster.api.get(rt.kind, name, namespace)
     result = cluster.api.delete(
@@ -686,6 +697,8 @@ def _delete(cluster, target: Target, req: ApiRequest) -> ApiResponse:
     if still is not None and still["metadata"].get("uid") == uid:
         # Graceful deletion (pods, finalizers, foreground): the object is returned as it now is.
         return respond(_typed(rt, still if not req.dry_run else result))
+    if (rt.group, rt.kind) in RETURNS_DELETED_OBJECT:
+        return respond(_typed(rt, result))
     details = {"name": target.name, "kind": rt.plural, "uid": uid}
     if rt.group:
         details = {"name": target.name, "group": rt.group, "kind": rt.plural, "uid": uid}
@@ -761,12 +774,12 @@ def _write_subresource(cluster, target: Target, req: ApiRequest) -> ApiResponse:
             if not req.dry_run
             else {**current, "spec": {"replicas": replicas}}
         )
-    if sub == "status":
+    if sub == "status" or sub in getattr(rt, "subresource_updates", {}):
         if req.method == "PUT":
             body = _with_type(rt, decode_body(req, target))
             _check_name(body, target)
             updated = cluster.api.update(
-                body, target.namespace, subresource="status", dry_run=req.dry_run, strict=req.strict
+                body, target.namespace, subresource=sub, dry_run=req.dry_run, strict=req.strict
             )
             return respond(_typed(rt, updated))
         kind, body = _patch_body(req)
@@ -775,7 +788,7 @@ def _write_subresource(cluster, target: Target, req: ApiRequest) -> ApiResponse:
             body = {k: v for k, v in body.items() if k not in ("apiVersion", "kind")}
             kind = "merge"
         patched = cluster.api.patch(
-            rt.kind, target.name, target.namespace, body, kind, "status", req.dry_run, strict=req.strict
+            rt.kind, target.name, target.namespace, body, kind, sub, req.dry_run, strict=req.strict
         )
         return respond(_typed(rt, patched))
     raise method_not_allowed()
