@@ -3,12 +3,6 @@
 kubectl sends no bearer token over plain http, so the secret travels in the server
 URL's path; the same token is in the user entry for https deployments, where kubectl
 does send it.
-
-For an ``http://`` server the cluster entry also says ``insecure-skip-tls-verify: true``.
-There is no TLS to verify, and kubectl and client-go ignore the flag for http; but the
-Node.js client (@kubernetes/client-node 1.x, ``KubeConfig.createAgent``) refuses a plain
-http server unless it is set: "HTTP protocol is not allowed when skipTLSVerify is not set
-or false". An https server keeps verification on.
 """
 
 from __future__ import annotations
@@ -25,14 +19,10 @@ def base_path(token: str) -> str:
 def render(origin: str, token: str, name: str, namespace: str = "default") -> str:
     slug = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")[:40] or "sandbox"
     context = f"sandbox-{slug}"
-    server = origin.rstrip("/") + base_path(token)
-    cluster: dict = {"server": server}
-    if server.lower().startswith("http://"):
-        cluster["insecure-skip-tls-verify"] = True
     config = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": context, "cluster": cluster}],
+        "clusters": [{"name": context, "cluster": {"server": origin.rstrip("/") + base_path(token)}}],
         "users": [{"name": f"{context}-learner", "user": {"token": token}}],
         "contexts": [
             {
