@@ -1,317 +1,49 @@
 """Decode Kubernetes protobuf request bodies (`application/vnd.kubernetes.protobuf`).
 
-kubectl 1.32 and later send `kubectl create deployment|namespace|configmap|secret|
-service|job|cronjob|quota|serviceaccount|pdb|priorityclass` as protobuf, and a 415
-does not make them fall back to JSON. The wire format is the 4-byte magic `k8s\\0`
-and a runtime.Unknown message (TypeMeta, raw object bytes). The message layouts below
-are those of k8s.io/api's generated.proto for the kinds those commands create; a
-field outside them is refused by number rather than silently dropped.
+kubectl 1.32 and later send what their typed clients create as protobuf (`kubectl create
+deployment|role|ingress|job --from …`, `debug`, `auth can-i`, …) and client-go 1.34 and
+later a delete's options too; a 415 does not make them fall back to JSON. The wire format
+is the 4-byte magic `k8s\\0` and a runtime.Unknown message (TypeMeta, raw object bytes).
+
+Every message layout comes from ``protobuf_schema`` (generated from upstream's
+generated.proto and the Go structs' tags by scripts/gen_protobuf_schema.py); the decoding
+is generic: the JSON an object decodes to is what the API server's JSON encoding of the
+decoded Go object writes (JSON names, inlined embedded structs, omitempty, pointers).
+A field number outside the layout (a client newer than the schema) is refused by number
+rather than silently dropped.
 """
 
 from __future__ import annotations
 
 import base64
+import json
+import struct
 
 from playground.engine.errors import ApiError
-from playground.engine.util import rfc3339
+from playground.engine.util import rfc3339, rfc3339_micro
+from playground.kubeapi.protobuf_schema import MESSAGES, PACKAGES
 
 MAGIC = b"k8s\x00"
 
-# field number → (JSON name, type); a trailing "[]" means repeated, a leading "*" means a
-# pointer in Go (a zero value was set on purpose and is kept).
-S = "string"
-MESSAGES: dict[str, dict[int, tuple[str, str]] | None] = {
-    "Unknown": {
-        1: ("typeMeta", "TypeMeta"),
-        2: ("raw", "bytes"),
-        3: ("contentEncoding", S),
-        4: ("contentType", S),
-    },
-    "TypeMeta": {1: ("apiVersion", S), 2: ("kind", S)},
-    "ObjectMeta": {
-        1: ("name", S),
-        2: ("generateName", S),
-        3: ("namespace", S),
-        4: ("selfLink", S),
-        5: ("uid", S),
-        6: ("resourceVersion", S),
-        7: ("generation", "int"),
-        8: ("creationTimestamp", "time"),
-        9: ("deletionTimestamp", "time"),
-        10: ("deletionGracePeriodSeconds", "*int"),
-        11: ("labels", "map:string"),
-        12: ("annotations", "map:string"),
-        13: ("ownerReferences", "OwnerReference[]"),
-        14: ("finalizers", "string[]"),
-    },
-    "OwnerReference": {
-        1: ("kind", S),
-        3: ("name", S),
-        4: ("uid", S),
-        5: ("apiVersion", S),
-        6: ("controller", "*bool"),
-        7: ("blockOwnerDeletion", "*bool"),
-    },
-    "LabelSelector": {
-        1: ("matchLabels", "map:string"),
-        2: ("matchExpressions", "LabelSelectorRequirement[]"),
-    },
-    "LabelSelectorRequirement": {1: ("key", S), 2: ("operator", S), 3: ("values", "string[]")},
-    # core/v1
-    "Namespace": {
-        1: ("metadata", "ObjectMeta"),
-        2: ("spec", "NamespaceSpec"),
-        3: ("status", "NamespaceStatus"),
-    },
-    "NamespaceSpec": {1: ("finalizers", "string[]")},
-    "NamespaceStatus": {1: ("phase", S)},
-    "ConfigMap": {
-        1: ("metadata", "ObjectMeta"),
-        2: ("data", "map:string"),
-        3: ("binaryData", "map:bytes"),
-        4: ("immutable", "*bool"),
-    },
-    "Secret": {
-        1: ("metadata", "ObjectMeta"),
-        2: ("data", "map:bytes"),
-        3: ("type", S),
-        4: ("stringData", "map:string"),
-        5: ("immutable", "*bool"),
-    },
-    "ServiceAccount": {
-        1: ("metadata", "ObjectMeta"),
-        2: ("secrets", "ObjectReference[]"),
-        3: ("imagePullSecrets", "LocalObjectReference[]"),
-        4: ("automountServiceAccountToken", "*bool"),
-    },
-    "ObjectReference": {
-        1: ("kind", S),
-        2: ("namespace", S),
-        3: ("name", S),
-        4: ("uid", S),
-        5: ("apiVersion", S),
-    },
-    "LocalObjectReference": {1: ("name", S)},
-    "ResourceQuota": {
-        1: ("metadata", "ObjectMeta"),
-        2: ("spec", "ResourceQuotaSpec"),
-        3: ("status", "ResourceQuotaStatus"),
-    },
-    "ResourceQuotaSpec": {1: ("hard", "map:quantity"), 2: ("scopes", "string[]")},
-    "ResourceQuotaStatus": {1: ("hard", "map:quantity"), 2: ("used", "map:quantity")},
-    "Service": {1: ("metadata", "ObjectMeta"), 2: ("spec", "ServiceSpec"), 3: ("status", "ServiceStatus")},
-    "ServiceSpec": {
-        1: ("ports", "ServicePort[]"),
-        2: ("selector", "map:string"),
-        3: ("clusterIP", S),
-        4: ("type", S),
-        5: ("externalIPs", "string[]"),
-        7: ("sessionAffinity", S),
-        8: ("loadBalancerIP", S),
-        9: ("loadBalancerSourceRanges", "string[]"),
-        10: ("externalName", S),
-        11: ("externalTrafficPolicy", S),
-        12: ("healthCheckNodePort", "int"),
-        13: ("publishNotReadyAddresses", "bool"),
-        17: ("ipFamilyPolicy", "*string"),
-        18: ("clusterIPs", "string[]"),
-        19: ("ipFamilies", "string[]"),
-        20: ("allocateLoadBalancerNodePorts", "*bool"),
-        21: ("loadBalancerClass", "*string"),
-        22: ("internalTrafficPolicy", "*string"),
-    },
-    "ServiceStatus": {1: ("loadBalancer", "LoadBalancerStatus"), 2: ("conditions", "Condition[]")},
-    "LoadBalancerStatus": {1: ("ingress", "LoadBalancerIngress[]")},
-    "LoadBalancerIngress": {1: ("ip", S), 2: ("hostname", S)},
-    "Condition": {
-        1: ("type", S),
-        2: ("status", S),
-        4: ("lastTransitionTime", "time"),
-        5: ("reason", S),
-        6: ("message", S),
-    },
-    "ServicePort": {
-        1: ("name", S),
-        2: ("protocol", S),
-        3: ("port", "int"),
-        4: ("targetPort", "intstr"),
-        5: ("nodePort", "int"),
-        6: ("appProtocol", "*string"),
-    },
-    "PodTemplateSpec": {1: ("metadata", "ObjectMeta"), 2: ("spec", "PodSpec")},
-    "PodSpec": {
-        1: ("volumes", "Volume[]"),
-        2: ("containers", "Container[]"),
-        3: ("restartPolicy", S),
-        4: ("terminationGracePeriodSeconds", "*int"),
-        5: ("activeDeadlineSeconds", "*int"),
-        6: ("dnsPolicy", S),
-        7: ("nodeSelector", "map:string"),
-        8: ("serviceAccountName", S),
-        9: ("serviceAccount", S),
-        10: ("nodeName", S),
-        11: ("hostNetwork", "bool"),
-        12: ("hostPID", "bool"),
-        13: ("hostIPC", "bool"),
-        14: ("securityContext", "PodSecurityContext"),
-        15: ("imagePullSecrets", "LocalObjectReference[]"),
-        16: ("hostname", S),
-        17: ("subdomain", S),
-        19: ("schedulerName", S),
-        20: ("initContainers", "Container[]"),
-        21: ("automountServiceAccountToken", "*bool"),
-        24: ("priorityClassName", S),
-        25: ("priority", "*int"),
-        30: ("enableServiceLinks", "*bool"),
-    },
-    "PodSecurityContext": {},
-    "Volume": {1: ("name", S)},
-    "Container": {
-        1: ("name", S),
-        2: ("image", S),
-        3: ("command", "string[]"),
-        4: ("args", "string[]"),
-        5: ("workingDir", S),
-        6: ("ports", "ContainerPort[]"),
-        7: ("env", "EnvVar[]"),
-        8: ("resources", "ResourceRequirements"),
-        13: ("terminationMessagePath", S),
-        14: ("imagePullPolicy", S),
-        16: ("stdin", "bool"),
-        17: ("stdinOnce", "bool"),
-        18: ("tty", "bool"),
-        20: ("terminationMessagePolicy", S),
-    },
-    "ContainerPort": {
-        1: ("name", S),
-        2: ("hostPort", "int"),
-        3: ("containerPort", "int"),
-        4: ("protocol", S),
-        5: ("hostIP", S),
-    },
-    "EnvVar": {1: ("name", S), 2: ("value", S)},
-    "ResourceRequirements": {1: ("limits", "map:quantity"), 2: ("requests", "map:quantity")},
-    # apps/v1
-    "Deployment": {
-        1: ("metadata", "ObjectMeta"),
-        2: ("spec", "DeploymentSpec"),
-        3: ("status", "DeploymentStatus"),
-    },
-    "DeploymentSpec": {
-        1: ("replicas", "*int"),
-        2: ("selector", "LabelSelector"),
-        3: ("template", "PodTemplateSpec"),
-        4: ("strategy", "DeploymentStrategy"),
-        5: ("minReadySeconds", "int"),
-        6: ("revisionHistoryLimit", "*int"),
-        7: ("paused", "bool"),
-        9: ("progressDeadlineSeconds", "*int"),
-    },
-    "DeploymentStrategy": {1: ("type", S), 2: ("rollingUpdate", "RollingUpdateDeployment")},
-    "RollingUpdateDeployment": {1: ("maxUnavailable", "intstr"), 2: ("maxSurge", "intstr")},
-    "DeploymentStatus": None,  # status is the server's to set; a create ignores it
-    # batch/v1
-    "Job": {1: ("metadata", "ObjectMeta"), 2: ("spec", "JobSpec"), 3: ("status", "JobStatus")},
-    "JobSpec": {
-        1: ("parallelism", "*int"),
-        2: ("completions", "*int"),
-        3: ("activeDeadlineSeconds", "*int"),
-        4: ("selector", "LabelSelector"),
-        5: ("manualSelector", "*bool"),
-        6: ("template", "PodTemplateSpec"),
-        7: ("backoffLimit", "*int"),
-        8: ("ttlSecondsAfterFinished", "*int"),
-        9: ("completionMode", "*string"),
-        10: ("suspend", "*bool"),
-    },
-    "JobStatus": None,  # status is the server's to set; a create ignores it
-    "CronJob": {1: ("metadata", "ObjectMeta"), 2: ("spec", "CronJobSpec"), 3: ("status", "CronJobStatus")},
-    "CronJobSpec": {
-        1: ("schedule", S),
-        2: ("startingDeadlineSeconds", "*int"),
-        3: ("concurrencyPolicy", S),
-        4: ("suspend", "*bool"),
-        5: ("jobTemplate", "JobTemplateSpec"),
-        6: ("successfulJobsHistoryLimit", "*int"),
-        7: ("failedJobsHistoryLimit", "*int"),
-        8: ("timeZone", "*string"),
-    },
-    "JobTemplateSpec": {1: ("metadata", "ObjectMeta"), 2: ("spec", "JobSpec")},
-    "CronJobStatus": None,  # status is the server's to set; a create ignores it
-    # policy/v1, scheduling.k8s.io/v1
-    "PodDisruptionBudget": {
-        1: ("metadata", "ObjectMeta"),
-        2: ("spec", "PodDisruptionBudgetSpec"),
-        3: ("status", "PodDisruptionBudgetStatus"),
-    },
-    "PodDisruptionBudgetSpec": {
-        1: ("minAvailable", "intstr"),
-        2: ("selector", "LabelSelector"),
-        3: ("maxUnavailable", "intstr"),
-        4: ("unhealthyPodEvictionPolicy", "*string"),
-    },
-    "PodDisruptionBudgetStatus": None,  # status is the server's to set; a create ignores it
-    # autoscaling/v2 (kubectl autoscale), authorization.k8s.io/v1 (kubectl auth can-i)
-    "HorizontalPodAutoscaler": {
-        1: ("metadata", "ObjectMeta"),
-        2: ("spec", "HorizontalPodAutoscalerSpec"),
-        3: ("status", "HorizontalPodAutoscalerStatus"),
-    },
-    "HorizontalPodAutoscalerSpec": {
-        1: ("scaleTargetRef", "CrossVersionObjectReference"),
-        2: ("minReplicas", "*int"),
-        3: ("maxReplicas", "int"),
-        4: ("metrics", "MetricSpec[]"),
-    },
-    "HorizontalPodAutoscalerStatus": None,
-    "CrossVersionObjectReference": {1: ("kind", S), 2: ("name", S), 3: ("apiVersion", S)},
-    "MetricSpec": {1: ("type", S), 4: ("resource", "ResourceMetricSource")},
-    "ResourceMetricSource": {1: ("name", S), 2: ("target", "MetricTarget")},
-    "MetricTarget": {
-        1: ("type", S),
-        2: ("value", "quantity"),
-        3: ("averageValue", "quantity"),
-        4: ("averageUtilization", "*int"),
-    },
-    "SelfSubjectAccessReview": {
-        1: ("metadata", "ObjectMeta"),
-        2: ("spec", "SelfSubjectAccessReviewSpec"),
-        3: ("status", "SubjectAccessReviewStatus"),
-    },
-    "SelfSubjectAccessReviewSpec": {
-        1: ("resourceAttributes", "ResourceAttributes"),
-        2: ("nonResourceAttributes", "NonResourceAttributes"),
-    },
-    "ResourceAttributes": {
-        1: ("namespace", S),
-        2: ("verb", S),
-        3: ("group", S),
-        4: ("version", S),
-        5: ("resource", S),
-        6: ("subresource", S),
-        7: ("name", S),
-    },
-    "NonResourceAttributes": {1: ("path", S), 2: ("verb", S)},
-    "SubjectAccessReviewStatus": None,
-    "PriorityClass": {
-        1: ("metadata", "ObjectMeta"),
-        2: ("value", "int"),
-        3: ("globalDefault", "bool"),
-        4: ("description", S),
-        5: ("preemptionPolicy", "*string"),
-    },
-}
-# The access review is served (kubectl auth can-i) but never stored, so not registered.
-_VIRTUAL_MESSAGES = {"SelfSubjectAccessReview": "SelfSubjectAccessReview"}
+
+def message_for(api_version: str, kind: str) -> str | None:
+    """The schema's message for a kind of a group version, None when it has none (a custom
+    resource, a version the schema does not carry)."""
+    package = PACKAGES.get(api_version)
+    name = f"{package}.{kind}" if package else None
+    return name if name in MESSAGES else None
 
 
 def messages(registry=None) -> dict[str, str]:
-    """kind → its top-level message in MESSAGES, for every kind whose protobuf body is
-    decoded: those whose Strategy names one (``Strategy.protobuf``), and the access review."""
+    """kind → its top-level message, for every registered kind whose protobuf body is decoded."""
     from playground.engine.registry import BUILTIN
 
-    found = {s.kind: s.protobuf for s in (BUILTIN if registry is None else registry) if s.protobuf}
-    return {**found, **_VIRTUAL_MESSAGES}
+    found = {}
+    for strategy in BUILTIN if registry is None else registry:
+        name = message_for(strategy.api_version, strategy.kind)
+        if name is not None:
+            found[strategy.kind] = name
+    return found
 
 
 class ProtobufError(Exception):
@@ -359,108 +91,205 @@ def _signed(value: int) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
-def _scalar(kind: str, value, where: str):
-    if kind == "string":
+def _int32(value: int) -> int:
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
+_UNITS = (("h", 3600 * 10**9), ("m", 60 * 10**9))
+
+
+def go_duration(nanoseconds: int) -> str:
+    """A metav1.Duration's JSON form: Go's time.Duration.String() ("1h30m0s", "1.5s", "500ms")."""
+    if nanoseconds == 0:
+        return "0s"
+    sign, n = ("-", -nanoseconds) if nanoseconds < 0 else ("", nanoseconds)
+    if n < 10**9:
+        for unit, size in (("ms", 10**6), ("µs", 10**3), ("ns", 1)):
+            if n >= size:
+                return sign + _decimal(n, size) + unit
+    text = ""
+    for unit, size in _UNITS:
+        if n >= size or text:
+            text += f"{n // size}{unit}"
+            n %= size
+    return sign + text + _decimal(n, 10**9) + "s"
+
+
+def _decimal(n: int, size: int) -> str:
+    whole, fraction = divmod(n, size)
+    if not fraction:
+        return str(whole)
+    digits = str(fraction).rjust(len(str(size)) - 1, "0").rstrip("0")
+    return f"{whole}.{digits}"
+
+
+def _wire_scalar(typ: str, wire: int, value, where: str):
+    if typ in ("string", "bytes"):
+        if wire != 2:
+            raise ProtobufError(f"{where}: wrong wire type {wire} for a {typ}")
+        if typ == "bytes":
+            return base64.b64encode(value).decode()
         try:
             return value.decode("utf-8")
-        except (AttributeError, UnicodeDecodeError):
+        except UnicodeDecodeError:
             raise ProtobufError(f"{where}: not a UTF-8 string") from None
-    if kind == "bytes":
-        return base64.b64encode(value).decode()
-    if kind == "int":
-        return _signed(value)
-    if kind == "bool":
+    if typ == "double":
+        if wire != 1:
+            raise ProtobufError(f"{where}: wrong wire type {wire} for a double")
+        return struct.unpack("<d", value)[0]
+    if wire != 0:
+        raise ProtobufError(f"{where}: wrong wire type {wire} for a {typ}")
+    if typ == "bool":
         return bool(value)
-    if kind == "quantity":
-        return _message("Quantity", value, where).get("string", "0")
-    if kind == "time":
-        found = {n: v for n, _w, v in _fields(value)}
+    return _int32(value) if typ == "int32" else _signed(value)
+
+
+def _packed(typ: str, data: bytes, where: str) -> list:
+    """A repeated number field written packed (proto3 style), which decoders must accept."""
+    out, pos = [], 0
+    while pos < len(data):
+        value, pos = _varint(data, pos)
+        out.append(_wire_scalar(typ, 0, value, where))
+    return out
+
+
+def _one(data: bytes) -> dict[int, object]:
+    return {n: v for n, _w, v in _fields(data)}
+
+
+def _special(name: str, data: bytes, where: str):
+    """The apimachinery types whose JSON form is not an object; NotImplemented otherwise."""
+    if name in ("meta.v1.Time", "meta.v1.MicroTime"):
+        found = _one(data)
         seconds = _signed(found.get(1, 0))
-        return rfc3339(seconds) if seconds else None
-    if kind == "intstr":
-        found = {n: v for n, _w, v in _fields(value)}
+        if not seconds and not found.get(2):
+            return None  # the zero time, which JSON writes as null
+        if name == "meta.v1.Time":
+            return rfc3339(seconds)
+        return rfc3339_micro(seconds + _int32(found.get(2, 0)) / 1e9)
+    if name == "meta.v1.Duration":
+        return go_duration(_signed(_one(data).get(1, 0)))
+    if name == "resource.Quantity":
+        text = _one(data).get(1, b"0")
+        return _wire_scalar("string", 2, text, where) if isinstance(text, bytes) else "0"
+    if name == "intstr.IntOrString":
+        found = _one(data)
         if found.get(1, 0) == 1:
-            return found.get(3, b"").decode()
-        return _signed(found.get(2, 0))
-    return _message(kind, value, where)
+            return _wire_scalar("string", 2, found.get(3, b""), where)
+        return _int32(found.get(2, 0))
+    if name in ("runtime.RawExtension", "meta.v1.FieldsV1"):
+        raw = _one(data).get(1, b"")
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise ProtobufError(f"{where}: raw JSON does not parse") from None
+    if name in _STRING_LISTS:
+        return [_wire_scalar("string", w, v, where) for n, w, v in _fields(data) if n == 1]
+    return NotImplemented
 
 
-MESSAGES["Quantity"] = {1: ("string", S)}
-# meta/v1 options a request body carries: client-go 1.34 and later (kubectl, Helm 4) send a
-# delete's DeleteOptions as protobuf too, under the resource's own group version.
-MESSAGES["DeleteOptions"] = {
-    1: ("gracePeriodSeconds", "*int"),
-    2: ("preconditions", "Preconditions"),
-    3: ("orphanDependents", "*bool"),
-    4: ("propagationPolicy", "*string"),
-    5: ("dryRun", "string[]"),
-    6: ("ignoreStoreReadErrorWithClusterBreakingPotential", "*bool"),
-}
-MESSAGES["Preconditions"] = {1: ("uid", "*string"), 2: ("resourceVersion", "*string")}
-
-_ZERO = (None, "", 0, False)
+# Go named slices of strings, which protobuf wraps in a message of their items.
+_STRING_LISTS = {"meta.v1.Verbs"} | {name for name in MESSAGES if name.endswith(".ExtraValue")}
+_ZERO = ("", 0, False)
+MAX_DEPTH = 64
 
 
-def _message(name: str, data: bytes, where: str) -> dict:
+def _value(typ: str, wire: int, value, where: str, depth: int):
+    if typ in MESSAGES:
+        if wire != 2:
+            raise ProtobufError(f"{where}: wrong wire type {wire} for a message")
+        return _message(typ, value, where, depth + 1)
+    return _wire_scalar(typ, wire, value, where)
+
+
+def _message(name: str, data: bytes, where: str, depth: int = 0):
+    if depth > MAX_DEPTH:
+        raise ProtobufError(f"{where}: nested deeper than {MAX_DEPTH} messages")
+    special = _special(name, data, where)
+    if special is not NotImplemented:
+        return special
     layout = MESSAGES[name]
     out: dict = {}
-    if layout is None:
-        return out
-    for number, _wire, value in _fields(data):
-        if number not in layout:
+    for number, wire, value in _fields(data):
+        spec = layout.get(number)
+        if spec is None:
+            short = name.rsplit(".", 1)[-1]
             raise ProtobufError(
-                f"{where or name}: field number {number} of {name} is not supported by the sandbox"
+                f"{where or short}: field number {number} of {short} is not supported by the sandbox"
             )
-        field, kind = layout[number]
+        field, typ, cardinality, flags = spec
+        if "-" in flags:
+            continue
         path = f"{where}.{field}" if where else field
-        pointer = kind.startswith("*")
-        kind = kind.lstrip("*")
-        if kind.startswith("map:"):
-            entry = {n: v for n, _w, v in _fields(value)}
-            key = entry.get(1, b"").decode()
-            out.setdefault(field, {})[key] = _scalar(kind[4:], entry.get(2, b""), f"{path}[{key}]")
-        elif kind.endswith("[]"):
-            out.setdefault(field, []).append(_scalar(kind[:-2], value, path))
+        if cardinality == "{}":
+            entry = {n: (w, v) for n, w, v in _fields(value)}
+            key = _wire_scalar("string", 2, entry.get(1, (2, b""))[1], path)
+            item = entry.get(2)
+            if item is None:
+                item = (2, b"") if typ in MESSAGES or typ in ("string", "bytes") else (0, 0)
+            out.setdefault(field, {})[key] = _value(typ, *item, f"{path}[{key}]", depth)
+        elif cardinality == "[]":
+            if wire == 2 and typ not in MESSAGES and typ not in ("string", "bytes"):
+                out.setdefault(field, []).extend(_packed(typ, value, path))
+            else:
+                out.setdefault(field, []).append(_value(typ, wire, value, path, depth))
         else:
-            decoded = _scalar(kind, value, path)
-            if decoded in _ZERO and not (pointer and decoded is not None) and not isinstance(decoded, dict):
+            decoded = _value(typ, wire, value, path, depth)
+            if decoded is None:
                 continue
+            if "i" in flags and isinstance(decoded, dict):
+                out.update(decoded)
+                continue
+            if decoded in _ZERO and not isinstance(decoded, dict) and "*" not in flags and "o" in flags:
+                continue  # a Go zero value JSON leaves out; a pointer's zero was set on purpose
             out[field] = decoded
     return out
 
 
-def decode_options(body: bytes, kind: str = "DeleteOptions") -> dict:
-    """The JSON-shaped options (DeleteOptions) a protobuf request body carries."""
+def _unknown(body: bytes) -> tuple[str, str, bytes]:
+    """(apiVersion, kind, raw object) of the runtime.Unknown a protobuf body wraps."""
     if not body.startswith(MAGIC):
         raise ApiError(400, "BadRequest", "the protobuf body does not start with the k8s magic prefix")
+    found = _one(body[len(MAGIC) :])
+    type_meta = found.get(1, b"")
+    raw = found.get(2, b"")
+    if not isinstance(type_meta, bytes) or not isinstance(raw, bytes):
+        raise ProtobufError("the runtime.Unknown envelope is malformed")
+    meta = _one(type_meta)
+    api_version = _wire_scalar("string", 2, meta.get(1, b""), "apiVersion")
+    kind = _wire_scalar("string", 2, meta.get(2, b""), "kind")
+    return api_version, kind, raw
+
+
+def decode_options(body: bytes, kind: str = "DeleteOptions") -> dict:
+    """The JSON-shaped options (meta/v1 DeleteOptions) a protobuf request body carries."""
     try:
-        unknown = _message("Unknown", body[len(MAGIC) :], "")
-        found = (unknown.get("typeMeta") or {}).get("kind", "")
+        _api_version, found, raw = _unknown(body)
         if found != kind:
             raise ApiError(400, "BadRequest", f"expected a {kind} body, not {found or 'an untyped one'}")
-        return _message(kind, base64.b64decode(unknown.get("raw", "")), "")
+        return _message(f"meta.v1.{kind}", raw, "")
     except ProtobufError as error:
         raise ApiError(400, "BadRequest", f"error decoding protobuf body: {error}") from None
 
 
-def decode(body: bytes, registry=None) -> dict:
-    """The JSON-shaped object a protobuf request body carries."""
-    if not body.startswith(MAGIC):
-        raise ApiError(400, "BadRequest", "the protobuf body does not start with the k8s magic prefix")
+def decode(body: bytes) -> dict:
+    """The JSON-shaped object a protobuf request body carries, as the API server's protobuf
+    serializer decodes it into the Go type and its JSON encoding writes it."""
     try:
-        unknown = _message("Unknown", body[len(MAGIC) :], "")
-        type_meta = unknown.get("typeMeta") or {}
-        kind = type_meta.get("kind", "")
-        decoded = messages(registry)
-        if kind not in decoded:
+        api_version, kind, raw = _unknown(body)
+        name = message_for(api_version, kind)
+        if name is None:
             raise ApiError(
                 415,
                 "UnsupportedMediaType",
-                f"the sandbox decodes protobuf only for {', '.join(sorted(decoded))}, not {kind or 'this kind'}; "
-                "send JSON instead (kubectl create … --dry-run=client -o yaml | kubectl apply -f -)",
+                f"the sandbox has no protobuf layout for {kind or 'an untyped object'} in "
+                f"{api_version or 'no group version'} (only built-in kinds have one); send JSON instead "
+                "(kubectl create … --dry-run=client -o yaml | kubectl apply -f -)",
             )
-        raw = base64.b64decode(unknown.get("raw", ""))
-        obj = _message(decoded[kind], raw, "")
+        obj = _message(name, raw, "")
     except ProtobufError as error:
         raise ApiError(400, "BadRequest", f"error decoding protobuf body: {error}") from None
-    return {"apiVersion": type_meta.get("apiVersion", ""), "kind": kind, **obj}
+    return {"apiVersion": api_version, "kind": kind, **obj}
