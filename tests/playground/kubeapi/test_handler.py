@@ -433,7 +433,7 @@ def test_protobuf_namespace_and_configmap_bodies_decode():
 
 def test_protobuf_refuses_what_it_cannot_read():
     with pytest.raises(ApiError) as unknown_kind:
-        protobuf.decode(_proto_body("Role", "rbac.authorization.k8s.io/v1", b""))
+        protobuf.decode(_proto_body("Widget", "example.com/v1", b""))
     assert unknown_kind.value.code == 415 and "kubectl apply -f -" in unknown_kind.value.message
     with pytest.raises(ApiError) as unknown_field:
         protobuf.decode(_proto_body("ConfigMap", "v1", _field(99, b"x")))
