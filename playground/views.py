@@ -21,6 +21,7 @@ from playground import console, lab_attempts, sandboxes, workspace
 from playground import paths as learning_paths
 from playground.engine import ApiError
 from playground.engine.kinds import resolve
+from playground.engine.network import load_balancer_name
 from playground.engine.scheduler.config import InvalidSchedulerConfig
 from playground.engine.util import key_of
 from playground.inventory import (
@@ -139,6 +140,7 @@ def _context(sandbox, cluster, request, parts=None, tab=None) -> dict:
         context["topology_skipped"] = True
     if "network" in parts:
         context["services"] = workspace.services(cluster)
+        context["load_balancer"] = load_balancer_name(cluster)
     return context
 
 

@@ -104,6 +104,9 @@ CATALOGUE: dict[str, ImageInfo] = {
     "registry.k8s.io/coredns/coredns": ImageInfo(
         (53, 8080, 8181, 9153), 1.5, 16_000_000, True, 1, ("CoreDNS-1.11.3", "linux/amd64, go1.22")
     ),
+    "ghcr.io/flannel-io/flannel": ImageInfo((), 2.0, 33_000_000, True, 1),
+    "quay.io/metallb/controller": ImageInfo((7472,), 1.5, 28_000_000, True, 1),
+    "quay.io/metallb/speaker": ImageInfo((7472,), 1.5, 40_000_000, True, 1),
     "quay.io/prometheus/node-exporter": ImageInfo(
         (9100,), 1.5, 11_000_000, True, 1, ("Starting node_exporter", "Listening on address=[::]:9100")
     ),
@@ -268,6 +271,7 @@ DAEMONS = {
     "kube-scheduler",
     "kube-proxy",
     "coredns",
+    "flanneld",
     "node_exporter",
     "fluent-bit",
     "java",

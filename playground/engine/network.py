@@ -2,8 +2,9 @@
 NetworkPolicy evaluation and tracing a request hop by hop.
 
 Service VIPs come from 10.96.0.0/12 (the `kubernetes` Service is 10.96.0.1, kube-dns
-10.96.0.10), NodePorts from 30000-32767, load-balancer addresses from a pool that
-stands in for the NSX or cloud load balancer.
+10.96.0.10), NodePorts from 30000-32767, load-balancer addresses from the pool of the
+profile's load-balancer implementation (MetalLB in the kubeadm-style profiles, NSX in the
+vSphere one; the minimal profile has none, and its LoadBalancer Services stay pending).
 """
 
 from __future__ import annotations
@@ -537,6 +538,35 @@ def _node_ip(node: dict) -> str:
     )
 
 
+def load_balancer(cluster) -> str | None:
+    """The cluster's LoadBalancer implementation: ``metallb``, ``nsx`` or None."""
+    from playground.engine.profiles import load_balancer as of_options
+
+    return of_options(cluster.options)
+
+
+def load_balancer_name(cluster) -> str | None:
+    """What provides LoadBalancer addresses, in words for the Network view (None: nothing)."""
+    from playground.engine.profiles import LOAD_BALANCER_NAMES
+
+    provider = load_balancer(cluster)
+    return LOAD_BALANCER_NAMES.get(provider, provider) if provider else None
+
+
+def announcing_node(cluster, svc: dict) -> dict | None:
+    """MetalLB layer 2: the one node whose speaker answers ARP for a Service's address,
+    chosen by hashing the Service over the ready nodes not labelled
+    node.kubernetes.io/exclude-from-external-load-balancers (the control plane)."""
+    nodes = [
+        n
+        for n in sorted(cluster.store.iter("Node"), key=lambda n: n["metadata"]["name"])
+        if n["metadata"]["name"] not in cluster.down_nodes
+        and "node.kubernetes.io/exclude-from-external-load-balancers"
+        not in (n["metadata"].get("labels") or {})
+    ]
+    return _pick(nodes, key_of(svc)) if nodes else None
+
+
 def _pick(endpoints: list[dict], salt: str) -> dict:
     """kube-proxy picks at random; a trace picks the same endpoint for the same request."""
     index = int(hashlib.sha256(salt.encode()).hexdigest(), 16) % len(endpoints)
@@ -789,12 +819,22 @@ def _trace(cluster, source: str, destination: str, route: dict) -> dict:
             if n["metadata"]["name"] not in cluster.down_nodes
         ]
         node = _pick(ready_nodes, source + destination)
-        route.update(lb=lb_ip, node=node["metadata"]["name"])
-        hop(
-            "load-balancer",
-            f"The external load balancer (standing in for NSX) owns {lb_ip}:{svc_port['port']} and forwards to "
-            f"node {node['metadata']['name']} ({_node_ip(node)}) on NodePort {svc_port.get('nodePort')}",
-        )
+        if load_balancer(cluster) == "metallb":
+            node = announcing_node(cluster, svc) or node
+            route.update(lb=lb_ip, node=node["metadata"]["name"])
+            hop(
+                "load-balancer",
+                f"MetalLB (layer 2): the speaker on node {node['metadata']['name']} answers ARP for {lb_ip}, so "
+                f"{lb_ip}:{svc_port['port']} arrives at that node ({_node_ip(node)}), where kube-proxy's rule "
+                "for the load-balancer IP takes it",
+            )
+        else:
+            route.update(lb=lb_ip, node=node["metadata"]["name"])
+            hop(
+                "load-balancer",
+                f"The NSX load balancer owns {lb_ip}:{svc_port['port']} and forwards to "
+                f"node {node['metadata']['name']} ({_node_ip(node)}) on NodePort {svc_port.get('nodePort')}",
+            )
     ports_view = [sp for sp in service_ports(cluster, svc) if sp["name"] == svc_port.get("name", "")]
     endpoints = ports_view[0]["endpoints"] if ports_view else []
     chain = service_chain(label, svc_port.get("protocol", "TCP"))

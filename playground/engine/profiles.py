@@ -16,7 +16,9 @@ from playground.engine.util import rfc3339, rfc3339_micro
 NODE_NETWORK = "10.140.0.0/16"
 CLUSTER_CIDR = "10.40.0.0/16"
 LARGE_CLUSTER_CIDR = "10.64.0.0/10"
-KUBELET_VERSION = "v1.32.0"
+KUBELET_VERSION = "v1.37.1"
+# containerd 2.x, as the kubeadm install guide's runtime for current releases.
+CONTAINER_RUNTIME_VERSION = "containerd://2.1.4"
 CONTROL_PLANE_TAINT = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
 
 
@@ -97,9 +99,11 @@ def make_node(
             "nodeInfo": {
                 "architecture": "amd64",
                 "bootID": uid,
-                "containerRuntimeVersion": "containerd://1.7.24",
+                "containerRuntimeVersion": CONTAINER_RUNTIME_VERSION,
                 "kernelVersion": "6.1.0-28-amd64",
-                "kubeProxyVersion": KUBELET_VERSION,
+                # Deprecated (KEP-4004): since 1.33 the kubelet leaves it empty
+                # (DisableNodeKubeProxyVersion on by default); the field is not omitempty.
+                "kubeProxyVersion": "",
                 "kubeletVersion": KUBELET_VERSION,
                 "machineID": uid.replace("-", ""),
                 "operatingSystem": "linux",
@@ -392,6 +396,300 @@ def _ingress_controller(cluster) -> None:
     )
 
 
+# Who answers a LoadBalancer Service in each profile. Upstream's service controller lives in
+# a cloud-controller-manager, which kubeadm does not install: without an implementation a
+# LoadBalancer Service stays <pending> for ever. The kubeadm-style profiles carry a simulated
+# MetalLB addon; the vSphere profile's Supervisor has NSX (NCP) load balancers; minimal has none.
+LOAD_BALANCERS = {"default": "metallb", "zones": "metallb", "vsphere": "nsx"}
+LOAD_BALANCER_NAMES = {
+    "metallb": "MetalLB (simulated addon, layer 2 mode, namespace metallb-system)",
+    "nsx": "NSX load balancer (through NCP on the Supervisor)",
+}
+KUBE_PROXY_CONFIG = """apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+bindAddress: 0.0.0.0
+clientConnection:
+  kubeconfig: /var/lib/kube-proxy/kubeconfig.conf
+clusterCIDR: {cluster_cidr}
+mode: ""
+"""
+# kubeadm leaves mode empty: kube-proxy then picks its default, iptables on Linux (nftables
+# is GA since 1.33 but opt-in), and the rules the Network view shows are iptables chains.
+FLANNEL_IMAGE = "ghcr.io/flannel-io/flannel:v0.27.4"
+METALLB_VERSION = "v0.15.2"
+
+
+def load_balancer(options: dict) -> str | None:
+    """The profile's LoadBalancer implementation (``metallb``, ``nsx``) or None: the
+    ``load_balancer`` option when set (None turns it off), else the profile's own."""
+    if "load_balancer" in options:
+        return options["load_balancer"]
+    return LOAD_BALANCERS.get(options.get("profile", "default"))
+
+
+def _daemonset(cluster, namespace: str, name: str, labels: dict, pod_spec: dict, annotations=None) -> None:
+    meta = {"name": name, "namespace": namespace, "labels": dict(labels)}
+    if annotations:
+        meta["annotations"] = dict(annotations)
+    cluster.api.create_internal(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "DaemonSet",
+            "metadata": meta,
+            "spec": {
+                "selector": {"matchLabels": dict(labels)},
+                "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
+                "template": {"metadata": {"labels": dict(labels)}, "spec": pod_spec},
+            },
+        }
+    )
+
+
+def _kube_proxy(cluster) -> None:
+    """kubeadm's kube-proxy addon: a ServiceAccount, the ``kube-proxy`` ConfigMap
+    (KubeProxyConfiguration with kubeadm's empty mode) and a DaemonSet on every node."""
+    api = cluster.api
+    api.create_internal(
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": "kube-proxy", "namespace": "kube-system"},
+        }
+    )
+    api.create_internal(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "kube-proxy", "namespace": "kube-system", "labels": {"app": "kube-proxy"}},
+            "data": {
+                "config.conf": KUBE_PROXY_CONFIG.format(cluster_cidr=CLUSTER_CIDR),
+                "kubeconfig.conf": (
+                    "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n"
+                    "    certificate-authority: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt\n"
+                    f"    server: https://{_node_ip(0)}:6443\n  name: default\n"
+                ),
+            },
+        }
+    )
+    _daemonset(
+        cluster,
+        "kube-system",
+        "kube-proxy",
+        {"k8s-app": "kube-proxy"},
+        {
+            "containers": [
+                {
+                    "name": "kube-proxy",
+                    "image": f"registry.k8s.io/kube-proxy:{KUBELET_VERSION}",
+                    "command": [
+                        "/usr/local/bin/kube-proxy",
+                        "--config=/var/lib/kube-proxy/config.conf",
+                        "--hostname-override=$(NODE_NAME)",
+                    ],
+                    "env": [{"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}],
+                    "securityContext": {"privileged": True},
+                    "volumeMounts": [
+                        {"name": "kube-proxy", "mountPath": "/var/lib/kube-proxy"},
+                        {"name": "xtables-lock", "mountPath": "/run/xtables.lock"},
+                        {"name": "lib-modules", "mountPath": "/lib/modules", "readOnly": True},
+                    ],
+                }
+            ],
+            "hostNetwork": True,
+            "nodeSelector": {"kubernetes.io/os": "linux"},
+            "priorityClassName": "system-node-critical",
+            "serviceAccountName": "kube-proxy",
+            "tolerations": [{"operator": "Exists"}],
+            "volumes": [
+                {"name": "kube-proxy", "configMap": {"name": "kube-proxy"}},
+                {"name": "xtables-lock", "hostPath": {"path": "/run/xtables.lock", "type": "FileOrCreate"}},
+                {"name": "lib-modules", "hostPath": {"path": "/lib/modules"}},
+            ],
+        },
+    )
+
+
+def _flannel(cluster) -> None:
+    """The CNI: Flannel as its upstream manifest installs it (namespace kube-flannel, the
+    kube-flannel-ds DaemonSet on every node), with the host-gw backend: each node's pod
+    subnet (spec.podCIDR) routed via that node's IP, the picture the Network view draws."""
+    api = cluster.api
+    api.create_internal(
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": "kube-flannel",
+                "labels": {"k8s-app": "flannel", "pod-security.kubernetes.io/enforce": "privileged"},
+            },
+        }
+    )
+    api.create_internal(
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": "flannel", "namespace": "kube-flannel"},
+        }
+    )
+    labels = {"app": "flannel", "k8s-app": "flannel", "tier": "node"}
+    api.create_internal(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "kube-flannel-cfg", "namespace": "kube-flannel", "labels": dict(labels)},
+            "data": {
+                "cni-conf.json": (
+                    '{\n  "name": "cbr0",\n  "cniVersion": "0.3.1",\n  "plugins": [\n'
+                    '    {"type": "flannel", "delegate": {"hairpinMode": true, "isDefaultGateway": true}},\n'
+                    '    {"type": "portmap", "capabilities": {"portMappings": true}}\n  ]\n}\n'
+                ),
+                "net-conf.json": (
+                    f'{{\n  "Network": "{CLUSTER_CIDR}",\n  "EnableNFTables": false,\n'
+                    '  "Backend": {"Type": "host-gw"}\n}\n'
+                ),
+            },
+        }
+    )
+    mounts = [
+        {"name": "run", "mountPath": "/run/flannel"},
+        {"name": "flannel-cfg", "mountPath": "/etc/kube-flannel/"},
+    ]
+    _daemonset(
+        cluster,
+        "kube-flannel",
+        "kube-flannel-ds",
+        labels,
+        {
+            "hostNetwork": True,
+            "priorityClassName": "system-node-critical",
+            "serviceAccountName": "flannel",
+            "tolerations": [{"operator": "Exists", "effect": "NoSchedule"}],
+            "containers": [
+                {
+                    "name": "kube-flannel",
+                    "image": FLANNEL_IMAGE,
+                    "command": ["/opt/bin/flanneld"],
+                    "args": ["--ip-masq", "--kube-subnet-mgr"],
+                    "env": [
+                        {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+                        {
+                            "name": "POD_NAMESPACE",
+                            "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}},
+                        },
+                    ],
+                    "resources": {"requests": {"cpu": "100m", "memory": "50Mi"}},
+                    "securityContext": {
+                        "privileged": False,
+                        "capabilities": {"add": ["NET_ADMIN", "NET_RAW"]},
+                    },
+                    "volumeMounts": mounts,
+                }
+            ],
+            "volumes": [
+                {"name": "run", "hostPath": {"path": "/run/flannel"}},
+                {"name": "flannel-cfg", "configMap": {"name": "kube-flannel-cfg"}},
+            ],
+        },
+    )
+
+
+def _metallb(cluster) -> None:
+    """A simulated MetalLB in layer 2 mode: the controller Deployment (it assigns addresses
+    from the pool, the ``lb_pool`` option) and the speaker DaemonSet (it answers ARP for them).
+    Its IPAddressPool and L2Advertisement custom resources are not modelled."""
+    api = cluster.api
+    api.create_internal(
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": "metallb-system",
+                "labels": {"pod-security.kubernetes.io/enforce": "privileged"},
+            },
+        }
+    )
+    for account in ("controller", "speaker"):
+        api.create_internal(
+            {
+                "apiVersion": "v1",
+                "kind": "ServiceAccount",
+                "metadata": {"name": account, "namespace": "metallb-system"},
+            }
+        )
+    controller = {"app": "metallb", "component": "controller"}
+    api.create_internal(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "controller", "namespace": "metallb-system", "labels": dict(controller)},
+            "spec": {
+                "replicas": 1,
+                "revisionHistoryLimit": 3,
+                "selector": {"matchLabels": dict(controller)},
+                "template": {
+                    "metadata": {"labels": dict(controller)},
+                    "spec": {
+                        "serviceAccountName": "controller",
+                        "nodeSelector": {"kubernetes.io/os": "linux"},
+                        "containers": [
+                            {
+                                "name": "controller",
+                                "image": f"quay.io/metallb/controller:{METALLB_VERSION}",
+                                "args": ["--port=7472", "--log-level=info"],
+                                "ports": [{"name": "monitoring", "containerPort": 7472}],
+                            }
+                        ],
+                    },
+                },
+            },
+        }
+    )
+    _daemonset(
+        cluster,
+        "metallb-system",
+        "speaker",
+        {"app": "metallb", "component": "speaker"},
+        {
+            "hostNetwork": True,
+            "serviceAccountName": "speaker",
+            "nodeSelector": {"kubernetes.io/os": "linux"},
+            "tolerations": [
+                {"key": "node-role.kubernetes.io/master", "operator": "Exists", "effect": "NoSchedule"},
+                {
+                    "key": "node-role.kubernetes.io/control-plane",
+                    "operator": "Exists",
+                    "effect": "NoSchedule",
+                },
+            ],
+            "containers": [
+                {
+                    "name": "speaker",
+                    "image": f"quay.io/metallb/speaker:{METALLB_VERSION}",
+                    "args": ["--port=7472", "--log-level=info"],
+                    "env": [
+                        {
+                            "name": "METALLB_NODE_NAME",
+                            "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}},
+                        }
+                    ],
+                    "ports": [{"name": "monitoring", "containerPort": 7472}],
+                    "securityContext": {"capabilities": {"add": ["NET_RAW"], "drop": ["ALL"]}},
+                }
+            ],
+        },
+    )
+
+
+def _kubeadm_addons(cluster) -> None:
+    """What a kubeadm cluster runs on every node besides the kubelet: kube-proxy (kubeadm
+    installs it), a CNI plugin (the admin installs one: Flannel here) and, for LoadBalancer
+    Services, a load-balancer addon (MetalLB here)."""
+    _kube_proxy(cluster)
+    _flannel(cluster)
+    if load_balancer(cluster.options) == "metallb":
+        _metallb(cluster)
+
+
 def _zones(cluster) -> None:
     """Six workers in three zones of one region, to teach spreading across failure domains."""
     _namespaces(cluster)
@@ -408,6 +706,7 @@ def _zones(cluster) -> None:
             labels={"topology.kubernetes.io/zone": zone, "topology.kubernetes.io/region": "region-1"},
         )
     if cluster.options.get("system_pods", True):
+        _kubeadm_addons(cluster)
         _coredns(cluster)
         _services(cluster)
         _ingress_controller(cluster)
@@ -441,10 +740,10 @@ def _vsphere(cluster) -> None:
         info = dict(node["status"]["nodeInfo"])
         info.update(
             {
-                "kubeletVersion": "v1.32.0-sph-5f2c1a8",
+                "kubeletVersion": f"{KUBELET_VERSION}-sph-5f2c1a8",
                 "osImage": "VMware ESXi 8.0.3",
                 "kernelVersion": "8.0.3",
-                "containerRuntimeVersion": "cri://1.32.0",
+                "containerRuntimeVersion": f"cri://{KUBELET_VERSION[1:]}",
                 "operatingSystem": "linux",
             }
         )
@@ -559,6 +858,7 @@ def _default(cluster) -> None:
             f"registry.k8s.io/kube-scheduler:{KUBELET_VERSION}",
             "100m",
         )
+        _kubeadm_addons(cluster)
         _coredns(cluster)
         _services(cluster)
         _ingress_controller(cluster)

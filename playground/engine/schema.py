@@ -1,4 +1,4 @@
-"""Upstream's API schemas (Kubernetes v1.32), used for strict decoding.
+"""Upstream's API schemas (Kubernetes v1.37), used for strict decoding.
 
 kube-apiserver rejects a body whose field has the wrong JSON type, and with kubectl's
 default ``fieldValidation=Strict`` it rejects unknown fields too. Learners' typos
@@ -15,7 +15,7 @@ from functools import cache
 
 import kubernetes_validate
 
-SCHEMA_VERSION = "v1.32.0"
+SCHEMA_VERSION = "v1.37.0"
 _PATH = os.path.join(
     os.path.dirname(kubernetes_validate.__file__),
     "kubernetes-json-schema",

@@ -16,17 +16,20 @@ from playground.engine.kinds import ResourceType
 from playground.engine.registry import BUILTIN
 
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
-MAJOR, MINOR = "1", "32"
+MAJOR, MINOR, PATCH = "1", "37", "1"
+GIT_VERSION = f"v{MAJOR}.{MINOR}.{PATCH}"
 
+# What kube-apiserver v1.37.1 answers: the release's commit, build date and Go toolchain
+# (the same as the v1.37.1 kubectl binary reports for its client half).
 VERSION = {
     "major": MAJOR,
     "minor": MINOR,
     # The dispatcher kubectl of some installs picks kubectl.1.<minor> from this reply.
-    "gitVersion": f"v{MAJOR}.{MINOR}.0",
-    "gitCommit": "0000000000000000000000000000000000000000",
+    "gitVersion": GIT_VERSION,
+    "gitCommit": "f78e722310e50bcaca9276be22276d9e91d91308",
     "gitTreeState": "clean",
-    "buildDate": "2024-12-11T00:00:00Z",
-    "goVersion": "go1.23.3",
+    "buildDate": "2026-09-23T17:10:04Z",
+    "goVersion": "go1.26.8",
     "compiler": "gc",
     "platform": "linux/amd64",
 }
@@ -61,6 +64,31 @@ METRICS = [
     ),
 ]
 VIRTUAL = {rt.kind for rt in METRICS}
+
+# Kinds upstream marks deprecated (k8s.io/api's +k8s:prerelease-lifecycle-gen tags, read back
+# through APILifecycleDeprecated and APILifecycleReplacement): (group, version, kind) ->
+# (the release that deprecated it, its replacement). KEP-4974 deprecated v1 Endpoints in 1.33.
+DEPRECATED = {("", "v1", "Endpoints"): ((1, 33), "discovery.k8s.io/v1 EndpointSlice")}
+
+
+def deprecation_warning(rt: ResourceType) -> str | None:
+    """The warning kube-apiserver adds to every request on a deprecated kind's resource, in
+    the words of k8s.io/apiserver's ``deprecation.WarningMessage``."""
+    found = DEPRECATED.get((rt.group, rt.version, rt.kind))
+    if found is None:
+        return None
+    (major, minor), replacement = found
+    return f"{rt.api_version} {rt.kind} is deprecated in v{major}.{minor}+; use {replacement}"
+
+
+def add_deprecation_warning(rt: ResourceType, headers: dict) -> None:
+    """Add the kind's deprecation warning, if any, to a response's headers (after any other
+    Warning the request earned), as a ``299 - "text"`` Warning value."""
+    warning = deprecation_warning(rt)
+    if warning:
+        value = f'299 - "{warning}"'
+        headers["Warning"] = f"{headers['Warning']}, {value}" if headers.get("Warning") else value
+
 
 _STATUS_VERBS = ("get", "patch", "update")
 

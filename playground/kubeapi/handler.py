@@ -660,6 +660,17 @@ def _delete_options(req: ApiRequest) -> dict:
     return options
 
 
+# Kinds whose registry store sets ReturnDeletedObject (pkg/registry/core/{pod,service,
+# serviceaccount}/storage and storage/storageclass/storage): a delete that removes the object
+# at once answers with the object, not a Status (typed clients decode it as that kind).
+RETURNS_DELETED_OBJECT = {
+    ("", "Pod"),
+    ("", "Service"),
+    ("", "ServiceAccount"),
+    ("storage.k8s.io", "StorageClass"),
+}
+
+
 def _delete_one(cluster, rt, name: str, namespace: str | None, options: dict, dry_run: bool) -> dict:
     before = cluster.api.get(rt.kind, name, namespace)
     result = cluster.api.delete(
@@ -686,6 +697,8 @@ def _delete(cluster, target: Target, req: ApiRequest) -> ApiResponse:
     if still is not None and still["metadata"].get("uid") == uid:
         # Graceful deletion (pods, finalizers, foreground): the object is returned as it now is.
         return respond(_typed(rt, still if not req.dry_run else result))
+    if (rt.group, rt.kind) in RETURNS_DELETED_OBJECT:
+        return respond(_typed(rt, result))
     details = {"name": target.name, "kind": rt.plural, "uid": uid}
     if rt.group:
         details = {"name": target.name, "group": rt.group, "kind": rt.plural, "uid": uid}

@@ -3,6 +3,12 @@
 kubectl sends no bearer token over plain http, so the secret travels in the server
 URL's path; the same token is in the user entry for https deployments, where kubectl
 does send it.
+
+For an ``http://`` server the cluster entry also says ``insecure-skip-tls-verify: true``.
+There is no TLS to verify, and kubectl and client-go ignore the flag for http; but the
+Node.js client (@kubernetes/client-node 1.x, ``KubeConfig.createAgent``) refuses a plain
+http server unless it is set: "HTTP protocol is not allowed when skipTLSVerify is not set
+or false". An https server keeps verification on.
 """
 
 from __future__ import annotations
@@ -16,18 +22,31 @@ def base_path(token: str) -> str:
     return f"/k8s/{token}"
 
 
-def render(origin: str, token: str, name: str, namespace: str = "default") -> str:
+def _context(name: str) -> str:
     slug = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")[:40] or "sandbox"
-    context = f"sandbox-{slug}"
+    return f"sandbox-{slug}"
+
+
+def user_name(name: str) -> str:
+    """The kubeconfig's user entry, the name its token authenticates as (``kubectl auth whoami``)."""
+    return f"{_context(name)}-learner"
+
+
+def render(origin: str, token: str, name: str, namespace: str = "default") -> str:
+    context = _context(name)
+    server = origin.rstrip("/") + base_path(token)
+    cluster: dict = {"server": server}
+    if server.lower().startswith("http://"):
+        cluster["insecure-skip-tls-verify"] = True
     config = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": context, "cluster": {"server": origin.rstrip("/") + base_path(token)}}],
-        "users": [{"name": f"{context}-learner", "user": {"token": token}}],
+        "clusters": [{"name": context, "cluster": cluster}],
+        "users": [{"name": user_name(name), "user": {"token": token}}],
         "contexts": [
             {
                 "name": context,
-                "context": {"cluster": context, "user": f"{context}-learner", "namespace": namespace},
+                "context": {"cluster": context, "user": user_name(name), "namespace": namespace},
             }
         ],
         "current-context": context,

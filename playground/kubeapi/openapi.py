@@ -1,4 +1,4 @@
-"""/openapi/v3: one document per group-version, built from the upstream v1.32 schemas.
+"""/openapi/v3: one document per group-version, built from the upstream v1.37 schemas.
 
 kubectl needs these for three things: `apply`'s validation check (a PATCH operation
 for the kind that declares the `fieldValidation` parameter), strategic merge patch
@@ -12,7 +12,7 @@ import json
 from functools import cache, lru_cache
 
 from playground.engine import schema
-from playground.kubeapi.discovery import group_versions, subresources
+from playground.kubeapi.discovery import GIT_VERSION, group_versions, subresources
 
 _PATCH_TYPES = (
     "application/apply-patch+yaml",
@@ -269,7 +269,7 @@ def _document(group_version: str, types, schema_name, custom: dict) -> bytes | N
     )
     doc = {
         "openapi": "3.0.0",
-        "info": {"title": "Kubernetes", "version": "v1.32.0"},
+        "info": {"title": "Kubernetes", "version": GIT_VERSION},
         "paths": paths,
         "components": {"schemas": schemas},
     }
@@ -373,7 +373,7 @@ def _swagger(registry) -> dict:
     }
     return {
         "swagger": "2.0",
-        "info": {"title": "Kubernetes", "version": "v1.32.0"},
+        "info": {"title": "Kubernetes", "version": GIT_VERSION},
         "paths": paths,
         "definitions": definitions,
     }

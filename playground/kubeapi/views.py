@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from playground import sandboxes
 from playground.engine import ApiError
-from playground.kubeapi import feeds, handler, streams
+from playground.kubeapi import discovery, feeds, handler, streams
 from playground.kubeapi.handler import ApiRequest, ApiResponse
 from playground.kubeapi.kubeconfig import base_path
 from playground.models import Sandbox
@@ -138,11 +138,11 @@ def _serve(request, sandbox: Sandbox | None, base: str, rest: str) -> HttpRespon
                 lambda cluster: handler.write(cluster, target, req),
                 label=handler.describe(req, target),
             )
-            return _http(response)
+            return _http(_warned(target, response))
         _sb, cluster = sandboxes.view(sandbox.owner, sandbox.public_id)
         if handler.is_write(req):
-            return _http(handler.write(cluster, target, req))
-        return _http(handler.read(cluster, target, req))
+            return _http(_warned(target, handler.write(cluster, target, req)))
+        return _http(_warned(target, handler.read(cluster, target, req)))
     except ApiError as error:
         return _http(handler.error_response(error))
     except sandboxes.SandboxError as error:
@@ -152,6 +152,12 @@ def _serve(request, sandbox: Sandbox | None, base: str, rest: str) -> HttpRespon
             return _http(handler.error_response(ApiError(403, "Forbidden", error.message)))
         busy = ApiError(429, "TooManyRequests", error.message, {"retryAfterSeconds": 1}, retry_after=1)
         return _http(handler.error_response(busy))
+
+
+def _warned(target, response: ApiResponse) -> ApiResponse:
+    """A deprecated kind's warning (v1 Endpoints), as kube-apiserver adds it to every request."""
+    discovery.add_deprecation_warning(target.rt, response.headers)
+    return response
 
 
 def _registry(sandbox: Sandbox):

@@ -1,4 +1,4 @@
-"""`kubectl explain`: field documentation from the Kubernetes v1.32 schemas the API
+"""`kubectl explain`: field documentation from the Kubernetes v1.37 schemas the API
 server already validates against, laid out like kubectl's plaintext template
 (KIND/VERSION, FIELD, DESCRIPTION wrapped at 76 columns, FIELDS with their types).
 

@@ -336,7 +336,7 @@ def _select_check(body: dict, where: str) -> None:
 
 
 def field_exists(kind: str, api_version: str, path: str) -> bool:
-    """Whether a check's field path names a real field of the kind, by the v1.32 schemas."""
+    """Whether a check's field path names a real field of the kind, by the v1.37 schemas."""
     from playground.engine import schema
     from playground.engine.patch import resolve_schema
 

@@ -42,15 +42,17 @@ def _check(method: str, url: str) -> None:
 
 
 class ReadOnlyApiClient(ApiClient):
-    """The official ApiClient, refusing everything but GET at its two entry points."""
+    """The official ApiClient, refusing everything but GET at its two entry points: its
+    ``call_api`` (every typed, dynamic and watch call goes through it) and ``request``, a
+    raw call straight to the REST layer under it."""
 
-    def call_api(self, resource_path, method, *args, **kwargs):
-        _check(method, resource_path)
-        return super().call_api(resource_path, method, *args, **kwargs)
+    def call_api(self, method, url, *args, **kwargs):
+        _check(method, url)
+        return super().call_api(method, url, *args, **kwargs)
 
     def request(self, method, url, *args, **kwargs):
         _check(method, url)
-        return super().request(method, url, *args, **kwargs)
+        return self.rest_client.request(method, url, *args, **kwargs)
 
 
 def error_from(exc: ApiException) -> ApiError:
@@ -83,19 +85,27 @@ class ReadOnlyCluster:
         query = [(k, v) for k, v in (params or {}).items() if v is not None]
         if verb == "watch":
             query.append(("watch", "true"))
+        client = self.api_client
+        method, url, headers, _, _ = client.param_serialize(
+            method="GET",
+            resource_path=path,
+            query_params=query,
+            header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"],
+        )
         try:
-            return self.api_client.call_api(
-                path,
-                "GET",
-                query_params=query,
-                header_params={"Accept": "application/json"},
-                auth_settings=["BearerToken"],
-                _preload_content=False,
-                _return_http_data_only=True,
+            response = client.call_api(
+                method,
+                url,
+                header_params=headers,
                 _request_timeout=(min(self.timeout, 10), read_timeout or self.timeout),
             )
+            if not 200 <= response.status <= 299:
+                response.read()
+                raise ApiException.from_response(http_resp=response, body=None, data=None)
         except ApiException as exc:
             raise error_from(exc) from None
+        return response.response  # urllib3's, unread: `.data` for a list, streamed for a watch
 
     def get(self, path: str, **params) -> dict:
         response = self.request("get", path, params)

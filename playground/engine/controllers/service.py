@@ -1,10 +1,20 @@
-"""The service controller (cloud-controller-manager's part): LoadBalancer Services get
-an address from the pool standing in for the NSX or cloud load balancer; the ingress
-controller's address is reported on each Ingress of its class."""
+"""LoadBalancer Services and Ingress addresses.
+
+A LoadBalancer Service gets an address only from the profile's load-balancer
+implementation: upstream's service controller runs in a cloud-controller-manager, which a
+kubeadm cluster does not have, so without one the Service stays ``<pending>`` with no event
+at all. The kubeadm-style profiles have a simulated MetalLB (its controller assigns from the
+pool and its speaker announces the address, as MetalLB's events say); the vSphere profile has
+NSX, reported as the cloud-provider service controller reports it (EnsuringLoadBalancer,
+EnsuredLoadBalancer). The ingress controller's address is reported on each Ingress of its
+class."""
 
 from __future__ import annotations
 
+import json
+
 from playground.engine.controllers.base import Controller, Result
+from playground.engine.network import announcing_node, load_balancer
 from playground.engine.util import split_key
 
 INGRESS_CONTROLLER = "k8s.io/ingress-nginx"
@@ -18,6 +28,8 @@ class ServiceController(Controller):
 
     def on_event(self, etype, kind, old, new):
         if kind == "Service" and new is not None and (new.get("spec") or {}).get("type") == "LoadBalancer":
+            if load_balancer(self.cluster) is None:
+                return  # nothing implements LoadBalancer here: the Service stays <pending>
             if not ((new.get("status") or {}).get("loadBalancer") or {}).get("ingress"):
                 self.enqueue(f"svc:{new['metadata']['namespace']}/{new['metadata']['name']}")
         elif kind == "Ingress" and new is not None:
@@ -37,9 +49,13 @@ class ServiceController(Controller):
             return None
         if ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress"):
             return None
-        cluster.recorder.record(
-            svc, "Normal", "EnsuringLoadBalancer", "Ensuring load balancer", self.event_source
-        )
+        provider = load_balancer(cluster)
+        if provider is None:
+            return None
+        if provider == "nsx":
+            cluster.recorder.record(
+                svc, "Normal", "EnsuringLoadBalancer", "Ensuring load balancer", self.event_source
+            )
         requested = (svc.get("spec") or {}).get("loadBalancerIP")
         ip = (
             requested
@@ -47,22 +63,50 @@ class ServiceController(Controller):
             else cluster.allocator.free_lb_ip()
         )
         if ip is None:
-            cluster.recorder.record(
-                svc,
-                "Warning",
-                "SyncLoadBalancerFailed",
-                "Error syncing load balancer: failed to ensure load balancer: no addresses left in the pool",
-                self.event_source,
-            )
+            if provider == "metallb":
+                # MetalLB's controller: "Failed to allocate IP for <ns/name>: no available IPs".
+                cluster.recorder.record(
+                    svc,
+                    "Warning",
+                    "AllocationFailed",
+                    f'Failed to allocate IP for "{ns}/{name}": no available IPs',
+                    "metallb-controller",
+                )
+            else:
+                cluster.recorder.record(
+                    svc,
+                    "Warning",
+                    "SyncLoadBalancerFailed",
+                    "Error syncing load balancer: failed to ensure load balancer: no addresses left in the pool",
+                    self.event_source,
+                )
             return self.record(
-                "SyncLoadBalancerFailed", svc, f"no load-balancer address left for Service {name}"
+                "AllocationFailed" if provider == "metallb" else "SyncLoadBalancerFailed",
+                svc,
+                f"no load-balancer address left for Service {name}",
             )
         status = {"loadBalancer": {"ingress": [{"ip": ip, "ipMode": "VIP"}]}}
         cluster.api.commit("Service", {**svc, "status": status}, svc)
+        if provider == "metallb":
+            # MetalLB's controller (service.go) and its layer-2 speaker say so on the Service.
+            cluster.recorder.record(
+                svc, "Normal", "IPAllocated", f"Assigned IP {json.dumps([ip])}", "metallb-controller"
+            )
+            node = announcing_node(cluster, svc)
+            if node is not None:
+                cluster.recorder.record(
+                    svc,
+                    "Normal",
+                    "nodeAssigned",
+                    f'announcing from node "{node["metadata"]["name"]}" with protocol "layer2"',
+                    "metallb-speaker",
+                )
+            step = self.record("IPAllocated", svc, f"MetalLB assigned Service {name} the address {ip}")
+            return {**step, "component": "metallb-controller"}
         cluster.recorder.record(
             svc, "Normal", "EnsuredLoadBalancer", "Ensured load balancer", self.event_source
         )
-        return self.record("EnsuredLoadBalancer", svc, f"Service {name} got load-balancer address {ip}")
+        return self.record("EnsuredLoadBalancer", svc, f"Service {name} got NSX load-balancer address {ip}")
 
     def ingress_address(self) -> str | None:
         """The ingress controller's own LoadBalancer address (ingress-nginx-controller)."""

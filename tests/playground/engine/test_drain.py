@@ -43,14 +43,17 @@ def test_drain_is_blocked_by_a_pdb_then_allowed_when_capacity_grows(cluster):
 def test_drain_refuses_bare_pods_without_force(cluster):
     cluster.create(pod("bare", nodeName="worker-2"))
     cluster.settle()
-    result = cluster.drain("worker-2")
+    # Every node of a kubeadm cluster runs DaemonSet pods (kube-proxy, the CNI), so a drain
+    # there always needs --ignore-daemonsets; the bare pod still needs --force.
+    result = cluster.drain("worker-2", ignore_daemonsets=True)
     assert result["errors"] == [
         "cannot delete Pods declare no controller (use --force to override): default/bare"
     ]
     assert cluster.get("pod", "bare")["metadata"].get("deletionTimestamp") is None
-    forced = cluster.drain("worker-2", force=True)
+    forced = cluster.drain("worker-2", force=True, ignore_daemonsets=True)
     assert forced["drained"] and "default/bare" in forced["evicted"]
-    assert forced["warnings"] == ["deleting Pods that declare no controller: default/bare"]
+    assert forced["warnings"][0] == "deleting Pods that declare no controller: default/bare"
+    assert forced["warnings"][1].startswith("ignoring DaemonSet-managed Pods: kube-flannel/kube-flannel-ds-")
 
 
 def test_drain_refuses_emptydir_without_the_flag(cluster):

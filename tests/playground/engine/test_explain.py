@@ -1,4 +1,4 @@
-"""kubectl explain's plaintext layout over the v1.32 schemas."""
+"""kubectl explain's plaintext layout over the v1.37 schemas."""
 
 import pytest
 

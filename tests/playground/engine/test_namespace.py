@@ -30,9 +30,11 @@ def test_the_cluster_starts_with_the_standard_namespaces(cluster):
     assert [n["metadata"]["name"] for n in cluster.list("namespaces")] == [
         "default",
         "ingress-nginx",
+        "kube-flannel",
         "kube-node-lease",
         "kube-public",
         "kube-system",
+        "metallb-system",
     ]
     assert cluster.get("ns", "default")["metadata"]["labels"] == {"kubernetes.io/metadata.name": "default"}
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from playground.engine import ApiError, Cluster
+from playground.engine import ApiError, Cluster, printers
 
 from .conftest import deployment, pod
 
@@ -116,12 +116,49 @@ def test_a_taken_cluster_ip_is_refused(cluster):
     )
 
 
-def test_a_load_balancer_gets_an_address_from_the_pool(cluster):
+def test_a_load_balancer_gets_an_address_from_metallb_in_the_kubeadm_profile(cluster):
+    """MetalLB's controller assigns from its pool and its layer-2 speaker announces the
+    address from one node (not the control plane, labelled exclude-from-external-load-
+    balancers), each saying so on the Service as MetalLB's service.go does."""
     cluster.apply(service("lb", stype="LoadBalancer"))
     cluster.settle()
     svc = cluster.get("svc", "lb")
     [ingress] = svc["status"]["loadBalancer"]["ingress"]
     assert ingress["ip"].startswith("192.168.50.")
+    events = cluster.events(kind="Service", name="lb")
+    assert [(e["reason"], e["source"]["component"]) for e in events] == [
+        ("IPAllocated", "metallb-controller"),
+        ("nodeAssigned", "metallb-speaker"),
+    ]
+    assert events[0]["message"] == f'Assigned IP ["{ingress["ip"]}"]'
+    assert events[1]["message"].startswith('announcing from node "worker-')
+    assert events[1]["message"].endswith('" with protocol "layer2"')
+
+
+def test_a_load_balancer_stays_pending_without_an_implementation():
+    """Upstream's service controller runs only in a cloud-controller-manager
+    (k8s.io/cloud-provider's controllers/service); a cluster with none, and no MetalLB-like
+    addon, leaves a LoadBalancer Service <pending>: no address and no event, for ever."""
+    cluster = Cluster.new("minimal")
+    cluster.apply(service("lb", stype="LoadBalancer"))
+    cluster.settle()
+    cluster.advance(600)
+    svc = cluster.get("svc", "lb")
+    assert (svc.get("status") or {}).get("loadBalancer", {}).get("ingress") is None
+    assert cluster.events(kind="Service", name="lb") == []
+    assert svc["spec"]["ports"][0]["nodePort"]  # a NodePort still works
+    # kubectl get svc: EXTERNAL-IP <pending> (printService in kubectl's printers).
+    assert printers.row("Service", svc, cluster.clock)[3] == "<pending>"
+
+
+def test_the_vsphere_profile_answers_load_balancers_with_nsx():
+    """NSX on the Supervisor: reported as the cloud-provider service controller reports an
+    ensured load balancer (EnsuringLoadBalancer, EnsuredLoadBalancer)."""
+    cluster = Cluster.new("vsphere")
+    cluster.apply(service("lb", stype="LoadBalancer"))
+    cluster.settle()
+    [ingress] = cluster.get("svc", "lb")["status"]["loadBalancer"]["ingress"]
+    assert ingress == {"ip": ingress["ip"], "ipMode": "VIP"}
     reasons = [e["reason"] for e in cluster.events(kind="Service", name="lb")]
     assert reasons == ["EnsuringLoadBalancer", "EnsuredLoadBalancer"]
 

@@ -37,7 +37,7 @@ def test_the_vsphere_profile_has_esxi_hosts_and_a_vsphere_namespace():
     nodes = {n["metadata"]["name"]: n for n in cluster.list("nodes")}
     assert sorted(nodes) == ["esx-01", "esx-02", "esx-03", "supervisor-control-plane"]
     assert nodes["esx-02"]["status"]["nodeInfo"]["osImage"] == "VMware ESXi 8.0.3"
-    assert nodes["esx-02"]["status"]["nodeInfo"]["kubeletVersion"].startswith("v1.32.0-sph-")
+    assert nodes["esx-02"]["status"]["nodeInfo"]["kubeletVersion"].startswith("v1.37.1-sph-")
     assert cluster.get("quota", "dev-team", "dev-team")["spec"]["hard"]["limits.cpu"] == "10"
     assert cluster.get("rolebinding", "dev-team-edit", "dev-team")["roleRef"]["name"] == "edit"
     assert cluster.get("sc", "vsan-default-storage-policy")["provisioner"] == "csi.vsphere.vmware.com"

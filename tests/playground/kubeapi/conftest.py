@@ -75,7 +75,7 @@ def newest_minor() -> int:
 
 # The scenarios use today's kubectl commands (policy/v1 PDBs, batch/v1 CronJobs, typed
 # protobuf creates); kubectl supports a server one minor version away, so they need a
-# kubectl within reach of the 1.32 API the sandbox serves.
+# kubectl within reach of the 1.37 API the sandbox serves.
 SCENARIO_MINOR = 27
 
 

@@ -32,10 +32,14 @@ def api(api_server):
 
 def test_typed_apis_create_read_list_patch_delete(api):
     core, apps, batch = client.CoreV1Api(api), client.AppsV1Api(api), client.BatchV1Api(api)
-    assert client.VersionApi(api).get_code().git_version == "v1.32.0"
+    # The client's own release (37.x) is generated from the 1.37 API the sandbox serves.
+    version = client.VersionApi(api).get_code()
+    assert (version.git_version, version.major, version.minor) == ("v1.37.1", "1", "37")
     nodes = core.list_node()
     assert {n.metadata.name for n in nodes.items} == {"control-plane", "worker-1", "worker-2", "worker-3"}
-    assert all(n.status.node_info.kubelet_version == "v1.32.0" for n in nodes.items)
+    assert all(n.status.node_info.kubelet_version == "v1.37.1" for n in nodes.items)
+    # Deprecated and left empty by the kubelet since 1.33 (DisableNodeKubeProxyVersion).
+    assert all(n.status.node_info.kube_proxy_version == "" for n in nodes.items)
 
     made = core.create_namespaced_config_map(
         "default", client.V1ConfigMap(metadata=client.V1ObjectMeta(name="settings"), data={"colour": "blue"})

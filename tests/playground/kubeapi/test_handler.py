@@ -64,7 +64,7 @@ def web(replicas=2, name="web"):
 
 
 def test_version_and_both_discovery_forms(cluster):
-    assert call(cluster, "GET", "/version")[1]["gitVersion"] == "v1.32.0"
+    assert call(cluster, "GET", "/version")[1]["gitVersion"] == "v1.37.1"
     status, groups = call(cluster, "GET", "/apis", accept=AGGREGATED)
     assert status == 200 and groups["kind"] == "APIGroupDiscoveryList"
     names = [g["metadata"]["name"] for g in groups["items"]]

@@ -16,7 +16,7 @@ if newest_minor() < SCENARIO_MINOR:
     # Not silent: pytest -ra prints this reason. The version tests still run every kubectl.
     pytest.skip(
         f"the newest kubectl here is 1.{newest_minor()}, more than a few minor versions older than the "
-        f"sandbox's 1.32 API (it asks for policy/v1beta1 and batch/v1beta1, long removed); the scenarios "
+        f"sandbox's 1.37 API (it asks for policy/v1beta1 and batch/v1beta1, long removed); the scenarios "
         f"need kubectl 1.{SCENARIO_MINOR} or newer",
         allow_module_level=True,
     )

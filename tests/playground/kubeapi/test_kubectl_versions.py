@@ -49,7 +49,12 @@ spec:
 """
 
 
+SERVER_MINOR = 37
+
+
 def minor(label: str) -> int:
+    """The client's minor version. gcloud's dispatcher runs kubectl.1.<server minor> when it
+    has one and its own 1.32 otherwise (it has 1.27-1.33, none for a 1.37 server)."""
     return 32 if label == "dispatcher" else int(label.split(".")[1])
 
 
@@ -73,15 +78,20 @@ def test_versions_are_all_exercised():
 def test_a_learners_first_commands(kubectl):
     label, k = kubectl
     version = k.run("version")
-    assert version.returncode == 0 and "v1.32.0" in version.stdout
+    assert version.returncode == 0 and "Server Version: v1.37.1\n" in version.stdout
     # kubectl supports a server one minor version away; past that `kubectl version` says so
-    # on stderr (other commands do not) and works on, as against a real 1.32 cluster.
+    # on stderr (other commands do not) and works on, as against a real 1.37 cluster
+    # (printVersion in kubectl's cmd/version: "WARNING: version difference between client
+    # (1.X) and server (1.Y) exceeds the supported minor version skew of +/-1"). kubectl
+    # 1.36 and 1.37 print no warning at all.
     skew = (
-        f"warning: version difference between client (1.{minor(label)}) and server (1.32) exceeds the "
-        "supported minor version skew of +/-1"
+        f"WARNING: version difference between client (1.{minor(label)}) and server (1.{SERVER_MINOR}) "
+        "exceeds the supported minor version skew of +/-1\n"
     )
-    if minor(label) >= 27:  # the dispatcher runs the kubectl that matches the server
-        assert (skew in version.stderr.lower()) == (label != "dispatcher" and abs(minor(label) - 32) > 1)
+    if abs(minor(label) - SERVER_MINOR) > 1:
+        assert skew in version.stderr
+    else:
+        assert "WARNING" not in version.stderr and "warning" not in version.stderr
 
     assert k.ok("apply", "-f", "-", stdin=WEB) == "deployment.apps/web created\nservice/web created\n"
     assert k.ok("apply", "-f", "-", stdin=WEB) == "deployment.apps/web unchanged\nservice/web unchanged\n"
@@ -98,7 +108,7 @@ def test_a_learners_first_commands(kubectl):
     assert all(line.startswith("web-<rs>-<pod> ") for line in wide[1:]) and len(wide) >= 3
     nodes = normalise(k.ok("get", "nodes")).splitlines()
     assert nodes[0] == "NAME STATUS ROLES AGE VERSION"
-    assert "worker-1 Ready <none> <age> v1.32.0" in nodes
+    assert "worker-1 Ready <none> <age> v1.37.1" in nodes
 
     # kubectl 1.32 and later send this one as protobuf.
     assert k.ok("create", "deployment", "hello", "--image=nginx:1.27", "--port=80", "--replicas=2") == (
