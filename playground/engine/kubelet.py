@@ -28,7 +28,8 @@ BACKOFF_MAX = 300
 RELIST_SECONDS = 1
 # How long the runtime takes to apply an in-place resize and report it.
 RESIZE_SECONDS = 1
-START_SECONDS = 0.5
+# The pod's sandbox and network: its first container runs this long after its image is there.
+START_SECONDS = 1.0
 LOG_LINES_KEPT = 200
 PULL_BACKOFF_REPORT = 5
 
@@ -598,7 +599,7 @@ class Kubelet:
                     "kubelet",
                     node_name,
                 )
-                cs.update(stage="creating", until=now)
+                cs.update(stage="creating", until=now + (0 if st.get("sandbox") else START_SECONDS))
             elif pull_policy == "Never":
                 message = f'Container image "{image}" is not present with pull policy of Never'
                 rec(pod, "Warning", "ErrImageNeverPull", message, "kubelet", node_name)
@@ -644,7 +645,7 @@ class Kubelet:
                 node_name,
             )
             self._add_node_image(node, image, size)
-            cs.update(stage="creating", until=now)
+            cs.update(stage="creating", until=now + (0 if st.get("sandbox") else START_SECONDS))
         if cs["stage"] == "pull-backoff":
             # The next pod sync after a failed pull reports the back-off.
             if (
@@ -660,6 +661,10 @@ class Kubelet:
             due(cs["until"])
             return
         if cs["stage"] == "creating":
+            # Creating and starting a container takes the runtime a moment, image present or not.
+            if cs.get("until", 0) > now:
+                due(cs["until"])
+                return
             if missing:
                 if cs.get("reason") != "CreateContainerConfigError":
                     rec(pod, "Warning", "Failed", f"Error: {missing}", "kubelet", node_name)
@@ -668,6 +673,7 @@ class Kubelet:
                 return
             cs.pop("reason", None)
             cs.pop("message", None)
+            st["sandbox"] = True
             rec(pod, "Normal", "Created", f"Created container: {c['name']}", "kubelet", node_name)
             rec(pod, "Normal", "Started", f"Started container {c['name']}", "kubelet", node_name)
             behaviour = images.behaviour(image, c.get("command"), c.get("args"))

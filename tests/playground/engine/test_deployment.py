@@ -245,3 +245,35 @@ def test_creation_timestamp_null_in_a_template_is_the_zero_time_and_dropped(clus
     assert by_revision["3"]["spec"]["replicas"] == 1 and by_revision["2"]["spec"]["replicas"] == 0
     describe = console.run(cluster, console.parse("kubectl describe deployment x"))
     assert f"NewReplicaSet:   {first['metadata']['name']} (1/1 replicas created)" in describe
+
+
+def test_a_rollback_is_paced_like_a_rollout(cluster):
+    """``rollout undo`` writes revision 1's template back (``rollbackToTemplate``), and the
+    controller rolls to it as to any template (``rolloutRolling``: maxSurge 25% and
+    maxUnavailable 25% of 4 is one pod each way), each step waiting for pods to be Ready.
+    The image is already on the nodes, but a new pod still takes its sandbox's start
+    (kubelet ``START_SECONDS``), so the rollback is a sequence of steps, not a swap."""
+    cluster.apply(deployment(replicas=4))
+    cluster.settle()
+    cluster.set_image("deployment", "web", {"main": "nginx:1.28"})
+    cluster.settle()
+    cluster.rollout_undo("deployment", "web")
+    samples = []
+    for _ in range(24):
+        cluster.advance(0.25)
+        by_revision = {
+            rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]: rs
+            for rs in replicasets(cluster)
+        }
+        old, new = by_revision["2"], by_revision["3"]
+        samples.append(
+            (
+                old["spec"]["replicas"],
+                new["spec"]["replicas"],
+                (new.get("status") or {}).get("readyReplicas", 0),
+            )
+        )
+    assert samples[0] == (3, 2, 0)  # one surged and one unavailable, nothing ready yet
+    assert any(old > 0 and 0 < ready < 4 for old, _, ready in samples)  # old and new side by side
+    assert all(old + new <= 5 for old, new, _ in samples)  # never past maxSurge
+    assert samples[-1] == (0, 4, 4)

@@ -104,7 +104,8 @@ def test_a_crashing_container_restarts_at_once_then_backs_off_exponentially(clus
     exits_at = [second for second, reason, _ in rows if reason == "Error"]
     # Restart n waits 0 s (the relist), then 10, 20, 40, 80, 160, 300 s after its exit.
     assert [start - stop for stop, start in zip(exits_at, restarts_at)] == [1, 10, 20, 40, 80, 160, 300]
-    assert [(reason, restarts) for _, reason, restarts in rows[:6]] == [
+    assert [(reason, restarts) for _, reason, restarts in rows[:7]] == [
+        ("ContainerCreating", 0),
         ("Running", 0),
         ("Error", 0),
         ("Running", 1),
@@ -150,6 +151,7 @@ def test_the_back_off_starts_over_after_ten_minutes_of_running(cluster):
     cluster.create(pod("slow", containers=slow))
     rows = _timeline(cluster, "slow", 1500)
     assert [(reason, restarts) for _, reason, restarts in rows] == [
+        ("ContainerCreating", 0),
         ("Running", 0),
         ("Error", 0),
         ("Running", 1),
@@ -386,6 +388,7 @@ spec:
     [p] = cluster.list("pods", namespace="default", label_selector="job-name=j")
     name = p["metadata"]["name"]
     assert _rows(cluster, name, 45) == [
+        ("0/2", "Init:0/1", 0),
         ("2/2", "Running", 0),
         ("1/2", "Completed", 0),
         ("0/2", "Completed", 0),
