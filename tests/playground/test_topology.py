@@ -274,15 +274,16 @@ def test_the_page_lights_a_step_and_not_after_settle(client):
     sandbox = Sandbox.objects.get()
     base = f"/playground/{sandbox.public_id}"
     client.post(f"{base}/clock", {"do": "pause"})
-    # A failed host gives the control loops timed work (node lifecycle, eviction) to step through.
+    # A failed host gives the control loops timed work (node lifecycle, eviction) to step through:
+    # the node lifecycle controller's step on worker-2 lights that host.
     client.post(f"{base}/nodes/worker-2/fail")
     page = ""
     for _ in range(10):
         client.post(f"{base}/clock", {"do": "step"})
         page = client.get(f"{base}/", {"tab": "topology"}).content.decode()
-        if 'class="node highlight"' in page:
+        if 'class="cluster highlight"' in page:
             break
-    assert 'class="node highlight"' in page
+    assert 'id="host&#45;worker&#45;2" class="cluster highlight"' in page
     client.post(f"{base}/clock", {"do": "settle"})
     assert Sandbox.objects.get().paused  # still paused: only the Step's glow has ended
     page = client.get(f"{base}/", {"tab": "topology"}).content.decode()
