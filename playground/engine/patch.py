@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from playground.engine.errors import ApiError, bad_request
+from playground.engine.manifests import MAX_DEPTH, depth
 from playground.engine.util import deep_copy
 
 # patchMergeKey per list field name, as declared in the upstream API types. Lists not
@@ -42,7 +43,9 @@ def merge_patch(target, patch):
     return result
 
 
-def _pointer(path: str) -> list[str]:
+def _pointer(path) -> list[str]:
+    if not isinstance(path, str):
+        raise bad_request(f"json: cannot unmarshal {type(path).__name__} into Go value of type string")
     if path == "":
         return []
     if not path.startswith("/"):
@@ -60,10 +63,10 @@ def _container(doc, parts: list[str], path: str):
                 raise _unprocessable(f"jsonpatch: doc is missing path: {path}")
             node = node[part]
         elif isinstance(node, list):
-            try:
-                node = node[int(part)]
-            except (ValueError, IndexError):
-                raise _unprocessable(f"jsonpatch: doc is missing path: {path}") from None
+            index = _index(part)
+            if index is None or index >= len(node):
+                raise _unprocessable(f"jsonpatch: doc is missing path: {path}")
+            node = node[index]
         else:
             raise _unprocessable(f"jsonpatch: doc is missing path: {path}")
     return node
@@ -71,6 +74,20 @@ def _container(doc, parts: list[str], path: str):
 
 def _unprocessable(message: str) -> ApiError:
     return ApiError(422, "Invalid", message)
+
+
+def _index(part: str) -> int | None:
+    """An array index in a JSON pointer: ASCII digits only (str.isdigit also takes '²')."""
+    if part.isascii() and part.isdigit() and len(part) < 20:
+        return int(part)
+    return None
+
+
+def _root(kind: str, where: str = "doc is missing path") -> ApiError:
+    """evanphx/json-patch (as kube-apiserver uses it) finds no container for the root pointer "":
+    an operation on the whole document is refused, never a document replaced by a string."""
+    quoted = '""' if kind in ("add", "remove") else ""
+    return _unprocessable(f"{kind} operation does not apply: {where}: {quoted}: missing value")
 
 
 def json_patch(doc, operations) -> dict:
@@ -82,12 +99,21 @@ def json_patch(doc, operations) -> dict:
             raise bad_request("the server rejected our request due to an error in our request")
         kind, path = op["op"], op["path"]
         parts = _pointer(path)
+        if kind in ("add", "remove", "replace") and not parts:
+            raise _root(kind)
+        if kind == "test" and not parts:
+            raise _root(kind, "is missing path")
         if kind == "test":
             if _get(doc, parts, path) != op.get("value"):
                 raise _unprocessable(f"testing value {path} failed: test failed")
             continue
         if kind in ("move", "copy"):
-            value = deep_copy(_get(doc, _pointer(op["from"]), op["from"]))
+            source = _pointer(op.get("from"))
+            if not source:
+                raise _root(kind, "doc is missing from path")
+            if not parts:
+                raise _root(kind, "doc is missing destination path")
+            value = deep_copy(_get(doc, source, op["from"]))
             if kind == "move":
                 doc = _remove(doc, _pointer(op["from"]), op["from"])
             doc = _add(doc, parts, value, path)
@@ -102,6 +128,8 @@ def json_patch(doc, operations) -> dict:
             doc = _add(doc, parts, deep_copy(op.get("value")), path)
         else:
             raise bad_request(f"Unexpected kind: {kind}")
+    if depth(doc) > MAX_DEPTH:  # each operation may add a level
+        raise _unprocessable(f"the patched object exceeded max depth of {MAX_DEPTH}")
     return doc
 
 
@@ -110,8 +138,8 @@ def _get(doc, parts, path):
     for part in parts:
         if isinstance(node, dict) and part in node:
             node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
+        elif isinstance(node, list) and _index(part) is not None and _index(part) < len(node):
+            node = node[_index(part)]
         else:
             raise _unprocessable(f"jsonpatch: doc is missing path: {path}")
     return node
@@ -145,8 +173,8 @@ def _remove(doc, parts, path):
     last = parts[-1]
     if isinstance(parent, dict) and last in parent:
         del parent[last]
-    elif isinstance(parent, list) and last.isdigit() and int(last) < len(parent):
-        del parent[int(last)]
+    elif isinstance(parent, list) and _index(last) is not None and _index(last) < len(parent):
+        del parent[_index(last)]
     else:
         raise _unprocessable(f"jsonpatch: doc is missing path: {path}")
     return doc

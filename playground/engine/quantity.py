@@ -25,6 +25,12 @@ _DECIMAL = {
 _PATTERN = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$")
 
 QUANTITY_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+SUFFIX_ERROR = "unable to parse quantity's suffix"
+# resource.Quantity caps every value at the largest int64 and rounds any non-zero value
+# up (away from zero) to a whole nano unit (ParseQuantity's maxAllowed and Round(Nano)).
+MAX = Fraction(2**63 - 1)
+NANO = Fraction(1, 10**9)
+_INT32 = 2**31
 
 
 class QuantityError(ValueError):
@@ -37,22 +43,62 @@ def parse(text) -> Fraction:
     if isinstance(text, bool):
         raise QuantityError(QUANTITY_ERROR)
     if isinstance(text, int):
-        return Fraction(text)
+        return _bounded(Fraction(text))
     if isinstance(text, float):
-        return Fraction(str(text))
+        if text != text or text in (float("inf"), float("-inf")):
+            raise QuantityError(QUANTITY_ERROR)
+        return _bounded(Fraction(str(text)))
     if not isinstance(text, str):
         raise QuantityError(QUANTITY_ERROR)
     match = _PATTERN.match(text.strip())
     if not match:
         raise QuantityError(QUANTITY_ERROR)
     number, suffix = match.group(1), match.group(2) or ""
-    value = Fraction(number)
     if suffix in _BINARY:
-        return value * _BINARY[suffix]
+        return _bounded(_decimal(number, 0), _BINARY[suffix])
     if suffix in _DECIMAL:
-        return value * _DECIMAL[suffix]
-    exponent = int(suffix[1:])
-    return value * (Fraction(10) ** exponent)
+        return _bounded(_decimal(number, 0) * _DECIMAL[suffix])
+    if len(suffix) > 12 or not -_INT32 <= int(suffix[1:]) < _INT32:  # Go: strconv.ParseInt(…, 10, 32)
+        raise QuantityError(SUFFIX_ERROR)
+    return _bounded(_decimal(number, int(suffix[1:])))
+
+
+def _decimal(number: str, exponent: int) -> Fraction:
+    """number × 10**exponent, exactly where it matters and without converting huge digit
+    strings (Python's int-string limit): beyond the int64 cap it is just "too big", below
+    a nano unit just "non-zero", which is all that _bounded() needs to know."""
+    sign = -1 if number.startswith("-") else 1
+    whole, _, fraction = number.lstrip("+-").partition(".")
+    digits = (whole + fraction).lstrip("0")
+    scale = exponent - len(fraction)
+    if not digits:
+        return Fraction(0)
+    magnitude = len(digits) + scale  # the value is below 10**magnitude, at least 10**(magnitude-1)
+    if magnitude > 40:
+        return sign * MAX * 2
+    if magnitude < -40:
+        return sign * NANO / 2**70  # non-zero: rounds up to 1n, even times 2**60
+    keep = max(1, magnitude + 60)  # digits down to 10**-60: finer than a nano unit times 2**60
+    if len(digits) > keep:
+        rest, digits = digits[keep:], digits[:keep]
+        scale += len(rest)
+        if rest.strip("0"):
+            digits = str(int(digits) + 1)  # keep "more than": rounding up stays exact
+    return sign * Fraction(int(digits)) * Fraction(10) ** scale
+
+
+def _bounded(value: Fraction, factor: int = 1) -> Fraction:
+    """ParseQuantity's bounds on value × factor: non-zero values round up (away from zero)
+    to whole nano units, and magnitudes cap at the largest int64."""
+    sign = -1 if value < 0 else 1
+    magnitude = abs(value)
+    if magnitude > MAX:
+        return sign * MAX
+    magnitude *= factor
+    if magnitude.denominator != 1:
+        nanos = magnitude / NANO
+        magnitude = -(-nanos.numerator // nanos.denominator) * NANO
+    return sign * min(magnitude, MAX)
 
 
 def is_binary(text) -> bool:

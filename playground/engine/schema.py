@@ -157,6 +157,14 @@ def _walk(value, schema: dict, struct: str | None, path: str, unknown: list[str]
             f"json: cannot unmarshal {_json_type(value)} into Go struct field {parent}.{path} "
             f"of type {_go_type(schema, ref_name)}"
         )
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and types - {"null"} == {"integer"}:
+        bits = 32 if schema.get("format") == "int32" else 64
+        if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+            parent = (struct or "").rsplit(".", 1)[-1]
+            shown = str(value) if len(str(value)) <= 40 else f"{str(value)[:40]}..."
+            raise DecodeError(
+                f"json: cannot unmarshal number {shown} into Go struct field {parent}.{path} of type int{bits}"
+            )
     if isinstance(value, dict):
         properties = schema.get("properties")
         if properties is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -264,6 +265,7 @@ def selected(cluster, target: Target, req: ApiRequest) -> list[dict]:
 
 def _list(cluster, target: Target, req: ApiRequest) -> ApiResponse:
     rt = target.rt
+    query_int(req, "timeoutSeconds")
     current = int(cluster.resource_version)
     wanted = req.query.get("resourceVersion", "")
     if wanted not in ("", "0"):
@@ -307,6 +309,8 @@ def _page(items: list[dict], req: ApiRequest, meta: dict, current: int) -> list[
         try:
             state = json.loads(base64.urlsafe_b64decode(token.encode() + b"=="))
             after = (state["ns"], state["name"])
+            if not all(isinstance(part, str) for part in after):
+                raise TypeError
         except (ValueError, KeyError, TypeError):
             raise bad_request(
                 "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"
@@ -426,10 +430,32 @@ def bookmark(target: Target, resource_version: str, initial_events_end: bool = F
     return json.dumps({"type": "BOOKMARK", "object": obj}, separators=(",", ":")).encode() + b"\n"
 
 
+_GO_INT = re.compile(r"[+-]?[0-9]+")
+INT64_MAX = 2**63 - 1
+
+
+def query_int(req: ApiRequest, name: str) -> int | None:
+    """An integer query parameter (None when absent or empty), parsed as the apiserver's
+    query-parameter conversion does with Go's strconv.ParseInt: anything else is a 400."""
+    text = req.query.get(name, "").strip()
+    if not text:
+        return None
+    if not _GO_INT.fullmatch(text) or len(text) > 20:
+        reason = "invalid syntax" if not _GO_INT.fullmatch(text) else "value out of range"
+        raise bad_request(f'strconv.ParseInt: parsing "{text[:100]}": {reason}')
+    value = int(text)
+    if not -INT64_MAX - 1 <= value <= INT64_MAX:
+        raise bad_request(f'strconv.ParseInt: parsing "{text}": value out of range')
+    return value
+
+
 def validate_watch(req: ApiRequest) -> None:
     """ListOptions a watch may not combine, refused as kube-apiserver's ValidateListOptions
     does (the WatchList feature on, as from 1.32): a streaming list (sendInitialEvents, which
-    client-go 1.34 and later informers send) needs resourceVersionMatch=NotOlderThan."""
+    client-go 1.34 and later informers send) needs resourceVersionMatch=NotOlderThan.
+    Before that, as its query-parameter decoding does, a timeoutSeconds that is not an
+    integer is a 400 BadRequest rather than silently the server's cap."""
+    query_int(req, "timeoutSeconds")
     match = req.query.get("resourceVersionMatch", "")
     errors = []
     if "sendInitialEvents" in req.query and match != "NotOlderThan":
@@ -473,10 +499,12 @@ def decode_body(req: ApiRequest, target: Target):
         raise ApiError(413, "RequestEntityTooLarge", f"Request entity too large: limit is {MAX_BODY}")
     media = req.media_type
     if media == "application/vnd.kubernetes.protobuf":
-        return protobuf.decode(req.body)
+        decoded = protobuf.decode(req.body)
+        manifests.check_depth(decoded)
+        return decoded
     if media in ("application/json", ""):
         try:
-            return json.loads(req.body or b"null")
+            return manifests.loads_json(req.body or b"null")
         except ValueError as error:
             raise bad_request(f"couldn't get version/kind; json parse error: {error}") from None
     if media == "application/yaml":
@@ -583,7 +611,7 @@ def _patch_body(req: ApiRequest):
             "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json",
         )
     try:
-        return PATCH_TYPES[media], json.loads(req.body or b"null")
+        return PATCH_TYPES[media], manifests.loads_json(req.body or b"null")
     except ValueError as error:
         raise bad_request(f"error decoding patch: {error}") from None
 
@@ -642,7 +670,7 @@ def _delete_options(req: ApiRequest) -> dict:
         options = protobuf.decode_options(req.body)
     elif req.body.strip():
         try:
-            options = json.loads(req.body)
+            options = manifests.loads_json(req.body)
         except ValueError as error:
             raise bad_request(f"couldn't get version/kind; json parse error: {error}") from None
         if not isinstance(options, dict):

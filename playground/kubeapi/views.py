@@ -9,6 +9,7 @@ and `streams` caps how many are open so that ordinary requests always find a thr
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 
@@ -22,6 +23,8 @@ from playground.kubeapi import discovery, feeds, handler, streams
 from playground.kubeapi.handler import ApiRequest, ApiResponse
 from playground.kubeapi.kubeconfig import base_path
 from playground.models import Sandbox
+
+logger = logging.getLogger(__name__)
 
 BOOKMARK_SECONDS = 5
 HEARTBEAT_SECONDS = 5
@@ -85,9 +88,30 @@ def api_with_token(request, token: str, rest: str = ""):
 
 
 def _serve(request, sandbox: Sandbox | None, base: str, rest: str) -> HttpResponse:
+    """Every answer a `Status` on failure, as kube-apiserver's: a bug here is logged and
+    answered as an InternalError, never as the site's HTML error page."""
+    try:
+        return _serve_api(request, sandbox, base, rest)
+    except Exception:
+        logger.exception("unexpected error serving %s %s", request.method, rest[:200])
+        return _http(handler.error_response(_internal_error()))
+
+
+def _internal_error() -> ApiError:
+    """kube-apiserver's errors.NewInternalError shape, without our traceback's details."""
+    message = "an error on the server that it could not handle; it has been logged"
+    return ApiError(
+        500, "InternalError", f"Internal error occurred: {message}", {"causes": [{"message": message}]}
+    )
+
+
+def _serve_api(request, sandbox: Sandbox | None, base: str, rest: str) -> HttpResponse:
     if sandbox is None:
         return _unauthorized()
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
     if length > handler.MAX_BODY:
         return _http(
             handler.error_response(

@@ -541,3 +541,199 @@ def test_server_side_apply_removes_what_the_manager_stopped_applying(cluster):
     )[1]
     assert len(merged["metadata"]["managedFields"]) == 2
     assert ssa(cluster, APPLIED, manager="")[1]["message"].endswith("must have a fieldManager parameter")
+
+
+# Malformed input: a Status, never a 500 (issue 16) -------------------------------------------
+
+
+def configmap_json(middle: str) -> bytes:
+    return ('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"deep"},' + middle + "}").encode()
+
+
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "application/json"),
+        (configmap_json('"data":{},"x":' + '{"a":' * 1000 + "1" + "}" * 1000), "application/json"),
+        (b"[" * 5000 + b"]" * 5000, "application/yaml"),
+        (b"kind: ConfigMap\ndata: " + b"[" * 5000 + b"]" * 5000, "application/yaml"),
+    ],
+    ids=["json-100k", "json-1000-in-an-object", "yaml-flow-as-json", "yaml-flow"],
+)
+def test_deeply_nested_bodies_are_a_400_naming_the_depth(cluster, body, content_type):
+    """sigs.k8s.io/json (maxNestingDepth) and go-yaml (max_flow_level) answer "exceeded max
+    depth"; ours stops at manifests.MAX_DEPTH, before Python's own recursion limit would."""
+    status, answer = call(cluster, "POST", "/api/v1/namespaces/default/configmaps", body, content_type)
+    assert status == 400 and answer["reason"] == "BadRequest"
+    line = 2 if body.startswith(b"kind") else 1
+    assert f"line {line}: exceeded max depth of 100" in answer["message"]
+
+
+def test_a_deep_pod_spec_and_a_deep_patch_are_refused(cluster):
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {}}
+    deep: dict = {}
+    node = deep
+    for _ in range(900):
+        node["a"] = {}
+        node = node["a"]
+    pod["spec"]["x"] = deep
+    status, answer = call(cluster, "POST", "/api/v1/namespaces/default/pods", pod)
+    assert status == 400 and "exceeded max depth" in answer["message"]
+    # A JSON patch adds one level per operation: the result is bounded, not only the body.
+    ops = [{"op": "add", "path": "/metadata/labels", "value": {}}]
+    ops += [{"op": "add", "path": "/data", "value": {}}]
+    path = "/data"
+    for _ in range(120):
+        ops.append({"op": "add", "path": path + "/a", "value": {}})
+        path += "/a"
+    call(cluster, "POST", "/api/v1/namespaces/default/configmaps", {"metadata": {"name": "c"}})
+    status, answer = call(
+        cluster, "PATCH", "/api/v1/namespaces/default/configmaps/c", ops, "application/json-patch+json"
+    )
+    assert status == 422 and "exceeded max depth of 100" in answer["message"]
+
+
+def test_a_lone_surrogate_escape_decodes_as_go_does_to_the_replacement_character(cluster):
+    """Go's encoding/json (so kube-apiserver) turns an unpaired \\ud800 into U+FFFD; a
+    Python str holding a lone surrogate could not be encoded again (a 500 on the write)."""
+    body = configmap_json('"data":{"a":"x\\ud800y","b":"\\udc00\\ud83d\\ude00"}')
+    status, created = call(cluster, "POST", "/api/v1/namespaces/default/configmaps", body)
+    assert status == 201
+    assert created["data"] == {"a": "x\ufffdy", "b": "\ufffd\U0001f600"}
+    status, answer = call(
+        cluster,
+        "POST",
+        "/api/v1/namespaces/default/configmaps",
+        b'kind: ConfigMap\nmetadata: {name: y}\ndata: {a: "\\ud800"}\n',
+        "application/yaml",
+    )
+    # go-yaml's scanner: "found invalid Unicode character escape code".
+    assert status == 400 and "line 3: found invalid Unicode character escape code" in answer["message"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        configmap_json('"data":{"a":"b"},"x":' + "9" * 5000),
+        configmap_json('"data":{"a":"b"},"x":1e400'),
+        configmap_json('"data":{"a":"b"},"x":NaN'),
+    ],
+    ids=["5000-digits", "float-overflow", "nan"],
+)
+def test_numbers_go_cannot_hold_are_a_400(cluster, body):
+    status, answer = call(cluster, "POST", "/api/v1/namespaces/default/configmaps", body)
+    assert status == 400 and answer["reason"] == "BadRequest"
+
+
+def test_an_int32_field_out_of_its_go_range_is_a_decode_error(cluster):
+    """json: cannot unmarshal number … of type int32, as the typed decoder answers."""
+    status, answer = call(cluster, "POST", "/apis/apps/v1/namespaces/default/deployments", web(2**31))
+    assert status == 400
+    assert answer["message"].endswith(
+        "json: cannot unmarshal number 2147483648 into Go struct field DeploymentSpec.spec.replicas of type int32"
+    )
+
+
+def test_a_5000_digit_quantity_is_capped_as_resource_quantity_caps_it(cluster):
+    """resource.ParseQuantity caps a value at the largest int64 (maxAllowed) rather than
+    failing; Python's int-string limit (4300 digits) must not turn that into a 500."""
+    quota = {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {"name": "q"},
+        "spec": {"hard": {"pods": "9" * 5000, "requests.cpu": "1e5000"}},
+    }
+    status, _ = call(cluster, "POST", "/api/v1/namespaces/default/resourcequotas", quota)
+    assert status == 201
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "huge"},
+        "spec": {
+            "containers": [{"name": "a", "image": "nginx", "resources": {"requests": {"cpu": "9" * 5000}}}]
+        },
+    }
+    status, _ = call(cluster, "POST", "/api/v1/namespaces/default/pods", pod)
+    assert status == 201
+    status, _ = call(cluster, "GET", "/api/v1/namespaces/default/resourcequotas/q")
+    assert status == 200
+
+
+@pytest.mark.parametrize(
+    "op, message",
+    [
+        (
+            {"op": "remove", "path": ""},
+            'remove operation does not apply: doc is missing path: "": missing value',
+        ),
+        (
+            {"op": "replace", "path": "", "value": "x"},
+            "replace operation does not apply: doc is missing path: : missing value",
+        ),
+        (
+            {"op": "add", "path": "", "value": {}},
+            'add operation does not apply: doc is missing path: "": missing value',
+        ),
+        (
+            {"op": "move", "from": "", "path": "/x"},
+            "move operation does not apply: doc is missing from path: : missing value",
+        ),
+    ],
+)
+def test_a_json_patch_on_the_root_is_refused_as_evanphx_json_patch_refuses_it(cluster, op, message):
+    """evanphx/json-patch's findObject gives no container for the pointer "", and
+    kube-apiserver answers its error as a 422."""
+    call(cluster, "POST", "/apis/apps/v1/namespaces/default/deployments", web())
+    status, answer = call(
+        cluster,
+        "PATCH",
+        "/apis/apps/v1/namespaces/default/deployments/web",
+        [op],
+        "application/json-patch+json",
+    )
+    assert (status, answer["reason"], answer["message"]) == (422, "Invalid", message)
+
+
+def test_json_patch_indices_are_ascii_digits_only(cluster):
+    call(cluster, "POST", "/apis/apps/v1/namespaces/default/deployments", web())
+    for path in ("/spec/template/spec/containers/²", "/spec/template/spec/containers/" + "9" * 5000):
+        status, _ = call(
+            cluster,
+            "PATCH",
+            "/apis/apps/v1/namespaces/default/deployments/web",
+            [{"op": "remove", "path": path}],
+            "application/json-patch+json",
+        )
+        assert status == 422
+
+
+@pytest.mark.parametrize(
+    "value", ["abc", "²", "9" * 5000, "1.5"], ids=["letters", "superscript", "5000-digits", "decimal"]
+)
+def test_a_timeout_seconds_that_is_not_an_integer_is_a_400(cluster, value):
+    """The apiserver decodes ListOptions from the query with strconv.ParseInt and answers a
+    failure as BadRequest, for a watch (validate_watch) as for a list."""
+    req = ApiRequest("GET", "/api/v1/pods", {"watch": "1", "timeoutSeconds": value})
+    with pytest.raises(ApiError) as error:
+        handler.validate_watch(req)
+    assert error.value.code == 400 and error.value.message.startswith("strconv.ParseInt: parsing")
+    status, answer = call(cluster, "GET", "/api/v1/namespaces/default/pods", timeoutSeconds=value)
+    assert status == 400 and answer["reason"] == "BadRequest"
+    handler.validate_watch(ApiRequest("GET", "/api/v1/pods", {"watch": "1", "timeoutSeconds": " 30 "}))
+
+
+def test_yaml_scalars_become_json_values_as_sigs_k8s_io_yaml_makes_them(cluster):
+    """Timestamps stay strings, a month 13 is not a crash, 5,000 digits is a string, .inf is refused."""
+    body = (
+        b"kind: ConfigMap\nmetadata:\n  name: y\n  annotations:\n    when: 2024-01-01T00:00:00Z\n"
+        b"    bad: 2024-13-45\ndata:\n  a: b\n"
+    )
+    status, created = call(cluster, "POST", "/api/v1/namespaces/default/configmaps", body, "application/yaml")
+    assert status == 201
+    assert created["metadata"]["annotations"] == {"when": "2024-01-01T00:00:00Z", "bad": "2024-13-45"}
+    for value in (b"9" * 5000, b".inf"):
+        body = b"kind: ConfigMap\nmetadata:\n  name: z\n  generation: " + value + b"\n"
+        status, answer = call(
+            cluster, "POST", "/api/v1/namespaces/default/configmaps", body, "application/yaml"
+        )
+        assert status == 400, answer
