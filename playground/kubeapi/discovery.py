@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from playground.engine.kinds import ResourceType
 from playground.engine.registry import BUILTIN
+from playground.kubeapi import auth, eventsv1
 
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 MAJOR, MINOR, PATCH = "1", "37", "1"
@@ -63,6 +64,7 @@ METRICS = [
         verbs=("create",),
     ),
 ]
+METRICS += auth.RESOURCES  # the authentication and authorization reviews (kubeapi/auth.py)
 VIRTUAL = {rt.kind for rt in METRICS}
 
 # Kinds upstream marks deprecated (k8s.io/api's +k8s:prerelease-lifecycle-gen tags, read back
@@ -90,6 +92,9 @@ def add_deprecation_warning(rt: ResourceType, headers: dict) -> None:
         headers["Warning"] = f"{headers['Warning']}, {value}" if headers.get("Warning") else value
 
 
+# Other groups' views of stored kinds (events.k8s.io/v1 Events are the core Events).
+VIEWS = [eventsv1.RESOURCE]
+
 _STATUS_VERBS = ("get", "patch", "update")
 
 
@@ -107,6 +112,8 @@ def subresources(rt: ResourceType) -> list[Subresource]:
             found.append(Subresource("binding", "", "v1", "Binding", ("create",)))
         elif name == "log":
             found.append(Subresource("log", "", "v1", "Pod", ("get",)))
+        elif name == "token":
+            found.append(Subresource("token", "authentication.k8s.io", "v1", "TokenRequest", ("create",)))
         elif name == "resize":
             found.append(Subresource("resize", "", "v1", "Pod", _STATUS_VERBS))
     return found
@@ -177,7 +184,9 @@ def group_versions(registry) -> dict[str, list]:
     found: dict[str, list] = {}
     # A custom resource is served in each of its CRD's served versions (rt.served()).
     served = [v for rt in registry for v in (rt.served() if hasattr(rt, "served") else (rt,))]
-    for rt in sorted([*served, *METRICS], key=lambda t: (_group_rank(t.group), _version_rank(t), t.plural)):
+    for rt in sorted(
+        [*served, *METRICS, *VIEWS], key=lambda t: (_group_rank(t.group), _version_rank(t), t.plural)
+    ):
         found.setdefault(rt.api_version, []).append(rt)
     return found
 

@@ -19,7 +19,7 @@ from playground.engine.errors import ApiError, bad_request, forbidden_field, uns
 from playground.engine.kinds import ResourceType
 from playground.engine.quantity import parse as parse_quantity
 from playground.engine.util import deep_copy, rfc3339
-from playground.kubeapi import discovery, openapi, protobuf
+from playground.kubeapi import auth, discovery, eventsv1, openapi, protobuf
 
 JSON = "application/json"
 MAX_BODY = 3 * 1024 * 1024  # kube-apiserver's own request body limit
@@ -36,6 +36,8 @@ class ApiRequest:
     body: bytes = b""
     base_path: str = ""  # the sandbox's base path, for URLs the server hands out
     server: str = ""
+    user: str = "sandbox-learner"  # who the token authenticates as (the kubeconfig's user entry)
+    token: str = ""  # the sandbox's token, for TokenReview and service account tokens
 
     def flag(self, name: str) -> bool:
         return self.query.get(name, "").lower() in TRUE
@@ -224,7 +226,7 @@ def describe(req: ApiRequest, target: Target) -> str:
 def read(cluster, target: Target, req: ApiRequest) -> ApiResponse:
     if req.method != "GET":
         raise method_not_allowed()
-    if target.virtual and target.rt.kind == "SelfSubjectAccessReview":
+    if target.virtual and "get" not in target.rt.verbs:  # the reviews: create only
         raise method_not_allowed()
     if target.virtual:
         return respond(_metrics(cluster, target))
@@ -245,6 +247,8 @@ def read(cluster, target: Target, req: ApiRequest) -> ApiResponse:
 
 def _typed(rt, obj: dict) -> dict:
     obj = deep_copy(obj)
+    if eventsv1.is_v1(rt):  # the stored core Event in the events.k8s.io/v1 field names
+        return eventsv1.to_v1(obj)
     return {
         "kind": rt.kind,
         "apiVersion": rt.api_version,
@@ -258,9 +262,14 @@ def selected(cluster, target: Target, req: ApiRequest) -> list[dict]:
         rt.kind,
         target.namespace,
         req.query.get("labelSelector") or None,
-        req.query.get("fieldSelector") or None,
+        _field_selector(target, req),
     )
     return items
+
+
+def _field_selector(target: Target, req: ApiRequest) -> str | None:
+    text = req.query.get("fieldSelector") or None
+    return eventsv1.field_selector(text) if eventsv1.is_v1(target.rt) else text
 
 
 def _list(cluster, target: Target, req: ApiRequest) -> ApiResponse:
@@ -407,7 +416,7 @@ def watch_events(cluster, target: Target, req: ApiRequest, since: str | None) ->
             target.namespace,
             since,
             req.query.get("labelSelector") or None,
-            req.query.get("fieldSelector") or None,
+            _field_selector(target, req),
         )
     )
 
@@ -535,7 +544,7 @@ def _with_type(rt, body) -> dict:
             f"the kind in the data ({body['kind']}) does not match the expected kind ({rt.kind})"
         )
     body["apiVersion"], body["kind"] = rt.api_version, rt.kind
-    return body
+    return eventsv1.to_core(body) if eventsv1.is_v1(rt) else body
 
 
 def write(cluster, target: Target, req: ApiRequest) -> ApiResponse:
@@ -552,6 +561,10 @@ def write(cluster, target: Target, req: ApiRequest) -> ApiResponse:
 def _write(cluster, target: Target, req: ApiRequest) -> ApiResponse:
     if target.virtual and target.rt.kind == "SelfSubjectAccessReview" and req.method == "POST":
         return _access_review(decode_body(req, target))
+    if target.virtual and target.rt.kind in auth.REVIEWS and req.method == "POST":
+        return respond(
+            auth.review(cluster, target.rt.kind, decode_body(req, target), req.user, req.token), 201
+        )
     if target.virtual:
         raise method_not_allowed()
     rt = target.rt
@@ -633,10 +646,26 @@ def _patch(cluster, target: Target, req: ApiRequest) -> ApiResponse:
     _custom_patch_type(rt, kind)
     if kind == "apply":
         return _server_side_apply(cluster, target, req, _with_type(rt, body))
+    if eventsv1.is_v1(rt):  # the patch is in the v1 field names: applied to the v1 form
+        return _patch_converted(cluster, target, req, kind, body)
     patched = cluster.api.patch(
         rt.kind, target.name, target.namespace, body, kind, None, req.dry_run, strict=req.strict
     )
     return respond(_typed(rt, patched))
+
+
+def _patch_converted(cluster, target: Target, req: ApiRequest, kind: str, body) -> ApiResponse:
+    from playground.engine import patch as patching
+
+    current = _typed(target.rt, cluster.api.get(target.rt.kind, target.name, target.namespace))
+    if kind == "json":
+        patched = patching.json_patch(current, body)
+    else:  # the v1 Event has no lists, so a strategic merge patch is a merge patch
+        patched = patching.merge_patch(current, body)
+    updated = cluster.api.update(
+        _with_type(target.rt, patched), target.namespace, dry_run=req.dry_run, strict=req.strict
+    )
+    return respond(_typed(target.rt, updated))
 
 
 def _server_side_apply(cluster, target: Target, req: ApiRequest, body: dict) -> ApiResponse:
@@ -769,6 +798,12 @@ def _write_subresource(cluster, target: Target, req: ApiRequest) -> ApiResponse:
         return respond(
             {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}, 201
         )
+    if sub == "token":
+        reply, warnings = auth.token_request(
+            cluster, target.namespace, target.name, decode_body(req, target), req.token
+        )
+        cluster.api.warnings.extend(warnings)
+        return respond(reply, 201)
     if sub == "binding":
         body = decode_body(req, target) or {}
         node = ((body.get("target") or {}).get("name")) if isinstance(body, dict) else None

@@ -21,7 +21,7 @@ from playground import sandboxes
 from playground.engine import ApiError
 from playground.kubeapi import discovery, feeds, handler, streams
 from playground.kubeapi.handler import ApiRequest, ApiResponse
-from playground.kubeapi.kubeconfig import base_path
+from playground.kubeapi.kubeconfig import base_path, user_name
 from playground.models import Sandbox
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def _http(response: ApiResponse) -> HttpResponse:
 def _sandbox(token: str | None) -> Sandbox | None:
     if not token or len(token) > 64:
         return None
-    found = Sandbox.objects.filter(token=token).only("id", "token", "owner", "public_id").first()
+    found = Sandbox.objects.filter(token=token).only("id", "token", "owner", "public_id", "name").first()
     if found is None or not secrets.compare_digest(found.token, token):
         return None
     return found
@@ -130,6 +130,8 @@ def _serve_api(request, sandbox: Sandbox | None, base: str, rest: str) -> HttpRe
         body=body,
         base_path=base,
         server=request.get_host(),
+        user=user_name(sandbox.name),
+        token=sandbox.token,
     )
     try:
         # Discovery and OpenAPI of /apis list the sandbox's custom resources: they need its kinds.

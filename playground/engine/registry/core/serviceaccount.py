@@ -17,6 +17,7 @@ register(
         namespaced=True,
         short_names=("sa",),
         has_status=False,
+        subresources=("token",),  # TokenRequest, answered by the API facade (kubeapi/auth.py)
         defaulter=no_defaults,
         validator=no_validation,
         columns=("NAME", "SECRETS", "AGE"),
