@@ -31,6 +31,8 @@ class ApiError(Exception):
 
     @property
     def status(self) -> dict:
+        """The Status in metav1.Status's field order (TypeMeta, ListMeta, status, message,
+        reason, details, code), which is the order its JSON encoding writes."""
         status = {
             "kind": "Status",
             "apiVersion": "v1",
@@ -38,14 +40,31 @@ class ApiError(Exception):
             "status": "Failure",
             "message": self.message,
             "reason": self.reason,
-            "code": self.code,
         }
         if self.details is not None:
             status["details"] = self.details
+        status["code"] = self.code
         return status
 
     def __repr__(self) -> str:
         return f"ApiError({self.code}, {self.reason!r}, {self.message!r})"
+
+
+# Go's encoding/json escapes these even inside strings (HTMLEscape, and the two line
+# separators JavaScript cannot hold in a string literal).
+_GO_ESCAPES = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def encode_json(obj) -> bytes:
+    """An object as kube-apiserver's JSON serializer writes it: json.NewEncoder(w).Encode
+    (k8s.io/apimachinery/pkg/runtime/serializer/json.Serializer.doEncode): compact, UTF-8
+    rather than \\u escapes, HTML characters escaped, and a trailing newline."""
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    if any(c in text for c in "<>&\u2028\u2029"):
+        text = text.translate(_GO_ESCAPES)
+    return text.encode("utf-8", "replace") + b"\n"
 
 
 def _details(rt: ResourceType | None, name: str | None, **extra) -> dict:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from playground.engine import managedfields, manifests, printers, schema
-from playground.engine.errors import ApiError, bad_request, forbidden_field, unsupported
+from playground.engine.errors import ApiError, bad_request, encode_json, forbidden_field, unsupported
 from playground.engine.kinds import ResourceType
 from playground.engine.quantity import parse as parse_quantity
 from playground.engine.util import deep_copy, rfc3339
@@ -69,7 +69,7 @@ class ApiResponse:
 
 
 def respond(obj, status: int = 200, content_type: str = JSON) -> ApiResponse:
-    return ApiResponse(status, json.dumps(obj, separators=(",", ":")).encode(), content_type)
+    return ApiResponse(status, encode_json(obj), content_type)
 
 
 def error_response(error: ApiError) -> ApiResponse:
