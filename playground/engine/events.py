@@ -217,7 +217,12 @@ class Recorder:
         cap = cluster.limits.max_events
         if cap is not None and cluster.store.count("Event") >= cap:
             self._make_room(cap)
-        name = f"{meta['name']}.{cluster.rng.hex(16)}"
+        # record.makeEvent names it after the object and the time, "%v.%x" of UnixNano: the
+        # API lists an object's events in the order they happened. (One instant of the
+        # simulated clock can see several: each takes the next nanosecond.)
+        nanos = int(round(cluster.clock * 1e9))
+        while cluster.store.get("Event", namespace, name := f"{meta['name']}.{nanos:x}") is not None:
+            nanos += 1
         involved = {
             "kind": obj.get("kind"),
             "namespace": meta.get("namespace"),

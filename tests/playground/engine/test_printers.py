@@ -101,3 +101,41 @@ def test_wide_columns_for_nodes_and_services(cluster):
     cells = printers.row("Service", lb, cluster.clock)
     assert cells[1] == "LoadBalancer" and cells[3].startswith("192.168.50.")
     assert cells[4].startswith("80:") and "/TCP,443:" in cells[4]
+
+
+def test_init_container_restarts_print_when_they_were(cluster):
+    """printPod (pkg/printers/internalversion/printers.go) adds init containers' restarts
+    and their last termination's finishedAt to RESTARTS while the pod initialises, "N (Xs
+    ago)" as for app containers; the STATUS names the init container's state (Init:Error
+    between its exit and the restart, then Init:CrashLoopBackOff)."""
+    from playground import console
+
+    cluster.apply(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: i}\nspec:\n"
+        '  initContainers: [{name: setup, image: "busybox:1.36", command: [sh, -c, "sleep 2; exit 1"]}]\n'
+        '  containers: [{name: main, image: "nginx:1.27"}]\n'
+    )
+    seen = []
+    for _ in range(30):
+        cluster.advance(1)
+        row = console.run(cluster, console.parse("kubectl get pod i")).splitlines()[1].split(None, 3)
+        seen.append((row[2], row[3].rsplit(None, 1)[0]))
+    assert ("Init:Error", "0") in seen
+    assert ("Init:CrashLoopBackOff", "1 (1s ago)") in seen
+    assert any(status == "Init:0/1" and restarts.startswith("2 (") for status, restarts in seen)
+
+
+def test_events_of_one_object_list_in_the_order_they_happened(cluster):
+    """record.makeEvent names an Event "<object>.<UnixNano in hex>", so the API (and
+    ``kubectl get events``, which prints the list as it comes) gives an object's events in
+    the order they happened, those within one second included."""
+    from playground import console
+
+    cluster.apply(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: nginx:1.27}]}\n"
+    )
+    cluster.settle()
+    names = [e["metadata"]["name"] for e in cluster.list("Event", namespace="default")]
+    assert all(name.startswith("p.") and int(name[2:], 16) > 0 for name in names)
+    printed = console.run(cluster, console.parse("kubectl get events")).splitlines()[1:]
+    assert [line.split()[2] for line in printed] == ["Scheduled", "Pulling", "Pulled", "Created", "Started"]
