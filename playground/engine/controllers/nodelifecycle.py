@@ -118,9 +118,41 @@ class NodeLifecycleController(Controller):
         states), then the key node's taints (``doNoScheduleTaintingPass``,
         ``processTaintBaseEviction`` through the zone's limiter) and evictions."""
         cluster = self.cluster
-        heartbeat.renew(cluster)  # the renewals the kubelets have made by now
         now = cluster.clock
         result = Result()
+        node = cluster.store.get("Node", "", key)
+        # While every host is up and Ready there is nothing to monitor (and a pass over every
+        # node for each of a big cluster's nodes would cost the square of its size).
+        if (
+            cluster.down_nodes
+            or any(state != NORMAL for state in self.zone_states.values())
+            or (node is not None and node_ready_status(node) != "True")
+        ):
+            self._monitor_node_health(key, result)
+        node = cluster.store.get("Node", "", key)
+        if node is None:
+            return result
+        node = self._taint_no_schedule(node)
+        node, record, retry = self._taint_no_execute(node)
+        if record is not None:
+            result.records.append(record)
+        evicted, next_eviction = self._evict(node)
+        if evicted:
+            result.records.append(
+                self.record(
+                    "TaintManagerEviction",
+                    node,
+                    f"evicted {evicted} pod(s) from {key}: their toleration of its NoExecute taint ran out",
+                )
+            )
+        return result.after(retry, now).after(next_eviction, now)
+
+    # monitorNodeHealth ------------------------------------------------------------
+
+    def _monitor_node_health(self, key: str, result: Result) -> None:
+        cluster = self.cluster
+        now = cluster.clock
+        heartbeat.renew(cluster)  # the renewals the kubelets have made by now
         for node in sorted(cluster.store.iter("Node"), key=lambda n: n["metadata"]["name"]):
             name = node["metadata"]["name"]
             renewed = heartbeat.last_renewal(cluster, name)
@@ -144,25 +176,6 @@ class NodeLifecycleController(Controller):
             elif cluster.node_is_down(name) and name == key:
                 result.after(renewed + NODE_MONITOR_GRACE_PERIOD, now)
         result.records += self._handle_disruption()
-        node = cluster.store.get("Node", "", key)
-        if node is None:
-            return result
-        node = self._taint_no_schedule(node)
-        node, record, retry = self._taint_no_execute(node)
-        if record is not None:
-            result.records.append(record)
-        evicted, next_eviction = self._evict(node)
-        if evicted:
-            result.records.append(
-                self.record(
-                    "TaintManagerEviction",
-                    node,
-                    f"evicted {evicted} pod(s) from {key}: their toleration of its NoExecute taint ran out",
-                )
-            )
-        return result.after(retry, now).after(next_eviction, now)
-
-    # monitorNodeHealth ------------------------------------------------------------
 
     def _mark_unknown(self, node: dict) -> dict:
         """``tryUpdateNodeHealth`` past the grace period: the kubelet's conditions turn Unknown
@@ -265,7 +278,7 @@ class NodeLifecycleController(Controller):
                 )
             )
         for zone, state in sorted(new_states.items()):
-            if old_states.get(zone, state) == state and not was_full:
+            if old_states.get(zone, NORMAL) == state and not was_full:
                 continue
             if not was_full:
                 size = len(zones[zone])
