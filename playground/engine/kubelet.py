@@ -1081,9 +1081,12 @@ class Kubelet:
         elif cs.get("reason"):
             result["state"] = {"waiting": {"reason": cs["reason"], "message": cs.get("message", "")}}
         else:
-            result["state"] = {"waiting": {"reason": "ContainerCreating" if not init else "PodInitializing"}}
-            if init:
-                result["state"] = {"waiting": {"reason": "PodInitializing"}}
+            # convertToAPIContainerStatuses' default waiting reason: PodInitializing in a pod
+            # with init containers, ContainerCreating otherwise.
+            initialising = init or bool(pod["spec"].get("initContainers"))
+            result["state"] = {
+                "waiting": {"reason": "PodInitializing" if initialising else "ContainerCreating"}
+            }
         return result
 
     # Logs ---------------------------------------------------------------------

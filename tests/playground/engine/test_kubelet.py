@@ -412,3 +412,18 @@ def test_deleting_a_pod_stops_the_app_containers_then_the_sidecars(cluster):
     cluster.advance(1)
     kills = [e["message"] for e in cluster.events(name="app") if e["reason"] == "Killing"]
     assert kills == ["Stopping container main", "Stopping container proxy"]
+
+
+def test_app_containers_of_a_pod_with_init_containers_wait_as_pod_initializing(cluster):
+    """convertToAPIContainerStatuses (pkg/kubelet/kubelet_pods.go): a container that has
+    not started waits with reason PodInitializing when the pod has init containers (its
+    image pull included), so kubectl prints PodInitializing once the init containers are
+    done and until the app container runs."""
+    cluster.apply(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+        '  initContainers: [{name: setup, image: "busybox:1.36", command: [sh, -c, "sleep 2"]}]\n'
+        '  containers: [{name: main, image: "nginx:1.27"}]\n'
+    )
+    rows = _rows(cluster, "p", 15)
+    assert rows == [("0/1", "Init:0/1", 0), ("0/1", "PodInitializing", 0), ("1/1", "Running", 0)]
+    assert cluster.events(name="p")[-1]["reason"] == "Started"
