@@ -43,17 +43,18 @@ MANAGED_NO_SCHEDULE = set(CONDITION_TAINTS.values()) | {UNSCHEDULABLE}
 
 
 def zone_key(node: dict) -> str:
-    """The node's failure zone as upstream keys it (``GetZoneKey``): region and zone labels."""
+    """The node's failure zone from its region and zone labels, as upstream's ``GetZoneKey``
+    (which joins them with ":\\x00:"; a "/" here keeps the saved state free of NUL)."""
     labels = node["metadata"].get("labels") or {}
     zone = labels.get("topology.kubernetes.io/zone", labels.get("failure-domain.beta.kubernetes.io/zone", ""))
     region = labels.get(
         "topology.kubernetes.io/region", labels.get("failure-domain.beta.kubernetes.io/region", "")
     )
-    return f"{region}:\x00:{zone}" if region or zone else ""
+    return f"{region}/{zone}" if region or zone else ""
 
 
 def zone_name(zone: str) -> str:
-    return zone.replace(":\x00:", "/") or "(no zone)"
+    return zone or "(no zone)"
 
 
 def compute_zone_state(ready_statuses: list[str]) -> str:

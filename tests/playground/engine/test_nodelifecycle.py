@@ -286,3 +286,18 @@ def test_noexecute_taints_go_through_the_zones_rate_limiter(cluster):
     }
     assert cluster.parse_time(added["worker-2"]) - cluster.parse_time(added["worker-1"]) == 10
     assert 49 < cluster.parse_time(added["worker-1"]) - start <= 50  # timeAdded is in whole seconds
+
+
+def test_a_whole_zone_down_while_others_run_is_evicted_at_the_normal_rate():
+    """Zones are keyed by the topology region and zone labels (``GetZoneKey``). One zone fully
+    disrupted while another is not keeps the normal rate (``HealthyQPSFunc``): its workloads
+    can go to the zones that are up, so its nodes are tainted NoExecute as usual."""
+    cluster = Cluster.new("zones")
+    cluster.fail_node("worker-1")
+    cluster.fail_node("worker-2")
+    cluster.advance(61)
+    assert all(UNREACHABLE_NO_EXECUTE in _taints(cluster, n) for n in ("worker-1", "worker-2"))
+    steps = [s["message"] for s in cluster.steps if s["action"] == "ZoneStateChanged"]
+    assert steps == [
+        "Controller detected that zone region-1/zone-a is now in state FullDisruption: NoExecute taints at 0.1 node(s)/s"
+    ]
