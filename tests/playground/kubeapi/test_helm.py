@@ -1,7 +1,7 @@
 """Helm 4 (fetched by scripts/fetch-test-assets) against a sandbox on gunicorn: a chart
-written here is installed, listed, upgraded with --set, rolled back and uninstalled, each
-waited for (--wait watches the objects with streaming lists), and the sandbox shows each
-step. Helm keeps its releases as Secrets labelled owner=helm and applies server-side as the
+written here is installed, listed, tested (`helm test` runs its test hook Pod), upgraded
+with --set, rolled back and uninstalled, each waited for (--wait watches the objects with
+streaming lists and judges them with kstatus), and the sandbox shows each step. Helm keeps its releases as Secrets labelled owner=helm and applies server-side as the
 field manager "helm"."""
 
 import base64
@@ -44,6 +44,21 @@ spec:
         image: {{ .Values.image }}
         ports:
         - containerPort: 80
+""",
+    "templates/tests/test-connection.yaml": """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {{ .Release.Name }}-test-connection
+  annotations:
+    helm.sh/hook: test
+spec:
+  restartPolicy: Never
+  containers:
+  - name: wget
+    image: busybox:1.36
+    command: [wget]
+    args: ["{{ .Release.Name }}-web:80"]
 """,
     "templates/service.yaml": """\
 apiVersion: v1
@@ -118,6 +133,16 @@ def test_helm_install_upgrade_rollback_uninstall(cluster):
     installed = helm.ok("install", "demo", str(chart), "--wait", "--timeout", "120s")
     assert "STATUS: deployed" in installed and "REVISION: 1" in installed
     assert _state(k) == ("hello", "1/1", "80")
+    # What Helm 4's --wait (kstatus, sigs.k8s.io/cli-utils status.deploymentConditions) reads
+    # to call a Deployment Current rather than Unknown: observedGeneration caught up, the
+    # replica counters, and Progressing=True with reason NewReplicaSetAvailable.
+    deployment = json.loads(k.ok("get", "deployment", "demo-web", "-o", "json"))
+    status = deployment["status"]
+    assert status["observedGeneration"] == deployment["metadata"]["generation"]
+    assert status["updatedReplicas"] == status["readyReplicas"] == status["availableReplicas"] == 1
+    conditions = {c["type"]: (c["status"], c["reason"]) for c in status["conditions"]}
+    assert conditions["Available"] == ("True", "MinimumReplicasAvailable")
+    assert conditions["Progressing"] == ("True", "NewReplicaSetAvailable")
     # Helm 4 applies server-side, as the field manager "helm".
     managers = k.ok(
         "get", "configmap", "demo-settings", "-o", "jsonpath={.metadata.managedFields[*].manager}"
@@ -128,6 +153,12 @@ def test_helm_install_upgrade_rollback_uninstall(cluster):
     assert [(r["name"], r["revision"], r["status"], r["chart"]) for r in listed] == [
         ("demo", "1", "deployed", "hello-0.1.0")
     ]
+
+    # helm test (pkg/action/release_testing.go ReleaseTesting.Run): the test hook's Pod is
+    # created, waited for until it succeeds, and reported with its phase.
+    tested = helm.ok("test", "demo", "--timeout", "120s")
+    assert "TEST SUITE:     demo-test-connection" in tested and "Phase:          Succeeded" in tested, tested
+    assert k.ok("get", "pod", "demo-test-connection", "-o", "jsonpath={.status.phase}") == "Succeeded"
 
     upgraded = helm.ok(
         "upgrade",
