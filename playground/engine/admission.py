@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from playground.engine import quantity
 from playground.engine.defaults import DEFAULT_TOLERATIONS
-from playground.engine.errors import forbidden, not_found
+from playground.engine.errors import forbidden, invalid_object, not_found
 from playground.engine.kinds import BY_KIND, ResourceType
 from playground.engine.resources import is_terminal, pod_resources
 
@@ -178,6 +178,13 @@ def limit_ranger_defaults(store, pod: dict) -> None:
         pod["metadata"].setdefault("annotations", {})["kubernetes.io/limit-ranger"] = (
             "LimitRanger plugin set: " + "; ".join(notes)
         )
+        # A default limit below a request makes the pod invalid, whoever creates it: a
+        # ReplicaSet's create fails as a user's does (its FailedCreate names the error).
+        from playground.engine.validation import pod as validate_pod
+
+        errors = [e for e in validate_pod(pod) if ".resources." in e.field or e.field.endswith(".resources")]
+        if errors:
+            raise invalid_object(BY_KIND["Pod"], pod["metadata"].get("name", ""), errors)
 
 
 def limit_ranger(store, rt: ResourceType, pod: dict) -> None:

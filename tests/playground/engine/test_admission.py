@@ -99,3 +99,23 @@ def test_a_request_above_the_defaulted_limit_is_invalid_before_quota_is_asked(te
         'pods "fits-limit" is forbidden: exceeded quota: compute, requested: requests.cpu=900m, '
         "used: requests.cpu=0, limited: requests.cpu=800m"
     )
+
+
+def test_a_replicaset_whose_pods_ask_above_the_default_limit_reports_failed_create(team):
+    """A controller's create goes through the same admission and validation: the
+    ReplicaSet controller's ``FailedCreate`` event carries the API server's error
+    (``manageReplicas`` in pkg/controller/replicaset)."""
+    team.apply(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: big, namespace: team}\nspec:\n"
+        "  replicas: 1\n  selector: {matchLabels: {app: big}}\n  template:\n"
+        "    metadata: {labels: {app: big}}\n    spec:\n"
+        "      containers: [{name: app, image: nginx:1.27, resources: {requests: {cpu: 900m}}}]\n"
+    )
+    team.settle()
+    assert team.list("pods", namespace="team") == []
+    failed = next(e for e in team.events(kind="ReplicaSet") if e["reason"] == "FailedCreate")
+    assert failed["message"].startswith('Error creating: Pod "big-')
+    assert failed["message"].endswith(
+        'is invalid: spec.containers[0].resources.requests: Invalid value: "900m": '
+        "must be less than or equal to cpu limit of 500m"
+    )
