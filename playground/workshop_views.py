@@ -161,7 +161,10 @@ def learner(request: HttpRequest, public_id, learner_id) -> HttpResponse:
     attempt = seat.attempts.filter(lab=lab.slug).first() if seat else None
     if attempt is None:
         return _fail(request, workshops.WorkshopError("That learner has not opened this lab yet.", 404))
-    cluster = sandboxes.restore(attempt.sandbox.state)
+    try:
+        cluster = sandboxes.loaded(attempt.sandbox)
+    except sandboxes.BrokenState as error:
+        return _fail(request, error)
     from playground import console
 
     pods = console.run(cluster, console.parse("kubectl get pods -A -o wide"))

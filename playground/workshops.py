@@ -202,7 +202,10 @@ def refresh(workshop: Workshop) -> None:
         .order_by("checked_version")[:REFRESH_BATCH]
     )
     for attempt in stale:
-        cluster = sandboxes.restore(attempt.sandbox.state)
+        try:
+            cluster = sandboxes.loaded(attempt.sandbox)
+        except sandboxes.BrokenState:
+            continue  # the learner's own page offers Reset and Rewind
         now = timezone.now().isoformat()
         newly = {
             str(s.number): now

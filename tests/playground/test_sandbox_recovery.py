@@ -8,8 +8,13 @@ from django.test import override_settings
 
 from playground import sandboxes
 from playground.models import Sandbox, Snapshot
+from tests.playground import test_workshops
 
 pytestmark = pytest.mark.django_db
+
+# An instructor signed in, and a workshop of theirs (the workshop tests' fixtures).
+instructor = test_workshops.instructor
+workshop = test_workshops.workshop
 
 CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: %s}\ndata: {blob: %s}\n"
 
@@ -151,3 +156,17 @@ def test_a_state_saved_before_the_new_caps_loads_with_todays(sandbox):
     _sb, cluster = sandboxes.view(sandbox.owner, sandbox.public_id)
     assert cluster.limits.max_containers == sandboxes.LIMITS["max_containers"]
     assert cluster.limits.max_events == sandboxes.LIMITS["max_events"]
+
+
+def test_a_learners_broken_state_does_not_break_the_instructors_pages(instructor, workshop, htmx_headers):
+    from playground.models import LabAttempt
+
+    _alice, _lab = test_workshops.learner(workshop.code, "Alice")
+    attempt = LabAttempt.objects.get()
+    Sandbox.objects.filter(pk=attempt.sandbox_id).update(state="{", version=attempt.sandbox.version + 1)
+    grid = instructor.get(f"/workshops/{workshop.public_id}/", **htmx_headers)
+    assert grid.status_code == 200 and "Alice" in grid.content.decode()
+    seat = attempt.participant
+    detail = instructor.get(f"/workshops/{workshop.public_id}/learners/{seat.public_id}/")
+    assert detail.status_code == 403
+    assert "could not be loaded" in detail.content.decode()
