@@ -106,13 +106,21 @@ def node_address(node: dict, kind: str) -> str:
 
 
 def job_status(job: dict) -> str:
-    for cond in (job.get("status") or {}).get("conditions") or []:
-        if cond.get("status") == "True" and cond.get("type") in ("Complete", "Failed"):
-            return cond["type"]
-        if cond.get("status") == "True" and cond.get("type") == "Suspended":
-            return "Suspended"
-    if (job.get("status") or {}).get("terminating"):
+    """printJob's STATUS: Complete, Failed, Terminating (the Job being deleted), Suspended,
+    FailureTarget (failing, its pods still terminating), else Running."""
+    true = {
+        cond.get("type")
+        for cond in (job.get("status") or {}).get("conditions") or []
+        if cond.get("status") == "True"
+    }
+    for ctype in ("Complete", "Failed"):
+        if ctype in true:
+            return ctype
+    if job["metadata"].get("deletionTimestamp"):
         return "Terminating"
+    for ctype in ("Suspended", "FailureTarget"):
+        if ctype in true:
+            return ctype
     return "Running"
 
 

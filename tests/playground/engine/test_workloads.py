@@ -405,10 +405,17 @@ def test_a_failing_job_waits_for_its_pods_to_terminate_before_failed(cluster):
     """The 1.31+ delayed terminal condition (``delayTerminalCondition``): FailureTarget
     as soon as the deadline passes and the pods are deleted (counted as failed), Failed
     once they have terminated (a shell ignoring SIGTERM takes its 30 s grace period)."""
+    from playground import console
+
     cluster.apply(job("slow", command="sleep 600", extra="\n  activeDeadlineSeconds: 30"))
     cluster.advance(32)
     status = cluster.get("job", "slow")["status"]
     assert [c["type"] for c in status["conditions"]] == ["FailureTarget"]
+    # printJob's STATUS column names the interim condition.
+    assert (
+        console.run(cluster, console.parse("kubectl get job slow")).splitlines()[1].split()[1]
+        == "FailureTarget"
+    )
     assert (status["failed"], status["terminating"], status.get("active")) == (1, 1, None)
     cluster.advance(40)
     status = cluster.get("job", "slow")["status"]
@@ -417,3 +424,4 @@ def test_a_failing_job_waits_for_its_pods_to_terminate_before_failed(cluster):
         ("Failed", "DeadlineExceeded"),
     ]
     assert (status["failed"], status["terminating"]) == (1, 0)
+    assert console.run(cluster, console.parse("kubectl get job slow")).splitlines()[1].split()[1] == "Failed"
