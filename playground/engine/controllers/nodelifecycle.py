@@ -334,6 +334,8 @@ class NodeLifecycleController(Controller):
         ready = node_ready_status(node)
         if ready == "True":
             return self._untaint_no_execute(node), None, None
+        if ready not in ("False", "Unknown"):
+            return node, None, None  # no status posted yet
         want, opposite = (NOT_READY, UNREACHABLE) if ready == "False" else (UNREACHABLE, NOT_READY)
         taints = list((node.get("spec") or {}).get("taints") or [])
         if any(t.get("key") == want and t.get("effect") == "NoExecute" for t in taints):
