@@ -110,6 +110,16 @@ NON_RESOURCE_RULES = [
 ]
 
 
+def stamp_requester(body: dict, username: str) -> None:
+    """A CertificateSigningRequest records who asked (the CSR strategy's PrepareForCreate
+    overwrites whatever the client sent)."""
+    spec = body.get("spec")
+    if isinstance(spec, dict):
+        for key in ("uid", "extra"):
+            spec.pop(key, None)
+        spec["username"], spec["groups"] = username, list(GROUPS)
+
+
 def user_info(username: str) -> dict:
     return {"username": username, "groups": list(GROUPS)}
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from playground.engine.kinds import ResourceType
 from playground.engine.registry import BUILTIN
-from playground.kubeapi import auth, eventsv1
+from playground.kubeapi import apiservices, auth, eventsv1
 
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 MAJOR, MINOR, PATCH = "1", "37", "1"
@@ -65,6 +65,7 @@ METRICS = [
     ),
 ]
 METRICS += auth.RESOURCES  # the authentication and authorization reviews (kubeapi/auth.py)
+METRICS.append(apiservices.RESOURCE)  # read-only, computed (kubeapi/apiservices.py)
 VIRTUAL = {rt.kind for rt in METRICS}
 
 # Kinds upstream marks deprecated (k8s.io/api's +k8s:prerelease-lifecycle-gen tags, read back
@@ -112,6 +113,8 @@ def subresources(rt: ResourceType) -> list[Subresource]:
             found.append(Subresource("binding", "", "v1", "Binding", ("create",)))
         elif name == "log":
             found.append(Subresource("log", "", "v1", "Pod", ("get",)))
+        elif name == "approval":
+            found.append(Subresource("approval", rt.group, rt.version, rt.kind, _STATUS_VERBS))
         elif name == "token":
             found.append(Subresource("token", "authentication.k8s.io", "v1", "TokenRequest", ("create",)))
         elif name == "resize":
@@ -123,6 +126,7 @@ def subresources(rt: ResourceType) -> list[Subresource]:
 # one, that `kubectl get all` prints Deployments before ReplicaSets and Jobs last.
 GROUP_ORDER = [
     "",
+    "apiregistration.k8s.io",
     "apps",
     "events.k8s.io",
     "authentication.k8s.io",

@@ -19,7 +19,7 @@ from playground.engine.errors import ApiError, bad_request, encode_json, forbidd
 from playground.engine.kinds import ResourceType
 from playground.engine.quantity import parse as parse_quantity
 from playground.engine.util import deep_copy, rfc3339
-from playground.kubeapi import auth, discovery, eventsv1, openapi, protobuf
+from playground.kubeapi import apiservices, auth, discovery, eventsv1, openapi, protobuf
 
 JSON = "application/json"
 MAX_BODY = 3 * 1024 * 1024  # kube-apiserver's own request body limit
@@ -228,6 +228,8 @@ def read(cluster, target: Target, req: ApiRequest) -> ApiResponse:
         raise method_not_allowed()
     if target.virtual and "get" not in target.rt.verbs:  # the reviews: create only
         raise method_not_allowed()
+    if target.virtual and target.rt.kind == "APIService":
+        return _apiservices(cluster, target, req)
     if target.virtual:
         return respond(_metrics(cluster, target))
     rt = target.rt
@@ -243,6 +245,21 @@ def read(cluster, target: Target, req: ApiRequest) -> ApiResponse:
     if req.wants_table:
         return respond(table(cluster, rt, [obj], req, with_columns=True))
     return respond(_typed(rt, obj))
+
+
+def _apiservices(cluster, target: Target, req: ApiRequest) -> ApiResponse:
+    """The read-only APIServices, one per group-version served (kubeapi/apiservices.py)."""
+    found = apiservices.lookup(
+        cluster, list(discovery.group_versions(registry=cluster.api.registry)), target.name
+    )
+    if req.wants_table:
+        return respond(table(cluster, target.rt, found, req, with_columns=True))
+    if target.name is not None:
+        return respond(found[0])
+    meta = {"resourceVersion": str(cluster.resource_version)}
+    return respond(
+        {"kind": "APIServiceList", "apiVersion": target.rt.api_version, "metadata": meta, "items": found}
+    )
 
 
 def _typed(rt, obj: dict) -> dict:
@@ -575,6 +592,8 @@ def _write(cluster, target: Target, req: ApiRequest) -> ApiResponse:
         if target.name is not None:
             raise method_not_allowed()
         body = _with_type(rt, decode_body(req, target))
+        if rt.kind == "CertificateSigningRequest":  # PrepareForCreate: the requester is who asks
+            auth.stamp_requester(body, req.user)
         created = cluster.api.create(body, target.namespace, dry_run=req.dry_run, strict=req.strict)
         return respond(_typed(rt, created), 201)
     if method == "DELETE" and target.name is None:

@@ -20,6 +20,7 @@ from playground.engine.controllers.namespace import NamespaceController
 from playground.engine.controllers.ncp import NsxContainerPlugin
 from playground.engine.controllers.nodelifecycle import NodeLifecycleController
 from playground.engine.controllers.replicaset import ReplicaSetController
+from playground.engine.controllers.replicationcontroller import ReplicationManager
 from playground.engine.controllers.resourcequota import ResourceQuotaController
 from playground.engine.controllers.service import ServiceController
 from playground.engine.controllers.serviceaccount import ServiceAccountController
@@ -45,4 +46,5 @@ CONTROLLERS: list[type[Controller]] = [
     AutoscalerController,
     NsxContainerPlugin,
     CRDController,
+    ReplicationManager,
 ]

@@ -70,6 +70,12 @@ class ReplicaSetController(Controller):
     name = "replicaset"
     event_source = "replicaset-controller"
     watches = ("ReplicaSet", "Pod", "ResourceQuota")
+    # The kind it manages: the ReplicationController manager is this controller for
+    # v1 ReplicationControllers (controllers/replicationcontroller.py), as upstream's is.
+    kind, api_version = "ReplicaSet", "apps/v1"
+
+    def selector_of(self, rs: dict):
+        return compile_label_selector(rs["spec"].get("selector"))
 
     @staticmethod
     def rate_limiter():
@@ -87,7 +93,7 @@ class ReplicaSetController(Controller):
         self.adopt: set[str] = set()
 
     def on_event(self, etype, kind, old, new):
-        if kind == "ReplicaSet":
+        if kind == self.kind:
             obj = new or old
             if new is not None:
                 key = key_of(obj)
@@ -103,14 +109,12 @@ class ReplicaSetController(Controller):
                 if pod is None:
                     continue
                 ref = controller_of(pod)
-                if ref and ref.get("kind") == "ReplicaSet":
+                if ref and ref.get("kind") == self.kind:
                     self.enqueue(object_key(pod["metadata"]["namespace"], ref["name"]))
                 elif ref is None and etype != "DELETED":
                     # An orphan may be adopted by any ReplicaSet whose selector matches.
-                    for rs in self.cluster.store.iter("ReplicaSet", pod["metadata"]["namespace"]):
-                        if matches(
-                            compile_label_selector(rs["spec"].get("selector")), pod["metadata"].get("labels")
-                        ):
+                    for rs in self.cluster.store.iter(self.kind, pod["metadata"]["namespace"]):
+                        if matches(self.selector_of(rs), pod["metadata"].get("labels")):
                             key = key_of(rs)
                             self.adopt.add(key)
                             self.enqueue(key)
@@ -130,7 +134,7 @@ class ReplicaSetController(Controller):
         """Owned pods, after adopting matching orphans and releasing non-matching ones."""
         api = self.cluster.api
         uid = rs["metadata"]["uid"]
-        selector = compile_label_selector(rs["spec"].get("selector"))
+        selector = self.selector_of(rs)
         owned = []
         store = self.cluster.store
         candidates = {p["metadata"]["name"]: p for p in store.dependents_of(uid) if p.get("kind") == "Pod"}
@@ -158,7 +162,7 @@ class ReplicaSetController(Controller):
                 and is_active(pod)
             ):
                 refs = list(pod["metadata"].get("ownerReferences") or []) + [
-                    owner_ref(rs, "ReplicaSet", "apps/v1")
+                    owner_ref(rs, self.kind, self.api_version)
                 ]
                 adopted = api.commit(
                     "Pod", {**pod, "metadata": {**pod["metadata"], "ownerReferences": refs}}, pod
@@ -169,7 +173,7 @@ class ReplicaSetController(Controller):
     def reconcile(self, key: str) -> Result:
         cluster = self.cluster
         ns, name = split_key(key)
-        rs = cluster.store.get("ReplicaSet", ns, name)
+        rs = cluster.store.get(self.kind, ns, name)
         if rs is None:
             self.adopt.discard(key)
             return Result()
@@ -184,7 +188,7 @@ class ReplicaSetController(Controller):
             result, failure = self._create(rs, min(-diff, BURST_REPLICAS))
         elif not deleting and diff > 0:
             result = self._delete(rs, active, diff)
-        rs = cluster.store.get("ReplicaSet", ns, name)
+        rs = cluster.store.get(self.kind, ns, name)
         if rs is None:
             return Result.of(result)
         pods = [
@@ -209,7 +213,7 @@ class ReplicaSetController(Controller):
                 meta.pop("name", None)
                 meta["generateName"] = f"{rs['metadata']['name']}-"
                 meta["namespace"] = rs["metadata"]["namespace"]
-                meta["ownerReferences"] = [owner_ref(rs, "ReplicaSet", "apps/v1")]
+                meta["ownerReferences"] = [owner_ref(rs, self.kind, self.api_version)]
                 pod = {
                     "apiVersion": "v1",
                     "kind": "Pod",
@@ -238,9 +242,9 @@ class ReplicaSetController(Controller):
             return self.record(
                 "FailedCreate",
                 rs,
-                f"ReplicaSet {rs['metadata']['name']} could not create a pod: {failure.message}",
+                f"{self.kind} {rs['metadata']['name']} could not create a pod: {failure.message}",
             ), failure
-        message = f"ReplicaSet {rs['metadata']['name']} created {created} pod(s) to reach {rs['spec'].get('replicas', 1)} replicas"
+        message = f"{self.kind} {rs['metadata']['name']} created {created} pod(s) to reach {rs['spec'].get('replicas', 1)} replicas"
         return self.record("SuccessfulCreate", rs, message), failure
 
     def _delete(self, rs: dict, active: list[dict], count: int) -> dict:
@@ -258,7 +262,7 @@ class ReplicaSetController(Controller):
         return self.record(
             "SuccessfulDelete",
             rs,
-            f"ReplicaSet {rs['metadata']['name']} deleted {len(victims)} pod(s) to come down to {rs['spec'].get('replicas', 1)}",
+            f"{self.kind} {rs['metadata']['name']} deleted {len(victims)} pod(s) to come down to {rs['spec'].get('replicas', 1)}",
         )
 
     def _update_status(self, rs: dict, pods: list[dict], failure: ApiError | None) -> float | None:
@@ -309,7 +313,7 @@ class ReplicaSetController(Controller):
             if status[field] == 0:
                 del status[field]
         if status != (rs.get("status") or {}):
-            cluster.api.commit("ReplicaSet", {**rs, "status": status}, rs)
+            cluster.api.commit(self.kind, {**rs, "status": status}, rs)
         return next_check
 
     def to_dict(self) -> dict:

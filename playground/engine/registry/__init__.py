@@ -55,6 +55,15 @@ BUILTIN_KINDS = (
     "rbac.rolebinding",
     "rbac.clusterrolebinding",
     "apiextensions.customresourcedefinition",
+    "core.replicationcontroller",
+    "core.podtemplate",
+    "node.runtimeclass",
+    "storage.csidriver",
+    "certificates.certificatesigningrequest",
+    "admissionregistration.mutatingwebhookconfiguration",
+    "admissionregistration.validatingwebhookconfiguration",
+    "admissionregistration.validatingadmissionpolicy",
+    "admissionregistration.validatingadmissionpolicybinding",
 )
 for _module in BUILTIN_KINDS:
     importlib.import_module(f"{__name__}.{_module}")

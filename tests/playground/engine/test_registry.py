@@ -113,6 +113,13 @@ def test_generation_and_status_rules_come_from_the_strategy(cluster):
         "ReplicaSet",
         "PodDisruptionBudget",
         "PriorityClass",
+        # issue 15 §3e: their strategies' PrepareForCreate set generation 1 too.
+        "ReplicationController",
+        "PodTemplate",
+        "MutatingWebhookConfiguration",
+        "ValidatingWebhookConfiguration",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
     }
     cm = cluster.api.create(
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "1"}}
