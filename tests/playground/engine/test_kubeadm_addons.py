@@ -73,6 +73,15 @@ def test_metallb_is_the_kubeadm_profiles_load_balancer(cluster):
     assert speaker["desiredNumberScheduled"] == speaker["numberReady"] == 4
 
 
+def test_the_zones_profile_is_kubeadm_style_too():
+    cluster = Cluster.new("zones")
+    cluster.settle()
+    assert load_balancer(cluster.options) == "metallb"
+    for namespace, name in (("kube-system", "kube-proxy"), ("kube-flannel", "kube-flannel-ds")):
+        status = cluster.get("ds", name, namespace)["status"]
+        assert status["desiredNumberScheduled"] == status["numberReady"] == 7  # control plane + 6 workers
+
+
 def test_other_profiles_have_no_kubeadm_addons():
     for profile, provider in (("minimal", None), ("vsphere", "nsx")):
         cluster = Cluster.new(profile)

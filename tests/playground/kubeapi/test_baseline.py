@@ -5,7 +5,7 @@ import json
 
 import yaml
 
-from playground.engine import Cluster
+from playground.engine import Cluster, schema
 from playground.kubeapi import discovery, kubeconfig
 from playground.kubeapi.handler import ApiRequest, static, write
 from playground.kubeapi.handler import route as route_path
@@ -26,6 +26,20 @@ def test_version_is_a_137_release():
     assert version["goVersion"].startswith("go1.26.")
     assert version["platform"] == "linux/amd64" and version["gitTreeState"] == "clean"
     assert len(version["gitCommit"]) == 40 and set(version["gitCommit"]) != {"0"}
+
+
+def test_every_served_builtin_version_exists_in_the_137_api():
+    """Nothing the discovery documents advertise was removed by 1.37: each built-in kind is
+    served at a group-version the v1.37 schemas define (metrics.k8s.io is aggregated, not in
+    them), so no kind answers at a version a real 1.37 cluster would 404."""
+    served = discovery.group_versions()
+    assert served, "nothing served"
+    for group_version, types in served.items():
+        if group_version.startswith("metrics.k8s.io/"):
+            continue
+        for rt in types:
+            assert schema.definition_for(rt.kind, rt.api_version), f"{rt.api_version} {rt.kind}"
+    assert schema.SCHEMA_VERSION == "v1.37.0"
 
 
 def test_openapi_info_carries_the_server_version():
