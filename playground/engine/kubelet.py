@@ -700,6 +700,11 @@ class Kubelet:
                     exit_at = kill_at
                     cs["exit_code"] = 137
                     cs["liveness_failed"] = True
+                    # Each failed probe is an Unhealthy event (the prober's), one period apart,
+                    # the failureThreshold-th at the kill.
+                    period = liveness.get("periodSeconds", 10)
+                    threshold = liveness.get("failureThreshold", 3)
+                    cs["unhealthy_at"] = [kill_at - period * k for k in range(threshold - 1, -1, -1)]
             cs["exit_at"] = exit_at
             readiness = c.get("readinessProbe")
             if readiness:
@@ -724,6 +729,19 @@ class Kubelet:
         if cs["stage"] == "running":
             if cs.get("ready_at") and cs["ready_at"] > now:
                 due(cs["ready_at"])
+            unhealthy = cs.get("unhealthy_at") or []
+            while unhealthy and unhealthy[0] <= now:
+                unhealthy.pop(0)
+                rec(
+                    pod,
+                    "Warning",
+                    "Unhealthy",
+                    self._probe_failure("Liveness", c.get("livenessProbe") or {}, c, st),
+                    "kubelet",
+                    node_name,
+                )
+            if unhealthy:
+                due(unhealthy[0])
             if cs.get("exit_at") is not None:
                 if cs["exit_at"] > now:
                     due(cs["exit_at"])
@@ -731,14 +749,6 @@ class Kubelet:
                 code = cs.get("exit_code", 0)
                 killed = cs.pop("liveness_failed", False)
                 if killed:
-                    rec(
-                        pod,
-                        "Warning",
-                        "Unhealthy",
-                        self._probe_failure("Liveness", c.get("livenessProbe") or {}, c, st),
-                        "kubelet",
-                        node_name,
-                    )
                     rec(
                         pod,
                         "Normal",

@@ -174,6 +174,9 @@ def test_a_liveness_probe_kill_is_a_restart(cluster):
         ("Running", 1),
         ("CrashLoopBackOff", 1),
     ]
+    # The prober's Unhealthy event for each of the failureThreshold (3) failed probes.
+    [unhealthy] = [e for e in cluster.events(name="live") if e["reason"] == "Unhealthy"]
+    assert unhealthy["count"] == 6 and unhealthy["message"].startswith("Liveness probe failed: Get ")
     [kill] = [e for e in cluster.events(name="live") if e["reason"] == "Killing"]
     assert (kill["message"], kill["count"]) == ("Container main failed liveness probe, will be restarted", 2)
 
