@@ -470,6 +470,73 @@ def _secret(cluster, secret: dict) -> list[str]:
     return lines
 
 
+# helpTextForResourceQuotaScope
+QUOTA_SCOPE_HELP = {
+    "Terminating": "Matches all pods that have an active deadline. These pods have a limited lifespan on a node "
+    "before being actively terminated by the system.",
+    "NotTerminating": "Matches all pods that do not have an active deadline. These pods usually include long "
+    "running pods whose container command is not expected to terminate.",
+    "BestEffort": "Matches all pods that do not have resource requirements set. These pods have a best effort "
+    "quality of service.",
+    "NotBestEffort": "Matches all pods that have at least one resource requirement set. These pods have a "
+    "burstable or guaranteed quality of service.",
+}
+
+
+@describer("Namespace")
+def _namespace(cluster, ns: dict) -> list[str]:
+    """kubectl's ``describeNamespace``: status and conditions (a terminating namespace's
+    deletion progress), then ``DescribeResourceQuotas`` and ``DescribeLimitRanges``."""
+    name = ns["metadata"]["name"]
+    lines = [f"Name:\t{name}"]
+    _map(lines, "Labels", ns["metadata"].get("labels"))
+    _map(lines, "Annotations", ns["metadata"].get("annotations"))
+    status = ns.get("status") or {}
+    lines.append(f"Status:\t{status.get('phase', '')}")
+    if status.get("conditions"):
+        lines.append("Conditions:")
+        lines.append("  Type\tStatus\tLastTransitionTime\tReason\tMessage")
+        lines.append("  ----\t------\t------------------\t------\t-------")
+        for c in status["conditions"]:
+            lines.append(
+                f"  {c.get('type', '')}\t{c.get('status', '')}\t{_when(c.get('lastTransitionTime'))}\t"
+                f"{c.get('reason', '')}\t{c.get('message', '')}"
+            )
+    lines.append("")
+    quotas = sorted(cluster.list("ResourceQuota", name), key=lambda q: q["metadata"]["name"])
+    if not quotas:
+        lines.append("No resource quota.")
+    else:
+        lines.append("Resource Quotas")
+    for quota in quotas:
+        lines.append(f"  Name:\t{quota['metadata']['name']}")
+        scopes = sorted((quota.get("spec") or {}).get("scopes") or [])
+        if scopes:
+            lines.append(f"  Scopes:\t{', '.join(scopes)}")
+            lines += [f"  * {QUOTA_SCOPE_HELP[scope]}" for scope in scopes if scope in QUOTA_SCOPE_HELP]
+        lines.append("  Resource\tUsed\tHard")
+        lines.append("  --------\t---\t---")
+        hard = (quota.get("status") or {}).get("hard") or (quota.get("spec") or {}).get("hard") or {}
+        used = (quota.get("status") or {}).get("used") or {}
+        lines += [f"  {resource}\t{used.get(resource, '0')}\t{hard[resource]}" for resource in sorted(hard)]
+    lines.append("")
+    ranges = cluster.list("LimitRange", name)
+    if not ranges:
+        lines.append("No LimitRange resource.")
+        return lines
+    lines.append("Resource Limits")
+    lines.append(" Type\tResource\tMin\tMax\tDefault Request\tDefault Limit\tMax Limit/Request Ratio")
+    lines.append(" ----\t--------\t---\t---\t---------------\t-------------\t-----------------------")
+    for limit_range in ranges:
+        for item in (limit_range.get("spec") or {}).get("limits") or []:
+            parts = ("min", "max", "defaultRequest", "default", "maxLimitRequestRatio")
+            # Upstream walks a Go map here (any order); sorted is one of its orders.
+            for resource in sorted({r for part in parts for r in item.get(part) or {}}):
+                values = [str((item.get(part) or {}).get(resource, "-")) for part in parts]
+                lines.append(f" {item.get('type', '')}\t{resource}\t" + "\t".join(values))
+    return lines
+
+
 def _generic(cluster, obj: dict) -> list[str]:
     lines = []
     _header(lines, obj)

@@ -163,3 +163,93 @@ def test_creating_in_a_terminating_namespace_is_forbidden(cluster):
         },
         "code": 403,
     }
+
+
+QUOTAS = """
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: compute, namespace: team}
+spec:
+  hard: {requests.cpu: "2", limits.memory: 4Gi, pods: "10"}
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: besteffort, namespace: team}
+spec:
+  hard: {pods: "5"}
+  scopes: [BestEffort]
+---
+apiVersion: v1
+kind: LimitRange
+metadata: {name: defaults, namespace: team}
+spec:
+  limits:
+    - type: Container
+      default: {cpu: 500m, memory: 256Mi}
+      defaultRequest: {cpu: 100m, memory: 128Mi}
+      max: {cpu: "1"}
+      maxLimitRequestRatio: {cpu: "4"}
+    - type: Pod
+      max: {memory: 1Gi}
+    - type: PersistentVolumeClaim
+      min: {storage: 1Gi}
+"""
+
+# What kubectl 1.37 printed for these objects against a sandbox (describeNamespace,
+# DescribeResourceQuotas with helpTextForResourceQuotaScope, DescribeLimitRanges).
+DESCRIBED = """Name:         team
+Labels:       kubernetes.io/metadata.name=team
+Annotations:  <none>
+Status:       Active
+
+Resource Quotas
+  Name:    besteffort
+  Scopes:  BestEffort
+  * Matches all pods that do not have resource requirements set. These pods have a best effort quality of service.
+  Resource       Used  Hard
+  --------       ---   ---
+  pods           0     5
+  Name:          compute
+  Resource       Used  Hard
+  --------       ---   ---
+  limits.memory  0     4Gi
+  pods           0     10
+  requests.cpu   0     2
+
+Resource Limits
+ Type                   Resource  Min  Max  Default Request  Default Limit  Max Limit/Request Ratio
+ ----                   --------  ---  ---  ---------------  -------------  -----------------------
+ Container              cpu       -    1    100m             500m           4
+ Container              memory    -    -    128Mi            256Mi          -
+ Pod                    memory    -    1Gi  -                -              -
+ PersistentVolumeClaim  storage   1Gi  -    -                -              -
+"""
+
+
+def test_describe_namespace_prints_what_kubectl_prints(cluster):
+    """kubectl's ``describeNamespace``: the phase, the deletion conditions while it terminates,
+    then ``DescribeResourceQuotas`` and ``DescribeLimitRanges`` (or "No resource quota." and
+    "No LimitRange resource.")."""
+    from playground import console
+
+    cluster.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}})
+    cluster.apply(QUOTAS)
+    cluster.settle()
+    assert console.run(cluster, console.parse("kubectl describe namespace team")) == DESCRIBED
+    cluster.apply(SLEEPER, namespace="default")
+    cluster.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "gone"}})
+    cluster.apply(SLEEPER, namespace="gone")
+    cluster.settle()
+    cluster.delete("namespace", "gone")
+    cluster.advance(1)
+    lines = console.run(cluster, console.parse("kubectl describe ns gone")).splitlines()
+    assert lines[3:6] == [
+        "Status:       Terminating",
+        "Conditions:",
+        "  Type                                         Status  LastTransitionTime               Reason                  Message",
+    ]
+    remaining = [line for line in lines if line.startswith("  NamespaceContentRemaining")][0]
+    assert remaining.endswith(
+        "SomeResourcesRemain     Some resources are remaining: pods. has 3 resource instances"
+    )
+    assert lines[-3:] == ["No resource quota.", "", "No LimitRange resource."]
