@@ -289,6 +289,9 @@ EVENT_ANALOGUES = {
     "EnsuringLoadBalancer": "Configure a VIP on the load balancer",
     "EnsuredLoadBalancer": "VIP ready on the load balancer",
     "SyncLoadBalancerFailed": "Load balancer VIP configuration failed",
+    "IPAllocated": "VIP assigned from the load balancer's pool",
+    "nodeAssigned": "VIP announced from one host (it answers ARP for the address)",
+    "AllocationFailed": "No free VIP left in the load balancer's pool",
     "Sync": "L7 load balancer virtual server updated",
     # volumes
     "WaitForFirstConsumer": "Disk placed together with its VM",

@@ -108,12 +108,20 @@ def test_daemonset_pods_need_ignore_daemonsets(cluster):
         for p in cluster.list("Pod", "default", None, "spec.nodeName=worker-1")
         if p["metadata"]["name"].startswith("agent-")
     ]
+    # Beside the learner's agent, every node of the kubeadm-style profile runs kube-proxy, the
+    # CNI (Flannel) and MetalLB's speaker as DaemonSet pods, listed by namespace and name.
+    daemons = sorted(
+        f"{p['metadata']['namespace']}/{p['metadata']['name']}"
+        for p in cluster.list("Pod", None, None, "spec.nodeName=worker-1")
+        if any(ref.get("kind") == "DaemonSet" for ref in p["metadata"].get("ownerReferences") or [])
+    )
+    assert f"default/{agent}" in daemons and len(daemons) == 4
     refused = drain.drain(cluster, "worker-1")
     assert refused["errors"] == [
-        f"cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): default/{agent}"
+        f"cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): {', '.join(daemons)}"
     ]
     done = drain.drain(cluster, "worker-1", ignore_daemonsets=True)
-    assert done["warnings"] == [f"ignoring DaemonSet-managed Pods: default/{agent}"]
+    assert done["warnings"] == [f"ignoring DaemonSet-managed Pods: {', '.join(daemons)}"]
     assert f"default/{agent}" not in done["evicted"]
 
 
