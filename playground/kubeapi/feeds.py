@@ -2,12 +2,14 @@
 
 A stream must see changes that any process saves, so it reads the database. Ten
 learners' `kubectl get -w` on one sandbox would otherwise load the sandbox ten times
-per change; here one thread per process polls the row's version and loads the
-sandbox when it moved (or every CLOCK_SECONDS, so simulated time keeps passing), and
-every stream on that sandbox reads the same loaded cluster, which is never mutated
-after it is published. With many sandboxes watched at once, each poller slows down in
-proportion (`_pace`), so that the process's polling costs about as much as
-FULL_RATE_FEEDS sandboxes' would: delivery gets slower, ordinary requests keep their CPU.
+per change; here one thread per process reads the versions of every watched sandbox
+in one query every POLL_SECONDS, and one thread per sandbox loads it when its version
+moved (or every CLOCK_SECONDS, so simulated time keeps passing); every stream on that
+sandbox reads the same loaded cluster, which is never mutated after it is published.
+With many sandboxes watched at once, the clock's reloads slow down in proportion
+(`_pace`), so that they cost about as much as FULL_RATE_FEEDS sandboxes' would: time
+shows up later in watches, ordinary requests keep their CPU. Changes still arrive
+within a poll.
 """
 
 from __future__ import annotations
@@ -25,11 +27,14 @@ from playground.models import Sandbox
 POLL_SECONDS = 0.02
 CLOCK_SECONDS = 1.0
 IDLE_SECONDS = 1.0  # keep polling this long after the last stream leaves
-FULL_RATE_FEEDS = 10  # up to this many sandboxes watched in a process, each polls at full rate
+FULL_RATE_FEEDS = 5  # up to this many sandboxes watched in a process, clocks reload at full rate
+WAKE_SECONDS = 0.5  # a feed's thread looks at least this often whether it is still needed
+GONE, FAILED = "gone", "failed"  # what the version poller reports instead of a version
 
 logger = logging.getLogger(__name__)
 _feeds: dict[int, Feed] = {}
 _lock = threading.Lock()
+_poller: threading.Thread | None = None  # the versions' poller, while anything is watched
 
 
 class Feed:
@@ -41,6 +46,8 @@ class Feed:
         self.gone = False
         self.streams = 0
         self.idle_since = time.monotonic()
+        self.version = None  # the row's version as the poller last read it
+        self.moved = threading.Event()  # set by the poller when `version` changed
 
     def _publish(self, cluster=None, gone: bool = False) -> None:
         with self.changed:
@@ -69,23 +76,24 @@ class Feed:
                 if self.streams == 0 and time.monotonic() - self.idle_since > IDLE_SECONDS:
                     del _feeds[self.pk]
                     return
-            version = Sandbox.objects.filter(pk=self.pk).values_list("version", flat=True).first()
-            if version is None:
-                self._publish(gone=True)
+            self.moved.wait(timeout=max(0.0, min(next_load - time.monotonic(), WAKE_SECONDS)))
+            self.moved.clear()
+            version = self.version
+            if version in (GONE, FAILED):
+                self._publish(gone=True)  # the streams end; their clients reconnect
                 with _lock:
-                    _feeds.pop(self.pk, None)
+                    if _feeds.get(self.pk) is self:
+                        del _feeds[self.pk]
                 return
             now = time.monotonic()
-            pace = _pace()
-            if version != seen or now >= next_load:
+            if (version is not None and version != seen) or now >= next_load:
                 try:
                     loaded, cluster = sandboxes.view(self.owner, self.public_id)
                 except sandboxes.SandboxError:
-                    time.sleep(POLL_SECONDS * pace)
+                    next_load = now + POLL_SECONDS
                     continue
-                seen, next_load = loaded.version, now + CLOCK_SECONDS * pace
+                seen, next_load = loaded.version, now + CLOCK_SECONDS * _pace()
                 self._publish(cluster)
-            time.sleep(POLL_SECONDS * pace)
 
     def wait(self, serial: int, timeout: float):
         """(serial, cluster) once a newer cluster than `serial` is published, or on timeout."""
@@ -100,14 +108,47 @@ def _pace() -> float:
     return max(1.0, len(_feeds) / FULL_RATE_FEEDS)
 
 
+def _poll_versions() -> None:
+    """The process's one poller: every watched sandbox's version in one query a tick,
+    handed to the feeds whose version moved. Ends when nothing is watched."""
+    global _poller
+    try:
+        while True:
+            with _lock:
+                watched = list(_feeds.values())
+                if not watched:
+                    _poller = None
+                    return
+            found = dict(Sandbox.objects.filter(pk__in=[f.pk for f in watched]).values_list("pk", "version"))
+            for feed in watched:
+                version = found.get(feed.pk, GONE)
+                if version != feed.version:
+                    feed.version = version
+                    feed.moved.set()
+            time.sleep(POLL_SECONDS)
+    except DatabaseError:
+        logger.exception("sandbox feeds' poller stopped")
+        with _lock:
+            _poller = None
+            for feed in _feeds.values():
+                feed.version = FAILED
+                feed.moved.set()
+    finally:
+        close_old_connections()
+
+
 @contextmanager
 def subscribe(sandbox: Sandbox):
+    global _poller
     with _lock:
         feed = _feeds.get(sandbox.pk)
         start = feed is None
         if start:
             feed = _feeds[sandbox.pk] = Feed(sandbox)
         feed.streams += 1
+        if _poller is None:
+            _poller = threading.Thread(target=_poll_versions, name="feed-versions", daemon=True)
+            _poller.start()
     if start:
         threading.Thread(target=feed.run, name=f"feed-{sandbox.pk}", daemon=True).start()
     try:
