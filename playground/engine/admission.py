@@ -281,7 +281,9 @@ def _pretty(names, values: dict[str, Fraction], source: dict | None = None) -> s
     return ",".join(parts)
 
 
-def resource_quota(store, rt: ResourceType, kind: str, obj: dict) -> None:
+def resource_quota(store, rt: ResourceType, kind: str, obj: dict, old: dict | None = None) -> None:
+    """ResourceQuota's admission: a create charges the object's usage; an update that
+    changes it (a pod's resize) charges what it adds (the quota evaluator's delta)."""
     namespace = obj["metadata"].get("namespace")
     if not namespace:
         return
@@ -289,6 +291,9 @@ def resource_quota(store, rt: ResourceType, kind: str, obj: dict) -> None:
     if not quotas:
         return
     request = usage_of(kind, obj)
+    if old is not None:
+        before = usage_of(kind, old)
+        request = {k: v - before.get(k, 0) for k, v in request.items() if v > before.get(k, 0)}
     name = obj["metadata"].get("name", "")
     for quota in sorted(quotas, key=lambda q: q["metadata"]["name"]):
         hard = (quota.get("spec") or {}).get("hard") or {}

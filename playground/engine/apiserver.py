@@ -281,6 +281,7 @@ class ApiServer:
             new, errors = rt.subresource_updates[subresource](obj, old)
             if errors:
                 raise invalid_object(rt, name, errors)
+            admission.resource_quota(self.store, rt, kind, new, old)
         else:
             new = obj
             rt.prepare_for_update(new, old)

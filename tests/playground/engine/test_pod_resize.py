@@ -180,3 +180,30 @@ def test_resize_validation_as_upstream(running):
     )
     assert patched["spec"]["containers"][0]["image"] == "nginx:1.27"
     assert patched["spec"]["containers"][0]["resources"]["requests"]["cpu"] == "300m"
+
+
+def test_a_resize_is_charged_to_the_namespace_quota(running):
+    """ResourceQuota admits pods/resize too (plugin/pkg/admission/resourcequota with the pod
+    evaluator's usage): what the resize adds must fit, with upstream's message."""
+    running.apply(
+        "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: compute}\n"
+        "spec: {hard: {requests.cpu: '1', limits.cpu: '2'}}\n"
+    )
+    running.settle()
+    resize(running, cpu_request("900m"))  # 200m -> 900m: 700m more, 900m of 1 used
+    with pytest.raises(ApiError) as raised:
+        resize(
+            running,
+            {
+                "spec": {
+                    "containers": [
+                        {"name": "c", "resources": {"requests": {"cpu": "1200m"}, "limits": {"cpu": "2"}}}
+                    ]
+                }
+            },
+        )
+    assert raised.value.code == 403
+    assert raised.value.message == (
+        'pods "r" is forbidden: exceeded quota: compute, requested: requests.cpu=300m, '
+        "used: requests.cpu=900m, limited: requests.cpu=1"
+    )
