@@ -555,6 +555,8 @@ class ApiServer:
             return rt.scale_of(obj)
         status = obj.get("status") or {}
         selector = (obj.get("spec") or {}).get("selector")
+        if kind == "ReplicationController" and selector:  # a plain label map (SelectorFromSet)
+            selector = {"matchLabels": selector}
         from playground.engine.selectors import format_selector
 
         return {

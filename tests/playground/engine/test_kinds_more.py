@@ -72,6 +72,12 @@ def test_the_replication_manager_keeps_replicas_like_the_replicaset_controller(c
     ]
     assert {e["source"]["component"] for e in events} == {"replication-controller"}
     assert [e["reason"] for e in events].count("SuccessfulCreate") == 3
+    # The scale subresource's selector is the label map as a selector string
+    # (pkg/registry/core/replicationcontroller/storage: ScaleREST, SelectorFromSet).
+    assert cluster.api.get_scale("ReplicationController", "nginx", "default")["status"] == {
+        "replicas": 3,
+        "selector": "app=nginx",
+    }
     cluster.api.scale("ReplicationController", "nginx", "default", 1)
     cluster.settle()
     assert len(_live(cluster, "app=nginx")) == 1
