@@ -427,6 +427,15 @@ def table(cluster, rt, objects: list[dict], req: ApiRequest, with_columns: bool)
 def watch_events(cluster, target: Target, req: ApiRequest, since: str | None) -> list[dict]:
     """The watch events after `since` (all objects as ADDED when None), with raw objects."""
     rt = target.rt
+    if target.virtual and rt.kind == "APIService":  # computed: all there at once, never changing
+        found = (
+            []
+            if since
+            else apiservices.lookup(
+                cluster, list(discovery.group_versions(registry=cluster.api.registry)), None
+            )
+        )
+        return [{"type": "ADDED", "object": obj} for obj in found]
     return list(
         cluster.watch(
             rt.kind,

@@ -263,3 +263,20 @@ def test_stored_kinds_create_and_print_as_kubectl_does(kubectl):
     ]
     # Not evaluated: a Deployment the policy would deny is created.
     kubectl.ok("create", "deployment", "big", "--image=nginx:1.27", "--replicas=6")
+
+
+def test_a_watch_on_apiservices_lists_them_once():
+    """A watch (kubectl get apiservices -w, informers) gets every APIService as ADDED and
+    then nothing: they are computed from what the sandbox serves and never change."""
+    from playground.engine import Cluster
+    from playground.kubeapi import handler
+
+    cluster = Cluster.new("default", seed=1)
+    req = handler.ApiRequest("GET", "/apis/apiregistration.k8s.io/v1/apiservices", query={"watch": "1"})
+    target = handler.route(req.path)
+    first = handler.watch_events(cluster, target, req, None)
+    assert {e["type"] for e in first} == {"ADDED"}
+    assert "v1.apps" in {e["object"]["metadata"]["name"] for e in first}
+    assert handler.watch_events(cluster, target, req, cluster.resource_version) == []
+    line = json.loads(handler.encode_event(cluster, target, req, first[0], True))
+    assert line["object"]["kind"] == "APIService"
