@@ -1,14 +1,15 @@
 """Admission plugins the API server runs on writes: NamespaceLifecycle, ServiceAccount,
-Priority, DefaultTolerationSeconds, LimitRanger and ResourceQuota.
+Priority, DefaultTolerationSeconds, LimitRanger, PodSecurity (``podsecurity.py``) and
+ResourceQuota.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-from playground.engine import quantity
+from playground.engine import podsecurity, quantity
 from playground.engine.defaults import DEFAULT_TOLERATIONS
-from playground.engine.errors import forbidden, invalid_object, not_found
+from playground.engine.errors import forbidden, invalid, invalid_object, not_found
 from playground.engine.kinds import BY_KIND, ResourceType
 from playground.engine.resources import is_terminal, pod_resources
 
@@ -333,3 +334,20 @@ def resource_quota(store, rt: ResourceType, kind: str, obj: dict, old: dict | No
                 f"exceeded quota: {quota['metadata']['name']}, requested: {_pretty(exceeded, requested)}, "
                 f"used: {_pretty(exceeded, used)}, limited: {_pretty(exceeded, {}, hard)}",
             )
+
+
+def pod_security(
+    api, rt: ResourceType, obj: dict, old: dict | None = None, subresource: str | None = None, warn: bool = True
+) -> None:
+    """PodSecurity (``podsecurity.admit``): a refusal is 403 Forbidden in upstream's words,
+    invalid namespace labels 422; its warnings join the request's Warning headers (a
+    controller's own writes, ``warn=False``, answer to nobody)."""
+    decision = podsecurity.admit(api.store, rt.kind, obj, old, subresource)
+    name = obj["metadata"].get("name", "")
+    if decision.invalid:
+        errors = [invalid(f"metadata.labels[{e.label}]", e.value, e.detail) for e in decision.invalid]
+        raise invalid_object(rt, name, errors)
+    if decision.forbidden:
+        raise forbidden(rt, name, decision.forbidden)
+    if warn:
+        api.warnings.extend(decision.warnings)

@@ -204,6 +204,7 @@ class ApiServer:
             admission.priority(self.store, rt, obj)
             admission.default_tolerations(obj)
             admission.limit_ranger(self.store, rt, obj)
+        admission.pod_security(self, rt, obj, warn=user)
         admission.resource_quota(self.store, rt, kind, obj)
         if kind == "Service":
             errors = self.cluster.allocator.allocate(obj)
@@ -235,7 +236,9 @@ class ApiServer:
         rt, obj = self.decode(body, namespace, strict)
         return self._update(rt, obj, subresource=subresource, dry_run=dry_run)
 
-    def _update(self, rt: Strategy, obj: dict, subresource: str | None = None, dry_run: bool = False) -> dict:
+    def _update(
+        self, rt: Strategy, obj: dict, subresource: str | None = None, dry_run: bool = False, scaling: bool = False
+    ) -> dict:
         kind = rt.kind
         meta = obj["metadata"]
         name = meta.get("name")
@@ -281,6 +284,7 @@ class ApiServer:
             new, errors = rt.subresource_updates[subresource](obj, old)
             if errors:
                 raise invalid_object(rt, name, errors)
+            admission.pod_security(self, rt, new, old, subresource)
             admission.resource_quota(self.store, rt, kind, new, old)
         else:
             new = obj
@@ -293,6 +297,7 @@ class ApiServer:
                 raise invalid_object(rt, name, errors)
             # Admission mutations of the original survive (service account, priority).
             rt.keep_admitted(new, old)
+            admission.pod_security(self, rt, new, old, "scale" if scaling else None)
         self.cluster.limits.check_object(rt, new, old)
         if dry_run:
             return new
@@ -590,10 +595,10 @@ class ApiServer:
             )
         self.cluster.limits.check_replicas(rt, name, replicas)
         if hasattr(rt, "with_replicas"):  # a custom resource: its CRD's specReplicasPath
-            return self._update(rt, rt.with_replicas(obj, replicas))
+            return self._update(rt, rt.with_replicas(obj, replicas), scaling=True)
         new = {**obj, "spec": {**obj["spec"], "replicas": replicas}}
         new = deep_copy(new)
-        return self._update(rt, new)
+        return self._update(rt, new, scaling=True)
 
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1

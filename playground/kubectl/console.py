@@ -267,10 +267,16 @@ def run(cluster, command: Command) -> str:
     from playground.kubectl.cmd.util import REGISTRY
 
     token = REGISTRY.set(cluster.api.registry)  # resource names resolve to its custom resources too
+    cluster.api.warnings = []
     try:
-        return spec.run(cluster, command)
+        output = spec.run(cluster, command)
     finally:
         REGISTRY.reset(token)
+    # The API server's Warning headers (PodSecurity's among them): kubectl prints each on
+    # stderr as "Warning: ..." as the response arrives, before what the command prints.
+    warnings = "".join(f"Warning: {w}\n" for w in dict.fromkeys(cluster.api.warnings))
+    cluster.api.warnings = []
+    return warnings + output
 
 
 # Completion ------------------------------------------------------------------------------------
