@@ -38,6 +38,7 @@ class ApiRequest:
     server: str = ""
     user: str = "sandbox-learner"  # who the token authenticates as (the kubeconfig's user entry)
     token: str = ""  # the sandbox's token, for TokenReview and service account tokens
+    user_agent: str = ""  # names the field manager of a write that names none
 
     def flag(self, name: str) -> bool:
         return self.query.get(name, "").lower() in TRUE
@@ -603,6 +604,7 @@ def _write(cluster, target: Target, req: ApiRequest) -> ApiResponse:
         body = _with_type(rt, decode_body(req, target))
         if rt.kind == "CertificateSigningRequest":  # PrepareForCreate: the requester is who asks
             auth.stamp_requester(body, req.user)
+        _record_update(rt, req, body, None, cluster.api.now())
         created = cluster.api.create(body, target.namespace, dry_run=req.dry_run, strict=req.strict)
         return respond(_typed(rt, created), 201)
     if method == "DELETE" and target.name is None:
@@ -612,6 +614,7 @@ def _write(cluster, target: Target, req: ApiRequest) -> ApiResponse:
     if method == "PUT":
         body = _with_type(rt, decode_body(req, target))
         _check_name(body, target)
+        _record_update(rt, req, body, _live(cluster, rt, target), cluster.api.now())
         updated = cluster.api.update(body, target.namespace, dry_run=req.dry_run, strict=req.strict)
         return respond(_typed(rt, updated))
     if method == "PATCH":
@@ -676,10 +679,66 @@ def _patch(cluster, target: Target, req: ApiRequest) -> ApiResponse:
         return _server_side_apply(cluster, target, req, _with_type(rt, body))
     if eventsv1.is_v1(rt):  # the patch is in the v1 field names: applied to the v1 form
         return _patch_converted(cluster, target, req, kind, body)
+    body = _patch_with_managed_fields(cluster, target, req, kind, body)
     patched = cluster.api.patch(
         rt.kind, target.name, target.namespace, body, kind, None, req.dry_run, strict=req.strict
     )
     return respond(_typed(rt, patched))
+
+
+def _field_manager(req: ApiRequest) -> str:
+    return req.query.get("fieldManager") or managedfields.manager_from_user_agent(req.user_agent)
+
+
+def _live(cluster, rt, target: Target) -> dict | None:
+    try:
+        return cluster.api.get(rt.kind, target.name, target.namespace)
+    except ApiError:
+        return None  # the write itself answers the 404
+
+
+def _record_update(rt, req: ApiRequest, body: dict, live: dict | None, now: str) -> None:
+    """An Update entry for the writer in the body's managedFields (create and replace).
+    Managed fields the client sent and changed are the ones kept (upstream's
+    decodeLiveOrNew); otherwise the stored object's."""
+    manager = _field_manager(req)
+    meta = body.get("metadata")
+    if not manager or not isinstance(meta, dict):
+        return
+    stored = ((live or {}).get("metadata") or {}).get("managedFields") or []
+    sent = meta.get("managedFields")
+    entries = sent if isinstance(sent, list) and sent and sent != stored else stored
+    root = schema.root(rt.kind, rt.api_version)
+    meta["managedFields"] = managedfields.update(entries, live, body, manager, root, now, rt.api_version)
+
+
+def _patch_with_managed_fields(cluster, target: Target, req: ApiRequest, kind: str, body):
+    """The patch plus the managedFields its result will have (the writer's Update entry),
+    worked out on the stored object with the same patch functions the engine applies."""
+    from playground.engine import patch as patching
+
+    rt = target.rt
+    live = _live(cluster, rt, target)
+    manager = _field_manager(req)
+    if live is None or not manager:
+        return body
+    root = schema.root(rt.kind, rt.api_version)
+    try:
+        if kind == "json":
+            result = patching.json_patch(live, body)
+        elif kind == "merge":
+            result = patching.merge_patch(live, body)
+        else:
+            result = patching.strategic_merge_patch(live, body, root)
+    except (ApiError, ValueError, TypeError, KeyError, IndexError):
+        return body  # the engine's own patch answers the error
+    if not isinstance(result, dict) or not isinstance(body, dict | list):
+        return body
+    stored = (live.get("metadata") or {}).get("managedFields") or []
+    entries = managedfields.update(stored, live, result, manager, root, cluster.api.now(), rt.api_version)
+    if kind == "json":
+        return [*body, {"op": "add", "path": "/metadata/managedFields", "value": entries}]
+    return {**body, "metadata": {**(body.get("metadata") or {}), "managedFields": entries}}
 
 
 def _patch_converted(cluster, target: Target, req: ApiRequest, kind: str, body) -> ApiResponse:
@@ -716,7 +775,9 @@ def _server_side_apply(cluster, target: Target, req: ApiRequest, body: dict) -> 
         ]
         created = cluster.api.create(config, target.namespace, dry_run=req.dry_run, strict=True)
         return respond(_typed(rt, created), 201)
-    merged = managedfields.apply(live, body, manager, root, cluster.api.now(), rt.api_version)
+    merged = managedfields.apply(
+        live, body, manager, root, cluster.api.now(), rt.api_version, force=req.flag("force")
+    )
     updated = cluster.api.update(merged, target.namespace, dry_run=req.dry_run, strict=True)
     return respond(_typed(rt, updated))
 

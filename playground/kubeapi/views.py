@@ -132,6 +132,7 @@ def _serve_api(request, sandbox: Sandbox | None, base: str, rest: str) -> HttpRe
         server=request.get_host(),
         user=user_name(sandbox.name),
         token=sandbox.token,
+        user_agent=request.headers.get("User-Agent", ""),
     )
     try:
         # Discovery and OpenAPI of /apis list the sandbox's custom resources: they need its kinds.
