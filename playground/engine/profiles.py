@@ -4,7 +4,9 @@
 ``node-role.kubernetes.io/control-plane:NoSchedule`` and three workers. Addressing
 follows the kubenet picture: node IPs on 10.140.0.0/24 (worker-1 is 10.140.0.11),
 a /24 pod subnet per node out of 10.40.0.0/16 (worker-1 owns 10.40.1.0/24, its
-bridge cbr0 is 10.40.1.1).
+bridge cbr0 is 10.40.1.1). Like a kubeadm cluster it runs kube-proxy and a CNI plugin
+(Flannel, host-gw backend: the same per-node routes) as DaemonSets on every node, and a
+simulated MetalLB answers LoadBalancer Services. Nodes report Kubernetes v1.37.1.
 """
 
 from __future__ import annotations
