@@ -575,12 +575,16 @@ def _with_type(rt, body) -> dict:
 
 
 def write(cluster, target: Target, req: ApiRequest) -> ApiResponse:
-    """A write; unknown fields it dropped come back as Warning headers unless fieldValidation=Ignore."""
+    """A write; its warnings come back as Warning headers: the unknown fields it dropped
+    (unless fieldValidation=Ignore) and admission's (PodSecurity's, whatever the validation)."""
     cluster.api.warnings = []
     response = _write(cluster, target, req)
-    if cluster.api.warnings and req.query.get("fieldValidation", "") != "Ignore":
+    warnings = cluster.api.warnings
+    if req.query.get("fieldValidation", "") == "Ignore":
+        warnings = [w for w in warnings if not w.startswith('unknown field "')]
+    if warnings:
         response.headers["Warning"] = ", ".join(
-            f"299 - {json.dumps(warning)}" for warning in dict.fromkeys(cluster.api.warnings)
+            f"299 - {json.dumps(warning)}" for warning in dict.fromkeys(warnings)
         )
     return response
 

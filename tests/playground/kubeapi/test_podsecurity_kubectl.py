@@ -92,3 +92,26 @@ def test_labelling_checks_the_existing_pods(kubectl):
         'The Namespace "old" is invalid: metadata.labels[pod-security.kubernetes.io/warn]: '
         'Invalid value: "strict": must be one of privileged, baseline, restricted\n'
     )
+
+
+def test_warnings_survive_field_validation_ignore(kubectl):
+    """PodSecurity's warnings are admission's (``warning.AddWarning`` in the plugin's
+    ``Validate``), not field validation's: ``--validate=false`` (fieldValidation=Ignore)
+    drops unknown-field warnings only."""
+    kubectl.ok("create", "namespace", "loose")
+    kubectl.ok("label", "ns", "loose", "pod-security.kubernetes.io/warn=baseline")
+    manifest = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  hostIPC: true
+  containers: [{name: c, image: nginx, bogus: 1}]
+"""
+    result = kubectl.run("apply", "--validate=false", "-n", "loose", "-f", "-", stdin=manifest)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "pod/p created\n"
+    assert (
+        result.stderr
+        == 'Warning: would violate PodSecurity "baseline:latest": host namespaces (hostIPC=true)\n'
+    )
