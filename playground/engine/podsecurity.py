@@ -347,9 +347,36 @@ def _seccomp_valid(profile) -> bool:
     return isinstance(profile, dict) and profile.get("type") in ("RuntimeDefault", "Localhost")
 
 
+def _seccomp_annotations(meta: dict, spec: dict) -> Result:
+    """check_seccompProfile_baseline.go ``seccompProfileBaseline_1_0``: the alpha annotations."""
+    annotations = meta.get("annotations") or {}
+    keys = ["seccomp.security.alpha.kubernetes.io/pod"] + [
+        "container.seccomp.security.alpha.kubernetes.io/" + c.get("name", "") for c in _containers(spec)
+    ]
+    bad = sorted(
+        {
+            f'{k}="{annotations[k]}"'
+            for k in keys
+            if k in annotations
+            and not (
+                annotations[k] in ("runtime/default", "docker/default")
+                or str(annotations[k]).startswith("localhost/")
+            )
+        }
+    )
+    if bad:
+        return (
+            "seccompProfile",
+            f"forbidden {_plural('annotation', 'annotations', len(bad))} {', '.join(bad)}",
+        )
+    return None
+
+
 def seccomp_profile_baseline(meta: dict, spec: dict, v) -> Result:
     """check_seccompProfile_baseline.go ``seccompProfileBaseline_1_19``: a profile that is
-    set must be RuntimeDefault or Localhost."""
+    set must be RuntimeDefault or Localhost (before v1.19, the alpha annotations)."""
+    if v < (1, 19):
+        return _seccomp_annotations(meta, spec)
     values: set[str] = set()
     profile = _pod_sc(spec).get("seccompProfile")
     pod_bad = profile is not None and not _seccomp_valid(profile)
@@ -567,7 +594,7 @@ BASELINE = {
     "privileged": (privileged, (1, 0)),
     "procMount": (proc_mount, (1, 0)),
     "seLinuxOptions": (se_linux_options, (1, 0)),
-    "seccompProfile_baseline": (seccomp_profile_baseline, (1, 19)),
+    "seccompProfile_baseline": (seccomp_profile_baseline, (1, 0)),
     "sysctls": (sysctls, (1, 0)),
     "windowsHostProcess": (windows_host_process, (1, 0)),
 }

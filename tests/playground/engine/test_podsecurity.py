@@ -210,6 +210,17 @@ def test_seccomp_baseline_and_restricted():
     assert failures(ok, LATEST_RESTRICTED) == []
 
 
+def test_seccomp_annotations_before_v1_19():
+    """check_seccompProfile_baseline.go ``seccompProfileBaseline_1_0``: before v1.19 the
+    alpha annotations are checked (and the field is not)."""
+    meta = {"annotations": {"seccomp.security.alpha.kubernetes.io/pod": "unconfined"}}
+    spec = {"containers": [{"name": "a"}]}
+    assert failures(spec, LevelVersion("baseline", (1, 18)), meta) == [
+        ("seccompProfile", 'forbidden annotation seccomp.security.alpha.kubernetes.io/pod="unconfined"')
+    ]
+    assert failures(spec, meta=meta) == []
+
+
 def test_sysctls_by_version():
     """check_sysctls.go: the safe set, widened in v1.27, v1.29 and v1.32."""
     spec = {"securityContext": {"sysctls": [{"name": "net.ipv4.tcp_rmem", "value": "1"}, {"name": "kernel.msgmax", "value": "1"}]},
