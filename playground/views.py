@@ -19,7 +19,7 @@ from concepts.diagrams import DiagramError
 from config.clientip import address_key, client_address
 from playground import console, lab_attempts, sandboxes, workspace
 from playground import paths as learning_paths
-from playground.engine import ApiError
+from playground.engine import ApiError, quantity
 from playground.engine.kinds import resolve
 from playground.engine.network import load_balancer_name
 from playground.engine.scheduler.config import InvalidSchedulerConfig
@@ -43,15 +43,35 @@ from playground.topology import svg as topology_svg
 MAX_MANIFEST = 256 * 1024
 
 
-def _fail(request: HttpRequest, error: sandboxes.SandboxError) -> HttpResponse:
+def _fail(request: HttpRequest, error: sandboxes.SandboxError, field: str = "") -> HttpResponse:
     """A full error page, or for an in-page action a message shown where the learner acted
-    (errors.js), leaving the page and what they typed in place."""
+    (errors.js), leaving the page and what they typed in place: beside the form's `field`
+    when one value is at fault."""
     if request.htmx:
         response = HttpResponse(error.message, status=error.status, content_type="text/plain; charset=utf-8")
         response["HX-Reswap"] = "none"
-        response["HX-Trigger"] = json.dumps({"inband-error": {"message": error.message}})
+        detail = {"message": error.message, **({"field": field} if field else {})}
+        response["HX-Trigger"] = json.dumps({"inband-error": detail})
         return response
     return render(request, "playground/error.html", {"message": error.message}, status=error.status)
+
+
+def _whole_number(text: str) -> int | None:
+    """A form's whole number: ASCII digits only (str.isdigit also takes '²'), and short
+    enough that int() never meets Python's int-string limit."""
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return None
+
+
+def _bad_quantity(values: dict[str, str]) -> str | None:
+    """The first form field whose value is not a resource quantity."""
+    for name, value in values.items():
+        try:
+            quantity.parse(value)
+        except quantity.QuantityError:
+            return name
+    return None
 
 
 def _broken(request: HttpRequest, error: sandboxes.BrokenState) -> HttpResponse:
@@ -460,8 +480,8 @@ def edit_workload(request: HttpRequest, public_id, kind: str, namespace: str, na
         obj = cluster.get(kind, name, namespace)
         ref = f"{kind.lower()}/{name} -n {namespace}"
         current = obj["spec"].get("replicas", 1)
-        if replicas and int(replicas) != current:
-            cluster.scale(kind, name, int(replicas), namespace=namespace)
+        if replicas and _whole_number(replicas) != current:
+            cluster.scale(kind, name, _whole_number(replicas), namespace=namespace)
             changes.append(f"replicas {current} → {replicas}")
             commands.append(f"kubectl scale {ref} --replicas={replicas}")
         first = obj["spec"]["template"]["spec"]["containers"][0]
@@ -470,8 +490,8 @@ def edit_workload(request: HttpRequest, public_id, kind: str, namespace: str, na
             changes.append(f"image {first.get('image')} → {image}")
             commands.append(f"kubectl set image {ref} {first['name']}={image}")
 
-    if replicas and not replicas.isdigit():
-        return _fail(request, sandboxes.SandboxError("Replicas must be a whole number.", 400))
+    if replicas and _whole_number(replicas) is None:
+        return _fail(request, sandboxes.SandboxError("Replicas must be a whole number.", 400), "replicas")
     try:
         sandbox, _cluster, _ = sandboxes.change(owner, public_id, act, f"Edit settings: {kind} {name}")
     except sandboxes.SandboxError as error:
@@ -499,6 +519,10 @@ def edit_namespace(request: HttpRequest, public_id, namespace: str) -> HttpRespo
     hard = {k: v for k, v in hard.items() if v}
     default = {k: request.POST.get(f"default.{k}", "").strip() for k in ("cpu", "memory")}
     default = {k: v for k, v in default.items() if v}
+    wrong = _bad_quantity(hard) or _bad_quantity({f"default.{k}": v for k, v in default.items()})
+    if wrong:
+        message = f"{wrong}: {request.POST.get(wrong, '').strip()[:40]!r} is not a quantity such as 500m, 2 or 512Mi."
+        return _fail(request, sandboxes.SandboxError(message, 400), wrong)
     commands = []
     if hard:
         commands.append(
@@ -569,9 +593,9 @@ def clock(request: HttpRequest, public_id) -> HttpResponse:
             )
             return _done(request, sandbox, "Clock paused." if what == "pause" else "Clock running.")
         if what == "speed":
-            speed = int(request.POST.get("speed", "1"))
+            speed = _whole_number(request.POST.get("speed", "1"))
             if speed not in (1, 10, 60):
-                raise sandboxes.SandboxError("Speed is 1, 10 or 60.", 400)
+                return _fail(request, sandboxes.SandboxError("Speed is 1, 10 or 60.", 400), "speed")
             sandbox, _c, _ = sandboxes.change(
                 owner, public_id, lambda c: None, "speed", snapshot=False, speed=speed
             )
@@ -730,10 +754,17 @@ def manage(request: HttpRequest, public_id, what: str) -> HttpResponse:
                 else redirect("playground:index")
             )
         if what == "rename":
-            sandbox = sandboxes.rename(owner, public_id, request.POST.get("name", ""))
+            try:
+                sandbox = sandboxes.rename(owner, public_id, request.POST.get("name", ""))
+            except sandboxes.SandboxError as error:
+                return _fail(request, error, "name" if error.status == 400 else "")
             return _done(request, sandbox, "Renamed.")
         if what == "rewind":
-            snapshot = int(request.POST.get("snapshot", "0"))
+            snapshot = _whole_number(request.POST.get("snapshot", "0"))
+            if snapshot is None:
+                return _fail(
+                    request, sandboxes.SandboxError("That snapshot does not exist.", 404), "snapshot"
+                )
             sandbox = sandboxes.rewind(owner, public_id, snapshot)
             return _done(
                 request, sandbox, "Went back to the snapshot; the clock is paused so you can look around."

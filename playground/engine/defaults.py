@@ -126,7 +126,8 @@ def replicaset(obj: dict) -> None:
 def namespace(obj: dict) -> None:
     obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
     labels = obj["metadata"].setdefault("labels", {})
-    labels["kubernetes.io/metadata.name"] = obj["metadata"]["name"]
+    if obj["metadata"].get("name"):  # as SetDefaults_Namespace: a nameless one fails validation next
+        labels["kubernetes.io/metadata.name"] = obj["metadata"]["name"]
 
 
 def secret(obj: dict) -> None:

@@ -45,10 +45,33 @@
   });
   // A refused in-page action (a sandbox that is gone, a paused workshop…) names itself
   // in an HX-Trigger header and swaps nothing.
+  // Beside the field at fault when the answer names one (a form's own value was refused).
+  function besideField(form, name, text) {
+    const input = form && form.querySelector && form.querySelector('[name="' + CSS.escape(name) + '"]');
+    if (!input) return false;
+    const anchor = input.closest("label") || input;
+    let note = anchor.nextElementSibling;
+    if (!note || !note.classList || !note.classList.contains("inband-error")) {
+      note = document.createElement("span");
+      note.className = "inband-error";
+      note.setAttribute("role", "alert");
+      anchor.parentNode.insertBefore(note, anchor.nextSibling);
+    }
+    note.textContent = text;
+    input.setAttribute("aria-invalid", "true");
+    input.addEventListener("input", function () {
+      input.removeAttribute("aria-invalid");
+      note.remove();
+    }, { once: true });
+    return true;
+  }
+
   document.addEventListener("inband-error", function (event) {
     const elt = event.target;
+    const text = (event.detail && event.detail.message) || "That could not be done.";
+    if (event.detail && event.detail.field && besideField(elt.closest ? elt.closest("form") || elt : elt, event.detail.field, text)) return;
     const detail = { elt: elt, target: elt.getAttribute && elt.getAttribute("hx-target") ? document.querySelector(elt.getAttribute("hx-target")) : null };
-    report(detail, (event.detail && event.detail.message) || "That could not be done.");
+    report(detail, text);
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     const xhr = event.detail.xhr;

@@ -739,3 +739,10 @@ def test_yaml_scalars_become_json_values_as_sigs_k8s_io_yaml_makes_them(cluster)
             cluster, "POST", "/api/v1/namespaces/default/configmaps", body, "application/yaml"
         )
         assert status == 400, answer
+
+
+def test_a_namespace_without_a_name_is_invalid_not_a_crash(cluster):
+    """SetDefaults_Namespace labels only a named namespace; validation then wants the name
+    (found by the API fuzzer: POST /api/v1/namespaces with {} was a 500)."""
+    status, answer = call(cluster, "POST", "/api/v1/namespaces", {})
+    assert status == 422 and "metadata.name: Required value" in answer["message"]
