@@ -373,12 +373,12 @@ def _node_errors(schema: dict, path: str, root: bool = False) -> list[FieldError
 # JSONPath, as additionalPrinterColumns and the scale subresource use it -----------------------
 
 _STEP = re.compile(
-    r"\.([A-Za-z0-9_\-/]+)|\[(\d+)\]|\[\?\(@\.([A-Za-z0-9_\.]+)\s*==\s*[\"']([^\"']*)[\"']\)\]|\['([^']+)'\]"
+    r"\.([A-Za-z0-9_\-/]+)|\[(\d+|\*)\]|\[\?\(@\.([A-Za-z0-9_\.]+)\s*==\s*[\"']([^\"']*)[\"']\)\]|\['([^']+)'\]"
 )
 
 
 def jsonpath(obj, path: str):
-    """The value at a simple JSONPath (.a.b, [0], ['k'], [?(@.type=="Ready")]); None if absent."""
+    """The value at a simple JSONPath (.a.b, [0], [*], ['k'], [?(@.type=="Ready")]); None if absent."""
     text = path.strip()
     if text.startswith("{") and text.endswith("}"):
         text = text[1:-1]
@@ -397,6 +397,9 @@ def jsonpath(obj, path: str):
             if (field or quoted) is not None:
                 if isinstance(value, dict) and (field or quoted) in value:
                     next_values.append(value[field or quoted])
+            elif index == "*":  # every item (a Table cell shows the first, as upstream's)
+                if isinstance(value, list):
+                    next_values.extend(value)
             elif index is not None:
                 if isinstance(value, list) and int(index) < len(value):
                     next_values.append(value[int(index)])
