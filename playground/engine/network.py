@@ -38,6 +38,9 @@ class ServiceAllocator:
         self.ips, self.node_ports, self.lb_ips = {}, {}, {}
         for svc in self.cluster.store.iter("Service"):
             self._track(svc, 1)
+        for gw in self.cluster.store.iter("Gateway"):  # Gateway API addresses (controllers/gateway.py)
+            for address in (gw.get("status") or {}).get("addresses") or []:
+                self.lb_ips[address.get("value")] = f"Gateway:{key_of(gw)}"
 
     def on_event(self, etype, kind, old, new):
         if kind != "Service":
@@ -679,6 +682,14 @@ def _trace(cluster, source: str, destination: str, route: dict) -> dict:
 
     svc, svc_port, entry = None, None, None
     if scheme_host is not None:
+        from playground.engine.controllers.gateway import trace_hops
+
+        found = trace_hops(cluster, host, path, target.startswith("https://"), hop, route)
+        if found is not None and "error" in found:
+            return fail(found["component"], found["error"])
+        if found is not None:
+            svc, svc_port, entry = found["service"], found["port"], "gateway"
+    if scheme_host is not None and entry is None:
         match = ingress_match(cluster, host, path)
         address = cluster.controllers["service"].ingress_address()
         hop("dns", f"DNS: {host} resolves to the ingress controller's address {address} (a wildcard record)")
@@ -719,7 +730,7 @@ def _trace(cluster, source: str, destination: str, route: dict) -> dict:
                 f"Service {svc['metadata']['name']} has no port {wanted.get('number') or wanted.get('name')}",
             )
         entry = "ingress"
-    else:
+    elif scheme_host is None:
         try:
             address = ipaddress.ip_address(host)
         except ValueError:
@@ -843,6 +854,7 @@ def _trace(cluster, source: str, destination: str, route: dict) -> dict:
         "node-port": f"NodePort {svc_port.get('nodePort')}",
         "load-balancer": f"NodePort {svc_port.get('nodePort')}",
         "ingress": f"{spec.get('clusterIP')}:{svc_port['port']}",
+        "gateway": f"{spec.get('clusterIP')}:{svc_port['port']}",
     }[entry]
     if not endpoints:
         return fail(
@@ -872,7 +884,7 @@ def _trace(cluster, source: str, destination: str, route: dict) -> dict:
         fail,
         source,
         destination,
-        outside or entry in ("load-balancer", "node-port", "ingress"),
+        outside or entry in ("load-balancer", "node-port", "ingress", "gateway"),
     )
 
 

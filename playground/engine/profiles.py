@@ -822,6 +822,10 @@ def build(cluster, profile: str) -> None:
             f"unknown cluster profile {profile!r}; known profiles: {', '.join(sorted(builders))}"
         )
     builders[profile](cluster)
+    if profile != "minimal":  # Gateway API and VolumeSnapshot CRDs, and their classes
+        from playground.engine.addons import install
+
+        install(cluster)
 
 
 def _default(cluster) -> None:

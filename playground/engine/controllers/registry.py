@@ -15,6 +15,7 @@ from playground.engine.controllers.deployment import DeploymentController
 from playground.engine.controllers.disruption import DisruptionController
 from playground.engine.controllers.endpoints import EndpointsController
 from playground.engine.controllers.garbagecollector import GarbageCollector
+from playground.engine.controllers.gateway import GatewayController
 from playground.engine.controllers.job import CronJobController, JobController
 from playground.engine.controllers.namespace import NamespaceController
 from playground.engine.controllers.ncp import NsxContainerPlugin
@@ -24,6 +25,7 @@ from playground.engine.controllers.replicationcontroller import ReplicationManag
 from playground.engine.controllers.resourcequota import ResourceQuotaController
 from playground.engine.controllers.service import ServiceController
 from playground.engine.controllers.serviceaccount import ServiceAccountController
+from playground.engine.controllers.snapshot import SnapshotController
 from playground.engine.controllers.statefulset import StatefulSetController
 from playground.engine.controllers.volume import VolumeController
 
@@ -47,4 +49,6 @@ CONTROLLERS: list[type[Controller]] = [
     NsxContainerPlugin,
     CRDController,
     ReplicationManager,
+    GatewayController,
+    SnapshotController,
 ]

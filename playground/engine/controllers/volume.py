@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from playground.engine import quantity
 from playground.engine.controllers.base import Controller, Result
+from playground.engine.controllers.snapshot import restore_error
 from playground.engine.util import rfc3339, split_key
 
 SELECTED_NODE = "volume.kubernetes.io/selected-node"
@@ -126,6 +127,12 @@ class VolumeController(Controller):
             )
             return None
         provisioner = sc.get("provisioner")
+        refused = restore_error(cluster, pvc, class_name)  # a dataSource VolumeSnapshot to restore
+        if refused:
+            cluster.recorder.record(
+                pvc, "Warning", "ProvisioningFailed", refused, f"{provisioner}_csi-controller"
+            )
+            return None
         cluster.recorder.record(
             pvc,
             "Normal",

@@ -1,0 +1,226 @@
+"""Volume snapshots (snapshot.storage.k8s.io/v1), as kubernetes-csi/external-snapshotter
+v8 ships them in ``client/config/crd``: VolumeSnapshotClass, VolumeSnapshot and
+VolumeSnapshotContent with their short names and printer columns, the fields the snapshot
+controller reads validated (deletionPolicy's enum, a source, the content's
+volumeSnapshotRef), and a default VolumeSnapshotClass for the profile's CSI driver
+(csi.vsphere.vmware.com: the vSphere CSI driver supports CSI snapshots; the Supervisor
+creates ``volumesnapshotclass-delete``).
+"""
+
+from __future__ import annotations
+
+GROUP = "snapshot.storage.k8s.io"
+DEFAULT_CLASS = "snapshot.storage.kubernetes.io/is-default-class"
+DRIVER = "csi.vsphere.vmware.com"
+
+_STR = {"type": "string"}
+_POLICY = {"type": "string", "enum": ["Delete", "Retain"]}
+_ERROR = {
+    "type": "object",
+    "properties": {"message": _STR, "time": {"type": "string", "format": "date-time"}},
+}
+_AGE = {"jsonPath": ".metadata.creationTimestamp", "name": "Age", "type": "date"}
+
+
+def _crd(
+    kind: str,
+    plural: str,
+    scope: str,
+    properties: dict,
+    required: list[str],
+    columns: list[dict],
+    short_names: list[str],
+    status: bool,
+) -> dict:
+    version = {
+        "name": "v1",
+        "served": True,
+        "storage": True,
+        "schema": {
+            "openAPIV3Schema": {
+                "type": "object",
+                "required": required,
+                "properties": {
+                    "apiVersion": _STR,
+                    "kind": _STR,
+                    "metadata": {"type": "object"},
+                    **properties,
+                },
+            }
+        },
+        "additionalPrinterColumns": columns,
+    }
+    if status:
+        version["subresources"] = {"status": {}}
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {
+            "name": f"{plural}.{GROUP}",
+            "annotations": {
+                "api-approved.kubernetes.io": "https://github.com/kubernetes-csi/external-snapshotter/pull/814"
+            },
+        },
+        "spec": {
+            "group": GROUP,
+            "scope": scope,
+            "names": {
+                "kind": kind,
+                "listKind": f"{kind}List",
+                "plural": plural,
+                "singular": kind.lower(),
+                "shortNames": short_names,
+            },
+            "versions": [version],
+        },
+    }
+
+
+def crds() -> list[dict]:
+    snapshot_class = _crd(
+        "VolumeSnapshotClass",
+        "volumesnapshotclasses",
+        "Cluster",
+        {
+            "driver": _STR,
+            "deletionPolicy": _POLICY,
+            "parameters": {"type": "object", "additionalProperties": _STR},
+        },
+        ["deletionPolicy", "driver"],
+        [
+            {"jsonPath": ".driver", "name": "Driver", "type": "string"},
+            {
+                "description": "Determines whether a VolumeSnapshotContent created through the VolumeSnapshotClass should be deleted when its bound VolumeSnapshot is deleted.",
+                "jsonPath": ".deletionPolicy",
+                "name": "DeletionPolicy",
+                "type": "string",
+            },
+            _AGE,
+        ],
+        ["vsclass", "vsclasses"],
+        status=False,
+    )
+    snapshot = _crd(
+        "VolumeSnapshot",
+        "volumesnapshots",
+        "Namespaced",
+        {
+            "spec": {
+                "type": "object",
+                "required": ["source"],
+                "properties": {
+                    "source": {
+                        "type": "object",
+                        "properties": {"persistentVolumeClaimName": _STR, "volumeSnapshotContentName": _STR},
+                    },
+                    "volumeSnapshotClassName": _STR,
+                },
+            },
+            "status": {
+                "type": "object",
+                "properties": {
+                    "boundVolumeSnapshotContentName": _STR,
+                    "creationTime": {"type": "string", "format": "date-time"},
+                    "error": _ERROR,
+                    "readyToUse": {"type": "boolean"},
+                    "restoreSize": {"type": "string"},
+                    "volumeGroupSnapshotName": _STR,
+                },
+            },
+        },
+        ["spec"],
+        [
+            {"jsonPath": ".status.readyToUse", "name": "ReadyToUse", "type": "boolean"},
+            {"jsonPath": ".spec.source.persistentVolumeClaimName", "name": "SourcePVC", "type": "string"},
+            {
+                "jsonPath": ".spec.source.volumeSnapshotContentName",
+                "name": "SourceSnapshotContent",
+                "type": "string",
+            },
+            {"jsonPath": ".status.restoreSize", "name": "RestoreSize", "type": "string"},
+            {"jsonPath": ".spec.volumeSnapshotClassName", "name": "SnapshotClass", "type": "string"},
+            {
+                "jsonPath": ".status.boundVolumeSnapshotContentName",
+                "name": "SnapshotContent",
+                "type": "string",
+            },
+            {"jsonPath": ".status.creationTime", "name": "CreationTime", "type": "date"},
+            _AGE,
+        ],
+        ["vs"],
+        status=True,
+    )
+    ref = {
+        "type": "object",
+        "properties": {
+            k: _STR
+            for k in ("apiVersion", "fieldPath", "kind", "name", "namespace", "resourceVersion", "uid")
+        },
+    }
+    content = _crd(
+        "VolumeSnapshotContent",
+        "volumesnapshotcontents",
+        "Cluster",
+        {
+            "spec": {
+                "type": "object",
+                "required": ["deletionPolicy", "driver", "source", "volumeSnapshotRef"],
+                "properties": {
+                    "deletionPolicy": _POLICY,
+                    "driver": _STR,
+                    "source": {
+                        "type": "object",
+                        "properties": {"snapshotHandle": _STR, "volumeHandle": _STR},
+                    },
+                    "sourceVolumeMode": _STR,
+                    "volumeSnapshotClassName": _STR,
+                    "volumeSnapshotRef": ref,
+                },
+            },
+            "status": {
+                "type": "object",
+                "properties": {
+                    "creationTime": {"type": "integer", "format": "int64"},
+                    "error": _ERROR,
+                    "readyToUse": {"type": "boolean"},
+                    "restoreSize": {"type": "integer", "format": "int64", "minimum": 0},
+                    "snapshotHandle": _STR,
+                    "volumeGroupSnapshotHandle": _STR,
+                },
+            },
+        },
+        ["spec"],
+        [
+            {"jsonPath": ".status.readyToUse", "name": "ReadyToUse", "type": "boolean"},
+            {"jsonPath": ".status.restoreSize", "name": "RestoreSize", "type": "integer"},
+            {"jsonPath": ".spec.deletionPolicy", "name": "DeletionPolicy", "type": "string"},
+            {"jsonPath": ".spec.driver", "name": "Driver", "type": "string"},
+            {"jsonPath": ".spec.volumeSnapshotClassName", "name": "VolumeSnapshotClass", "type": "string"},
+            {"jsonPath": ".spec.volumeSnapshotRef.name", "name": "VolumeSnapshot", "type": "string"},
+            {
+                "jsonPath": ".spec.volumeSnapshotRef.namespace",
+                "name": "VolumeSnapshotNamespace",
+                "type": "string",
+            },
+            _AGE,
+        ],
+        ["vsc", "vscs"],
+        status=True,
+    )
+    return [snapshot_class, content, snapshot]
+
+
+def classes(cluster) -> list[dict]:
+    vsphere = cluster.options.get("profile") == "vsphere"
+    return [
+        {
+            "apiVersion": f"{GROUP}/v1",
+            "kind": "VolumeSnapshotClass",
+            "metadata": {
+                "name": "volumesnapshotclass-delete" if vsphere else "csi-vsphere-snapclass",
+                "annotations": {DEFAULT_CLASS: "true"},
+            },
+            "driver": DRIVER,
+            "deletionPolicy": "Delete",
+        }
+    ]
