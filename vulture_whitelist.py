@@ -60,3 +60,4 @@ fit_thread_pool  # playground/kubeapi/streams.py
 # PyYAML calls a Dumper's ignore_aliases (translator.service._Dumper).
 _.ignore_aliases
 _.addheaders  # urllib's OpenerDirector reads it (benchmarks/abuse.py)
+_.kube_user  # Sandbox.kube_user, read by templates/playground/_identities.html

@@ -5,6 +5,8 @@ import uuid
 
 from django.db import models
 
+from playground.kubeapi.kubeconfig import user_name
+
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)
@@ -37,6 +39,11 @@ class Sandbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.public_id})"
+
+    @property
+    def kube_user(self) -> str:
+        """The user its own kubeconfig authenticates as (``kubectl auth whoami``)."""
+        return user_name(self.name)
 
 
 class SandboxCreation(models.Model):
@@ -219,3 +226,23 @@ class MirroredObject(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.namespace}/{self.name}"
+
+
+class SandboxIdentity(models.Model):
+    """Another user of one sandbox's API, with a kubeconfig of its own: a person
+    ("developer", in groups) or a ServiceAccount. What it may do is up to the sandbox's
+    RBAC; the sandbox's own token stays its cluster-admin. The token authenticates to
+    this sandbox only."""
+
+    sandbox = models.ForeignKey(Sandbox, on_delete=models.CASCADE, related_name="identities")
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    username = models.CharField(max_length=253)
+    groups = models.JSONField(default=list)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["sandbox", "username"], name="one_identity_per_name")]
+
+    def __str__(self) -> str:
+        return f"{self.username} in {self.sandbox}"

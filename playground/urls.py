@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from playground import views, workshop_views
+from playground import identities, views, workshop_views
 from playground.mirror import views as mirror_views
 
 register_converter(mirror_views.ContextConverter, "context")
@@ -49,6 +49,9 @@ urlpatterns = [
     path("playground/<uuid:public_id>/scheduler", views.scheduler_config, name="scheduler-config"),
     path("playground/<uuid:public_id>/events", views.recent_tasks_pane, name="recent-tasks"),
     path("playground/<uuid:public_id>/kubeconfig", views.kubeconfig, name="kubeconfig"),
+    path(
+        "playground/<uuid:public_id>/identities", identities.identity_kubeconfig, name="identity-kubeconfig"
+    ),
     path("playground/<uuid:public_id>/add-node", views.add_node, name="add-node"),
     path("playground/<uuid:public_id>/nodes/<str:node>/<slug:action>", views.node_action, name="node-action"),
     path(

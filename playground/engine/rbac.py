@@ -645,3 +645,30 @@ def forbidden_details(attributes: Attributes) -> dict:
     if attributes.resource:
         details["kind"] = attributes.resource
     return details
+
+
+def access_review_status(store, user: User, spec: dict) -> dict:
+    """A SelfSubjectAccessReview's status (pkg/registry/authorization/selfsubjectaccessreview
+    ``Create`` with authorizationutil ``ResourceAttributesFrom``/``BuildStatus``): allowed,
+    and the authorizer's reason when it gave one."""
+    resource = spec.get("resourceAttributes")
+    if isinstance(resource, dict):
+        attributes = Attributes(
+            verb=str(resource.get("verb") or ""),
+            api_group=str(resource.get("group") or ""),
+            api_version=str(resource.get("version") or ""),
+            resource=str(resource.get("resource") or ""),
+            subresource=str(resource.get("subresource") or ""),
+            namespace=str(resource.get("namespace") or ""),
+            name=str(resource.get("name") or ""),
+        )
+    else:
+        urls = spec.get("nonResourceAttributes") or {}
+        attributes = Attributes(
+            verb=str(urls.get("verb") or ""), resource_request=False, path=str(urls.get("path") or "")
+        )
+    decision = authorize(store, user, attributes)
+    status: dict = {"allowed": decision.allowed}
+    if decision.reason:
+        status["reason"] = decision.reason
+    return status

@@ -1,16 +1,18 @@
 """Who is asking, and what they may do: the authentication and authorization reviews.
 
-A sandbox has one user, its owner, who holds the kubeconfig's token and is its
-cluster-admin (the ``system:masters`` group, as kubeadm's admin.conf user is). The
-reviews answer for that user as kube-apiserver answers for a cluster-admin:
+A sandbox's owner holds the kubeconfig's token and is its cluster-admin (the
+``system:masters`` group, as kubeadm's admin.conf user is); the identities it issues
+(``SandboxIdentity``) are other users, with what RBAC gives them. The reviews answer
+for whoever asks (or whom the owner impersonates):
 
 * SelfSubjectReview (``kubectl auth whoami``): the user the token authenticates as,
   named as the sandbox's kubeconfig names its user entry
   (pkg/registry/authentication/selfsubjectreview/rest.go ``Create``).
-* SelfSubjectRulesReview (``kubectl auth can-i --list``): the RBAC rules of the bootstrap
-  roles the user is bound to: cluster-admin's ``*``, system:basic-user's review kinds,
-  system:discovery's and system:public-info-viewer's URLs
-  (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go).
+* SelfSubjectRulesReview (``kubectl auth can-i --list``): the RBAC rules that apply to
+  the user in the namespace asked about, from the sandbox's bindings and the bootstrap
+  ones (``playground.engine.rbac.rules_for``): the owner's cluster-admin ``*``, and for
+  everyone system:basic-user's review kinds, system:discovery's and
+  system:public-info-viewer's URLs (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go).
 * TokenRequest (``serviceaccounts/<name>/token``, ``kubectl create token``): a
   JWT-shaped service account token with upstream's claims
   (pkg/serviceaccount/claims.go ``Claims``) and TokenRequest status. It is signed with a
@@ -30,6 +32,7 @@ import json
 import secrets
 import uuid
 
+from playground.engine import rbac
 from playground.engine.errors import ApiError, bad_request
 from playground.engine.kinds import ResourceType
 from playground.engine.util import rfc3339
@@ -77,51 +80,19 @@ RESOURCES = [
 ]
 REVIEWS = {rt.kind for rt in RESOURCES}
 
-# bootstrappolicy: cluster-admin, then system:basic-user (bound to system:authenticated).
-RESOURCE_RULES = [
-    {"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]},
-    {"verbs": ["create"], "apiGroups": ["authentication.k8s.io"], "resources": ["selfsubjectreviews"]},
-    {
-        "verbs": ["create"],
-        "apiGroups": ["authorization.k8s.io"],
-        "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
-    },
-]
-# cluster-admin, then system:discovery and system:public-info-viewer.
-NON_RESOURCE_RULES = [
-    {"verbs": ["*"], "nonResourceURLs": ["*"]},
-    {
-        "verbs": ["get"],
-        "nonResourceURLs": [
-            "/api",
-            "/api/*",
-            "/apis",
-            "/apis/*",
-            "/healthz",
-            "/livez",
-            "/openapi",
-            "/openapi/*",
-            "/readyz",
-            "/version",
-            "/version/",
-        ],
-    },
-    {"verbs": ["get"], "nonResourceURLs": ["/healthz", "/livez", "/readyz", "/version", "/version/"]},
-]
 
-
-def stamp_requester(body: dict, username: str) -> None:
+def stamp_requester(body: dict, username: str, groups=GROUPS) -> None:
     """A CertificateSigningRequest records who asked (the CSR strategy's PrepareForCreate
     overwrites whatever the client sent)."""
     spec = body.get("spec")
     if isinstance(spec, dict):
         for key in ("uid", "extra"):
             spec.pop(key, None)
-        spec["username"], spec["groups"] = username, list(GROUPS)
+        spec["username"], spec["groups"] = username, list(groups)
 
 
-def user_info(username: str) -> dict:
-    return {"username": username, "groups": list(GROUPS)}
+def user_info(username: str, groups=GROUPS) -> dict:
+    return {"username": username, "groups": list(groups)}
 
 
 def _object(kind: str, api_version: str, body: dict) -> dict:
@@ -131,21 +102,30 @@ def _object(kind: str, api_version: str, body: dict) -> dict:
     return {"kind": kind, "apiVersion": api_version, "metadata": {**metadata, "creationTimestamp": None}}
 
 
-def review(cluster, kind: str, body, username: str, token: str) -> dict:
-    """The reply to a POST of one of REVIEWS."""
+def review(cluster, kind: str, body, username: str, token: str, groups=GROUPS) -> dict:
+    """The reply to a POST of one of REVIEWS, for ``username`` in ``groups``."""
     if kind == "SelfSubjectReview":
         reply = _object(kind, AUTHENTICATION, body)
-        reply["status"] = {"userInfo": user_info(username)}
+        reply["status"] = {"userInfo": user_info(username, groups)}
         return reply
     if kind == "SelfSubjectRulesReview":
         spec = body.get("spec") if isinstance(body, dict) else None
         reply = _object(kind, AUTHORIZATION, body)
         reply["spec"] = spec if isinstance(spec, dict) else {}
+        namespace = reply["spec"].get("namespace") or ""
+        # The RBAC rule resolver's RulesFor (the sandbox's bindings and the bootstrap ones).
+        resource_rules, url_rules, errors = rbac.rules_for(
+            cluster.store, rbac.User(username, tuple(groups)), str(namespace)
+        )
         reply["status"] = {
-            "resourceRules": [dict(rule) for rule in RESOURCE_RULES],
-            "nonResourceRules": [dict(rule) for rule in NON_RESOURCE_RULES],
-            "incomplete": False,
+            "resourceRules": resource_rules,
+            "nonResourceRules": url_rules,
+            "incomplete": bool(errors),
         }
+        if errors:
+            reply["status"]["evaluationError"] = (
+                errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"
+            )
         return reply
     spec = body.get("spec") if isinstance(body, dict) else None
     presented = spec.get("token") if isinstance(spec, dict) else None

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from playground.engine import managedfields, manifests, printers, schema
+from playground.engine import managedfields, manifests, printers, rbac, schema
 from playground.engine.errors import ApiError, bad_request, encode_json, forbidden_field, unsupported
 from playground.engine.kinds import ResourceType
 from playground.engine.quantity import parse as parse_quantity
@@ -37,6 +37,7 @@ class ApiRequest:
     base_path: str = ""  # the sandbox's base path, for URLs the server hands out
     server: str = ""
     user: str = "sandbox-learner"  # who the token authenticates as (the kubeconfig's user entry)
+    groups: tuple[str, ...] = ("system:masters", "system:authenticated")  # and its groups
     token: str = ""  # the sandbox's token, for TokenReview and service account tokens
     user_agent: str = ""  # names the field manager of a write that names none
 
@@ -591,11 +592,10 @@ def write(cluster, target: Target, req: ApiRequest) -> ApiResponse:
 
 def _write(cluster, target: Target, req: ApiRequest) -> ApiResponse:
     if target.virtual and target.rt.kind == "SelfSubjectAccessReview" and req.method == "POST":
-        return _access_review(decode_body(req, target))
+        return _access_review(cluster, req, decode_body(req, target))
     if target.virtual and target.rt.kind in auth.REVIEWS and req.method == "POST":
-        return respond(
-            auth.review(cluster, target.rt.kind, decode_body(req, target), req.user, req.token), 201
-        )
+        body = decode_body(req, target)
+        return respond(auth.review(cluster, target.rt.kind, body, req.user, req.token, req.groups), 201)
     if target.virtual:
         raise method_not_allowed()
     rt = target.rt
@@ -607,7 +607,7 @@ def _write(cluster, target: Target, req: ApiRequest) -> ApiResponse:
             raise method_not_allowed()
         body = _with_type(rt, decode_body(req, target))
         if rt.kind == "CertificateSigningRequest":  # PrepareForCreate: the requester is who asks
-            auth.stamp_requester(body, req.user)
+            auth.stamp_requester(body, req.user, req.groups)
         _record_update(rt, req, body, None, cluster.api.now())
         created = cluster.api.create(body, target.namespace, dry_run=req.dry_run, strict=req.strict)
         return respond(_typed(rt, created), 201)
@@ -950,8 +950,8 @@ def _write_subresource(cluster, target: Target, req: ApiRequest) -> ApiResponse:
     raise method_not_allowed()
 
 
-def _access_review(body) -> ApiResponse:
-    """`kubectl auth can-i`: the sandbox's owner is its cluster-admin, so the answer is yes."""
+def _access_review(cluster, req: ApiRequest, body) -> ApiResponse:
+    """`kubectl auth can-i`: the asker's answer from the sandbox's RBAC (rbac.access_review_status)."""
     spec = (body or {}).get("spec") if isinstance(body, dict) else None
     if not isinstance(spec, dict) or not (
         spec.get("resourceAttributes") or spec.get("nonResourceAttributes")
@@ -967,7 +967,7 @@ def _access_review(body) -> ApiResponse:
         "apiVersion": "authorization.k8s.io/v1",
         "metadata": {},
         "spec": spec,
-        "status": {"allowed": True, "reason": "the sandbox's token holder is its cluster-admin"},
+        "status": rbac.access_review_status(cluster.store, rbac.User(req.user, tuple(req.groups)), spec),
     }
     return respond(review, 201)
 

@@ -32,8 +32,17 @@ def user_name(name: str) -> str:
     return f"{_context(name)}-learner"
 
 
-def render(origin: str, token: str, name: str, namespace: str = "default") -> str:
+def render(
+    origin: str, token: str, name: str, namespace: str = "default", identity: str | None = None
+) -> str:
+    """The sandbox's kubeconfig; with ``identity``, one for that user of the sandbox
+    (its own token, its name as the user entry), which RBAC limits."""
     context = _context(name)
+    user = user_name(name)
+    if identity is not None:
+        user = identity
+        slug = re.sub(r"[^a-z0-9-]+", "-", identity.lower()).strip("-")[:40] or "user"
+        context = f"{context}-{slug}"
     server = origin.rstrip("/") + base_path(token)
     cluster: dict = {"server": server}
     if server.lower().startswith("http://"):
@@ -42,12 +51,9 @@ def render(origin: str, token: str, name: str, namespace: str = "default") -> st
         "apiVersion": "v1",
         "kind": "Config",
         "clusters": [{"name": context, "cluster": cluster}],
-        "users": [{"name": user_name(name), "user": {"token": token}}],
+        "users": [{"name": user, "user": {"token": token}}],
         "contexts": [
-            {
-                "name": context,
-                "context": {"cluster": context, "user": user_name(name), "namespace": namespace},
-            }
+            {"name": context, "context": {"cluster": context, "user": user, "namespace": namespace}}
         ],
         "current-context": context,
         "preferences": {},
@@ -56,4 +62,9 @@ def render(origin: str, token: str, name: str, namespace: str = "default") -> st
         f"# kubeconfig for the sandbox {name!r}. Anyone holding this file controls that sandbox.\n"
         "# Use it with: export KUBECONFIG=$PWD/<this file>; kubectl get nodes\n"
     )
+    if identity is not None:
+        header = (
+            f"# kubeconfig for {identity!r} in the sandbox {name!r}: it may do what the sandbox's\n"
+            "# Roles and bindings allow that user. Try: kubectl auth can-i --list\n"
+        )
     return header + yaml.safe_dump(config, sort_keys=False)

@@ -12,17 +12,18 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from playground import sandboxes
-from playground.engine import ApiError
+from playground.engine import ApiError, rbac
 from playground.kubeapi import discovery, feeds, handler, streams
 from playground.kubeapi.handler import ApiRequest, ApiResponse
 from playground.kubeapi.kubeconfig import base_path, user_name
-from playground.models import Sandbox
+from playground.models import Sandbox, SandboxIdentity
 
 logger = logging.getLogger(__name__)
 
@@ -41,13 +42,61 @@ def _http(response: ApiResponse) -> HttpResponse:
     return http
 
 
-def _sandbox(token: str | None) -> Sandbox | None:
+@dataclass(frozen=True)
+class Caller:
+    """Who a token authenticates as, in which sandbox: its owner (cluster-admin, in
+    ``system:masters`` as kubeadm's admin.conf user) or one of its identities."""
+
+    sandbox: Sandbox
+    user: rbac.User
+
+    @property
+    def privileged(self) -> bool:
+        return rbac.MASTERS in self.user.groups
+
+
+OWNER_GROUPS = (rbac.MASTERS, rbac.AUTHENTICATED)
+
+
+def _sandbox(token: str | None) -> Caller | None:
+    """The sandbox a token opens and who it is there: the sandbox's own token is its
+    owner; an identity's token is that identity in its one sandbox. Compared in constant
+    time after the indexed lookup."""
     if not token or len(token) > 64:
         return None
     found = Sandbox.objects.filter(token=token).only("id", "token", "owner", "public_id", "name").first()
-    if found is None or not secrets.compare_digest(found.token, token):
+    if found is not None:
+        if not secrets.compare_digest(found.token, token):
+            return None
+        return Caller(found, rbac.User(user_name(found.name), OWNER_GROUPS))
+    identity = (
+        SandboxIdentity.objects.filter(token=token)
+        .select_related("sandbox")
+        .only(
+            "token",
+            "username",
+            "groups",
+            "sandbox__id",
+            "sandbox__token",
+            "sandbox__owner",
+            "sandbox__public_id",
+            "sandbox__name",
+        )
+        .first()
+    )
+    if identity is None or not secrets.compare_digest(identity.token, token):
         return None
-    return found
+    return Caller(identity.sandbox, identity_user(identity.username, identity.groups))
+
+
+def identity_user(username: str, groups) -> rbac.User:
+    """An identity's user: its groups and ``system:authenticated``, as every
+    authenticator adds it (a ServiceAccount's name brings its two groups)."""
+    found = [g for g in groups or [] if isinstance(g, str)]
+    if username.startswith(rbac.SERVICE_ACCOUNT_PREFIX):
+        namespace = username[len(rbac.SERVICE_ACCOUNT_PREFIX) :].split(":", 1)[0]
+        found += ["system:serviceaccounts", f"system:serviceaccounts:{namespace}"]
+    return rbac.User(username, tuple(dict.fromkeys([*found, rbac.AUTHENTICATED])))
 
 
 @csrf_exempt
@@ -87,7 +136,7 @@ def api_with_token(request, token: str, rest: str = ""):
     return _serve(request, _sandbox(token), base_path(token), rest)
 
 
-def _serve(request, sandbox: Sandbox | None, base: str, rest: str) -> HttpResponse:
+def _serve(request, sandbox: Caller | None, base: str, rest: str) -> HttpResponse:
     """Every answer a `Status` on failure, as kube-apiserver's: a bug here is logged and
     answered as an InternalError, never as the site's HTML error page."""
     try:
@@ -105,9 +154,10 @@ def _internal_error() -> ApiError:
     )
 
 
-def _serve_api(request, sandbox: Sandbox | None, base: str, rest: str) -> HttpResponse:
-    if sandbox is None:
+def _serve_api(request, caller: Caller | None, base: str, rest: str) -> HttpResponse:
+    if caller is None:
         return _unauthorized()
+    sandbox = caller.sandbox
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -130,11 +180,14 @@ def _serve_api(request, sandbox: Sandbox | None, base: str, rest: str) -> HttpRe
         body=body,
         base_path=base,
         server=request.get_host(),
-        user=user_name(sandbox.name),
+        user=caller.user.name,
+        groups=caller.user.groups,
         token=sandbox.token,
         user_agent=request.headers.get("User-Agent", ""),
     )
     try:
+        user = _authorize(request, caller, req)
+        req.user, req.groups = user.name, user.groups
         # Discovery and OpenAPI of /apis list the sandbox's custom resources: they need its kinds.
         custom = req.path.startswith(("/apis", "/openapi")) and req.method == "GET"
         static = handler.static(req, registry=_registry(sandbox) if custom else None)
@@ -179,6 +232,74 @@ def _serve_api(request, sandbox: Sandbox | None, base: str, rest: str) -> HttpRe
             return _http(handler.error_response(ApiError(403, "Forbidden", error.message)))
         busy = ApiError(429, "TooManyRequests", error.message, {"retryAfterSeconds": 1}, retry_after=1)
         return _http(handler.error_response(busy))
+
+
+def _authorize(request, caller: Caller, req: ApiRequest) -> rbac.User:
+    """Impersonation, then authorization, as kube-apiserver's filters run them
+    (endpoints/filters/impersonation.go ``WithImpersonation``, then ``WithAuthorization``):
+    the user the request acts as, or an ApiError 403 in upstream's words. The owner
+    (``system:masters``) may do anything; an identity only what RBAC allows it."""
+    cluster = None
+
+    def store():
+        nonlocal cluster
+        if cluster is None:
+            _sb, cluster = sandboxes.view(caller.sandbox.owner, caller.sandbox.public_id)
+        return cluster.store
+
+    def check(user: rbac.User, attributes: rbac.Attributes) -> None:
+        if rbac.MASTERS in user.groups:
+            return
+        decision = rbac.authorize(store(), user, attributes)
+        if not decision.allowed:
+            raise ApiError(
+                403,
+                "Forbidden",
+                rbac.forbidden_message(user, attributes, decision.reason),
+                rbac.forbidden_details(attributes),
+            )
+
+    user = _impersonated(request, caller.user, check)
+    check(user, rbac.request_attributes(req.method, req.path, req.query))
+    return user
+
+
+def _header_values(request, name: str) -> list[str]:
+    """A header kubectl may send several times (--as-group), which the server joins with commas."""
+    raw = request.headers.get(name)
+    return [value.strip() for value in raw.split(",") if value.strip()] if raw else []
+
+
+def _impersonated(request, user: rbac.User, check) -> rbac.User:
+    """Impersonate-User and Impersonate-Group: each one checked as the ``impersonate`` verb
+    on users, groups or (for a service account's name) serviceaccounts; the new user has
+    the groups asked for, or a service account's own, and ``system:authenticated``."""
+    names = _header_values(request, "Impersonate-User")
+    groups = _header_values(request, "Impersonate-Group")
+    if not names:
+        if groups:
+            raise ApiError(
+                500,
+                "InternalError",
+                f"Internal error occurred: requested {groups} without impersonating a user",
+            )
+        return user
+    name = names[0]
+    if name.startswith(rbac.SERVICE_ACCOUNT_PREFIX) and name.count(":") == 3:
+        namespace, account = name[len(rbac.SERVICE_ACCOUNT_PREFIX) :].split(":")
+        check(
+            user,
+            rbac.Attributes("impersonate", resource="serviceaccounts", namespace=namespace, name=account),
+        )
+        if not groups:
+            groups = ["system:serviceaccounts", f"system:serviceaccounts:{namespace}"]
+    else:
+        check(user, rbac.Attributes("impersonate", resource="users", name=name))
+    for group in groups:
+        check(user, rbac.Attributes("impersonate", resource="groups", name=group))
+    if name != "system:anonymous" and not {rbac.AUTHENTICATED, rbac.UNAUTHENTICATED} & set(groups):
+        groups = [*groups, rbac.AUTHENTICATED]
+    return rbac.User(name, tuple(dict.fromkeys(groups)))
 
 
 def _warned(target, response: ApiResponse) -> ApiResponse:

@@ -3,11 +3,12 @@
 For instructors who script a class:
 
     python manage.py sandbox_kubeconfig --new --scenario restaurant-rating > alice.yaml
+    python manage.py sandbox_kubeconfig <id> --user developer --group developers > dev.yaml
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
-from playground import sandboxes
+from playground import identities, sandboxes
 from playground.kubeapi import kubeconfig
 from playground.models import Sandbox
 from playground.scenarios import scenarios
@@ -25,6 +26,15 @@ class Command(BaseCommand):
         parser.add_argument("--profile", default="default", choices=sorted(sandboxes.PROFILES))
         parser.add_argument("--name", default="", help="the new sandbox's name")
         parser.add_argument("--namespace", default="default", help="the namespace the context starts in")
+        parser.add_argument(
+            "--user",
+            default="",
+            help="a kubeconfig for this user of the sandbox instead of its owner (RBAC applies)",
+        )
+        parser.add_argument("--group", action="append", default=[], help="a group of --user (repeatable)")
+        parser.add_argument(
+            "--service-account", default="", help="a kubeconfig for this ServiceAccount, as namespace/name"
+        )
         parser.add_argument(
             "--server",
             default="http://127.0.0.1:8000",
@@ -56,6 +66,17 @@ class Command(BaseCommand):
                 raise CommandError(f"No sandbox with id {options['sandbox']!r}.") from None
             except Exception as error:  # a malformed UUID raises ValidationError
                 raise CommandError(f"No sandbox with id {options['sandbox']!r}: {error}") from None
+        if options["user"] or options["service_account"]:
+            try:
+                if options["service_account"]:
+                    username, groups = identities.service_account_name(options["service_account"]), []
+                else:
+                    username, groups = options["user"], identities.parse_groups(",".join(options["group"]))
+                identity = identities.mint(sandbox, username, groups)
+            except identities.IdentityError as error:
+                raise CommandError(str(error)) from None
+            self.stdout.write(identities.render(options["server"], identity, options["namespace"]), ending="")
+            return
         self.stdout.write(
             kubeconfig.render(options["server"], sandbox.token, sandbox.name, options["namespace"]), ending=""
         )
