@@ -404,7 +404,26 @@ def crds() -> list[dict]:
         short_names=("refgrant",),
         version="v1beta1",
     )
-    return [gateway_class, gateway, grpc_route, http_route, reference_grant]
+    found = [gateway_class, gateway, grpc_route, http_route, reference_grant]
+    for crd in found:
+        schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+        schema["description"] = DESCRIPTIONS[crd["spec"]["names"]["kind"]]
+    return found
+
+
+# What `kubectl explain <kind>` says of each (in our words).
+DESCRIPTIONS = {
+    "GatewayClass": "GatewayClass names a class of Gateways that one controller (spec.controllerName) "
+    "implements, typically set up by the infrastructure team. It is cluster-scoped.",
+    "Gateway": "Gateway asks for a traffic-handling point (a load balancer or proxy) of a GatewayClass: "
+    "its listeners say which ports, protocols and hostnames it accepts, and which routes may attach.",
+    "HTTPRoute": "HTTPRoute says how HTTP requests arriving at the Gateways in spec.parentRefs are matched "
+    "(hostnames, paths, headers) and forwarded to backends, usually Services.",
+    "GRPCRoute": "GRPCRoute says how gRPC requests arriving at the Gateways in spec.parentRefs are matched "
+    "(service and method) and forwarded to backends.",
+    "ReferenceGrant": "ReferenceGrant, in the namespace of the objects referred to, allows objects of the "
+    "kinds and namespaces in spec.from to refer to them (a route to a Service in another namespace).",
+}
 
 
 def controller_name(cluster) -> str | None:

@@ -207,7 +207,22 @@ def crds() -> list[dict]:
         ["vsc", "vscs"],
         status=True,
     )
-    return [snapshot_class, content, snapshot]
+    found = [snapshot_class, content, snapshot]
+    for crd in found:
+        schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+        schema["description"] = DESCRIPTIONS[crd["spec"]["names"]["kind"]]
+    return found
+
+
+# What `kubectl explain <kind>` says of each (in our words).
+DESCRIPTIONS = {
+    "VolumeSnapshotClass": "VolumeSnapshotClass names a CSI driver and the parameters and deletionPolicy "
+    "its snapshots get, as a StorageClass does for volumes.",
+    "VolumeSnapshot": "VolumeSnapshot asks for a point-in-time copy of a PersistentVolumeClaim's volume "
+    "(or binds an existing VolumeSnapshotContent). A new claim restores it with spec.dataSource.",
+    "VolumeSnapshotContent": "VolumeSnapshotContent is a snapshot taken on the storage system, bound to "
+    "one VolumeSnapshot, as a PersistentVolume is bound to one claim. It is cluster-scoped.",
+}
 
 
 def classes(cluster) -> list[dict]:

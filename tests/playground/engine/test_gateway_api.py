@@ -437,3 +437,32 @@ def test_vsphere_gateway_takes_an_nsx_address():
     gw = cluster.get("Gateway", "gw", "dev-team")
     assert conditions(gw["status"]["conditions"])["Programmed"] == ("True", "Programmed")
     assert gw["status"]["addresses"][0]["value"] in cluster.allocator.lb_pool()
+
+
+def test_grpcroute_gets_parent_status_too(cluster):
+    web(cluster)
+    cluster.create(gateway())
+    cluster.create(
+        {
+            "apiVersion": GW,
+            "kind": "GRPCRoute",
+            "metadata": {"name": "rpc", "namespace": "default"},
+            "spec": {
+                "parentRefs": [{"name": "gw"}],
+                "rules": [{"backendRefs": [{"name": "web", "port": 80}]}],
+            },
+        }
+    )
+    cluster.settle()
+    (entry,) = cluster.get("GRPCRoute", "rpc", "default")["status"]["parents"]
+    assert conditions(entry["conditions"]) == {
+        "Accepted": ("True", "Accepted"),
+        "ResolvedRefs": ("True", "ResolvedRefs"),
+    }
+    assert cluster.get("Gateway", "gw", "default")["status"]["listeners"][0]["attachedRoutes"] == 1
+
+
+def test_kubectl_explain_describes_the_kinds(cluster):
+    crd = cluster.get("CustomResourceDefinition", "httproutes.gateway.networking.k8s.io", "")
+    schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    assert schema["description"].startswith("HTTPRoute says how HTTP requests")
