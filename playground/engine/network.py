@@ -616,7 +616,7 @@ def ingress_match(cluster, host: str, path: str):
 
 def trace(cluster, source: str, destination: str) -> dict:
     """The hops, plus `route`: what the request passed through, as data for the topology
-    diagram (source, ingress, lb, node, service, entry, endpoint; whichever were reached)."""
+    diagram (source, ingress, gateway, lb, node, service, entry, endpoint; whichever were reached)."""
     route: dict = {}
     result = _trace(cluster, source, destination, route)
     result["route"] = route
