@@ -1,8 +1,10 @@
 """Gateway API (gateway.networking.k8s.io), the standard channel of bundle v1.4.0.
 
-The CRDs GatewayClass, Gateway, HTTPRoute, GRPCRoute and ReferenceGrant as the bundle's
-``standard-install.yaml`` names them (short names, categories, printer columns, the
-bundle-version and channel annotations). Their schemas validate the fields a lesson uses
+The six CRDs of that bundle's ``standard-install.yaml`` (BackendTLSPolicy, GatewayClass,
+Gateway, GRPCRoute, HTTPRoute, ReferenceGrant) with its short names, categories, printer
+columns and bundle-version and channel annotations. Bundles v1.5 and later add ListenerSet
+and TLSRoute to the standard channel; they are not served here. BackendTLSPolicy is stored,
+not acted on (the simulated gateway opens no TLS to backends). Their schemas validate the fields a lesson uses
 (a listener's name, port and protocol; a route's parentRefs, hostnames, path matches and
 backendRefs, with upstream's defaults) and keep the rest (filters, TLS options,
 infrastructure) as sent. The v1beta1 versions the bundle still serves are left out.
@@ -10,7 +12,8 @@ infrastructure) as sent. The v1beta1 versions the bundle still serves are left o
 The GatewayClass a profile offers names its simulated implementation: in the kubeadm
 profiles an honestly fictional ``example.net/sandbox-gateway-controller`` on the MetalLB
 pool; in the vSphere profile the Avi Kubernetes Operator's (AKO) controller name
-``ako.vmware.com/avi-lb``, as VMware documents its GatewayClass.
+``ako.vmware.com/avi-lb`` (AKO's Gateway API guide: "A GatewayClass avi-lb with
+controllerName as ako.vmware.com/avi-lb will get installed").
 """
 
 from __future__ import annotations
@@ -404,7 +407,34 @@ def crds() -> list[dict]:
         short_names=("refgrant",),
         version="v1beta1",
     )
-    found = [gateway_class, gateway, grpc_route, http_route, reference_grant]
+    target = {
+        "type": "object",
+        "required": ["group", "kind", "name"],
+        "properties": {"group": _GROUP, "kind": _KIND, "name": _NAME, "sectionName": _SECTION},
+    }
+    backend_tls_policy = _crd(
+        "BackendTLSPolicy",
+        "backendtlspolicies",
+        "Namespaced",
+        {
+            "type": "object",
+            "required": ["targetRefs", "validation"],
+            "properties": {
+                "targetRefs": {"type": "array", "minItems": 1, "maxItems": 16, "items": target},
+                "validation": {
+                    "type": "object",
+                    "required": ["hostname"],
+                    "x-kubernetes-preserve-unknown-fields": True,
+                    "properties": {"hostname": _HOSTNAME},
+                },
+                "options": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        },
+        {"type": "object", "properties": {"ancestors": {"type": "array", "maxItems": 16, "items": _ANY}}},
+        [_AGE],
+        short_names=("btlspolicy",),
+    )
+    found = [backend_tls_policy, gateway_class, gateway, grpc_route, http_route, reference_grant]
     for crd in found:
         schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
         schema["description"] = DESCRIPTIONS[crd["spec"]["names"]["kind"]]
@@ -421,6 +451,8 @@ DESCRIPTIONS = {
     "(hostnames, paths, headers) and forwarded to backends, usually Services.",
     "GRPCRoute": "GRPCRoute says how gRPC requests arriving at the Gateways in spec.parentRefs are matched "
     "(service and method) and forwarded to backends.",
+    "BackendTLSPolicy": "BackendTLSPolicy says how a Gateway connects to the backends in spec.targetRefs "
+    "over TLS: the hostname to verify and the CA certificates to trust.",
     "ReferenceGrant": "ReferenceGrant, in the namespace of the objects referred to, allows objects of the "
     "kinds and namespaces in spec.from to refer to them (a route to a Service in another namespace).",
 }

@@ -96,7 +96,14 @@ def parent(cluster, name="shop", ns="default", index=0):
 def test_profiles_serve_the_standard_channel_crds(profile):
     cluster = Cluster.new(profile, seed=1)
     names = run(cluster, "kubectl get crd").split()
-    for crd in ("gatewayclasses", "gateways", "httproutes", "grpcroutes", "referencegrants"):
+    for crd in (
+        "backendtlspolicies",
+        "gatewayclasses",
+        "gateways",
+        "httproutes",
+        "grpcroutes",
+        "referencegrants",
+    ):
         assert f"{crd}.gateway.networking.k8s.io" in names
         obj = cluster.get("CustomResourceDefinition", f"{crd}.gateway.networking.k8s.io", "")
         assert conditions(obj["status"]["conditions"])["Established"] == ("True", "InitialNamesAccepted")
