@@ -186,7 +186,7 @@ def _serve_api(request, caller: Caller | None, base: str, rest: str) -> HttpResp
         user_agent=request.headers.get("User-Agent", ""),
     )
     try:
-        user = _authorize(request, caller, req)
+        user, loaded = _authorize(request, caller, req)
         req.user, req.groups = user.name, user.groups
         # Discovery and OpenAPI of /apis list the sandbox's custom resources: they need its kinds.
         custom = req.path.startswith(("/apis", "/openapi")) and req.method == "GET"
@@ -219,7 +219,8 @@ def _serve_api(request, caller: Caller | None, base: str, rest: str) -> HttpResp
                 label=handler.describe(req, target),
             )
             return _http(_warned(target, response))
-        _sb, cluster = sandboxes.view(sandbox.owner, sandbox.public_id)
+        # A read reuses the state authorization loaded (an identity's requests load it first).
+        cluster = loaded if loaded is not None else sandboxes.view(sandbox.owner, sandbox.public_id)[1]
         if handler.is_write(req):
             return _http(_warned(target, handler.write(cluster, target, req)))
         return _http(_warned(target, handler.read(cluster, target, req)))
@@ -234,11 +235,12 @@ def _serve_api(request, caller: Caller | None, base: str, rest: str) -> HttpResp
         return _http(handler.error_response(busy))
 
 
-def _authorize(request, caller: Caller, req: ApiRequest) -> rbac.User:
+def _authorize(request, caller: Caller, req: ApiRequest):
     """Impersonation, then authorization, as kube-apiserver's filters run them
     (endpoints/filters/impersonation.go ``WithImpersonation``, then ``WithAuthorization``):
-    the user the request acts as, or an ApiError 403 in upstream's words. The owner
-    (``system:masters``) may do anything; an identity only what RBAC allows it."""
+    (the user the request acts as, the sandbox's state if it had to be loaded), or an
+    ApiError 403 in upstream's words. The owner (``system:masters``) may do anything; an
+    identity only what RBAC allows it."""
     cluster = None
 
     def store():
@@ -261,7 +263,7 @@ def _authorize(request, caller: Caller, req: ApiRequest) -> rbac.User:
 
     user = _impersonated(request, caller.user, check)
     check(user, rbac.request_attributes(req.method, req.path, req.query))
-    return user
+    return user, cluster
 
 
 def _header_values(request, name: str) -> list[str]:
