@@ -32,6 +32,7 @@ class NodeInfo:
         "ports",
         "pods",
         "images",
+        "shape",
     )
 
     def __init__(self, node: dict):
@@ -52,6 +53,29 @@ class NodeInfo:
         self.alloc_mem = quantity.to_int(allocatable.get("memory", "0"))
         self.alloc_pods = quantity.to_int(allocatable.get("pods", "110"))
         self.images = {name for image in status.get("images") or [] for name in image.get("names") or []}
+        self.reshape()
+
+    def reshape(self) -> None:
+        """Keep ``shape`` in step with the allocatable and non-zero requests (call after
+        changing them): what the resource scores depend on, shared by many nodes. It is
+        the four packed into one int (cheap to hash when nodes are grouped per pod);
+        ``shape_parts`` unpacks it."""
+        parts = (self.alloc_cpu, self.alloc_mem, self.nz_cpu, self.nz_mem)
+        if all(0 <= part < _SHAPE_LIMIT for part in parts):
+            self.shape = parts[0] << 192 | parts[1] << 128 | parts[2] << 64 | parts[3]
+        else:  # out of the packed range (not a real node): the tuple itself
+            self.shape = parts
+
+
+_SHAPE_LIMIT = 1 << 64
+_SHAPE_MASK = _SHAPE_LIMIT - 1
+
+
+def shape_parts(shape) -> tuple[int, int, int, int]:
+    """NodeInfo.shape as (alloc_cpu, alloc_mem, nz_cpu, nz_mem)."""
+    if type(shape) is tuple:
+        return shape
+    return (shape >> 192, shape >> 128 & _SHAPE_MASK, shape >> 64 & _SHAPE_MASK, shape & _SHAPE_MASK)
 
 
 class PodNeeds:

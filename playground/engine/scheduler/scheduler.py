@@ -40,6 +40,16 @@ class Scheduler:
         self.nodes: dict[str, NodeInfo] = {}
         self.node_order: list[str] = []
         self.node_list: list[NodeInfo] = []
+        # The room index (an engine shortcut, exact): node_list twice over, so that a
+        # round-robin window is one slice; each node's position; and the positions of
+        # the nodes that are not "roomy" (no taints, not cordoned, a pod slot free and at
+        # least ``room`` = (millicores, bytes) unrequested). A pod whose requests fit in
+        # ``room`` passes NodeResourcesFit on every roomy node without looking at it.
+        self.node_ring: list[NodeInfo] = []
+        self.node_index: dict[str, int] = {}
+        self.room = (0, 0)
+        self.tight: set[int] = set()
+        self.room_ready = False  # built on first use after the nodes change
         self.active: list[tuple] = []  # heap of (-priority, seq, key): PrioritySort's order
         self.in_active: set[str] = set()
         self.unschedulable: set[str] = set()
@@ -85,8 +95,7 @@ class Scheduler:
             info = NodeInfo(node)
             self.nodes[node["metadata"]["name"]] = info
             self._count_node(info, 1)
-        self.node_order = sorted(self.nodes)
-        self.node_list = [self.nodes[name] for name in self.node_order]
+        self._order_nodes()
         for pod in store.iter("Pod"):
             node = (pod.get("spec") or {}).get("nodeName")
             if node and node in self.nodes and not is_terminal(pod):
@@ -114,10 +123,12 @@ class Scheduler:
         info.nz_cpu += needs.nz_cpu
         info.nz_mem += needs.nz_mem
         info.pod_count += 1
+        info.reshape()
         for port in needs.ports:
             info.ports[port] = info.ports.get(port, 0) + 1
         if needs.anti:
             self.anti_affinity_pods += 1
+        self._touch(info)
 
     def _remove_pod(self, info: NodeInfo, pod: dict) -> None:
         key = self._pod_key(pod)
@@ -130,12 +141,65 @@ class Scheduler:
         info.nz_cpu -= needs.nz_cpu
         info.nz_mem -= needs.nz_mem
         info.pod_count -= 1
+        info.reshape()
         if needs.anti:
             self.anti_affinity_pods -= 1
         for port in needs.ports:
             info.ports[port] -= 1
             if not info.ports[port]:
                 del info.ports[port]
+        self._touch(info)
+
+    # The room index ---------------------------------------------------------
+
+    def _order_nodes(self) -> None:
+        self.node_order = sorted(self.nodes)
+        self.node_list = [self.nodes[name] for name in self.node_order]
+        self.room_ready = False
+
+    def _roomy(self, info: NodeInfo) -> bool:
+        cpu, mem = self.room
+        return (
+            not (info.taints or info.unschedulable)
+            and info.pod_count < info.alloc_pods
+            and info.alloc_cpu - info.req_cpu >= cpu
+            and info.alloc_mem - info.req_mem >= mem
+        )
+
+    def _index_room(self) -> None:
+        if not self.room_ready:
+            self.node_ring = self.node_list + self.node_list
+            self.node_index = {name: i for i, name in enumerate(self.node_order)}
+            self.room_ready = True
+        roomy = self._roomy
+        self.tight = {i for i, info in enumerate(self.node_list) if not roomy(info)}
+
+    def _touch(self, info: NodeInfo) -> None:
+        if not self.room_ready:
+            return
+        position = self.node_index.get(info.name)
+        if position is None or self.node_list[position] is not info:
+            return
+        if self._roomy(info):
+            self.tight.discard(position)
+        else:
+            self.tight.add(position)
+
+    def _fit_room(self, cpu: int, mem: int) -> bool:
+        """Make ``room`` cover a pod asking for cpu and mem; False when the index would
+        then single out so many nodes that the plain scan is as cheap."""
+        if not self.room_ready:
+            self._index_room()
+        room_cpu, room_mem = self.room
+        few = len(self.node_list) // 8
+        if cpu > room_cpu or mem > room_mem:
+            self.room = (max(cpu, room_cpu), max(mem, room_mem))
+            self._index_room()
+        if len(self.tight) > few and self.room != (cpu, mem):
+            # An earlier, bigger pod set the bar too high for this cluster: use this pod's.
+            self.room = (cpu, mem)
+            self._index_room()
+        return len(self.tight) <= few
 
     def on_event(self, etype: str, kind: str, old: dict | None, new: dict | None) -> None:
         if kind == "Pod":
@@ -153,8 +217,9 @@ class Scheduler:
             if new is not None:
                 self._count_node(self.nodes[name], 1)
             if new is None or old is None:
-                self.node_order = sorted(self.nodes)
-                self.node_list = [self.nodes[n] for n in self.node_order]
+                self._order_nodes()
+            else:
+                self._touch(self.nodes[name])
             if old is None or new is None or _node_changed_for_scheduling(old, new):
                 self.requeue_unschedulable()
 
@@ -266,8 +331,17 @@ class Scheduler:
         fit_only = not detailed and len(plain_filters) == 1 and type(plain_filters[0]) is NodeResourcesFit
         needs = state.needs
         cpu, mem = needs.cpu, needs.mem
-        for info in itertools.chain(
-            itertools.islice(self.node_list, start, None), itertools.islice(self.node_list, 0, start)
+        in_room = fit_only and self._fit_room(cpu, mem)
+        if in_room:
+            processed = self._find_in_room(
+                state, pod, start, want, feasible, statuses, run_filter, quick, plain_filters
+            )
+        for info in (
+            ()
+            if in_room
+            else itertools.chain(
+                itertools.islice(self.node_list, start, None), itertools.islice(self.node_list, 0, start)
+            )
         ):
             processed += 1
             if (
@@ -306,7 +380,7 @@ class Scheduler:
             framework.run_pre_score(state, pod, feasible)
             raw, normalised, totals = framework.run_score(state, pod, feasible, detailed)
             best = max(totals)
-            tied = [info for info, t in zip(feasible, totals, strict=True) if t == best]
+            tied = list(itertools.compress(feasible, map(best.__eq__, totals)))
             winner = tied[self.cluster.rng.below(len(tied))] if len(tied) > 1 else tied[0]
         framework.run_reserve(state, pod, winner.name)
         framework.run_pre_bind(state, pod, winner.name)
@@ -357,6 +431,48 @@ class Scheduler:
             "name": pod["metadata"]["name"],
             "message": message,
         }
+
+    def _find_in_room(
+        self, state, pod, start, want, feasible, statuses, run_filter, quick, plain_filters
+    ) -> int:
+        """The Filter phase's round-robin walk (the loop in schedule_one), for a pod whose
+        only Filter on a plain node is NodeResourcesFit and whose requests fit in
+        ``room``: the roomy nodes between two others pass without a look and are taken
+        a slice at a time; the others are filtered one by one as the loop would. Fills
+        ``feasible`` and ``statuses`` as the loop does; returns the nodes processed."""
+        total = len(self.node_list)
+        ring = self.node_ring
+        needs = state.needs
+        cpu, mem = needs.cpu, needs.mem
+        done = 0  # nodes walked so far, from start
+        for distance in sorted((p - start) % total for p in self.tight):
+            if distance > done:
+                take = min(distance - done, want - len(feasible))
+                feasible.extend(ring[start + done : start + done + take])
+                done += take
+                if len(feasible) >= want:
+                    return done
+            info = ring[start + distance]
+            done = distance + 1
+            plain = not (info.taints or info.unschedulable)
+            if (
+                plain
+                and info.pod_count < info.alloc_pods
+                and info.req_cpu + cpu <= info.alloc_cpu
+                and info.req_mem + mem <= info.alloc_mem
+            ):
+                status = None
+            else:
+                status = run_filter(state, pod, info, plain_filters if plain else quick)
+            if status is None:
+                feasible.append(info)
+                if len(feasible) >= want:
+                    return done
+            else:
+                statuses[info.name] = status
+        take = min(total - done, want - len(feasible))
+        feasible.extend(ring[start + done : start + done + take])
+        return done + take
 
     def _remember(self, key: str, decision: dict) -> None:
         self.decisions.pop(key, None)

@@ -3,10 +3,14 @@ scaled by how widely each image has spread, between 23 MB and 1000 MB per contai
 
 from __future__ import annotations
 
+from itertools import repeat
+from operator import attrgetter, contains
+
 from playground.engine.scheduler.framework import MAX_NODE_SCORE, SCORE, Plugin
 
 MIN_THRESHOLD = 23 * 1024 * 1024
 MAX_CONTAINER_THRESHOLD = 1000 * 1024 * 1024
+_IMAGES = attrgetter("images")
 
 
 class ImageLocality(Plugin):
@@ -54,5 +58,6 @@ class ImageLocality(Plugin):
         if len(contribution) == 1:  # the usual case: one image, two possible scores
             [(image, value)] = contribution.items()
             hit, miss = self._scaled(state, value), self._scaled(state, 0)
-            return [hit if image in info.images else miss for info in nodes]
+            has_image = map(contains, map(_IMAGES, nodes), repeat(image))
+            return list(map((miss, hit).__getitem__, has_image))
         return [self.score(state, pod, info) for info in nodes]

@@ -31,9 +31,9 @@ class NodeResourcesBalancedAllocation(Plugin):
 
     def score_nodes(self, state, pod, nodes):
         pod_cpu, pod_mem = state.needs.nz_cpu, state.needs.nz_mem
-        shapes = node_shapes(state, nodes)
+        shapes, distinct = node_shapes(state, nodes)
         by_shape = {
-            shape: balanced(shape[0], shape[1], shape[2] + pod_cpu, shape[3] + pod_mem)
-            for shape in set(shapes)
+            shape: balanced(cpu, mem, nz_cpu + pod_cpu, nz_mem + pod_mem)
+            for shape, (cpu, mem, nz_cpu, nz_mem) in distinct.items()
         }
-        return [by_shape[shape] for shape in shapes]
+        return list(map(by_shape.__getitem__, shapes))

@@ -4,6 +4,8 @@ RequestedToCapacityRatio) over cpu and memory, using non-zero requests as upstre
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from playground.engine.scheduler.framework import (
     FILTER,
     MAX_NODE_SCORE,
@@ -14,6 +16,7 @@ from playground.engine.scheduler.framework import (
     Plugin,
     Status,
 )
+from playground.engine.scheduler.nodeinfo import shape_parts
 
 LEAST_ALLOCATED = "LeastAllocated"
 MOST_ALLOCATED = "MostAllocated"
@@ -122,24 +125,27 @@ class NodeResourcesFit(Plugin):
 
     def score_nodes(self, state, pod, nodes):
         pod_cpu, pod_mem = state.needs.nz_cpu, state.needs.nz_mem
-        shapes = node_shapes(state, nodes)
+        shapes, distinct = node_shapes(state, nodes)
         by_shape = {
-            shape: self._score(shape[0], shape[1], shape[2] + pod_cpu, shape[3] + pod_mem)
-            for shape in set(shapes)
+            shape: self._score(cpu, mem, nz_cpu + pod_cpu, nz_mem + pod_mem)
+            for shape, (cpu, mem, nz_cpu, nz_mem) in distinct.items()
         }
-        return [by_shape[shape] for shape in shapes]
+        return list(map(by_shape.__getitem__, shapes))
 
 
 SHAPES_KEY = "engine:node-shapes"
+_SHAPE = attrgetter("shape")
 
 
-def node_shapes(state, nodes: list) -> list[tuple]:
-    """(alloc_cpu, alloc_mem, nz_cpu, nz_mem) of each node, in order: what the resource
-    scores depend on (many nodes share a shape). Worked out once per scoring pass and
+def node_shapes(state, nodes: list) -> tuple[list, dict]:
+    """Each node's shape (NodeInfo.shape), in order, and the distinct ones unpacked to
+    (alloc_cpu, alloc_mem, nz_cpu, nz_mem): what the resource scores depend on (many
+    nodes share a shape, so each is scored once). Worked out once per scoring pass and
     shared by NodeResourcesFit and NodeResourcesBalancedAllocation."""
     cached = state.get(SHAPES_KEY)
     if cached is not None and cached[0] is nodes and len(cached[1]) == len(nodes):
-        return cached[1]
-    shapes = [(info.alloc_cpu, info.alloc_mem, info.nz_cpu, info.nz_mem) for info in nodes]
-    state[SHAPES_KEY] = (nodes, shapes)
-    return shapes
+        return cached[1], cached[2]
+    shapes = list(map(_SHAPE, nodes))
+    distinct = {shape: shape_parts(shape) for shape in set(shapes)}
+    state[SHAPES_KEY] = (nodes, shapes, distinct)
+    return shapes, distinct
