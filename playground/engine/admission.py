@@ -337,7 +337,12 @@ def resource_quota(store, rt: ResourceType, kind: str, obj: dict, old: dict | No
 
 
 def pod_security(
-    api, rt: ResourceType, obj: dict, old: dict | None = None, subresource: str | None = None, warn: bool = True
+    api,
+    rt: ResourceType,
+    obj: dict,
+    old: dict | None = None,
+    subresource: str | None = None,
+    warn: bool = True,
 ) -> None:
     """PodSecurity (``podsecurity.admit``): a refusal is 403 Forbidden in upstream's words,
     invalid namespace labels 422; its warnings join the request's Warning headers (a

@@ -237,7 +237,12 @@ class ApiServer:
         return self._update(rt, obj, subresource=subresource, dry_run=dry_run)
 
     def _update(
-        self, rt: Strategy, obj: dict, subresource: str | None = None, dry_run: bool = False, scaling: bool = False
+        self,
+        rt: Strategy,
+        obj: dict,
+        subresource: str | None = None,
+        dry_run: bool = False,
+        scaling: bool = False,
     ) -> dict:
         kind = rt.kind
         meta = obj["metadata"]

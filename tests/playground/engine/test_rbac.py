@@ -183,7 +183,9 @@ def test_missing_role_is_the_reason(team):
     """A binding to a role that does not exist allows nothing; the lister's not-found error
     becomes the refusal's reason (rbac.go Authorize: "RBAC: " + the aggregate)."""
     _binding(team, "ghost", "team-a", "nope", _user(), "Role")
-    decision = rbac.authorize(team.store, DEV, Attributes("create", resource="resourcequotas", namespace="team-a"))
+    decision = rbac.authorize(
+        team.store, DEV, Attributes("create", resource="resourcequotas", namespace="team-a")
+    )
     assert not decision.allowed
     assert decision.reason == 'RBAC: role.rbac.authorization.k8s.io "nope" not found'
 
