@@ -105,6 +105,16 @@ def test_a_learners_first_commands(kubectl):
     assert k.ok("get", "deployment", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}") == (
         "nginx:1.27"
     )
+    # The commands that watch: rollout status and wait (kubectl 1.37 opens them as streaming
+    # lists, sendInitialEvents and the initial-events-end bookmark; older ones list, then watch).
+    assert k.ok("rollout", "status", "deployment/web", "--timeout=120s").endswith(
+        'deployment "web" successfully rolled out\n'
+    )
+    assert k.ok("scale", "deployment", "web", "--replicas=3") == "deployment.apps/web scaled\n"
+    assert k.ok("wait", "--for=condition=Available", "deployment/web", "--timeout=120s") == (
+        "deployment.apps/web condition met\n"
+    )
+    assert k.ok("get", "deployment", "web", "-o", "jsonpath={.status.readyReplicas}") == "3"
 
     wide = normalise(k.ok("get", "pods", "-o", "wide")).splitlines()
     assert wide[0] == "NAME READY STATUS RESTARTS AGE IP NODE NOMINATED NODE READINESS GATES"
