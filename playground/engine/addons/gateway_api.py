@@ -18,6 +18,8 @@ controllerName as ako.vmware.com/avi-lb will get installed").
 
 from __future__ import annotations
 
+from playground.engine.addons import common
+
 GROUP = "gateway.networking.k8s.io"
 BUNDLE_VERSION = "v1.4.0"
 SANDBOX_CONTROLLER = "example.net/sandbox-gateway-controller"
@@ -119,48 +121,29 @@ def _crd(
     short_names=(),
     version: str = "v1",
 ) -> dict:
-    properties = {
-        "apiVersion": {"type": "string"},
-        "kind": {"type": "string"},
-        "metadata": {"type": "object"},
-        "spec": spec,
-    }
-    if status is not None:
-        properties["status"] = status
-    names = {
-        "kind": kind,
-        "listKind": f"{kind}List",
-        "plural": plural,
-        "singular": kind.lower(),
-        "categories": ["gateway-api"],
-    }
-    if short_names:
-        names["shortNames"] = list(short_names)
-    served = {
-        "name": version,
-        "served": True,
-        "storage": True,
-        "schema": {"openAPIV3Schema": {"type": "object", "required": ["spec"], "properties": properties}},
-        "additionalPrinterColumns": columns,
-    }
-    if status is not None:
-        served["subresources"] = {"status": {}}
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {
-            "name": f"{plural}.{GROUP}",
-            "annotations": {
-                "api-approved.kubernetes.io": "https://github.com/kubernetes-sigs/gateway-api/pull/3328",
-                "gateway.networking.k8s.io/bundle-version": BUNDLE_VERSION,
-                "gateway.networking.k8s.io/channel": "standard",
-            },
+    properties = {"spec": spec} if status is None else {"spec": spec, "status": status}
+    return common.crd(
+        GROUP,
+        kind,
+        plural,
+        scope,
+        properties,
+        required=["spec"],
+        columns=columns,
+        annotations={
+            "api-approved.kubernetes.io": "https://github.com/kubernetes-sigs/gateway-api/pull/3328",
+            "gateway.networking.k8s.io/bundle-version": BUNDLE_VERSION,
+            "gateway.networking.k8s.io/channel": "standard",
         },
-        "spec": {"group": GROUP, "scope": scope, "names": names, "versions": [served]},
-    }
+        description=DESCRIPTIONS[kind],
+        short_names=short_names,
+        categories=["gateway-api"],
+        status=status is not None,
+        version=version,
+    )
 
 
-_AGE = {"jsonPath": ".metadata.creationTimestamp", "name": "Age", "type": "date"}
+_AGE = common.AGE
 
 
 def _route_spec(rule: dict) -> dict:
@@ -434,11 +417,7 @@ def crds() -> list[dict]:
         [_AGE],
         short_names=("btlspolicy",),
     )
-    found = [backend_tls_policy, gateway_class, gateway, grpc_route, http_route, reference_grant]
-    for crd in found:
-        schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
-        schema["description"] = DESCRIPTIONS[crd["spec"]["names"]["kind"]]
-    return found
+    return [backend_tls_policy, gateway_class, gateway, grpc_route, http_route, reference_grant]
 
 
 # What `kubectl explain <kind>` says of each (in our words).

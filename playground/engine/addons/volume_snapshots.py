@@ -9,6 +9,8 @@ creates ``volumesnapshotclass-delete``).
 
 from __future__ import annotations
 
+from playground.engine.addons import common
+
 GROUP = "snapshot.storage.k8s.io"
 DEFAULT_CLASS = "snapshot.storage.kubernetes.io/is-default-class"
 DRIVER = "csi.vsphere.vmware.com"
@@ -19,7 +21,7 @@ _ERROR = {
     "type": "object",
     "properties": {"message": _STR, "time": {"type": "string", "format": "date-time"}},
 }
-_AGE = {"jsonPath": ".metadata.creationTimestamp", "name": "Age", "type": "date"}
+_AGE = common.AGE
 
 
 def _crd(
@@ -32,48 +34,21 @@ def _crd(
     short_names: list[str],
     status: bool,
 ) -> dict:
-    version = {
-        "name": "v1",
-        "served": True,
-        "storage": True,
-        "schema": {
-            "openAPIV3Schema": {
-                "type": "object",
-                "required": required,
-                "properties": {
-                    "apiVersion": _STR,
-                    "kind": _STR,
-                    "metadata": {"type": "object"},
-                    **properties,
-                },
-            }
+    return common.crd(
+        GROUP,
+        kind,
+        plural,
+        scope,
+        properties,
+        required=required,
+        columns=columns,
+        annotations={
+            "api-approved.kubernetes.io": "https://github.com/kubernetes-csi/external-snapshotter/pull/814"
         },
-        "additionalPrinterColumns": columns,
-    }
-    if status:
-        version["subresources"] = {"status": {}}
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {
-            "name": f"{plural}.{GROUP}",
-            "annotations": {
-                "api-approved.kubernetes.io": "https://github.com/kubernetes-csi/external-snapshotter/pull/814"
-            },
-        },
-        "spec": {
-            "group": GROUP,
-            "scope": scope,
-            "names": {
-                "kind": kind,
-                "listKind": f"{kind}List",
-                "plural": plural,
-                "singular": kind.lower(),
-                "shortNames": short_names,
-            },
-            "versions": [version],
-        },
-    }
+        description=DESCRIPTIONS[kind],
+        short_names=short_names,
+        status=status,
+    )
 
 
 def crds() -> list[dict]:
@@ -207,11 +182,7 @@ def crds() -> list[dict]:
         ["vsc", "vscs"],
         status=True,
     )
-    found = [snapshot_class, content, snapshot]
-    for crd in found:
-        schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
-        schema["description"] = DESCRIPTIONS[crd["spec"]["names"]["kind"]]
-    return found
+    return [snapshot_class, content, snapshot]
 
 
 # What `kubectl explain <kind>` says of each (in our words).
