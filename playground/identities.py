@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from playground import sandboxes
 from playground.kubeapi import kubeconfig as kubeconfig_file
 from playground.models import Sandbox, SandboxIdentity
-from playground.views import kube_origin
+from playground.views import _fail, kube_origin
 
 MAX_IDENTITIES = 20  # per sandbox
 # A DNS-1123 label, as a namespace's or a ServiceAccount's name.
@@ -82,7 +82,7 @@ def identity_kubeconfig(request: HttpRequest, public_id) -> HttpResponse:
     try:
         sandbox = sandboxes.get(owner, public_id)
     except sandboxes.SandboxError as error:
-        return HttpResponse(error.message, status=error.status, content_type="text/plain; charset=utf-8")
+        return _fail(request, error)
     try:
         if request.POST.get("kind") == "serviceaccount":
             username, groups = service_account_name(request.POST.get("serviceaccount", "")), []
@@ -94,7 +94,8 @@ def identity_kubeconfig(request: HttpRequest, public_id) -> HttpResponse:
             raise IdentityError("The namespace must be a DNS label, e.g. team-a.")
         identity = mint(sandbox, username, groups)
     except IdentityError as error:
-        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+        # A finished page (or, from htmx, a note beside the form) as every other form's error.
+        return _fail(request, sandboxes.SandboxError(str(error), 400))
     text = render(kube_origin(request), identity, namespace)
     slug = re.sub(r"[^a-z0-9-]+", "-", username.lower()).strip("-")[:40] or "user"
     response = HttpResponse(text, content_type="application/yaml; charset=utf-8")

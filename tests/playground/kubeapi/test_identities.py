@@ -83,6 +83,9 @@ def test_the_web_form_mints_a_kubeconfig_for_a_developer(client, sandbox):
         f"/playground/{sandbox.public_id}/identities", {"kind": "serviceaccount", "serviceaccount": "x"}
     )
     assert bad.status_code == 400
+    # A page that says what to type, not a bare text answer that leaves the workspace.
+    assert "Give the ServiceAccount as namespace/name" in bad.content.decode()
+    assert "<html" in bad.content.decode()
 
 
 def test_whoami_and_the_developers_refusals_in_upstreams_words(client, sandbox):
