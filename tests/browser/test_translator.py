@@ -47,3 +47,34 @@ def test_upload_read_apply_and_see_it(live_server, chromium_browser):
     workloads.get_by_text("Custom resources").first.wait_for(timeout=20_000)
     assert "VirtualMachine" in workloads.inner_text() and "web01" in workloads.inner_text()
     shot(page, "translator-vm-applied")
+
+
+@pytest.fixture(params=[False, True], ids=["debug-off", "debug-on"])
+def debug(request, settings):
+    settings.DEBUG = request.param
+    return request.param
+
+
+def test_a_typo_on_a_phone_is_answered_beside_the_field(live_server, chromium_browser, debug):
+    """As a learner meets it under `make run` (DEBUG on) and in production: a pasted .vmx
+    with a broken line gets its error beside the text box, naming the line, with what was
+    pasted kept; the page fits a phone's width; a good paste then translates."""
+    phone = {"width": 390, "height": 844}
+    page = new_page(chromium_browser, phone)
+    page.goto(f"{live_server.url}/translate/")
+    broken = 'displayName = "web01"\nnumvcpus = "2"\nmemsize "2048"\n'
+    page.fill("#source", broken)
+    page.get_by_role("button", name="Translate").click()
+    error = page.locator("#source-error")
+    error.wait_for()
+    assert "line 3" in error.inner_text()
+    assert page.get_attribute("#source", "aria-invalid") == "true"
+    assert page.input_value("#source") == broken
+    assert page.evaluate("document.documentElement.scrollWidth") <= phone["width"]
+    shot(page, f"translator-phone-error-{'debug' if debug else 'production'}")
+
+    page.fill("#source", SAMPLE.read_text())
+    page.get_by_role("button", name="Translate").click()
+    page.locator("table.mapping").first.wait_for()
+    assert page.locator("#source-error").count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= phone["width"]
