@@ -35,6 +35,20 @@ def chromium_browser():
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def _close_pages_after_each_test(request):
+    """A test that fails leaves its pages open, still polling the live server while the next
+    test's database is set up; close every context so one failure stays one failure."""
+    if "live_server" in request.fixturenames:
+        # Set up the database first so that it is torn down after the pages are closed.
+        request.getfixturevalue("transactional_db")
+    yield
+    if "chromium_browser" in request.fixturenames:
+        browser = request.getfixturevalue("chromium_browser")
+        for context in list(browser.contexts):
+            context.close()
+
+
 def shot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

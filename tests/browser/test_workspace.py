@@ -127,8 +127,10 @@ def test_a_lab_done_end_to_end_in_the_terminal(live_server, chromium_browser, de
     # A hint's command has a Run this button that types it at the prompt. The hints go from a
     # nudge, to the command's form (NAME, IMAGE: a template, no button), to the command itself.
     region("Tasks")
-    for _ in range(3):
+    for shown in range(1, 4):
+        # Each click waits for its swap: htmx drops a click on a form whose request is in flight.
         page.locator("#task-1").get_by_role("button", name=re.compile("Show a hint")).click()
+        page.locator(f"#task-1 .task-hints > li:nth-child({shown})").wait_for()
     assert page.locator("#task-1 .task-hints li").nth(1).locator(".run-this").count() == 0
     run_this = page.locator("#task-1 .task-hints .run-this").first
     run_this.wait_for()
