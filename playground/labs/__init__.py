@@ -39,6 +39,15 @@ class Task:
 
 
 @dataclass(frozen=True)
+class Facilitator:
+    """Notes for whoever runs the lab in a classroom; shown to instructors only."""
+
+    minutes_in_class: int  # time to allow in a workshop, explanations and questions included
+    mistakes: tuple[str, ...]  # what learners commonly get wrong
+    projector: str  # what to put on the projector (Markdown)
+
+
+@dataclass(frozen=True)
 class Lab:
     slug: str
     title: str
@@ -51,6 +60,33 @@ class Lab:
     tasks: tuple[Task, ...]
     level: str = "beginner"
     prerequisites: tuple[str, ...] = ()
+    facilitator: Facilitator | None = None
+
+
+FACILITATOR_KEYS = ("minutes_in_class", "mistakes", "projector")
+
+
+def _facilitator(data, where: str) -> Facilitator | None:
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise LabError(f"{where}: must be a mapping of {', '.join(FACILITATOR_KEYS)}")
+    unknown = sorted(set(data) - set(FACILITATOR_KEYS))
+    if unknown:
+        raise LabError(f"{where}: unknown field {unknown[0]!r} (use {', '.join(FACILITATOR_KEYS)})")
+    minutes = data.get("minutes_in_class")
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 1:
+        raise LabError(f"{where}.minutes_in_class: a whole number of minutes, at least 1")
+    mistakes = data.get("mistakes")
+    if not isinstance(mistakes, list) or not mistakes:
+        raise LabError(f"{where}.mistakes: a list of at least one common mistake")
+    for index, mistake in enumerate(mistakes):
+        if not isinstance(mistake, str) or not mistake.strip():
+            raise LabError(f"{where}.mistakes[{index}]: must be non-empty text")
+    projector = data.get("projector")
+    if not isinstance(projector, str) or not projector.strip():
+        raise LabError(f"{where}.projector: non-empty text saying what to show on the projector")
+    return Facilitator(minutes, tuple(mistakes), projector)
 
 
 def _actions(items, where: str) -> tuple[dict, ...]:
@@ -131,6 +167,7 @@ def load(path: Path) -> Lab:
         tasks=tuple(tasks),
         level=data["level"],
         prerequisites=tuple(dict.fromkeys(prerequisites)),
+        facilitator=_facilitator(data.get("facilitator"), f"{where}: facilitator"),
     )
 
 
