@@ -132,6 +132,16 @@ def namespace(obj: dict) -> None:
 
 def secret(obj: dict) -> None:
     obj.setdefault("type", "Opaque")
+    # Convert_v1_Secret_To_core_Secret: stringData is write-only; its values are merged
+    # into data (winning over the same key there) and never stored or returned.
+    plain = obj.pop("stringData", None)
+    if isinstance(plain, dict) and plain:
+        import base64
+
+        data = dict(obj.get("data") or {})
+        for key, value in plain.items():
+            data[key] = base64.b64encode(str(value).encode()).decode()
+        obj["data"] = data
 
 
 def limitrange(obj: dict) -> None:

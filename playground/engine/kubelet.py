@@ -666,10 +666,13 @@ class Kubelet:
                 due(cs["until"])
                 return
             if missing:
-                if cs.get("reason") != "CreateContainerConfigError":
+                if cs.get("reason") != "CreateContainerConfigError" or cs.get("message") != missing:
                     rec(pod, "Warning", "Failed", f"Error: {missing}", "kubelet", node_name)
                     actions.append(f"{node_name} cannot start {c['name']}: {missing}")
                 cs.update(reason="CreateContainerConfigError", message=missing)
+                # pod_workers.go completeWork: a sync that failed is retried after the
+                # kubelet's backOffPeriod (10 s), so a ConfigMap or Secret created later is found.
+                due(now + BACKOFF_START)
                 return
             cs.pop("reason", None)
             cs.pop("message", None)
