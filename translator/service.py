@@ -6,16 +6,16 @@ No Django here; the engine's Cluster is passed in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import yaml
 
+from playground.engine.addons import vm_service
 from translator import mapping, ovf, to_vm_service, to_workload
 from translator.model import Source
 
-CRD_FILE = Path(__file__).with_name("crds") / "vm-service.yaml"
 TARGETS = ("vm", "workload")
 SIMULATED = "simulated: stored, not run"
+RUN = "run by the sandbox's simulated VM operator"
 
 
 @dataclass
@@ -60,18 +60,20 @@ def to_yaml(source: Source, objects: list[dict], target: str) -> str:
 
 
 def crds() -> list[dict]:
-    return [doc for doc in yaml.safe_load_all(CRD_FILE.read_text()) if doc]
+    """VM Service's CRDs: the engine's own, as the vSphere profile installs them."""
+    return vm_service.crds()
 
 
 def apply(cluster, translation: Translation, target: str, namespace: str = "default") -> list[str]:
     """Apply one translation to a cluster; returns what was done, line by line.
 
-    For the VM Service translation, a cluster without VM Service's kinds gets the
-    CustomResourceDefinitions first (simulated: the objects are stored, nothing runs
-    them). Storage classes the claims name are made if missing, standing in for the
+    A vSphere-profile sandbox has VM Service's kinds and a simulated VM operator that
+    powers the VMs on. Another cluster gets the same CustomResourceDefinitions first, and
+    there the objects are only stored: nothing runs them. Storage classes the claims name are made if missing, standing in for the
     storage policies a vSphere admin would assign to the namespace.
     """
     done: list[str] = []
+    run = RUN if cluster.options.get("profile") == "vsphere" else SIMULATED
     if target == "vm" and cluster.api.registry.get("VirtualMachine") is None:
         cluster.apply(crds())
         cluster.settle()
@@ -95,7 +97,7 @@ def apply(cluster, translation: Translation, target: str, namespace: str = "defa
             done.append(f"storageclass.storage.k8s.io/{name} created (standing in for the storage policy)")
     for outcome in cluster.apply(translation.objects(target), namespace=namespace):
         group = f".{outcome['group']}" if outcome["group"] else ""
-        note = f" ({SIMULATED})" if outcome["group"] == "vmoperator.vmware.com" else ""
+        note = f" ({run})" if outcome["group"] == vm_service.GROUP else ""
         done.append(f"{outcome['kind'].lower()}{group}/{outcome['name']} {outcome['action']}{note}")
     return done
 

@@ -776,12 +776,19 @@ def _vsphere(cluster) -> None:
             "metadata": {"name": "dev-team", "labels": {"vSphereClusterID": "domain-c8"}},
         }
     )
+    # Its storage limit is a ResourceQuota per StorageClass (the storage policies assigned to it);
+    # its CPU and memory limits live on the namespace's resource pool in vSphere, not in a quota.
     cluster.api.create_internal(
         {
             "apiVersion": "v1",
             "kind": "ResourceQuota",
-            "metadata": {"name": "dev-team", "namespace": "dev-team"},
-            "spec": {"hard": {"limits.cpu": "10", "limits.memory": "32Gi", "requests.storage": "200Gi"}},
+            "metadata": {"name": "dev-team-storagequota", "namespace": "dev-team"},
+            "spec": {
+                "hard": {
+                    "requests.storage": "200Gi",
+                    "vsan-default-storage-policy.storageclass.storage.k8s.io/requests.storage": "200Gi",
+                }
+            },
         }
     )
     cluster.api.create_internal(

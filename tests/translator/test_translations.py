@@ -105,20 +105,38 @@ def test_workload_runs_in_a_vsphere_sandbox(name):
 
 
 @pytest.mark.parametrize("name", GOOD)
-def test_vm_service_objects_are_stored_in_a_sandbox(name):
+def test_vm_service_objects_power_on_in_a_vsphere_sandbox(name):
+    """The vSphere profile serves VM Service's kinds from the engine's own CRDs (no second
+    copy is added) and its simulated VM operator powers each VM on with an address."""
     t = translate(name)
     cluster = Cluster.new("vsphere", seed=1)
-    assert cluster.api.registry.get("VirtualMachine") is None
+    assert cluster.api.registry.get("VirtualMachine") is not None
     done = service.apply(cluster, t, "vm", namespace="dev-team")
-    assert done[0] == "VM Service's CustomResourceDefinitions added (simulated: stored, not run)"
-    cluster.advance(30)
+    assert not any("CustomResourceDefinitions" in line for line in done)
+    assert any(line.startswith("virtualmachine.vmoperator.vmware.com/") for line in done)
+    cluster.advance(60)
     vms = cluster.list("VirtualMachine", namespace="dev-team")
     assert sorted(v["metadata"]["name"] for v in vms) == sorted(m.name for m in t.source.machines)
     assert all(v["apiVersion"] == to_vm_service.API_VERSION for v in vms)
+    assert {v["status"]["powerState"] for v in vms} == {"PoweredOn"}
+    assert all(v["status"]["network"]["primaryIP4"].startswith("10.244.") for v in vms)
     claims = cluster.list("PersistentVolumeClaim", namespace="dev-team")
     assert {c["status"]["phase"] for c in claims} <= {"Bound"}
+
+
+@pytest.mark.parametrize("name", GOOD[:2])
+def test_vm_service_objects_are_stored_in_another_sandbox(name):
+    t = translate(name)
+    cluster = Cluster.new("default", seed=1)
+    assert cluster.api.registry.get("VirtualMachine") is None
+    done = service.apply(cluster, t, "vm", namespace="team")
+    assert done[0] == "VM Service's CustomResourceDefinitions added (simulated: stored, not run)"
+    cluster.advance(30)
+    vms = cluster.list("VirtualMachine", namespace="team")
+    assert sorted(v["metadata"]["name"] for v in vms) == sorted(m.name for m in t.source.machines)
+    assert all("status" not in v or not v["status"] for v in vms)
     # Applying again changes nothing and adds no second set of CRDs.
-    again = service.apply(cluster, t, "vm", namespace="dev-team")
+    again = service.apply(cluster, t, "vm", namespace="team")
     assert not any("CustomResourceDefinitions" in line for line in again)
 
 

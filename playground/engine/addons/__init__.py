@@ -8,15 +8,24 @@ profile offers. The controllers acting on them live in ``controllers/``.
 
 from __future__ import annotations
 
-from playground.engine.addons import gateway_api, volume_snapshots
+from playground.engine.addons import gateway_api, vks, vm_service, volume_snapshots
 
 
 def install(cluster) -> None:
-    """Create the addons' CRDs and default classes (the CRD controller serves them at settle)."""
-    for module in (gateway_api, volume_snapshots):
+    """Create the addons' CRDs and default classes (the CRD controller serves them at settle).
+
+    The vSphere profile also gets the Supervisor's own: VM Service and VKS (Cluster API).
+    A class given with a status has it written after creation, as its controller would."""
+    modules = [gateway_api, volume_snapshots]
+    if cluster.options.get("profile") == "vsphere":
+        modules += [vm_service, vks]
+    for module in modules:
         for crd in module.crds():
             cluster.api.create_internal(crd)
     cluster.settle()
-    for module in (gateway_api, volume_snapshots):
+    for module in modules:
         for obj in module.classes(cluster):
-            cluster.api.create_internal(obj)
+            status = obj.pop("status", None)
+            created = cluster.api.create_internal(obj)
+            if status is not None:
+                cluster.api.commit(created["kind"], {**created, "status": status}, created)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from playground.engine.controllers.autoscaler import AutoscalerController
 from playground.engine.controllers.base import Controller
+from playground.engine.controllers.capi import ClusterAPIController
 from playground.engine.controllers.crd import CRDController
 from playground.engine.controllers.daemonset import DaemonSetController
 from playground.engine.controllers.deployment import DeploymentController
@@ -27,6 +28,7 @@ from playground.engine.controllers.service import ServiceController
 from playground.engine.controllers.serviceaccount import ServiceAccountController
 from playground.engine.controllers.snapshot import SnapshotController
 from playground.engine.controllers.statefulset import StatefulSetController
+from playground.engine.controllers.vmoperator import VirtualMachineOperator
 from playground.engine.controllers.volume import VolumeController
 
 CONTROLLERS: list[type[Controller]] = [
@@ -51,4 +53,6 @@ CONTROLLERS: list[type[Controller]] = [
     ReplicationManager,
     GatewayController,
     SnapshotController,
+    VirtualMachineOperator,
+    ClusterAPIController,
 ]

@@ -38,7 +38,12 @@ def test_the_vsphere_profile_has_esxi_hosts_and_a_vsphere_namespace():
     assert sorted(nodes) == ["esx-01", "esx-02", "esx-03", "supervisor-control-plane"]
     assert nodes["esx-02"]["status"]["nodeInfo"]["osImage"] == "VMware ESXi 8.0.3"
     assert nodes["esx-02"]["status"]["nodeInfo"]["kubeletVersion"].startswith("v1.37.1-sph-")
-    assert cluster.get("quota", "dev-team", "dev-team")["spec"]["hard"]["limits.cpu"] == "10"
+    # A vSphere Namespace's quota holds storage per StorageClass; CPU and memory limits are on its resource pool.
+    hard = cluster.get("quota", "dev-team-storagequota", "dev-team")["spec"]["hard"]
+    assert hard == {
+        "requests.storage": "200Gi",
+        "vsan-default-storage-policy.storageclass.storage.k8s.io/requests.storage": "200Gi",
+    }
     assert cluster.get("rolebinding", "dev-team-edit", "dev-team")["roleRef"]["name"] == "edit"
     assert cluster.get("sc", "vsan-default-storage-policy")["provisioner"] == "csi.vsphere.vmware.com"
 
