@@ -329,10 +329,36 @@ def _select_check(body: dict, where: str) -> None:
 
     rt = resolve(body.get("kind") or "")
     if rt is None:
-        raise CheckError(f"{where}: unknown kind {body.get('kind')!r}")
+        crd = addon_crd(body.get("kind") or "")
+        if crd is None:
+            raise CheckError(f"{where}: unknown kind {body.get('kind')!r}")
+        version = next(v for v in crd["spec"]["versions"] if v.get("storage"))
+        root = ((version.get("schema") or {}).get("openAPIV3Schema")) or {}
+        for path in body.get("fields") or {}:
+            if path.startswith("metadata."):  # every kind's ObjectMeta, which a CRD leaves out
+                if not field_exists("ConfigMap", "v1", path):
+                    raise CheckError(f"{where}: {crd['spec']['names']['kind']} has no field {path}")
+            elif not _walk(root, path):
+                raise CheckError(f"{where}: {crd['spec']['names']['kind']} has no field {path}")
+        return
     for path in body.get("fields") or {}:
         if not field_exists(rt.kind, rt.api_version, path):
             raise CheckError(f"{where}: {rt.kind} has no field {path}")
+
+
+def addon_crd(name: str) -> dict | None:
+    """The CustomResourceDefinition of an addon kind a profile installs (Gateway API,
+    VolumeSnapshots, VM Service, VKS), by any name kubectl accepts for it."""
+    from playground.engine.addons import gateway_api, vks, vm_service, volume_snapshots
+
+    wanted = name.lower()
+    for module in (gateway_api, volume_snapshots, vm_service, vks):
+        for crd in module.crds():
+            names = crd["spec"]["names"]
+            spelled = {names["kind"].lower(), names["plural"], names.get("singular", "")}
+            if wanted in spelled.union(names.get("shortNames") or ()):
+                return crd
+    return None
 
 
 def field_exists(kind: str, api_version: str, path: str) -> bool:
@@ -343,10 +369,18 @@ def field_exists(kind: str, api_version: str, path: str) -> bool:
     node = schema.root(kind, api_version)
     if node is None:
         return True  # no schema to hold it against
+    return _walk(node, path, resolve_schema)
+
+
+def _walk(node: dict, path: str, resolve_schema=lambda node: node) -> bool:
+    """Whether a field path leads somewhere in an OpenAPI schema; below a node that keeps
+    unknown fields (a custom resource's free-form part) every path does."""
     for part in re.findall(r"[^.\[\]]+|\[[^\]]*\]", path):
         node = resolve_schema(node)
         if not isinstance(node, dict):
             return False
+        if node.get("x-kubernetes-preserve-unknown-fields") and not node.get("properties"):
+            return True
         if part.startswith("["):
             keyed = part[1:2] in ("'", '"')
             nxt = node.get("additionalProperties") if keyed else node.get("items")
@@ -357,7 +391,7 @@ def field_exists(kind: str, api_version: str, path: str) -> bool:
         properties = node.get("properties")
         if properties is not None:
             if part not in properties:
-                return False
+                return bool(node.get("x-kubernetes-preserve-unknown-fields"))
             node = properties[part]
         elif isinstance(node.get("additionalProperties"), dict):
             node = node["additionalProperties"]  # a map: labels, annotations, data, …
