@@ -73,6 +73,8 @@ EXPECT_STATES = {
     "ready and every Service with a selector has ready endpoints",
     "Bound": "every claim it makes is Bound, and every pod it makes Running and Ready",
     "Complete": "every Job it makes (for a CronJob, when its schedule comes) is Complete",
+    "Provisioned": "every VM Service VirtualMachine it makes reaches its power state (powered on: "
+    "with an IP address) and every Cluster API Cluster is Provisioned and Ready (vSphere profile)",
     "Unschedulable": "every pod it makes stays Pending: no node fits it",
     "ImagePullBackOff": "every pod it makes cannot pull its image",
     "CrashLoopBackOff": "every pod it makes keeps crashing",

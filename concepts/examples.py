@@ -100,6 +100,8 @@ def _reached(cluster: Cluster, pair: Pair, before: set[str]) -> tuple[bool, str]
         if pending:
             return False, "; ".join(f"job {j['metadata']['name']} is not Complete" for j in pending)
         return True, ""
+    if state == "Provisioned":
+        return _provisioned(cluster, pair)
     if not pods:
         return False, "it made no pods"
     if state == "Unschedulable":
@@ -107,6 +109,29 @@ def _reached(cluster: Cluster, pair: Pair, before: set[str]) -> tuple[bool, str]
         return ok, f"its pods are {_describe_pods(pods)}"
     ok = all(pod_status_text(pod) == state for pod in pods)
     return ok, f"its pods are {_describe_pods(pods)}"
+
+
+def _provisioned(cluster: Cluster, pair: Pair) -> tuple[bool, str]:
+    """VM Service VMs in their power state (on: with an address), Clusters Provisioned and Ready."""
+    problems, found = [], 0
+    for doc in pair.manifest_documents:
+        obj = _find(cluster, doc)
+        status = (obj or {}).get("status") or {}
+        if doc["kind"] == "VirtualMachine":
+            found += 1
+            wanted = doc.get("spec", {}).get("powerState") or "PoweredOn"
+            ip = (status.get("network") or {}).get("primaryIP4")
+            if status.get("powerState") != wanted or (wanted == "PoweredOn" and not ip):
+                problems.append(
+                    f"VirtualMachine {doc['metadata']['name']} is {status.get('powerState', 'not created')}"
+                )
+        elif doc["kind"] == "Cluster":
+            found += 1
+            if status.get("phase") != "Provisioned" or not _condition_true(obj, "Ready"):
+                problems.append(f"Cluster {doc['metadata']['name']} is {status.get('phase', 'Pending')}")
+    if not found:
+        return False, "it makes no VirtualMachine or Cluster"
+    return not problems, "; ".join(problems)
 
 
 def _condition_true(obj: dict, kind: str) -> bool:

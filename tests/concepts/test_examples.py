@@ -187,3 +187,31 @@ def test_the_command_fails_when_a_pair_has_no_expectation(monkeypatch, tmp_path)
     )
     with pytest.raises(CommandError, match=r"missing required field\(s\) expect"):
         call_command("check_content")
+
+
+VM = """apiVersion: vmoperator.vmware.com/v1alpha5
+kind: VirtualMachine
+metadata:
+  name: web-vm
+  namespace: dev-team
+spec:
+  className: {cls}
+  imageName: ubuntu-24.04-server-cloudimg-amd64
+"""
+
+
+def test_provisioned_needs_a_vm_powered_on_with_an_address(tmp_path):
+    """A VM Service VM counts once the VM operator reports its power state and IP; one
+    whose class the namespace lacks never gets there, and the failure says so."""
+    check_example(
+        pair_with(
+            tmp_path, VM.format(cls="best-effort-small"), {"state": "Provisioned", "profile": "vsphere"}
+        )
+    )
+    broken = pair_with(
+        tmp_path, VM.format(cls="no-such-class"), {"state": "Provisioned", "profile": "vsphere"}
+    )
+    with pytest.raises(ContentError, match="VirtualMachine web-vm is not created"):
+        check_example(broken)
+    with pytest.raises(ContentError, match="makes no VirtualMachine or Cluster"):
+        check_example(pair_with(tmp_path, NGINX_POD, {"state": "Provisioned"}))

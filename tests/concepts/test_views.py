@@ -81,7 +81,7 @@ def test_pair_page_shows_the_versions_checked_the_then_and_now_notes_and_the_exa
     assert "Then and now" not in html  # only where the picture changed
     html = client.get("/concepts/tkg-clusters/").content.decode()
     assert "VMware Cloud Foundation 9.0" in html
-    assert "The sandbox cannot run it yet: the sandbox&#x27;s vSphere profile has no Cluster API" in html
+    assert "it reaches <strong>Provisioned</strong> (in the vsphere profile)" in html
 
 
 def test_unknown_pair_is_404(client):
