@@ -24,6 +24,7 @@ COUNT_NAMES = {
     "Deployment": ("count/deployments.apps",),
     "ReplicaSet": ("count/replicasets.apps",),
     "PodDisruptionBudget": ("count/poddisruptionbudgets.policy",),
+    "PersistentVolumeClaim": ("persistentvolumeclaims", "count/persistentvolumeclaims"),
 }
 COMPUTE = ("cpu", "memory", "requests.cpu", "requests.memory", "limits.cpu", "limits.memory")
 
@@ -256,6 +257,20 @@ def usage_of(kind: str, obj: dict) -> dict[str, Fraction]:
             usage["limits.cpu"] = Fraction(limits["cpu"], 1000)
         if "memory" in limits:
             usage["limits.memory"] = Fraction(limits["memory"])
+    elif kind == "PersistentVolumeClaim":
+        # The claim evaluator: the larger of what is asked and what was allocated (a resize
+        # lowered again after a failure is still charged what the volume holds), by class too.
+        spec, status = obj.get("spec") or {}, obj.get("status") or {}
+        asked = ((spec.get("resources") or {}).get("requests") or {}).get("storage")
+        allocated = (status.get("allocatedResources") or {}).get("storage")
+        storage = max((quantity.parse(q) for q in (asked, allocated) if q), default=None)
+        storage_class = spec.get("storageClassName")
+        if storage_class:
+            usage[f"{storage_class}.storageclass.storage.k8s.io/persistentvolumeclaims"] = Fraction(1)
+        if storage is not None:
+            usage["requests.storage"] = storage
+            if storage_class:
+                usage[f"{storage_class}.storageclass.storage.k8s.io/requests.storage"] = storage
     return usage
 
 
@@ -263,6 +278,8 @@ def namespace_usage(store, namespace: str, names: set[str]) -> dict[str, Fractio
     used: dict[str, Fraction] = {name: Fraction(0) for name in names}
     for kind in COUNT_NAMES:
         relevant = set(COUNT_NAMES[kind]) | (set(COMPUTE) if kind == "Pod" else set())
+        if kind == "PersistentVolumeClaim":  # storage, in all and per StorageClass
+            relevant |= {n for n in names if n.endswith(("requests.storage", "persistentvolumeclaims"))}
         if not relevant & names:
             continue
         for obj in store.iter(kind, namespace):
@@ -280,6 +297,29 @@ def _pretty(names, values: dict[str, Fraction], source: dict | None = None) -> s
         else:
             parts.append(f"{name}={_fmt(name, values.get(name, Fraction(0)))}")
     return ",".join(parts)
+
+
+def pvc_resize(store, rt: ResourceType, new: dict, old: dict) -> None:
+    """The PersistentVolumeClaimResize admission plugin: a claim may grow only when it was
+    provisioned by a StorageClass that says allowVolumeExpansion."""
+
+    def storage(obj):
+        return quantity.parse(
+            ((obj.get("spec") or {}).get("resources") or {}).get("requests", {}).get("storage", "0")
+        )
+
+    if storage(new) <= storage(old):
+        return
+    volume = store.get("PersistentVolume", "", (old.get("spec") or {}).get("volumeName") or "")
+    class_name = (old.get("spec") or {}).get("storageClassName") or ""
+    sc = store.get("StorageClass", "", class_name) if class_name else None
+    dynamic = volume is not None and (volume.get("spec") or {}).get("storageClassName", "") == class_name
+    if not (sc and sc.get("allowVolumeExpansion") and dynamic):
+        raise forbidden(
+            rt,
+            old["metadata"]["name"],
+            "only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize",
+        )
 
 
 def resource_quota(store, rt: ResourceType, kind: str, obj: dict, old: dict | None = None) -> None:

@@ -303,6 +303,9 @@ class ApiServer:
             # Admission mutations of the original survive (service account, priority).
             rt.keep_admitted(new, old)
             admission.pod_security(self, rt, new, old, "scale" if scaling else None)
+            if kind == "PersistentVolumeClaim":
+                admission.pvc_resize(self.store, rt, new, old)
+                admission.resource_quota(self.store, rt, kind, new, old)
         self.cluster.limits.check_object(rt, new, old)
         if dry_run:
             return new

@@ -47,6 +47,15 @@ class VolumeController(Controller):
                 claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
                 if claim:
                     self.enqueue(f"pvc:{old['metadata']['namespace']}/{claim}")
+        elif kind == "Pod" and (new.get("status") or {}).get("phase") == "Running":
+            # A claim whose file system waits to grow grows once a running pod mounts it.
+            ns = new["metadata"]["namespace"]
+            for volume in (new.get("spec") or {}).get("volumes") or ():
+                claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+                if claim:
+                    pvc = self.cluster.store.get("PersistentVolumeClaim", ns, claim)
+                    if pvc is not None and (pvc.get("status") or {}).get("allocatedResourceStatuses"):
+                        self.enqueue(f"pvc:{ns}/{claim}")
         elif kind == "PersistentVolume":
             self.enqueue(f"pv:{obj['metadata']['name']}")
             if new is not None and new.get("status", {}).get("phase") == "Available":
@@ -70,7 +79,7 @@ class VolumeController(Controller):
         if pvc["metadata"].get("deletionTimestamp"):
             return self._protect(pvc)
         if (pvc.get("status") or {}).get("phase") == "Bound":
-            return None
+            return self._expand(pvc)
         spec = pvc.get("spec") or {}
         class_name = claim_class(store, pvc)
         if spec.get("storageClassName") is None and class_name:
@@ -234,6 +243,116 @@ class VolumeController(Controller):
         cluster.scheduler.requeue_unschedulable()
         return self.record(
             "Bound", new, f"PersistentVolumeClaim {ns}/{name} bound to {pv['metadata']['name']}"
+        )
+
+    def _expand(self, pvc: dict) -> dict | None:
+        """Volume expansion as a CSI driver does it: kube-controller-manager's volume_expand
+        hands the claim to the external resizer, which grows the volume (ControllerExpandVolume)
+        and leaves the file system to the kubelet (NodeExpandVolume) on the node where a pod
+        mounts it, online; until such a pod runs the claim says FileSystemResizePending."""
+        spec, status = pvc.get("spec") or {}, pvc.get("status") or {}
+        wanted_text = ((spec.get("resources") or {}).get("requests") or {}).get("storage")
+        capacity_text = (status.get("capacity") or {}).get("storage")
+        if not wanted_text or not capacity_text:
+            return None
+        wanted = quantity.parse(wanted_text)
+        allocated = (status.get("allocatedResources") or {}).get("storage")
+        if wanted > quantity.parse(capacity_text) and (
+            allocated is None or quantity.parse(allocated) != wanted
+        ):
+            return self._controller_expand(pvc, wanted_text)
+        if (status.get("allocatedResourceStatuses") or {}).get("storage") == "NodeResizePending":
+            return self._node_expand(pvc)
+        return None
+
+    def _controller_expand(self, pvc: dict, size: str) -> dict:
+        cluster = self.cluster
+        pv = cluster.store.get("PersistentVolume", "", pvc["spec"].get("volumeName") or "")
+        if pv is None:
+            return None
+        driver = ((pv.get("spec") or {}).get("csi") or {}).get("driver", "csi.vsphere.vmware.com")
+        cluster.recorder.record(
+            pvc,
+            "Normal",
+            "ExternalExpanding",
+            "waiting for an external controller to expand this PVC",
+            "volume_expand",
+        )
+        cluster.recorder.record(
+            pvc,
+            "Normal",
+            "Resizing",
+            f"External resizer is resizing volume {pv['metadata']['name']}",
+            f"external-resizer {driver}",
+        )
+        cluster.api.commit(
+            "PersistentVolume",
+            {**pv, "spec": {**pv["spec"], "capacity": {**pv["spec"]["capacity"], "storage": size}}},
+            pv,
+        )
+        now = rfc3339(cluster.clock)
+        status = {
+            **pvc["status"],
+            "allocatedResources": {"storage": size},
+            "allocatedResourceStatuses": {"storage": "NodeResizePending"},
+            "conditions": [
+                {
+                    "type": "FileSystemResizePending",
+                    "status": "True",
+                    "lastProbeTime": None,
+                    "lastTransitionTime": now,
+                    "message": "Waiting for user to (re-)start a pod to finish file system resize of volume on node.",
+                }
+            ],
+        }
+        pvc = cluster.api.commit("PersistentVolumeClaim", {**pvc, "status": status}, pvc)
+        cluster.recorder.record(
+            pvc,
+            "Normal",
+            "FileSystemResizeRequired",
+            "Require file system resize of volume on node",
+            f"external-resizer {driver}",
+        )
+        return self._node_expand(pvc) or self.record(
+            "ControllerExpandVolume", pvc, f"{pv['metadata']['name']} grown to {size}"
+        )
+
+    def _node_expand(self, pvc: dict) -> dict | None:
+        cluster = self.cluster
+        ns, name = pvc["metadata"]["namespace"], pvc["metadata"]["name"]
+        node = next(
+            (
+                pod["spec"].get("nodeName")
+                for pod in cluster.store.iter("Pod", ns)
+                if (pod.get("status") or {}).get("phase") == "Running"
+                and any(
+                    (v.get("persistentVolumeClaim") or {}).get("claimName") == name
+                    for v in pod["spec"].get("volumes") or ()
+                )
+            ),
+            None,
+        )
+        if node is None:
+            return None
+        status = {
+            k: v for k, v in pvc["status"].items() if k not in ("allocatedResourceStatuses", "conditions")
+        }
+        status["capacity"] = {
+            **status.get("capacity", {}),
+            "storage": status["allocatedResources"]["storage"],
+        }
+        pvc = cluster.api.commit("PersistentVolumeClaim", {**pvc, "status": status}, pvc)
+        volume = pvc["spec"].get("volumeName")
+        cluster.recorder.record(
+            pvc,
+            "Normal",
+            "FileSystemResizeSuccessful",
+            f'MountVolume.NodeExpandVolume succeeded for volume "{volume}" {node}',
+            "kubelet",
+            node,
+        )
+        return self.record(
+            "NodeExpandVolume", pvc, f"{ns}/{name} file system grown to {status['capacity']['storage']}"
         )
 
     def _protect(self, pvc: dict) -> dict | None:

@@ -1,8 +1,57 @@
 """v1 PersistentVolumeClaim: a VMDK request."""
 
-from playground.engine import defaults, validation
+from playground.engine import defaults, quantity, validation
+from playground.engine.errors import forbidden_field
 from playground.engine.printers import age, pvc_cells
 from playground.engine.registry.base import Strategy, register
+
+IMMUTABLE = "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"
+
+
+def _storage(resources) -> str | None:
+    return ((resources or {}).get("requests") or {}).get("storage")
+
+
+def update_rules(new: dict, old: dict) -> list:
+    """ValidatePersistentVolumeClaimUpdate: a claim's spec is frozen but for its storage request
+    (bound claims only), volumeAttributesClassName, a volumeName set once and a storageClassName
+    set where there was none (retroactive default class). With RecoverVolumeExpansionFailure (GA
+    in 1.34) the request may go down again, but never to status.capacity or below."""
+    old_spec, new_spec = dict(old.get("spec") or {}), dict(new.get("spec") or {})
+    bound = (old.get("status") or {}).get("phase") == "Bound"
+    frozen_old, frozen_new = dict(old_spec), dict(new_spec)
+    for spec in (frozen_old, frozen_new):
+        spec.pop("volumeAttributesClassName", None)
+        if not old_spec.get("volumeName"):
+            spec.pop("volumeName", None)
+        if old_spec.get("storageClassName") is None:
+            spec.pop("storageClassName", None)
+    if bound:
+        # Only the storage request may change, compared as quantities ("1Gi" == "1024Mi").
+        for spec in (frozen_old, frozen_new):
+            resources = dict(spec.get("resources") or {})
+            requests = dict(resources.get("requests") or {})
+            requests.pop("storage", None)
+            resources["requests"] = requests
+            spec["resources"] = resources
+    elif _storage(old_spec.get("resources")) is not None and _storage(new_spec.get("resources")) is not None:
+        same = quantity.parse(_storage(old_spec["resources"])) == quantity.parse(
+            _storage(new_spec["resources"])
+        )
+        if same:
+            frozen_new["resources"] = frozen_old.get("resources")
+    if frozen_old != frozen_new:
+        return [forbidden_field("spec", IMMUTABLE)]
+    was, now = _storage(old_spec.get("resources")), _storage(new_spec.get("resources"))
+    if bound and was and now and quantity.parse(now) < quantity.parse(was):
+        capacity = ((old.get("status") or {}).get("capacity") or {}).get("storage")
+        if capacity and quantity.parse(now) <= quantity.parse(capacity):
+            return [
+                forbidden_field(
+                    "spec.resources.requests.storage", "field can not be less than status.capacity"
+                )
+            ]
+    return []
 
 
 def initial_status(obj: dict) -> None:
@@ -36,6 +85,7 @@ register(
         subresources=("status",),
         defaulter=defaults.pvc,
         validator=validation.pvc,
+        update_validator=update_rules,
         initial_status=initial_status,
         columns=(
             "NAME",
