@@ -39,8 +39,6 @@ REFUSALS = {
     "kubectl get endpointslices and the Network view and trace show where traffic would go",
     "proxy": "the console talks to the API server for you; to serve the API on a local port, "
     f"run kubectl proxy with {_REAL_KUBECTL}",
-    "patch": "use kubectl apply -f - with the changed YAML, or kubectl label, annotate, scale or "
-    f"set image; kubectl patch works with {_REAL_KUBECTL}",
     "replace": "use kubectl apply -f - with the whole object on the next lines",
     "wait": "the console runs one command and answers at once; run kubectl get or "
     "kubectl rollout status again, or press Settle to run the clock until nothing is due",

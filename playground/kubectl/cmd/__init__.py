@@ -17,6 +17,7 @@ from playground.kubectl.cmd import (  # noqa: F401  (each module registers its v
     get,
     label,
     logs,
+    patch,
     rollout,
     run,
     scale,

@@ -31,7 +31,7 @@ def test_global_flags_before_the_verb(cluster):
 
 
 def test_refused_commands_keep_their_reasons():
-    with pytest.raises(console.ConsoleError, match='^error: the console does not run "kubectl patch": '):
-        console.parse("kubectl patch deploy web -p {}")
+    with pytest.raises(console.ConsoleError, match='^error: the console does not run "kubectl replace": '):
+        console.parse("kubectl replace -f web.yaml")
     with pytest.raises(console.ConsoleError, match='^Error: unknown command "gte" for "kubectl"'):
         console.parse("kubectl gte pods")
