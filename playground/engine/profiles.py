@@ -828,6 +828,9 @@ def build(cluster, profile: str) -> None:
         raise ValueError(
             f"unknown cluster profile {profile!r}; known profiles: {', '.join(sorted(builders))}"
         )
+    from playground.engine.rbac import store_bootstrap_policy
+
+    store_bootstrap_policy(cluster)
     builders[profile](cluster)
     if profile != "minimal":  # Gateway API and VolumeSnapshot CRDs, and their classes
         from playground.engine.addons import install

@@ -12,8 +12,10 @@ The bootstrap policy (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go)
 built in: ``cluster-admin``, the aggregated ``admin``, ``edit`` and ``view`` with
 their ``system:aggregate-to-*`` parts, ``system:basic-user``, ``system:discovery`` and
 ``system:public-info-viewer``, and the ClusterRoleBindings that give them to
-``system:masters`` and to every authenticated user. A stored ClusterRole or binding of
-the same name takes their place. Aggregated ClusterRoles (``aggregationRule``) get the
+``system:masters`` and to every authenticated user. ``store_bootstrap_policy`` stores
+them when a cluster is built (so they are listed); a stored ClusterRole or binding of the
+same name takes the place of the built-in one, which remains the fallback for clusters
+saved before the policy was stored. Aggregated ClusterRoles (``aggregationRule``) get the
 rules of every ClusterRole their selectors match, as the clusterrole aggregation
 controller fills them in, so a custom ClusterRole labelled
 ``rbac.authorization.k8s.io/aggregate-to-edit: "true"`` extends ``edit`` and ``admin``.
@@ -324,6 +326,31 @@ BOOTSTRAP_CLUSTER_ROLE_BINDINGS = [
     _cluster_binding("system:discovery", AUTHENTICATED),
     _cluster_binding("system:public-info-viewer", AUTHENTICATED, UNAUTHENTICATED),
 ]
+
+
+def store_bootstrap_policy(cluster) -> None:
+    """Store the bootstrap ClusterRoles and ClusterRoleBindings, as kube-apiserver's
+    ``rbac/bootstrap-roles`` post-start hook does (pkg/registry/rbac/rest/storage_rbac.go
+    ``EnsureRBACPolicy``), so ``kubectl get clusterroles`` lists ``cluster-admin``,
+    ``admin``, ``edit`` and ``view``. An aggregated role is stored with the rules the
+    clusterrole aggregation controller would fill in; the authorizer still aggregates
+    at request time, so a role added later with an ``aggregate-to-*`` label counts.
+    Objects already stored under those names are left alone (the hook reconciles, and
+    never replaces a role whose autoupdate annotation is off)."""
+    import copy
+
+    store = cluster.store
+    for role in BOOTSTRAP_CLUSTER_ROLES:
+        name = role["metadata"]["name"]
+        if store.get("ClusterRole", "", name) is not None:
+            continue
+        stored = copy.deepcopy(role)
+        if stored.get("aggregationRule"):
+            stored["rules"] = copy.deepcopy(cluster_role_rules(store, role))
+        cluster.api.create_internal(stored)
+    for binding in BOOTSTRAP_CLUSTER_ROLE_BINDINGS:
+        if store.get("ClusterRoleBinding", "", binding["metadata"]["name"]) is None:
+            cluster.api.create_internal(copy.deepcopy(binding))
 
 
 def service_account_user(namespace: str, name: str) -> User:

@@ -91,7 +91,7 @@ def test_from_dict_refuses_an_unknown_state_version(cluster):
 
 
 def test_limits_fail_with_a_clear_error():
-    cluster = Cluster.new(max_nodes=4, max_replicas=10, max_objects=90)
+    cluster = Cluster.new(max_nodes=4, max_replicas=10, max_objects=110)
     with pytest.raises(ApiError) as error:
         cluster.add_node()
     assert error.value.code == 403 and "this cluster allows at most 4 nodes" in error.value.message
@@ -107,7 +107,7 @@ def test_limits_fail_with_a_clear_error():
     with pytest.raises(ApiError) as error:
         for i in range(50):
             cluster.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"c{i}"}})
-    assert "this cluster allows at most 90 objects" in error.value.message
+    assert "this cluster allows at most 110 objects" in error.value.message
 
 
 def test_apply_reports_created_unchanged_configured(cluster):
