@@ -215,3 +215,39 @@ def test_the_operator_state_survives_save_and_load(cluster):
     loaded = Cluster.from_dict(cluster.to_dict())
     loaded.advance(BOOT_SECONDS)
     assert loaded.get("VirtualMachine", "web-1", "dev-team")["status"]["network"]["primaryIP4"]
+
+
+def claim(name: str, size: str) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": name, "namespace": "dev-team"},
+        "spec": {
+            "storageClassName": "vsan-default-storage-policy",
+            "accessModes": ["ReadWriteOnce"],
+            "resources": {"requests": {"storage": size}},
+        },
+    }
+
+
+def test_the_vsphere_namespace_storage_quota_counts_claims_per_storage_class(cluster):
+    """The vSphere Namespace's storage limit is a ResourceQuota per StorageClass; the quota
+    evaluator charges claims to requests.storage and <class>.storageclass.storage.k8s.io/
+    requests.storage (kubernetes pkg/quota/v1/evaluator/core/persistent_volume_claims.go),
+    and the admission refuses a claim that would go over it, in upstream's words."""
+    cluster.create(claim("data", "150Gi"))
+    cluster.settle()
+    used = cluster.get("ResourceQuota", "dev-team-storagequota", "dev-team")["status"]["used"]
+    assert used == {
+        "requests.storage": "150Gi",
+        "vsan-default-storage-policy.storageclass.storage.k8s.io/requests.storage": "150Gi",
+    }
+    with pytest.raises(ApiError) as refused:
+        cluster.create(claim("more", "60Gi"))
+    assert refused.value.code == 403
+    assert (
+        "exceeded quota: dev-team-storagequota, requested: requests.storage=60Gi,"
+        "vsan-default-storage-policy.storageclass.storage.k8s.io/requests.storage=60Gi, "
+        "used: requests.storage=150Gi,vsan-default-storage-policy.storageclass.storage.k8s.io/requests.storage=150Gi, "
+        "limited: requests.storage=200Gi,vsan-default-storage-policy.storageclass.storage.k8s.io/requests.storage=200Gi"
+    ) in refused.value.message
