@@ -14,7 +14,8 @@ their ``system:aggregate-to-*`` parts, ``system:basic-user``, ``system:discovery
 ``system:public-info-viewer``, and the ClusterRoleBindings that give them to
 ``system:masters`` and to every authenticated user. ``store_bootstrap_policy`` stores
 them when a cluster is built (so they are listed); a stored ClusterRole or binding of the
-same name takes the place of the built-in one, which remains the fallback for clusters
+same name takes the place of the built-in one. Once the policy is stored the store alone
+decides (a deleted ``edit`` is gone); the built-in roles remain the fallback for clusters
 saved before the policy was stored. Aggregated ClusterRoles (``aggregationRule``) get the
 rules of every ClusterRole their selectors match, as the clusterrole aggregation
 controller fills them in, so a custom ClusterRole labelled
@@ -340,13 +341,14 @@ def store_bootstrap_policy(cluster) -> None:
     import copy
 
     store = cluster.store
-    for role in BOOTSTRAP_CLUSTER_ROLES:
-        name = role["metadata"]["name"]
-        if store.get("ClusterRole", "", name) is not None:
-            continue
-        stored = copy.deepcopy(role)
-        if stored.get("aggregationRule"):
-            stored["rules"] = copy.deepcopy(cluster_role_rules(store, role))
+    missing = []
+    for role in BOOTSTRAP_CLUSTER_ROLES:  # every role's rules first, before any is stored
+        if store.get("ClusterRole", "", role["metadata"]["name"]) is None:
+            stored = copy.deepcopy(role)
+            if stored.get("aggregationRule"):
+                stored["rules"] = copy.deepcopy(cluster_role_rules(store, role))
+            missing.append(stored)
+    for stored in missing:
         cluster.api.create_internal(stored)
     for binding in BOOTSTRAP_CLUSTER_ROLE_BINDINGS:
         if store.get("ClusterRoleBinding", "", binding["metadata"]["name"]) is None:
@@ -364,19 +366,34 @@ def service_account_user(namespace: str, name: str) -> User:
 # The policy in the store ------------------------------------------------------------------------
 
 
+def _policy_stored(store) -> bool:
+    """Whether the bootstrap policy was stored when the cluster was built. Then the store
+    alone decides, so a deleted ``edit`` is gone as upstream; a cluster saved before the
+    policy was stored falls back to the built-in roles and bindings."""
+    return any(
+        (r["metadata"].get("labels") or {}).get("kubernetes.io/bootstrapping") == "rbac-defaults"
+        for r in store.iter("ClusterRole")
+    )
+
+
 def _cluster_role_bindings(store) -> list[dict]:
     stored = {b["metadata"]["name"]: b for b in store.iter("ClusterRoleBinding")}
-    bootstrap = [b for b in BOOTSTRAP_CLUSTER_ROLE_BINDINGS if b["metadata"]["name"] not in stored]
+    bootstrap = [] if _policy_stored(store) else BOOTSTRAP_CLUSTER_ROLE_BINDINGS
+    bootstrap = [b for b in bootstrap if b["metadata"]["name"] not in stored]
     return bootstrap + [stored[name] for name in sorted(stored)]
 
 
 def _get_cluster_role(store, name: str) -> dict | None:
-    return store.get("ClusterRole", "", name) or BOOTSTRAP_ROLES_BY_NAME.get(name)
+    stored = store.get("ClusterRole", "", name)
+    if stored is not None or _policy_stored(store):
+        return stored
+    return BOOTSTRAP_ROLES_BY_NAME.get(name)
 
 
 def _all_cluster_roles(store) -> list[dict]:
     stored = {r["metadata"]["name"]: r for r in store.iter("ClusterRole")}
-    return [r for n, r in BOOTSTRAP_ROLES_BY_NAME.items() if n not in stored] + list(stored.values())
+    built_in = {} if _policy_stored(store) else BOOTSTRAP_ROLES_BY_NAME
+    return [r for n, r in built_in.items() if n not in stored] + list(stored.values())
 
 
 def cluster_role_rules(store, role: dict, _seen: frozenset = frozenset()) -> list[dict]:

@@ -52,8 +52,8 @@ REFUSALS = {
     "diff": "kubectl apply -f - prints created, configured or unchanged for each object; "
     f"kubectl diff works with {_REAL_KUBECTL}",
     "kustomize": f"paste the rendered YAML after kubectl apply -f -, or run kustomize with {_REAL_KUBECTL}",
-    "auth": "the sandbox lets every request through, so there is nothing to check; "
-    f"kubectl auth works with {_REAL_KUBECTL}",
+    "auth": "the console acts as the sandbox's owner, a cluster-admin; to ask what another "
+    f"identity may do, run kubectl auth can-i ... --as NAME with {_REAL_KUBECTL}",
     "config": "the console always talks to this sandbox; choose a namespace with -n NAMESPACE on each command, "
     f"and use kubectl config with {_REAL_KUBECTL}",
     "plugin": f"the console runs no plugins; use {_REAL_KUBECTL}",
