@@ -13,7 +13,9 @@ live in ``state``, which is serialised with the cluster.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+from collections.abc import Iterator
 
 from playground.engine import images, quantity
 from playground.engine.errors import ApiError
@@ -32,6 +34,27 @@ RESIZE_SECONDS = 1
 START_SECONDS = 1.0
 LOG_LINES_KEPT = 200
 PULL_BACKOFF_REPORT = 5
+
+
+@functools.lru_cache(maxsize=8192)
+def _cidr_bounds(cidr: str) -> tuple[int, int, int]:
+    network = ipaddress.ip_network(cidr, strict=False)
+    return network.version, int(network.network_address), network.num_addresses
+
+
+def _pod_cidr_addresses(cidr: str, used: int) -> Iterator[str]:
+    """A pod CIDR's addresses from .2 up (the network address is not one, .1 is the
+    bridge, the last is broadcast), as ipaddress spells them; enough of them to find a
+    free one when `used` are taken. IPv4 ones are spelled without building an address
+    object for each, which the kubelet otherwise pays once per pod already there."""
+    version, base, size = _cidr_bounds(cidr)
+    stop = min(size - 1, used + 3)
+    if version != 4:
+        for offset in range(2, stop):
+            yield str(ipaddress.IPv6Address(base + offset))
+        return
+    for value in range(base + 2, base + stop):
+        yield f"{value >> 24}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}"
 
 
 def backoff_delay(restarts: int) -> int:
@@ -234,10 +257,8 @@ class Kubelet:
             return ""
         node_name = node["metadata"]["name"]
         used = self.ips.setdefault(node_name, {})
-        network = ipaddress.ip_network(node["spec"]["podCIDR"], strict=False)
         # .1 is the bridge (cbr0); hand out from .2 upward, lowest free first.
-        for offset in range(2, network.num_addresses - 1):
-            ip = str(network.network_address + offset)
+        for ip in _pod_cidr_addresses(node["spec"]["podCIDR"], len(used)):
             if ip not in used:
                 used[ip] = uid
                 return ip

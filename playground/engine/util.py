@@ -214,7 +214,9 @@ def set_condition(
                 merged[transition_field] = cond[transition_field]
             else:
                 merged[transition_field] = now
-            result.append(merged)
+            # An unchanged condition stays the same object (equal, with its keys in the
+            # same order): the store's sharing (Sharer) then finds it already shared.
+            result.append(cond if merged == cond and tuple(merged) == tuple(cond) else merged)
         else:
             result.append(cond)
     if not found:

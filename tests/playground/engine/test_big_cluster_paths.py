@@ -1,0 +1,75 @@
+"""The cheaper paths the big-cluster benchmark takes: pod addresses from a node's pod
+CIDR without an address object per candidate, conditions kept as the same objects when
+unchanged, and the store's sharing skipping what a write did not replace. Each must
+give exactly what the plain path gives."""
+
+import ipaddress
+
+import pytest
+
+from playground.engine.kubelet import _pod_cidr_addresses
+from playground.engine.util import set_condition
+
+from .conftest import pod
+
+
+@pytest.mark.parametrize(
+    "cidr",
+    ["10.40.1.0/24", "10.244.0.0/22", "10.1.2.128/25", "10.0.0.0/30", "10.244.3.7/24", "fd00:10:244::/120"],
+)
+def test_pod_cidr_addresses_are_ipaddress_spelling_from_two_up(cidr):
+    network = ipaddress.ip_network(cidr, strict=False)
+    plain = [str(network.network_address + offset) for offset in range(2, network.num_addresses - 1)]
+    for used in [0, 1, 2, 7, 108, len(plain) - 1, len(plain), len(plain) + 3]:
+        # Enough candidates that one is free when `used` addresses are taken.
+        assert list(_pod_cidr_addresses(cidr, used)) == plain[: used + 1]
+
+
+def test_a_freed_pod_address_is_handed_out_again_lowest_first(cluster):
+    """kubenet's host-local IPAM as the kubelet models it: .1 is the bridge, pods take the
+    lowest free address from .2, and an address comes back when its pod goes."""
+    for name in ("a", "b", "c"):
+        cluster.create(pod(name, nodeName="worker-1"))
+    cluster.settle()
+    ips = {name: cluster.get("pod", name)["status"]["podIP"] for name in ("a", "b", "c")}
+    # The node's system pods hold the first ones; these three take the next, in order.
+    last = [int(ips[name].rsplit(".", 1)[1]) for name in ("a", "b", "c")]
+    assert last == [last[0], last[0] + 1, last[0] + 2]
+    assert last[0] >= 2
+    freed = ips["b"]
+    cluster.delete("pod", "b")
+    cluster.settle()
+    cluster.create(pod("d", nodeName="worker-1"))
+    cluster.create(pod("e", nodeName="worker-1"))
+    cluster.settle()
+    assert cluster.get("pod", "d")["status"]["podIP"] == freed
+    assert cluster.get("pod", "e")["status"]["podIP"] == f"{ips['c'].rsplit('.', 1)[0]}.{last[2] + 1}"
+
+
+def test_set_condition_keeps_an_unchanged_condition_and_never_mutates_the_input():
+    ready = {"type": "Ready", "status": "True", "lastProbeTime": None, "lastTransitionTime": "t0"}
+    scheduled = {"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": "t0"}
+    before = [dict(ready), dict(scheduled)]
+    conditions = [ready, scheduled]
+
+    same = set_condition(conditions, {"type": "Ready", "status": "True", "lastProbeTime": None}, "t1")
+    assert same is not conditions
+    assert same[0] is ready and same[1] is scheduled
+
+    flipped = set_condition(conditions, {"type": "Ready", "status": "False", "lastProbeTime": None}, "t1")
+    assert flipped[0] is not ready
+    assert flipped[0] == {
+        "type": "Ready",
+        "status": "False",
+        "lastProbeTime": None,
+        "lastTransitionTime": "t1",
+    }
+    assert flipped[1] is scheduled
+
+    # An equal condition whose keys come in another order is rebuilt in the new order.
+    reordered = {"status": "True", "type": "Ready", "lastProbeTime": None, "lastTransitionTime": "t0"}
+    rebuilt = set_condition([reordered], {"type": "Ready", "status": "True", "lastProbeTime": None}, "t1")
+    assert rebuilt[0] is not reordered
+    assert list(rebuilt[0]) == ["type", "status", "lastProbeTime", "lastTransitionTime"]
+
+    assert conditions == before and conditions[0] is ready
