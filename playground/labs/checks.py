@@ -12,7 +12,9 @@ when it fails (`says`), optionally pointing at the hint that helps (`hint`, 1-ba
   event:     an event with this reason (on this kind, named object, message containing
              text) happened
   trace:     a request from `source` reaches `destination` (the network view's trace),
-             or a LoadBalancer Service's external address (`load_balancer`, `port`)
+             or a LoadBalancer Service's external address (`load_balancer`, `port`);
+             with `dropped_by: COMPONENT`, the request is stopped at that hop instead
+             (`network-policy`: a NetworkPolicy drops it)
 
 When the object an assertion is about does not exist at all (a named object, a Service,
 a node, the pods a selector picks, the object an event names), the result says so ("There
@@ -33,6 +35,17 @@ from playground.engine.quantity import parse as parse_quantity
 from playground.engine.selectors import parse_label_selector
 
 KINDS = ("object", "spread", "endpoints", "node", "event", "trace")
+# The hops of a trace where a request can be stopped (network.trace's components).
+TRACE_COMPONENTS = (
+    "dns",
+    "gateway",
+    "ingress-controller",
+    "kube-proxy",
+    "network",
+    "network-policy",
+    "node",
+    "pod",
+)
 _COMPARE = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*(.+?)\s*$")
 _OPS = {
     ">=": operator.ge,
@@ -283,7 +296,11 @@ def _trace(cluster, spec: dict) -> bool | Missing:
         if not ingress or not ingress[0].get("ip"):
             return False
         destination = f"{ingress[0]['ip']}:{spec.get('port', 80)}"
-    return bool(cluster.trace(spec.get("source", "outside"), destination).get("ok"))
+    result = cluster.trace(spec.get("source", "outside"), destination)
+    if spec.get("dropped_by"):  # the request must stop at this hop (a NetworkPolicy, …)
+        hops = result.get("hops") or []
+        return not result.get("ok") and bool(hops) and hops[-1].get("component") == spec["dropped_by"]
+    return bool(result.get("ok"))
 
 
 _EVALUATORS = {
@@ -315,6 +332,8 @@ def validate(assertion: dict, where: str) -> None:
         raise CheckError(f"{where}: {kinds[0]} needs {required[kinds[0]]}")
     if kinds[0] == "trace" and not (body.get("destination") or body.get("load_balancer")):
         raise CheckError(f"{where}: trace needs destination or load_balancer")
+    if kinds[0] == "trace" and "dropped_by" in body and body["dropped_by"] not in TRACE_COMPONENTS:
+        raise CheckError(f"{where}: dropped_by is one of {', '.join(TRACE_COMPONENTS)}")
     if kinds[0] == "object":
         _select_check(body, where)
     if kinds[0] == "event" and body.get("name") and not body.get("kind"):

@@ -34,3 +34,59 @@ def test_fields_of_an_addon_kind_are_held_against_its_crd_schema():
         validate(
             {"object": {"kind": "VolumeSnapshot", "fields": {"metadata.label.x": "y"}}, "says": "s"}, "here"
         )
+
+
+# A trace that must be stopped ------------------------------------------------------------
+
+APP = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: shop, labels: {app: db}}
+spec: {containers: [{name: db, image: "postgres:16", ports: [{containerPort: 5432}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: shop}
+spec: {selector: {app: db}, ports: [{port: 5432}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: probe}
+spec: {containers: [{name: probe, image: "busybox:1.36", command: [sleep, infinity]}]}
+"""
+DENY = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny, namespace: shop}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+"""
+
+
+def test_a_trace_can_require_a_networkpolicy_to_drop_the_request():
+    """`dropped_by: network-policy` passes only when the trace stops at that hop: not when the
+    request gets through, nor when it fails somewhere else (a name that does not resolve)."""
+    from playground.engine import Cluster
+    from playground.labs.checks import evaluate
+
+    cluster = Cluster.new("default", seed=3)
+    cluster.apply(APP)
+    cluster.settle()
+    dropped = {
+        "trace": {"source": "default/probe", "destination": "db.shop:5432", "dropped_by": "network-policy"},
+        "says": "s",
+    }
+    elsewhere = {
+        "trace": {"source": "default/probe", "destination": "nope.shop:5432", "dropped_by": "network-policy"},
+        "says": "s",
+    }
+    validate(dropped, "here")
+    assert [r.ok for r in evaluate(cluster, [dropped, elsewhere])] == [False, False]
+    cluster.apply(DENY)
+    cluster.settle()
+    assert [r.ok for r in evaluate(cluster, [dropped, elsewhere])] == [True, False]
+    with pytest.raises(CheckError, match=r"here: dropped_by is one of dns, "):
+        validate({"trace": {"destination": "db.shop:5432", "dropped_by": "firewall"}, "says": "s"}, "here")
