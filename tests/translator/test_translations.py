@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from playground.engine import Cluster
+from playground.engine import ApiError, Cluster
 from translator import service, to_vm_service
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -107,21 +107,30 @@ def test_workload_runs_in_a_vsphere_sandbox(name):
 @pytest.mark.parametrize("name", GOOD)
 def test_vm_service_objects_power_on_in_a_vsphere_sandbox(name):
     """The vSphere profile serves VM Service's kinds from the engine's own CRDs (no second
-    copy is added) and its simulated VM operator powers each VM on with an address."""
+    copy is added) and its simulated VM operator powers each VM on with an address. (A
+    namespace of its own: sql01's disks are more than dev-team's 200Gi storage quota.)"""
     t = translate(name)
     cluster = Cluster.new("vsphere", seed=1)
     assert cluster.api.registry.get("VirtualMachine") is not None
-    done = service.apply(cluster, t, "vm", namespace="dev-team")
+    done = service.apply(cluster, t, "vm", namespace="vm-team")
     assert not any("CustomResourceDefinitions" in line for line in done)
     assert any(line.startswith("virtualmachine.vmoperator.vmware.com/") for line in done)
     cluster.advance(60)
-    vms = cluster.list("VirtualMachine", namespace="dev-team")
+    vms = cluster.list("VirtualMachine", namespace="vm-team")
     assert sorted(v["metadata"]["name"] for v in vms) == sorted(m.name for m in t.source.machines)
     assert all(v["apiVersion"] == to_vm_service.API_VERSION for v in vms)
     assert {v["status"]["powerState"] for v in vms} == {"PoweredOn"}
     assert all(v["status"]["network"]["primaryIP4"].startswith("10.244.") for v in vms)
-    claims = cluster.list("PersistentVolumeClaim", namespace="dev-team")
+    claims = cluster.list("PersistentVolumeClaim", namespace="vm-team")
     assert {c["status"]["phase"] for c in claims} <= {"Bound"}
+
+
+def test_the_vsphere_namespace_storage_quota_refuses_a_vm_with_too_much_disk():
+    """dev-team's storage limit is 200Gi; sql01's data and log disks go over it."""
+    t = translate("sql01.ovf")
+    cluster = Cluster.new("vsphere", seed=1)
+    with pytest.raises(ApiError, match="exceeded quota: dev-team-storagequota"):
+        service.apply(cluster, t, "vm", namespace="dev-team")
 
 
 @pytest.mark.parametrize("name", GOOD[:2])
