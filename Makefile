@@ -7,6 +7,9 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest worker processes: the suite mostly waits (servers, kubectl, sandbox clocks), so more
+# workers than cores still shortens it; TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 3
 
 # Debian packages as package:command-or-python-module pairs.
 RUN_PACKAGES := python3-venv:python:ensurepip graphviz:dot
@@ -46,7 +49,7 @@ test: system-test $(VENV)/.installed-dev
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check_content
 	scripts/fetch-test-assets
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .
