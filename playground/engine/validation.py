@@ -751,6 +751,8 @@ def cronjob(obj: dict) -> list[FieldError]:
     policy = spec.get("concurrencyPolicy")
     if policy is not None and policy not in ("Allow", "Forbid", "Replace"):
         errors.append(unsupported("spec.concurrencyPolicy", policy, ["Allow", "Forbid", "Replace"]))
+    if spec.get("timeZone") is not None:
+        errors += _time_zone(spec["timeZone"])
     job_spec = (spec.get("jobTemplate") or {}).get("spec")
     if not isinstance(job_spec, dict):
         errors.append(required("spec.jobTemplate.spec"))
@@ -759,6 +761,35 @@ def cronjob(obj: dict) -> list[FieldError]:
             error.field = "spec.jobTemplate." + error.field
             errors.append(error)
     return errors
+
+
+_TIME_ZONE_PART = re.compile(r"^[A-Za-z.\-_0-9+]{1,14}$")
+
+
+def _time_zone(zone) -> list[FieldError]:
+    """validateTimeZone (pkg/apis/batch/validation): a non-empty IANA name, not Local,
+    that the controller can load; Go's time.LoadLocation error is "unknown time zone X"."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    where = "spec.timeZone"
+    if not isinstance(zone, str) or not zone:
+        return [invalid(where, zone, "timeZone must be nil or non-empty string")]
+    for part in zone.split("/"):
+        if part in (".", "..") or part.startswith("-") or not _TIME_ZONE_PART.match(part):
+            return [invalid(where, zone, f"unknown time zone {zone}")]
+    if zone.lower() == "local":
+        return [
+            invalid(
+                where,
+                zone,
+                "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones",
+            )
+        ]
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return [invalid(where, zone, f"unknown time zone {zone}")]
+    return []
 
 
 def pvc(obj: dict) -> list[FieldError]:
