@@ -202,11 +202,15 @@ class AutoscalerController(Controller):
         )
         action = None
         if desired != current:
-            reason = (
-                "cpu resource utilization (percentage of request) above target"
-                if desired > current
-                else "All metrics below target"
-            )
+            # reconcileAutoscaler: a count outside min..max is corrected before any metric counts.
+            if current < low:
+                reason = "Current number of replicas below Spec.MinReplicas"
+            elif current > high:
+                reason = "Current number of replicas above Spec.MaxReplicas"
+            elif desired > current:
+                reason = "cpu resource utilization (percentage of request) above target"
+            else:
+                reason = "All metrics below target"
             cluster.api.scale(ref["kind"], ref["name"], ns, desired)
             cluster.recorder.record(
                 hpa,

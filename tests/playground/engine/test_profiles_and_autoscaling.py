@@ -155,3 +155,26 @@ roleRef: {kind: Role, name: pod-reader, apiGroup: rbac.authorization.k8s.io}
         'subjects[0].kind: Unsupported value: "Robot": supported values: "Group", "ServiceAccount", "User"'
         in error.value.message
     )
+
+
+def test_a_count_below_min_replicas_is_raised_first_and_says_so(cluster):
+    """horizontal.go reconcileAutoscaler: below Spec.MinReplicas the count is raised to it
+    before any metric is read, with that reason in the SuccessfulRescale event."""
+    cluster.apply(deployment(replicas=1, cpu="200m"))
+    cluster.apply("""
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 3
+  maxReplicas: 6
+""")
+    cluster.settle(timeout=30)
+    assert cluster.get("deployment", "web")["spec"]["replicas"] == 3
+    messages = [
+        e["message"]
+        for e in cluster.events(kind="HorizontalPodAutoscaler")
+        if e["reason"] == "SuccessfulRescale"
+    ]
+    assert messages == ["New size: 3; reason: Current number of replicas below Spec.MinReplicas"]
