@@ -114,8 +114,16 @@ class Scheduler:
 
     def _add_pod(self, info: NodeInfo, pod: dict) -> None:
         key = self._pod_key(pod)
-        if key in info.pods:
-            self._remove_pod(info, info.pods[key])
+        stored = info.pods.get(key)
+        if stored is not None and stored.get("spec") is pod.get("spec"):
+            # The same spec (a status or metadata write, as the kubelet's): what the pod
+            # asks of the node is unchanged, so only the object is replaced, moved last
+            # as a remove and add would.
+            del info.pods[key]
+            info.pods[key] = pod
+            return
+        if stored is not None:
+            self._remove_pod(info, stored)
         needs = PodNeeds(pod)
         info.pods[key] = pod
         info.req_cpu += needs.cpu

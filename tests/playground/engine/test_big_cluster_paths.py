@@ -8,6 +8,7 @@ import ipaddress
 import pytest
 
 from playground.engine.kubelet import _pod_cidr_addresses
+from playground.engine.scheduler.nodeinfo import NodeInfo, PodNeeds
 from playground.engine.util import set_condition
 
 from .conftest import pod
@@ -73,3 +74,53 @@ def test_set_condition_keeps_an_unchanged_condition_and_never_mutates_the_input(
     assert list(rebuilt[0]) == ["type", "status", "lastProbeTime", "lastTransitionTime"]
 
     assert conditions == before and conditions[0] is ready
+
+
+def test_the_schedulers_node_accounting_follows_status_writes_and_resizes(cluster):
+    """A pod's status writes (the kubelet's) leave its spec the same object, so the scheduler
+    only swaps the object in its NodeInfo; a resize writes a new spec and is accounted
+    afresh. Either way each NodeInfo holds the stored pods and their summed requests, as
+    a NodeInfo built from the store would (upstream's cache: AddPod/UpdatePod)."""
+    for i in range(6):
+        cluster.create(
+            pod(
+                f"r{i}",
+                nodeName=f"worker-{1 + i % 2}",
+                containers=[
+                    {
+                        "name": "main",
+                        "image": "nginx:1.27",
+                        "resources": {"requests": {"cpu": "200m", "memory": "64Mi"}},
+                    }
+                ],
+            )
+        )
+    cluster.settle()
+    body = {"spec": {"containers": [{"name": "main", "resources": {"requests": {"cpu": "300m"}}}]}}
+    cluster.api.patch("Pod", "r0", "default", body, "strategic", "resize")
+    cluster.settle()
+    assert cluster.get("pod", "r0")["spec"]["containers"][0]["resources"]["requests"]["cpu"] == "300m"
+    for name, info in cluster.scheduler.nodes.items():
+        stored = {
+            f"{p['metadata']['namespace']}/{p['metadata']['name']}": p for p in cluster.store.pods_on(name)
+        }
+        assert info.pods.keys() == stored.keys()
+        assert all(info.pods[key] is stored[key] for key in stored)
+        fresh = NodeInfo(cluster.store.get("Node", "", name))
+        for p in stored.values():
+            needs = PodNeeds(p)
+            fresh.req_cpu += needs.cpu
+            fresh.req_mem += needs.mem
+            fresh.nz_cpu += needs.nz_cpu
+            fresh.nz_mem += needs.nz_mem
+            fresh.pod_count += 1
+        fresh.reshape()
+        assert (info.req_cpu, info.req_mem, info.nz_cpu, info.nz_mem, info.pod_count, info.shape) == (
+            fresh.req_cpu,
+            fresh.req_mem,
+            fresh.nz_cpu,
+            fresh.nz_mem,
+            fresh.pod_count,
+            fresh.shape,
+        )
+    assert cluster.scheduler.nodes["worker-1"].req_cpu >= 300 + 2 * 200
