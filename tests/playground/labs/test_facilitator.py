@@ -53,6 +53,11 @@ def test_a_malformed_facilitator_field_is_refused_naming_the_place(tmp_path, tex
         load(write(tmp_path, text))
 
 
+def test_every_lab_has_facilitator_notes():
+    missing = [slug for slug, lab in labs().items() if lab.facilitator is None]
+    assert missing == []
+
+
 # Who sees them --------------------------------------------------------------------------------
 
 
