@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from playground.labs import Facilitator, LabError, labs, load
-from playground.models import Workshop
+from playground.models import Participant, Workshop
 
 LAB = "title: t\nsummary: s\npairs: [vm-pod]\nminutes: 5\nlevel: beginner\n" + (
     "tasks:\n  - {title: x, instructions: i, hints: [h], explanation: e, solution: {commands: [k]},\n"
@@ -97,6 +97,16 @@ def test_the_instructor_sees_the_current_labs_notes(instructor, workshop):
     assert "Facilitator notes: Your first pod" in html
     assert f"<strong>{notes.minutes_in_class} minutes</strong>" in html
     assert shown(html) and "On the projector" in html
+
+
+@pytest.mark.django_db
+def test_the_instructor_sees_them_beside_a_learners_progress(instructor, workshop):
+    learner = Client()
+    seat = learner.post("/join/", {"code": workshop.code, "name": "Alice"})
+    learner.get(learner.get(seat["Location"])["Location"])
+    seat_id = Participant.objects.get(name="Alice").public_id
+    html = instructor.get(f"/workshops/{workshop.public_id}/learners/{seat_id}/").content.decode()
+    assert "Read-only" in html and shown(html)
 
 
 @pytest.mark.django_db
