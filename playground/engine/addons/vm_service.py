@@ -272,9 +272,12 @@ def image(display: str, os_type: str, os_version: str, scope: str, now: str) -> 
     item = "clitem-" + name[4:]
     metadata: dict = {
         "name": name,
+        # The labels vm-operator adds from an image's status (api/v1alpha5 image types).
         "labels": {
-            "os-type.vmoperator.vmware.com/" + os_type: "",
-            "capability.image.vmoperator.vmware.com/cloud-init": "",
+            f"os.image.{GROUP}/type": os_type,
+            f"os.image.{GROUP}/version": os_version,
+            f"capability.image.{GROUP}/cloud-init": "",
+            f"image.{GROUP}/type": "OVF",
         },
     }
     kind = "ClusterVirtualMachineImage" if scope == "Cluster" else "VirtualMachineImage"
@@ -286,7 +289,7 @@ def image(display: str, os_type: str, os_version: str, scope: str, now: str) -> 
         "metadata": metadata,
         "spec": {
             "providerRef": {
-                "apiVersion": "imageregistry.vmware.com/v1alpha2",
+                "apiVersion": "imageregistry.vmware.com/v1alpha1",
                 "kind": "ClusterContentLibraryItem" if scope == "Cluster" else "ContentLibraryItem",
                 "name": item,
             }

@@ -22,8 +22,10 @@ Per Cluster with ``spec.topology`` (key ``namespace/name``):
   the Cluster. A Machine is ``Provisioning`` until its VM reports an address, then
   ``Running`` with ``status.nodeRef`` and ``spec.providerID``; scaling down deletes the newest;
 * conditions in Cluster API v1beta1's shape (type, status, severity, reason,
-  lastTransitionTime): InfrastructureReady, ControlPlaneInitialized, ControlPlaneReady,
-  TopologyReconciled and Ready (all of them true).
+  lastTransitionTime) and reasons (api/v1beta1/condition_consts.go): InfrastructureReady
+  (WaitingForInfrastructure), ControlPlaneInitialized (WaitingForControlPlaneProviderInitialized),
+  ControlPlaneReady (WaitingForControlPlane), TopologyReconciled, and Ready summarising the
+  infrastructure and the control plane.
 """
 
 from __future__ import annotations
@@ -48,12 +50,15 @@ CONDITION_ORDER = (
 )
 
 
-def _condition(old: list[dict], type_: str, ok: bool, reason: str, message: str, now: str) -> dict:
+def _condition(
+    old: list[dict], type_: str, ok: bool, reason: str, message: str, now: str, severity: str = "Info"
+) -> dict:
+    """A v1beta1 condition: a False one carries a severity and a reason."""
     prior = next((c for c in old if c["type"] == type_), None)
     status = "True" if ok else "False"
     new = {"type": type_, "status": status}
     if not ok:
-        new.update({"severity": "Info" if reason.endswith("ing") else "Warning", "reason": reason})
+        new.update({"severity": severity, "reason": reason})
         if message:
             new["message"] = message
     new["lastTransitionTime"] = prior["lastTransitionTime"] if prior and prior["status"] == status else now
@@ -107,7 +112,9 @@ class ClusterAPIController(Controller):
                 {
                     "phase": "Pending",
                     "conditions": [
-                        _condition(old, "TopologyReconciled", False, "TopologyReconcileFailed", message, now)
+                        _condition(
+                            old, "TopologyReconciled", False, "TopologyReconcileFailed", message, now, "Error"
+                        )
                     ],
                 }
             )
@@ -151,27 +158,24 @@ class ClusterAPIController(Controller):
         status["phase"] = (
             "Provisioned" if infra and obj["spec"].get("controlPlaneEndpoint") else "Provisioning"
         )
-        ready = infra and status["controlPlaneReady"] and len(running) == len(machines)
-        waiting = f"{len(machines) - len(running)} of {len(machines)} machines are still provisioning"
+        # Ready summarises the infrastructure and the control plane (v1beta1's summary);
+        # the workers are the Machines' own business.
+        ready = infra and status["controlPlaneReady"]
+        not_ready = "WaitingForInfrastructure" if not infra else "WaitingForControlPlane"
         conditions = [
-            _condition(
-                old,
-                "Ready",
-                ready,
-                "WaitingForMachines" if infra else "WaitingForInfrastructure",
-                waiting,
-                now,
-            ),
+            _condition(old, "Ready", ready, not_ready, "", now),
             _condition(
                 old,
                 "ControlPlaneInitialized",
                 bool(cp_running),
                 "WaitingForControlPlaneProviderInitialized",
-                "",
+                "Waiting for control plane provider to indicate the control plane has been initialized",
                 now,
             ),
-            _condition(old, "ControlPlaneReady", status["controlPlaneReady"], "ScalingUp", "", now),
-            _condition(old, "InfrastructureReady", infra, "WaitingForLoadBalancerIP", "", now),
+            _condition(
+                old, "ControlPlaneReady", status["controlPlaneReady"], "WaitingForControlPlane", "", now
+            ),
+            _condition(old, "InfrastructureReady", infra, "WaitingForInfrastructure", "", now),
             _condition(old, "TopologyReconciled", True, "", "", now),
         ]
         status["conditions"] = conditions

@@ -58,6 +58,7 @@ def test_phases_pending_provisioning_provisioned_and_machines_as_vms(cluster):
     exist, Provisioning while the infrastructure is not ready, Provisioned once it is and
     the control plane endpoint is set (here, the control-plane load balancer's address)."""
     cluster.apply(CLUSTER)
+    applied_at = cluster.clock
     seen = []
     for _ in range(40):
         if cluster.step() is None:
@@ -66,6 +67,8 @@ def test_phases_pending_provisioning_provisioned_and_machines_as_vms(cluster):
         phase = (got.get("status") or {}).get("phase")
         if phase and (not seen or seen[-1] != phase):
             seen.append(phase)
+        if phase == "Provisioned":
+            break
     assert seen == ["Pending", "Provisioning", "Provisioned"]
     got = cluster.get("Cluster", "team-a", "dev-team")
     lb = cluster.get("VirtualMachineService", "team-a-control-plane-service", "dev-team")
@@ -75,7 +78,14 @@ def test_phases_pending_provisioning_provisioned_and_machines_as_vms(cluster):
         "port": 6443,
     }
     assert got["status"]["infrastructureReady"] is True
-    assert conditions(got)["Ready"] == "False"  # the machines are still booting
+    assert cluster.clock - applied_at < BOOT_SECONDS  # the machines are still booting
+    assert conditions(got)["Ready"] == "False"
+    initialized = next(c for c in got["status"]["conditions"] if c["type"] == "ControlPlaneInitialized")
+    assert (initialized["status"], initialized["severity"], initialized["reason"]) == (
+        "False",
+        "Info",
+        "WaitingForControlPlaneProviderInitialized",
+    )
     vms = cluster.list("VirtualMachine", namespace="dev-team")
     machines = cluster.list("Machine", namespace="dev-team")
     assert sorted(v["metadata"]["name"] for v in vms) == sorted(m["metadata"]["name"] for m in machines)
