@@ -713,17 +713,38 @@ class Kubelet:
             if behaviour.seconds is not None:
                 exit_at = started + behaviour.seconds
                 cs["exit_code"] = behaviour.exit_code
+            # A startup probe holds the other probes off until it succeeds; failing
+            # failureThreshold times in a row, it has the container killed and restarted
+            # (prober worker.go doProbe: liveness and readiness wait for `started`).
+            startup = c.get("startupProbe")
+            started_ok = started
+            if startup:
+                if self._probe_ok(c, startup):
+                    started_ok = started + startup.get("initialDelaySeconds", 0)
+                else:
+                    started_ok = None
+                    period = startup.get("periodSeconds", 10)
+                    threshold = startup.get("failureThreshold", 3)
+                    kill_at = started + startup.get("initialDelaySeconds", 0) + period * threshold
+                    if exit_at is None or kill_at < exit_at:
+                        exit_at = kill_at
+                        cs["exit_code"] = 137
+                        cs["startup_failed"] = True
+                        cs["unhealthy_probe"] = "Startup"
+                        cs["unhealthy_at"] = [kill_at - period * k for k in range(threshold - 1, -1, -1)]
+                if started_ok is not None and started_ok > now:
+                    due(started_ok)
+            cs["started_ok_at"] = started_ok
             liveness = c.get("livenessProbe")
-            if liveness and not self._probe_ok(c, liveness):
-                kill_at = (
-                    started
-                    + liveness.get("initialDelaySeconds", 0)
-                    + liveness.get("periodSeconds", 10) * liveness.get("failureThreshold", 3)
-                )
+            if liveness and started_ok is not None and not self._probe_ok(c, liveness):
+                kill_at = max(started + liveness.get("initialDelaySeconds", 0), started_ok) + liveness.get(
+                    "periodSeconds", 10
+                ) * liveness.get("failureThreshold", 3)
                 if exit_at is None or kill_at < exit_at:
                     exit_at = kill_at
                     cs["exit_code"] = 137
                     cs["liveness_failed"] = True
+                    cs["unhealthy_probe"] = "Liveness"
                     # Each failed probe is an Unhealthy event (the prober's), one period apart,
                     # the failureThreshold-th at the kill.
                     period = liveness.get("periodSeconds", 10)
@@ -731,8 +752,10 @@ class Kubelet:
                     cs["unhealthy_at"] = [kill_at - period * k for k in range(threshold - 1, -1, -1)]
             cs["exit_at"] = exit_at
             readiness = c.get("readinessProbe")
-            if readiness:
-                ready_at = started + readiness.get("initialDelaySeconds", 0)
+            if started_ok is None:
+                cs["ready_at"] = None  # never started: readiness is not probed
+            elif readiness:
+                ready_at = max(started + readiness.get("initialDelaySeconds", 0), started_ok)
                 cs["ready_at"] = ready_at if self._probe_ok(c, readiness) else None
                 if cs["ready_at"] is None:
                     rec(
@@ -746,21 +769,26 @@ class Kubelet:
                 elif ready_at > now:
                     due(ready_at)
             else:
-                cs["ready_at"] = started
+                cs["ready_at"] = started_ok
+                if started_ok > now:
+                    due(started_ok)
             if exit_at is not None:
                 due(exit_at)
             return
         if cs["stage"] == "running":
             if cs.get("ready_at") and cs["ready_at"] > now:
                 due(cs["ready_at"])
+            if cs.get("started_ok_at") and cs["started_ok_at"] > now:
+                due(cs["started_ok_at"])
             unhealthy = cs.get("unhealthy_at") or []
+            which = cs.get("unhealthy_probe", "Liveness")
             while unhealthy and unhealthy[0] <= now:
                 unhealthy.pop(0)
                 rec(
                     pod,
                     "Warning",
                     "Unhealthy",
-                    self._probe_failure("Liveness", c.get("livenessProbe") or {}, c, st),
+                    self._probe_failure(which, c.get(f"{which.lower()}Probe") or {}, c, st),
                     "kubelet",
                     node_name,
                 )
@@ -772,12 +800,14 @@ class Kubelet:
                     return
                 code = cs.get("exit_code", 0)
                 killed = cs.pop("liveness_failed", False)
-                if killed:
+                startup_killed = cs.pop("startup_failed", False)
+                if killed or startup_killed:
+                    probe = "startup" if startup_killed else "liveness"
                     rec(
                         pod,
                         "Normal",
                         "Killing",
-                        f"Container {c['name']} failed liveness probe, will be restarted",
+                        f"Container {c['name']} failed {probe} probe, will be restarted",
                         "kubelet",
                         node_name,
                     )
@@ -1088,7 +1118,9 @@ class Kubelet:
         if stage == "running":
             result["containerID"] = cs["container_id"]
             result["state"] = {"running": {"startedAt": rfc3339(cs["started_at"])}}
-            result["started"] = True
+            # `started` turns true once a startup probe has succeeded (at once without one).
+            started_ok = cs.get("started_ok_at", cs["started_at"])
+            result["started"] = started_ok is not None and started_ok <= now
             ready_at = cs.get("ready_at")
             result["ready"] = ready_at is not None and ready_at <= now
             if init and not sidecar:
