@@ -26,6 +26,9 @@ _.instructions, _.explanation, _.intro  # playground.labs dataclasses, in lab te
 # Django model fields and attributes the ORM or templates read.
 _.message_at, _.kubernetes_version, _.stopped, _.related_uid, _.problem_at
 
+# Django model field hooks (playground.models.PackedTextField), called by the ORM.
+_.from_db_value
+
 # Django path converters (playground.mirror.views), called by the URL resolver.
 _.to_python, _.to_url
 

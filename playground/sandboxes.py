@@ -8,22 +8,25 @@ replayed on the newer state.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 import secrets
 import time
+import zlib
 from datetime import timedelta
 
 import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.db.models.functions import Length
 from django.utils import timezone
 
 from playground.engine import ApiError, Cluster
 from playground.engine.cluster import WorkBudget
-from playground.models import Sandbox, SandboxCreation, Snapshot
+from playground.models import PACK_LEVEL, Sandbox, SandboxCreation, Snapshot, StatePart
 from playground.scenarios import ScenarioError, run_actions, scenarios
 
 PROFILES = {
@@ -85,19 +88,177 @@ def visitor(session) -> str:
 
 
 def dump(cluster: Cluster) -> str:
+    """The cluster's whole state as JSON, watch history inline (a new row's, a copy's)."""
     return orjson.dumps(cluster.to_dict()).decode()
 
 
-def restore(state: str) -> Cluster:
-    """The cluster a saved state holds, with this request's engine work budget: work past
-    it stays queued for the next visit (ENGINE_STEPS_PER_REQUEST, ..._MILLISECONDS_...)."""
+# Lean rows -------------------------------------------------------------------------------
+#
+# A sandbox's row holds its state compressed (models.PackedTextField) without the objects
+# its watch history still needs but the cluster no longer holds (old versions, deleted
+# objects): those are StateParts, one per object, named by a digest of their JSON. A
+# snapshot is the state with every object replaced by its part's digest: snapshots and the
+# history share the parts, so each snapshot stores only the objects that changed.
+
+
+def _digest(raw: bytes) -> str:
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def _part(obj: dict, parts: dict[str, bytes]) -> str:
+    raw = orjson.dumps(obj)
+    digest = _digest(raw)
+    parts[digest] = raw
+    return digest
+
+
+def _history_parts(data: dict, parts: dict[str, bytes]) -> list[str]:
+    """Move the saved history's inline objects into `parts` (in place); the digests it names."""
+    named = []
+    for row in data["store"]["history"]:
+        saved = row[5]
+        if type(saved) is dict:
+            row[5] = saved = _part(saved, parts)
+        if type(saved) is str:
+            named.append(saved)
+    return named
+
+
+def _pack(cluster: Cluster) -> tuple[str, dict[str, bytes], list[str]]:
+    """The state for the row, the history parts it adds and every digest it names."""
+    data = cluster.to_dict()
+    parts: dict[str, bytes] = {}
+    named = _history_parts(data, parts)
+    return orjson.dumps(data).decode(), parts, named
+
+
+def _skeleton(data: dict) -> tuple[str, dict[str, bytes]]:
+    """A snapshot of `data` (a parsed state, left as it was): its JSON with every object as
+    a digest, and the parts. Digests the history already names are listed too."""
+    parts: dict[str, bytes] = {}
+    store = data["store"]
+    history = [list(row) for row in store["history"]]
+    skeleton = {
+        **data,
+        "store": {
+            **store,
+            "objects": {kind: [_part(obj, parts) for obj in objs] for kind, objs in store["objects"].items()},
+            "history": history,
+        },
+    }
+    for digest in _history_parts(skeleton, parts):
+        parts.setdefault(digest, b"")  # already stored: named, not written again
+    return orjson.dumps(skeleton).decode(), parts
+
+
+def _put_parts(pk: int, parts: dict[str, bytes]) -> None:
+    new = [d for d, raw in parts.items() if raw]
+    if not new:
+        return
+    have = set()
+    for i in range(0, len(new), 500):
+        chunk = new[i : i + 500]
+        have.update(
+            StatePart.objects.filter(sandbox_id=pk, digest__in=chunk).values_list("digest", flat=True)
+        )
+    rows = [
+        StatePart(sandbox_id=pk, digest=d, data=zlib.compress(parts[d], PACK_LEVEL))
+        for d in new
+        if d not in have
+    ]
+    StatePart.objects.bulk_create(rows, ignore_conflicts=True, batch_size=200)
+
+
+def _fetch_parts(pk: int, digests: list[str]) -> dict[str, dict]:
+    found = {}
+    wanted = list(dict.fromkeys(digests))
+    for i in range(0, len(wanted), 500):
+        rows = StatePart.objects.filter(sandbox_id=pk, digest__in=wanted[i : i + 500]).values_list(
+            "digest", "data"
+        )
+        for digest, data in rows:
+            found[digest] = orjson.loads(zlib.decompress(data))
+    return found
+
+
+def _expand(state: str, pk: int | None) -> dict:
+    """A snapshot's state with its objects back in place (history digests stay named)."""
     data = orjson.loads(state)
+    objects = data["store"]["objects"]
+    digests = [obj for objs in objects.values() for obj in objs if type(obj) is str]
+    if digests:
+        found = _fetch_parts(pk, digests) if pk is not None else {}
+        missing = [d for d in digests if d not in found]
+        if missing:
+            raise ValueError(f"{len(missing)} of the snapshot's objects are missing")
+        for kind, objs in objects.items():
+            objects[kind] = [found[obj] if type(obj) is str else obj for obj in objs]
+    return data
+
+
+def _inline(state: str, pk: int) -> str:
+    """The state with its history's parts inline again (for a copy in another sandbox).
+    Should a part be gone, the copy starts with no history, as after etcd's compaction."""
+    data = orjson.loads(state)
+    store = data["store"]
+    found = _fetch_parts(pk, [row[5] for row in store["history"] if type(row[5]) is str])
+    if all(type(row[5]) is not str or row[5] in found for row in store["history"]):
+        store["history"] = [
+            row[:5] + [found[row[5]]] if type(row[5]) is str else row for row in store["history"]
+        ]
+    else:
+        store["history"], store["oldestWatchable"] = [], store["revision"]
+    return orjson.dumps(data).decode()
+
+
+def _collect(pk: int, live: list[str]) -> None:
+    """Delete the sandbox's parts that neither its state nor any snapshot names. Runs in
+    the transaction of a save that won its compare-and-swap, so a writer that loaded an
+    older version (and may name a part deleted here) fails its own and starts again."""
+    named = set(live)
+    for parts in Snapshot.objects.filter(sandbox_id=pk).values_list("parts", flat=True):
+        named.update(parts)
+    stale = [
+        pid
+        for pid, digest in StatePart.objects.filter(sandbox_id=pk).values_list("id", "digest")
+        if digest not in named
+    ]
+    for i in range(0, len(stale), 500):
+        StatePart.objects.filter(id__in=stale[i : i + 500]).delete()
+
+
+def _snapshot(pk: int, label: str, taken: tuple[str, dict[str, bytes]]) -> None:
+    """Keep a state split by _skeleton as a snapshot."""
+    skeleton, parts = taken
+    _put_parts(pk, parts)
+    Snapshot.objects.create(sandbox_id=pk, label=label[:200], state=skeleton, parts=sorted(parts))
+
+
+def _taken(state: str) -> tuple[str, dict[str, bytes]]:
+    """A state split for a snapshot; one that does not parse (a broken sandbox's, before a
+    Reset) is kept whole, as it was."""
+    try:
+        return _skeleton(orjson.loads(state))
+    except Exception:  # any shape: kept as text, Rewind reports it if it is chosen
+        return state, {}
+
+
+def restore(state: str, pk: int | None = None) -> Cluster:
+    """The cluster a saved state holds, with this request's engine work budget: work past
+    it stays queued for the next visit (ENGINE_STEPS_PER_REQUEST, ..._MILLISECONDS_...).
+    `pk` is the sandbox's, whose parts the watch history reads when a watch goes back."""
+    return _restore(orjson.loads(state), pk)
+
+
+def _restore(data: dict, pk: int | None = None) -> Cluster:
     options = data.get("options") if isinstance(data, dict) else None
     if isinstance(options, dict):
         # A state saved before a cap existed gets today's value of it.
         for key, value in LIMITS.items():
             options.setdefault(key, value)
     cluster = Cluster.from_dict(data)
+    if pk is not None:
+        cluster.store.fetch = lambda digests: _fetch_parts(pk, digests)
     steps, millis = settings.ENGINE_STEPS_PER_REQUEST, settings.ENGINE_MILLISECONDS_PER_REQUEST
     cluster.budget = WorkBudget(steps or None, millis / 1000 if millis else None)
     return cluster
@@ -107,23 +268,26 @@ def loaded(sandbox: Sandbox) -> Cluster:
     """The sandbox's cluster as saved (for readers such as an instructor's grid); BrokenState
     when it does not load."""
     try:
-        return restore(sandbox.state)
+        return restore(sandbox.state, sandbox.pk)
     except Exception as error:  # any failure: reported as the sandbox's, not as a 500
         log.exception("sandbox %s: its saved state could not be loaded", sandbox.public_id)
         raise BrokenState(sandbox, error) from None
 
 
-def _load(sandbox: Sandbox, now) -> tuple[Cluster, str]:
-    """The sandbox's cluster caught up to `now`, and its resourceVersion before catching up;
-    BrokenState when either fails."""
+def _load(sandbox: Sandbox, now, snapshot: bool = False) -> tuple[Cluster, str, tuple | None]:
+    """The sandbox's cluster caught up to `now`, its resourceVersion before catching up,
+    and (when `snapshot`) its state as loaded split for a snapshot (_skeleton); BrokenState
+    when any fails."""
     try:
-        cluster = restore(sandbox.state)
+        data = orjson.loads(sandbox.state)
+        taken = _skeleton(data) if snapshot else None
+        cluster = _restore(data, sandbox.pk)
         before = cluster.resource_version
         catch_up(sandbox, cluster, now)
     except Exception as error:  # any failure: the page must still offer Reset and Rewind
         log.exception("sandbox %s: its saved state could not be loaded", sandbox.public_id)
         raise BrokenState(sandbox, error) from None
-    return cluster, before
+    return cluster, before, taken
 
 
 def owned(owner: str):
@@ -258,7 +422,7 @@ def view(owner: str, public_id) -> tuple[Sandbox, Cluster]:
     for _attempt in range(SAVE_RETRIES):
         sandbox = get(owner, public_id)
         now = timezone.now()
-        cluster, before = _load(sandbox, now)
+        cluster, before, _taken = _load(sandbox, now)
         changed = cluster.resource_version != before
         if sandbox.paused or not (changed or (now - sandbox.synced_at) > timedelta(seconds=30)):
             return sandbox, cluster
@@ -267,14 +431,36 @@ def view(owner: str, public_id) -> tuple[Sandbox, Cluster]:
     raise SandboxError("The sandbox is changing too fast; please try again.", 409)
 
 
-def _save(sandbox: Sandbox, cluster: Cluster, now, state: str | None = None, **fields) -> bool:
-    updated = Sandbox.objects.filter(pk=sandbox.pk, version=sandbox.version).update(
-        state=dump(cluster) if state is None else state,
-        version=sandbox.version + 1,
-        synced_at=now,
-        updated=now,
-        **fields,
-    )
+# One save in this many (and every one that trims snapshots) deletes parts nothing names.
+COLLECT_EVERY = 16
+
+
+def _save(
+    sandbox: Sandbox, cluster: Cluster, now, packed=None, snapshot: tuple | None = None, trim=True, **fields
+) -> bool:
+    """Compare-and-swap the cluster's state in (`packed`: _pack(cluster) when already made);
+    `snapshot` is (label, _skeleton of the state before), kept only when the save wins. The
+    parts it writes, the row and the snapshot commit together or not at all."""
+    state, parts, named = _pack(cluster) if packed is None else packed
+    with transaction.atomic():
+        # The write first: SQLite's lock is taken at once (a transaction that read first
+        # could not take it while another writes: "database is locked").
+        updated = Sandbox.objects.filter(pk=sandbox.pk, version=sandbox.version).update(
+            state=state,
+            version=sandbox.version + 1,
+            synced_at=now,
+            updated=now,
+            **fields,
+        )
+        if not updated:
+            return False
+        _put_parts(sandbox.pk, parts)
+        trimmed = False
+        if snapshot is not None:
+            _snapshot(sandbox.pk, *snapshot)
+            trimmed = trim and _trim(sandbox.pk)
+        if trimmed or secrets.randbelow(COLLECT_EVERY) == 0:
+            _collect(sandbox.pk, named)
     if updated:
         sandbox.version += 1
         sandbox.synced_at = now
@@ -298,20 +484,18 @@ def change(owner: str, public_id, action, label: str, snapshot: bool = True, run
         sandbox = get(owner, public_id)
         before_state = sandbox.state
         now = timezone.now()
-        cluster, _before = _load(sandbox, now)
+        cluster, _before, taken = _load(sandbox, now, snapshot=snapshot)
         result = action(cluster)  # may raise ApiError: nothing is saved
         if run_now and not sandbox.paused:
             # Run what the change set in motion at this instant. A paused clock leaves it
             # queued, so Step shows each control loop act in turn.
             cluster.advance(0)
-        state = dump(cluster)
-        _check_size(state, cluster, before_state)
-        with transaction.atomic():
-            if _save(sandbox, cluster, now, state=state, **fields):
-                if snapshot:
-                    Snapshot.objects.create(sandbox_id=sandbox.pk, label=label[:200], state=before_state)
-                    _trim(sandbox.pk)
-                return sandbox, cluster, result
+        packed = _pack(cluster)
+        _check_size(packed[0], cluster, before_state)
+        if _save(
+            sandbox, cluster, now, packed=packed, snapshot=(label, taken) if snapshot else None, **fields
+        ):
+            return sandbox, cluster, result
     raise SandboxError("The sandbox is changing too fast; please try again.", 409)
 
 
@@ -369,10 +553,11 @@ def refuse_if_read_only(owner: str, public_id) -> None:
 KEPT_LABELS = ("Reset", "Before going back to", "As copied from")
 
 
-def _trim(pk: int) -> None:
+def _trim(pk: int) -> bool:
     """Keep SANDBOX_SNAPSHOTS_KEPT snapshots (the newest) and at most
-    SANDBOX_SNAPSHOTS_MAX_BYTES of them: the oldest automatic ones go first, then, if still
-    over, the oldest of any kind; the newest always stays."""
+    SANDBOX_SNAPSHOTS_MAX_BYTES stored for them (their own rows and the parts they name,
+    each part counted once): the oldest automatic ones go first, then, if still over, the
+    oldest of any kind; the newest always stays. Whether any went."""
     rows = list(
         Snapshot.objects.filter(sandbox_id=pk)
         .order_by("-id")
@@ -382,18 +567,54 @@ def _trim(pk: int) -> None:
     kept = settings.SANDBOX_SNAPSHOTS_KEPT
     stale = {row[0] for row in rows[kept:]} if kept else set()
     cap = settings.SANDBOX_SNAPSHOTS_MAX_BYTES
-    total = sum(row[2] or 0 for row in rows if row[0] not in stale)
-    if cap and total > cap:
-        oldest_first = [row for row in reversed(rows[1:]) if row[0] not in stale]
-        automatic = [row for row in oldest_first if not row[1].startswith(KEPT_LABELS)]
-        others = [row for row in oldest_first if row[1].startswith(KEPT_LABELS)]
-        for row_id, _label, size in automatic + others:
-            if total <= cap:
-                break
-            stale.add(row_id)
-            total -= size or 0
+    own = sum(row[2] or 0 for row in rows if row[0] not in stale)
+    # Every part of the sandbox (the watch history's too) bounds what the snapshots name.
+    if (
+        cap
+        and own + (StatePart.objects.filter(sandbox_id=pk).aggregate(n=Sum(Length("data")))["n"] or 0) > cap
+    ):
+        stale |= _over_cap(pk, rows, stale, cap)
     if stale:
         Snapshot.objects.filter(id__in=list(stale)).delete()
+    return bool(stale)
+
+
+def snapshot_bytes(pk: int) -> int:
+    """What a sandbox's snapshots store: their rows' states and the parts they name, each
+    part once (what SANDBOX_SNAPSHOTS_MAX_BYTES bounds)."""
+    rows = list(
+        Snapshot.objects.filter(sandbox_id=pk)
+        .annotate(size=Length("state"))
+        .values_list("id", "label", "size")
+    )
+    return _stored_bytes(pk, rows)(set())
+
+
+def _stored_bytes(pk: int, rows: list):
+    named = dict(Snapshot.objects.filter(sandbox_id=pk).values_list("id", "parts"))
+    sizes = dict(
+        StatePart.objects.filter(sandbox_id=pk).annotate(n=Length("data")).values_list("digest", "n")
+    )
+
+    def stored(stale: set) -> int:
+        alive = [row for row in rows if row[0] not in stale]
+        parts = set().union(*(named.get(row[0]) or () for row in alive))
+        return sum(row[2] or 0 for row in alive) + sum(sizes.get(d) or 0 for d in parts)
+
+    return stored
+
+
+def _over_cap(pk: int, rows: list, stale: set, cap: int) -> set:
+    stored = _stored_bytes(pk, rows)
+    stale = set(stale)
+    oldest_first = [row for row in reversed(rows[1:]) if row[0] not in stale]
+    automatic = [row for row in oldest_first if not row[1].startswith(KEPT_LABELS)]
+    others = [row for row in oldest_first if row[1].startswith(KEPT_LABELS)]
+    for row_id, _label, _size in automatic + others:
+        if stored(stale) <= cap:
+            break
+        stale.add(row_id)
+    return stale
 
 
 def rewind(owner: str, public_id, snapshot_id: int) -> Sandbox:
@@ -404,15 +625,16 @@ def rewind(owner: str, public_id, snapshot_id: int) -> Sandbox:
     except Snapshot.DoesNotExist:
         raise SandboxError("That snapshot does not exist.", 404) from None
     now = timezone.now()
-    restored = restore(snap.state)
+    restored = _restore(_expand(snap.state, sandbox.pk), sandbox.pk)
     # Rewinding is itself a step the learner can undo.
-    Snapshot.objects.create(
-        sandbox_id=sandbox.pk, label=f"Before going back to: {snap.label}", state=sandbox.state
-    )
-    if not _save(sandbox, restored, now, paused=True):
-        raise SandboxError("The sandbox changed meanwhile; please try again.", 409)
-    sandbox.snapshots.filter(pk__gt=snap.pk).exclude(label__startswith="Before going back to").delete()
-    _trim(sandbox.pk)
+    before = (f"Before going back to: {snap.label}", _taken(sandbox.state))
+    with transaction.atomic():
+        packed = _pack(restored)
+        if not _save(sandbox, restored, now, packed=packed, snapshot=before, trim=False, paused=True):
+            raise SandboxError("The sandbox changed meanwhile; please try again.", 409)
+        sandbox.snapshots.filter(pk__gt=snap.pk).exclude(label__startswith="Before going back to").delete()
+        _trim(sandbox.pk)
+        _collect(sandbox.pk, packed[2])
     return sandbox
 
 
@@ -426,8 +648,7 @@ def reset(owner: str, public_id) -> Sandbox:
 
 def replace_state(sandbox: Sandbox, cluster: Cluster, label: str) -> None:
     """Put a whole new cluster in the sandbox, keeping the old one as a snapshot."""
-    Snapshot.objects.create(sandbox_id=sandbox.pk, label=label, state=sandbox.state)
-    if not _save(sandbox, cluster, timezone.now()):
+    if not _save(sandbox, cluster, timezone.now(), snapshot=(label, _taken(sandbox.state)), trim=False):
         raise SandboxError("The sandbox changed meanwhile; please try again.", 409)
 
 
@@ -441,7 +662,7 @@ def duplicate(owner: str, public_id, address: str | None = None) -> Sandbox:
         profile=sandbox.profile,
         scenario=sandbox.scenario,
         seed=sandbox.seed,
-        state=sandbox.state,
+        state=_inline(sandbox.state, sandbox.pk),
         speed=sandbox.speed,
         paused=sandbox.paused,
         synced_at=sandbox.synced_at,

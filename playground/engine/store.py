@@ -42,9 +42,23 @@ POD_STATUS_EACH = {
     "ephemeralContainerStatuses": (),
 }
 
+_NOTHING: dict = {}  # no earlier version of a part (never written to)
+
 PACKED: dict[str, tuple[Callable[[dict], object | None], type]] = {
     "Event": (_events.pack, _events.CompactEvent),
 }
+
+
+class Deferred:
+    """A watch history entry's object saved outside the state, by its digest (a saved
+    history row whose last field is a string). The store's `fetch` gives such objects
+    back, by digest, when a watch reads that far back; one it cannot give back was
+    compacted meanwhile, and the watch gets 410 Expired as from etcd."""
+
+    __slots__ = ("digest", "name", "namespace")
+
+    def __init__(self, namespace: str, name: str, digest: str):
+        self.namespace, self.name, self.digest = namespace, name, digest
 
 
 class Store:
@@ -63,6 +77,8 @@ class Store:
         self.dependents: dict[str, set[tuple[str, str, str]]] = {}  # owner uid -> {(kind, ns, name)}
         self.listeners: list[Callable[[str, str, dict | None, dict | None], None]] = []
         self.sharer = Sharer()
+        # digests -> {digest: object} for Deferred history entries (None: none can be read).
+        self.fetch: Callable[[list[str]], dict[str, dict]] | None = None
 
     # Reads -----------------------------------------------------------------
 
@@ -141,27 +157,39 @@ class Store:
         """Pods share equal parts with other pods' (util.Sharer): a ReplicaSet's pods
         hold one copy of their tolerations, volume sources, container resources and
         probes, conditions. Only parts that repeat across pods are offered (not a pod's
-        own names and addresses), and parts the previous version had are skipped."""
+        own names and addresses), and parts the previous version had are skipped.
+        A write shares only what it brings: a value that is the very object the stored
+        version held was offered when that version was stored (a status write keeps the
+        spec's parts, a bind the spec's values)."""
         spec = obj.get("spec")
-        if type(spec) is dict and (old is None or old.get("spec") is not spec):
-            self._share_values(spec, POD_SPEC_EACH, ())
+        before = old.get("spec") if old is not None else None
+        if type(spec) is dict and before is not spec:
+            self._share_values(spec, POD_SPEC_EACH, (), before if type(before) is dict else _NOTHING)
         status = obj.get("status")
-        if type(status) is dict and (old is None or old.get("status") is not status):
-            self._share_values(status, POD_STATUS_EACH, ("podIP", "podIPs"))
+        before = old.get("status") if old is not None else None
+        if type(status) is dict and before is not status:
+            self._share_values(
+                status, POD_STATUS_EACH, ("podIP", "podIPs"), before if type(before) is dict else _NOTHING
+            )
 
-    def _share_values(self, parent: dict, each: dict[str, tuple[str, ...]], skip: tuple[str, ...]) -> None:
+    def _share_values(
+        self, parent: dict, each: dict[str, tuple[str, ...]], skip: tuple[str, ...], before: dict
+    ) -> None:
         share = self.sharer.share
+        kept = before.get
         for key, value in list(parent.items()):
             if type(value) is not dict and type(value) is not list:
                 continue
-            if key in skip:
+            if key in skip or kept(key) is value:
                 continue
             if key in each:  # a list of per-item dicts: share their values (not the items)
                 if type(value) is list:
                     item_skip = each[key]
+                    items = kept(key)
+                    known = {id(item) for item in items} if type(items) is list else ()
                     for item in value:
-                        if type(item) is dict:
-                            self._share_values(item, {}, item_skip)
+                        if type(item) is dict and id(item) not in known:
+                            self._share_values(item, _NOTHING, item_skip, _NOTHING)
                 continue
             shared = share(value)
             if shared is not value:
@@ -222,9 +250,22 @@ class Store:
         """Changes after resource_version; 410 Expired when it is older than history."""
         if resource_version < self.oldest_watchable:
             raise expired(f"too old resource version: {resource_version} ({self.oldest_watchable + 1})")
+        wanted = [e[3].digest for e in self.history if e[0] > resource_version and type(e[3]) is Deferred]
+        if wanted:
+            self._fetch_deferred(wanted, resource_version)
         for entry in self.history:
             if entry[0] > resource_version:
                 yield entry
+
+    def _fetch_deferred(self, digests: list[str], resource_version: int) -> None:
+        found = self.fetch(digests) if self.fetch is not None else {}
+        if any(digest not in found for digest in digests):
+            # Gone from where it was kept: compacted after this state was read.
+            raise expired(f"too old resource version: {resource_version} ({self.revision})")
+        self.history = deque(
+            (rev, etype, kind, found.get(obj.digest, obj) if type(obj) is Deferred else obj)
+            for rev, etype, kind, obj in self.history
+        )
 
     # Serialisation ---------------------------------------------------------
 
@@ -255,9 +296,12 @@ class Store:
                 ]
                 for kind, by_ns in self.objects.items()
             },
-            # A history entry that is still the current object is saved as a reference.
+            # A history entry that is still the current object is saved as a reference;
+            # a Deferred one as its digest.
             "history": [
-                [
+                [rev, etype, kind, obj.namespace, obj.name, obj.digest]
+                if type(obj) is Deferred
+                else [
                     rev,
                     etype,
                     kind,
@@ -284,10 +328,18 @@ class Store:
         store.revision = data["revision"]
         store.oldest_watchable = data["oldestWatchable"]
         store.history = deque(
-            (rev, etype, kind, obj if obj is not None else store.get(kind, ns, name))
+            (rev, etype, kind, _history_object(store, kind, ns, name, obj))
             for rev, etype, kind, ns, name, obj in data["history"]
         )
         return store
+
+
+def _history_object(store: Store, kind: str, namespace: str, name: str, saved) -> dict | Deferred:
+    if saved is None:
+        return store.get(kind, namespace, name)
+    if type(saved) is str:
+        return Deferred(namespace, name, saved)
+    return saved
 
 
 def _owner_uids(obj: dict | None) -> set[str]:
