@@ -188,3 +188,34 @@ def test_growing_is_charged_to_the_namespace_quota(cluster):
     assert refused.value.code == 403
     assert "exceeded quota: storage, requested: requests.storage=7Gi" in refused.value.message
     resized(cluster, "4Gi")
+
+
+def test_a_data_source_in_the_core_group_can_only_be_a_claim(cluster):
+    """validateDataSource: a VolumeSnapshot named without its apiGroup is refused."""
+    bad = claim("restored")
+    bad["spec"]["dataSource"] = {"kind": "VolumeSnapshot", "name": "snap"}
+    with pytest.raises(ApiError) as refused:
+        cluster.create(bad)
+    assert refused.value.message == (
+        'PersistentVolumeClaim "restored" is invalid: [spec.dataSource: Invalid value: "VolumeSnapshot": '
+        "must be 'PersistentVolumeClaim' when referencing the default apiGroup, spec.dataSourceRef: "
+        "Invalid value: \"VolumeSnapshot\": must be 'PersistentVolumeClaim' when referencing the default apiGroup]"
+    )
+    assert [c["metadata"]["name"] for c in cluster.list("PersistentVolumeClaim", "default")] == ["data"]
+
+
+def test_the_two_data_source_fields_are_made_one_on_create(cluster):
+    """normalizeDataSources (PrepareForCreate): dataSource is copied into dataSourceRef."""
+    clone = claim("clone")
+    clone["spec"]["dataSource"] = {"kind": "PersistentVolumeClaim", "name": "data"}
+    created = cluster.create(clone)
+    assert created["spec"]["dataSourceRef"] == {"kind": "PersistentVolumeClaim", "name": "data"}
+    mismatched = claim("odd")
+    mismatched["spec"]["dataSource"] = {"kind": "PersistentVolumeClaim", "name": "data"}
+    mismatched["spec"]["dataSourceRef"] = {"kind": "PersistentVolumeClaim", "name": "other"}
+    with pytest.raises(ApiError) as refused:
+        cluster.create(mismatched)
+    assert (
+        "spec.dataSource: Invalid value" in refused.value.message
+        and "must match dataSourceRef" in refused.value.message
+    )

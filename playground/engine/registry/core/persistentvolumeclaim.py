@@ -1,7 +1,7 @@
 """v1 PersistentVolumeClaim: a VMDK request."""
 
 from playground.engine import defaults, quantity, validation
-from playground.engine.errors import forbidden_field
+from playground.engine.errors import forbidden_field, invalid, required
 from playground.engine.printers import age, pvc_cells
 from playground.engine.registry.base import Strategy, register
 
@@ -58,6 +58,50 @@ def initial_status(obj: dict) -> None:
     obj["status"] = {"phase": "Pending"}
 
 
+def default(obj: dict) -> None:
+    """SetDefaults, then what PrepareForCreate does before validation: the two data source
+    fields name the same source (normalizeDataSources copies each into the other)."""
+    defaults.pvc(obj)
+    spec = obj.get("spec")
+    if isinstance(spec, dict):
+        source, ref = spec.get("dataSource"), spec.get("dataSourceRef")
+        if isinstance(source, dict) and ref is None:
+            spec["dataSourceRef"] = dict(source)
+        elif isinstance(ref, dict) and source is None and not ref.get("namespace"):
+            spec["dataSource"] = {k: v for k, v in ref.items() if k != "namespace"}
+
+
+def _data_source_errors(spec: dict) -> list:
+    """validateDataSource / validateDataSourceRef: a source in the core group can only be a claim."""
+    errors = []
+    for key in ("dataSource", "dataSourceRef"):
+        source = spec.get(key)
+        if not isinstance(source, dict):
+            continue
+        if not source.get("name"):
+            errors.append(required(f"spec.{key}.name"))
+        if not source.get("kind"):
+            errors.append(required(f"spec.{key}.kind"))
+        elif not source.get("apiGroup") and source["kind"] != "PersistentVolumeClaim":
+            errors.append(
+                invalid(
+                    f"spec.{key}",
+                    source["kind"],
+                    "must be 'PersistentVolumeClaim' when referencing the default apiGroup",
+                )
+            )
+    source, ref = spec.get("dataSource"), spec.get("dataSourceRef")
+    if isinstance(source, dict) and isinstance(ref, dict) and not ref.get("namespace"):
+        if {k: v for k, v in ref.items() if k != "namespace"} != source:
+            errors.append(invalid("spec.dataSource", source, "must match dataSourceRef"))
+    return errors
+
+
+def validate(obj: dict) -> list:
+    spec = obj.get("spec")
+    return validation.pvc(obj) + (_data_source_errors(spec) if isinstance(spec, dict) else [])
+
+
 def printer(obj: dict, now: float) -> list[str]:
     spec = obj.get("spec") or {}
     phase, volume, capacity, modes = pvc_cells(obj)
@@ -83,8 +127,8 @@ register(
         namespaced=True,
         short_names=("pvc",),
         subresources=("status",),
-        defaulter=defaults.pvc,
-        validator=validation.pvc,
+        defaulter=default,
+        validator=validate,
         update_validator=update_rules,
         initial_status=initial_status,
         columns=(
