@@ -15,6 +15,11 @@ when it fails (`says`), optionally pointing at the hint that helps (`hint`, 1-ba
              or a LoadBalancer Service's external address (`load_balancer`, `port`);
              with `dropped_by: COMPONENT`, the request is stopped at that hop instead
              (`network-policy`: a NetworkPolicy drops it)
+  access:    whether an identity may do something, as the API server's RBAC authorizer
+             answers `kubectl auth can-i VERB RESOURCE -n NAMESPACE --as USER`: `user`
+             (with `groups`) or `service_account: NAMESPACE/NAME`, `verb`, `resource`
+             (plural; `group` for its API group), `namespace`, and `allowed` (true unless
+             the check wants a refusal)
 
 When the object an assertion is about does not exist at all (a named object, a Service,
 a node, the pods a selector picks, the object an event names), the result says so ("There
@@ -34,7 +39,7 @@ from playground.engine.quantity import QuantityError
 from playground.engine.quantity import parse as parse_quantity
 from playground.engine.selectors import parse_label_selector
 
-KINDS = ("object", "spread", "endpoints", "node", "event", "trace")
+KINDS = ("object", "spread", "endpoints", "node", "event", "trace", "access")
 # The hops of a trace where a request can be stopped (network.trace's components).
 TRACE_COMPONENTS = (
     "dns",
@@ -303,6 +308,25 @@ def _trace(cluster, spec: dict) -> bool | Missing:
     return bool(result.get("ok"))
 
 
+def _access(cluster, spec: dict) -> bool:
+    """rbac.authorize for the identity, as a SubjectAccessReview would answer it."""
+    from playground.engine import rbac
+
+    if spec.get("service_account"):
+        namespace, _, name = spec["service_account"].partition("/")
+        user = rbac.service_account_user(namespace, name)
+    else:
+        user = rbac.User(spec["user"], (*spec.get("groups", ()), rbac.AUTHENTICATED))
+    attributes = rbac.Attributes(
+        verb=spec["verb"],
+        api_group=spec.get("group", ""),
+        resource=spec["resource"],
+        namespace=spec.get("namespace", ""),
+        name=spec.get("name", ""),
+    )
+    return rbac.authorize(cluster.store, user, attributes).allowed == spec.get("allowed", True)
+
+
 _EVALUATORS = {
     "object": _object,
     "spread": _spread,
@@ -310,6 +334,7 @@ _EVALUATORS = {
     "node": _node,
     "event": _event,
     "trace": _trace,
+    "access": _access,
 }
 
 
@@ -330,6 +355,13 @@ def validate(assertion: dict, where: str) -> None:
     }
     if kinds[0] in required and required[kinds[0]] not in body:
         raise CheckError(f"{where}: {kinds[0]} needs {required[kinds[0]]}")
+    if kinds[0] == "access":
+        if not body.get("verb") or not body.get("resource"):
+            raise CheckError(f"{where}: access needs verb and resource")
+        if bool(body.get("user")) == bool(body.get("service_account")):
+            raise CheckError(f"{where}: access names a user or a service_account (NAMESPACE/NAME)")
+        if body.get("service_account") and "/" not in body["service_account"]:
+            raise CheckError(f"{where}: service_account is NAMESPACE/NAME")
     if kinds[0] == "trace" and not (body.get("destination") or body.get("load_balancer")):
         raise CheckError(f"{where}: trace needs destination or load_balancer")
     if kinds[0] == "trace" and "dropped_by" in body and body["dropped_by"] not in TRACE_COMPONENTS:

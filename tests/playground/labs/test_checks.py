@@ -211,3 +211,55 @@ def test_once_the_object_exists_the_field_message_is_back(cluster):
 def test_an_event_name_needs_its_kind():
     with pytest.raises(CheckError, match="an event's name needs the kind"):
         validate({"event": {"reason": "Killing", "name": "hello"}, "says": "x"}, "test")
+
+
+def test_access_asks_the_rbac_authorizer_for_a_user_or_a_service_account(cluster):
+    """An access check answers as `kubectl auth can-i ... --as` would (rbac.authorize)."""
+    edit = {
+        "user": "developer",
+        "verb": "create",
+        "group": "apps",
+        "resource": "deployments",
+        "namespace": "team-a",
+    }
+    elsewhere = {**edit, "namespace": "default", "allowed": False}
+    robot = {"service_account": "team-a/oncall", "verb": "delete", "resource": "pods", "namespace": "team-a"}
+    assert not ok(cluster, {"access": edit}) and ok(cluster, {"access": elsewhere})
+    assert not ok(cluster, {"access": robot})
+    cluster.apply(
+        """
+apiVersion: v1
+kind: Namespace
+metadata: {name: team-a}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: dev-edit, namespace: team-a}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}
+subjects:
+  - {apiGroup: rbac.authorization.k8s.io, kind: User, name: developer}
+  - {kind: ServiceAccount, name: oncall, namespace: team-a}
+"""
+    )
+    assert ok(cluster, {"access": edit}) and ok(cluster, {"access": elsewhere})
+    assert ok(cluster, {"access": robot})
+    # A group the user is in counts too.
+    viewer = {
+        "user": "alice",
+        "groups": ["auditors"],
+        "verb": "list",
+        "resource": "pods",
+        "namespace": "team-a",
+    }
+    assert not ok(cluster, {"access": viewer})
+
+
+def test_an_access_check_names_its_identity_verb_and_resource():
+    with pytest.raises(CheckError, match="access needs verb and resource"):
+        validate({"access": {"user": "u", "verb": "get"}, "says": "x"}, "t")
+    with pytest.raises(CheckError, match="access names a user or a service_account"):
+        validate({"access": {"verb": "get", "resource": "pods"}, "says": "x"}, "t")
+    with pytest.raises(CheckError, match="service_account is NAMESPACE/NAME"):
+        validate(
+            {"access": {"service_account": "oncall", "verb": "get", "resource": "pods"}, "says": "x"}, "t"
+        )
