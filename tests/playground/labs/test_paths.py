@@ -96,4 +96,6 @@ def test_the_first_day_path_introduces_its_tools_and_words_before_using_them():
     concepts = sum(step.kind == "concept" for step in path.steps)
     labs_count = sum(step.kind == "lab" for step in path.steps)
     words = {5: "five", 11: "Eleven"}
-    assert path.summary.startswith(f"{words[concepts]} short concept pages and {words[labs_count]} small labs")
+    assert path.summary.startswith(
+        f"{words[concepts]} short concept pages and {words[labs_count]} small labs"
+    )
