@@ -7,12 +7,15 @@ broken edit never reaches a page. Nothing here knows about Django.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
+
+from concepts import i18n
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 
@@ -28,18 +31,25 @@ REFERENCES = {
     "004": "Networking and Security in VMware vSphere with Kubernetes (2020 white paper)",
 }
 
+
+def gettext_noop(text: str) -> str:
+    """Marks a string for the interface's message catalogue (makemessages finds it); the
+    templates translate it with {% translate %}."""
+    return text
+
+
 # The catalogue's categories, in the order pages show them.
 CATEGORIES = {
-    "architecture": "Architecture",
-    "workloads": "Workloads",
-    "configuration": "Configuration",
-    "resource-management": "Resource management",
-    "availability": "Availability and placement",
-    "networking": "Networking",
-    "storage": "Storage",
-    "security": "Security and access",
-    "operations": "Operations",
-    "vsphere-with-kubernetes": "vSphere Supervisor and VKS",
+    "architecture": gettext_noop("Architecture"),
+    "workloads": gettext_noop("Workloads"),
+    "configuration": gettext_noop("Configuration"),
+    "resource-management": gettext_noop("Resource management"),
+    "availability": gettext_noop("Availability and placement"),
+    "networking": gettext_noop("Networking"),
+    "storage": gettext_noop("Storage"),
+    "security": gettext_noop("Security and access"),
+    "operations": gettext_noop("Operations"),
+    "vsphere-with-kubernetes": gettext_noop("vSphere Supervisor and VKS"),
 }
 
 PAIR_FIELDS = {
@@ -138,6 +148,12 @@ class Side:
     terms: tuple[str, ...]
     admin: str = ""
     kinds: tuple[str, ...] = ()
+    # Translated terms (English term casefolded → translation), in a translated catalogue.
+    local_terms: tuple[tuple[str, str], ...] = ()
+
+    def local(self, term: str) -> str:
+        """The translation of one of this side's English terms, or ""."""
+        return dict(self.local_terms).get(term.casefold(), "")
 
 
 @dataclass(frozen=True)
@@ -187,6 +203,7 @@ class Pair:
             *self.aliases,
             self.vsphere.what,
             self.kubernetes.what,
+            *(local for _, local in self.vsphere.local_terms + self.kubernetes.local_terms),
         ]
         return _fold(" ".join(parts))
 
@@ -194,6 +211,7 @@ class Pair:
         """Folded side names, terms and API kinds, for ranking search results."""
         names = {_fold(self.vsphere.name).strip(), _fold(self.kubernetes.name).strip()}
         terms = {_fold(t).strip() for t in (*self.vsphere.terms, *self.kubernetes.terms)}
+        terms |= {_fold(local).strip() for _, local in self.vsphere.local_terms + self.kubernetes.local_terms}
         kinds = {_fold(k).strip() for k in self.kubernetes.kinds}
         return names, terms | names, kinds
 
@@ -206,6 +224,7 @@ class Pair:
                     *self.kubernetes.terms,
                     *self.kubernetes.kinds,
                     *self.aliases,
+                    *(local for _, local in self.vsphere.local_terms + self.kubernetes.local_terms),
                 ]
             )
         )
@@ -216,6 +235,12 @@ class GlossaryTerm:
     term: str
     side: str  # "vsphere" or "kubernetes"
     pair: Pair
+
+    @property
+    def local(self) -> str:
+        """The term's translation in a translated catalogue ("" when it has none)."""
+        side = self.pair.vsphere if self.side == "vsphere" else self.pair.kubernetes
+        return side.local(self.term)
 
     @property
     def counterpart(self) -> str:
@@ -504,7 +529,7 @@ def parse_pair(data, category: str, source: str, index: int) -> Pair:
     )
 
 
-def parse_file(path: Path) -> list[Pair]:
+def parse_file(path: Path, language: str = i18n.ENGLISH) -> list[Pair]:
     source = path.name
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -524,17 +549,61 @@ def parse_file(path: Path) -> list[Pair]:
     pairs = data["pairs"]
     if not isinstance(pairs, list) or not pairs:
         raise ContentError(f"{source}: pairs must be a non-empty list")
-    return [parse_pair(item, category, source, index) for index, item in enumerate(pairs)]
+    if language == i18n.ENGLISH:
+        return [parse_pair(item, category, source, index) for index, item in enumerate(pairs)]
+    return _translated(path, data, category, language)
 
 
-def load(directory: Path = CONTENT_DIR) -> Catalogue:
-    """Load and validate every content file; raise ContentError on the first fault."""
+def _translated(path: Path, data: dict, category: str, language: str) -> list[Pair]:
+    """The file's pairs with `language`'s translation overlaid (concepts.i18n); terms stay
+    English, each with its translation beside it."""
+    kind = i18n.KIND["pair"]
+    english = copy_with_default_terms(data)
+    localized = i18n.localize(kind, path, english, language)
+    try:
+        found = i18n.translations_for(kind, path, language)
+    except i18n.TranslationError:
+        found = {}
+    result = []
+    for index, item in enumerate(localized["pairs"]):
+        pair = parse_pair(item, category, path.name, index)
+        translation = found.get(pair.slug)
+        if translation and item is not english["pairs"][index]:
+            sides = {}
+            for side_name in ("vsphere", "kubernetes"):
+                terms = i18n.term_translations(english["pairs"][index][side_name], translation.get(side_name))
+                sides[side_name] = dataclasses.replace(
+                    getattr(pair, side_name), local_terms=tuple(sorted(terms.items()))
+                )
+            pair = dataclasses.replace(pair, **sides)
+        result.append(pair)
+    return result
+
+
+def copy_with_default_terms(data: dict) -> dict:
+    """A copy of a content file's data where every side lists its terms (a side without
+    terms has its English name as its one term), so translating the name keeps the term."""
+    pairs = []
+    for item in data["pairs"]:
+        if isinstance(item, dict):
+            item = dict(item)
+            for side_name in ("vsphere", "kubernetes"):
+                side = item.get(side_name)
+                if isinstance(side, dict) and not side.get("terms") and isinstance(side.get("name"), str):
+                    item[side_name] = {**side, "terms": [side["name"]]}
+        pairs.append(item)
+    return {**data, "pairs": pairs}
+
+
+def load(directory: Path = CONTENT_DIR, language: str = i18n.ENGLISH) -> Catalogue:
+    """Load and validate every content file; raise ContentError on the first fault.
+    In another language, translated text is overlaid where a translation exists."""
     files = sorted(directory.glob("*.yaml"))
     if not files:
         raise ContentError(f"{directory}: no content files (*.yaml)")
     pairs: list[Pair] = []
     for path in files:
-        pairs.extend(parse_file(path))
+        pairs.extend(parse_file(path, language))
     seen: dict[str, str] = {}
     for pair in pairs:
         if pair.slug in seen:
@@ -551,7 +620,7 @@ def load(directory: Path = CONTENT_DIR) -> Catalogue:
     return Catalogue(pairs)
 
 
-@lru_cache(maxsize=1)
-def catalogue() -> Catalogue:
-    """The shipped catalogue, loaded once per process."""
-    return load()
+@lru_cache(maxsize=4)
+def catalogue(language: str = i18n.ENGLISH) -> Catalogue:
+    """The shipped catalogue in a language, loaded once per process."""
+    return load(language=language)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from concepts.architecture import architecture_svg
 from concepts.catalogue import catalogue
 from concepts.diagrams import DiagramError
+from concepts.i18n import active_language
 from playground.scenarios import for_pair, scenarios
 
 MAX_QUERY_LENGTH = 100
@@ -20,7 +21,7 @@ FEATURED_PAIRS = ("vcenter-control-plane", "vm-pod", "resource-pool-namespace", 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    cat = catalogue()
+    cat = catalogue(active_language())
     featured = [cat.get(slug) for slug in FEATURED_PAIRS]
     return render(
         request,
@@ -31,7 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def catalogue_page(request: HttpRequest) -> HttpResponse:
-    cat = catalogue()
+    cat = catalogue(active_language())
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     # A search lists matches best first; browsing groups every pair by category.
     results = cat.search(query) if query else []
@@ -49,7 +50,7 @@ def catalogue_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def pair_page(request: HttpRequest, slug: str) -> HttpResponse:
-    cat = catalogue()
+    cat = catalogue(active_language())
     pair = cat.get(slug)
     if pair is None:
         raise Http404(f"No concept pair {slug!r}")
@@ -67,7 +68,7 @@ def architecture_page(request: HttpRequest) -> HttpResponse:
         error = None
     except DiagramError as exc:
         svg, error = None, str(exc)
-    cat = catalogue()
+    cat = catalogue(active_language())
     pairs = [cat.get(slug) for slug in ARCHITECTURE_PAIRS]
     return render(
         request,
@@ -105,7 +106,7 @@ def glossary_page(request: HttpRequest) -> HttpResponse:
     """Both vocabularies A to Z; ?q= keeps the terms whose name or counterpart contains it
     (the page's script filters the same way as one types, without a round trip)."""
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
-    letters = catalogue().glossary()
+    letters = catalogue(active_language()).glossary()
     total = sum(len(terms) for _, terms in letters)
     if query:
         needle = _fold(query)
