@@ -232,9 +232,10 @@ class ApiServer:
         subresource: str | None = None,
         dry_run: bool = False,
         strict: bool = True,
+        skip_unchanged: bool = False,
     ) -> dict:
         rt, obj = self.decode(body, namespace, strict)
-        return self._update(rt, obj, subresource=subresource, dry_run=dry_run)
+        return self._update(rt, obj, subresource=subresource, dry_run=dry_run, skip_unchanged=skip_unchanged)
 
     def _update(
         self,
@@ -243,7 +244,11 @@ class ApiServer:
         subresource: str | None = None,
         dry_run: bool = False,
         scaling: bool = False,
+        skip_unchanged: bool = False,
     ) -> dict:
+        """skip_unchanged: the body is the client's own (decoded from a request, or a patch's
+        result), so an equal object means nothing changed; an engine caller may have changed
+        the stored object in place, so for it a write is always a write."""
         kind = rt.kind
         meta = obj["metadata"]
         name = meta.get("name")
@@ -307,6 +312,10 @@ class ApiServer:
                 admission.pvc_resize(self.store, rt, new, old)
                 admission.resource_quota(self.store, rt, kind, new, old)
         self.cluster.limits.check_object(rt, new, old)
+        if skip_unchanged and _unchanged(new, old):
+            # The storage layer skips a write that changes nothing: no new resourceVersion, no
+            # watch event (kubectl then prints "patched (no change)").
+            return old
         if dry_run:
             return new
         return self.commit(kind, new, old)
@@ -337,6 +346,7 @@ class ApiServer:
         subresource: str | None = None,
         dry_run: bool = False,
         strict: bool = True,
+        skip_unchanged: bool = False,
     ) -> dict:
         rt = self.resource_type(kind)
         current = self.get(kind, name, namespace)
@@ -371,7 +381,7 @@ class ApiServer:
         result.setdefault("apiVersion", rt.api_version)
         result.setdefault("kind", kind)
         rt2, obj = self.decode(result, namespace, strict)
-        return self._update(rt2, obj, subresource=subresource, dry_run=dry_run)
+        return self._update(rt2, obj, subresource=subresource, dry_run=dry_run, skip_unchanged=skip_unchanged)
 
     # Deletion ----------------------------------------------------------------
 
@@ -705,3 +715,18 @@ def desired_healthy(pdb: dict, expected: int) -> int:
     if spec.get("maxUnavailable") is not None:
         return max(0, expected - int_or_percent(spec["maxUnavailable"], expected, round_up=True))
     return expected
+
+
+def _without_write_noise(obj: dict) -> dict:
+    meta = {k: v for k, v in obj["metadata"].items() if k != "resourceVersion"}
+    if "managedFields" in meta:
+        meta["managedFields"] = [
+            {k: v for k, v in entry.items() if k != "time"} if isinstance(entry, dict) else entry
+            for entry in meta["managedFields"] or []
+        ]
+    return {**obj, "metadata": meta}
+
+
+def _unchanged(new: dict, old: dict) -> bool:
+    """Equal but for the resourceVersion and the managed fields' timestamps."""
+    return _without_write_noise(new) == _without_write_noise(old)

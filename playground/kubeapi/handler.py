@@ -619,7 +619,9 @@ def _write(cluster, target: Target, req: ApiRequest) -> ApiResponse:
         body = _with_type(rt, decode_body(req, target))
         _check_name(body, target)
         _record_update(rt, req, body, _live(cluster, rt, target), cluster.api.now())
-        updated = cluster.api.update(body, target.namespace, dry_run=req.dry_run, strict=req.strict)
+        updated = cluster.api.update(
+            body, target.namespace, dry_run=req.dry_run, strict=req.strict, skip_unchanged=True
+        )
         return respond(_typed(rt, updated))
     if method == "PATCH":
         return _patch(cluster, target, req)
@@ -685,7 +687,15 @@ def _patch(cluster, target: Target, req: ApiRequest) -> ApiResponse:
         return _patch_converted(cluster, target, req, kind, body)
     body = _patch_with_managed_fields(cluster, target, req, kind, body)
     patched = cluster.api.patch(
-        rt.kind, target.name, target.namespace, body, kind, None, req.dry_run, strict=req.strict
+        rt.kind,
+        target.name,
+        target.namespace,
+        body,
+        kind,
+        None,
+        req.dry_run,
+        strict=req.strict,
+        skip_unchanged=True,
     )
     return respond(_typed(rt, patched))
 
@@ -754,7 +764,11 @@ def _patch_converted(cluster, target: Target, req: ApiRequest, kind: str, body) 
     else:  # the v1 Event has no lists, so a strategic merge patch is a merge patch
         patched = patching.merge_patch(current, body)
     updated = cluster.api.update(
-        _with_type(target.rt, patched), target.namespace, dry_run=req.dry_run, strict=req.strict
+        _with_type(target.rt, patched),
+        target.namespace,
+        dry_run=req.dry_run,
+        strict=req.strict,
+        skip_unchanged=True,
     )
     return respond(_typed(target.rt, updated))
 
@@ -782,7 +796,9 @@ def _server_side_apply(cluster, target: Target, req: ApiRequest, body: dict) -> 
     merged = managedfields.apply(
         live, body, manager, root, cluster.api.now(), rt.api_version, force=req.flag("force")
     )
-    updated = cluster.api.update(merged, target.namespace, dry_run=req.dry_run, strict=True)
+    updated = cluster.api.update(
+        merged, target.namespace, dry_run=req.dry_run, strict=True, skip_unchanged=True
+    )
     return respond(_typed(rt, updated))
 
 
@@ -935,7 +951,12 @@ def _write_subresource(cluster, target: Target, req: ApiRequest) -> ApiResponse:
             body = _with_type(rt, decode_body(req, target))
             _check_name(body, target)
             updated = cluster.api.update(
-                body, target.namespace, subresource=sub, dry_run=req.dry_run, strict=req.strict
+                body,
+                target.namespace,
+                subresource=sub,
+                dry_run=req.dry_run,
+                strict=req.strict,
+                skip_unchanged=True,
             )
             return respond(_typed(rt, updated))
         kind, body = _patch_body(req)
@@ -944,7 +965,15 @@ def _write_subresource(cluster, target: Target, req: ApiRequest) -> ApiResponse:
             body = {k: v for k, v in body.items() if k not in ("apiVersion", "kind")}
             kind = "merge"
         patched = cluster.api.patch(
-            rt.kind, target.name, target.namespace, body, kind, sub, req.dry_run, strict=req.strict
+            rt.kind,
+            target.name,
+            target.namespace,
+            body,
+            kind,
+            sub,
+            req.dry_run,
+            strict=req.strict,
+            skip_unchanged=True,
         )
         return respond(_typed(rt, patched))
     raise method_not_allowed()

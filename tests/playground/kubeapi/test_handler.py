@@ -746,3 +746,40 @@ def test_a_namespace_without_a_name_is_invalid_not_a_crash(cluster):
     (found by the API fuzzer: POST /api/v1/namespaces with {} was a 500)."""
     status, answer = call(cluster, "POST", "/api/v1/namespaces", {})
     assert status == 422 and "metadata.name: Required value" in answer["message"]
+
+
+def test_a_write_that_changes_nothing_is_not_a_write(cluster):
+    """The storage layer (GuaranteedUpdate) skips an update whose object equals the stored
+    one: the resourceVersion stays and no watch event is sent, so kubectl prints
+    'patched (no change)'. The same for PUT, every patch type and server-side apply."""
+    path = "/api/v1/namespaces/default/configmaps/c"
+    made = call(
+        cluster,
+        "POST",
+        "/api/v1/namespaces/default/configmaps",
+        {"metadata": {"name": "c"}, "data": {"a": "1"}},
+    )[1]
+    rv = made["metadata"]["resourceVersion"]
+    assert (
+        call(cluster, "PATCH", path, {"data": {"a": "1"}}, "application/merge-patch+json")[1]["metadata"][
+            "resourceVersion"
+        ]
+        == rv
+    )
+    assert (
+        call(cluster, "PATCH", path, {"data": {"a": "1"}}, "application/strategic-merge-patch+json")[1][
+            "metadata"
+        ]["resourceVersion"]
+        == rv
+    )
+    same = [{"op": "replace", "path": "/data/a", "value": "1"}]
+    assert (
+        call(cluster, "PATCH", path, same, "application/json-patch+json")[1]["metadata"]["resourceVersion"]
+        == rv
+    )
+    assert call(cluster, "PUT", path, made)[1]["metadata"]["resourceVersion"] == rv
+    events = list(cluster.watch("ConfigMap", "default", rv))
+    assert [e for e in events if e["object"]["metadata"]["name"] == "c"] == []
+    # A change is still a write.
+    changed = call(cluster, "PATCH", path, {"data": {"a": "2"}}, "application/merge-patch+json")[1]
+    assert int(changed["metadata"]["resourceVersion"]) > int(rv)
