@@ -307,6 +307,9 @@ EVENT_ANALOGUES = {
     "RouterPortCreated": "NSX: segment connected to the Tier-1 gateway",
     "SNATRuleCreated": "NSX: SNAT rule created",
     "LoadBalancerCreated": "NSX: load balancer created",
+    # VM Service's VM operator (vSphere profile): a VirtualMachine is a VM deployed in vCenter
+    "CreateSuccess": "Deploy VM from a content library template: task completed",
+    "CreateFailure": "Deploy VM from a content library template: task failed",
     # seen on real clusters (the mirror)
     "Starting": "Host booting",
     "RegisteredNode": "Add host to the cluster",

@@ -385,9 +385,7 @@ class VirtualMachineOperator(Controller):
             try:
                 svc = cluster.api.create_internal(body)
             except ApiError as error:
-                cluster.recorder.record(vmsvc, "Warning", "CreateFailure", error.message, SOURCE)
                 return Result.of(self.record("CreateFailure", vmsvc, error.message))
-            cluster.recorder.record(vmsvc, "Normal", "CreateSuccess", "Create success", SOURCE)
             records.append(self.record("ServiceCreated", vmsvc, f"Service {namespace}/{name} created"))
         self._endpoints(vmsvc, svc)
         lb = (svc.get("status") or {}).get("loadBalancer") or {}
