@@ -251,3 +251,39 @@ def test_the_vsphere_namespace_storage_quota_counts_claims_per_storage_class(clu
         "used: requests.storage=150Gi,vsan-default-storage-policy.storageclass.storage.k8s.io/requests.storage=150Gi, "
         "limited: requests.storage=200Gi,vsan-default-storage-policy.storageclass.storage.k8s.io/requests.storage=200Gi"
     ) in refused.value.message
+
+
+def test_images_by_kind_and_an_image_that_is_not_ready(cluster):
+    """spec.image with a kind looks only there (GetVirtualMachineImageSpecAndStatus: the
+    kind's not-found message); an image whose Ready condition is not True leaves the VM
+    with VirtualMachineImageReady False, reason NotReady."""
+    photon = vm_service.image_name("photon-5.0-x86_64")
+    shared = vm(name="shared")
+    shared["spec"]["image"] = {"kind": "ClusterVirtualMachineImage", "name": photon}
+    del shared["spec"]["imageName"]
+    wrong_kind = vm(name="wrong-kind")
+    wrong_kind["spec"]["image"] = {"kind": "VirtualMachineImage", "name": photon}
+    del wrong_kind["spec"]["imageName"]
+    cluster.create(shared)
+    cluster.create(wrong_kind)
+    cluster.settle()
+    assert (
+        conditions(cluster.get("VirtualMachine", "shared", "dev-team"))["VirtualMachineCreated"][0] == "True"
+    )
+    assert conditions(cluster.get("VirtualMachine", "wrong-kind", "dev-team"))[
+        "VirtualMachineImageReady"
+    ] == (
+        "False",
+        "NotFound",
+        f'virtualmachineimages.vmoperator.vmware.com "{photon}" not found',
+    )
+    image = cluster.get("VirtualMachineImage", vm_service.image_name(UBUNTU), "dev-team")
+    image["status"]["conditions"][0]["status"] = "False"
+    cluster.api.update(image, subresource="status")
+    cluster.create(vm(name="waits"))
+    cluster.settle()
+    assert conditions(cluster.get("VirtualMachine", "waits", "dev-team"))["VirtualMachineImageReady"] == (
+        "False",
+        "NotReady",
+        "VirtualMachineImage is not ready",
+    )
