@@ -78,7 +78,13 @@ def _map(lines: list[str], title: str, values: dict | None, indent: str = "") ->
         lines.append(f"{indent}{title}:\t<none>")
         return
     for i, (k, v) in enumerate(items):
-        lines.append(f"{indent}{title + ':' if i == 0 else ''}\t{k}={v}")
+        if title == "Annotations":
+            # printAnnotationsMultiline: "key: value", cut to maxAnnotationLen (140) with "...".
+            entry = f"{k}: {v}"
+            entry = entry[:140] + "..." if len(entry) > 140 else entry
+        else:
+            entry = f"{k}={v}"
+        lines.append(f"{indent}{title + ':' if i == 0 else ''}\t{entry}")
 
 
 def _header(lines: list[str], obj: dict) -> None:
@@ -534,6 +540,110 @@ def _namespace(cluster, ns: dict) -> list[str]:
             for resource in sorted({r for part in parts for r in item.get(part) or {}}):
                 values = [str((item.get(part) or {}).get(resource, "-")) for part in parts]
                 lines.append(f" {item.get('type', '')}\t{resource}\t" + "\t".join(values))
+    return lines
+
+
+def _go_list(values) -> str:
+    """Go's %v of a []string: [a b c]."""
+    return "[" + " ".join(values or []) + "]"
+
+
+def _breakdown(rule: dict) -> list[dict]:
+    """kubectl/pkg/util/rbac BreakdownRule: one rule per group, resource, verb (and resource
+    name), then one per non-resource URL and verb."""
+    out = []
+    for group in rule.get("apiGroups") or []:
+        for resource in rule.get("resources") or []:
+            for verb in rule.get("verbs") or []:
+                names = rule.get("resourceNames") or []
+                for name in names or [None]:
+                    sub = {"apiGroups": [group], "resources": [resource], "verbs": [verb]}
+                    if name is not None:
+                        sub["resourceNames"] = [name]
+                    out.append(sub)
+    for url in rule.get("nonResourceURLs") or []:
+        for verb in rule.get("verbs") or []:
+            out.append({"nonResourceURLs": [url], "verbs": [verb]})
+    return out
+
+
+def _compact(rules: list[dict]) -> list[dict]:
+    """CompactRules: rules about one group and resource (and at most one name) that differ
+    only by verb are merged, their verbs in the order met; the others are kept as they are.
+    Then sorted as SortableRuleSlice, by each rule's String() (its verbs first)."""
+    kept, simple = [], {}
+    for rule in rules:
+        if rule.get("nonResourceURLs") or len(rule.get("resourceNames") or []) > 1:
+            kept.append(rule)
+            continue
+        key = (rule["apiGroups"][0], rule["resources"][0], tuple(rule.get("resourceNames") or ()))
+        if key in simple:
+            simple[key]["verbs"] = simple[key]["verbs"] + rule["verbs"]
+        else:
+            simple[key] = {**rule, "verbs": list(rule["verbs"])}
+    compacted = kept + list(simple.values())
+
+    def as_string(r: dict) -> str:
+        fields = ("verbs", "apiGroups", "resources", "resourceNames", "nonResourceURLs")
+        names = ("Verbs", "APIGroups", "Resources", "ResourceNames", "NonResourceURLs")
+        return (
+            "&PolicyRule{"
+            + "".join(f"{n}:{_go_list(r.get(f))}," for n, f in zip(names, fields, strict=True))
+            + "}"
+        )
+
+    return sorted(compacted, key=as_string)
+
+
+def _resource_group(rule: dict) -> str:
+    """combineResourceGroup: resource.group, with a subresource after the group."""
+    resources = rule.get("resources") or []
+    if not resources:
+        return ""
+    resource, _, sub = resources[0].partition("/")
+    groups = rule.get("apiGroups") or []
+    if groups and groups[0]:
+        resource += "." + groups[0]
+    return resource + ("/" + sub if sub else "")
+
+
+@describer("Role")
+@describer("ClusterRole")
+def _role(cluster, role: dict) -> list[str]:
+    """RoleDescriber and ClusterRoleDescriber: name, labels, annotations and the rules,
+    broken down and compacted into one row per resource."""
+    meta = role["metadata"]
+    lines = [f"Name:\t{meta['name']}"]
+    _map(lines, "Labels", meta.get("labels"))
+    _map(lines, "Annotations", meta.get("annotations"))
+    rules = [sub for rule in role.get("rules") or [] for sub in _breakdown(rule)]
+    lines.append("PolicyRule:")
+    lines.append("  Resources\tNon-Resource URLs\tResource Names\tVerbs")
+    lines.append("  ---------\t-----------------\t--------------\t-----")
+    for rule in _compact(rules):
+        lines.append(
+            f"  {_resource_group(rule)}\t{_go_list(rule.get('nonResourceURLs'))}\t"
+            f"{_go_list(rule.get('resourceNames'))}\t{_go_list(rule.get('verbs'))}"
+        )
+    return lines
+
+
+@describer("RoleBinding")
+@describer("ClusterRoleBinding")
+def _role_binding(cluster, binding: dict) -> list[str]:
+    """RoleBindingDescriber and ClusterRoleBindingDescriber: the role it refers to and its
+    subjects."""
+    meta = binding["metadata"]
+    lines = [f"Name:\t{meta['name']}"]
+    _map(lines, "Labels", meta.get("labels"))
+    _map(lines, "Annotations", meta.get("annotations"))
+    ref = binding.get("roleRef") or {}
+    lines += ["Role:", f"  Kind:\t{ref.get('kind', '')}", f"  Name:\t{ref.get('name', '')}"]
+    lines += ["Subjects:", "  Kind\tName\tNamespace", "  ----\t----\t---------"]
+    for subject in binding.get("subjects") or []:
+        lines.append(
+            f"  {subject.get('kind', '')}\t{subject.get('name', '')}\t{subject.get('namespace', '')}"
+        )
     return lines
 
 
