@@ -2,8 +2,9 @@
 laid out by the same tab-writer rules (cells aligned over consecutive lines, two spaces of padding).
 
 Each describer is registered for its kind with `@describer("Kind")` in DESCRIBERS, as upstream's
-DescriberFor maps a group-kind to its describer. Pods, Deployments, Nodes, Services, ConfigMaps
-and Secrets have their own; every other kind gets the generic one: the common header (name,
+DescriberFor maps a group-kind to its describer. Pods, Deployments, Nodes, Services, ConfigMaps,
+Secrets, Namespaces, Roles, ClusterRoles and their bindings have their own; every other kind
+gets the generic one: the common header (name,
 namespace, labels, annotations), its fields and its events.
 
 Client-side only: it reads through the cluster's public API (get, list, events, clock).
