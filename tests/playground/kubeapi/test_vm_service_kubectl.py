@@ -76,6 +76,9 @@ def test_a_virtualmachine_through_kubectl(kubectl):
         "patch", "vm", "jumpbox", "-n", "dev-team", "--type", "merge", "-p", '{"spec":{"powerState":"Off"}}'
     )
     assert 'spec.powerState: Unsupported value: "Off"' in refused
+    explained = kubectl.ok("explain", "virtualmachine")
+    assert "GROUP:      vmoperator.vmware.com" in explained and "VM Service" in explained
+    assert "PoweredOn" in kubectl.ok("explain", "virtualmachine.spec.powerState")
 
 
 def test_a_vks_cluster_through_kubectl(kubectl):
