@@ -21,7 +21,7 @@ from playground import console, lab_attempts, sandboxes, workspace
 from playground import paths as learning_paths
 from playground.engine import ApiError, quantity
 from playground.engine.kinds import resolve
-from playground.engine.network import load_balancer_name
+from playground.engine.network import load_balancer_name, pod_network
 from playground.engine.scheduler.config import InvalidSchedulerConfig
 from playground.engine.util import key_of
 from playground.inventory import (
@@ -675,7 +675,7 @@ def object_page(request: HttpRequest, public_id, kind: str, namespace: str, name
 
 @require_GET
 def network(request: HttpRequest, public_id) -> HttpResponse:
-    """The kubenet picture as data, and a request traced hop by hop."""
+    """The pod network as the profile's CNI plugin builds it, and a request traced hop by hop."""
     owner = sandboxes.visitor(request.session)
     try:
         sandbox, cluster = sandboxes.view(owner, public_id)
@@ -709,7 +709,7 @@ def network(request: HttpRequest, public_id) -> HttpResponse:
         )
     context = {
         "sandbox": sandbox,
-        "routes": cluster.routes(),
+        "network": pod_network(cluster),
         "trace": trace,
         "source": source,
         "destination": destination,

@@ -733,39 +733,8 @@ class Cluster:
         return network.proxy_rules(self, node)
 
     def routes(self) -> list[dict]:
-        """The kubenet picture as data: each node's IP, bridge, pod subnet, and the routes
-        the top-of-rack router needs (pod subnet via node IP)."""
-        result = []
-        for node in sorted(self.store.iter("Node"), key=lambda n: n["metadata"]["name"]):
-            cidr = (node.get("spec") or {}).get("podCIDR")
-            ip = network._node_ip(node)
-            bridge = None
-            if cidr:
-                import ipaddress
-
-                bridge = str(ipaddress.ip_network(cidr).network_address + 1)
-            result.append(
-                {
-                    "node": node["metadata"]["name"],
-                    "nodeIP": ip,
-                    "podCIDR": cidr,
-                    "bridge": {"name": "cbr0", "address": bridge},
-                    "route": f"{cidr} via {ip}" if cidr else None,
-                    "pods": sorted(
-                        (
-                            {
-                                "name": p["metadata"]["name"],
-                                "namespace": p["metadata"]["namespace"],
-                                "ip": p["status"].get("podIP"),
-                            }
-                            for p in self.store.pods_on(node["metadata"]["name"])
-                            if (p.get("status") or {}).get("podIP")
-                        ),
-                        key=lambda p: (p["namespace"], p["name"]),
-                    ),
-                }
-            )
-        return result
+        """Each node's pod subnet, devices and routes as its CNI plugin builds them."""
+        return network.node_routes(self)
 
     # Simulated resource use (for the autoscaler and `kubectl top`) ------------------------
 

@@ -1,5 +1,7 @@
-"""The cluster network: service IPs and NodePorts, cluster DNS, kube-proxy's rules,
-NetworkPolicy evaluation and tracing a request hop by hop.
+"""The cluster network: service IPs and NodePorts, cluster DNS, kube-proxy's rules, the pod
+network as the profile's CNI plugin builds it (Flannel's VXLAN routes, NSX's segments),
+NetworkPolicy evaluation (enforced only where the CNI plugin implements it) and tracing a
+request hop by hop.
 
 Service VIPs come from 10.96.0.0/12 (the `kubernetes` Service is 10.96.0.1, kube-dns
 10.96.0.10), NodePorts from 30000-32767, load-balancer addresses from the pool of the
@@ -541,6 +543,157 @@ def _node_ip(node: dict) -> str:
     )
 
 
+def cni(cluster) -> str:
+    """The cluster's CNI plugin: ``flannel``, ``nsx`` or ``bridge`` (profiles.CNIS)."""
+    from playground.engine.profiles import cni as of_options
+
+    return of_options(cluster.options)
+
+
+def cni_name(cluster) -> str:
+    from playground.engine.profiles import CNI_NAMES
+
+    return CNI_NAMES.get(cni(cluster), cni(cluster))
+
+
+def enforces_network_policy(cluster) -> bool:
+    """Whether the CNI plugin implements NetworkPolicy. The API accepts the objects in any
+    cluster; "Network policies are implemented by the network plugin", and creating one
+    without a plugin that implements it "will have no effect" (Kubernetes docs, Network
+    Policies). Flannel says of itself that it "does not implement network policy"."""
+    from playground.engine.profiles import NETWORK_POLICY_CNIS
+
+    return cni(cluster) in NETWORK_POLICY_CNIS
+
+
+def _cni_short(cluster) -> str:
+    return {"flannel": "Flannel", "nsx": "NSX", "bridge": "The bridge plugin"}.get(cni(cluster), cni(cluster))
+
+
+def _pods_on(cluster, node_name: str) -> list[dict]:
+    return sorted(
+        (
+            {
+                "name": p["metadata"]["name"],
+                "namespace": p["metadata"]["namespace"],
+                "ip": p["status"]["podIP"],
+            }
+            for p in cluster.store.pods_on(node_name)
+            if (p.get("status") or {}).get("podIP") and not p["spec"].get("hostNetwork")
+        ),
+        key=lambda p: (p["namespace"], p["name"]),
+    )
+
+
+def _flannel_addresses(cidr: str) -> tuple[str, str]:
+    """Flannel (VXLAN) on a node whose subnet is `cidr`: cni0 takes the subnet's first
+    address (the bridge plugin's gateway), flannel.1 the subnet's network (.0) address."""
+    network = ipaddress.ip_network(cidr)
+    return f"{network.network_address + 1}/{network.prefixlen}", f"{network.network_address}/32"
+
+
+def node_routes(cluster) -> list[dict]:
+    """Each node as its CNI plugin builds it: node IP, pod subnet, devices and the routes in
+    its table (what `ip route` prints on the node), with the pods it runs.
+
+    Flannel (VXLAN, its default backend): cni0 holds the subnet's .1, flannel.1 its .0, and
+    every other node's subnet goes `via <its .0> dev flannel.1 onlink`. The bridge plugin
+    (one node): cni0 only. NSX: pods sit on their namespace's segment, not on a node bridge
+    (see `segments`). kubenet's picture (a cbr0 bridge, routes to each node's IP on the
+    router) is gone with kubenet (removed in 1.24)."""
+    plugin = cni(cluster)
+    nodes = sorted(cluster.store.iter("Node"), key=lambda n: n["metadata"]["name"])
+    subnets = {n["metadata"]["name"]: (n.get("spec") or {}).get("podCIDR") for n in nodes}
+    result = []
+    for node in nodes:
+        name = node["metadata"]["name"]
+        cidr = subnets[name]
+        entry = {
+            "node": name,
+            "nodeIP": _node_ip(node),
+            "podCIDR": cidr,
+            "bridge": None,
+            "vtep": None,
+            "routes": [],
+            "pods": _pods_on(cluster, name),
+        }
+        if cidr and plugin in ("flannel", "bridge"):
+            bridge, vtep = _flannel_addresses(cidr)
+            entry["bridge"] = {"name": "cni0", "address": bridge}
+            routes = [f"{cidr} dev cni0 proto kernel scope link src {bridge.split('/')[0]}"]
+            if plugin == "flannel":
+                entry["vtep"] = {"name": "flannel.1", "address": vtep}
+                for peer, peer_cidr in subnets.items():
+                    if peer != name and peer_cidr:
+                        gateway = ipaddress.ip_network(peer_cidr).network_address
+                        routes.append(f"{peer_cidr} via {gateway} dev flannel.1 onlink")
+            entry["routes"] = sorted(routes, key=lambda r: ipaddress.ip_network(r.split()[0]))
+        result.append(entry)
+    return result
+
+
+def segments(cluster) -> list[dict]:
+    """NSX (NCP): each namespace's segment, subnet and Tier-1 gateway, with its pods."""
+    if cni(cluster) != "nsx":
+        return []
+    from playground.engine.controllers import ncp
+
+    result = []
+    for ns in sorted(cluster.store.iter("Namespace"), key=lambda n: n["metadata"]["name"]):
+        annotations = ns["metadata"].get("annotations") or {}
+        if not annotations.get(ncp.SUBNET):
+            continue
+        name = ns["metadata"]["name"]
+        result.append(
+            {
+                "namespace": name,
+                "segment": annotations.get(ncp.SEGMENT),
+                "subnet": annotations[ncp.SUBNET],
+                "gateway": annotations.get(ncp.ROUTER_PORT),
+                "router": annotations.get(ncp.ROUTER),
+                "snat": annotations.get(ncp.SNAT),
+                "pods": sorted(
+                    (
+                        {
+                            "name": p["metadata"]["name"],
+                            "ip": p["status"]["podIP"],
+                            "node": p["spec"].get("nodeName"),
+                        }
+                        for p in cluster.store.iter("Pod", name)
+                        if (p.get("status") or {}).get("podIP") and not p["spec"].get("hostNetwork")
+                    ),
+                    key=lambda p: p["name"],
+                ),
+            }
+        )
+    return result
+
+
+def pod_network(cluster) -> dict:
+    """The pod network as the profile's CNI plugin builds it, for the Network view."""
+    return {
+        "cni": cni(cluster),
+        "name": cni_name(cluster),
+        "enforces_policy": enforces_network_policy(cluster),
+        "nodes": node_routes(cluster),
+        "segments": segments(cluster),
+    }
+
+
+def _segment_of(cluster, namespace: str) -> dict | None:
+    from playground.engine.controllers import ncp
+
+    ns = cluster.store.get("Namespace", "", namespace)
+    annotations = (ns or {}).get("metadata", {}).get("annotations") or {}
+    if not annotations.get(ncp.SUBNET):
+        return None
+    return {
+        "segment": annotations.get(ncp.SEGMENT),
+        "subnet": annotations[ncp.SUBNET],
+        "router": annotations.get(ncp.ROUTER),
+    }
+
+
 def load_balancer(cluster) -> str | None:
     """The cluster's LoadBalancer implementation: ``metallb``, ``nsx`` or None."""
     from playground.engine.profiles import load_balancer as of_options
@@ -885,6 +1038,7 @@ def _trace(cluster, source: str, destination: str, route: dict) -> dict:
         source,
         destination,
         outside or entry in ("load-balancer", "node-port", "ingress", "gateway"),
+        via_node=route.get("node"),
     )
 
 
@@ -913,7 +1067,68 @@ def _to_pod_ip(cluster, src_pod, ip, port, hops, hop, fail, source, destination)
     return _deliver(cluster, src_pod, ip, port, "TCP", hops, hop, fail, source, destination, src_pod is None)
 
 
-def _deliver(cluster, src_pod, ip, port, protocol, hops, hop, fail, source, destination, external):
+def _not_enforced(cluster, verdict: dict, pod_name: str, direction: str) -> str:
+    """The hop for a policy that selects the pod under a CNI plugin that ignores policies."""
+    names = verdict["policies"]
+    subject = ("NetworkPolicy " if len(names) == 1 else "NetworkPolicies ") + ", ".join(names)
+    selects = "selects" if len(names) == 1 else "select"
+    would = "allow it anyway" if verdict["allowed"] else "drop this request"
+    return (
+        f"{subject} {selects} {pod_name} for {direction}, but {_cni_short(cluster)} does not enforce "
+        f"NetworkPolicies: not applied (enforced, {'it' if len(names) == 1 else 'they'} would {would})"
+    )
+
+
+def _route_hop(cluster, hop, src_pod, src_node, dst, dst_node, ip) -> None:
+    """How the CNI plugin carries the packet to the destination pod's interface."""
+    dst_node_name = dst["spec"]["nodeName"]
+    plugin = cni(cluster)
+    if plugin == "nsx":
+        target = _segment_of(cluster, dst["metadata"]["namespace"])
+        if target is not None:
+            source = _segment_of(cluster, src_pod["metadata"]["namespace"]) if src_pod else None
+            where = f"segment {target['segment']} ({target['subnet']}) of namespace {dst['metadata']['namespace']}"
+            if source is not None and source["segment"] == target["segment"]:
+                hop("segment", f"NSX: same segment: {where} delivers to {ip} on host {dst_node_name}")
+            elif source is not None:
+                hop(
+                    "route",
+                    f"NSX: routed from segment {source['segment']} through Tier-1 gateway {source['router']}, "
+                    f"the Tier-0 gateway and Tier-1 gateway {target['router']} onto {where}, "
+                    f"to {ip} on host {dst_node_name}",
+                )
+            else:
+                hop(
+                    "route",
+                    f"NSX: Tier-1 gateway {target['router']} routes it onto {where}, to {ip} on host {dst_node_name}",
+                )
+            return
+        hop("route", f"NSX: routed to host {dst_node_name}, which delivers to {ip}")
+        return
+    cidr = (dst_node.get("spec") or {}).get("podCIDR")
+    bridge = _flannel_addresses(cidr)[0] if cidr else "?"
+    if src_node and src_node == dst_node_name or plugin != "flannel":
+        if src_node != dst_node_name:
+            where = f"The cni0 bridge on {dst_node_name}"
+        elif src_pod is not None:
+            where = f"Same node: the cni0 bridge on {dst_node_name}"
+        else:
+            where = f"Node {dst_node_name} received it: its cni0 bridge"
+        hop("bridge", f"{where} ({bridge}) delivers to {ip} directly")
+        return
+    via = f"node {src_node}" if src_node else "the node that received it"
+    vtep = str(ipaddress.ip_network(cidr).network_address) if cidr else "?"
+    hop(
+        "route",
+        f"Flannel (VXLAN): {via} routes {cidr} via {vtep} dev flannel.1 onlink; flannel.1 wraps the packet "
+        f"in VXLAN (UDP 8472) to node {dst_node_name} ({_node_ip(dst_node)}), whose flannel.1 unwraps it "
+        f"and its cni0 bridge ({bridge}) delivers it",
+    )
+
+
+def _deliver(
+    cluster, src_pod, ip, port, protocol, hops, hop, fail, source, destination, external, via_node=None
+):
     dst = next(
         (
             p
@@ -925,48 +1140,46 @@ def _deliver(cluster, src_pod, ip, port, protocol, hops, hop, fail, source, dest
     if dst is None:
         return fail("network", f"No pod has the address {ip}")
     dst_ns, dst_name = dst["metadata"]["namespace"], dst["metadata"]["name"]
+    enforced = enforces_network_policy(cluster)
+    by = " (NCP made it NSX distributed firewall rules)" if cni(cluster) == "nsx" else ""
     if src_pod is not None:
         verdict = policy_verdict(cluster, "Egress", src_pod, {"pod": dst, "ip": ip}, port, protocol)
-        if not verdict["allowed"]:
+        if verdict["isolated"] and not enforced:
+            hop("network-policy", _not_enforced(cluster, verdict, src_pod["metadata"]["name"], "egress"))
+        elif not verdict["allowed"]:
             return fail(
                 "network-policy",
                 f"Dropped: NetworkPolicy {', '.join(verdict['policies'])} in {src_pod['metadata']['namespace']} "
-                f"isolates {src_pod['metadata']['name']} for egress, and no rule allows traffic to {dst_ns}/{dst_name} on {protocol}/{port}",
+                f"isolates {src_pod['metadata']['name']} for egress, and no rule allows traffic to {dst_ns}/{dst_name} on {protocol}/{port}"
+                + by,
             )
-        if verdict["isolated"]:
-            hop("network-policy", f"Egress allowed by NetworkPolicy {verdict['allowedBy']}")
+        elif verdict["isolated"]:
+            hop("network-policy", f"Egress allowed by NetworkPolicy {verdict['allowedBy']}" + by)
     peer = {"pod": src_pod, "ip": (src_pod or {}).get("status", {}).get("podIP") if src_pod else None}
     if external and src_pod is None:
         # SNAT to the node's address (externalTrafficPolicy: Cluster) hides the client.
         node = cluster.store.get("Node", "", dst["spec"]["nodeName"])
         peer = {"pod": None, "ip": _node_ip(node) if node else None}
     verdict = policy_verdict(cluster, "Ingress", dst, peer, port, protocol)
-    if not verdict["allowed"]:
+    if verdict["isolated"] and not enforced:
+        hop("network-policy", _not_enforced(cluster, verdict, dst_name, "ingress"))
+    elif not verdict["allowed"]:
         origin = key_of(src_pod) if src_pod else "outside the cluster"
         return fail(
             "network-policy",
             f"Dropped: NetworkPolicy {', '.join(verdict['policies'])} in {dst_ns} isolates {dst_name} for ingress, "
-            f"and no rule allows traffic from {origin} on {protocol}/{port}",
+            f"and no rule allows traffic from {origin} on {protocol}/{port}" + by,
         )
-    if verdict["isolated"]:
-        hop("network-policy", f"Ingress allowed by NetworkPolicy {verdict['allowedBy']}")
+    elif verdict["isolated"]:
+        hop("network-policy", f"Ingress allowed by NetworkPolicy {verdict['allowedBy']}" + by)
     dst_node = cluster.store.get("Node", "", dst["spec"]["nodeName"])
     if dst["spec"]["nodeName"] in cluster.down_nodes:
         return fail(
             "node",
             f"Node {dst['spec']['nodeName']} is down: the packet to {ip} is lost (the endpoint has not been removed yet)",
         )
-    src_node = src_pod["spec"]["nodeName"] if src_pod is not None else None
-    cidr = (dst_node.get("spec") or {}).get("podCIDR")
-    if src_node and src_node == dst["spec"]["nodeName"]:
-        hop("bridge", f"Same node: the cbr0 bridge on {src_node} delivers to {ip} directly")
-    else:
-        via = f"node {src_node}" if src_node else "the node that received it"
-        hop(
-            "route",
-            f"Routed from {via} to the top-of-rack router: {cidr} via {_node_ip(dst_node)} (node {dst['spec']['nodeName']}), "
-            f"then through that node's cbr0 bridge",
-        )
+    src_node = src_pod["spec"]["nodeName"] if src_pod is not None else via_node
+    _route_hop(cluster, hop, src_pod, src_node, dst, dst_node, ip)
     container = next(
         (
             c["name"]

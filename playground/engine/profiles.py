@@ -1,12 +1,12 @@
 """Clusters a sandbox can start from.
 
 ``default`` is kubeadm-style: one control-plane node tainted
-``node-role.kubernetes.io/control-plane:NoSchedule`` and three workers. Addressing
-follows the kubenet picture: node IPs on 10.140.0.0/24 (worker-1 is 10.140.0.11),
-a /24 pod subnet per node out of 10.40.0.0/16 (worker-1 owns 10.40.1.0/24, its
-bridge cbr0 is 10.40.1.1). Like a kubeadm cluster it runs kube-proxy and a CNI plugin
-(Flannel, host-gw backend: the same per-node routes) as DaemonSets on every node, and a
-simulated MetalLB answers LoadBalancer Services. Nodes report Kubernetes v1.37.1.
+``node-role.kubernetes.io/control-plane:NoSchedule`` and three workers. Node IPs are on
+10.140.0.0/24 (worker-1 is 10.140.0.11), with a /24 pod subnet per node out of
+10.40.0.0/16 (worker-1 owns 10.40.1.0/24, its cni0 bridge is 10.40.1.1). Like a kubeadm
+cluster it runs kube-proxy and a CNI plugin (Flannel, VXLAN backend, which does not
+enforce NetworkPolicy) as DaemonSets on every node, and a simulated MetalLB answers
+LoadBalancer Services. Nodes report Kubernetes v1.37.1.
 """
 
 from __future__ import annotations
@@ -418,6 +418,20 @@ mode: ""
 # kubeadm leaves mode empty: kube-proxy then picks its default, iptables on Linux (nftables
 # is GA since 1.33 but opt-in), and the rules the Network view shows are iptables chains.
 FLANNEL_IMAGE = "ghcr.io/flannel-io/flannel:v0.27.4"
+# The pod network (CNI plugin) of each profile. kubeadm installs none: the admin applies one,
+# Flannel here (its kube-flannel.yml, VXLAN backend). The Supervisor's is NSX through NCP (a
+# segment per namespace). minimal runs the reference `bridge` plugin with host-local IPAM on
+# its one node (a cni0 bridge, as containerd's example CNI config sets up). The ``cni`` option
+# overrides which plugin the engine models (it installs nothing more).
+CNIS = {"default": "flannel", "zones": "flannel", "vsphere": "nsx", "minimal": "bridge"}
+CNI_NAMES = {
+    "flannel": "Flannel (VXLAN backend, namespace kube-flannel)",
+    "nsx": "NSX (through NCP on the Supervisor: a segment per namespace)",
+    "bridge": "the reference bridge plugin (cni0, host-local IPAM)",
+}
+# Which of them implement NetworkPolicy. The API server stores NetworkPolicies whatever the
+# plugin; one that does not implement them (Flannel, the bridge plugin) lets traffic through.
+NETWORK_POLICY_CNIS = {"nsx"}
 METALLB_VERSION = "v0.15.2"
 
 
@@ -427,6 +441,12 @@ def load_balancer(options: dict) -> str | None:
     if "load_balancer" in options:
         return options["load_balancer"]
     return LOAD_BALANCERS.get(options.get("profile", "default"))
+
+
+def cni(options: dict) -> str:
+    """The profile's CNI plugin (a key of CNI_NAMES): the ``cni`` option when set, else the
+    profile's own."""
+    return options.get("cni") or CNIS.get(options.get("profile", "default"), "flannel")
 
 
 def _daemonset(cluster, namespace: str, name: str, labels: dict, pod_spec: dict, annotations=None) -> None:
@@ -513,8 +533,10 @@ def _kube_proxy(cluster) -> None:
 
 def _flannel(cluster) -> None:
     """The CNI: Flannel as its upstream manifest installs it (namespace kube-flannel, the
-    kube-flannel-ds DaemonSet on every node), with the host-gw backend: each node's pod
-    subnet (spec.podCIDR) routed via that node's IP, the picture the Network view draws."""
+    kube-flannel-ds DaemonSet on every node) with its default VXLAN backend: on each node a
+    cni0 bridge holds the first address of the node's pod subnet (spec.podCIDR), a flannel.1
+    VXLAN device its .0 address, and each other node's subnet is routed via that node's
+    flannel.1 address (onlink). network.pod_network draws that picture."""
     api = cluster.api
     api.create_internal(
         {
@@ -547,7 +569,7 @@ def _flannel(cluster) -> None:
                 ),
                 "net-conf.json": (
                     f'{{\n  "Network": "{CLUSTER_CIDR}",\n  "EnableNFTables": false,\n'
-                    '  "Backend": {"Type": "host-gw"}\n}\n'
+                    '  "Backend": {"Type": "vxlan"}\n}\n'
                 ),
             },
         }

@@ -217,7 +217,11 @@ def test_the_network_view_and_trace_as_page_and_fragment(client):
     sandbox = Sandbox.objects.get()
     url = f"/playground/{sandbox.public_id}/network/"
     html = client.get(url).content.decode()
-    assert "<html" in html and "10.40.1.0/24 via 10.140.0.11" in html and "cbr0" in html
+    assert (
+        "<html" in html
+        and "10.40.1.0/24 via 10.40.1.0 dev flannel.1 onlink" in html
+        and "cni0 10.40.1.1/24" in html
+    )
     from playground.sandboxes import restore
 
     lb = restore(Sandbox.objects.get().state).get("svc", "yelb-ui", "default")["status"]["loadBalancer"][

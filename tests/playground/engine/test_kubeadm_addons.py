@@ -52,7 +52,8 @@ def test_kube_proxy_mode_is_left_to_its_default_iptables(cluster):
     assert config["mode"] == ""
     assert config["clusterCIDR"] == "10.40.0.0/16"
     flannel = yaml.safe_load(cluster.get("cm", "kube-flannel-cfg", "kube-flannel")["data"]["net-conf.json"])
-    assert flannel["Network"] == "10.40.0.0/16" and flannel["Backend"] == {"Type": "host-gw"}
+    # kube-flannel.yml's default backend is VXLAN
+    assert flannel["Network"] == "10.40.0.0/16" and flannel["Backend"] == {"Type": "vxlan"}
 
 
 def test_a_new_node_gets_its_daemon_pods(cluster):

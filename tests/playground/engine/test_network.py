@@ -23,8 +23,7 @@ spec:
 """
 
 
-@pytest.fixture
-def web(cluster):
+def _with_web(cluster):
     cluster.apply(
         deployment(replicas=3).replace(
             "image: nginx:1.27", "image: nginx:1.27\n          ports: [{containerPort: 80, name: http}]"
@@ -33,6 +32,18 @@ def web(cluster):
     cluster.apply(service())
     cluster.settle()
     return cluster
+
+
+@pytest.fixture
+def web(cluster):
+    """The web Deployment and Service on the default profile (Flannel: policies not enforced)."""
+    return _with_web(cluster)
+
+
+@pytest.fixture
+def nsx_web():
+    """The same on the vSphere profile, whose CNI (NSX through NCP) enforces NetworkPolicies."""
+    return _with_web(Cluster.new("vsphere"))
 
 
 def test_the_system_services_have_their_well_known_addresses(cluster):
@@ -302,7 +313,11 @@ spec:
     assert ingress_match(cluster, "shop.example.com", "/carts") is None  # Prefix matches whole path elements
 
 
-def test_network_policy_default_deny_then_allow(web):
+def test_network_policy_default_deny_then_allow(nsx_web):
+    """NSX enforces NetworkPolicies (NCP makes them distributed firewall rules); a pod selected
+    by a policy is isolated and only what some rule allows gets in (the NetworkPolicy API's
+    semantics, Kubernetes docs "Network Policies")."""
+    web = nsx_web
     web.create(
         {
             **pod("frontend"),
@@ -340,14 +355,123 @@ spec:
 """)
     allowed = web.trace("frontend", "web:80")
     assert allowed["ok"]
-    assert any(h["description"] == "Ingress allowed by NetworkPolicy allow-frontend" for h in allowed["hops"])
+    assert any(
+        h["description"]
+        == "Ingress allowed by NetworkPolicy allow-frontend (NCP made it NSX distributed firewall rules)"
+        for h in allowed["hops"]
+    )
     assert not web.trace("intruder", "web:80")["ok"]
 
 
-def test_routes_are_the_kubenet_picture(cluster):
+def test_flannel_does_not_enforce_network_policies(web):
+    """On a kubeadm cluster with Flannel the API accepts NetworkPolicies and traffic flows
+    regardless: Flannel's README says it "does not implement network policy", and the
+    Kubernetes docs (Network Policies) say that creating one without a network plugin that
+    implements it "will have no effect". The trace says a policy selects the pod but is not
+    applied."""
+    from playground.engine.network import enforces_network_policy
+
+    assert not enforces_network_policy(web)
+    web.create(pod("intruder", image="busybox:1.36"))
+    web.settle()
+    web.apply(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: default-deny}\nspec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n"
+    )
+    assert web.get("networkpolicy", "default-deny")["metadata"]["name"] == "default-deny"
+    trace = web.trace("intruder", "web:80")
+    assert trace["ok"], trace
+    notes = [h["description"] for h in trace["hops"] if h["component"] == "network-policy"]
+    assert notes[0] == (
+        "NetworkPolicy default-deny selects intruder for egress, but Flannel does not enforce "
+        "NetworkPolicies: not applied (enforced, it would drop this request)"
+    )
+    assert notes[1].startswith("NetworkPolicy default-deny selects web-") and "for ingress" in notes[1]
+    outside = web.trace("outside", f"{web.get('svc', 'web')['spec']['clusterIP']}:80")
+    assert not outside["ok"] and outside["hops"][-1]["component"] == "network"  # a ClusterIP, not a policy
+
+
+def test_the_cni_of_each_profile_and_the_option_that_overrides_it():
+    """default and zones run Flannel, vsphere NSX (NCP), minimal the reference bridge plugin;
+    only NSX enforces NetworkPolicy (Kubernetes docs, "Network Plugins": the plugin, not the
+    API server, implements the pod network and its policies)."""
+    from playground.engine.profiles import NETWORK_POLICY_CNIS, cni
+
+    assert [cni({"profile": p}) for p in ("default", "zones", "vsphere", "minimal")] == [
+        "flannel",
+        "flannel",
+        "nsx",
+        "bridge",
+    ]
+    assert cni({"profile": "default", "cni": "nsx"}) == "nsx"
+    assert NETWORK_POLICY_CNIS == {"nsx"}
+
+
+def test_routes_are_flannels_vxlan_picture(cluster):
+    """Flannel's VXLAN backend (its default; Flannel docs, backends.md): cni0 holds the node
+    subnet's first address, flannel.1 the subnet's .0, and each other node's subnet is routed
+    via that node's flannel.1 address, onlink. kubenet's cbr0 is gone (removed in 1.24)."""
     routes = {r["node"]: r for r in cluster.routes()}
-    assert routes["worker-1"]["route"] == "10.40.1.0/24 via 10.140.0.11"
-    assert routes["worker-1"]["bridge"] == {"name": "cbr0", "address": "10.40.1.1"}
+    worker = routes["worker-1"]
+    assert worker["bridge"] == {"name": "cni0", "address": "10.40.1.1/24"}
+    assert worker["vtep"] == {"name": "flannel.1", "address": "10.40.1.0/32"}
+    assert worker["routes"] == [
+        "10.40.0.0/24 via 10.40.0.0 dev flannel.1 onlink",
+        "10.40.1.0/24 dev cni0 proto kernel scope link src 10.40.1.1",
+        "10.40.2.0/24 via 10.40.2.0 dev flannel.1 onlink",
+        "10.40.3.0/24 via 10.40.3.0 dev flannel.1 onlink",
+    ]
+    assert not any("cbr0" in line for r in routes.values() for line in r["routes"])
+
+
+def test_a_trace_between_nodes_goes_through_flannel_1(web):
+    web.create(pod("client", image="busybox:1.36"))
+    web.settle()
+    client = web.get("pod", "client")
+    for name in [p["metadata"]["name"] for p in web.list("pods") if p["metadata"]["name"].startswith("web-")]:
+        target = web.get("pod", name)
+        trace = web.trace("client", f"{target['status']['podIP']}:80")
+        assert trace["ok"], trace
+        last = trace["hops"][-2]
+        if target["spec"]["nodeName"] == client["spec"]["nodeName"]:
+            assert last["component"] == "bridge" and "cni0 bridge on" in last["description"]
+        else:
+            cidr = web.get("node", target["spec"]["nodeName"])["spec"]["podCIDR"]
+            assert last["component"] == "route"
+            assert f"routes {cidr} via {cidr.split('/')[0]} dev flannel.1 onlink" in last["description"]
+            assert "VXLAN (UDP 8472)" in last["description"]
+
+
+def test_the_minimal_profile_has_one_bridge_and_no_overlay():
+    cluster = Cluster.new("minimal")
+    (only,) = cluster.routes()
+    assert only["bridge"]["name"] == "cni0" and only["vtep"] is None
+    assert only["routes"] == ["10.40.0.0/24 dev cni0 proto kernel scope link src 10.40.0.1"]
+
+
+def test_nsx_gives_each_namespace_a_segment(nsx_web):
+    """NCP (vSphere profile): pods take addresses from their namespace's segment, behind the
+    namespace's Tier-1 gateway; a trace across namespaces goes through the gateways."""
+    from playground.engine.network import pod_network
+
+    web = nsx_web
+    web.apply("apiVersion: v1\nkind: Namespace\nmetadata: {name: other}\n")
+    web.settle()
+    web.create({**pod("client", image="busybox:1.36"), "metadata": {"name": "client", "namespace": "other"}})
+    web.settle()
+    picture = pod_network(web)
+    assert picture["cni"] == "nsx" and picture["enforces_policy"]
+    segments = {s["namespace"]: s for s in picture["segments"]}
+    default = segments["default"]
+    assert default["segment"].startswith("seg-default-") and default["router"].startswith("t1-default-")
+    import ipaddress
+
+    subnet = ipaddress.ip_network(default["subnet"])
+    assert len(default["pods"]) == 3 and all(ipaddress.ip_address(p["ip"]) in subnet for p in default["pods"])
+    trace = web.trace("other/client", "web.default:80")
+    assert trace["ok"], trace
+    hop = trace["hops"][-2]["description"]
+    assert hop.startswith(f"NSX: routed from segment {segments['other']['segment']} through Tier-1 gateway")
+    assert f"onto segment {default['segment']} ({default['subnet']}) of namespace default" in hop
 
 
 def test_the_restaurant_app_traced_from_outside(restaurant):
@@ -379,7 +503,8 @@ def test_statefulset_pods_have_stable_dns_names(cluster):
     assert cluster.dns("db-1.db")["fqdn"] == "db-1.db.default.svc.cluster.local"
 
 
-def test_egress_policy_blocks_the_client_side(web):
+def test_egress_policy_blocks_the_client_side(nsx_web):
+    web = nsx_web
     client = {"name": "main", "image": "busybox:1.36", "command": ["sleep", "infinity"]}
     web.create(
         {

@@ -72,7 +72,7 @@ def test_a_trace_can_require_a_networkpolicy_to_drop_the_request():
     from playground.engine import Cluster
     from playground.labs.checks import evaluate
 
-    cluster = Cluster.new("default", seed=3)
+    cluster = Cluster.new("vsphere", seed=3)  # NSX enforces NetworkPolicies; Flannel would not
     cluster.apply(APP)
     cluster.settle()
     dropped = {
