@@ -21,7 +21,12 @@ from playground import console, lab_attempts, sandboxes, workspace
 from playground import paths as learning_paths
 from playground.engine import ApiError, quantity
 from playground.engine.kinds import resolve
-from playground.engine.network import load_balancer_name, pod_network
+from playground.engine.network import (
+    cni_name,
+    enforces_network_policy,
+    load_balancer_name,
+    pod_network,
+)
 from playground.engine.scheduler.config import InvalidSchedulerConfig
 from playground.engine.util import key_of
 from playground.inventory import (
@@ -161,6 +166,7 @@ def _context(sandbox, cluster, request, parts=None, tab=None) -> dict:
     if "network" in parts:
         context["services"] = workspace.services(cluster)
         context["load_balancer"] = load_balancer_name(cluster)
+        context["pod_network"] = {"name": cni_name(cluster), "enforces": enforces_network_policy(cluster)}
     return context
 
 

@@ -123,3 +123,26 @@ def test_the_trace_on_the_view_says_flannel_ignores_a_policy(client):
         "not applied" in html
     )
     assert "Delivered to default/web" in html
+
+
+@pytest.mark.parametrize(
+    "profile, says",
+    [
+        (
+            "default",
+            "The pod network is Flannel (VXLAN backend, namespace kube-flannel). It does not enforce",
+        ),
+        (
+            "minimal",
+            "The pod network is the reference bridge plugin (cni0, host-local IPAM). It does not enforce",
+        ),
+        (
+            "vsphere",
+            "The pod network is NSX (through NCP on the Supervisor: a segment per namespace). It enforces",
+        ),
+    ],
+)
+def test_the_tab_names_the_pod_network_and_whether_it_enforces_policies(client, profile, says):
+    """The Kubernetes docs (Network Plugins, Network Policies): policies are implemented by the
+    network plugin; Flannel "does not implement network policy" (Flannel README)."""
+    assert says in _network(client, profile)
