@@ -257,7 +257,7 @@ class Kubelet:
             return ""
         node_name = node["metadata"]["name"]
         used = self.ips.setdefault(node_name, {})
-        # .1 is the bridge (cbr0); hand out from .2 upward, lowest free first.
+        # .1 is the bridge (cni0); hand out from .2 upward, lowest free first.
         for ip in _pod_cidr_addresses(node["spec"]["podCIDR"], len(used)):
             if ip not in used:
                 used[ip] = uid

@@ -562,6 +562,7 @@ def _flannel(cluster) -> None:
             "kind": "ConfigMap",
             "metadata": {"name": "kube-flannel-cfg", "namespace": "kube-flannel", "labels": dict(labels)},
             "data": {
+                # Upstream still names the CNI network "cbr0"; the bridge it makes is cni0.
                 "cni-conf.json": (
                     '{\n  "name": "cbr0",\n  "cniVersion": "0.3.1",\n  "plugins": [\n'
                     '    {"type": "flannel", "delegate": {"hairpinMode": true, "isDefaultGateway": true}},\n'
