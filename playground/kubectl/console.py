@@ -176,6 +176,8 @@ def _set(command: Command, spec: Verb, flag: Flag, text: str) -> None:
         command.all_namespaces = value
     elif flag.name == "help":
         command.help = value
+    elif flag.type == "strings":  # -L a -L b,c: each use adds to the list
+        command.extra[flag.name] = [*command.extra.get(flag.name, []), *value]
     else:
         command.extra[flag.name] = value
 

@@ -63,6 +63,8 @@ class Flag:
                 raise flag_error(
                     verb, f'invalid argument "{text}" for "{self.label}" flag: {error}'
                 ) from None
+        if self.type == "strings":  # pflag's StringSlice: comma-separated, and repeatable
+            return [part for part in text.split(",") if part]
         if self.type == "int":
             try:
                 return int(text, 10)
@@ -77,7 +79,7 @@ class Flag:
     def usage(self) -> str:
         default = self.default
         if default is None:
-            default = {"bool": "false", "string": "''", "duration": "0s"}.get(self.type, "0")
+            default = {"bool": "false", "string": "''", "duration": "0s", "strings": "[]"}.get(self.type, "0")
         elif isinstance(default, bool):
             default = str(default).lower()
         elif isinstance(default, str):
@@ -134,11 +136,6 @@ DRY_RUN = Unsupported(
     "dry-run",
     instead="the console's changes are real; "
     f"{OWN_KUBECTL} for --dry-run=client or --dry-run=server, which the sandbox's API server honours",
-)
-WATCH = Unsupported(
-    "watch",
-    "w",
-    f"the page already updates live; {OWN_KUBECTL} for kubectl get -w",
 )
 WATCH_ONLY = Unsupported(
     "watch-only", instead=f"the page already updates live; {OWN_KUBECTL} for kubectl get --watch-only"

@@ -25,7 +25,8 @@ def test_every_verb_is_registered_with_its_flags_usage_and_runner():
     for verb in _all_verbs():
         assert isinstance(verb, Verb) and callable(verb.run), verb.name
         assert all(
-            isinstance(f, Flag) and f.type in ("string", "int", "bool", "duration") for f in verb.flags
+            isinstance(f, Flag) and f.type in ("string", "int", "bool", "duration", "strings")
+            for f in verb.flags
         )
         assert verb.use.startswith(f"kubectl {verb.name}") and verb.summary, verb.name
         names = [f.name for f in verb.all_flags]

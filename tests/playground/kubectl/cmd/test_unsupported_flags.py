@@ -15,13 +15,9 @@ OWN = "use your own kubectl with the downloaded kubeconfig"
     ("line", "message"),
     [
         (
-            "kubectl get pods -w",
-            "error: -w (--watch) is not supported in this console: the page already updates live; "
-            f"{OWN} for kubectl get -w",
-        ),
-        (
-            "kubectl get pods --watch",
-            f"error: --watch is not supported in this console: the page already updates live; {OWN} for kubectl get -w",
+            "kubectl get pods --watch-only",
+            "error: --watch-only is not supported in this console: the page already updates live; "
+            f"{OWN} for kubectl get --watch-only",
         ),
         (
             "kubectl apply -f - --dry-run=server",
@@ -55,8 +51,8 @@ def test_a_real_kubectl_flag_is_refused_by_name_with_what_to_do_instead(line, me
 
 
 def test_a_bundled_shorthand_reaches_the_unsupported_one():
-    # -A is get's own flag; -w after it is kubectl's but not the console's.
-    assert refused("kubectl get pods -Aw").startswith("error: -w (--watch) is not supported in this console")
+    # -p is logs' own flag; -f after it is kubectl's but not the console's.
+    assert refused("kubectl logs web -pf").startswith("error: -f (--follow) is not supported in this console")
 
 
 def test_truly_unknown_flags_keep_kubectls_words():
@@ -84,4 +80,4 @@ def test_unsupported_flags_never_shadow_supported_ones_nor_appear_in_completion(
 def test_supported_flags_still_parse():
     command = console.parse("kubectl get pods -A -l app=web -o wide")
     assert (command.all_namespaces, command.selector, command.output) == (True, "app=web", "wide")
-    assert VERBS["get"].unsupported_flag(name="watch").short == "w"
+    assert VERBS["get"].unsupported_flag(name="watch-only").name == "watch-only"
