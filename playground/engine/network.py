@@ -592,7 +592,7 @@ def _flannel_addresses(cidr: str) -> tuple[str, str]:
     return f"{network.network_address + 1}/{network.prefixlen}", f"{network.network_address}/32"
 
 
-def node_routes(cluster) -> list[dict]:
+def node_routes(cluster, max_routes: int | None = None) -> list[dict]:
     """Each node as its CNI plugin builds it: node IP, pod subnet, devices and the routes in
     its table (what `ip route` prints on the node), with the pods it runs.
 
@@ -600,10 +600,17 @@ def node_routes(cluster) -> list[dict]:
     every other node's subnet goes `via <its .0> dev flannel.1 onlink`. The bridge plugin
     (one node): cni0 only. NSX: pods sit on their namespace's segment, not on a node bridge
     (see `segments`). kubenet's picture (a cbr0 bridge, routes to each node's IP on the
-    router) is gone with kubenet (removed in 1.24)."""
+    router) is gone with kubenet (removed in 1.24).
+
+    With `max_routes`, a node lists at most that many routes (its own subnet's always) and
+    `more` counts the rest: a big cluster has one route per other node on every node."""
     plugin = cni(cluster)
     nodes = sorted(cluster.store.iter("Node"), key=lambda n: n["metadata"]["name"])
     subnets = {n["metadata"]["name"]: (n.get("spec") or {}).get("podCIDR") for n in nodes}
+    ordered = sorted(
+        ((ipaddress.ip_network(cidr), name, cidr) for name, cidr in subnets.items() if cidr),
+        key=lambda item: item[0],
+    )
     result = []
     for node in nodes:
         name = node["metadata"]["name"]
@@ -615,19 +622,27 @@ def node_routes(cluster) -> list[dict]:
             "bridge": None,
             "vtep": None,
             "routes": [],
+            "more": 0,
             "pods": _pods_on(cluster, name),
         }
         if cidr and plugin in ("flannel", "bridge"):
             bridge, vtep = _flannel_addresses(cidr)
             entry["bridge"] = {"name": "cni0", "address": bridge}
-            routes = [f"{cidr} dev cni0 proto kernel scope link src {bridge.split('/')[0]}"]
+            own = f"{cidr} dev cni0 proto kernel scope link src {bridge.split('/')[0]}"
             if plugin == "flannel":
                 entry["vtep"] = {"name": "flannel.1", "address": vtep}
-                for peer, peer_cidr in subnets.items():
-                    if peer != name and peer_cidr:
-                        gateway = ipaddress.ip_network(peer_cidr).network_address
-                        routes.append(f"{peer_cidr} via {gateway} dev flannel.1 onlink")
-            entry["routes"] = sorted(routes, key=lambda r: ipaddress.ip_network(r.split()[0]))
+                peers = [item for item in ordered if item[1] != name]
+                if max_routes is not None and len(peers) + 1 > max_routes:
+                    entry["more"] = len(peers) + 1 - max_routes
+                    peers = peers[: max(max_routes - 1, 0)]
+                own_network = ipaddress.ip_network(cidr)
+                lines = [(own_network, own)] + [
+                    (network, f"{peer_cidr} via {network.network_address} dev flannel.1 onlink")
+                    for network, _peer, peer_cidr in peers
+                ]
+                entry["routes"] = [line for _network, line in sorted(lines, key=lambda item: item[0])]
+            else:
+                entry["routes"] = [own]
         result.append(entry)
     return result
 
@@ -669,13 +684,16 @@ def segments(cluster) -> list[dict]:
     return result
 
 
+ROUTES_SHOWN = 12  # routes per node the Network view lists; the rest are counted
+
+
 def pod_network(cluster) -> dict:
     """The pod network as the profile's CNI plugin builds it, for the Network view."""
     return {
         "cni": cni(cluster),
         "name": cni_name(cluster),
         "enforces_policy": enforces_network_policy(cluster),
-        "nodes": node_routes(cluster),
+        "nodes": node_routes(cluster, max_routes=ROUTES_SHOWN),
         "segments": segments(cluster),
     }
 

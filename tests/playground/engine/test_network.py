@@ -423,6 +423,22 @@ def test_routes_are_flannels_vxlan_picture(cluster):
     assert not any("cbr0" in line for r in routes.values() for line in r["routes"])
 
 
+def test_a_big_clusters_routes_are_counted_past_the_shown_few():
+    """Every node has one flannel.1 route per other node; the Network view lists a few (its
+    own subnet's always) and counts the rest."""
+    from playground.engine.network import ROUTES_SHOWN, node_routes, pod_network
+
+    cluster = Cluster.new(workers=20)
+    full = {r["node"]: r for r in node_routes(cluster)}
+    assert len(full["worker-7"]["routes"]) == 21 and full["worker-7"]["more"] == 0
+    shown = {r["node"]: r for r in pod_network(cluster)["nodes"]}["worker-7"]
+    assert len(shown["routes"]) == ROUTES_SHOWN and shown["more"] == 21 - ROUTES_SHOWN
+    assert "10.40.7.0/24 dev cni0 proto kernel scope link src 10.40.7.1" in shown["routes"]
+    assert shown["routes"] == sorted(
+        shown["routes"], key=lambda r: tuple(map(int, r.split("/")[0].split(".")))
+    )
+
+
 def test_a_trace_between_nodes_goes_through_flannel_1(web):
     web.create(pod("client", image="busybox:1.36"))
     web.settle()
