@@ -39,7 +39,7 @@ class Scheduler:
         self.cluster = cluster
         self.nodes: dict[str, NodeInfo] = {}
         self.node_order: list[str] = []
-        self.node_list: list[NodeInfo] = []
+        self._node_list: list[NodeInfo] | None = []
         # The room index (an engine shortcut, exact): node_list twice over, so that a
         # round-robin window is one slice; each node's position; and the positions of
         # the nodes that are not "roomy" (no taints, not cordoned, a pod slot free and at
@@ -161,9 +161,18 @@ class Scheduler:
     # The room index ---------------------------------------------------------
 
     def _order_nodes(self) -> None:
-        self.node_order = sorted(self.nodes)
-        self.node_list = [self.nodes[name] for name in self.node_order]
+        # Sorted when next read: a cluster built with thousands of nodes sorts once,
+        # not once per node added.
+        self._node_list = None
         self.room_ready = False
+
+    @property
+    def node_list(self) -> list[NodeInfo]:
+        """The NodeInfos in node name order (the snapshot's order the walk follows)."""
+        if self._node_list is None:
+            self.node_order = sorted(self.nodes)
+            self._node_list = [self.nodes[name] for name in self.node_order]
+        return self._node_list
 
     def _roomy(self, info: NodeInfo) -> bool:
         cpu, mem = self.room

@@ -9,7 +9,7 @@ import pytest
 
 from playground.engine.kubelet import _pod_cidr_addresses
 from playground.engine.scheduler.nodeinfo import NodeInfo, PodNeeds
-from playground.engine.util import set_condition
+from playground.engine.util import Sharer, set_condition
 
 from .conftest import pod
 
@@ -124,3 +124,43 @@ def test_the_schedulers_node_accounting_follows_status_writes_and_resizes(cluste
             fresh.shape,
         )
     assert cluster.scheduler.nodes["worker-1"].req_cpu >= 300 + 2 * 200
+
+
+def test_a_write_offers_the_sharer_only_the_parts_it_brings(cluster, monkeypatch):
+    """Hash-consing (util.Sharer) is paid once per part: a status write does not offer the
+    spec again, nor the status parts it kept; what it replaced is still shared with the
+    other pods' equal parts, and no pod sees another's write."""
+    for name in ("a", "b"):
+        cluster.create(pod(name, nodeName="worker-1", tolerations=[{"operator": "Exists"}]))
+    cluster.settle()
+    a, b = (cluster.store.get("Pod", "default", name) for name in ("a", "b"))
+    assert a["spec"]["tolerations"] is b["spec"]["tolerations"]
+
+    offered = []
+    original = Sharer.share
+    monkeypatch.setattr(Sharer, "share", lambda self, obj: offered.append(obj) or original(self, obj))
+    status = dict(a["status"])
+    status["conditions"] = [dict(c) for c in a["status"]["conditions"]]  # equal, new objects
+    status["message"] = "noted"
+    stored = cluster.api.commit("Pod", {**a, "status": status}, a)
+    offered_ids = {id(part) for part in offered}
+    assert not offered_ids & {id(v) for v in a["spec"].values()}
+    assert id(a["status"]["hostIPs"]) not in offered_ids
+    # Only the replaced conditions list is offered (the kept containerStatuses are not).
+    assert len(offered) == 1 and offered[0] == a["status"]["conditions"]
+    # The equal new list is replaced by the one already shared (the stored version's).
+    assert stored["status"]["conditions"] is a["status"]["conditions"]
+    assert stored["spec"] is a["spec"]
+    assert cluster.store.get("Pod", "default", "b")["status"].get("message") is None
+    assert cluster.store.get("Pod", "default", "a")["status"]["message"] == "noted"
+
+
+def test_the_scheduler_walks_nodes_in_name_order_after_nodes_are_added(cluster):
+    cluster.add_node(name="aaa-first")
+    cluster.add_node(name="zzz-last")
+    cluster.settle()
+    names = [info.name for info in cluster.scheduler.node_list]
+    assert names == sorted(cluster.scheduler.nodes) and "aaa-first" in names and "zzz-last" in names
+    cluster.create(pod("p"))
+    cluster.settle()
+    assert cluster.get("pod", "p")["spec"]["nodeName"] in names
