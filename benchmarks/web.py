@@ -96,7 +96,7 @@ def in_process(runs: int) -> dict:
         action.append((time.perf_counter() - t) * 1000)
     return {
         "pods": pods,
-        "state_kib": len(Sandbox.objects.get().state) / 1024,
+        "state_kib": rows(sandbox.pk, 0)["row_kib"],
         "page_p50": statistics.median(page),
         "page_p95": percentile(page, 0.95),
         "fragment_p50": statistics.median(fragment),
@@ -105,6 +105,55 @@ def in_process(runs: int) -> dict:
         "action_p95": percentile(action, 0.95),
         "db": str(db),
     }
+
+
+def rows(pk: int, runs: int) -> dict:
+    """The sandbox's row as stored (bytes in the database) and, over `runs` rounds, what
+    loading it (read, decompress, parse, build the cluster) and saving it (pack, write with
+    compare-and-swap) cost, and what one more action's snapshot stores."""
+    from django.db.models.functions import Length
+    from django.test import override_settings
+
+    from playground.models import Sandbox
+
+    row = Sandbox.objects.filter(pk=pk).annotate(n=Length("state")).values_list("n", flat=True).get()
+    figures = {"row_kib": row / 1024}
+    if not runs:
+        return figures
+    load, save, snap = [], [], []
+    # No snapshot is trimmed meanwhile: each figure is what one more snapshot stores.
+    with override_settings(SANDBOX_SNAPSHOTS_KEPT=0, SANDBOX_SNAPSHOTS_MAX_BYTES=0):
+        _rounds(pk, runs, load, save, snap)
+    figures.update(
+        load_p50=statistics.median(load),
+        load_p95=percentile(load, 0.95),
+        save_p50=statistics.median(save),
+        save_p95=percentile(save, 0.95),
+        snapshot_kib=statistics.median(snap) / 1024,
+    )
+    return figures
+
+
+def _rounds(pk: int, runs: int, load: list, save: list, snap: list) -> None:
+    from django.utils import timezone
+
+    from playground import sandboxes
+    from playground.models import Sandbox
+
+    for i in range(runs):
+        t = time.perf_counter()
+        sandbox = Sandbox.objects.get(pk=pk)
+        cluster = sandboxes.loaded(sandbox)
+        load.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        assert sandboxes._save(sandbox, cluster, timezone.now())
+        save.append((time.perf_counter() - t) * 1000)
+        before = sandboxes.snapshot_bytes(pk)
+        manifest = [
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "rows"}, "data": {"i": str(i)}}
+        ]
+        sandboxes.change(sandbox.owner, sandbox.public_id, lambda c, m=manifest: c.apply(m), f"rows {i}")
+        snap.append(sandboxes.snapshot_bytes(pk) - before)
 
 
 def free_port() -> int:
@@ -306,6 +355,7 @@ def main() -> None:
     parser.add_argument("--loads", type=int, default=15, help="first loads of the workspace in the browser")
     parser.add_argument("--commands", type=int, default=100, help="console commands sent from the browser")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--rows", action="store_true", help="only the sandbox row's figures, in process")
     args = parser.parse_args()
     server = in_process(args.runs)
     print(
@@ -314,6 +364,16 @@ def main() -> None:
         f"action p50 {server['action_p50']:.1f} ms p95 {server['action_p95']:.1f} ms",
         flush=True,
     )
+    from playground.models import Sandbox
+
+    lean = rows(Sandbox.objects.get().pk, 30)
+    print(
+        f"row {lean['row_kib']:.0f} KiB stored; load p50 {lean['load_p50']:.1f} ms p95 {lean['load_p95']:.1f} ms; "
+        f"save p50 {lean['save_p50']:.1f} ms p95 {lean['save_p95']:.1f} ms; an action's snapshot adds {lean['snapshot_kib']:.1f} KiB",
+        flush=True,
+    )
+    if args.rows:
+        return
     browser = in_browser(server["db"], args.loads, args.commands)
     print(
         f"browser: workspace first load p50 {browser['load_p50']:.0f} ms p95 {browser['load_p95']:.0f} ms; "
@@ -340,6 +400,8 @@ def main() -> None:
         f"| Sandbox page, full ({server['pods']} pods, 4 nodes), server time p50 / p95 | — | {server['page_p50']:.1f} / {server['page_p95']:.1f} ms |",
         f"| Live poll with the Topology tab open (summary and the SVG), p50 / p95 | — | {server['fragment_p50']:.1f} / {server['fragment_p95']:.1f} ms |",
         f"| Action (apply YAML) including load and save, p50 / p95 | p95 ≤ 30 ms | {server['action_p50']:.1f} / {server['action_p95']:.1f} ms |",
+        f"| Sandbox row stored ({server['pods']} pods), and what one action's snapshot adds | ≤ 64 KiB | {lean['row_kib']:.0f} KiB; {lean['snapshot_kib']:.1f} KiB |",
+        f"| Sandbox load (read, decompress, build) / save (pack, write), p50 of 30 | — | {lean['load_p50']:.1f} / {lean['save_p50']:.1f} ms |",
         f"| Browser: workspace first load ({server['pods']} pods; until loaded and the terminal is ready), p50 / p95 of {args.loads} | ≤ 1 s | {browser['load_p50']:.0f} / {browser['load_p95']:.0f} ms |",
         f"| Browser: console command round trip (`kubectl get pods -o wide`, as the terminal sends it), p50 / p95 of {args.commands} | p95 ≤ 150 ms | {browser['rt_p50']:.0f} / {browser['rt_p95']:.0f} ms |",
     ]

@@ -20,8 +20,8 @@ import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
-from django.db.models.functions import Length
+from django.db.models import Sum, TextField
+from django.db.models.functions import Cast, Length
 from django.utils import timezone
 
 from playground.engine import ApiError, Cluster
@@ -102,7 +102,9 @@ def dump(cluster: Cluster) -> str:
 
 
 def _digest(raw: bytes) -> str:
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+    # 64 bits: digests are per sandbox (thousands of parts at most), and each snapshot
+    # lists every digest it names, so their length is bytes stored.
+    return hashlib.blake2b(raw, digest_size=8).hexdigest()
 
 
 def _part(obj: dict, parts: dict[str, bytes]) -> str:
@@ -151,22 +153,22 @@ def _skeleton(data: dict) -> tuple[str, dict[str, bytes]]:
     return orjson.dumps(skeleton).decode(), parts
 
 
-def _put_parts(pk: int, parts: dict[str, bytes]) -> None:
-    new = [d for d, raw in parts.items() if raw]
-    if not new:
-        return
-    have = set()
-    for i in range(0, len(new), 500):
-        chunk = new[i : i + 500]
-        have.update(
-            StatePart.objects.filter(sandbox_id=pk, digest__in=chunk).values_list("digest", flat=True)
-        )
-    rows = [
-        StatePart(sandbox_id=pk, digest=d, data=zlib.compress(parts[d], PACK_LEVEL))
-        for d in new
+def _new_parts(pk: int, *groups: dict[str, bytes]) -> list[StatePart]:
+    """The parts of `groups` the sandbox does not store yet, compressed, to be written with
+    the save. Read before the save's transaction (which then holds its lock only briefly):
+    a part seen here and deleted before the save would have been deleted by a save that won
+    meanwhile, which makes this one's compare-and-swap fail."""
+    wanted = {digest: raw for parts in groups for digest, raw in parts.items() if raw}
+    if not wanted:
+        return []
+    # All the sandbox's digests (a few hundred short strings) cost less to read than a
+    # query naming each.
+    have = set(StatePart.objects.filter(sandbox_id=pk).values_list("digest", flat=True))
+    return [
+        StatePart(sandbox_id=pk, digest=d, data=zlib.compress(raw, PACK_LEVEL))
+        for d, raw in wanted.items()
         if d not in have
     ]
-    StatePart.objects.bulk_create(rows, ignore_conflicts=True, batch_size=200)
 
 
 def _fetch_parts(pk: int, digests: list[str]) -> dict[str, dict]:
@@ -228,9 +230,8 @@ def _collect(pk: int, live: list[str]) -> None:
 
 
 def _snapshot(pk: int, label: str, taken: tuple[str, dict[str, bytes]]) -> None:
-    """Keep a state split by _skeleton as a snapshot."""
+    """Keep a state split by _skeleton as a snapshot (its parts written already)."""
     skeleton, parts = taken
-    _put_parts(pk, parts)
     Snapshot.objects.create(sandbox_id=pk, label=label[:200], state=skeleton, parts=sorted(parts))
 
 
@@ -436,12 +437,21 @@ COLLECT_EVERY = 16
 
 
 def _save(
-    sandbox: Sandbox, cluster: Cluster, now, packed=None, snapshot: tuple | None = None, trim=True, **fields
+    sandbox: Sandbox,
+    cluster: Cluster,
+    now,
+    packed=None,
+    snapshot: tuple | None = None,
+    trim=True,
+    then=None,
+    **fields,
 ) -> bool:
     """Compare-and-swap the cluster's state in (`packed`: _pack(cluster) when already made);
-    `snapshot` is (label, _skeleton of the state before), kept only when the save wins. The
-    parts it writes, the row and the snapshot commit together or not at all."""
+    `snapshot` is (label, _skeleton of the state before), kept only when the save wins, and
+    `then()` runs when it wins. The parts it writes, the row, the snapshot and what `then`
+    does commit together or not at all."""
     state, parts, named = _pack(cluster) if packed is None else packed
+    new = _new_parts(sandbox.pk, parts, snapshot[1][1] if snapshot is not None else {})
     with transaction.atomic():
         # The write first: SQLite's lock is taken at once (a transaction that read first
         # could not take it while another writes: "database is locked").
@@ -454,12 +464,14 @@ def _save(
         )
         if not updated:
             return False
-        _put_parts(sandbox.pk, parts)
+        StatePart.objects.bulk_create(new, ignore_conflicts=True, batch_size=200)
         trimmed = False
         if snapshot is not None:
             _snapshot(sandbox.pk, *snapshot)
             trimmed = trim and _trim(sandbox.pk)
-        if trimmed or secrets.randbelow(COLLECT_EVERY) == 0:
+        if then is not None:
+            then()
+        if trimmed or then is not None or secrets.randbelow(COLLECT_EVERY) == 0:
             _collect(sandbox.pk, named)
     if updated:
         sandbox.version += 1
@@ -553,6 +565,10 @@ def refuse_if_read_only(owner: str, public_id) -> None:
 KEPT_LABELS = ("Reset", "Before going back to", "As copied from")
 
 
+# A snapshot row's own bytes: its state as stored and its list of digests.
+STORED = Length("state") + Length(Cast("parts", TextField()))
+
+
 def _trim(pk: int) -> bool:
     """Keep SANDBOX_SNAPSHOTS_KEPT snapshots (the newest) and at most
     SANDBOX_SNAPSHOTS_MAX_BYTES stored for them (their own rows and the parts they name,
@@ -561,7 +577,7 @@ def _trim(pk: int) -> bool:
     rows = list(
         Snapshot.objects.filter(sandbox_id=pk)
         .order_by("-id")
-        .annotate(size=Length("state"))
+        .annotate(size=STORED)
         .values_list("id", "label", "size")
     )
     kept = settings.SANDBOX_SNAPSHOTS_KEPT
@@ -583,9 +599,7 @@ def snapshot_bytes(pk: int) -> int:
     """What a sandbox's snapshots store: their rows' states and the parts they name, each
     part once (what SANDBOX_SNAPSHOTS_MAX_BYTES bounds)."""
     rows = list(
-        Snapshot.objects.filter(sandbox_id=pk)
-        .annotate(size=Length("state"))
-        .values_list("id", "label", "size")
+        Snapshot.objects.filter(sandbox_id=pk).annotate(size=STORED).values_list("id", "label", "size")
     )
     return _stored_bytes(pk, rows)(set())
 
@@ -628,13 +642,13 @@ def rewind(owner: str, public_id, snapshot_id: int) -> Sandbox:
     restored = _restore(_expand(snap.state, sandbox.pk), sandbox.pk)
     # Rewinding is itself a step the learner can undo.
     before = (f"Before going back to: {snap.label}", _taken(sandbox.state))
-    with transaction.atomic():
-        packed = _pack(restored)
-        if not _save(sandbox, restored, now, packed=packed, snapshot=before, trim=False, paused=True):
-            raise SandboxError("The sandbox changed meanwhile; please try again.", 409)
+
+    def forget_newer():
         sandbox.snapshots.filter(pk__gt=snap.pk).exclude(label__startswith="Before going back to").delete()
         _trim(sandbox.pk)
-        _collect(sandbox.pk, packed[2])
+
+    if not _save(sandbox, restored, now, snapshot=before, trim=False, then=forget_newer, paused=True):
+        raise SandboxError("The sandbox changed meanwhile; please try again.", 409)
     return sandbox
 
 
