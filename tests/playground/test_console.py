@@ -291,7 +291,9 @@ def test_explain_through_the_console(cluster):
     assert run(cluster, "explain svc.spec.type").startswith(
         "KIND:       Service\nVERSION:    v1\n\nFIELD: type <string>\n"
     )
-    with pytest.raises(console.ConsoleError, match='^error: field "bogus" does not exist$'):
+    with pytest.raises(
+        console.ConsoleError, match='(?s)^GROUP:      apps\n.*\nerror: field "bogus" does not exist$'
+    ):
         run(cluster, "explain deployment.spec.bogus")
     with pytest.raises(console.ConsoleError, match='doesn\'t have a resource type "gadgets"'):
         run(cluster, "explain gadgets")

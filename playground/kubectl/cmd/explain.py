@@ -13,11 +13,14 @@ def run(cluster, command: Command) -> str:
     if not command.args:
         raise ConsoleError("error: You must specify the type of resource to explain.")
     kind, *path = command.args[0].split(".")
-    rt = resource_type(kind)
+    try:
+        rt = resource_type(kind)
+    except ConsoleError as error:  # explain prints the mapper's error without "error: "
+        raise ConsoleError(str(error).removeprefix("error: ")) from None
     try:
         return explain(rt, path)
     except ApiError as error:
-        raise ConsoleError(f"error: {error.message}") from None
+        raise ConsoleError(f"{getattr(error, 'printed', '')}error: {error.message}") from None
 
 
 register(
