@@ -13,10 +13,16 @@ from pathlib import Path
 import graphviz
 import yaml
 
+from concepts import i18n
 from concepts.catalogue import Catalogue, ContentError, catalogue
 from concepts.diagrams import render_svg
 
 ARCHITECTURE_FILE = Path(__file__).resolve().parent / "architecture.yaml"
+
+# Helvetica for Latin text, then a CJK family for Chinese labels (Debian's fonts-noto-cjk,
+# or WenQuanYi): pango measures with the first family that has the glyph, and the SVG's
+# font-family lets the browser do the same.
+FONT = "Helvetica,Noto Sans CJK SC,WenQuanYi Micro Hei,sans-serif"
 
 # Straight segments read better than curves once every arrow carries a label.
 SPLINES = "polyline"
@@ -27,9 +33,13 @@ SIDE_STYLE = {
 }
 
 
-def load_layout(path: Path = ARCHITECTURE_FILE, cat: Catalogue | None = None) -> dict:
+def load_layout(
+    path: Path = ARCHITECTURE_FILE, cat: Catalogue | None = None, language: str = i18n.ENGLISH
+) -> dict:
     cat = cat or catalogue()
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if language != i18n.ENGLISH:
+        data = i18n.localize(i18n.KIND["architecture"], path, data, language)
     ids: set[str] = set()
     for side in ("vsphere", "kubernetes"):
         for group in data[side]["groups"]:
@@ -66,7 +76,7 @@ def build(layout: dict, pair_url) -> graphviz.Digraph:
             "rankdir": "TB",
             "newrank": "true",
             "splines": SPLINES,
-            "fontname": "Helvetica",
+            "fontname": FONT,
             "fontsize": "12",
             "nodesep": "1.2",
             "ranksep": "0.45",
@@ -76,7 +86,7 @@ def build(layout: dict, pair_url) -> graphviz.Digraph:
         node_attr={
             "shape": "box",
             "style": "rounded,filled",
-            "fontname": "Helvetica",
+            "fontname": FONT,
             "fontsize": "11",
             "width": "2.2",
             "margin": "0.14,0.06",
@@ -85,7 +95,7 @@ def build(layout: dict, pair_url) -> graphviz.Digraph:
             "color": "#7b8594",
             "arrowsize": "0.6",
             "penwidth": "1",
-            "fontname": "Helvetica",
+            "fontname": FONT,
             "fontsize": "9",
             "fontcolor": "#374151",
         },
@@ -166,7 +176,9 @@ def to_dot(layout: dict, pair_url) -> str:
 
 
 @lru_cache(maxsize=4)
-def architecture_svg(url_prefix: str = "/concepts/", program: str = "dot") -> str:
-    layout = load_layout()
+def architecture_svg(
+    url_prefix: str = "/concepts/", program: str = "dot", language: str = i18n.ENGLISH
+) -> str:
+    layout = load_layout(language=language)
     source = to_dot(layout, lambda slug: f"{url_prefix}{slug}/")
     return render_svg(source, program)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -64,7 +65,11 @@ def pair_page(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def architecture_page(request: HttpRequest) -> HttpResponse:
     try:
-        svg = architecture_svg(program=settings.GRAPHVIZ_DOT)
+        svg = architecture_svg(
+            url_prefix=reverse("concepts:catalogue"),
+            program=settings.GRAPHVIZ_DOT,
+            language=active_language(),
+        )
         error = None
     except DiagramError as exc:
         svg, error = None, str(exc)
@@ -111,7 +116,7 @@ def glossary_page(request: HttpRequest) -> HttpResponse:
     if query:
         needle = _fold(query)
         letters = [
-            (letter, [t for t in terms if needle in _fold(t.term) or needle in _fold(t.counterpart)])
+            (letter, [t for t in terms if needle in _fold(f"{t.term} {t.local} {t.counterpart}")])
             for letter, terms in letters
         ]
         letters = [(letter, terms) for letter, terms in letters if terms]

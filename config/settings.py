@@ -52,6 +52,7 @@ MIDDLEWARE = [
     # After sessions, before common (Django's order): the URL prefix, then the language
     # cookie, then Accept-Language choose the language.
     "django.middleware.locale.LocaleMiddleware",
+    "config.i18n.FirstVisitLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from concepts import i18n
+
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 MANIFEST_DIR = Path(__file__).resolve().parent / "manifests"
 ACTIONS = {
@@ -40,11 +42,13 @@ class Scenario:
     steps: tuple[str, ...]
 
 
-def _load_file(path: Path) -> Scenario:
+def _load_file(path: Path, language: str = i18n.ENGLISH) -> Scenario:
     where = path.name
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict):
         raise ScenarioError(f"{where}: must be a mapping")
+    if language != i18n.ENGLISH:
+        data = i18n.localize(i18n.KIND["scenario"], path, data, language)
     for field in ("title", "summary", "pairs"):
         if not data.get(field):
             raise ScenarioError(f"{where}: {field} is required")
@@ -67,9 +71,17 @@ def _load_file(path: Path) -> Scenario:
     )
 
 
-@lru_cache(maxsize=1)
-def scenarios() -> dict[str, Scenario]:
-    return {path.stem: _load_file(path) for path in sorted(SCENARIO_DIR.glob("*.yaml"))}
+def scenarios(language: str | None = None) -> dict[str, Scenario]:
+    """Every scenario, in `language` (default: the request's language)."""
+    return _scenarios(language or i18n.active_language())
+
+
+@lru_cache(maxsize=4)
+def _scenarios(language: str) -> dict[str, Scenario]:
+    return {path.stem: _load_file(path, language) for path in sorted(SCENARIO_DIR.glob("*.yaml"))}
+
+
+scenarios.cache_clear = _scenarios.cache_clear
 
 
 def for_pair(slug: str) -> Scenario | None:

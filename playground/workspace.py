@@ -6,18 +6,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from django.utils.translation import gettext_noop
+
 from playground.inventory import node_state, pod_state
 
 # The cluster's tabs, as the vSphere Client shows them for an inventory object, each with
 # the partial its panel renders.
-TABS = (
-    ("summary", "Summary", "playground/_live_summary.html"),
-    ("hosts", "Hosts and Clusters", "playground/_live_hosts.html"),
-    ("workloads", "Workloads", "playground/_live_workloads.html"),
-    ("topology", "Topology", "playground/_live_topology.html"),
-    ("network", "Network", "playground/_live_network.html"),
-    ("monitor", "Monitor", "playground/_tasks_pane.html"),
-    ("yaml", "YAML", "playground/_apply.html"),
+TABS = (  # labels translated by the template ({% translate label %})
+    ("summary", gettext_noop("Summary"), "playground/_live_summary.html"),
+    ("hosts", gettext_noop("Hosts and Clusters"), "playground/_live_hosts.html"),
+    ("workloads", gettext_noop("Workloads"), "playground/_live_workloads.html"),
+    ("topology", gettext_noop("Topology"), "playground/_live_topology.html"),
+    ("network", gettext_noop("Network"), "playground/_live_network.html"),
+    ("monitor", gettext_noop("Monitor"), "playground/_tasks_pane.html"),
+    ("yaml", gettext_noop("YAML"), "playground/_apply.html"),
 )
 TAB_KEYS = tuple(key for key, _label, _panel in TABS)
 # Pieces the poll can bring back (Monitor and YAML refresh themselves or never change).

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from concepts import i18n
 from playground.labs.checks import CheckError, validate
 from playground.scenarios import ACTIONS, MANIFEST_DIR
 
@@ -96,7 +97,8 @@ def _actions(items, where: str) -> tuple[dict, ...]:
     return tuple(items or ())
 
 
-def load(path: Path) -> Lab:
+def load(path: Path, language: str = i18n.ENGLISH) -> Lab:
+    """A lab file; in another language, with its translation overlaid (concepts.i18n)."""
     where = path.name
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -106,6 +108,8 @@ def load(path: Path) -> Lab:
         raise LabError(f"{where}:{line}: not valid YAML: {getattr(error, 'problem', error)}") from None
     if not isinstance(data, dict):
         raise LabError(f"{where}: must be a mapping")
+    if language != i18n.ENGLISH:
+        data = i18n.localize(i18n.KIND["lab"], path, data, language)
     for key in ("title", "summary", "pairs", "minutes", "level", "tasks"):
         if not data.get(key):
             raise LabError(f"{where}: {key} is required")
@@ -198,16 +202,23 @@ def curriculum(found: dict[str, Lab]) -> list[Lab]:
     return ordered
 
 
-def load_all(directory: Path) -> dict[str, Lab]:
+def load_all(directory: Path, language: str = i18n.ENGLISH) -> dict[str, Lab]:
     """Every lab in a directory, checked together and keyed by slug in curriculum order."""
-    found = {path.stem: load(path) for path in sorted(directory.glob("*.yaml"))}
+    found = {path.stem: load(path, language) for path in sorted(directory.glob("*.yaml"))}
     return {lab.slug: lab for lab in curriculum(found)}
 
 
-@lru_cache(maxsize=1)
-def labs() -> dict[str, Lab]:
-    """Every lab, in curriculum order."""
-    return load_all(CONTENT)
+def labs(language: str | None = None) -> dict[str, Lab]:
+    """Every lab, in curriculum order, in `language` (default: the request's language)."""
+    return _labs(language or i18n.active_language())
+
+
+@lru_cache(maxsize=4)
+def _labs(language: str) -> dict[str, Lab]:
+    return load_all(CONTENT, language)
+
+
+labs.cache_clear = _labs.cache_clear  # forget every language's labs (tests swap CONTENT)
 
 
 def following(slug: str) -> Lab | None:
@@ -237,11 +248,13 @@ class LearningPath:
     steps: tuple[Step, ...]
 
 
-def load_path(path: Path) -> LearningPath:
+def load_path(path: Path, language: str = i18n.ENGLISH) -> LearningPath:
     where = path.name
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict) or not data.get("title") or not data.get("steps"):
         raise LabError(f"{where}: a path needs a title and steps")
+    if language != i18n.ENGLISH:
+        data = i18n.localize(i18n.KIND["path"], path, data, language)
     steps = []
     for number, step in enumerate(data["steps"], 1):
         kinds = [k for k in ("concept", "lab") if k in step]
@@ -254,6 +267,14 @@ def load_path(path: Path) -> LearningPath:
     return LearningPath(path.stem, data["title"], data.get("summary", ""), tuple(steps))
 
 
-@lru_cache(maxsize=1)
-def paths() -> dict[str, LearningPath]:
-    return {path.stem: load_path(path) for path in sorted(PATHS.glob("*.yaml"))}
+def paths(language: str | None = None) -> dict[str, LearningPath]:
+    """Every guided path, in `language` (default: the request's language)."""
+    return _paths(language or i18n.active_language())
+
+
+@lru_cache(maxsize=4)
+def _paths(language: str) -> dict[str, LearningPath]:
+    return {path.stem: load_path(path, language) for path in sorted(PATHS.glob("*.yaml"))}
+
+
+paths.cache_clear = _paths.cache_clear

@@ -23,6 +23,7 @@
       var link = document.querySelector('.letters a[data-letter="' + section.id.slice(7) + '"]');
       if (link) { link.classList.toggle("muted", !visible); }
     });
-    count.textContent = shown + " of " + total + " terms";
+    var template = count.dataset.template || "SHOWN of TOTAL terms";  // translated by the page
+    count.textContent = template.replace("SHOWN", shown).replace("TOTAL", total);
   });
 })();
