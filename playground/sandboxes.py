@@ -432,7 +432,7 @@ def view(owner: str, public_id) -> tuple[Sandbox, Cluster]:
     raise SandboxError("The sandbox is changing too fast; please try again.", 409)
 
 
-# One save in this many (and every one that trims snapshots) deletes parts nothing names.
+# One save in this many (and every Rewind) deletes parts nothing names.
 COLLECT_EVERY = 16
 
 
@@ -465,13 +465,15 @@ def _save(
         if not updated:
             return False
         StatePart.objects.bulk_create(new, ignore_conflicts=True, batch_size=200)
-        trimmed = False
         if snapshot is not None:
             _snapshot(sandbox.pk, *snapshot)
-            trimmed = trim and _trim(sandbox.pk)
+            if trim:
+                _trim(sandbox.pk)
         if then is not None:
             then()
-        if trimmed or then is not None or secrets.randbelow(COLLECT_EVERY) == 0:
+        # Trimming one snapshot a change (past SANDBOX_SNAPSHOTS_KEPT) frees few parts:
+        # they wait for the next collection, as the history's do.
+        if then is not None or secrets.randbelow(COLLECT_EVERY) == 0:
             _collect(sandbox.pk, named)
     if updated:
         sandbox.version += 1
@@ -569,11 +571,11 @@ KEPT_LABELS = ("Reset", "Before going back to", "As copied from")
 STORED = Length("state") + Length(Cast("parts", TextField()))
 
 
-def _trim(pk: int) -> bool:
+def _trim(pk: int) -> None:
     """Keep SANDBOX_SNAPSHOTS_KEPT snapshots (the newest) and at most
     SANDBOX_SNAPSHOTS_MAX_BYTES stored for them (their own rows and the parts they name,
     each part counted once): the oldest automatic ones go first, then, if still over, the
-    oldest of any kind; the newest always stays. Whether any went."""
+    oldest of any kind; the newest always stays."""
     rows = list(
         Snapshot.objects.filter(sandbox_id=pk)
         .order_by("-id")
@@ -592,7 +594,6 @@ def _trim(pk: int) -> bool:
         stale |= _over_cap(pk, rows, stale, cap)
     if stale:
         Snapshot.objects.filter(id__in=list(stale)).delete()
-    return bool(stale)
 
 
 def snapshot_bytes(pk: int) -> int:
