@@ -42,9 +42,7 @@ def _types(node: dict) -> list[str]:
 
 def type_guess(node: dict) -> str:
     """The short type kubectl shows in angle brackets: string, []Container, map[string]string,
-    Object, IntOrString."""
-    if node.get("x-kubernetes-int-or-string"):
-        return "IntOrString"
+    Object (a custom resource's int-or-string field too, which has no type of its own)."""
     if node.get("items"):
         return "[]" + type_guess(node["items"])
     if isinstance(node.get("additionalProperties"), dict):
