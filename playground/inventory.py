@@ -300,6 +300,14 @@ EVENT_ANALOGUES = {
     "ProvisioningSucceeded": "VMDK created on the datastore",
     "ProvisioningFailed": "Create VMDK failed",
     "FailedBinding": "No datastore matches the storage policy",
+    "ExternalExpanding": "Waiting for the storage provider to grow the disk",
+    "Resizing": "Extend virtual disk",
+    "FileSystemResizeRequired": "Disk grown; the guest must extend its file system",
+    "FileSystemResizeSuccessful": "Guest file system extended to the new disk size",
+    # CSI snapshots (external-snapshotter)
+    "CreatingSnapshot": "Take snapshot of the disk",
+    "SnapshotCreated": "Snapshot taken on the datastore",
+    "SnapshotReady": "Snapshot ready to restore from",
     # NSX Container Plugin (vSphere with Kubernetes): these are NSX objects themselves
     "SubnetAllocated": "NSX: subnet allocated from the IP block",
     "SegmentCreated": "NSX: segment (port group) created",
