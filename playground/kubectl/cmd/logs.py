@@ -3,7 +3,8 @@
 For a workload (deploy/NAME, rs/, sts/, ds/, job/, svc/) kubectl picks one of the pods its
 selector matches, as upstream's logsForObjectWithClient and podutils.ByLogging do, and says
 "Found N pods, using pod/NAME" on stderr when there are several; without -c it takes the
-first container and, when the pod has others, says "Defaulted container ..." on stderr.
+first container (or the one its kubectl.kubernetes.io/default-container annotation names)
+and, when the pod has others, says "Defaulted container ..." on stderr.
 """
 
 from __future__ import annotations
@@ -61,7 +62,11 @@ def run(cluster, command: Command) -> str:
                 f"out of: {_all_names(pod)}"
             )
         names = [container]
+    elif (default := _default_container(pod)) in _init_names(pod) + _names(pod) + _ephemeral_names(pod):
+        names = [default]
     else:
+        if default:
+            stderr += f'Default container name "{default}" not found in pod {pod["metadata"]["name"]}\n'
         names = _names(pod)[:1]
         if (
             len(_names(pod)) > 1
@@ -87,6 +92,11 @@ def run(cluster, command: Command) -> str:
                 f"{stderr}{''.join(out)}Error from server ({error.reason}): {error.message}"
             ) from None
     return stderr + "".join(out)
+
+
+def _default_container(pod: dict) -> str:
+    """The container the pod's kubectl.kubernetes.io/default-container annotation names."""
+    return (pod["metadata"].get("annotations") or {}).get("kubectl.kubernetes.io/default-container", "")
 
 
 def _names(pod: dict) -> list[str]:

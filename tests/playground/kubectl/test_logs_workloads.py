@@ -179,3 +179,22 @@ def test_previous_is_the_last_run_of_a_restarted_container(cluster):
         f"Found 2 pods, using pod/{first}\n"
         f'Error from server (BadRequest): previous terminated container "main" in pod "{first}" not found'
     )
+
+
+def test_the_default_container_annotation_chooses_the_container(cluster):
+    """logsForObjectWithClient reads kubectl.kubernetes.io/default-container; a name the pod
+    lacks is reported on stderr and the first container used."""
+    containers = [
+        {"name": "app", "image": "busybox:1.36", "command": ["sh", "-c", "echo from app; sleep 3600"]},
+        {"name": "side", "image": "busybox:1.36", "command": ["sh", "-c", "echo from side; sleep 3600"]},
+    ]
+    for name, default in (("picked", "side"), ("stale", "gone")):
+        body = pod(name, containers=containers)
+        body["metadata"]["annotations"] = {"kubectl.kubernetes.io/default-container": default}
+        cluster.create(body)
+    cluster.settle()
+    assert run(cluster, "kubectl logs picked") == "from side\n"
+    assert run(cluster, "kubectl logs stale") == (
+        'Default container name "gone" not found in pod stale\n'
+        'Defaulted container "app" out of: app, side\nfrom app\n'
+    )
