@@ -7,7 +7,7 @@ Pure Python, no Django; it uses the engine only through the Cluster's public API
 - rollout: status, history, restart, undo, pause, resume
 - set_image: kubectl set image
 - describe: kubectl describe, a describer registered per kind
-- explain: kubectl explain from the API schemas
+- explain: kubectl explain from the API schemas, and custom resources from their CRDs' schemas
 - cmd: the console's verbs, each registered with its own flags
 - console: parse, run and complete a command line
 """

@@ -442,6 +442,9 @@ def _positional_candidates(cluster, verb, positional, namespace, everywhere, par
             return []
         return _object_names(cluster, positional[0], namespace, everywhere)
     if verb == "logs":
+        if n == 0 and "/" in partial:  # kubectl logs deploy/<Tab>: the workload's names
+            kind = partial.partition("/")[0]
+            return [f"{kind}/{name}" for name in _object_names(cluster, kind, namespace, everywhere)]
         return _object_names(cluster, "pods", namespace, everywhere) if n == 0 else []
     if verb in ("cordon", "uncordon", "drain"):
         return _object_names(cluster, "nodes", namespace, everywhere)

@@ -198,3 +198,9 @@ def test_the_default_container_annotation_chooses_the_container(cluster):
         'Default container name "gone" not found in pod stale\n'
         'Defaulted container "app" out of: app, side\nfrom app\n'
     )
+
+
+def test_tab_completes_a_workloads_names_after_its_type(cluster):
+    assert console.complete(cluster, "kubectl logs deploy/")["candidates"] == ["deploy/web"]
+    assert console.complete(cluster, "kubectl logs job/o")["candidates"] == ["job/once"]
+    assert console.complete(cluster, "kubectl logs nosuch/")["candidates"] == []
