@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -497,7 +498,9 @@ def edit_workload(request: HttpRequest, public_id, kind: str, namespace: str, na
             commands.append(f"kubectl set image {ref} {first['name']}={image}")
 
     if replicas and _whole_number(replicas) is None:
-        return _fail(request, sandboxes.SandboxError("Replicas must be a whole number.", 400), "replicas")
+        return _fail(
+            request, sandboxes.SandboxError(gettext("Replicas must be a whole number."), 400), "replicas"
+        )
     try:
         sandbox, _cluster, _ = sandboxes.change(owner, public_id, act, f"Edit settings: {kind} {name}")
     except sandboxes.SandboxError as error:
@@ -601,7 +604,7 @@ def clock(request: HttpRequest, public_id) -> HttpResponse:
         if what == "speed":
             speed = _whole_number(request.POST.get("speed", "1"))
             if speed not in (1, 10, 60):
-                return _fail(request, sandboxes.SandboxError("Speed is 1, 10 or 60.", 400), "speed")
+                return _fail(request, sandboxes.SandboxError(gettext("Speed is 1, 10 or 60."), 400), "speed")
             sandbox, _c, _ = sandboxes.change(
                 owner, public_id, lambda c: None, "speed", snapshot=False, speed=speed
             )
@@ -622,7 +625,7 @@ def clock(request: HttpRequest, public_id) -> HttpResponse:
     except sandboxes.SandboxError as error:
         return _fail(request, error)
     except ValueError:
-        return _fail(request, sandboxes.SandboxError("Speed is 1, 10 or 60.", 400))
+        return _fail(request, sandboxes.SandboxError(gettext("Speed is 1, 10 or 60."), 400))
     return _fail(request, sandboxes.SandboxError(f"Unknown clock action {what!r}.", 400))
 
 
@@ -753,7 +756,7 @@ def manage(request: HttpRequest, public_id, what: str) -> HttpResponse:
             return redirect("playground:sandbox", public_id=copy.public_id)
         if what == "delete":
             sandboxes.delete(owner, public_id)
-            messages.success(request, "Sandbox deleted.")
+            messages.success(request, gettext("Sandbox deleted."))
             return (
                 HttpResponseClientRedirect(reverse("playground:index"))
                 if request.htmx
@@ -769,7 +772,7 @@ def manage(request: HttpRequest, public_id, what: str) -> HttpResponse:
             snapshot = _whole_number(request.POST.get("snapshot", "0"))
             if snapshot is None:
                 return _fail(
-                    request, sandboxes.SandboxError("That snapshot does not exist.", 404), "snapshot"
+                    request, sandboxes.SandboxError(gettext("That snapshot does not exist."), 404), "snapshot"
                 )
             sandbox = sandboxes.rewind(owner, public_id, snapshot)
             return _done(
@@ -778,7 +781,7 @@ def manage(request: HttpRequest, public_id, what: str) -> HttpResponse:
     except sandboxes.SandboxError as error:
         return _fail(request, error)
     except ValueError:
-        return _fail(request, sandboxes.SandboxError("That snapshot does not exist.", 404))
+        return _fail(request, sandboxes.SandboxError(gettext("That snapshot does not exist."), 404))
     return _fail(request, sandboxes.SandboxError(f"Unknown action {what!r}.", 404))
 
 
@@ -992,7 +995,7 @@ def lab_solve(request: HttpRequest, public_id, number: int) -> HttpResponse:
     except sandboxes.SandboxError as error:
         return _fail(request, error)
     except (ApiError, SolutionError) as error:
-        messages.error(request, f"The solution could not be applied: {error}")
+        messages.error(request, gettext("The solution could not be applied: %(error)s") % {"error": error})
     return _back_to_lab(request, public_id)
 
 
@@ -1034,7 +1037,7 @@ def path_step(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             return HttpResponse(status=405)
         steps = learning_paths.states(owner, path)
         if not 1 <= number <= len(steps):
-            raise sandboxes.SandboxError("There is no such step.", 404)
+            raise sandboxes.SandboxError(gettext("There is no such step."), 404)
     except sandboxes.SandboxError as error:
         return _fail(request, error)
     state = steps[number - 1]

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from config.clientip import address_key, client_address
@@ -62,7 +63,7 @@ def workshop_list(request: HttpRequest) -> HttpResponse:
             )
         except ValueError:
             messages.error(
-                request, "Give the start and end as dates and times, and the capacity as a number."
+                request, gettext("Give the start and end as dates and times, and the capacity as a number.")
             )
             status = 400
         except workshops.WorkshopError as error:
