@@ -11,9 +11,10 @@ PORT ?= 8000
 # workers than cores still shortens it; TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= 3
 
-# Debian packages as package:command-or-python-module pairs.
-RUN_PACKAGES := python3-venv:python:ensurepip graphviz:dot
-TEST_PACKAGES := $(RUN_PACKAGES) chromium:chromium postgresql:pg_ctlcluster kubernetes-client:kubectl npm:npm
+# Debian packages as package:command-or-python-module pairs (or package:/a/file/it/installs).
+# fonts-noto-cjk: graphviz measures and draws the diagrams' Chinese labels with it (zh-hans).
+RUN_PACKAGES := python3-venv:python:ensurepip graphviz:dot fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+TEST_PACKAGES := $(RUN_PACKAGES) gettext:xgettext chromium:chromium postgresql:pg_ctlcluster kubernetes-client:kubectl npm:npm
 
 .PHONY: run test lint format system-run system-test check-python clean vendor-xterm
 
