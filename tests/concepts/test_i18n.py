@@ -226,3 +226,35 @@ def test_translations_command_stamps_a_file(tmp_path, capsys, monkeypatch):
     assert capsys.readouterr().out == f"Stamped 1 entry in {path}.\n"
     assert i18n.status("zh-hans", [kind])[1][0].state == "missing"  # the other pairs only
     assert SLUG not in [p.entry for p in i18n.status("zh-hans", [kind])[1]]
+
+
+def test_the_architecture_diagram_draws_translated_labels_with_a_cjk_font(tmp_path):
+    """A zh-hans architecture translation puts Chinese titles, box labels and edge labels in
+    the graphviz source, whose fontname falls back to a CJK family, and dot renders them."""
+    from concepts.architecture import ARCHITECTURE_FILE, FONT, load_layout, to_dot
+    from concepts.diagrams import render_svg
+
+    english = tmp_path / "architecture.yaml"
+    shutil.copy(ARCHITECTURE_FILE, english)
+    layout = yaml.safe_load(english.read_text(encoding="utf-8"))
+    (tmp_path / "zh-hans").mkdir()
+    edges = len(layout["vsphere"]["edges"])
+    translation = {
+        "source": i18n.source_hash(i18n.ARCHITECTURE, layout),
+        "vsphere": {
+            "groups": [{"title": "管理"}] + [{}] * (len(layout["vsphere"]["groups"]) - 1),
+            "edges": ["调用"] * edges,
+        },
+    }
+    (tmp_path / "zh-hans" / "architecture.yaml").write_text(
+        yaml.safe_dump(translation, allow_unicode=True), encoding="utf-8"
+    )
+    chinese = load_layout(english, language="zh-hans")
+    assert chinese["vsphere"]["groups"][0]["title"] == "管理"
+    assert chinese["vsphere"]["groups"][1] == layout["vsphere"]["groups"][1]  # {} keeps English
+    source = to_dot(chinese, lambda slug: f"/zh-hans/concepts/{slug}/")
+    assert "Noto Sans CJK SC" in FONT and f'fontname="{FONT}"' in source
+    assert 'label="管理"' in source and 'label="调用"' in source
+    svg = render_svg(source, "dot")
+    assert "管理" in svg and "调用" in svg
+    assert load_layout(english)["vsphere"]["groups"][0]["title"] == layout["vsphere"]["groups"][0]["title"]
