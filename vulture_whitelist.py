@@ -27,7 +27,7 @@ _.instructions, _.explanation, _.intro  # playground.labs dataclasses, in lab te
 _.message_at, _.kubernetes_version, _.stopped, _.related_uid, _.problem_at
 
 # Django model field hooks (playground.models.PackedTextField), called by the ORM.
-_.from_db_value
+_.from_db_value, _.value_to_string
 
 # Django path converters (playground.mirror.views), called by the URL resolver.
 _.to_python, _.to_url

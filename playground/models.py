@@ -36,6 +36,10 @@ class PackedTextField(models.BinaryField):
     def to_python(self, value):
         return value
 
+    def value_to_string(self, obj):
+        """The text itself for dumpdata and loaddata (BinaryField's would be base64)."""
+        return self.value_from_object(obj)
+
 
 class Sandbox(models.Model):
     SPEEDS = [(1, "1×"), (10, "10×"), (60, "60×")]

@@ -267,6 +267,18 @@ def test_a_row_in_the_old_format_loads_after_migrating():
     )
 
 
+def test_dumpdata_and_loaddata_carry_the_state_as_text(sandbox):
+    from django.core import serializers
+
+    dumped = serializers.serialize("json", [Sandbox.objects.get(pk=sandbox.pk)])
+    assert json.loads(dumped)[0]["fields"]["state"] == Sandbox.objects.get(pk=sandbox.pk).state
+    Sandbox.objects.filter(pk=sandbox.pk).update(state="{}")
+    for restored in serializers.deserialize("json", dumped):
+        restored.save()
+    _sb, cluster = sandboxes.view(sandbox.owner, sandbox.public_id)
+    assert cluster.get("node", "worker-1")
+
+
 POSTGRES_SCRIPT = """
 import django, os, sys
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
