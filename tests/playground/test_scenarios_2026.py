@@ -9,6 +9,8 @@ import pytest
 from playground.engine import Cluster
 from playground.engine.errors import ApiError
 from playground.scenarios import for_pair, run_actions, scenarios
+from tests.playground.kubeapi.conftest import SCENARIO_MINOR, Kubectl, newest_kubectl, newest_minor
+from tests.playground.kubeapi.conftest import api_server as api_server  # the live app, for the real kubectl
 
 NEW = {
     "storage-day-2": ["vm-snapshots-volumesnapshots", "grow-disk-expand-pvc", "vsan-datastores-csi-driver"],
@@ -320,3 +322,36 @@ def test_cni_pods_take_addresses_from_their_nodes_ranges():
         assert ipaddress.ip_address(pod["status"]["podIP"]) in cidr
     flannel = cluster.get("DaemonSet", "kube-flannel-ds", "kube-flannel")
     assert flannel["status"]["numberReady"] == flannel["status"]["desiredNumberScheduled"] == 4
+
+
+@pytest.mark.skipif(
+    newest_minor() < SCENARIO_MINOR,
+    reason=f"needs a real kubectl 1.{SCENARIO_MINOR} or newer on this machine",
+)
+def test_steps_that_name_the_real_kubectl_work_with_it(request, tmp_path):
+    """The steps send learners to the real kubectl for auth can-i --as (impersonation and a
+    SelfSubjectAccessReview), certificate approve (the /approval subresource) and taint."""
+    server = request.getfixturevalue("api_server")
+    k = Kubectl(newest_kubectl(), server.sandbox("security-baseline"), tmp_path / "security")
+    can_i = ("auth", "can-i", "create", "deployments", "-n", "payments", "--as")
+    assert k.ok(*can_i, "sso:jane@vsphere.local") == "yes\n"
+    assert k.run(*can_i, "sso:bob@vsphere.local").stdout == "no\n"
+    assert (
+        k.run(*can_i, "sso:bob@vsphere.local", "--as-group", "sso:payments-devs@vsphere.local").stdout
+        == "yes\n"
+    )
+    assert k.ok("get", "csr", "jane", "-o", "jsonpath={.status}") in ("", "{}")
+    assert (
+        k.ok("certificate", "approve", "jane")
+        == "certificatesigningrequest.certificates.k8s.io/jane approved\n"
+    )
+    assert k.ok("get", "csr", "jane", "-o", "jsonpath={.status.conditions[*].type}") == "Approved"
+    k = Kubectl(newest_kubectl(), server.sandbox("host-health"), tmp_path / "hosts")
+    assert (
+        k.ok("taint", "nodes", "worker-3", "example.com/hardware-degraded=true:NoSchedule")
+        == "node/worker-3 tainted\n"
+    )
+    assert (
+        k.ok("get", "node", "worker-3", "-o", "jsonpath={.spec.taints[*].key}")
+        == "example.com/hardware-degraded"
+    )
