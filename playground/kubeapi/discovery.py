@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from playground.engine.kinds import ResourceType
-from playground.engine.registry import BUILTIN
+from playground.engine.registry import BUILTIN, discovery_order
 from playground.kubeapi import apiservices, auth, eventsv1
 
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
@@ -122,33 +122,6 @@ def subresources(rt: ResourceType) -> list[Subresource]:
     return found
 
 
-# kube-apiserver's group order; kubectl walks groups in this order, so it decides, for
-# one, that `kubectl get all` prints Deployments before ReplicaSets and Jobs last.
-GROUP_ORDER = [
-    "",
-    "apiregistration.k8s.io",
-    "apps",
-    "events.k8s.io",
-    "authentication.k8s.io",
-    "authorization.k8s.io",
-    "autoscaling",
-    "batch",
-    "certificates.k8s.io",
-    "networking.k8s.io",
-    "policy",
-    "rbac.authorization.k8s.io",
-    "storage.k8s.io",
-    "admissionregistration.k8s.io",
-    "apiextensions.k8s.io",
-    "scheduling.k8s.io",
-    "coordination.k8s.io",
-    "node.k8s.io",
-    "discovery.k8s.io",
-    "flowcontrol.apiserver.k8s.io",
-    "metrics.k8s.io",
-]
-
-
 def _cached(fn):
     """Cache fn(registry, *args) per registry and revision (a registered kind shows at once)."""
     inner = lru_cache(maxsize=256)(lambda registry, revision, *args: fn(registry, *args))
@@ -162,35 +135,12 @@ def _cached(fn):
     return wrapper
 
 
-def _group_rank(group: str) -> tuple[int, str]:
-    """Built-in groups in the apiserver's order; others (custom resources) after, by name."""
-    return (GROUP_ORDER.index(group), "") if group in GROUP_ORDER else (len(GROUP_ORDER), group)
-
-
-def _version_rank(rt) -> tuple:
-    """Custom groups' versions in kube-aware order (v2, v1, v1beta1, v1alpha1), as upstream
-    lists a CRD's versions; built-in groups keep the order by name."""
-    import re
-
-    if rt.group in GROUP_ORDER:
-        return (0, 0, 0, rt.version)
-    match = re.fullmatch(r"v(\d+)(?:(alpha|beta)(\d+))?", rt.version)
-    if match is None:
-        return (3, 0, 0, rt.version)
-    level = {None: 0, "beta": 1, "alpha": 2}[match.group(2)]
-    return (level, -int(match.group(1)), -int(match.group(3) or 0), "")
-
-
 @_cached
 def group_versions(registry) -> dict[str, list]:
     """'v1', 'apps/v1', … → the resource types served there: groups in the apiserver's
     order, resources alphabetically, as discovery lists them."""
     found: dict[str, list] = {}
-    # A custom resource is served in each of its CRD's served versions (rt.served()).
-    served = [v for rt in registry for v in (rt.served() if hasattr(rt, "served") else (rt,))]
-    for rt in sorted(
-        [*served, *METRICS, *VIEWS], key=lambda t: (_group_rank(t.group), _version_rank(t), t.plural)
-    ):
+    for rt in sorted([*discovery_order.served(registry), *METRICS, *VIEWS], key=discovery_order.order_key):
         found.setdefault(rt.api_version, []).append(rt)
     return found
 

@@ -8,7 +8,7 @@ import json
 import yaml
 
 from playground.engine import printers
-from playground.kubeapi.discovery import group_versions
+from playground.engine.registry import discovery_order
 from playground.kubectl.cmd.registry import (
     ALL_NAMESPACES,
     FIELD_SELECTOR,
@@ -57,11 +57,10 @@ def category(name: str) -> list | None:
     order, one version of each, as kubectl's category expander takes them from discovery;
     None when no type lists it."""
     found, seen = [], set()
-    for types in group_versions(registry=REGISTRY.get()).values():
-        for rt in types:
-            if name in rt.categories and (rt.group, rt.plural) not in seen:
-                seen.add((rt.group, rt.plural))
-                found.append(rt)
+    for rt in discovery_order.served(REGISTRY.get()):
+        if name in rt.categories and (rt.group, rt.plural) not in seen:
+            seen.add((rt.group, rt.plural))
+            found.append(rt)
     return found or None
 
 
