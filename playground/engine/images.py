@@ -245,8 +245,34 @@ _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def _statements(script: str) -> list[str]:
-    parts = re.split(r"\s*(?:;|&&|\|\||\n)\s*", script.strip())
-    return [p.strip() for p in parts if p.strip()]
+    return [stmt for _, stmt in _chain(script)]
+
+
+def _chain(script: str) -> list[tuple[str, str]]:
+    """The script's simple statements, each with the operator before it (";", "&&" or "||").
+
+    A shell runs the statement after `&&` only when the one before succeeded and the one
+    after `||` only when it failed: `[[ ... ]] || exit 1` is a guard, not an exit.
+    """
+    script = re.sub(r"\\\n", " ", script.strip())
+    parts = re.split(r"\s*(;|&&|\|\||\n)\s*", script)
+    chain: list[tuple[str, str]] = []
+    op = ";"
+    for i, part in enumerate(parts):
+        if i % 2:
+            op = ";" if part == "\n" else part
+        elif part.strip() and not part.lstrip().startswith("#"):
+            chain.append((op, part.strip()))
+    return chain
+
+
+def _runs_forever(stmt: str) -> bool:
+    """A statement that starts a long-running program: `exec <program>` (the shell hands the
+    container to it) or a `start-<service>` launcher script, as images' entry scripts do."""
+    words = stmt.split()
+    if words[0] == "exec" and len(words) > 1:
+        return True
+    return words[0].rsplit("/", 1)[-1].startswith("start-")
 
 
 def _unquote(text: str) -> str:
@@ -319,7 +345,9 @@ def behaviour(image: str, command: list | None, args: list | None) -> Behaviour:
         return Behaviour(None, 0, tuple(log))
     seconds = 0.0
     exit_code = 0
-    for stmt in _statements(script):
+    for op, stmt in _chain(script):
+        if (op == "&&" and exit_code != 0) or (op == "||" and exit_code == 0):
+            continue
         sleep = _SLEEP.match(stmt)
         echo = _ECHO.match(stmt)
         exit_match = _EXIT.match(stmt)
@@ -341,6 +369,8 @@ def behaviour(image: str, command: list | None, args: list | None) -> Behaviour:
             in ("nginx", "redis-server", "postgres", "httpd", "python", "node", "java", "npm")
             and "-c" not in stmt.split()[1:2]
         ):
+            return Behaviour(None, 0, tuple(log) + base.log)
+        elif base.server and _runs_forever(stmt):
             return Behaviour(None, 0, tuple(log) + base.log)
         else:
             exit_code = 0

@@ -1,0 +1,159 @@
+"""Real manifests nobody here wrote, taken from the Kubernetes website's examples
+(kubernetes/website, content/en/examples/), embedded short as test data. Each test names the
+upstream file its manifest comes from and what the documented tutorial shows."""
+
+import pytest
+
+from playground.engine import Cluster, images
+
+
+@pytest.fixture
+def cluster():
+    return Cluster.new()
+
+
+def ready_pods(cluster, prefix):
+    pods = [p for p in cluster.list("pod", "default") if p["metadata"]["name"].startswith(prefix)]
+    return {
+        p["metadata"]["name"]: (
+            p["status"].get("phase"),
+            all(c.get("ready") for c in p["status"].get("containerStatuses", [])),
+        )
+        for p in pods
+    }
+
+
+# From content/en/examples/application/mysql/mysql-statefulset.yaml (the init script cut short:
+# its guard line is what matters) and mysql-configmap.yaml, "Run a Replicated Stateful Application".
+MYSQL = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: mysql, labels: {app: mysql}}
+data:
+  primary.cnf: "[mysqld]\\nlog-bin\\n"
+  secondary.cnf: "[mysqld]\\nsuper-read-only\\n"
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: mysql}
+spec:
+  selector: {matchLabels: {app: mysql}}
+  serviceName: mysql
+  replicas: 2
+  template:
+    metadata: {labels: {app: mysql}}
+    spec:
+      initContainers:
+      - name: init-mysql
+        image: mysql:5.7
+        command:
+        - bash
+        - "-c"
+        - |
+          set -ex
+          # Generate mysql server-id from pod ordinal index.
+          [[ `hostname` =~ -([0-9]+)$ ]] || exit 1
+          ordinal=${BASH_REMATCH[1]}
+          echo [mysqld] > /mnt/conf.d/server-id.cnf
+      - name: clone-mysql
+        image: gcr.io/google-samples/xtrabackup:1.0
+        command:
+        - bash
+        - "-c"
+        - |
+          set -ex
+          [[ -d /var/lib/mysql/mysql ]] && exit 0
+          [[ `hostname` =~ -([0-9]+)$ ]] || exit 1
+          ordinal=${BASH_REMATCH[1]}
+          [[ $ordinal -eq 0 ]] && exit 0
+      containers:
+      - name: mysql
+        image: mysql:5.7
+        env: [{name: MYSQL_ALLOW_EMPTY_PASSWORD, value: "1"}]
+        ports: [{name: mysql, containerPort: 3306}]
+        readinessProbe:
+          exec:
+            command: ["mysql", "-h", "127.0.0.1", "-e", "SELECT 1"]
+      - name: xtrabackup
+        image: gcr.io/google-samples/xtrabackup:1.0
+        ports: [{name: xtrabackup, containerPort: 3307}]
+        command:
+        - bash
+        - "-c"
+        - |
+          set -ex
+          cd /var/lib/mysql
+          # Start a server to send backups when requested by peers.
+          exec ncat --listen --keep-open --send-only --max-conns=1 3307 -c \\
+            "xtrabackup --backup --slave-info --stream=xbstream --host=127.0.0.1 --user=root"
+"""
+
+
+def test_the_replicated_mysql_tutorial_comes_up_ready(cluster):
+    """The tutorial shows mysql-0 and mysql-1 `2/2 Running`. A shell runs what follows `||` only
+    when the left side failed (POSIX "Lists": AND-OR lists), so the init scripts' guard
+    `[[ ... ]] || exit 1` must not end them with code 1, and the `exec ncat --listen` sidecar
+    keeps running instead of exiting (which would be a CrashLoopBackOff)."""
+    cluster.apply(MYSQL)
+    cluster.settle()
+    assert ready_pods(cluster, "mysql-") == {"mysql-0": ("Running", True), "mysql-1": ("Running", True)}
+    restarts = [
+        c["restartCount"]
+        for c in cluster.get("pod", "mysql-0")["status"]["initContainerStatuses"]
+        + cluster.get("pod", "mysql-0")["status"]["containerStatuses"]
+    ]
+    assert restarts == [0, 0, 0, 0]
+
+
+# From content/en/examples/application/zookeeper/zookeeper.yaml ("Running ZooKeeper, A
+# Distributed System Coordinator"), the StatefulSet's container cut to what matters.
+ZOOKEEPER = """\
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: zk}
+spec:
+  selector: {matchLabels: {app.kubernetes.io/name: zk}}
+  serviceName: zk-hs
+  replicas: 2
+  template:
+    metadata: {labels: {app.kubernetes.io/name: zk}}
+    spec:
+      containers:
+      - name: kubernetes-zookeeper
+        image: "registry.k8s.io/kubernetes-zookeeper:1.0-3.4.10"
+        ports: [{containerPort: 2181, name: client}]
+        command:
+        - sh
+        - -c
+        - "start-zookeeper \\
+          --servers=3 \\
+          --log_level=INFO"
+        readinessProbe:
+          exec:
+            command: [sh, -c, "zookeeper-ready 2181"]
+"""
+
+
+def test_the_zookeeper_tutorial_keeps_its_servers_running(cluster):
+    """The tutorial's `kubectl get pods -w -l app=zk` ends with zk-0..2 `1/1 Running` and no
+    restarts: `start-zookeeper` launches the server in the foreground, so the container runs."""
+    cluster.apply(ZOOKEEPER)
+    cluster.settle()
+    assert ready_pods(cluster, "zk-") == {"zk-0": ("Running", True), "zk-1": ("Running", True)}
+    assert cluster.get("pod", "zk-0")["status"]["containerStatuses"][0]["restartCount"] == 0
+
+
+@pytest.mark.parametrize(
+    ("script", "code"),
+    [
+        ("false || exit 3", 3),
+        ("true || exit 3", 0),
+        ("true && exit 4", 4),
+        ("false && exit 4", 1),
+        ("echo hi; exit 2", 2),
+    ],
+)
+def test_and_or_lists_in_a_container_script(script, code):
+    """`a || b` runs b only when a failed, `a && b` only when a succeeded; the list's status is
+    the last command run (POSIX Shell Command Language, 2.9.3 Lists)."""
+    assert images.behaviour("busybox:1.36", ["sh", "-c", script], None).exit_code == code
