@@ -64,3 +64,6 @@ fit_thread_pool  # playground/kubeapi/streams.py
 _.ignore_aliases
 _.addheaders  # urllib's OpenerDirector reads it (benchmarks/abuse.py)
 _.kube_user  # Sandbox.kube_user, read by templates/playground/_identities.html
+
+# Django middleware named by its dotted path in settings.MIDDLEWARE (config/i18n.py).
+FirstVisitLanguageMiddleware

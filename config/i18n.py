@@ -15,7 +15,7 @@ from django.utils.translation import get_language_from_path, get_supported_langu
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 
-class FirstVisitLanguageMiddleware:  # noqa: V102 (named in settings.MIDDLEWARE)
+class FirstVisitLanguageMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
