@@ -64,6 +64,7 @@ fit_thread_pool  # playground/kubeapi/streams.py
 _.ignore_aliases
 _.addheaders  # urllib's OpenerDirector reads it (benchmarks/abuse.py)
 _.kube_user  # Sandbox.kube_user, read by templates/playground/_identities.html
+_.checking  # workshops.Row.checking, read by templates/playground/workshop.html
 
 # Django middleware named by its dotted path in settings.MIDDLEWARE (config/i18n.py).
 FirstVisitLanguageMiddleware

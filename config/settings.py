@@ -27,6 +27,21 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
+# Lab checks (playground/checks_worker.py) run as tasks. "immediate" (the default) runs
+# them at once in the process that enqueues them, so `make run` needs nothing else;
+# "database" queues them in the database for `python manage.py db_worker` to run, and
+# requests only read what the worker recorded.
+TASKS_BACKEND = envstr("TASKS_BACKEND", "immediate")
+if TASKS_BACKEND not in ("immediate", "database"):
+    raise ImproperlyConfigured("TASKS_BACKEND must be immediate or database.")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if TASKS_BACKEND == "database"
+        else "django_tasks.backends.immediate.ImmediateBackend",
+    }
+}
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -39,6 +54,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "django_tasks",  # the tasks framework's backport (Django 6's django.tasks): see TASKS
+    "django_tasks_db",  # its database backend's queue table, and the db_worker command
     "concepts",
     "playground",
     "translator",

@@ -74,6 +74,17 @@ def progress(owner: str, public_id):
     attempt = get(owner, public_id)
     lab = labs()[attempt.lab]
     sandbox, cluster = sandboxes.view(owner, public_id)
+    return attempt, lab, _record(attempt, lab, sandbox, cluster)
+
+
+def record(attempt: LabAttempt) -> list[TaskStatus]:
+    """Run the attempt's checks on its sandbox as of now and record them, as progress()
+    does; the check worker's task (playground/checks_worker.py) calls it."""
+    lab = labs()[attempt.lab]
+    return _record(attempt, lab, attempt.sandbox, sandboxes.loaded(attempt.sandbox))
+
+
+def _record(attempt: LabAttempt, lab: Lab, sandbox: Sandbox, cluster) -> list[TaskStatus]:
     states = status(cluster, lab)
     now = timezone.now()
     newly = {
@@ -94,7 +105,7 @@ def progress(owner: str, public_id):
         attempt.completed = changed["completed"] = now
     if changed:
         LabAttempt.objects.filter(pk=attempt.pk).update(**changed)
-    return attempt, lab, states
+    return states
 
 
 @dataclass(frozen=True)

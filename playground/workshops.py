@@ -19,9 +19,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from playground import lab_attempts, sandboxes
+from playground import checks_worker, lab_attempts, sandboxes
 from playground.labs import labs
-from playground.labs.runner import status
 from playground.models import LabAttempt, Participant, Workshop
 
 STUCK_AFTER = timedelta(minutes=10)
@@ -149,6 +148,7 @@ class Row:
     cells: list[Cell]
     stuck: bool
     attempt: LabAttempt | None
+    checking: bool = False  # a check of a change waits for the worker
 
 
 def grid(workshop: Workshop) -> tuple[list[str], list[Row]]:
@@ -159,6 +159,7 @@ def grid(workshop: Workshop) -> tuple[list[str], list[Row]]:
     attempts = {
         a.participant_id: a for a in LabAttempt.objects.filter(participant__workshop=workshop, lab=slug)
     }
+    waiting = checks_worker.pending(a.pk for a in attempts.values())
     now = timezone.now()
     for seat in workshop.participants.all():
         attempt = attempts.get(seat.pk)
@@ -179,7 +180,7 @@ def grid(workshop: Workshop) -> tuple[list[str], list[Row]]:
         stuck = not done and (
             now - last_progress > STUCK_AFTER or (attempt is not None and attempt.checks_run > STUCK_CHECKS)
         )
-        rows.append(Row(seat, cells, stuck, attempt))
+        rows.append(Row(seat, cells, stuck, attempt, attempt is not None and attempt.pk in waiting))
     return [task.title for task in lab.tasks], rows
 
 
@@ -187,34 +188,24 @@ REFRESH_BATCH = 25  # sandboxes re-checked per grid refresh; the rest wait for t
 
 
 def refresh(workshop: Workshop) -> None:
-    """Run the checks of learners whose sandbox changed since they last ran, so the grid
-    is current even for learners who work only with kubectl.
+    """Check learners whose sandbox changed since their last check, so the grid is current
+    even for learners who work only with kubectl.
 
-    At most REFRESH_BATCH per call, least recently checked first: with 200 learners the
-    grid request stays short and catches up over a few polls.
+    The checks are tasks (playground/checks_worker.py): with the immediate backend they run
+    here, at most REFRESH_BATCH per call, least recently checked first (with 200 learners
+    the grid request stays short and catches up over a few polls); with the database
+    backend this only enqueues them (one waiting check per attempt) for the worker.
     """
     slug = workshop.labs[workshop.current]
-    lab = labs()[slug]
     stale = (
         LabAttempt.objects.filter(participant__workshop=workshop, lab=slug)
         .exclude(checked_version=F("sandbox__version"))
-        .select_related("sandbox")
-        .order_by("checked_version")[:REFRESH_BATCH]
+        .order_by("checked_version")
     )
-    for attempt in stale:
-        try:
-            cluster = sandboxes.loaded(attempt.sandbox)
-        except sandboxes.BrokenState:
-            continue  # the learner's own page offers Reset and Rewind
-        now = timezone.now().isoformat()
-        newly = {
-            str(s.number): now
-            for s in status(cluster, lab)
-            if s.passed and str(s.number) not in attempt.passed
-        }
-        LabAttempt.objects.filter(pk=attempt.pk).update(
-            passed={**attempt.passed, **newly}, checked_version=attempt.sandbox.version
-        )
+    if checks_worker.queued():
+        checks_worker.enqueue_stale(stale.only("pk"))
+    else:
+        checks_worker.enqueue_stale(stale.only("pk")[:REFRESH_BATCH])
 
 
 def broadcast(workshop: Workshop, message: str) -> None:
