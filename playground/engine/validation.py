@@ -1023,8 +1023,24 @@ def selector_immutable_update(new: dict, old: dict) -> list[FieldError]:
 
 def pod_update(new: dict, old: dict) -> list[FieldError]:
     old_spec, new_spec = dict(old.get("spec") or {}), dict(new.get("spec") or {})
+    # validateOnlyDeletedSchedulingGates: gates may be removed, never added.
+    had = {g.get("name") for g in old_spec.get("schedulingGates") or [] if isinstance(g, dict)}
+    for i, gate in enumerate(new_spec.get("schedulingGates") or []):
+        name = gate.get("name") if isinstance(gate, dict) else None
+        if name not in had:
+            return [
+                forbidden_field(
+                    f"spec.schedulingGates[{i}].name",
+                    f"only deletion is allowed, but found new scheduling gate '{name}'",
+                )
+            ]
     for spec in (old_spec, new_spec):
-        for key in ("activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds"):
+        for key in (
+            "activeDeadlineSeconds",
+            "tolerations",
+            "terminationGracePeriodSeconds",
+            "schedulingGates",
+        ):
             spec.pop(key, None)
         for ckey in ("containers", "initContainers"):
             spec[ckey] = [{k: v for k, v in c.items() if k != "image"} for c in spec.get(ckey) or []]

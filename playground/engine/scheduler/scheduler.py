@@ -259,6 +259,7 @@ class Scheduler:
             not new_node
             and spec.get("schedulerName", DEFAULT_SCHEDULER_NAME) in self.frameworks
             and not new["metadata"].get("deletionTimestamp")
+            and not spec.get("schedulingGates")  # SchedulingGates PreEnqueue: held until cleared
             and key not in self.in_active
             and (key not in self.unschedulable or etype == "ADDED")
         ):
@@ -290,6 +291,7 @@ class Scheduler:
             if (
                 pod is None
                 or (pod.get("spec") or {}).get("nodeName")
+                or (pod.get("spec") or {}).get("schedulingGates")
                 or pod["metadata"].get("deletionTimestamp")
             ):
                 continue

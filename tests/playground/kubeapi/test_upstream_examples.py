@@ -4,7 +4,8 @@ upstream file its manifest comes from and what the documented tutorial shows."""
 
 import pytest
 
-from playground.engine import Cluster, images
+from playground.engine import ApiError, Cluster, images
+from playground.engine.podstatus import pod_display
 
 
 @pytest.fixture
@@ -157,3 +158,56 @@ def test_and_or_lists_in_a_container_script(script, code):
     """`a || b` runs b only when a failed, `a && b` only when a succeeded; the list's status is
     the last command run (POSIX Shell Command Language, 2.9.3 Lists)."""
     assert images.behaviour("busybox:1.36", ["sh", "-c", script], None).exit_code == code
+
+
+# From content/en/examples/pods/pod-with-scheduling-gates.yaml ("Pod Scheduling Readiness").
+GATED = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "test-pod"},
+    "spec": {
+        "schedulingGates": [{"name": "example.com/foo"}, {"name": "example.com/bar"}],
+        "containers": [{"name": "pause", "image": "registry.k8s.io/pause:3.6"}],
+    },
+}
+
+
+def test_a_pod_with_scheduling_gates_waits_until_they_are_cleared(cluster):
+    """The page shows `test-pod 0/1 SchedulingGated`: the API server adds the PodScheduled=False
+    SchedulingGated condition (applySchedulingGatedCondition, pkg/registry/core/pod/strategy.go)
+    and the scheduler's SchedulingGates PreEnqueue plugin keeps the pod out of its queue until
+    the gates are removed; then it is scheduled and runs."""
+    cluster.create(GATED)
+    cluster.settle()
+    pod = cluster.get("pod", "test-pod")
+    assert "nodeName" not in pod["spec"]
+    (cond,) = pod["status"]["conditions"]
+    assert (cond["type"], cond["status"], cond["reason"], cond["message"]) == (
+        "PodScheduled",
+        "False",
+        "SchedulingGated",
+        "Scheduling is blocked due to non-empty scheduling gates",
+    )
+    assert cond["lastTransitionTime"] == pod["metadata"]["creationTimestamp"]
+    assert pod_display(pod)[2] == "SchedulingGated"
+    assert not [e for e in cluster.events(name="test-pod") if e["reason"] == "FailedScheduling"]
+    pod["spec"]["schedulingGates"] = []
+    cluster.replace(pod)
+    cluster.settle()
+    pod = cluster.get("pod", "test-pod")
+    assert pod["spec"].get("nodeName") and pod["status"]["phase"] == "Running"
+    scheduled = next(c for c in pod["status"]["conditions"] if c["type"] == "PodScheduled")
+    assert scheduled["status"] == "True" and "reason" not in scheduled
+
+
+def test_a_scheduling_gate_cannot_be_added(cluster):
+    """validateOnlyDeletedSchedulingGates (pkg/apis/core/validation): only deletion is allowed."""
+    cluster.create(GATED)
+    pod = cluster.get("pod", "test-pod")
+    pod["spec"]["schedulingGates"].append({"name": "example.com/baz"})
+    with pytest.raises(ApiError) as refused:
+        cluster.replace(pod)
+    assert (
+        "spec.schedulingGates[2].name: Forbidden: only deletion is allowed, but found new scheduling gate 'example.com/baz'"
+        in str(refused.value)
+    )

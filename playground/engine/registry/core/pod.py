@@ -11,6 +11,26 @@ def initial_status(obj: dict) -> None:
     from playground.engine.resources import qos_class
 
     obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj)}
+    if (obj.get("spec") or {}).get("schedulingGates"):
+        # applySchedulingGatedCondition (pkg/registry/core/pod/strategy.go): a pod created with
+        # scheduling gates says why the scheduler leaves it alone.
+        obj["status"]["conditions"] = [
+            {
+                "type": "PodScheduled",
+                "status": "False",
+                "lastProbeTime": None,
+                "lastTransitionTime": None,
+                "reason": "SchedulingGated",
+                "message": "Scheduling is blocked due to non-empty scheduling gates",
+            }
+        ]
+
+
+def gated_since_creation(obj: dict) -> None:
+    """The SchedulingGated condition's transition time is the pod's creation."""
+    for cond in (obj.get("status") or {}).get("conditions") or []:
+        if cond.get("reason") == "SchedulingGated" and cond.get("lastTransitionTime") is None:
+            cond["lastTransitionTime"] = obj["metadata"]["creationTimestamp"]
 
 
 RESIZABLE = ("cpu", "memory")
@@ -106,6 +126,7 @@ register(
         validator=validation.pod,
         update_validator=validation.pod_update,
         initial_status=initial_status,
+        after_uid=gated_since_creation,
         # Admission set these on create; an update that leaves them out keeps them.
         spec_kept_on_update=(
             "serviceAccountName",
