@@ -90,6 +90,7 @@ CATALOGUE: dict[str, ImageInfo] = {
     ),
     "mongo": ImageInfo((27017,), 5.0, 280_000_000, True, 2, ("Waiting for connections",)),
     "busybox": ImageInfo((), 1.0, 2_200_000, False, 30),
+    "bash": ImageInfo((), 1.0, 6_000_000, False, 30),
     "alpine": ImageInfo((), 1.0, 3_600_000, False, 30),
     "ubuntu": ImageInfo((), 2.5, 29_000_000, False, 30),
     "debian": ImageInfo((), 2.5, 48_000_000, False, 30),

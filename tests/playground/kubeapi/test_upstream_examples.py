@@ -211,3 +211,12 @@ def test_a_scheduling_gate_cannot_be_added(cluster):
         "spec.schedulingGates[2].name: Forbidden: only deletion is allowed, but found new scheduling gate 'example.com/baz'"
         in str(refused.value)
     )
+
+
+def test_the_bash_image_runs_its_script_and_exits():
+    """content/en/examples/application/job/indexed-job.yaml's init container runs
+    `docker.io/library/bash` with `bash -c '...'`: the shell image is a tool, not a server, so the
+    script runs to its end (the init container completes) instead of running forever."""
+    script = "items=(foo bar baz qux xyz)\necho ${items[$JOB_COMPLETION_INDEX]} > /input/data.txt\n"
+    done = images.behaviour("docker.io/library/bash", ["bash", "-c", script], None)
+    assert (done.seconds, done.exit_code) == (0, 0)
