@@ -78,6 +78,17 @@ class JobController(Controller):
             and not p["metadata"].get("deletionTimestamp")
         ]
         succeeded = sum(1 for p in pods if (p.get("status") or {}).get("phase") == "Succeeded")
+        indexed = spec.get("completionMode") == "Indexed"
+        done: set[int] = set()
+        if indexed:
+            # An Indexed Job counts each completion index once (status.completedIndexes).
+            done = {
+                i
+                for p in pods
+                if (p.get("status") or {}).get("phase") == "Succeeded"
+                and 0 <= (i := completion_index(p)) < (spec.get("completions") or 0)
+            }
+            succeeded = len(done)
         # isPodFailed: a Failed pod, or (podReplacementPolicy TerminatingOrFailed) one being
         # deleted before it succeeded. Upstream counts each once through its finalizer and
         # never lowers status.failed; a pod gone from the store keeps its count here too.
@@ -147,9 +158,13 @@ class JobController(Controller):
             if want and now < last_failure + delay:
                 due = last_failure + delay
             elif want:
-                for _ in range(want):
+                indexes: list[int | None] = [None] * want
+                if indexed:
+                    busy = done | {completion_index(p) for p in active}
+                    indexes = [i for i in range(completions or 0) if i not in busy][:want]
+                for index in indexes:
                     try:
-                        pod = cluster.api.create_internal(self._pod(job))
+                        pod = cluster.api.create_internal(self._pod(job, index))
                     except ApiError as error:
                         cluster.recorder.record(
                             job,
@@ -189,6 +204,10 @@ class JobController(Controller):
         )
         if conditions:
             status["conditions"] = conditions
+        if indexed:
+            status["completedIndexes"] = index_intervals(done)
+            if not status["completedIndexes"]:
+                del status["completedIndexes"]
         for field in ("active", "succeeded", "failed"):
             if not status[field]:
                 del status[field]
@@ -267,14 +286,54 @@ class JobController(Controller):
             )
         return Result().after(due, self.cluster.clock)
 
-    def _pod(self, job: dict) -> dict:
+    def _pod(self, job: dict, index: int | None = None) -> dict:
         template = deep_copy(job["spec"].get("template") or {})
         meta = template.get("metadata") or {}
         meta.pop("name", None)
-        meta["generateName"] = f"{job['metadata']['name']}-"
+        name = job["metadata"]["name"]
+        meta["generateName"] = f"{name}-"
         meta["namespace"] = job["metadata"]["namespace"]
         meta["ownerReferences"] = [owner_ref(job, "Job", "batch/v1")]
-        return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": template.get("spec") or {}}
+        spec = template.get("spec") or {}
+        if index is not None:
+            # An Indexed Job's pod (pkg/controller/job/indexed_job_utils.go): its index in an
+            # annotation and a label, JOB_COMPLETION_INDEX in every container, the index in the
+            # generated name (podGenerateNameWithIndex) and the hostname.
+            suffix = f"-{index}-"
+            meta["generateName"] = name[: 58 - len(suffix)] + suffix  # MaxGeneratedNameLength
+            meta.setdefault("annotations", {})[INDEX_KEY] = str(index)
+            meta.setdefault("labels", {})[INDEX_KEY] = str(index)
+            for container in (spec.get("initContainers") or []) + (spec.get("containers") or []):
+                env = container.setdefault("env", [])
+                if not any(e.get("name") == "JOB_COMPLETION_INDEX" for e in env):
+                    env.append(
+                        {
+                            "name": "JOB_COMPLETION_INDEX",
+                            "valueFrom": {"fieldRef": {"fieldPath": f"metadata.labels['{INDEX_KEY}']"}},
+                        }
+                    )
+            spec.setdefault("hostname", f"{name}-{index}")
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
+
+
+INDEX_KEY = "batch.kubernetes.io/job-completion-index"
+
+
+def completion_index(pod: dict) -> int:
+    """getCompletionIndex: the pod's index from its annotation, -1 when unknown."""
+    value = ((pod.get("metadata") or {}).get("annotations") or {}).get(INDEX_KEY, "")
+    return int(value) if value.isdigit() else -1
+
+
+def index_intervals(indexes: set[int]) -> str:
+    """status.completedIndexes: sorted indexes with runs compressed, e.g. "0-2,4"."""
+    runs: list[list[int]] = []
+    for i in sorted(indexes):
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return ",".join(f"{a}-{b}" if b > a else str(a) for a, b in runs)
 
 
 # Cron schedules -------------------------------------------------------------------------------

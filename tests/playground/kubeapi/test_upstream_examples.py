@@ -220,3 +220,60 @@ def test_the_bash_image_runs_its_script_and_exits():
     script = "items=(foo bar baz qux xyz)\necho ${items[$JOB_COMPLETION_INDEX]} > /input/data.txt\n"
     done = images.behaviour("docker.io/library/bash", ["bash", "-c", script], None)
     assert (done.seconds, done.exit_code) == (0, 0)
+
+
+# From content/en/examples/application/job/indexed-job.yaml ("Indexed Job for Parallel
+# Processing with Static Work Assignment").
+INDEXED_JOB = """\
+apiVersion: batch/v1
+kind: Job
+metadata: {name: indexed-job}
+spec:
+  completions: 5
+  parallelism: 3
+  completionMode: Indexed
+  template:
+    spec:
+      restartPolicy: Never
+      initContainers:
+      - name: input
+        image: docker.io/library/bash
+        command: [bash, -c, "items=(foo bar baz qux xyz)\\necho ${items[$JOB_COMPLETION_INDEX]} > /input/data.txt\\n"]
+        volumeMounts: [{mountPath: /input, name: input}]
+      containers:
+      - name: worker
+        image: docker.io/library/busybox
+        command: [rev, /input/data.txt]
+        volumeMounts: [{mountPath: /input, name: input}]
+      volumes: [{name: input, emptyDir: {}}]
+"""
+
+
+def test_the_indexed_job_runs_each_index_once(cluster):
+    """The page's `kubectl describe jobs/indexed-job` shows `Completed Indexes: 0-4` and pods named
+    indexed-job-<index>-<suffix>; each pod carries its index (annotation and label
+    batch.kubernetes.io/job-completion-index), hostname indexed-job-<index> and the
+    JOB_COMPLETION_INDEX variable (addCompletionIndexEnvVariable, podGenerateNameWithIndex in
+    pkg/controller/job/indexed_job_utils.go)."""
+    cluster.apply(INDEXED_JOB)
+    cluster.step()
+    first = [p for p in cluster.list("pod", "default")]
+    assert sorted(p["metadata"]["annotations"][INDEX] for p in first) == ["0", "1", "2"]
+    pod = next(p for p in first if p["metadata"]["labels"][INDEX] == "1")
+    assert pod["metadata"]["name"].startswith("indexed-job-1-")
+    assert pod["spec"]["hostname"] == "indexed-job-1"
+    for container in pod["spec"]["initContainers"] + pod["spec"]["containers"]:
+        assert {
+            "name": "JOB_COMPLETION_INDEX",
+            "valueFrom": {"fieldRef": {"fieldPath": f"metadata.labels['{INDEX}']"}},
+        } in container["env"]
+    cluster.settle()
+    job = cluster.get("job", "indexed-job")
+    assert job["status"]["completedIndexes"] == "0-4"
+    assert job["status"]["succeeded"] == 5
+    assert any(c["type"] == "Complete" and c["status"] == "True" for c in job["status"]["conditions"])
+    indexes = sorted(p["metadata"]["labels"][INDEX] for p in cluster.list("pod", "default"))
+    assert indexes == ["0", "1", "2", "3", "4"]
+
+
+INDEX = "batch.kubernetes.io/job-completion-index"
