@@ -127,8 +127,10 @@ def test_lint_strict_passes_with_default_and_full_values(helm, values_file):
 @pytest.mark.parametrize(
     ("setting", "complaint"),
     [
-        # The worker runs a command it is given; there is none to default to yet.
-        (["--set", "worker.enabled=true"], "at '/worker/command': minItems: got 0, want 1"),
+        # The worker (on by default) runs a command it is given: an empty one is refused.
+        (["--set-json", "worker.command=[]"], "at '/worker/command': minItems: got 0, want 1"),
+        # TASKS_BACKEND follows worker.enabled; it cannot be set apart from it.
+        (["--set", "django.env.TASKS_BACKEND=immediate"], "invalid propertyName 'TASKS_BACKEND'"),
         (["--set", "httpRoute.enabled=true"], "at '/httpRoute/parentRefs': minItems: got 0, want 1"),
         (["--set", "ingress.enabled=true"], "at '/ingress/hosts': minItems: got 0, want 1"),
         # No bundled database, and SQLite cannot serve several pods.
@@ -170,6 +172,7 @@ def test_default_values_render_valid_manifests(helm):
     _validate_all(docs)
     assert sorted(_by_kind(docs)) == [
         ("Deployment", f"{FULLNAME}-web"),
+        ("Deployment", f"{FULLNAME}-worker"),
         ("HorizontalPodAutoscaler", f"{FULLNAME}-web"),
         ("Job", f"{FULLNAME}-migrations"),
         ("Pod", f"{FULLNAME}-test-healthz"),
@@ -178,6 +181,26 @@ def test_default_values_render_valid_manifests(helm):
         ("Service", FULLNAME),
         ("ServiceAccount", FULLNAME),
     ]
+
+
+def _tasks_backend(container: dict) -> str:
+    (value,) = [item["value"] for item in container["env"] if item["name"] == "TASKS_BACKEND"]
+    return value
+
+
+def test_the_check_worker_runs_by_default_and_every_pod_queues_checks_for_it(helm):
+    """Lab checks off the request path (issue 18 §4): the worker runs `manage.py db_worker`
+    (django-tasks' database backend) and the web pods enqueue to it; without the worker
+    the web pods run the checks themselves."""
+    kinds = _by_kind(_render(helm))
+    web = kinds[("Deployment", f"{FULLNAME}-web")]["spec"]["template"]["spec"]["containers"][0]
+    worker = kinds[("Deployment", f"{FULLNAME}-worker")]["spec"]["template"]["spec"]["containers"][0]
+    assert worker["command"] == ["python", "manage.py", "db_worker"]
+    assert _tasks_backend(web) == _tasks_backend(worker) == "database"
+    alone = _by_kind(_render(helm, "--set", "worker.enabled=false"))
+    assert ("Deployment", f"{FULLNAME}-worker") not in alone
+    web = alone[("Deployment", f"{FULLNAME}-web")]["spec"]["template"]["spec"]["containers"][0]
+    assert _tasks_backend(web) == "immediate"
 
 
 def test_every_optional_part_renders_valid_manifests(helm, values_file):

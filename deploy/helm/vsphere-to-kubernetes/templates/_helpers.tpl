@@ -100,6 +100,8 @@ the release's Secret (so upgrades keep sessions valid), else a new random one. *
   value: {{ .root.Values.django.connMaxAge | toString | quote }}
 - name: LOG_LEVEL
   value: {{ .root.Values.django.logLevel | quote }}
+- name: TASKS_BACKEND
+  value: {{ ternary "database" "immediate" .root.Values.worker.enabled | quote }}
 - name: SECRET_KEY
   valueFrom:
     secretKeyRef:
