@@ -378,6 +378,34 @@ def behaviour(image: str, command: list | None, args: list | None) -> Behaviour:
     return Behaviour(seconds, exit_code, tuple(log))
 
 
+_FILE_CHECK = re.compile(r"^(?:cat|ls|test -[ef]|\[ -[ef])\s+(\S+?)(?:\s+\])?$")
+
+
+def exec_probe_fails_from(probe: dict, command: list | None, args: list | None) -> float | None:
+    """When an exec probe that reads a file (`cat /tmp/healthy`, `test -e`, `ls`) starts to fail,
+    in seconds after the container started, for a script that creates the file with `touch` and
+    removes it with `rm` between `sleep`s (the liveness-exec example); None when the file stays
+    or the script does not remove it."""
+    check = " ".join(str(a) for a in (probe.get("exec") or {}).get("command") or [])
+    argv = [str(a) for a in (command or [])] + [str(a) for a in (args or [])]
+    if len(argv) < 3 or argv[0].rsplit("/", 1)[-1] not in ("sh", "bash", "ash") or argv[1] != "-c":
+        return None
+    match = _FILE_CHECK.match(check.strip())
+    if match is None:
+        return None
+    path, clock, exists, gone_at = match.group(1), 0.0, False, None
+    for _, stmt in _chain(argv[2]):
+        sleep = _SLEEP.match(stmt)
+        words = stmt.split()
+        if sleep:
+            clock += float(sleep.group(1)) * _UNITS[sleep.group(2)]
+        elif words[0] == "touch" and path in words[1:]:
+            exists, gone_at = True, None
+        elif words[0] == "rm" and path in words[1:] and exists:
+            exists, gone_at = False, clock
+    return gone_at
+
+
 def probe_passes(probe: dict, image: str, declared_ports: set[int], named_ports: dict[str, int]) -> bool:
     if "exec" in probe:
         command = probe["exec"].get("command") or []

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import math
 from collections.abc import Iterator
 
 from playground.engine import images, quantity
@@ -736,10 +737,14 @@ class Kubelet:
                     due(started_ok)
             cs["started_ok_at"] = started_ok
             liveness = c.get("livenessProbe")
-            if liveness and started_ok is not None and not self._probe_ok(c, liveness):
-                kill_at = max(started + liveness.get("initialDelaySeconds", 0), started_ok) + liveness.get(
-                    "periodSeconds", 10
-                ) * liveness.get("failureThreshold", 3)
+            # A probe that starts failing later (its file removed by the script) fails from then.
+            fails_from = liveness and images.exec_probe_fails_from(liveness, c.get("command"), c.get("args"))
+            if liveness and started_ok is not None and (fails_from or not self._probe_ok(c, liveness)):
+                first = max(started + liveness.get("initialDelaySeconds", 0), started_ok)
+                period = liveness.get("periodSeconds", 10)
+                if fails_from and started + fails_from > first:
+                    first += math.ceil((started + fails_from - first) / period) * period
+                kill_at = first + period * liveness.get("failureThreshold", 3)
                 if exit_at is None or kill_at < exit_at:
                     exit_at = kill_at
                     cs["exit_code"] = 137
@@ -915,6 +920,9 @@ class Kubelet:
         if "tcpSocket" in probe:
             port = probe["tcpSocket"].get("port")
             return f"{which} probe failed: dial tcp {st.get('ip', '')}:{port}: connect: connection refused"
+        command = [str(a) for a in (probe.get("exec") or {}).get("command") or []]
+        if len(command) == 2 and command[0] == "cat":  # what busybox's cat prints for a missing file
+            return f"{which} probe failed: cat: can't open '{command[1]}': No such file or directory"
         return f"{which} probe failed: command exited with a non-zero status"
 
     def _node_images(self, node: dict) -> set[str]:

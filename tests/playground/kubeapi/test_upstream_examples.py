@@ -277,3 +277,51 @@ def test_the_indexed_job_runs_each_index_once(cluster):
 
 
 INDEX = "batch.kubernetes.io/job-completion-index"
+
+
+# From content/en/examples/pods/probe/exec-liveness.yaml ("Configure Liveness, Readiness and
+# Startup Probes").
+LIVENESS_EXEC = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  labels: {test: liveness}
+  name: liveness-exec
+spec:
+  containers:
+  - name: liveness
+    image: registry.k8s.io/busybox:1.27.2
+    args: [/bin/sh, -c, "touch /tmp/healthy; sleep 30; rm -f /tmp/healthy; sleep 600"]
+    livenessProbe:
+      exec:
+        command: [cat, /tmp/healthy]
+      initialDelaySeconds: 5
+      periodSeconds: 5
+"""
+
+
+def test_the_liveness_exec_example_restarts_once_the_file_is_gone(cluster):
+    """The page: for the first 30 seconds /tmp/healthy exists and the probe succeeds; after
+    35 seconds the events show `Liveness probe failed: cat: can't open '/tmp/healthy': No such
+    file or directory`, then the kubelet kills and restarts the container (RESTARTS 1)."""
+    cluster.apply(LIVENESS_EXEC)
+    cluster.advance(25)
+    assert not [e for e in cluster.events(name="liveness-exec") if e["reason"] == "Unhealthy"]
+    status = cluster.get("pod", "liveness-exec")["status"]["containerStatuses"][0]
+    assert status["restartCount"] == 0 and "running" in status["state"]
+    cluster.advance(50)
+    unhealthy = [e["message"] for e in cluster.events(name="liveness-exec") if e["reason"] == "Unhealthy"]
+    assert unhealthy and unhealthy[0] == (
+        "Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory"
+    )
+    assert cluster.get("pod", "liveness-exec")["status"]["containerStatuses"][0]["restartCount"] >= 1
+
+
+def test_a_script_that_keeps_the_file_keeps_the_probe_passing():
+    """No `rm` of the probed file: the probe keeps passing (None: never starts failing)."""
+    probe = {"exec": {"command": ["cat", "/tmp/healthy"]}}
+    assert images.exec_probe_fails_from(probe, ["sh", "-c", "touch /tmp/healthy; sleep 600"], None) is None
+    late = images.exec_probe_fails_from(
+        probe, None, ["/bin/sh", "-c", "touch /tmp/healthy; sleep 30; rm -f /tmp/healthy; sleep 600"]
+    )
+    assert late == 30
