@@ -32,6 +32,44 @@ def _pod_failed(pod: dict, spec: dict) -> bool:
     return bool(pod["metadata"].get("deletionTimestamp")) and phase != "Succeeded"
 
 
+def pod_failure_policy_match(spec: dict, pod: dict) -> tuple[str, str] | None:
+    """matchPodFailurePolicy (pkg/controller/job/pod_failure_policy.go): the action of the first
+    rule of spec.podFailurePolicy a failed pod matches, with the message the Job's condition
+    carries; None when no rule matches (the failure counts as usual)."""
+    rules = (spec.get("podFailurePolicy") or {}).get("rules") or []
+    meta, status = pod["metadata"], pod.get("status") or {}
+    who = f"{meta.get('namespace')}/{meta.get('name')}"
+    terminated = [
+        (c.get("name"), c["state"]["terminated"].get("exitCode", 0))
+        for part in ("initContainerStatuses", "containerStatuses")
+        for c in status.get(part) or []
+        if "terminated" in (c.get("state") or {})
+    ]
+    for index, rule in enumerate(rules):
+        action = rule.get("action")
+        on_codes = rule.get("onExitCodes")
+        if on_codes:
+            values = set(on_codes.get("values") or [])
+            for name, code in terminated:
+                if code == 0 or (on_codes.get("containerName") and on_codes["containerName"] != name):
+                    continue
+                if (code in values) == (on_codes.get("operator") == "In"):
+                    return action, (
+                        f"Container {name} for pod {who} failed with exit code {code} "
+                        f"matching {action} rule at index {index}"
+                    )
+        for pattern in rule.get("onPodConditions") or []:
+            for cond in status.get("conditions") or []:
+                if cond.get("type") == pattern.get("type") and cond.get("status") == pattern.get(
+                    "status", "True"
+                ):
+                    return (
+                        action,
+                        f"Pod {who} has condition {cond['type']} matching {action} rule at index {index}",
+                    )
+    return None
+
+
 def past_backoff_limit_on_failure(spec: dict, pods: list[dict]) -> bool:
     """pastBackoffLimitOnFailure: with ``restartPolicy: OnFailure`` the restarts of the
     containers (init ones included) of the Job's Pending and Running pods count against
@@ -92,8 +130,11 @@ class JobController(Controller):
         # isPodFailed: a Failed pod, or (podReplacementPolicy TerminatingOrFailed) one being
         # deleted before it succeeded. Upstream counts each once through its finalizer and
         # never lowers status.failed; a pod gone from the store keeps its count here too.
+        failed_pods = [p for p in pods if _pod_failed(p, spec)]
+        matched = [m for p in failed_pods if (m := pod_failure_policy_match(spec, p))]
+        fail_job = next((message for action, message in matched if action == "FailJob"), None)
         failed = max(
-            sum(1 for p in pods if _pod_failed(p, spec)),
+            len(failed_pods) - sum(1 for action, _ in matched if action == "Ignore"),
             status.get("failed", 0),
         )
         completions = spec.get("completions")
@@ -114,6 +155,9 @@ class JobController(Controller):
                 job, active, conditions, "DeadlineExceeded", "Job was active longer than specified deadline"
             )
             failed += len(active)  # the deleted pods count as failed (isPodFailed)
+        elif fail_job is not None:
+            action = self._fail(job, active, conditions, "PodFailurePolicy", fail_job)
+            failed += len(active)
         elif failed > spec.get("backoffLimit", 6) or past_backoff_limit_on_failure(spec, pods):
             action = self._fail(
                 job, active, conditions, "BackoffLimitExceeded", "Job has reached the specified backoff limit"

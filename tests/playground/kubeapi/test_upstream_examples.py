@@ -325,3 +325,45 @@ def test_a_script_that_keeps_the_file_keeps_the_probe_passing():
         probe, None, ["/bin/sh", "-c", "touch /tmp/healthy; sleep 30; rm -f /tmp/healthy; sleep 600"]
     )
     assert late == 30
+
+
+# From content/en/examples/controllers/job-pod-failure-policy-example.yaml ("Handling retriable
+# and non-retriable pod failures with Pod failure policy").
+FAILJOB = """\
+apiVersion: batch/v1
+kind: Job
+metadata: {name: job-pod-failure-policy-example}
+spec:
+  completions: 12
+  parallelism: 3
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: main
+        image: docker.io/library/bash:5
+        command: ["bash"]
+        args: [-c, 'echo "Hello world!" && sleep 5 && exit 42']
+  backoffLimit: 6
+  podFailurePolicy:
+    rules:
+    - action: FailJob
+      onExitCodes: {containerName: main, operator: In, values: [42]}
+    - action: Ignore
+      onPodConditions: [{type: DisruptionTarget, status: "True"}]
+"""
+
+
+def test_a_fail_job_rule_fails_the_job_at_the_first_matching_exit(cluster):
+    """The page: after about 30 seconds the Job is Failed with reason PodFailurePolicy and the
+    message `Container main for pod default/<pod> failed with exit code 42 matching FailJob rule
+    at index 0` (matchPodFailurePolicy, pkg/controller/job/pod_failure_policy.go), without
+    retrying up to backoffLimit."""
+    cluster.apply(FAILJOB)
+    cluster.settle()
+    job = cluster.get("job", "job-pod-failure-policy-example")
+    failed = next(c for c in job["status"]["conditions"] if c["type"] == "Failed")
+    assert failed["reason"] == "PodFailurePolicy"
+    assert failed["message"].startswith("Container main for pod default/job-pod-failure-policy-example-")
+    assert failed["message"].endswith(" failed with exit code 42 matching FailJob rule at index 0")
+    assert job["status"].get("failed", 0) <= 3  # the first three pods, not backoffLimit's seven
