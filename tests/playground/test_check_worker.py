@@ -43,8 +43,8 @@ def test_with_the_immediate_backend_the_grid_is_current_in_the_same_request():
     sandboxes.change("learner", attempt.sandbox.public_id, lambda c: c.settle(), "settle")
     enqueued = []
 
-    def count(sender, task_result, **kwargs):
-        enqueued.append(task_result.task.name)
+    def count(**signal):
+        enqueued.append(signal["task_result"].task.name)
 
     task_enqueued.connect(count)
     try:
