@@ -44,6 +44,18 @@ def pod_quantities(obj: dict):
     yield from _container_quantities(obj.get("spec") or {})
 
 
+def _values(section):
+    return section.values() if isinstance(section, dict) else ()
+
+
+def claim_quantities(obj: dict):
+    """A PersistentVolumeClaim's storage requests and limits."""
+    resources = (obj.get("spec") or {}).get("resources") if isinstance(obj.get("spec"), dict) else None
+    if isinstance(resources, dict):
+        yield from _values(resources.get("requests"))
+        yield from _values(resources.get("limits"))
+
+
 def template_quantities(obj: dict):
     """The containers' requests and limits of spec.template (workloads)."""
     template = (obj.get("spec") or {}).get("template")

@@ -367,3 +367,23 @@ def test_a_fail_job_rule_fails_the_job_at_the_first_matching_exit(cluster):
     assert failed["message"].startswith("Container main for pod default/job-pod-failure-policy-example-")
     assert failed["message"].endswith(" failed with exit code 42 matching FailJob rule at index 0")
     assert job["status"].get("failed", 0) <= 3  # the first three pods, not backoffLimit's seven
+
+
+def test_a_claim_with_a_malformed_storage_quantity_is_a_bad_request(cluster):
+    """A claim (content/en/examples/admin/resource/quota-objects-pvc-2.yaml, its size mistyped)
+    whose storage is not a quantity is refused by the decoder with a 400, as for a pod's
+    resources; it was stored, and a ResourceQuota on claims then made the next create a 500."""
+    claim = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "pvc-quota-demo-2"},
+        "spec": {
+            "storageClassName": "manual",
+            "accessModes": ["ReadWriteOnce"],
+            "resources": {"requests": {"storage": "4Gi-2"}},
+        },
+    }
+    with pytest.raises(ApiError) as refused:
+        cluster.api.create(claim, "default")
+    assert refused.value.code == 400
+    assert "quantities must match the regular expression" in refused.value.message

@@ -4,6 +4,7 @@ from playground.engine import defaults, quantity, validation
 from playground.engine.errors import forbidden_field, invalid, required
 from playground.engine.printers import age, pvc_cells
 from playground.engine.registry.base import Strategy, register
+from playground.engine.registry.common import claim_quantities
 
 IMMUTABLE = "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"
 
@@ -121,6 +122,7 @@ def printer(obj: dict, now: float) -> list[str]:
 register(
     Strategy(
         kind="PersistentVolumeClaim",
+        quantities=claim_quantities,
         group="",
         version="v1",
         plural="persistentvolumeclaims",
