@@ -8,6 +8,7 @@ replayed on the newer state.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import random
@@ -19,7 +20,7 @@ from datetime import timedelta
 import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum, TextField
 from django.db.models.functions import Cast, Length
 from django.utils import timezone
@@ -495,22 +496,37 @@ def change(owner: str, public_id, action, label: str, snapshot: bool = True, run
         if attempt:
             # Jittered back-off so writers that collided do not collide again in lockstep.
             time.sleep(random.uniform(0, 0.005 * 2 ** min(attempt, 6)))  # noqa: S311 - jitter, not a secret
-        sandbox = get(owner, public_id)
-        before_state = sandbox.state
-        now = timezone.now()
-        cluster, _before, taken = _load(sandbox, now, snapshot=snapshot)
-        result = action(cluster)  # may raise ApiError: nothing is saved
-        if run_now and not sandbox.paused:
-            # Run what the change set in motion at this instant. A paused clock leaves it
-            # queued, so Step shows each control loop act in turn.
-            cluster.advance(0)
-        packed = _pack(cluster)
-        _check_size(packed[0], cluster, before_state)
-        if _save(
-            sandbox, cluster, now, packed=packed, snapshot=(label, taken) if snapshot else None, **fields
-        ):
-            return sandbox, cluster, result
+        with _writer_lock(public_id):
+            sandbox = get(owner, public_id)
+            before_state = sandbox.state
+            now = timezone.now()
+            cluster, _before, taken = _load(sandbox, now, snapshot=snapshot)
+            result = action(cluster)  # may raise ApiError: nothing is saved
+            if run_now and not sandbox.paused:
+                # Run what the change set in motion at this instant. A paused clock leaves it
+                # queued, so Step shows each control loop act in turn.
+                cluster.advance(0)
+            packed = _pack(cluster)
+            _check_size(packed[0], cluster, before_state)
+            if _save(
+                sandbox, cluster, now, packed=packed, snapshot=(label, taken) if snapshot else None, **fields
+            ):
+                return sandbox, cluster, result
     raise SandboxError("The sandbox is changing too fast; please try again.", 409)
+
+
+@contextlib.contextmanager
+def _writer_lock(public_id):
+    """On PostgreSQL a writer takes the sandbox's row lock (SELECT … FOR UPDATE) for its
+    whole load → act → save, so concurrent writers queue instead of losing the
+    compare-and-swap and answering 409; a reader's catch-up save still compare-and-swaps.
+    SQLite has no row locks (one writer at a time already): there the loop's retries do."""
+    if not connection.features.has_select_for_update:
+        yield
+        return
+    with transaction.atomic():
+        Sandbox.objects.select_for_update().filter(public_id=public_id).values_list("pk").first()
+        yield
 
 
 def _check_size(state: str, cluster: Cluster, before: str) -> None:
