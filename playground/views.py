@@ -83,7 +83,11 @@ def _bad_quantity(values: dict[str, str]) -> str | None:
 def _broken(request: HttpRequest, error: sandboxes.BrokenState) -> HttpResponse:
     """The page of a sandbox whose state does not load: the message, Reset and Rewind."""
     sandbox = error.sandbox
-    context = {"sandbox": sandbox, "message": error.message, "snapshots": sandbox.snapshots.all()[:40]}
+    context = {
+        "sandbox": sandbox,
+        "message": error.message,
+        "snapshots": sandbox.snapshots.defer("state", "parts")[:40],
+    }
     return render(request, "playground/broken.html", context)
 
 
@@ -137,7 +141,7 @@ def _context(sandbox, cluster, request, parts=None, tab=None) -> dict:
         "work_status": workspace.work_status(cluster),
         "summary": workspace.summary(cluster),
         "steps": list(cluster.steps)[-8:][::-1],
-        "snapshots": sandbox.snapshots.all()[:12],
+        "snapshots": sandbox.snapshots.defer("state", "parts")[:12],
         "parts": parts,
         "tab": tab or "summary",
         "tabs": workspace.TABS,
