@@ -30,6 +30,14 @@ def fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    """A request to a /zh-hans/ page leaves Chinese active in this thread; later tests
+    (their reverse() calls) expect the default language."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def page(client, url, **extra) -> str:
     response = client.get(url, **extra)
     assert response.status_code == 200, (url, response.status_code)
@@ -212,3 +220,36 @@ def _entries(text: str) -> dict[str, str]:
         if "msgid" in fields:
             entries[fields["msgid"]] = fields.get("msgstr", fields.get("msgstr[0]", ""))
     return entries
+
+
+def test_recent_tasks_page_and_the_identity_form_in_chinese():
+    client = Client()
+    workspace = page(client, client.post("/zh-hans/labs/first-pod/start")["Location"])
+    # The identity form (templates/playground/_identities.html) is part of the workspace.
+    for text in ("为另一个身份生成 kubeconfig", "上下文的初始命名空间", "（以逗号分隔，可选）"):
+        assert text in workspace, text
+    # The command itself stays English, as kubectl takes it.
+    assert "kubectl create rolebinding dev-edit --clusterrole=edit" in workspace
+    events = re.search(r'href="(/zh-hans/playground/[0-9a-f-]+/events)"', workspace).group(1)
+    html = page(client, events)
+    assert '<html lang="zh-Hans">' in html
+    assert "近期任务" in html and "练习场" in html and "Recent Tasks" not in html
+
+
+def test_topology_legend_quota_and_server_error_in_chinese():
+    from django.template.loader import render_to_string
+
+    with translation.override("zh-hans"):
+        topology = render_to_string(
+            "playground/_topology.html", {"diagram": None, "diagram_error": "dot missing"}
+        )
+        quota = render_to_string(
+            "playground/_quota.html",
+            {"quotas": [{"name": "team-a", "lines": [{"resource": "pods", "used": 2, "hard": 10}]}]},
+        )
+        error = render_to_string("500.html")
+    assert "无法绘制拓扑图。" in topology and "图例" in topology and "Legend" not in topology
+    assert "配额 team-a（资源池限制）：" in quota and "pods 2 / 10" in quota
+    assert '<html lang="zh-Hans">' in error and "我们这边出了问题" in error
+    with translation.override("en"):
+        assert "Something went wrong on our side" in render_to_string("500.html")
