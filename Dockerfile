@@ -11,9 +11,10 @@ COPY requirements.txt /tmp/requirements.txt
 RUN /opt/venv/bin/pip install --requirement /tmp/requirements.txt
 
 FROM python:3.11-slim
-# graphviz: the `dot` program draws the diagrams.
+# graphviz: the `dot` program draws the diagrams; fonts-noto-cjk gives their Chinese labels
+# (the /zh-hans/ pages) glyphs instead of empty boxes.
 RUN apt-get update \
-    && apt-get install --yes --no-install-recommends graphviz \
+    && apt-get install --yes --no-install-recommends graphviz fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /app --shell /usr/sbin/nologin app

@@ -253,3 +253,9 @@ def test_topology_legend_quota_and_server_error_in_chinese():
     assert '<html lang="zh-Hans">' in error and "我们这边出了问题" in error
     with translation.override("en"):
         assert "Something went wrong on our side" in render_to_string("500.html")
+
+
+def test_the_image_installs_a_cjk_font_for_the_diagrams_chinese_labels():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    final_stage = dockerfile.rsplit("\nFROM ", 1)[1]
+    assert re.search(r"apt-get install [^\n]*\bgraphviz\b[^\n]*\bfonts-noto-cjk\b", final_stage)
