@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from playground.models import Workshop
+from tests.playground.mirror.conftest import fake, mirrored  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(settings.BASE_DIR)
@@ -259,3 +260,24 @@ def test_the_image_installs_a_cjk_font_for_the_diagrams_chinese_labels():
     dockerfile = (ROOT / "Dockerfile").read_text()
     final_stage = dockerfile.rsplit("\nFROM ", 1)[1]
     assert re.search(r"apt-get install [^\n]*\bgraphviz\b[^\n]*\bfonts-noto-cjk\b", final_stage)
+
+
+@pytest.mark.usefixtures("mirrored")
+def test_a_mirrored_object_and_resource_list_in_chinese():
+    from django.contrib.auth.models import Permission
+
+    user = User.objects.create_user("ops", password="pw-for-tests-only")  # noqa: S106
+    user.user_permissions.add(Permission.objects.get(codename="view_mirror"))
+    client = Client()
+    client.force_login(user)
+    with translation.override("zh-hans"):
+        node_url = reverse("playground:mirror-object", args=["lab", "nodes", "-", "kind-worker"])
+        pods_url = reverse("playground:mirror-resource", args=["lab", "pods"])
+    assert node_url.startswith("/zh-hans/")
+    node = page(client, node_url)
+    for text in ("标记", "（Kubernetes 标签）", "Pod 预留的 CPU", "此主机上的 Pod", "只读"):
+        assert text in node, text
+    assert "Pods on this host" not in node and "CPU reserved by pods" not in node
+    pods = page(client, pods_url)
+    assert "个对象，按集群存储的样子列出。" in pods and "集群镜像" in pods
+    assert "object(s)" not in pods
