@@ -281,3 +281,9 @@ def test_a_mirrored_object_and_resource_list_in_chinese():
     pods = page(client, pods_url)
     assert "个对象，按集群存储的样子列出。" in pods and "集群镜像" in pods
     assert "object(s)" not in pods
+    with translation.override("zh-hans"):
+        cluster_url = reverse("playground:mirror-cluster", args=["lab"])
+    cluster = page(client, cluster_url)
+    for text in ("只读镜像", "复制到沙盒", "复制所选命名空间", "拓扑", "图例"):
+        assert text in cluster, text
+    assert "Copy into a sandbox" not in cluster and "Legend" not in cluster
