@@ -287,3 +287,13 @@ def test_a_mirrored_object_and_resource_list_in_chinese():
     for text in ("只读镜像", "复制到沙盒", "复制所选命名空间", "拓扑", "图例"):
         assert text in cluster, text
     assert "Copy into a sandbox" not in cluster and "Legend" not in cluster
+
+
+def test_the_network_page_in_chinese_keeps_device_names_in_english():
+    client = Client()
+    workspace = page(client, client.post("/zh-hans/labs/first-pod/start")["Location"])
+    public_id = re.search(r"/zh-hans/playground/([0-9a-f-]+)/events", workspace).group(1)
+    html = page(client, f"/zh-hans/playground/{public_id}/network/")
+    for text in ("Pod 网络", "跟踪一个请求", "集群外部的客户端", "节点 IP", "Service（虚拟 IP）"):
+        assert text in html, text
+    assert "cni0" in html and "Trace a request" not in html
