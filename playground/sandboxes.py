@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Sum, TextField
 from django.db.models.functions import Cast, Length
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from playground.engine import ApiError, Cluster
 from playground.engine.cluster import WorkBudget
@@ -300,7 +301,7 @@ def get(owner: str, public_id) -> Sandbox:
     try:
         return owned(owner).get(public_id=public_id)
     except (Sandbox.DoesNotExist, ValueError, TypeError):
-        raise SandboxError("There is no such sandbox, or it belongs to someone else.", 404) from None
+        raise SandboxError(_("There is no such sandbox, or it belongs to someone else."), 404) from None
 
 
 def admit(owner: str, address: str | None) -> None:
@@ -430,7 +431,7 @@ def view(owner: str, public_id) -> tuple[Sandbox, Cluster]:
             return sandbox, cluster
         if _save(sandbox, cluster, now) or not changed:
             return sandbox, cluster
-    raise SandboxError("The sandbox is changing too fast; please try again.", 409)
+    raise SandboxError(_("The sandbox is changing too fast; please try again."), 409)
 
 
 # One save in this many (and every Rewind) deletes parts nothing names.
@@ -512,7 +513,7 @@ def change(owner: str, public_id, action, label: str, snapshot: bool = True, run
                 sandbox, cluster, now, packed=packed, snapshot=(label, taken) if snapshot else None, **fields
             ):
                 return sandbox, cluster, result
-    raise SandboxError("The sandbox is changing too fast; please try again.", 409)
+    raise SandboxError(_("The sandbox is changing too fast; please try again."), 409)
 
 
 @contextlib.contextmanager
@@ -574,9 +575,11 @@ def refuse_if_read_only(owner: str, public_id) -> None:
     stay for the learner and the instructor to read. Every learner write goes through here."""
     seat = _workshop_seat(owner, public_id)
     if seat and seat["participant__workshop__ends"] <= timezone.now():
-        raise SandboxError("This workshop has ended: its sandboxes are read-only.", 403)
+        raise SandboxError(_("This workshop has ended: its sandboxes are read-only."), 403)
     if seat and seat["participant__workshop__paused"]:
-        raise SandboxError("The instructor has paused the workshop; changes resume when it continues.", 403)
+        raise SandboxError(
+            _("The instructor has paused the workshop; changes resume when it continues."), 403
+        )
 
 
 # Snapshots the learner asked for by name (Reset, Rewind, a mirror copy): trimmed last.
@@ -654,7 +657,7 @@ def rewind(owner: str, public_id, snapshot_id: int) -> Sandbox:
     try:
         snap = sandbox.snapshots.get(pk=snapshot_id)
     except Snapshot.DoesNotExist:
-        raise SandboxError("That snapshot does not exist.", 404) from None
+        raise SandboxError(_("That snapshot does not exist."), 404) from None
     now = timezone.now()
     restored = _restore(_expand(snap.state, sandbox.pk), sandbox.pk)
     # Rewinding is itself a step the learner can undo.
@@ -665,7 +668,7 @@ def rewind(owner: str, public_id, snapshot_id: int) -> Sandbox:
         _trim(sandbox.pk)
 
     if not _save(sandbox, restored, now, snapshot=before, trim=False, then=forget_newer, paused=True):
-        raise SandboxError("The sandbox changed meanwhile; please try again.", 409)
+        raise SandboxError(_("The sandbox changed meanwhile; please try again."), 409)
     return sandbox
 
 
@@ -680,7 +683,7 @@ def reset(owner: str, public_id) -> Sandbox:
 def replace_state(sandbox: Sandbox, cluster: Cluster, label: str) -> None:
     """Put a whole new cluster in the sandbox, keeping the old one as a snapshot."""
     if not _save(sandbox, cluster, timezone.now(), snapshot=(label, _taken(sandbox.state)), trim=False):
-        raise SandboxError("The sandbox changed meanwhile; please try again.", 409)
+        raise SandboxError(_("The sandbox changed meanwhile; please try again."), 409)
 
 
 def duplicate(owner: str, public_id, address: str | None = None) -> Sandbox:
@@ -709,8 +712,10 @@ def delete(owner: str, public_id) -> None:
     refuse_if_read_only(owner, public_id)
     if _workshop_seat(owner, public_id):
         raise SandboxError(
-            "This sandbox belongs to a workshop and keeps your results for the instructor; "
-            "it cannot be deleted.",
+            _(
+                "This sandbox belongs to a workshop and keeps your results for the instructor; "
+                "it cannot be deleted."
+            ),
             403,
         )
     sandbox.delete()
@@ -719,7 +724,7 @@ def delete(owner: str, public_id) -> None:
 def rename(owner: str, public_id, name: str) -> Sandbox:
     name = (name or "").strip()
     if not name:
-        raise SandboxError("A sandbox needs a name.", 400)
+        raise SandboxError(_("A sandbox needs a name."), 400)
     sandbox = get(owner, public_id)
     refuse_if_read_only(owner, public_id)
     Sandbox.objects.filter(pk=sandbox.pk).update(name=name[:80])

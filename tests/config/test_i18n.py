@@ -297,3 +297,14 @@ def test_the_network_page_in_chinese_keeps_device_names_in_english():
     for text in ("Pod 网络", "跟踪一个请求", "集群外部的客户端", "节点 IP", "Service（虚拟 IP）"):
         assert text in html, text
     assert "cni0" in html and "Trace a request" not in html
+
+
+def test_a_sandbox_error_is_shown_in_chinese_and_in_english():
+    """SandboxError messages (playground/sandboxes.py) are translated when raised."""
+    missing = "/playground/00000000-0000-4000-8000-000000000000/"
+    chinese = Client().get("/zh-hans" + missing)
+    assert chinese.status_code == 404
+    assert "没有这个沙盒，或者它属于其他人。" in chinese.content.decode()
+    english = Client().get(missing)
+    assert english.status_code == 404
+    assert "There is no such sandbox, or it belongs to someone else." in english.content.decode()
