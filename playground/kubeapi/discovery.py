@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from playground.engine.kinds import ResourceType
 from playground.engine.registry import BUILTIN, discovery_order
-from playground.kubeapi import apiservices, auth, eventsv1
+from playground.kubeapi import apiservices, auth, autoscalingv1, eventsv1
 
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 MAJOR, MINOR, PATCH = "1", "37", "1"
@@ -93,8 +93,9 @@ def add_deprecation_warning(rt: ResourceType, headers: dict) -> None:
         headers["Warning"] = f"{headers['Warning']}, {value}" if headers.get("Warning") else value
 
 
-# Other groups' views of stored kinds (events.k8s.io/v1 Events are the core Events).
-VIEWS = [eventsv1.RESOURCE]
+# Other groups' or versions' views of stored kinds (events.k8s.io/v1 Events are the core
+# Events; autoscaling/v1 HorizontalPodAutoscalers the stored autoscaling/v2 ones).
+VIEWS = [eventsv1.RESOURCE, autoscalingv1.RESOURCE]
 
 _STATUS_VERBS = ("get", "patch", "update")
 

@@ -19,7 +19,7 @@ from playground.engine.errors import ApiError, bad_request, encode_json, forbidd
 from playground.engine.kinds import ResourceType
 from playground.engine.quantity import parse as parse_quantity
 from playground.engine.util import deep_copy, rfc3339
-from playground.kubeapi import apiservices, auth, discovery, eventsv1, openapi, protobuf
+from playground.kubeapi import apiservices, auth, autoscalingv1, discovery, eventsv1, openapi, protobuf
 
 JSON = "application/json"
 MAX_BODY = 3 * 1024 * 1024  # kube-apiserver's own request body limit
@@ -268,6 +268,8 @@ def _typed(rt, obj: dict) -> dict:
     obj = deep_copy(obj)
     if eventsv1.is_v1(rt):  # the stored core Event in the events.k8s.io/v1 field names
         return eventsv1.to_v1(obj)
+    if autoscalingv1.is_v1(rt):  # the stored autoscaling/v2 HPA in the v1 form
+        return autoscalingv1.to_v1(obj)
     return {
         "kind": rt.kind,
         "apiVersion": rt.api_version,
@@ -572,6 +574,8 @@ def _with_type(rt, body) -> dict:
             f"the kind in the data ({body['kind']}) does not match the expected kind ({rt.kind})"
         )
     body["apiVersion"], body["kind"] = rt.api_version, rt.kind
+    if autoscalingv1.is_v1(rt):
+        return autoscalingv1.to_v2(body)
     return eventsv1.to_core(body) if eventsv1.is_v1(rt) else body
 
 
@@ -683,7 +687,7 @@ def _patch(cluster, target: Target, req: ApiRequest) -> ApiResponse:
     _custom_patch_type(rt, kind)
     if kind == "apply":
         return _server_side_apply(cluster, target, req, _with_type(rt, body))
-    if eventsv1.is_v1(rt):  # the patch is in the v1 field names: applied to the v1 form
+    if eventsv1.is_v1(rt) or autoscalingv1.is_v1(rt):  # a patch of the v1 form: applied to it
         return _patch_converted(cluster, target, req, kind, body)
     body = _patch_with_managed_fields(cluster, target, req, kind, body)
     patched = cluster.api.patch(
@@ -761,7 +765,7 @@ def _patch_converted(cluster, target: Target, req: ApiRequest, kind: str, body) 
     current = _typed(target.rt, cluster.api.get(target.rt.kind, target.name, target.namespace))
     if kind == "json":
         patched = patching.json_patch(current, body)
-    else:  # the v1 Event has no lists, so a strategic merge patch is a merge patch
+    else:  # neither v1 form has a list to merge, so a strategic merge patch is a merge patch
         patched = patching.merge_patch(current, body)
     updated = cluster.api.update(
         _with_type(target.rt, patched),

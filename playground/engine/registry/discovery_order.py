@@ -41,10 +41,8 @@ def group_rank(group: str) -> tuple[int, str]:
 
 
 def version_rank(rt) -> tuple:
-    """Custom groups' versions in kube-aware order (v2, v1, v1beta1, v1alpha1), as upstream
-    lists a CRD's versions; built-in groups keep the order by name."""
-    if rt.group in GROUP_ORDER:
-        return (0, 0, 0, rt.version)
+    """Versions in kube-aware order (v2, v1, v1beta1, v1alpha1), as upstream lists a CRD's
+    versions and its built-in groups' (by version priority: autoscaling/v2 before v1)."""
     match = re.fullmatch(r"v(\d+)(?:(alpha|beta)(\d+))?", rt.version)
     if match is None:
         return (3, 0, 0, rt.version)
