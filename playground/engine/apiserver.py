@@ -23,6 +23,7 @@ from playground.engine.errors import (
 )
 from playground.engine.podstatus import pod_ready
 from playground.engine.registry import BUILTIN, Strategy
+from playground.engine.registry.autoscaling import hpa_v1
 from playground.engine.selectors import (
     compile_label_selector,
     field_matches,
@@ -97,6 +98,8 @@ class ApiServer:
             raise bad_request(
                 "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml"
             )
+        if hpa_v1.is_v1_body(body):  # served as a view of the stored autoscaling/v2 object
+            body = hpa_v1.to_v2(body)
         kind = body.get("kind")
         api_version = body.get("apiVersion")
         if not kind:

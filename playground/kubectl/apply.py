@@ -17,6 +17,7 @@ from playground.engine import manifests, schema
 from playground.engine.errors import ApiError, invalid, invalid_object
 from playground.engine.kinds import ResourceType
 from playground.engine.patch import MERGE_KEYS, strategic_merge_patch
+from playground.engine.registry.autoscaling import hpa_v1
 from playground.engine.util import deep_copy
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -34,6 +35,8 @@ def apply(cluster, text_or_objects, namespace: str | None = None, dry_run: bool 
         documents = list(text_or_objects)
     decoded = []
     for doc in documents:
+        if hpa_v1.is_v1_body(doc):  # merged in the stored autoscaling/v2 form
+            doc = hpa_v1.to_v2(doc)
         rt, obj = api.decode(doc, namespace)
         decoded.append((rt, doc, obj))
     # Validate everything first (dry run), then apply for real.

@@ -10,7 +10,9 @@ import json
 
 import pytest
 
+from playground import console
 from playground.engine import Cluster
+from playground.engine.registry.autoscaling import hpa_v1
 from playground.kubeapi import autoscalingv1, discovery
 from tests.playground.kubeapi.conftest import KUBECTLS, Kubectl
 from tests.playground.kubeapi.test_handler import AGGREGATED, call, web
@@ -90,9 +92,9 @@ def test_v2_cpu_utilization_reads_as_the_v1_percentages_without_annotations():
     assert v1["status"]["currentCPUUtilizationPercentage"] == 90
     assert (v1["status"]["currentReplicas"], v1["status"]["desiredReplicas"]) == (2, 3)
     annotations = v1["metadata"]["annotations"]
-    assert autoscalingv1.METRICS not in annotations  # the cpu target is the v1 field
+    assert hpa_v1.METRICS not in annotations  # the cpu target is the v1 field
     # The current metrics are kept whole (the raw average value too), in v1's MetricStatus shape.
-    assert json.loads(annotations[autoscalingv1.CURRENT_METRICS]) == [
+    assert json.loads(annotations[hpa_v1.CURRENT_METRICS]) == [
         {
             "type": "Resource",
             "resource": {"name": "cpu", "currentAverageUtilization": 90, "currentAverageValue": "450m"},
@@ -133,12 +135,12 @@ def test_v2_only_parts_travel_in_annotations_and_come_back():
     )
     v1 = autoscalingv1.to_v1(original)
     annotations = v1["metadata"]["annotations"]
-    assert json.loads(annotations[autoscalingv1.METRICS]) == [
+    assert json.loads(annotations[hpa_v1.METRICS]) == [
         {"type": "Resource", "resource": {"name": "memory", "targetAverageValue": "500Mi"}},
         {"type": "Pods", "pods": {"metricName": "qps", "targetAverageValue": "10"}},
     ]
-    assert json.loads(annotations[autoscalingv1.CONDITIONS]) == conditions
-    assert json.loads(annotations[autoscalingv1.BEHAVIOR])["ScaleDown"]["Policies"][0]["PeriodSeconds"] == 60
+    assert json.loads(annotations[hpa_v1.CONDITIONS]) == conditions
+    assert json.loads(annotations[hpa_v1.BEHAVIOR])["ScaleDown"]["Policies"][0]["PeriodSeconds"] == 60
     back = autoscalingv1.to_v2(v1)
     assert back["spec"]["metrics"] == original["spec"]["metrics"]
     assert back["spec"]["behavior"] == behavior
@@ -224,7 +226,7 @@ def test_a_v1_update_keeps_the_v2_only_metrics(cluster):
     assert call(cluster, "PUT", f"{V1_PATH}/web", got)[0] == 200
     stored = call(cluster, "GET", f"{V2_PATH}/web")[1]
     assert stored["spec"]["metrics"] == [_cpu(60), memory] and stored["spec"]["maxReplicas"] == 7
-    assert autoscalingv1.METRICS not in (stored["metadata"].get("annotations") or {})
+    assert hpa_v1.METRICS not in (stored["metadata"].get("annotations") or {})
 
 
 @pytest.fixture
@@ -248,3 +250,38 @@ def test_kubectl_applies_the_docs_hpa_rs_yaml(kubectl, tmp_path):
     )
     assert v1["apiVersion"] == "autoscaling/v1" and v1["spec"]["targetCPUUtilizationPercentage"] == 50
     assert "unchanged" in kubectl.ok("apply", "-f", str(manifest))
+
+
+HPA_RS_YAML = """apiVersion: autoscaling/v1
+kind: HorizontalPodAutoscaler
+metadata:
+  name: frontend-scaler
+spec:
+  scaleTargetRef:
+    kind: ReplicaSet
+    name: frontend
+  minReplicas: 3
+  maxReplicas: 10
+  targetCPUUtilizationPercentage: 50
+"""
+
+
+def test_the_engine_decodes_a_v1_body_as_the_v2_object(cluster):
+    """The console's kubectl writes through the engine: a v1 body is the v2 object it stands for."""
+    rt, obj = cluster.api.decode(copy.deepcopy(HPA_RS))
+    assert (rt.api_version, obj["apiVersion"]) == ("autoscaling/v2", "autoscaling/v2")
+    assert obj["spec"]["metrics"] == [_cpu(50)] and obj["metadata"]["namespace"] == "default"
+
+
+def test_the_console_applies_hpa_rs_yaml_twice(cluster):
+    command = console.parse("kubectl apply -f -\n" + HPA_RS_YAML)
+    assert console.run(cluster, command) == "horizontalpodautoscaler.autoscaling/frontend-scaler created\n"
+    stored = cluster.api.get("HorizontalPodAutoscaler", "frontend-scaler", "default")
+    assert stored["spec"]["metrics"] == [_cpu(50)] and stored["spec"]["minReplicas"] == 3
+    again = console.run(cluster, console.parse("kubectl apply -f -\n" + HPA_RS_YAML))
+    assert again == "horizontalpodautoscaler.autoscaling/frontend-scaler unchanged\n"
+    changed = console.run(cluster, console.parse("kubectl apply -f -\n" + HPA_RS_YAML.replace("50", "65")))
+    assert changed == "horizontalpodautoscaler.autoscaling/frontend-scaler configured\n"
+    assert cluster.api.get("HorizontalPodAutoscaler", "frontend-scaler", "default")["spec"]["metrics"] == [
+        _cpu(65)
+    ]
