@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from concepts.catalogue import catalogue
+from concepts.i18n import active_language
 from playground import sandboxes
 from playground.labs import LearningPath, Step, labs, paths
 from playground.models import LabAttempt, PathProgress
@@ -40,7 +41,7 @@ def states(owner: str, path: LearningPath) -> list[StepState]:
     result = []
     for number, step in enumerate(path.steps, 1):
         if step.kind == "concept":
-            pair = catalogue().get(step.slug)
+            pair = catalogue(active_language()).get(step.slug)
             result.append(StepState(number, step, pair.title if pair else step.slug, number in read))
         else:
             lab = labs()[step.slug]

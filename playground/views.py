@@ -17,6 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from concepts.catalogue import catalogue
 from concepts.diagrams import DiagramError
+from concepts.i18n import active_language
 from config.clientip import address_key, client_address
 from playground import console, lab_attempts, sandboxes, workspace
 from playground import paths as learning_paths
@@ -1051,7 +1052,7 @@ def path_step(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "steps": steps,
         "previous": number - 1 if number > 1 else None,
         "next": number + 1 if number < len(steps) else None,
-        "pair": catalogue().get(state.step.slug) if state.step.kind == "concept" else None,
+        "pair": catalogue(active_language()).get(state.step.slug) if state.step.kind == "concept" else None,
         "lab": labs().get(state.step.slug) if state.step.kind == "lab" else None,
     }
     return render(request, "playground/path_step.html", context)
