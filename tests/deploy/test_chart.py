@@ -646,6 +646,9 @@ def test_uninstall_leaves_nothing(release):
     out = _ok(release.run("uninstall", RELEASE, "--wait", "--timeout", "120s"))
     release.uninstalled = True
     assert f'release "{RELEASE}" uninstalled' in out
+    # `--wait` waits for what Helm deleted; the garbage collector's pods then terminate
+    # gracefully (Terminating for up to their grace period), as on a real cluster.
+    release.k.ok("wait", "--for=delete", "pods", "--all", "--namespace", NAMESPACE, "--timeout=90s")
     assert release.names() == release.before
     assert not release.get("pods")["items"]
     assert json.loads(_ok(release.run("list", "-o", "json"))) == []
