@@ -89,11 +89,31 @@ def missing(kind: str, name: str = "", namespace: str | None = None, selector: s
     where = ""
     if (rt is None or rt.namespaced) and namespace not in (None, "", "default", "*"):
         where = f" in {namespace}"
+    # Words for the learner's page, in its language (the kind and names stay as typed).
+    from django.utils.translation import gettext
+
+    if name and where:
+        return Missing(
+            gettext("There is no %(kind)s %(name)s in %(namespace)s yet.")
+            % {"kind": spelled, "name": name, "namespace": namespace}
+        )
     if name:
-        return Missing(f"There is no {spelled} {name}{where} yet.")
+        return Missing(gettext("There is no %(kind)s %(name)s yet.") % {"kind": spelled, "name": name})
+    if selector and where:
+        return Missing(
+            gettext("There is no %(kind)s labelled %(selector)s in %(namespace)s yet.")
+            % {"kind": spelled, "selector": selector, "namespace": namespace}
+        )
     if selector:
-        return Missing(f"There is no {spelled} labelled {selector}{where} yet.")
-    return Missing(f"There is no {spelled}{where} yet.")
+        return Missing(
+            gettext("There is no %(kind)s labelled %(selector)s yet.")
+            % {"kind": spelled, "selector": selector}
+        )
+    if where:
+        return Missing(
+            gettext("There is no %(kind)s in %(namespace)s yet.") % {"kind": spelled, "namespace": namespace}
+        )
+    return Missing(gettext("There is no %(kind)s yet.") % {"kind": spelled})
 
 
 def _exists(cluster, kind: str, name: str, namespace: str = "default") -> bool:

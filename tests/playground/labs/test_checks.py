@@ -263,3 +263,16 @@ def test_an_access_check_names_its_identity_verb_and_resource():
         validate(
             {"access": {"service_account": "oncall", "verb": "get", "resource": "pods"}, "says": "x"}, "t"
         )
+
+
+def test_a_missing_object_is_said_in_the_pages_language():
+    """The learner's page is in Chinese: "not there yet" is too; the kind and names stay."""
+    from django.utils import translation
+
+    from playground.labs.checks import missing
+
+    assert missing("Pod", "hello") == "There is no pod hello yet."
+    with translation.override("zh-hans"):
+        assert missing("Pod", "hello") == "还没有 pod hello。"
+        assert missing("Deployment", "web", "payments") == "payments 中还没有 Deployment web。"
+        assert missing("Pod", selector="app=web") == "还没有带标签 app=web 的 pod。"
