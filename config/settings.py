@@ -108,13 +108,6 @@ DATABASES = {
     )
 }
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The test database is a file, as `make run`'s is, not SQLite's shared-cache memory
-    # database: there a reader meets another thread's write as "database table is locked"
-    # at once, where a file database waits for it (the live server's threads in the
-    # browser tests). pytest-xdist adds each worker's suffix to the name.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
-
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
