@@ -1,9 +1,13 @@
 """Sandbox and snapshot states stored compressed (PackedTextField), snapshots' objects as
 shared StateParts. Existing rows are converted: each state is copied into the new binary
 column (compressed on the way in) before the text column goes; an old snapshot keeps its
-objects inline, which loads as before."""
+objects inline, which loads as before. The migration reverses too: parts go back inline
+and the text columns are filled again before they become NOT NULL."""
+
+import zlib
 
 import django.db.models.deletion
+import orjson
 from django.db import migrations, models
 
 import playground.models
@@ -23,6 +27,37 @@ def unpack_states(apps, _schema_editor):
             rows.filter(pk=pk).update(state=packed)
 
 
+def inline_parts(apps, _schema_editor):
+    """Reverse only: put every object a state or snapshot names by digest back in place,
+    as 0009's code reads them (the parts table goes after this)."""
+    parts = apps.get_model("playground", "StatePart").objects
+    for model in ("Sandbox", "Snapshot"):
+        rows = apps.get_model("playground", model).objects
+        for pk in rows.values_list("pk", flat=True).iterator(chunk_size=100):
+            row = rows.get(pk=pk)
+            sandbox = row.pk if model == "Sandbox" else row.sandbox_id
+            data = orjson.loads(row.state)
+            store = data["store"]
+            named = [r[5] for r in store["history"] if type(r[5]) is str]
+            named += [o for objs in store["objects"].values() for o in objs if type(o) is str]
+            if not named:
+                continue
+            found = {
+                digest: orjson.loads(zlib.decompress(raw))
+                for digest, raw in parts.filter(sandbox_id=sandbox, digest__in=set(named)).values_list(
+                    "digest", "data"
+                )
+            }
+            for r in store["history"]:
+                if type(r[5]) is str:
+                    r[5] = found.get(r[5])
+            for kind, objs in store["objects"].items():
+                store["objects"][kind] = [
+                    found[o] if type(o) is str else o for o in objs if type(o) is not str or o in found
+                ]
+            rows.filter(pk=pk).update(state=orjson.dumps(data).decode())
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("playground", "0009_sandbox_identity"),
@@ -39,6 +74,10 @@ class Migration(migrations.Migration):
             name="packed",
             field=playground.models.PackedTextField(null=True),
         ),
+        # Nullable while both columns exist, so that the reverse can add the text column
+        # back to filled rows and fill it before it is NOT NULL again.
+        migrations.AlterField(model_name="sandbox", name="state", field=models.TextField(null=True)),
+        migrations.AlterField(model_name="snapshot", name="state", field=models.TextField(null=True)),
         migrations.RunPython(pack_states, unpack_states),
         migrations.RemoveField(model_name="sandbox", name="state"),
         migrations.RemoveField(model_name="snapshot", name="state"),
@@ -85,4 +124,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.RunPython(migrations.RunPython.noop, inline_parts),
     ]
