@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -83,3 +84,13 @@ class PostgresServer:
             self.process.terminate()
             self.process.wait(timeout=20)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running():
+    """A throwaway server for the `with` block; yields its database's URL, stops it after."""
+    server = PostgresServer()
+    try:
+        yield server.start()
+    finally:
+        server.stop()

@@ -21,7 +21,7 @@ from django_tasks.signals import task_enqueued
 
 from playground import sandboxes, workshops
 from playground.models import LabAttempt, Participant
-from tests.postgres import PostgresServer
+from tests import postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 POD = {
@@ -215,11 +215,8 @@ def test_a_db_worker_process_runs_the_checks_on_sqlite(tmp_path):
 
 @pytest.fixture(scope="module")
 def postgres_url():
-    server = PostgresServer()
-    try:
-        yield server.start()
-    finally:
-        server.stop()
+    with postgres.running() as url:
+        yield url
 
 
 def test_a_db_worker_process_runs_the_checks_on_postgresql(postgres_url):

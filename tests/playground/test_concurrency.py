@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.postgres import PostgresServer
+from tests import postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 5
@@ -98,11 +98,8 @@ def test_concurrent_processes_on_sqlite_lose_nothing(tmp_path):
 
 @pytest.fixture(scope="module")
 def postgres_url():
-    server = PostgresServer()
-    try:
-        yield server.start()
-    finally:
-        server.stop()
+    with postgres.running() as url:
+        yield url
 
 
 def test_concurrent_processes_on_postgresql_lose_nothing(postgres_url):

@@ -9,7 +9,7 @@ import pytest
 from playground.engine import Cluster
 from playground.engine.errors import ApiError
 from playground.scenarios import for_pair, run_actions, scenarios
-from tests.playground.kubeapi.conftest import SCENARIO_MINOR, Kubectl, newest_kubectl, newest_minor
+from tests.playground.kubeapi.conftest import Kubectl, newest_kubectl
 from tests.playground.kubeapi.conftest import api_server as api_server  # the live app, for the real kubectl
 
 NEW = {
@@ -324,10 +324,6 @@ def test_cni_pods_take_addresses_from_their_nodes_ranges():
     assert flannel["status"]["numberReady"] == flannel["status"]["desiredNumberScheduled"] == 4
 
 
-@pytest.mark.skipif(
-    newest_minor() < SCENARIO_MINOR,
-    reason=f"needs a real kubectl 1.{SCENARIO_MINOR} or newer on this machine",
-)
 def test_steps_that_name_the_real_kubectl_work_with_it(request, tmp_path):
     """The steps send learners to the real kubectl for auth can-i --as (impersonation and a
     SelfSubjectAccessReview), certificate approve (the /approval subresource) and taint."""
