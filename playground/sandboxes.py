@@ -26,6 +26,7 @@ from django.db.models.functions import Cast, Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from playground import changes
 from playground.engine import ApiError, Cluster
 from playground.engine.cluster import WorkBudget
 from playground.models import PACK_LEVEL, Sandbox, SandboxCreation, Snapshot, StatePart
@@ -466,6 +467,7 @@ def _save(
         )
         if not updated:
             return False
+        changes.saved(sandbox.pk, sandbox.version + 1)
         StatePart.objects.bulk_create(new, ignore_conflicts=True, batch_size=200)
         if snapshot is not None:
             _snapshot(sandbox.pk, *snapshot)
