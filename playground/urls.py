@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from playground import identities, views, workshop_views
+from playground import identities, live_views, views, workshop_views
 from playground.mirror import views as mirror_views
 
 register_converter(mirror_views.ContextConverter, "context")
@@ -48,6 +48,7 @@ urlpatterns = [
     path("playground/<uuid:public_id>/clock", views.clock, name="clock"),
     path("playground/<uuid:public_id>/scheduler", views.scheduler_config, name="scheduler-config"),
     path("playground/<uuid:public_id>/events", views.recent_tasks_pane, name="recent-tasks"),
+    path("playground/<uuid:public_id>/live", live_views.sandbox_events, name="live-events"),
     path("playground/<uuid:public_id>/kubeconfig", views.kubeconfig, name="kubeconfig"),
     path(
         "playground/<uuid:public_id>/identities", identities.identity_kubeconfig, name="identity-kubeconfig"
