@@ -110,6 +110,10 @@ DATABASES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Django's cache holds counts that every server process must agree on (the workshop join
+# limit), so it lives in the database too; migration 0011 makes its table.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "vsk_cache"}}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -189,13 +193,17 @@ GRAPHVIZ_DOT = envstr("GRAPHVIZ_DOT", "dot")
 # The Kubernetes API of each sandbox (/k8s/<token>/…). A watch or `logs -f` holds a
 # worker thread, so streams end after this many seconds (kubectl reconnects).
 KUBE_API_WATCH_SECONDS = envint("KUBE_API_WATCH_SECONDS", 300)
-# Open streams (watches and `logs -f`) at once, counted in each server process: in all, per
-# sandbox and per client address; beyond, 429 with Retry-After. Under gunicorn a process
-# also keeps an eighth of its threads (at least 2) for ordinary requests, whatever these
-# say (playground/kubeapi/streams.py, gunicorn.conf.py). 0 turns a cap off.
+# Open streams (watches and `logs -f`) at once: per server process (counted in it), and
+# per sandbox and per client address (counted in the database, so across every process);
+# beyond, 429 with Retry-After. Under gunicorn a process also keeps an eighth of its
+# threads (at least 2) for ordinary requests, whatever these say
+# (playground/kubeapi/streams.py, gunicorn.conf.py). 0 turns a cap off. Each process
+# marks its streams alive every KUBE_API_STREAMS_REFRESH_SECONDS; a killed process's
+# streams stop counting after three of those.
 KUBE_API_STREAMS_PER_PROCESS = envint("KUBE_API_STREAMS_PER_PROCESS", 200)
 KUBE_API_STREAMS_PER_SANDBOX = envint("KUBE_API_STREAMS_PER_SANDBOX", 40)
 KUBE_API_STREAMS_PER_ADDRESS = envint("KUBE_API_STREAMS_PER_ADDRESS", 100)
+KUBE_API_STREAMS_REFRESH_SECONDS = envint("KUBE_API_STREAMS_REFRESH_SECONDS", 10)
 # The origin written into downloaded kubeconfigs, when the app sits behind a proxy
 # whose public address differs from the Host header (e.g. https://k8s-labs.example.org).
 KUBE_API_PUBLIC_URL = envstr("KUBE_API_PUBLIC_URL", "")

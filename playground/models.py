@@ -91,6 +91,31 @@ class SandboxCreation(models.Model):
         return f"{self.address} at {self.created:%Y-%m-%d %H:%M}"
 
 
+class OpenStream(models.Model):
+    """One open API stream (a watch or `kubectl logs -f`), so that the caps per sandbox and
+    per client address hold across every server process (playground/kubeapi/streams.py).
+    The process that holds it refreshes `alive`; a row left behind by a killed process
+    stops counting once it is stale, and is deleted then."""
+
+    # The sandbox's pk, not a foreign key: opening a stream takes no lock on the sandbox
+    # row (which its writers hold), and a deleted sandbox's streams end on their own.
+    sandbox_pk = models.PositiveBigIntegerField()
+    address = models.CharField(max_length=64)  # the client address (an IPv6 /64)
+    process = models.CharField(max_length=64)  # host:pid, for whoever reads the table
+    opened = models.DateTimeField()
+    alive = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["sandbox_pk", "alive"], name="stream_by_sandbox"),
+            models.Index(fields=["address", "alive"], name="stream_by_address"),
+            models.Index(fields=["alive"], name="stream_alive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"stream on sandbox {self.sandbox_pk} from {self.address}"
+
+
 class Snapshot(models.Model):
     """The state before an action, so a learner can go back, like a VM snapshot."""
 

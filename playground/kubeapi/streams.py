@@ -4,9 +4,13 @@ An open stream holds a server thread (gunicorn's gthread workers, or runserver's
 per connection) for up to KUBE_API_WATCH_SECONDS. So each server process holds at most
 KUBE_API_STREAMS_PER_PROCESS streams, and under gunicorn never more than its thread pool
 less a reserve (`gunicorn.conf.py` reports the pool), which keeps threads free for
-ordinary requests however many streams are asked for. Caps per sandbox and per client
-address keep one visitor from taking a process's whole share. The counts are this
-process's own: with several workers, each counts its streams.
+ordinary requests however many streams are asked for: that count is the process's own.
+Caps per sandbox and per client address keep one visitor from taking everyone's share,
+so they are counted in the database (one OpenStream row per stream) and hold across
+every worker and every app server: two gunicorn workers do not give a visitor twice the
+cap. Opening a stream costs a lock, a count and an insert in one transaction; a thread
+per process refreshes its rows (one UPDATE per KUBE_API_STREAMS_REFRESH_SECONDS), so a
+killed process's rows stop counting once stale (three periods) and are deleted then.
 
 Beyond a cap the answer is kube-apiserver's for too many requests in flight: 429, a
 `TooManyRequests` Status and a Retry-After header (client-go waits and retries).
@@ -14,21 +18,34 @@ Beyond a cap the answer is kube-apiserver's for too many requests in flight: 429
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
 import select
 import socket
 import ssl
 import threading
+import time
 from collections import Counter
+from datetime import timedelta
 
 from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Count, Q
+from django.db.models.functions import Now
 
 from config.clientip import address_key, client_address
 from playground.engine.errors import too_many_requests
+from playground.models import OpenStream
 
 RETRY_AFTER_SECONDS = 1  # as kube-apiserver's max-in-flight filter
+STALE_PERIODS = 3  # a row not refreshed for this many periods belongs to a dead process
 
+logger = logging.getLogger(__name__)
 _lock = threading.Lock()
-_open: Counter = Counter()
+_open: Counter = Counter()  # this process's streams (key "process")
+_rows: set[int] = set()  # this process's OpenStream rows, refreshed while open
+_refresher: threading.Thread | None = None  # refreshes `_rows` while there are any
 _pool_cap: int | None = None  # set under gunicorn, from its thread pool
 
 
@@ -44,11 +61,20 @@ def process_cap() -> int | None:
     return min(caps) if caps else None
 
 
+def _refresh_seconds() -> float:
+    return max(0.1, settings.KUBE_API_STREAMS_REFRESH_SECONDS)
+
+
+def _stale_before():
+    """The database's clock (the same for every app server) less the time to be stale."""
+    return Now() - timedelta(seconds=STALE_PERIODS * _refresh_seconds())
+
+
 class Slot:
     """One open stream's place in the counts, given back once (`release`)."""
 
-    def __init__(self, keys: list[tuple[str, object]]):
-        self._keys = keys
+    def __init__(self, row: int | None):
+        self._row = row
         self._released = False
 
     def release(self) -> None:
@@ -56,38 +82,122 @@ class Slot:
             if self._released:
                 return
             self._released = True
-            for key in self._keys:
-                _open[key] -= 1
-                if _open[key] <= 0:
-                    del _open[key]
+            _open["process"] -= 1
+            _rows.discard(self._row)
+        if self._row is not None:
+            try:
+                OpenStream.objects.filter(pk=self._row).delete()
+            except DatabaseError:  # no longer refreshed, the row stops counting when stale
+                logger.warning("could not delete open stream %s", self._row, exc_info=True)
+
+
+def _too_many(why: str, cap: int):
+    return too_many_requests(
+        f"Too many requests: {why.format(cap)}; close one and try again later",
+        retry_after=RETRY_AFTER_SECONDS,
+    )
 
 
 def acquire(request, sandbox_pk: int) -> Slot:
     """A slot for a new stream of `request` on the sandbox, or ApiError 429 past a cap."""
-    address = address_key(client_address(request))
-    limits = [
-        (("process", ""), process_cap(), "this server has {} open watch and log streams, its limit"),
-        (
-            ("sandbox", sandbox_pk),
-            settings.KUBE_API_STREAMS_PER_SANDBOX or None,
-            "this sandbox has {} open watch and log streams, its limit",
-        ),
-        (
-            ("address", address),
-            settings.KUBE_API_STREAMS_PER_ADDRESS or None,
-            "your address has {} open watch and log streams, its limit",
-        ),
-    ]
+    cap = process_cap()
     with _lock:
-        for key, cap, why in limits:
-            if cap is not None and _open[key] >= cap:
-                raise too_many_requests(
-                    f"Too many requests: {why.format(cap)}; close one and try again later",
-                    retry_after=RETRY_AFTER_SECONDS,
-                )
-        for key, _cap, _why in limits:
-            _open[key] += 1
-    return Slot([key for key, _cap, _why in limits])
+        if cap is not None and _open["process"] >= cap:
+            raise _too_many("this server has {} open watch and log streams, its limit", cap)
+        _open["process"] += 1
+    try:
+        row = _claim(sandbox_pk, address_key(client_address(request)))
+    except BaseException:
+        with _lock:
+            _open["process"] -= 1
+        raise
+    return Slot(row)
+
+
+def _claim(sandbox_pk: int, address: str) -> int | None:
+    """The OpenStream row counted for a new stream (None with both caps off), or ApiError
+    429 when the sandbox's or the address's live rows are at their cap."""
+    per_sandbox = settings.KUBE_API_STREAMS_PER_SANDBOX or None
+    per_address = settings.KUBE_API_STREAMS_PER_ADDRESS or None
+    if per_sandbox is None and per_address is None:
+        return None
+    with transaction.atomic():
+        _serialise([f"sandbox:{sandbox_pk}", f"address:{address}"])
+        counts = OpenStream.objects.filter(
+            Q(sandbox_pk=sandbox_pk) | Q(address=address), alive__gte=_stale_before()
+        ).aggregate(
+            sandbox=Count("pk", filter=Q(sandbox_pk=sandbox_pk)),
+            address=Count("pk", filter=Q(address=address)),
+        )
+        if per_sandbox is not None and counts["sandbox"] >= per_sandbox:
+            raise _too_many("this sandbox has {} open watch and log streams, its limit", per_sandbox)
+        if per_address is not None and counts["address"] >= per_address:
+            raise _too_many("your address has {} open watch and log streams, its limit", per_address)
+        row = OpenStream.objects.create(
+            sandbox_pk=sandbox_pk, address=address, process=_process_name(), opened=Now(), alive=Now()
+        )
+    _keep_alive(row.pk)
+    return row.pk
+
+
+def _serialise(keys: list[str]) -> None:
+    """Make openings on the same keys take turns until the transaction ends, so two
+    processes cannot both count one place free and both take it. PostgreSQL: an advisory
+    lock per key, taken in one order (no deadlock). SQLite has one writer at a time: a
+    first write (dropping stale rows) takes its lock before the count."""
+    if connection.vendor == "postgresql":
+        ids = sorted(
+            int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+            for key in keys
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(["pg_advisory_xact_lock(%s)"] * len(ids)), ids)
+    else:
+        OpenStream.objects.filter(alive__lt=_stale_before()).delete()
+
+
+def _process_name() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}"
+
+
+def _keep_alive(row: int) -> None:
+    """Count the row among this process's, and start the refresher if it is not running."""
+    global _refresher
+    with _lock:
+        _rows.add(row)
+        if _refresher is None or not _refresher.is_alive():
+            _refresher = threading.Thread(target=_refresh_loop, name="stream-refresher", daemon=True)
+            _refresher.start()
+
+
+def _refresh_loop() -> None:
+    """Every period: mark this process's rows alive, drop everyone's stale ones; end when
+    the process holds no stream (the next one starts it again)."""
+    global _refresher
+    try:
+        while True:
+            time.sleep(_refresh_seconds())
+            with _lock:
+                if not _rows:
+                    _refresher = None
+                    return
+            refresh()
+    finally:
+        connection.close()  # this thread's own connection
+
+
+def refresh() -> None:
+    """One refresh: this process's open streams are alive; stale rows (a killed
+    process's) are deleted."""
+    with _lock:
+        rows = list(_rows)
+    try:
+        if rows:
+            OpenStream.objects.filter(pk__in=rows).update(alive=Now())
+        OpenStream.objects.filter(alive__lt=_stale_before()).delete()
+    except DatabaseError:
+        logger.warning("could not refresh open streams", exc_info=True)
+        connection.close()  # a fresh connection next time
 
 
 class Stream:

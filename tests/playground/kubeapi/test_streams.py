@@ -17,6 +17,9 @@ def caps(settings, monkeypatch):
     settings.TRUSTED_PROXY_COUNT = 0
     monkeypatch.setattr(streams, "_pool_cap", None)
     monkeypatch.setattr(streams, "_open", streams.Counter())
+    monkeypatch.setattr(streams, "_rows", set())
+    # No refresher thread under a test's transaction: test_stream_rows.py calls refresh().
+    monkeypatch.setattr(streams, "_refresher", streams.threading.current_thread())
 
 
 def request(address="192.0.2.1"):
@@ -57,6 +60,7 @@ def test_every_way_a_stream_ends_gives_its_slot_back():
     assert not full()
 
 
+@pytest.mark.django_db
 def test_the_caps_per_sandbox_and_address_are_separate(settings):
     settings.KUBE_API_STREAMS_PER_PROCESS = 0
     settings.KUBE_API_STREAMS_PER_SANDBOX = 2
