@@ -2,221 +2,272 @@
 equivalent" and why), and the concept pair that explains it.
 
 RULES maps a setting's topic to three things: the VM Service target, the workload target
-(each a format string over the names the translations chose, or a reason starting with
-"No equivalent"), and a concept pair's slug (checked against the catalogue by a test).
+(each a %(name)s message over the names the translations chose, or No(reason) when it has
+no equivalent), and a concept pair's slug (checked against the catalogue by a test). Rows
+hold Texts, so the command prints them in English and the page in the visitor's language.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from translator import to_vm_service, to_workload
 from translator.model import Machine, Setting, Source, data_key, dns_name, gib, storage_class_name
 
-NONE = "No equivalent: "
+
+def _(text: str) -> str:
+    """Marks a text for the message catalogue (makemessages finds `_("…")`) without
+    importing Django here: the view renders each row's Text with gettext."""
+    return text
+
+
+NO_EQUIVALENT = _("No equivalent: %(reason)s")
+ASSUMED_PORT_KEY = _("(no port in the file)")
+ASSUMED_PORT_VALUE = _("%(port)s assumed")
+VAPP = _("(vApp)")  # the row label of a setting of the whole vApp
+
+
+class No(str):
+    """A rule's reason why a setting has no equivalent in that translation."""
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message (with %(name)s placeholders) and its values, some of them Texts: English
+    by str(), another language by render(gettext), so the table can be read in either."""
+
+    template: str
+    values: dict
+
+    def render(self, translate: Callable[[str], str] = str) -> str:
+        values = {k: v.render(translate) if isinstance(v, Text) else v for k, v in self.values.items()}
+        return translate(self.template) % values
+
+    def __str__(self) -> str:
+        return self.render()
+
+    @property
+    def none(self) -> bool:
+        return self.template == NO_EQUIVALENT
+
 
 RULES: dict[str, tuple[str, str, str]] = {
     "format": (
-        NONE + "the file format's own version.",
-        NONE + "the file format's own version.",
+        No(_("the file format's own version.")),
+        No(_("the file format's own version.")),
         "vmx-ovf-manifests",
     ),
     "name": (
-        "VirtualMachine {name} (metadata.name)",
-        "{kind} {name} and Service {name} (metadata.name)",
+        _("VirtualMachine %(name)s (metadata.name)"),
+        _("%(kind)s %(name)s and Service %(name)s (metadata.name)"),
         "vm-pod",
     ),
     "guest_os": (
-        "VirtualMachineImage {vmi} (the content library item carries the guest OS){guest_id}",
-        NONE
-        + "a container shares the node's kernel and brings no guest OS; the image {image} replaces it{image_why}.",
+        _("VirtualMachineImage %(vmi)s (the content library item carries the guest OS)%(guest_id)s"),
+        No(
+            _(
+                "a container shares the node's kernel and brings no guest OS; the image %(image)s replaces it%(image_why)s."
+            )
+        ),
         "guest-os-containers",
     ),
     "cpus": (
-        "VirtualMachineClass {cls} (spec.hardware.cpus: {class_cpus}), spec.className",
-        "resources.limits.cpu: {cpu_limit} (a VM never uses more than its vCPUs)",
+        _("VirtualMachineClass %(cls)s (spec.hardware.cpus: %(class_cpus)s), spec.className"),
+        _("resources.limits.cpu: %(cpu_limit)s (a VM never uses more than its vCPUs)"),
         "reservations-requests-limits",
     ),
     "cores_per_socket": (
-        NONE + "the VM class sets the vCPU count; the socket layout comes from the class's configSpec.",
-        NONE + "a container sees cores, not sockets.",
+        No(_("the VM class sets the vCPU count; the socket layout comes from the class's configSpec.")),
+        No(_("a container sees cores, not sockets.")),
         "vm-pod",
     ),
     "memory": (
-        "VirtualMachineClass {cls} (spec.hardware.memory: {class_memory}Gi)",
-        "resources.requests.memory: {memory_request}, resources.limits.memory: {memory_limit}",
+        _("VirtualMachineClass %(cls)s (spec.hardware.memory: %(class_memory)sGi)"),
+        "resources.requests.memory: %(memory_request)s, resources.limits.memory: %(memory_limit)s",
         "reservations-requests-limits",
     ),
     "cpu_reservation": (
-        "VirtualMachineClass {cls} (a guaranteed class reserves what it gives)",
-        "resources.requests.cpu: {cpu_request} (reservation in MHz over a 2 GHz core)",
+        _("VirtualMachineClass %(cls)s (a guaranteed class reserves what it gives)"),
+        _("resources.requests.cpu: %(cpu_request)s (reservation in MHz over a 2 GHz core)"),
         "reservations-requests-limits",
     ),
     "cpu_limit": (
-        NONE
-        + "VM classes set a reservation (policies.resources) but a VM's MHz limit is not in the VM Service API.",
-        "resources.limits.cpu: {cpu_limit}",
+        No(
+            _(
+                "VM classes set a reservation (policies.resources) but a VM's MHz limit is not in the VM Service API."
+            )
+        ),
+        "resources.limits.cpu: %(cpu_limit)s",
         "reservations-requests-limits",
     ),
     "cpu_shares": (
-        NONE + "a VM class has no shares; the namespace's resource pool sets them for all its VMs.",
-        "resources.requests.cpu: {cpu_request} (shares weigh CPU under contention, as a request does)",
+        No(_("a VM class has no shares; the namespace's resource pool sets them for all its VMs.")),
+        _("resources.requests.cpu: %(cpu_request)s (shares weigh CPU under contention, as a request does)"),
         "overcommit-qos-eviction",
     ),
     "mem_reservation": (
-        "VirtualMachineClass {cls} (a guaranteed class reserves its memory)",
-        "resources.requests.memory: {memory_request}",
+        _("VirtualMachineClass %(cls)s (a guaranteed class reserves its memory)"),
+        "resources.requests.memory: %(memory_request)s",
         "reservations-requests-limits",
     ),
     "mem_limit": (
-        NONE + "the VM class sets the memory size; no separate limit.",
-        "resources.limits.memory: {memory_limit}",
+        No(_("the VM class sets the memory size; no separate limit.")),
+        "resources.limits.memory: %(memory_limit)s",
         "reservations-requests-limits",
     ),
     "mem_shares": (
-        NONE + "a VM class has no shares; the namespace's resource pool sets them.",
-        NONE
-        + "memory is not shared by weight; the QoS class (from requests and limits) decides who is evicted first.",
+        No(_("a VM class has no shares; the namespace's resource pool sets them.")),
+        No(
+            _(
+                "memory is not shared by weight; the QoS class (from requests and limits) decides who is evicted first."
+            )
+        ),
         "overcommit-qos-eviction",
     ),
     "hw_version": (
-        "spec.minHardwareVersion: {hw_version}",
-        NONE + "there is no virtual hardware; the node's container runtime runs the process.",
+        "spec.minHardwareVersion: %(hw_version)s",
+        No(_("there is no virtual hardware; the node's container runtime runs the process.")),
         "vmx-ovf-manifests",
     ),
     "firmware": (
-        NONE + "firmware (BIOS/EFI, secure boot) comes with the VM image and the class's configSpec.",
-        NONE + "a container does not boot firmware.",
+        No(_("firmware (BIOS/EFI, secure boot) comes with the VM image and the class's configSpec.")),
+        No(_("a container does not boot firmware.")),
         "vm-pod",
     ),
     "controller": (
-        NONE + "VM Service attaches claims to controllers it chooses.",
-        NONE + "volumes are mounted as directories; there is no disk controller.",
+        No(_("VM Service attaches claims to controllers it chooses.")),
+        No(_("volumes are mounted as directories; there is no disk controller.")),
         "datastore-persistent-volume",
     ),
     "boot_disk": (
-        "VirtualMachineImage {vmi} (the OS disk comes from the image); spec.storageClass: {storage_class}",
-        NONE + "the OS disk becomes the image {image}; anything written there is lost with the container.",
+        _(
+            "VirtualMachineImage %(vmi)s (the OS disk comes from the image); spec.storageClass: %(storage_class)s"
+        ),
+        No(_("the OS disk becomes the image %(image)s; anything written there is lost with the container.")),
         "template-container-image",
     ),
     "data_disk": (
-        "PersistentVolumeClaim {claim} ({size}), spec.volumes[{ref}]",
-        "StatefulSet volumeClaimTemplates[{ref}] ({size}), mounted at {mount}",
+        _("PersistentVolumeClaim %(claim)s (%(size)s), spec.volumes[%(ref)s]"),
+        _("StatefulSet volumeClaimTemplates[%(ref)s] (%(size)s), mounted at %(mount)s"),
         "datastore-persistent-volume",
     ),
     "disk_detail": (
-        NONE + "provisioning, mode and backing are the CSI driver's and storage policy's business.",
-        NONE + "provisioning, mode and backing are the CSI driver's and storage class's business.",
+        No(_("provisioning, mode and backing are the CSI driver's and storage policy's business.")),
+        No(_("provisioning, mode and backing are the CSI driver's and storage class's business.")),
         "datastore-persistent-volume",
     ),
     "storage_policy": (
-        "storageClassName: {sc} (the Supervisor names a storage class after each policy)",
-        "storageClassName: {sc}",
+        _("storageClassName: %(sc)s (the Supervisor names a storage class after each policy)"),
+        "storageClassName: %(sc)s",
         "storage-policy-storageclass",
     ),
     "network": (
-        "spec.network.interfaces[{ref}].network.name: {net}",
-        "{nic_workload}",
+        "spec.network.interfaces[%(ref)s].network.name: %(net)s",
+        "%(nic_workload)s",
         "vswitch-pod-network",
     ),
     "nic": (
-        "spec.network.interfaces[{ref}] (the adapter type is VM Service's choice)",
-        "{nic_workload}",
+        _("spec.network.interfaces[%(ref)s] (the adapter type is VM Service's choice)"),
+        "%(nic_workload)s",
         "vswitch-pod-network",
     ),
     "mac": (
-        NONE + "VM Service assigns MAC addresses; a fixed MAC cannot be asked for.",
-        NONE + "a pod's interface and address are the network plugin's; reach it through Service {name}.",
+        No(_("VM Service assigns MAC addresses; a fixed MAC cannot be asked for.")),
+        No(_("a pod's interface and address are the network plugin's; reach it through Service %(name)s.")),
         "vswitch-pod-network",
     ),
     "property": (
-        "Secret {secret} (spec.bootstrap.vAppConfig.rawProperties){vapp_why}",
-        "ConfigMap {config_map} key {key} → env {env}{port_note}",
+        _("Secret %(secret)s (spec.bootstrap.vAppConfig.rawProperties)%(vapp_why)s"),
+        _("ConfigMap %(config_map)s key %(key)s → env %(env)s%(port_note)s"),
         "customization-configmap",
     ),
     "password": (
-        "Secret {secret} (spec.bootstrap.vAppConfig.rawProperties){vapp_why}",
-        "Secret {workload_secret} key {key} → env {env}",
+        _("Secret %(secret)s (spec.bootstrap.vAppConfig.rawProperties)%(vapp_why)s"),
+        _("Secret %(workload_secret)s key %(key)s → env %(env)s"),
         "credentials-secrets",
     ),
     "guestinfo": (
-        NONE
-        + "VM Service writes guestinfo itself (its bootstrap data); put the value in cloud-init user data.",
-        "ConfigMap {config_map} key {key} → env {env}{port_note}",
+        No(
+            _(
+                "VM Service writes guestinfo itself (its bootstrap data); put the value in cloud-init user data."
+            )
+        ),
+        _("ConfigMap %(config_map)s key %(key)s → env %(env)s%(port_note)s"),
         "customization-configmap",
     ),
     "cloud_init": (
-        "Secret {name}-cloud-init key user-data (spec.bootstrap.cloudInit.rawCloudConfig)",
-        NONE + "a container runs no cloud-init; what it configures goes into the image or the ConfigMap.",
+        _("Secret %(name)s-cloud-init key user-data (spec.bootstrap.cloudInit.rawCloudConfig)"),
+        No(_("a container runs no cloud-init; what it configures goes into the image or the ConfigMap.")),
         "customization-configmap",
     ),
     "tools": (
         "spec.readinessProbe.guestHeartbeat.thresholdStatus: green",
-        "readinessProbe and livenessProbe (tcpSocket :{first_port}) replace VMware Tools heartbeats",
+        _("readinessProbe and livenessProbe (tcpSocket :%(first_port)s) replace VMware Tools heartbeats"),
         "vm-monitoring-probes",
     ),
     "hot_add": (
-        NONE + "resize by changing spec.className (the VM restarts).",
-        NONE + "change the resources in the template; the rollout replaces the pod.",
+        No(_("resize by changing spec.className (the VM restarts).")),
+        No(_("change the resources in the template; the rollout replaces the pod.")),
         "vm-upgrade-deployment-rollout",
     ),
     "snapshot": (
-        NONE + "snapshots are not part of the VirtualMachine spec here; back up the claims instead.",
-        NONE + "a pod has no snapshots; back up its volumes (VolumeSnapshot) and keep manifests in Git.",
+        No(_("snapshots are not part of the VirtualMachine spec here; back up the claims instead.")),
+        No(_("a pod has no snapshots; back up its volumes (VolumeSnapshot) and keep manifests in Git.")),
         "backup-etcd-snapshot",
     ),
     "vmotion": (
-        NONE + "DRS and vMotion still move the VM; nothing to declare.",
-        NONE + "pods are not live-migrated; a drained pod is recreated elsewhere.",
+        No(_("DRS and vMotion still move the VM; nothing to declare.")),
+        No(_("pods are not live-migrated; a drained pod is recreated elsewhere.")),
         "vmotion-rescheduling",
     ),
-    "usb": (NONE + "no USB passthrough in VM Service.", NONE + "no USB in a container.", "vm-pod"),
+    "usb": (No(_("no USB passthrough in VM Service.")), No(_("no USB in a container.")), "vm-pod"),
     "serial": (
-        NONE + "no serial ports in VM Service; use the web console.",
-        NONE + "no serial port; read kubectl logs.",
+        No(_("no serial ports in VM Service; use the web console.")),
+        No(_("no serial port; read kubectl logs.")),
         "vm-pod",
     ),
-    "parallel": (NONE + "no parallel ports.", NONE + "no parallel ports.", "vm-pod"),
+    "parallel": (No(_("no parallel ports.")), No(_("no parallel ports.")), "vm-pod"),
     "pci": (
-        "VirtualMachineClass configSpec (DirectPath I/O and vGPU devices are declared in the class)",
-        NONE + "PCI passthrough needs a device plugin on the node; not part of the workload.",
+        _("VirtualMachineClass configSpec (DirectPath I/O and vGPU devices are declared in the class)"),
+        No(_("PCI passthrough needs a device plugin on the node; not part of the workload.")),
         "vm-pod",
     ),
-    "floppy": (NONE + "no floppy drives.", NONE + "no floppy drives.", "vm-pod"),
+    "floppy": (No(_("no floppy drives.")), No(_("no floppy drives.")), "vm-pod"),
     "cdrom": (
-        NONE + "ISO images are not mounted; install from the image or cloud-init.",
-        NONE + "mount files from a ConfigMap or a volume instead.",
+        No(_("ISO images are not mounted; install from the image or cloud-init.")),
+        No(_("mount files from a ConfigMap or a volume instead.")),
         "vm-pod",
     ),
     "boot_order": (
-        NONE + "the VM boots from its image's disk.",
-        NONE + "containers do not boot; order start-up with init containers.",
+        No(_("the VM boots from its image's disk.")),
+        No(_("containers do not boot; order start-up with init containers.")),
         "boot-order-init-containers",
     ),
     "annotation": ("metadata.annotations", "metadata.annotations", "annotations-custom-attributes"),
     "uuid": (
-        NONE + "VM Service generates the BIOS and instance UUIDs.",
-        NONE + "Kubernetes gives every object its own metadata.uid.",
+        No(_("VM Service generates the BIOS and instance UUIDs.")),
+        No(_("Kubernetes gives every object its own metadata.uid.")),
         "vm-pod",
     ),
     "vapp": (
-        "label app.kubernetes.io/part-of: {vapp} on every object",
-        "label app.kubernetes.io/part-of: {vapp} on every object",
+        _("label app.kubernetes.io/part-of: %(vapp)s on every object"),
+        _("label app.kubernetes.io/part-of: %(vapp)s on every object"),
         "vapp-application",
     ),
     "startup_order": (
-        NONE + "VMs power on together; order them with readiness in your tooling.",
-        NONE + "pods start together; wait for dependencies with init containers and readiness probes.",
+        No(_("VMs power on together; order them with readiness in your tooling.")),
+        No(_("pods start together; wait for dependencies with init containers and readiness probes.")),
         "boot-order-init-containers",
     ),
     "assumed_port": (
-        "VirtualMachineService {name} port {first_port}",
-        "containerPort {first_port} and Service {name} port {first_port}",
+        _("VirtualMachineService %(name)s port %(first_port)s"),
+        _("containerPort %(first_port)s and Service %(name)s port %(first_port)s"),
         "one-armed-lb-clusterip",
     ),
     "other": (
-        NONE + "a hypervisor detail VM Service sets itself.",
-        NONE + "a hypervisor detail with no meaning for a container.",
+        No(_("a hypervisor detail VM Service sets itself.")),
+        No(_("a hypervisor detail with no meaning for a container.")),
         "vmx-ovf-manifests",
     ),
 }
@@ -228,17 +279,22 @@ class Row:
     key: str
     value: str
     where: str
-    vm: str
-    workload: str
+    vm_text: Text
+    workload_text: Text
     concept: str
+    vm: str = field(init=False)
+    workload: str = field(init=False)
+
+    def __post_init__(self):
+        self.vm, self.workload = str(self.vm_text), str(self.workload_text)
 
     @property
     def vm_none(self) -> bool:
-        return self.vm.startswith(NONE)
+        return self.vm_text.none
 
     @property
     def workload_none(self) -> bool:
-        return self.workload.startswith(NONE)
+        return self.workload_text.none
 
     @property
     def other(self) -> bool:
@@ -258,9 +314,9 @@ def _context(machine: Machine, vapp: str) -> dict:
         "secret": vm.secret,
         "guest_id": f"; spec.guestID: {machine.guest_id}" if machine.guest_id else "",
         "image": wl.image,
-        "image_why": f" (chosen because the VM mentions {wl.role!r})"
+        "image_why": Text(_(" (chosen because the VM mentions %(role)r)"), {"role": wl.role})
         if wl.role
-        else " (a placeholder: build it from what the VM runs)",
+        else Text(_(" (a placeholder: build it from what the VM runs)"), {}),
         "cpu_request": wl.cpu_request,
         "cpu_limit": wl.cpu_limit,
         "memory_request": wl.memory_request,
@@ -270,15 +326,15 @@ def _context(machine: Machine, vapp: str) -> dict:
         "workload_secret": wl.secret,
         "first_port": wl.ports[0][0],
         "vapp": dns_name(vapp) if vapp else "",
-        "vapp_why": " (cloud-init is used instead; put this value in the user data)"
+        "vapp_why": Text(_(" (cloud-init is used instead; put this value in the user data)"), {})
         if vm.bootstrap == "cloudInit"
         else "",
         "_plan": wl,
     }
 
 
-def _fill(template: str, context: dict, machine: Machine | None, setting: Setting) -> str:
-    values = dict(context)
+def _fill(template: str, context: dict, machine: Machine | None, setting: Setting) -> Text:
+    values = {k: v for k, v in context.items() if k != "_plan"}
     ref = setting.ref
     values["ref"] = ref
     values["key"] = data_key(ref)
@@ -289,7 +345,7 @@ def _fill(template: str, context: dict, machine: Machine | None, setting: Settin
             values["size"] = (
                 gib(disk.capacity_bytes)
                 if disk.capacity_bytes
-                else f"{to_workload.ASSUMED_DISK} assumed: the size is in the .vmdk"
+                else Text(_("%(size)s assumed: the size is in the .vmdk"), {"size": to_workload.ASSUMED_DISK})
             )
             policy = disk.storage_policy
             values["sc"] = storage_class_name(policy) if policy else context["storage_class"]
@@ -303,83 +359,85 @@ def _fill(template: str, context: dict, machine: Machine | None, setting: Settin
         if nic is not None:
             values["net"] = dns_name(nic.network, "network")
             first = nic is machine.nics[0]
+            ports = ", ".join(str(p) for p, _protocol in context["_plan"].ports)
             values["nic_workload"] = (
-                f"Service {machine.name} (ports {', '.join(str(p) for p, _ in context['_plan'].ports)}); the pod's one interface"
+                Text(
+                    _("Service %(name)s (ports %(ports)s); the pod's one interface"),
+                    {**values, "ports": ports},
+                )
                 if first
-                else NONE
-                + "a pod has one network interface (a second needs Multus, outside core Kubernetes)."
+                else Text(
+                    NO_EQUIVALENT,
+                    {
+                        "reason": Text(
+                            _(
+                                "a pod has one network interface (a second needs Multus, outside core Kubernetes)."
+                            ),
+                            {},
+                        )
+                    },
+                )
             )
         values["env"] = context["_plan"].env.get(ref, "")
         port = next((p for p in machine.ports if p.source.endswith(ref) and ref), None)
         values["port_note"] = (
-            f"; also containerPort {port.number} and Service {machine.name} port {port.number}"
+            Text(
+                _("; also containerPort %(number)s and Service %(name)s port %(number)s"),
+                {"number": port.number, "name": machine.name},
+            )
             if port
             else ""
         )
-    return template.format(**values)
+    if isinstance(template, No):
+        return Text(NO_EQUIVALENT, {"reason": Text(template, values)})
+    if template == "%(nic_workload)s" and isinstance(values.get("nic_workload"), Text):
+        return values["nic_workload"]  # a NIC's row is that NIC's text, "no equivalent" included
+    return Text(template, values)
+
+
+def _row(label: str, setting: Setting, context: dict, machine: Machine | None) -> Row:
+    vm, workload, concept = RULES[setting.topic]
+    return Row(
+        label,
+        setting.key,
+        setting.value,
+        setting.where,
+        _fill(vm, context, machine, setting),
+        _fill(workload, context, machine, setting),
+        concept,
+    )
 
 
 def rows(source: Source) -> list[Row]:
     result: list[Row] = []
     first = source.machines[0] if source.machines else None
     for setting in source.settings:
-        vm, workload, concept = RULES[setting.topic]
+        RULES[setting.topic]  # an unknown topic is a KeyError here, as before
         context = _context(first, source.name) if first else {}
         if setting.topic in ("property", "password"):
             result.extend(_shared_property(source, setting))
             continue
-        result.append(
-            Row(
-                "(vApp)",
-                setting.key,
-                setting.value,
-                setting.where,
-                _fill(vm, context, None, setting),
-                _fill(workload, context, None, setting),
-                concept,
-            )
-        )
+        result.append(_row(VAPP, setting, context, None))
     for machine in source.machines:
         context = _context(machine, source.name)
         settings = list(machine.settings)
         if not machine.ports:
             settings.append(
-                Setting("(no port in the file)", f"{context['first_port']} assumed", "—", "assumed_port")
-            )
-        for setting in settings:
-            vm, workload, concept = RULES[setting.topic]
-            result.append(
-                Row(
-                    machine.display_name,
-                    setting.key,
-                    setting.value,
-                    setting.where,
-                    _fill(vm, context, machine, setting),
-                    _fill(workload, context, machine, setting),
-                    concept,
+                Setting(
+                    ASSUMED_PORT_KEY,
+                    ASSUMED_PORT_VALUE % {"port": context["first_port"]},
+                    "—",
+                    "assumed_port",
                 )
             )
+        for setting in settings:
+            result.append(_row(machine.display_name, setting, context, machine))
     return result
 
 
 def _shared_property(source: Source, setting: Setting) -> list[Row]:
     """A vApp-level property reaches every VM in the collection."""
-    vm, workload, concept = RULES[setting.topic]
-    out = []
-    for machine in source.machines:
-        context = _context(machine, source.name)
-        out.append(
-            Row(
-                machine.display_name,
-                setting.key,
-                setting.value,
-                setting.where,
-                _fill(vm, context, machine, setting),
-                _fill(workload, context, machine, setting),
-                concept,
-            )
-        )
-    return out
+    return [_row(m.display_name, setting, _context(m, source.name), m) for m in source.machines]
 
 
 def concept_slugs() -> set[str]:

@@ -6,20 +6,24 @@ action translates it again. Views stay thin over translator.service."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.clientip import address_key, client_address
 from playground import sandboxes
 from playground.engine import ApiError
-from translator import service
+from translator import mapping, service
 from translator.model import MAX_BYTES, TranslateError, dns_name
 from translator.ovf import MAX_OVA_BYTES
 
-FIELD_LIMIT = (
+FIELD_LIMIT = gettext_lazy(
     "The pasted text is larger than the server accepts in a form field; upload it as a file instead."
 )
 
@@ -31,12 +35,13 @@ def _read(request: HttpRequest) -> tuple[bytes, str, str]:
     if upload is not None:
         if upload.size > MAX_OVA_BYTES:
             raise TranslateError(
-                f"The file is {upload.size:,} bytes; uploads are limited to {MAX_OVA_BYTES:,} bytes"
+                gettext("The file is %(size)s bytes; uploads are limited to %(limit)s bytes")
+                % {"size": f"{upload.size:,}", "limit": f"{MAX_OVA_BYTES:,}"}
             )
         return upload.read(), upload.name, "file"
     text = request.POST.get("source", "")
     if not text.strip():
-        raise TranslateError("Paste a .vmx or an .ovf, or choose a file to upload.")
+        raise TranslateError(gettext("Paste a .vmx or an .ovf, or choose a file to upload."))
     filename = request.POST.get("filename", "").strip()[:200] or (
         "pasted.ovf" if text.lstrip().startswith("<") else "pasted.vmx"
     )
@@ -94,11 +99,27 @@ def _result(request: HttpRequest, translation: service.Translation) -> dict:
         "t": translation,
         "vm_yaml": translation.yaml("vm"),
         "workload_yaml": translation.yaml("workload"),
-        "rows": [r for r in rows if not r.other],
-        "other_rows": [r for r in rows if r.other],
+        "rows": [_localized(r) for r in rows if not r.other],
+        "other_rows": [_localized(r) for r in rows if r.other],
         "sandboxes": _sandboxes(request),
-        "simulated": service.SIMULATED,
+        "simulated": gettext(service.SIMULATED),
     }
+
+
+def _localized(row: mapping.Row) -> mapping.Row:
+    """The row in the page's language: its texts through gettext, "line 12" as the
+    language says it; setting names, values and field paths stay as the file has them."""
+    line = gettext("line %(number)s")
+    where = re.sub(r"\bline (\d+)\b", lambda m: line % {"number": m.group(1)}, row.where)
+    key, value, machine = row.key, row.value, row.machine
+    if key == mapping.ASSUMED_PORT_KEY:
+        key = gettext(key)
+        value = gettext(mapping.ASSUMED_PORT_VALUE) % {"port": value.split()[0]}
+    if machine == mapping.VAPP:
+        machine = gettext(machine)
+    localized = dataclasses.replace(row, machine=machine, key=key, value=value, where=where)
+    localized.vm, localized.workload = row.vm_text.render(gettext), row.workload_text.render(gettext)
+    return localized
 
 
 @require_POST
@@ -106,7 +127,11 @@ def download(request: HttpRequest) -> HttpResponse:
     translation, error = _translate(request)
     target = request.POST.get("target", "workload")
     if error or target not in service.TARGETS:
-        message = error["message"] if error else f"Unknown translation {target!r}: choose vm or workload."
+        message = (
+            error["message"]
+            if error
+            else gettext("Unknown translation %(target)r: choose vm or workload.") % {"target": target}
+        )
         return HttpResponse(message + "\n", status=400, content_type="text/plain; charset=utf-8")
     name = dns_name(translation.source.name or translation.source.machines[0].display_name)
     response = HttpResponse(translation.yaml(target), content_type="application/yaml; charset=utf-8")
@@ -128,7 +153,10 @@ def apply(request: HttpRequest) -> HttpResponse:
     namespace = dns_name(request.POST.get("namespace", "") or "default", "ns")
     result = _result(request, translation)
     if target not in service.TARGETS:
-        result["apply_error"] = {"target": target, "message": f"Unknown translation {target!r}."}
+        result["apply_error"] = {
+            "target": target,
+            "message": gettext("Unknown translation %(target)r.") % {"target": target},
+        }
         return render(request, "translator/translate.html", {**context, **result}, status=400)
     owner = sandboxes.visitor(request.session)
     chosen = request.POST.get("sandbox", "new")
@@ -154,5 +182,6 @@ def apply(request: HttpRequest) -> HttpResponse:
     except ApiError as failure:
         result["apply_error"] = {"target": target, "message": str(failure)}
         return render(request, "translator/translate.html", {**context, **result}, status=400)
-    messages.success(request, "Applied: " + "; ".join(done))
+    # What was done reads as kubectl prints it ("deployment.apps/web01 created"): English.
+    messages.success(request, gettext("Applied: %(done)s") % {"done": "; ".join(done)})
     return redirect("playground:sandbox", public_id=sandbox.public_id)
