@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from playground import live, sandboxes
+from playground import live, sandboxes, workshop_live, workshops
 from playground.engine import ApiError
 
 
@@ -32,3 +34,38 @@ def sandbox_events(request: HttpRequest, public_id) -> HttpResponse:
         return live.stream(request, sandbox)
     except ApiError as error:
         return _refused(error.message, error.code, error.retry_after)
+
+
+@login_required
+@require_GET
+def workshop_events(request: HttpRequest, public_id) -> HttpResponse:
+    """Which learners' rows of the instructor's grid changed, as it happens: for the
+    workshop's instructor only (404 to anyone else, as the dashboard)."""
+    try:
+        workshop = workshops.owned(request.user, public_id)
+    except workshops.WorkshopError as error:
+        return _refused(error.message, error.status)
+    if not live.available():
+        return _refused("Live updates are off here; the page polls instead.", 503)
+    try:
+        return workshop_live.stream(request, workshop)
+    except ApiError as error:
+        return _refused(error.message, error.code, error.retry_after)
+
+
+@login_required
+@require_GET
+def workshop_row(request: HttpRequest, public_id, learner_id) -> HttpResponse:
+    """One learner's row of the grid, as their checks recorded it."""
+    try:
+        workshop = workshops.owned(request.user, public_id)
+    except workshops.WorkshopError as error:
+        return _refused(error.message, error.status)
+    seat = workshop.participants.filter(public_id=learner_id).first()
+    if seat is None:
+        return _refused("There is no such learner in this workshop.", 404)
+    _titles, rows = workshops.grid(workshop)
+    row = next((r for r in rows if r.seat.pk == seat.pk), None)
+    if row is None:
+        return _refused("There is no such learner in this workshop.", 404)
+    return render(request, "playground/workshop.html#row", {"workshop": workshop, "row": row})

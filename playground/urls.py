@@ -22,6 +22,12 @@ urlpatterns = [
         workshop_views.learner,
         name="workshop-learner",
     ),
+    path("workshops/<uuid:public_id>/live", live_views.workshop_events, name="workshop-live"),
+    path(
+        "workshops/<uuid:public_id>/learners/<uuid:learner_id>/row",
+        live_views.workshop_row,
+        name="workshop-row",
+    ),
     path("workshops/<uuid:public_id>/<slug:action>", workshop_views.control, name="workshop-control"),
     path("mirror/", mirror_views.index, name="mirror"),
     path("mirror/<context:name>/", mirror_views.cluster_page, name="mirror-cluster"),

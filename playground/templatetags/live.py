@@ -20,4 +20,14 @@ def live_events(sandbox) -> str:
     return format_html(' data-live-events="{}?version={}"', url, sandbox.version)
 
 
+def workshop_live_events(workshop) -> str:
+    """` data-live-events="<url>"` for the instructor's grid (playground/workshop_live.py)."""
+    if not live.available():
+        return ""
+    return format_html(
+        ' data-live-events="{}"', reverse("playground:workshop-live", args=[workshop.public_id])
+    )
+
+
 register.simple_tag(live_events)
+register.simple_tag(workshop_live_events)

@@ -26,7 +26,7 @@
   }
 
   function pushedTo(elt) {
-    return (elt.getAttribute("hx-trigger") || "").indexOf("sandbox-changed") !== -1;
+    return /-changed from:body/.test(elt.getAttribute("hx-trigger") || "");
   }
 
   // The pushed change, as the event the regions listen for; its detail marks the
@@ -35,6 +35,29 @@
     pushTimer = null;
     lastPush = Date.now();
     document.body.dispatchEvent(new CustomEvent("sandbox-changed", { detail: { live: pushed } }));
+  }
+
+  // The instructor's grid (playground/workshop_live.py): `rows` names the learners whose
+  // rows changed, each fetched alone into place; `grid` (or a row not on the page, a
+  // learner who just joined) refreshes the whole grid.
+  function whole() {
+    document.body.dispatchEvent(new CustomEvent("workshop-changed", { detail: { live: "grid" } }));
+  }
+
+  function rows(seats) {
+    for (const seat of seats.split(" ")) {
+      const row = seat && document.getElementById("learner-" + seat);
+      if (!row) {
+        whole();
+        return;
+      }
+      window.htmx.ajax("GET", row.dataset.liveRow, {
+        source: row,
+        target: row,
+        swap: "outerHTML",
+        headers: { "X-Live-Event": "rows" },
+      });
+    }
   }
 
   function push(version) {
@@ -71,6 +94,14 @@
     source.addEventListener("changed", function (event) {
       opened();
       push(event.data);
+    });
+    source.addEventListener("rows", function (event) {
+      opened();
+      if (window.htmx) rows(event.data);
+    });
+    source.addEventListener("grid", function () {
+      opened();
+      whole();
     });
     source.addEventListener("error", function () {
       // The server ended the stream (its lifetime) or went away: EventSource reconnects

@@ -37,8 +37,30 @@ def site(request, tmp_path_factory):
         CSRF_COOKIE_SECURE="false",
     )
     manage(env, "collectstatic", "--noinput")
+    workshop, code = manage(env, "shell", "-c", WORKSHOP).stdout.split()[-2:]
     with gunicorn(env, work, ("--workers", "2", "--threads", "16", "--graceful-timeout", "2")) as (_p, base):
-        yield base
+        yield Site(base, workshop, code)
+
+
+class Site(str):
+    """The base URL, and the workshop made for the instructor's test."""
+
+    def __new__(cls, base: str, workshop: str, code: str):
+        site = super().__new__(cls, base)
+        site.workshop, site.code = workshop, code
+        return site
+
+
+WORKSHOP = """
+from datetime import timedelta
+from django.contrib.auth.models import User
+from django.utils import timezone
+from playground import workshops
+ann = User.objects.create_user("ann", password="s3cret-pass")
+now = timezone.now()
+workshop = workshops.create(ann, "Live grid", ["first-pod"], now, now + timedelta(hours=2), 10)
+print(workshop.public_id, workshop.code)
+"""
 
 
 def kubectl(page, base: str, public_id: str, work: Path, *args: str) -> str:
@@ -140,3 +162,36 @@ def test_without_eventsource_the_workspace_still_updates_by_polling(
     assert polls and not any(r.headers.get("x-live-event") for r in polls)
     assert not requests.to(rf"/playground/{public_id}/live")
     assert page.evaluate("document.documentElement.dataset.live") is None
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_instructors_grid_fetches_only_the_learner_who_changed(
+    site, chromium_browser, viewport, tmp_path
+):
+    instructor = new_page(chromium_browser, viewport)
+    instructor.goto(f"{site}/accounts/login/?next=/workshops/{site.workshop}/")
+    instructor.fill("#id_username", "ann")
+    instructor.fill("#id_password", "s3cret-pass")
+    instructor.get_by_role("button", name="Sign in").click()
+    instructor.wait_for_url(re.compile(rf"/workshops/{site.workshop}/$"))
+    learner = new_page(chromium_browser, viewport)
+    learner.goto(f"{site}/join/{site.code}")
+    name = f"Ada {viewport['width']}"
+    learner.fill("#name", name)
+    learner.get_by_role("button", name="Join").click()
+    learner.wait_for_url(re.compile(r"/labs/attempt/[0-9a-f-]+/$"))
+    public_id = re.search(r"/labs/attempt/([0-9a-f-]{36})/", learner.url).group(1)
+    learner.close()  # the learner works with kubectl alone: no page of theirs checks anything
+    instructor.wait_for_function("n => document.querySelector('#grid').innerText.includes(n)", arg=name)
+    stream_open(instructor)
+    seat = instructor.evaluate(
+        "n => [...document.querySelectorAll('#grid tbody tr')].find(r => r.innerText.includes(n)).id", name
+    ).removeprefix("learner-")
+    requests = Requests(instructor)
+    requests.start()
+    kubectl(learner, site, public_id, tmp_path, "run", "hello", "--image=nginx:1.27")
+    instructor.wait_for_selector(f"#learner-{seat} td.pass", state="attached")
+    # The row came alone, asked for because the stream named it; the grid was not polled.
+    rows = requests.to(rf"/workshops/{site.workshop}/learners/{seat}/row$")
+    assert rows and all(r.headers.get("x-live-event") == "rows" for r in rows)
+    assert not [r for r in requests.to(rf"/workshops/{site.workshop}/$") if not r.headers.get("x-live-event")]

@@ -9,6 +9,7 @@ import http.client
 import http.cookiejar
 import re
 import socket
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -41,8 +42,23 @@ def server(tmp_path_factory):
         CSRF_COOKIE_SECURE="false",
     )
     manage(env, "collectstatic", "--noinput")  # the pages name their static files by hash
+    made = manage(env, "shell", "-c", WORKSHOP).stdout.split()
     with gunicorn(env, work, ("--workers", "1", "--threads", "12", "--graceful-timeout", "2")) as (_p, base):
-        yield base
+        yield base, {"workshop": made[-2], "code": made[-1]}
+
+
+# The instructor "ann" and her workshop on the first lab: its public id and join code.
+WORKSHOP = """
+from datetime import timedelta
+from django.contrib.auth.models import User
+from django.utils import timezone
+from playground import workshops
+ann = User.objects.create_user("ann", password="s3cret-pass")
+User.objects.create_user("bea", password="s3cret-pass")
+now = timezone.now()
+workshop = workshops.create(ann, "Live grid", ["first-pod"], now, now + timedelta(hours=2), 10)
+print(workshop.public_id, workshop.code)
+"""
 
 
 class Visitor:
@@ -69,6 +85,20 @@ class Visitor:
 
     def apply(self, public_id: str, name: str) -> None:
         self.post(f"/playground/{public_id}/apply", {"manifest": CONFIGMAP.format(name=name)})
+
+    def sign_in(self, username: str) -> None:
+        self.post("/accounts/login/", {"username": username, "password": "s3cret-pass"})
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with self.opener.open(self.base + path) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def stream(self, path: str) -> "Events":
+        cookies = "; ".join(f"{c.name}={c.value}" for c in self.jar)
+        return Events(self.base, path, cookies)
 
     def page(self, public_id: str) -> str:
         with self.opener.open(f"{self.base}/playground/{public_id}/") as response:
@@ -119,6 +149,7 @@ class Events:
 
 
 def test_the_owner_hears_of_a_change_made_by_another_request(server):
+    server, _workshop = server
     learner = Visitor(server)
     public_id = learner.create()
     events = learner.events(public_id)
@@ -139,6 +170,7 @@ def test_the_owner_hears_of_a_change_made_by_another_request(server):
 
 
 def test_a_reconnect_from_an_older_version_is_told_at_once(server):
+    server, _workshop = server
     learner = Visitor(server)
     public_id = learner.create()
     first = learner.events(public_id)
@@ -154,6 +186,7 @@ def test_a_reconnect_from_an_older_version_is_told_at_once(server):
 
 
 def test_a_page_rendered_before_a_change_is_told_at_once(server):
+    server, _workshop = server
     learner = Visitor(server)
     public_id = learner.create()
     # The stream's address as the workspace names it: with the version it was rendered at.
@@ -168,6 +201,7 @@ def test_a_page_rendered_before_a_change_is_told_at_once(server):
 
 
 def test_only_the_owner_may_listen(server):
+    server, _workshop = server
     owner, stranger = Visitor(server), Visitor(server)
     public_id = owner.create()
     stranger.create()  # a sandbox of their own does not open someone else's
@@ -179,6 +213,7 @@ def test_only_the_owner_may_listen(server):
 
 
 def test_streams_are_capped_and_end_giving_their_place_back(server):
+    server, _workshop = server
     learner = Visitor(server)
     public_id = learner.create()
     streams = [learner.events(public_id) for _ in range(PER_SANDBOX)]
@@ -211,3 +246,50 @@ def test_on_an_in_memory_database_pages_poll_and_never_ask(client):
     assert b"data-live-events" not in page.content
     refused = client.get(response["Location"] + "live")
     assert refused.status_code == 503 and refused["Content-Type"].startswith("text/plain")
+
+
+def test_the_instructor_hears_which_learner_rows_changed_and_fetches_one(server):
+    base, made = server
+    workshop = made["workshop"]
+    ann = Visitor(base)
+    ann.sign_in("ann")
+    learner = Visitor(base)
+    lab = learner.post(f"/join/{made['code']}", {"code": made["code"], "name": "Alice"})
+    sandbox = re.search(r"/labs/attempt/([0-9a-f-]{36})/", lab).group(1)
+    status, dashboard = ann.get(f"/workshops/{workshop}/")
+    assert status == 200
+    seat = re.search(r'id="learner-([0-9a-f-]{36})"', dashboard).group(1)
+    assert f'data-live-events="/workshops/{workshop}/live"' in dashboard
+    events = ann.stream(f"/workshops/{workshop}/live")
+    try:
+        assert events.status == 200
+        assert events.response.getheader("Content-Type").startswith("text/event-stream")
+        assert events.message() == {"retry": ["1000"]}
+        learner.post(f"/playground/{sandbox}/apply", {"manifest": CONFIGMAP.format(name="alice")})
+        rows = events.next_with("event")
+        assert rows == {"event": ["rows"], "data": [seat]}
+        # The row alone, as her record reads now.
+        status, row = ann.get(f"/workshops/{workshop}/learners/{seat}/row")
+        assert status == 200 and row.strip().startswith(f'<tr id="learner-{seat}"') and "Alice" in row
+        assert row.count("<tr") == 1
+        # A second learner joining changes the grid's shape: the whole grid is fetched.
+        Visitor(base).post(f"/join/{made['code']}", {"code": made["code"], "name": "Bob"})
+        while (message := events.next_with("event")) is not None and message["event"] != ["grid"]:
+            pass  # Alice's row again, as her check was recorded
+        assert message == {"event": ["grid"], "data": ["all"]}
+    finally:
+        events.close()
+
+
+def test_only_the_instructor_may_listen_or_fetch_a_row(server):
+    base, made = server
+    workshop = made["workshop"]
+    bea = Visitor(base)
+    bea.sign_in("bea")  # signed in, but not this workshop's instructor
+    refused = bea.stream(f"/workshops/{workshop}/live")
+    assert refused.status == 404
+    seat = "00000000-0000-4000-8000-000000000000"
+    assert bea.get(f"/workshops/{workshop}/learners/{seat}/row")[0] == 404
+    ann = Visitor(base)
+    ann.sign_in("ann")
+    assert ann.get(f"/workshops/{workshop}/learners/{seat}/row")[0] == 404  # no such learner
