@@ -18,6 +18,7 @@ Beyond a cap the answer is kube-apiserver's for too many requests in flight: 429
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -30,7 +31,7 @@ from collections import Counter
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Now
 
@@ -43,6 +44,10 @@ STALE_PERIODS = 3  # a row not refreshed for this many periods belongs to a dead
 
 logger = logging.getLogger(__name__)
 _lock = threading.Lock()
+# SQLite's write lock is not fair: a burst of threads waiting on it can starve one past
+# its busy timeout. So on SQLite a process's stream writes go one at a time, and only
+# the processes compete for the lock.
+_sqlite_writes = threading.Lock()
 _open: Counter = Counter()  # this process's streams (key "process")
 _rows: set[int] = set()  # this process's OpenStream rows, refreshed while open
 _refresher: threading.Thread | None = None  # refreshes `_rows` while there are any
@@ -86,7 +91,8 @@ class Slot:
             _rows.discard(self._row)
         if self._row is not None:
             try:
-                OpenStream.objects.filter(pk=self._row).delete()
+                with _writes():
+                    OpenStream.objects.filter(pk=self._row).delete()
             except DatabaseError:  # no longer refreshed, the row stops counting when stale
                 logger.warning("could not delete open stream %s", self._row, exc_info=True)
 
@@ -106,12 +112,25 @@ def acquire(request, sandbox_pk: int) -> Slot:
             raise _too_many("this server has {} open watch and log streams, its limit", cap)
         _open["process"] += 1
     try:
-        row = _claim(sandbox_pk, address_key(client_address(request)))
+        with _writes():
+            row = _claim(sandbox_pk, address_key(client_address(request)))
+    except OperationalError as error:  # the database is busy (or away): later, as upstream's overload
+        logger.warning("could not count an open stream: %s", error)
+        with _lock:
+            _open["process"] -= 1
+        raise too_many_requests(
+            "Too many requests, please try again later.", retry_after=RETRY_AFTER_SECONDS
+        ) from None
     except BaseException:
         with _lock:
             _open["process"] -= 1
         raise
     return Slot(row)
+
+
+def _writes():
+    """The turn of this process's thread to write stream rows (SQLite), else nothing."""
+    return _sqlite_writes if connection.vendor == "sqlite" else contextlib.nullcontext()
 
 
 def _claim(sandbox_pk: int, address: str) -> int | None:
@@ -192,9 +211,10 @@ def refresh() -> None:
     with _lock:
         rows = list(_rows)
     try:
-        if rows:
-            OpenStream.objects.filter(pk__in=rows).update(alive=Now())
-        OpenStream.objects.filter(alive__lt=_stale_before()).delete()
+        with _writes():
+            if rows:
+                OpenStream.objects.filter(pk__in=rows).update(alive=Now())
+            OpenStream.objects.filter(alive__lt=_stale_before()).delete()
     except DatabaseError:
         logger.warning("could not refresh open streams", exc_info=True)
         connection.close()  # a fresh connection next time
