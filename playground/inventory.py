@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
+from django.utils.translation import gettext, gettext_noop
+
 from playground.engine.podstatus import node_ready_status, pod_ready, pod_status_text
 from playground.engine.registry import BUILTIN
 from playground.engine.util import controller_of, object_key
@@ -13,6 +15,38 @@ from playground.engine.util import controller_of, object_key
 # kind → its vSphere counterpart, from each kind's Strategy (kinds without one are absent).
 COUNTERPART = {s.kind: s.counterpart for s in BUILTIN if s.counterpart}
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
+
+# The engine's counterpart texts, marked for the message catalogue here (the engine has no
+# Django); templates show them with {% translate %}. A test checks that every COUNTERPART
+# value is in this list, so a counterpart added to a Strategy cannot stay English.
+COUNTERPART_TEXTS = (
+    gettext_noop("resource pool"),
+    gettext_noop("ESXi host"),
+    gettext_noop("VM"),
+    gettext_noop("guest customization"),
+    gettext_noop("credential store item"),
+    gettext_noop("resource pool limits"),
+    gettext_noop("default VM sizing"),
+    gettext_noop("HA/FT group of identical VMs"),
+    gettext_noop("vApp with FT/HA (rolling upgrades)"),
+    gettext_noop("HA admission control for maintenance"),
+    gettext_noop("one-armed load balancer (VIP)"),
+    gettext_noop("in-line L7 load balancer"),
+    gettext_noop("distributed firewall rule"),
+    gettext_noop("agent on every host"),
+    gettext_noop("VMs with fixed identities"),
+    gettext_noop("scheduled task (run once)"),
+    gettext_noop("scheduled task"),
+    gettext_noop("VMDK on a datastore"),
+    gettext_noop("VMDK request"),
+    gettext_noop("storage policy"),
+    gettext_noop("DRS-like scale-out rule"),
+    gettext_noop("a new object type vCenter learns (as a plug-in adds inventory types)"),
+    gettext_noop("HA/FT group of identical VMs (the older API)"),
+    gettext_noop("VM template"),
+    gettext_noop("a storage provider (VASA provider)"),
+    gettext_noop("a certificate request to the VMCA"),
+)
 
 
 # STATUS texts of a pod on its way up (amber), and of one that is done or going (grey).
@@ -39,7 +73,8 @@ def node_state(cluster, node: dict) -> tuple[str, str]:
     text = "Ready" if status == "True" else "NotReady" if status else "Unknown"
     tone = "ok" if text == "Ready" else "bad"
     if node["metadata"]["name"] in cluster.down_nodes and text == "Ready":
-        text, tone = "Ready (not responding)", "warn"
+        # kubectl's STATUS word stays; the note is ours.
+        text, tone = "Ready " + gettext("(not responding)"), "warn"
     if (node.get("spec") or {}).get("unschedulable"):
         text += ", SchedulingDisabled"
         tone = "warn" if tone == "ok" else tone
@@ -85,8 +120,8 @@ def hosts_tree(cluster) -> list[dict]:
     if unscheduled:
         nodes.append(
             {
-                "name": "(not placed)",
-                "state": "waiting for the scheduler",
+                "name": "(not placed)",  # the template says it in the page's language
+                "state": gettext("waiting for the scheduler"),
                 "tone": "warn",
                 "roles": [],
                 "cpu": None,
@@ -149,11 +184,15 @@ def workloads_tree(cluster) -> list[dict]:
                 status = obj.get("status") or {}
                 want = (obj.get("spec") or {}).get("replicas")
                 if kind == "DaemonSet":
-                    summary = (
-                        f"{status.get('numberReady', 0)}/{status.get('desiredNumberScheduled', 0)} ready"
-                    )
+                    summary = gettext("%(ready)s/%(want)s ready") % {
+                        "ready": status.get("numberReady", 0),
+                        "want": status.get("desiredNumberScheduled", 0),
+                    }
                 elif want is not None:
-                    summary = f"{status.get('readyReplicas', 0)}/{want} ready"
+                    summary = gettext("%(ready)s/%(want)s ready") % {
+                        "ready": status.get("readyReplicas", 0),
+                        "want": want,
+                    }
                 else:
                     summary = ""
                 workloads.append(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from concepts.catalogue import catalogue
 from concepts.i18n import active_language
 from playground import sandboxes
@@ -28,7 +30,7 @@ class StepState:
 def get(slug: str) -> LearningPath:
     found = paths().get(slug)
     if found is None:
-        raise sandboxes.SandboxError(f"There is no guided path {slug!r}.", 404)
+        raise sandboxes.SandboxError(gettext("There is no guided path %(slug)r.") % {"slug": slug}, 404)
     return found
 
 
@@ -53,7 +55,7 @@ def states(owner: str, path: LearningPath) -> list[StepState]:
 
 def mark_read(owner: str, path: LearningPath, number: int) -> None:
     if not 1 <= number <= len(path.steps) or path.steps[number - 1].kind != "concept":
-        raise sandboxes.SandboxError("There is no such concept step.", 404)
+        raise sandboxes.SandboxError(gettext("There is no such concept step."), 404)
     progress, _ = PathProgress.objects.get_or_create(owner=owner, path=path.slug)
     if number not in progress.read:
         progress.read = sorted({*progress.read, number})

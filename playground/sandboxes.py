@@ -310,7 +310,11 @@ def admit(owner: str, address: str | None) -> None:
     too many: per visitor at once, per address in the last hour and per address at once.
     The address counts come from the database, so every server process agrees."""
     if owned(owner).count() >= MAX_SANDBOXES_PER_VISITOR:
-        raise SandboxError(f"You already have {MAX_SANDBOXES_PER_VISITOR} sandboxes; delete one first.", 429)
+        raise SandboxError(
+            _("You already have %(count)s sandboxes; delete one first.")
+            % {"count": MAX_SANDBOXES_PER_VISITOR},
+            429,
+        )
     if not address:
         return
     hourly, held_limit = settings.SANDBOXES_PER_ADDRESS_PER_HOUR, settings.SANDBOXES_PER_ADDRESS
@@ -319,16 +323,22 @@ def admit(owner: str, address: str | None) -> None:
         made = SandboxCreation.objects.filter(address=address, created__gte=since).count()
         if made >= hourly:
             raise SandboxError(
-                f"{made} sandboxes were made from your network address in the last hour; the limit "
-                f"is {hourly} an hour. Please try again later, or keep using the ones you have.",
+                _(
+                    "%(made)s sandboxes were made from your network address in the last hour; the limit "
+                    "is %(limit)s an hour. Please try again later, or keep using the ones you have."
+                )
+                % {"made": made, "limit": hourly},
                 429,
             )
     if held_limit:
         held = Sandbox.objects.filter(address=address).count()
         if held >= held_limit:
             raise SandboxError(
-                f"There are {held} sandboxes from your network address; the limit is {held_limit} "
-                "at once. Delete some you no longer need first.",
+                _(
+                    "There are %(held)s sandboxes from your network address; the limit is %(limit)s "
+                    "at once. Delete some you no longer need first."
+                )
+                % {"held": held, "limit": held_limit},
                 429,
             )
 
@@ -358,11 +368,11 @@ def create(
         admit(owner, address)
     found = scenarios().get(scenario) if scenario else None
     if scenario and found is None:
-        raise SandboxError(f"Unknown scenario {scenario!r}.", 404)
+        raise SandboxError(_("Unknown scenario %(scenario)r.") % {"scenario": scenario}, 404)
     if found is not None:
         profile = found.profile
     if profile not in PROFILES:
-        raise SandboxError(f"Unknown profile {profile!r}.", 400)
+        raise SandboxError(_("Unknown profile %(profile)r.") % {"profile": profile}, 400)
     seed = secrets.randbelow(2**31)
     cluster = build(profile, seed, found)
     name = (name or (found.title if found else PROFILES[profile].split(":")[0])).strip()[:80]
@@ -403,7 +413,11 @@ def _build(profile: str, seed: int, scenario, start: float) -> Cluster:
             cluster.settle()
             run_actions(cluster, scenario.actions)
         except (ApiError, ScenarioError) as error:
-            raise SandboxError(f"The scenario {scenario.slug} could not be set up: {error}", 500) from None
+            raise SandboxError(
+                _("The scenario %(scenario)s could not be set up: %(error)s")
+                % {"scenario": scenario.slug, "error": error},
+                500,
+            ) from None
     return cluster
 
 
@@ -549,9 +563,12 @@ def _check_size(state: str, cluster: Cluster, before: str) -> None:
         objects_before = 0
     if objects > objects_before:
         raise SandboxError(
-            f"Nothing was changed: that would make this sandbox's saved state {size} bytes, and a "
-            f"sandbox may hold at most {cap} bytes. Delete objects you no longer need, or start "
-            "another sandbox.",
+            _(
+                "Nothing was changed: that would make this sandbox's saved state %(size)s bytes, and a "
+                "sandbox may hold at most %(cap)s bytes. Delete objects you no longer need, or start "
+                "another sandbox."
+            )
+            % {"size": size, "cap": cap},
             403,
         )
 

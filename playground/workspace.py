@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from playground.inventory import node_state, pod_state
 
@@ -45,14 +45,20 @@ def work_status(cluster) -> str:
     """What Step would do next, in words: queued reconciles, else the next timed work."""
     queued = cluster.pending()
     if queued:
-        return f"{queued} reconcile{'s' if queued != 1 else ''} queued: Step runs the next one."
+        return ngettext(
+            "%(count)s reconcile queued: Step runs the next one.",
+            "%(count)s reconciles queued: Step runs the next one.",
+            queued,
+        ) % {"count": queued}
     due = cluster.next_timer()
     if due is None:
-        return "Nothing is waiting: the cluster is settled."
+        return gettext("Nothing is waiting: the cluster is settled.")
     wait = max(0.0, due - cluster.clock)
     if wait < 1:
-        return "Timed work is due now: Step runs it."
-    return f"Next timed work in {_duration(wait)} of cluster time: Step jumps the clock to it."
+        return gettext("Timed work is due now: Step runs it.")
+    return gettext("Next timed work in %(wait)s of cluster time: Step jumps the clock to it.") % {
+        "wait": _duration(wait)
+    }
 
 
 def _duration(seconds: float) -> str:

@@ -10,6 +10,7 @@ from datetime import UTC
 import orjson
 from django.conf import settings
 from django.db.models import Count, Sum
+from django.utils.translation import gettext, gettext_noop
 
 from concepts.diagrams import DiagramError
 from playground.engine import quantity
@@ -69,13 +70,31 @@ def snapshot(cluster: MirroredCluster, namespace: str | None = None) -> Snapshot
     return Snapshot(_store(objects))
 
 
+# A mirror's and a resource's state words (storage and informer write them in English);
+# the pages show them with {% translate %}.
+STATES = (
+    gettext_noop("starting"),
+    gettext_noop("listing"),
+    gettext_noop("relisting"),
+    gettext_noop("watching"),
+    gettext_noop("reconnecting"),
+    gettext_noop("synced"),
+    gettext_noop("stopped"),
+    gettext_noop("not served"),
+)
+
+
 def heard(cluster: MirroredCluster, now: float | None = None) -> dict:
     """When the cluster last answered, and whether that counts as not responding."""
     now = time.time() if now is None else now
     if cluster.last_heard is None:
-        return {"ago": None, "text": "never", "tone": "warn"}
+        return {"ago": None, "text": gettext("never"), "tone": "warn"}
     ago = max(0, int(now - cluster.last_heard.timestamp()))
-    text = f"{ago} s ago" if ago < 120 else f"{ago // 60} min ago"
+    text = (
+        gettext("%(seconds)s s ago") % {"seconds": ago}
+        if ago < 120
+        else gettext("%(minutes)s min ago") % {"minutes": ago // 60}
+    )
     tone = "ok" if ago <= NOT_RESPONDING_AFTER and cluster.state != "stopped" else "bad"
     return {"ago": ago, "text": text, "tone": tone, "at": cluster.last_heard.astimezone(UTC)}
 

@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from config.clientip import address_key, client_address
@@ -63,7 +64,10 @@ def mirrored(view):
         except MirroredCluster.DoesNotExist:
             return _fail(
                 request,
-                f"{name!r} is not mirrored yet. Start it on the server: python manage.py mirror {name}",
+                gettext(
+                    "%(name)r is not mirrored yet. Start it on the server: python manage.py mirror %(name)s"
+                )
+                % {"name": name},
                 404,
             )
         return view(request, record, *args, **kwargs)
@@ -217,10 +221,12 @@ def copy_page(request: HttpRequest, record: MirroredCluster) -> HttpResponse:
         return _fail(request, error.message, error.status)
     messages.success(
         request,
-        f"Copied {record.name} into this sandbox in {time.monotonic() - started:.1f} s. The real cluster is untouched.",
+        gettext("Copied %(name)s into this sandbox in %(seconds).1f s. The real cluster is untouched.")
+        % {"name": record.name, "seconds": time.monotonic() - started},
     )
     for note in notes[:20]:
-        messages.warning(request, f"Not copied: {note}" if ":" in note else note)
+        # A note names the object and the reason as the engine or the API says it.
+        messages.warning(request, gettext("Not copied: %(note)s") % {"note": note} if ":" in note else note)
     if len(notes) > 20:
-        messages.warning(request, f"…and {len(notes) - 20} more not copied.")
+        messages.warning(request, gettext("…and %(count)s more not copied.") % {"count": len(notes) - 20})
     return redirect("playground:sandbox", public_id=sandbox.public_id)

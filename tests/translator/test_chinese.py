@@ -6,10 +6,20 @@ import html
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 SAMPLES = Path(__file__).parent / "samples"
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    """A request to a /zh-hans/ page leaves Chinese active in this thread; later tests
+    expect the default language."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def chinese(client: Client, name: str) -> str:

@@ -1,0 +1,200 @@
+"""The workspace, the mirror and the sandbox errors in Simplified Chinese (issue 19): the
+vSphere counterparts beside workloads, the host tree's notes, the clock's status line, the
+mirror's states and "last heard", and SandboxError messages. Kubernetes' own words (kinds,
+kubectl's STATUS column) stay English."""
+
+import html
+import re
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Permission, User
+from django.test import Client
+from django.utils import translation
+
+from playground import sandboxes
+from playground.inventory import COUNTERPART, COUNTERPART_TEXTS
+from playground.mirror import reading
+from tests.playground.mirror.conftest import fake, mirrored  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    """A request to a /zh-hans/ page leaves Chinese active in this thread; later tests
+    expect the default language."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+WORKLOADS = [
+    {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web"},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+            },
+        },
+    },
+    {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "db"},
+        "spec": {
+            "replicas": 1,
+            "serviceName": "db",
+            "selector": {"matchLabels": {"app": "db"}},
+            "template": {
+                "metadata": {"labels": {"app": "db"}},
+                "spec": {"containers": [{"name": "c", "image": "postgres"}]},
+            },
+        },
+    },
+    {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "nightly"},
+        "spec": {
+            "schedule": "0 3 * * *",
+            "jobTemplate": {
+                "spec": {
+                    "template": {
+                        "spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox"}]}
+                    }
+                }
+            },
+        },
+    },
+    # Asks for more CPU than any node has: it waits for the scheduler.
+    {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "huge"},
+        "spec": {"containers": [{"name": "c", "image": "nginx", "resources": {"requests": {"cpu": "500"}}}]},
+    },
+]
+
+
+def page(client: Client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return html.unescape(response.content.decode())
+
+
+def sandbox_with_workloads(client: Client) -> str:
+    location = client.post("/zh-hans/playground/new", {"name": "zh", "profile": "default"})["Location"]
+    public_id = re.search(r"/zh-hans/playground/([0-9a-f-]+)/", location).group(1)
+    owner = sandboxes.visitor(client.session)
+    sandboxes.change(owner, public_id, lambda cluster: cluster.apply(WORKLOADS), "apply")
+    return public_id
+
+
+def test_every_counterpart_the_engine_names_is_marked_and_translated():
+    missing = sorted(set(COUNTERPART.values()) - set(COUNTERPART_TEXTS))
+    assert missing == [], f"add to inventory.COUNTERPART_TEXTS: {missing}"
+    with translation.override("zh-hans"):
+        untranslated = sorted(text for text in COUNTERPART_TEXTS if translation.gettext(text) == text)
+    assert untranslated == []
+
+
+def test_the_workspace_trees_in_chinese(client):
+    public_id = sandbox_with_workloads(client)
+    body = page(client, f"/zh-hans/playground/{public_id}/")
+    for english in (
+        "vApp with FT/HA (rolling upgrades)",
+        "HA/FT group of identical VMs",
+        "VMs with fixed identities",
+        ">scheduled task<",
+        "(not placed)",
+        "waiting for the scheduler<",
+        "0/2 ready",
+        "Next timed work in",
+        "Nothing is waiting",
+    ):
+        assert english not in body, english
+    for text in (
+        "带 FT/HA 的 vApp（滚动升级）",
+        "一组相同虚拟机的 HA/FT 组",
+        "具有固定标识的虚拟机",
+        "计划任务",
+        "（未放置）",
+        "等待调度器",
+        "0/2 就绪",
+    ):
+        assert text in body, text
+    assert re.search(r"下一项定时工作在集群时间 .+ 之后|没有等待中的工作：集群已稳定。|个调谐在排队", body)
+    # Kinds and kubectl's STATUS words stay English.
+    assert "Deployment web" in body and "Pending" in body
+    obj = page(client, f"/zh-hans/playground/{public_id}/objects/Deployment/default/web/")
+    assert '<span class="side-chip side-vsphere">带 FT/HA 的 vApp（滚动升级）</span>' in obj
+
+
+def test_the_workspace_in_english_is_unchanged(client):
+    location = client.post("/playground/new", {"name": "en", "profile": "default"})["Location"]
+    public_id = re.search(r"/playground/([0-9a-f-]+)/", location).group(1)
+    sandboxes.change(sandboxes.visitor(client.session), public_id, lambda c: c.apply(WORKLOADS), "apply")
+    body = page(client, location)
+    assert "vApp with FT/HA (rolling upgrades)" in body and "(not placed)" in body and "0/2 ready" in body
+
+
+def test_sandbox_errors_in_chinese():
+    with translation.override("zh-hans"):
+        with pytest.raises(sandboxes.SandboxError) as profile:
+            sandboxes.create("owner-zh", "x", "no-such-profile")
+        with pytest.raises(sandboxes.SandboxError) as scenario:
+            sandboxes.create("owner-zh", "x", "default", scenario="no-such-scenario")
+    assert profile.value.message == "未知的配置 'no-such-profile'。"
+    assert scenario.value.message == "未知的场景 'no-such-scenario'。"
+
+
+def test_the_sandbox_limit_and_a_missing_path_in_chinese(client, monkeypatch):
+    monkeypatch.setattr(sandboxes, "MAX_SANDBOXES_PER_VISITOR", 1)
+    client.post("/zh-hans/playground/new", {"name": "one", "profile": "default"})
+    refused = client.post("/zh-hans/playground/new", {"name": "two", "profile": "default"}, follow=True)
+    body = html.unescape(refused.content.decode())
+    assert "你已经有 1 个沙盒；请先删除一个。" in body and "You already have" not in body
+    missing = client.get("/zh-hans/learn/no-such-path/")
+    assert missing.status_code == 404
+    assert "没有引导路径 'no-such-path'。" in html.unescape(missing.content.decode())
+
+
+def test_last_heard_and_states_in_chinese():
+    class Cluster:
+        last_heard = None
+        state = "synced"
+
+    with translation.override("zh-hans"):
+        assert reading.heard(Cluster())["text"] == "从未"
+        for state in reading.STATES:
+            assert translation.gettext(state) != state, state
+    from datetime import UTC, datetime
+
+    Cluster.last_heard = datetime.fromtimestamp(1000, UTC)
+    with translation.override("zh-hans"):
+        assert reading.heard(Cluster(), now=1030)["text"] == "30 秒前"
+        assert reading.heard(Cluster(), now=1000 + 600)["text"] == "10 分钟前"
+    with translation.override("en"):
+        assert reading.heard(Cluster(), now=1030)["text"] == "30 s ago"
+
+
+@pytest.mark.usefixtures("mirrored")
+def test_the_mirror_pages_say_state_and_last_heard_in_chinese():
+    user = User.objects.create_user("ops-zh", password="pw-for-tests-only")  # noqa: S106
+    user.user_permissions.add(Permission.objects.get(codename="view_mirror"))
+    client = Client()
+    client.force_login(user)
+    cluster = page(client, "/zh-hans/mirror/lab/")
+    state = re.search(r'id="mirror-state">([^<]+)<', cluster).group(1)
+    assert state in {"已同步", "正在列举", "正在启动", "正在重新连接", "已停止"}, state
+    heard = re.search(r'id="last-heard">([^<]+)<', cluster).group(1)
+    assert re.search(r"\d+ 秒前|\d+ 分钟前|从未", heard) and " s ago" not in heard
+    assert "resource pool<" not in cluster
+    index = page(client, "/zh-hans/mirror/")
+    assert re.search(r"\d+ 秒前|\d+ 分钟前|从未", index) and " s ago" not in index
+    assert ">synced<" not in index and ">已同步<" in index
