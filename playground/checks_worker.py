@@ -1,35 +1,54 @@
-"""Lab checks as tasks (issue 18 §4): the instructor's grid only reads results.
+"""Lab checks as tasks (issue 18 §4): off the request path, fed by sandbox changes.
 
 `check_attempt` runs one lab attempt's checks against its sandbox as of now and records
-them (lab_attempts.record: passed tasks, checks_run, checked_version, completion). It runs
-through the tasks framework's backport (django-tasks; Django 6's django.tasks, so moving
-to 6.x is an import change): with the immediate backend (the default) at once, in the
-process that enqueues it, so pages behave as they always did; with the database backend
-(TASKS_BACKEND=database) a `manage.py db_worker` process runs it and requests only read.
+them (lab_attempts.record: passed tasks, checks_run, checked_version, what each task
+says, when the clock next has work due, completion). It runs through the tasks
+framework's backport (django-tasks; Django 6's django.tasks, so moving to 6.x is an
+import change): with the immediate backend (the default) at once, in the process that
+enqueues it, so pages behave as they always did and checks run when pages ask; with the
+database backend (TASKS_BACKEND=database) a `manage.py db_worker` process runs it.
 
-`enqueue_stale` is how changes feed the worker: a sandbox changed since its attempt's last
-check (checked_version behind the sandbox's version) gets one check enqueued, never a
-second while one is still waiting.
+With the database backend every saved sandbox change enqueues a check of each open
+attempt on it (`_changed`, a playground.changes listener, inside the saving transaction
+so the check commits with the change), and pages only read what was recorded (`read`),
+showing "checking…" while one waits. Time moves without a save: a check records when the
+sandbox's clock next has work due (a pod to become Ready), and a page reading the attempt
+after then enqueues another (`lab_attempts.due`), so progress that needs only time is
+checked while someone looks.
 """
 
 from __future__ import annotations
 
+import contextlib
+
 from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
 from django_tasks import task
 
-from playground import lab_attempts, sandboxes
+from playground import changes, lab_attempts, sandboxes
+from playground.labs import Lab, labs
+from playground.labs.runner import TaskStatus
 from playground.models import LabAttempt
 
 
 @task()
 def check_attempt(attempt_id: int) -> None:
-    attempt = LabAttempt.objects.select_related("sandbox").filter(pk=attempt_id).first()
-    if attempt is None:
-        return  # the attempt went with its sandbox
-    try:
-        lab_attempts.record(attempt)
-    except sandboxes.BrokenState:
-        return  # the learner's own page offers Reset and Rewind
+    # On PostgreSQL the attempt's row is locked for the check, so two workers checking one
+    # attempt (one started before a change, one after) record in turn, never over each
+    # other's passes; the sandbox's row is not locked (its writers hold that one).
+    locking = connection.features.has_select_for_update
+    with transaction.atomic() if locking else contextlib.nullcontext():
+        query = LabAttempt.objects.select_related("sandbox").filter(pk=attempt_id)
+        if locking:
+            query = query.select_for_update(of=("self",))
+        attempt = query.first()
+        if attempt is None:
+            return  # the attempt went with its sandbox
+        try:
+            lab_attempts.record(attempt)
+        except sandboxes.BrokenState:
+            return  # the learner's own page offers Reset and Rewind
 
 
 def queued() -> bool:
@@ -39,16 +58,18 @@ def queued() -> bool:
 
 def pending(attempt_ids) -> set[int]:
     """Of these attempts, those with a check enqueued and not yet started."""
-    if not queued():
+    wanted = set(attempt_ids)
+    if not queued() or not wanted:
         return set()
     from django_tasks.base import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
-    wanted = set(attempt_ids)
     waiting = DBTaskResult.objects.filter(
-        status=TaskResultStatus.READY, task_path=check_attempt.module_path
+        status=TaskResultStatus.READY,
+        task_path=check_attempt.module_path,
+        args_kwargs__args__0__in=wanted,
     ).values_list("args_kwargs", flat=True)
-    return {args["args"][0] for args in waiting if args["args"] and args["args"][0] in wanted}
+    return {args["args"][0] for args in waiting}
 
 
 def enqueue_stale(attempts) -> int:
@@ -61,3 +82,31 @@ def enqueue_stale(attempts) -> int:
             check_attempt.enqueue(attempt.pk)
             count += 1
     return count
+
+
+def _changed(pk: int, version: int) -> None:
+    """A sandbox's change was saved: with a worker, its open attempts get a check each
+    (one waiting at most). With the immediate backend nothing runs here: a check inside
+    every save would slow each kubectl apply, and pages check when they ask."""
+    if queued():
+        enqueue_stale(LabAttempt.objects.filter(sandbox_id=pk, completed=None).only("pk"))
+
+
+changes.listen(_changed)  # at import: PlaygroundConfig.ready imports this module
+
+
+def read(owner: str, public_id) -> tuple[LabAttempt, Lab, list[TaskStatus], bool]:
+    """The learner's task list: (attempt, lab, task states, whether a check is waiting).
+
+    With the immediate backend the checks run here on the sandbox as of now
+    (lab_attempts.progress). With a worker this reads what it recorded and runs no
+    check; an attempt whose record is behind (lab_attempts.due) gets one enqueued."""
+    if not queued():
+        return (*lab_attempts.progress(owner, public_id), False)
+    attempt = lab_attempts.get(owner, public_id)
+    lab = labs()[attempt.lab]
+    waiting = bool(pending([attempt.pk]))
+    if not waiting and lab_attempts.due(attempt, timezone.now()):
+        check_attempt.enqueue(attempt.pk)
+        waiting = True
+    return attempt, lab, lab_attempts.recorded(attempt, lab), waiting

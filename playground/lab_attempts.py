@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from playground import sandboxes
 from playground.labs import Lab, following, labs, paths
+from playground.labs.checks import Result
 from playground.labs.runner import TaskStatus, solve, status
 from playground.models import LabAttempt, Sandbox
 
@@ -79,9 +82,19 @@ def progress(owner: str, public_id):
 
 def record(attempt: LabAttempt) -> list[TaskStatus]:
     """Run the attempt's checks on its sandbox as of now and record them, as progress()
-    does; the check worker's task (playground/checks_worker.py) calls it."""
+    does; the check worker's task (playground/checks_worker.py) calls it.
+
+    The saved state is caught up to now in memory (not saved: only readers that hand out
+    resourceVersions must keep what they saw), so a pod that became Ready as the clock
+    moved counts without anyone opening the sandbox."""
     lab = labs()[attempt.lab]
-    return _record(attempt, lab, attempt.sandbox, sandboxes.loaded(attempt.sandbox))
+    sandbox = attempt.sandbox
+    cluster = sandboxes.loaded(sandbox)
+    sandboxes.catch_up(sandbox, cluster, timezone.now())
+    return _record(attempt, lab, sandbox, cluster)
+
+
+RECHECK_FLOOR = timedelta(seconds=2)  # a sandbox with work always due is re-checked this often at most
 
 
 def _record(attempt: LabAttempt, lab: Lab, sandbox: Sandbox, cluster) -> list[TaskStatus]:
@@ -100,12 +113,68 @@ def _record(attempt: LabAttempt, lab: Lab, sandbox: Sandbox, cluster) -> list[Ta
             "checks_run": attempt.checks_run,
             "checked_version": sandbox.version,
         }
+    results = _results(cluster, lab.slug)
+    if results != attempt.results:
+        attempt.results = changed["results"] = results
+    recheck_at = _recheck_at(sandbox, cluster, now)
+    if (recheck_at is None) != (attempt.recheck_at is None) or (
+        recheck_at is not None and abs(recheck_at - attempt.recheck_at) > timedelta(seconds=1)
+    ):
+        attempt.recheck_at = changed["recheck_at"] = recheck_at
     if attempt.completed is None and is_complete(attempt, states):
         # Also when a workshop dashboard recorded the passes first.
         attempt.completed = changed["completed"] = now
     if changed:
         LabAttempt.objects.filter(pk=attempt.pk).update(**changed)
     return states
+
+
+def _results(cluster, slug: str) -> dict[str, list]:
+    """What a learner reads of each task in each of the site's languages (attempt.results):
+    a failing check's words come from the lab's translation and the catalogue, so a page
+    that only reads shows them in its own language."""
+    results = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            found = status(cluster, labs(code)[slug])
+        results[code] = [None if s.passed else [s.failing.says, s.failing.hint] for s in found]
+    return results
+
+
+def _recheck_at(sandbox: Sandbox, cluster, now) -> datetime | None:
+    """When the clock next has work due, in wall time (None: nothing due, or paused)."""
+    if sandbox.paused or sandbox.speed <= 0:
+        return None
+    due = cluster.next_timer()
+    if cluster.backlog():
+        due = cluster.clock
+    if due is None:
+        return None
+    ahead = timedelta(seconds=max(0.0, due - cluster.clock) / sandbox.speed)
+    return now + max(ahead, RECHECK_FLOOR)
+
+
+def recorded(attempt: LabAttempt, lab: Lab) -> list[TaskStatus]:
+    """The task states the last check recorded, in the active language's words: what a
+    page shows without running a check. Before any check every task reads "checking…"."""
+    results = attempt.results.get(translation.get_language()) or attempt.results.get(settings.LANGUAGE_CODE)
+    if not results or len(results) != len(lab.tasks):
+        results = [[gettext("checking…"), None]] * len(lab.tasks)
+    return [
+        TaskStatus(task, number, () if found is None else (Result(False, found[0], found[1]),))
+        for number, (task, found) in enumerate(zip(lab.tasks, results, strict=True), 1)
+    ]
+
+
+def due(attempt: LabAttempt, now) -> bool:
+    """Whether the attempt's record is behind its sandbox: changed since its last check,
+    or its clock has had work fall due since (a check of the saved state alone would miss
+    a pod that became Ready as time passed)."""
+    return (
+        attempt.checked_version != attempt.sandbox.version
+        or not attempt.results
+        or (attempt.recheck_at is not None and attempt.recheck_at <= now)
+    )
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,13 @@ class LabAttempt(models.Model):
     checks_run = models.PositiveIntegerField(default=0)
     # The sandbox version the checks last ran on, so a dashboard re-checks only what changed.
     checked_version = models.PositiveIntegerField(default=0)
+    # What the last check saw, for pages that only read (a worker runs the checks):
+    # language → per task, None when it passes now, else [says, hint] of its first failing
+    # check, in that language's words.
+    results = models.JSONField(default=dict, blank=True)
+    # When the simulated clock next has work due (a pod to become Ready…), in wall time, as
+    # of the last check: a page reading the attempt after then asks for another check.
+    recheck_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     # When the lab was first complete: every task passed, and every must_hold task held.
     completed = models.DateTimeField(null=True, blank=True)

@@ -19,7 +19,7 @@ from concepts.catalogue import catalogue
 from concepts.diagrams import DiagramError
 from concepts.i18n import active_language
 from config.clientip import address_key, client_address
-from playground import console, lab_attempts, sandboxes, workspace
+from playground import checks_worker, console, lab_attempts, sandboxes, workspace
 from playground import paths as learning_paths
 from playground.engine import ApiError, quantity
 from playground.engine.kinds import resolve
@@ -930,10 +930,11 @@ def lab_page(request: HttpRequest, public_id) -> HttpResponse:
 
 def _render_lab(request: HttpRequest, public_id) -> HttpResponse:
     """The lab page, or its task list alone (playground/_lab_tasks.html) for htmx: polls,
-    the hint button. Both get the same context, for the page includes the task list."""
+    the hint button. Both get the same context, for the page includes the task list.
+    With a check worker the task list shows what it recorded (checks_worker.read)."""
     owner = sandboxes.visitor(request.session)
     try:
-        attempt, lab, states = lab_attempts.progress(owner, public_id)
+        attempt, lab, states, checking = checks_worker.read(owner, public_id)
     except sandboxes.SandboxError as error:
         return _fail(request, error)
     done = lab_attempts.is_complete(attempt, states)
@@ -953,6 +954,7 @@ def _render_lab(request: HttpRequest, public_id) -> HttpResponse:
             for view in lab_attempts.task_views(attempt, states)
         ],
         "done": done,
+        "checking": checking,
         "complete": {"duration": lab_attempts.duration(attempt), "next": lab_attempts.next_lab(attempt)}
         if done
         else None,

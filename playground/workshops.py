@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from playground import checks_worker, lab_attempts, sandboxes
@@ -188,18 +188,20 @@ REFRESH_BATCH = 25  # sandboxes re-checked per grid refresh; the rest wait for t
 
 
 def refresh(workshop: Workshop) -> None:
-    """Check learners whose sandbox changed since their last check, so the grid is current
+    """Check learners whose record is behind their sandbox (lab_attempts.due: changed since
+    their last check, or their clock has had work fall due since), so the grid is current
     even for learners who work only with kubectl.
 
     The checks are tasks (playground/checks_worker.py): with the immediate backend they run
     here, at most REFRESH_BATCH per call, least recently checked first (with 200 learners
     the grid request stays short and catches up over a few polls); with the database
-    backend this only enqueues them (one waiting check per attempt) for the worker.
+    backend this only enqueues them (one waiting check per attempt) for the worker; its
+    checks of saved changes are already enqueued by the changes themselves.
     """
     slug = workshop.labs[workshop.current]
     stale = (
         LabAttempt.objects.filter(participant__workshop=workshop, lab=slug)
-        .exclude(checked_version=F("sandbox__version"))
+        .filter(~Q(checked_version=F("sandbox__version")) | Q(results={}) | Q(recheck_at__lte=timezone.now()))
         .order_by("checked_version")
     )
     if checks_worker.queued():

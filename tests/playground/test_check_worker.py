@@ -62,6 +62,28 @@ def test_with_the_immediate_backend_the_grid_is_current_in_the_same_request():
     assert 'class="pass"' in again
 
 
+@pytest.mark.django_db
+def test_with_the_immediate_backend_a_saved_change_runs_no_check():
+    """Checks run when pages ask: a check inside every save would slow each kubectl apply."""
+    user = User.objects.create_user("ann", password="s3cret-pass")
+    now = timezone.now()
+    workshop = workshops.create(user, "W", ["first-pod"], now, now + timedelta(hours=1), 5)
+    seat = Participant.objects.create(workshop=workshop, owner="learner", name="Cli")
+    attempt = workshops.current_attempt(seat)
+    enqueued = []
+
+    def count(**signal):
+        enqueued.append(signal["task_result"].task.name)
+
+    task_enqueued.connect(count)
+    try:
+        sandboxes.change("learner", attempt.sandbox.public_id, lambda c: c.apply(POD), "pod")
+    finally:
+        task_enqueued.disconnect(count)
+    assert enqueued == []
+    assert LabAttempt.objects.get().checks_run == 0
+
+
 SETUP = """
 import django, json, os, sys, time
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
