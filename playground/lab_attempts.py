@@ -55,7 +55,10 @@ def reset(attempt: LabAttempt) -> None:
     sandbox = attempt.sandbox
     fresh = sandboxes.build(lab.profile, sandbox.seed, lab)
     sandboxes.replace_state(sandbox, fresh, "Before the instructor reset this lab")
-    LabAttempt.objects.filter(pk=attempt.pk).update(passed={}, hints={}, checks_run=0, completed=None)
+    # What the last check said goes too: until the next one the task list says "checking…".
+    LabAttempt.objects.filter(pk=attempt.pk).update(
+        passed={}, hints={}, checks_run=0, completed=None, results={}, recheck_at=None
+    )
 
 
 def get(owner: str, public_id) -> LabAttempt:

@@ -84,6 +84,24 @@ def test_with_the_immediate_backend_a_saved_change_runs_no_check():
     assert LabAttempt.objects.get().checks_run == 0
 
 
+@pytest.mark.django_db
+def test_a_reset_forgets_what_the_last_check_said():
+    """Until the next check the task list says "checking…", not the old state's words."""
+    user = User.objects.create_user("ann", password="s3cret-pass")
+    now = timezone.now()
+    workshop = workshops.create(user, "W", ["first-pod"], now, now + timedelta(hours=1), 5)
+    seat = Participant.objects.create(workshop=workshop, owner="learner", name="Cli")
+    attempt = workshops.current_attempt(seat)
+    sandboxes.change("learner", attempt.sandbox.public_id, lambda c: c.apply(POD), "pod")
+    workshops.refresh(workshop)  # the immediate backend checks here
+    attempt.refresh_from_db()
+    assert attempt.results["en"][1] == ["The pod hello has no label tier=web.", 2]
+    assert attempt.results["zh-hans"][1] == ["Pod hello 没有标签 tier=web。", 2]
+    workshops.reset(workshop, seat.public_id)
+    attempt.refresh_from_db()
+    assert (attempt.results, attempt.recheck_at, attempt.passed) == ({}, None, {})
+
+
 SETUP = """
 import django, json, os, sys, time
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
