@@ -25,6 +25,7 @@ from django.db.models import Sum, TextField
 from django.db.models.functions import Cast, Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from playground import changes
 from playground.engine import ApiError, Cluster
@@ -32,11 +33,13 @@ from playground.engine.cluster import WorkBudget
 from playground.models import PACK_LEVEL, Sandbox, SandboxCreation, Snapshot, StatePart
 from playground.scenarios import ScenarioError, run_actions, scenarios
 
-PROFILES = {
-    "default": "Kubernetes (kubeadm-style): a control plane and three workers",
-    "vsphere": "vSphere with Kubernetes: a Supervisor and ESXi hosts, NSX networking per namespace",
-    "zones": "Three zones: six workers spread over zone-a, zone-b and zone-c",
-    "minimal": "One worker, nothing else",
+PROFILES = {  # the page shows them with {% translate %}
+    "default": gettext_noop("Kubernetes (kubeadm-style): a control plane and three workers"),
+    "vsphere": gettext_noop(
+        "vSphere with Kubernetes: a Supervisor and ESXi hosts, NSX networking per namespace"
+    ),
+    "zones": gettext_noop("Three zones: six workers spread over zone-a, zone-b and zone-c"),
+    "minimal": gettext_noop("One worker, nothing else"),
 }
 MAX_SANDBOXES_PER_VISITOR = settings.SANDBOXES_PER_VISITOR
 MAX_CATCH_UP = 3600  # simulated seconds a single visit may advance

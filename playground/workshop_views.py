@@ -108,7 +108,7 @@ def dashboard(request: HttpRequest, public_id) -> HttpResponse:
         "rows": rows,
         "lab": labs()[workshop.labs[workshop.current]],
         "join_url": join_url,
-        "qr": mark_safe(segno.make(join_url, error="m").svg_inline(scale=6, title="Join link")),  # noqa: S308 - generated SVG
+        "qr": mark_safe(segno.make(join_url, error="m").svg_inline(scale=6, title=gettext("Join link"))),  # noqa: S308 - generated SVG
         "ended": workshops.ended(workshop),
     }
     template = "playground/workshop.html#grid" if request.htmx else "playground/workshop.html"

@@ -198,3 +198,21 @@ def test_the_mirror_pages_say_state_and_last_heard_in_chinese():
     index = page(client, "/zh-hans/mirror/")
     assert re.search(r"\d+ 秒前|\d+ 分钟前|从未", index) and " s ago" not in index
     assert ">synced<" not in index and ">已同步<" in index
+
+
+def test_the_profiles_and_the_workshop_join_link_in_chinese(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from playground import workshops
+
+    index = page(client, "/zh-hans/playground/")
+    assert "Kubernetes（kubeadm 风格）：一个控制平面和三个工作节点" in index
+    assert "一个工作节点，别无其他" in index and "One worker, nothing else" not in index
+    ann = User.objects.create_user("ann-zh", password="pw-for-tests-only")  # noqa: S106
+    client.force_login(ann)
+    now = timezone.now()
+    workshop = workshops.create(ann, "Day 1", ["first-pod"], now, now + timedelta(hours=2), 20)
+    dashboard = page(client, f"/zh-hans/workshops/{workshop.public_id}/")
+    assert "<title>加入链接</title>" in dashboard and "Join link" not in dashboard
