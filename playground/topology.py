@@ -14,6 +14,7 @@ A traced request (Cluster.trace) can be laid over the picture as numbered edges.
 from __future__ import annotations
 
 import graphviz
+from django.utils.translation import gettext
 
 from concepts.diagrams import render_svg
 from playground.engine.util import controller_of
@@ -136,7 +137,10 @@ class _Drawing:
                             penwidth="2",
                             URL=self.url("Node", "", name),
                             target="_top",
-                            tooltip=text(f"Node {name} (ESXi host): {state}"),
+                            tooltip=text(
+                                gettext("Node %(name)s (ESXi host): %(state)s")
+                                % {"name": name, "state": state}
+                            ),
                             id=ident(f"host-{name}"),
                         ),
                     )
@@ -146,7 +150,7 @@ class _Drawing:
         if unscheduled:
             with self.dot.subgraph(name="cluster_unscheduled") as box:
                 box.attr(
-                    label=text("not on a host yet", "(waiting for the scheduler)"),
+                    label=text(gettext("not on a host yet"), gettext("(waiting for the scheduler)")),
                     style="rounded,dashed",
                     color="#9a6700",
                     penwidth="1.5",
@@ -178,7 +182,10 @@ class _Drawing:
                             label=text(f"{owner_name} ×{len(members)}"),
                             fillcolor=fill,
                             color=colour,
-                            tooltip=text(f"{len(members)} pods of {ns}/{owner_name}"),
+                            tooltip=text(
+                                gettext("%(count)s pods of %(owner)s")
+                                % {"count": len(members), "owner": f"{ns}/{owner_name}"}
+                            ),
                         ),
                     ),
                 )
@@ -200,14 +207,16 @@ class _Drawing:
                             color=colour,
                             URL=self.url("Pod", ns, name),
                             target="_top",
-                            tooltip=text(f"Pod (VM) {name}: {state}"),
+                            tooltip=text(
+                                gettext("Pod (VM) %(name)s: %(state)s") % {"name": name, "state": state}
+                            ),
                         ),
                     ),
                 )
                 drawn.append(ident(key))
         if not drawn:
             empty = ident(f"empty/{host_name}")
-            host.node(empty, label="no pods", style="dashed", color="#b8c1cc", fontcolor="#6b7280")
+            host.node(empty, label=gettext("no pods"), style="dashed", color="#b8c1cc", fontcolor="#6b7280")
             drawn.append(empty)
         return drawn
 
@@ -233,19 +242,22 @@ class _Drawing:
                         color=SERVICE_COLOUR,
                         URL=self.url("Service", ns, name),
                         target="_top",
-                        tooltip=text(f"Service {name} (one-armed load balancer)"),
+                        tooltip=text(gettext("Service %(name)s (one-armed load balancer)") % {"name": name}),
                     ),
                 ),
             )
             self.endpoints(svc, key)
             for ingress in ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []:
                 lb = f"lb/{ingress.get('ip')}"
-                self.entry(lb, text(f"load balancer {ingress.get('ip')}"))
+                self.entry(lb, text(gettext("load balancer %(ip)s") % {"ip": ingress.get("ip")}))
                 self.dot.edge(ident(lb), ident(key), color=ENTRY_COLOUR)
             ports = [p.get("nodePort") for p in spec.get("ports") or [] if p.get("nodePort")]
             if ports and spec.get("type") == "NodePort":
                 np = f"nodeport/{ns}/{name}"
-                self.entry(np, text(f"NodePort {', '.join(map(str, ports))} on every node"))
+                self.entry(
+                    np,
+                    text(gettext("NodePort %(ports)s on every node") % {"ports": ", ".join(map(str, ports))}),
+                )
                 self.dot.edge(ident(np), ident(key), color=ENTRY_COLOUR)
 
     def entry(self, key: str, label: str, **attrs) -> None:
@@ -343,7 +355,12 @@ class _Drawing:
             if source:
                 stops.append((source, "leaves pod"))
         else:
-            self.entry("client", text("client outside", "the cluster"), shape="box", fillcolor="#ffffff")
+            self.entry(
+                "client",
+                text(gettext("client outside"), gettext("the cluster")),
+                shape="box",
+                fillcolor="#ffffff",
+            )
             stops.append((self.ids["client"], ""))
         if route.get("ingress"):
             stops.append((self.ids.get(f"ing/{route['ingress']}", ""), "DNS → ingress controller"))

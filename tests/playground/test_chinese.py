@@ -57,6 +57,12 @@ WORKLOADS = [
         },
     },
     {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "web"},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]},
+    },
+    {
         "apiVersion": "batch/v1",
         "kind": "CronJob",
         "metadata": {"name": "nightly"},
@@ -114,6 +120,8 @@ def test_the_workspace_trees_in_chinese(client):
         "(not placed)",
         "waiting for the scheduler<",
         "0/2 ready",
+        "not on a host yet",
+        "(one-armed load balancer)",
         "Next timed work in",
         "Nothing is waiting",
     ):
@@ -126,6 +134,9 @@ def test_the_workspace_trees_in_chinese(client):
         "（未放置）",
         "等待调度器",
         "0/2 就绪",
+        "尚未位于任何主机上",  # the topology diagram's own labels
+        "（等待调度器）",
+        "Service web（单臂负载均衡器）",
     ):
         assert text in body, text
     assert re.search(r"下一项定时工作在集群时间 .+ 之后|没有等待中的工作：集群已稳定。|个调谐在排队", body)
