@@ -10,6 +10,13 @@ With many sandboxes watched at once, the clock's reloads slow down in proportion
 (`_pace`), so that they cost about as much as FULL_RATE_FEEDS sandboxes' would: time
 shows up later in watches, ordinary requests keep their CPU. Changes still arrive
 within a poll.
+
+On PostgreSQL nothing polls every 20 ms: each saved change sends NOTIFY (in the saving
+transaction, so it is delivered at commit and never for a rolled-back change), and the
+process's one listener thread, on a connection of its own, wakes the feed the moment the
+notification arrives, whichever process saved. It still reads the versions every
+SAFETY_SECONDS and after each (re)connect, so a dropped LISTEN connection loses nothing.
+SQLite keeps the 20 ms poll.
 """
 
 from __future__ import annotations
@@ -19,9 +26,9 @@ import threading
 import time
 from contextlib import contextmanager
 
-from django.db import DatabaseError, close_old_connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, close_old_connections, connection, connections
 
-from playground import sandboxes
+from playground import changes, sandboxes
 from playground.models import Sandbox
 
 POLL_SECONDS = 0.02
@@ -30,11 +37,17 @@ IDLE_SECONDS = 1.0  # keep polling this long after the last stream leaves
 FULL_RATE_FEEDS = 5  # up to this many sandboxes watched in a process, clocks reload at full rate
 WAKE_SECONDS = 0.5  # a feed's thread looks at least this often whether it is still needed
 GONE, FAILED = "gone", "failed"  # what the version poller reports instead of a version
+CHANNEL = "sandbox_changes"  # PostgreSQL's NOTIFY channel; payload "pk:version"
+SAFETY_SECONDS = 1.0  # on PostgreSQL, versions are still read this often, in case a NOTIFY was lost
+RECONNECTS = 5  # the listener's attempts to connect again before its feeds end
 
 logger = logging.getLogger(__name__)
 _feeds: dict[int, Feed] = {}
 _lock = threading.Lock()
 _poller: threading.Thread | None = None  # the versions' poller, while anything is watched
+# What woke feeds in this process (PostgreSQL): a notification, or the safety read. The
+# listener logs the totals each time it stops, so a test can tell NOTIFY did the work.
+wakes = {"notify": 0, "read": 0}
 
 
 class Feed:
@@ -137,6 +150,96 @@ def _poll_versions() -> None:
         close_old_connections()
 
 
+def _notify(pk: int, version: int) -> None:
+    """Called inside the saving transaction: PostgreSQL delivers the NOTIFY at commit."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, f"{pk}:{version}"])
+
+
+changes.listen(_notify)
+
+
+def _move(feed: Feed, version, by: str) -> None:
+    """Hand `version` to the feed if it is newer than what it has (notifications and
+    reads may arrive in either order); a feed's first version is not counted as a wake."""
+    current = feed.version
+    if current in (GONE, FAILED) or version == current:
+        return
+    if isinstance(current, int) and isinstance(version, int) and version < current:
+        return
+    feed.version = version
+    if current is not None:
+        wakes[by] += 1
+    feed.moved.set()
+
+
+def _listen_versions() -> None:
+    """The process's one listener (PostgreSQL): LISTEN on a connection of its own, read
+    the versions once connected and every SAFETY_SECONDS, wake a feed at its
+    notification. Connects again when the connection drops; ends when nothing is watched."""
+    global _poller
+    failures = 0
+    try:
+        while True:
+            try:
+                if _listen_until_idle():
+                    return
+                failures = 0
+            except DatabaseError:
+                failures += 1
+                logger.warning("sandbox feeds' listener lost its connection (%d)", failures, exc_info=True)
+                if failures > RECONNECTS:
+                    raise
+                time.sleep(min(1.0, 0.1 * 2**failures))
+    except DatabaseError:
+        logger.exception("sandbox feeds' listener stopped")
+        with _lock:
+            _poller = None
+            for feed in _feeds.values():
+                feed.version = FAILED
+                feed.moved.set()
+    finally:
+        logger.info(
+            "sandbox feeds' listener stopped: %d wake-ups by NOTIFY, %d by reading versions",
+            wakes["notify"],
+            wakes["read"],
+        )
+
+
+def _listen_until_idle() -> bool:
+    """One connection's life; True once nothing is watched (and the thread may end)."""
+    global _poller
+    wrapper = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with wrapper.wrap_database_errors:
+            wrapper.ensure_connection()
+            raw = wrapper.connection
+            raw.execute(f"LISTEN {CHANNEL}")
+            select = "SELECT id, version FROM playground_sandbox WHERE id = ANY(%s)"
+            next_read = 0.0
+            while True:
+                with _lock:
+                    watched = {feed.pk: feed for feed in _feeds.values()}
+                    if not watched:
+                        _poller = None
+                        return True
+                now = time.monotonic()
+                if now >= next_read:
+                    found = dict(raw.execute(select, [list(watched)]).fetchall())
+                    for pk, feed in watched.items():
+                        _move(feed, found.get(pk, GONE), "read")
+                    next_read = now + SAFETY_SECONDS
+                wait = max(0.0, min(next_read - time.monotonic(), WAKE_SECONDS))
+                for note in raw.notifies(timeout=wait, stop_after=1):
+                    pk, _, version = note.payload.partition(":")
+                    feed = _feeds.get(int(pk))
+                    if feed is not None:
+                        _move(feed, int(version), "notify")
+    finally:
+        wrapper.close()
+
+
 @contextmanager
 def subscribe(sandbox: Sandbox):
     global _poller
@@ -147,7 +250,8 @@ def subscribe(sandbox: Sandbox):
             feed = _feeds[sandbox.pk] = Feed(sandbox)
         feed.streams += 1
         if _poller is None:
-            _poller = threading.Thread(target=_poll_versions, name="feed-versions", daemon=True)
+            target = _listen_versions if connection.vendor == "postgresql" else _poll_versions
+            _poller = threading.Thread(target=target, name="feed-versions", daemon=True)
             _poller.start()
     if start:
         threading.Thread(target=feed.run, name=f"feed-{sandbox.pk}", daemon=True).start()

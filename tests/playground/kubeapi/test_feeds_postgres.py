@@ -1,0 +1,232 @@
+"""Two app servers on one PostgreSQL (issue 18 §2, §5): a change saved through one server
+wakes the watches open on the other by NOTIFY, a learner's change is read back through
+the other, and a watch resumed from its resourceVersion after its server restarted gets
+what was made meanwhile. Real gunicorn servers, the real kubectl and the official client."""
+
+import os
+import queue
+import re
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import urllib3
+from kubernetes import client, config, watch
+
+from tests.playground.kubeapi.conftest import newest_kubectl
+from tests.postgres import running
+from tests.servers import free_port, gunicorn, manage, production_env, start_gunicorn, stop
+
+# --capture-output: the app's log (where the listener reports its wake-ups) goes to
+# gunicorn's error log, which the tests read.
+OPTIONS = ("--workers", "1", "--threads", "12", "--graceful-timeout", "2", "--capture-output")
+DEADLINE = 60  # seconds to wait for something that should come; never a measure of speed
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    """(env, work, sandbox token, base URL of server A, of server B), both on one PostgreSQL."""
+    work = tmp_path_factory.mktemp("feeds-pg")
+    with running() as url:
+        env = production_env(work, DATABASE_URL=url, KUBE_API_WATCH_SECONDS="120", LOG_LEVEL="INFO")
+        manage(env, "collectstatic", "--noinput")
+        made = manage(
+            env,
+            "shell",
+            "-c",
+            "from playground import sandboxes\nprint('token', sandboxes.create('cli', 's', capped=False).token)",
+        ).stdout.split()
+        token = made[made.index("token") + 1]
+        with gunicorn(env, work, OPTIONS) as (_a, base_a), gunicorn(env, work, OPTIONS) as (_b, base_b):
+            yield env, work, token, base_a, base_b
+
+
+def kubeconfig(env: dict, work: Path, base: str, token: str) -> Path:
+    path = work / f"kubeconfig-{base.rsplit(':', 1)[1]}.yaml"
+    text = manage(
+        env,
+        "shell",
+        "-c",
+        f"from playground.kubeapi import kubeconfig\nprint(kubeconfig.render({base!r}, {token!r}, 's'))",
+    ).stdout
+    path.write_text(text[text.index("apiVersion: v1") :])  # after the shell's own chatter
+    return path
+
+
+def kubectl(config_path: Path, *args: str) -> str:
+    done = subprocess.run(
+        [newest_kubectl(), "--kubeconfig", str(config_path), *args],
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def lines_of(process: subprocess.Popen) -> queue.Queue:
+    """The process's output lines as they come, read by a thread."""
+    lines: queue.Queue = queue.Queue()
+
+    def read():
+        for line in process.stdout:
+            lines.put(line.strip())
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
+
+
+def wait_for_line(lines: queue.Queue, wanted: str) -> list[str]:
+    """Every line up to and including `wanted` (fails after DEADLINE without it)."""
+    seen = []
+    end = time.monotonic() + DEADLINE
+    while wanted not in seen:
+        try:
+            seen.append(lines.get(timeout=max(0.1, end - time.monotonic())))
+        except queue.Empty:
+            raise AssertionError(f"no {wanted!r} after {seen}") from None
+    return seen
+
+
+def log_wakes(log: Path) -> tuple[int, int] | None:
+    """(wake-ups by NOTIFY, by reading versions) from the listener's last report, once it stopped."""
+    found = re.findall(r"listener stopped: (\d+) wake-ups by NOTIFY, (\d+) by reading", log.read_text())
+    return tuple(map(int, found[-1])) if found else None
+
+
+def test_a_watch_on_one_server_gets_a_change_made_through_the_other_by_notify(servers):
+    env, work, token, a, b = servers
+    on_a, on_b = kubeconfig(env, work, a, token), kubeconfig(env, work, b, token)
+    kubectl(on_b, "create", "configmap", "before-watch")
+    watcher = subprocess.Popen(
+        [
+            newest_kubectl(),
+            "--kubeconfig",
+            str(on_a),
+            "get",
+            "configmaps",
+            "-w",
+            "-o",
+            "name",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=(work / "kubectl-watch.err").open("w"),
+        text=True,
+    )
+    try:
+        lines = lines_of(watcher)
+        wait_for_line(lines, "configmap/before-watch")  # the list; the watch goes on from its resourceVersion
+        kubectl(on_b, "create", "configmap", "made-on-b")
+        # After the list was printed: only the watch can bring it.
+        assert wait_for_line(lines, "configmap/made-on-b")[-1] == "configmap/made-on-b"
+    finally:
+        watcher.kill()
+        watcher.wait()
+    # Once the watch is gone, A's listener stops and reports what woke its feeds.
+    log = work / f"gunicorn-{a.rsplit(':', 1)[1]}.log"
+    end = time.monotonic() + DEADLINE
+    while log_wakes(log) is None and time.monotonic() < end:
+        time.sleep(0.2)
+    wakes = log_wakes(log)
+    assert wakes is not None, log.read_text()
+    assert wakes[0] >= 1  # the change reached A's feed by NOTIFY
+
+
+def test_a_learners_change_through_one_server_is_read_through_the_other(servers):
+    env, work, token, a, b = servers
+    on_a, on_b = kubeconfig(env, work, a, token), kubeconfig(env, work, b, token)
+    kubectl(on_a, "create", "deployment", "web", "--image=nginx:1.27", "--replicas=2")
+    assert kubectl(on_b, "get", "deployment", "web", "-o", "jsonpath={.spec.replicas}") == "2"
+    kubectl(on_b, "scale", "deployment", "web", "--replicas=4")
+    assert kubectl(on_a, "get", "deployment", "web", "-o", "jsonpath={.spec.replicas}") == "4"
+    kubectl(on_a, "delete", "deployment", "web")
+    gone = subprocess.run(
+        [newest_kubectl(), "--kubeconfig", str(on_b), "get", "deployment", "web"],
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+    )
+    assert gone.returncode == 1
+    assert 'deployments.apps "web" not found' in gone.stderr
+
+
+def api(config_path: Path) -> client.CoreV1Api:
+    configuration = client.Configuration()
+    config.load_kube_config(config_file=str(config_path), client_configuration=configuration)
+    return client.CoreV1Api(client.ApiClient(configuration))
+
+
+class Resuming:
+    """A watch as client-go's reflector keeps it: list, watch from the list's
+    resourceVersion, and when the stream breaks watch again from the last event's
+    (on 410 Gone, list again). The names of added ConfigMaps, in order."""
+
+    def __init__(self, core: client.CoreV1Api):
+        self.core, self.added, self.breaks, self.stopped = core, [], 0, threading.Event()
+        self.rv = core.list_namespaced_config_map("default").metadata.resource_version
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.stopped.is_set():
+            try:
+                for event in watch.Watch().stream(
+                    self.core.list_namespaced_config_map,
+                    "default",
+                    resource_version=self.rv,
+                    timeout_seconds=30,
+                    _request_timeout=(5, 30),
+                ):
+                    self.rv = event["object"].metadata.resource_version
+                    if event["type"] == "ADDED":
+                        self.added.append(event["object"].metadata.name)
+                    if self.stopped.is_set():
+                        return
+            except client.ApiException as error:
+                if error.status != 410:
+                    raise
+                listed = self.core.list_namespaced_config_map("default")
+                self.added += [
+                    item.metadata.name for item in listed.items if item.metadata.name not in self.added
+                ]
+                self.rv = listed.metadata.resource_version
+            except (urllib3.exceptions.HTTPError, OSError):
+                self.breaks += 1  # the server went away: try again from self.rv
+                time.sleep(0.2)
+
+    def wait_for(self, name: str) -> None:
+        end = time.monotonic() + DEADLINE
+        while name not in self.added and time.monotonic() < end:
+            time.sleep(0.05)
+        assert name in self.added, self.added
+
+
+def test_a_watch_resumes_after_its_server_restarts_and_misses_nothing(servers):
+    env, work, token, _a, b = servers
+    port = free_port()
+    process, c = start_gunicorn(env, work, OPTIONS, port=port)
+    on_b = kubeconfig(env, work, b, token)
+    watcher = None
+    try:
+        watcher = Resuming(api(kubeconfig(env, work, c, token)))
+        kubectl(on_b, "create", "configmap", "before-restart")
+        watcher.wait_for("before-restart")
+        # No goodbye: the server and its worker die at once.
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        kubectl(on_b, "create", "configmap", "while-down-1")
+        kubectl(on_b, "create", "configmap", "while-down-2")
+        process, _ = start_gunicorn(env, work, OPTIONS, port=port)
+        watcher.wait_for("while-down-2")
+        made = [name for name in watcher.added if name in ("before-restart", "while-down-1", "while-down-2")]
+        assert made == ["before-restart", "while-down-1", "while-down-2"]
+        assert watcher.breaks >= 1  # it did lose its server on the way
+        kubectl(on_b, "create", "configmap", "after-restart")
+        watcher.wait_for("after-restart")
+    finally:
+        if watcher is not None:
+            watcher.stopped.set()
+        stop(process)
