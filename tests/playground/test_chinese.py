@@ -140,6 +140,7 @@ def test_the_workspace_trees_in_chinese(client):
     ):
         assert text in body, text
     assert re.search(r"下一项定时工作在集群时间 .+ 之后|没有等待中的工作：集群已稳定。|个调谐在排队", body)
+    assert 'placeholder="Pod/web 或 kube-system/"' in body  # the Monitor tab's object filter
     # Kinds and kubectl's STATUS words stay English.
     assert "Deployment web" in body and "Pending" in body
     obj = page(client, f"/zh-hans/playground/{public_id}/objects/Deployment/default/web/")
