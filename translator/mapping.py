@@ -9,18 +9,10 @@ hold Texts, so the command prints them in English and the page in the visitor's 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from translator import to_vm_service, to_workload
-from translator.model import Machine, Setting, Source, data_key, dns_name, gib, storage_class_name
-
-
-def _(text: str) -> str:
-    """Marks a text for the message catalogue (makemessages finds `_("…")`) without
-    importing Django here: the view renders each row's Text with gettext."""
-    return text
-
+from translator.model import Machine, Setting, Source, Text, _, data_key, dns_name, gib, storage_class_name
 
 NO_EQUIVALENT = _("No equivalent: %(reason)s")
 ASSUMED_PORT_KEY = _("(no port in the file)")
@@ -30,26 +22,6 @@ VAPP = _("(vApp)")  # the row label of a setting of the whole vApp
 
 class No(str):
     """A rule's reason why a setting has no equivalent in that translation."""
-
-
-@dataclass(frozen=True)
-class Text:
-    """A message (with %(name)s placeholders) and its values, some of them Texts: English
-    by str(), another language by render(gettext), so the table can be read in either."""
-
-    template: str
-    values: dict
-
-    def render(self, translate: Callable[[str], str] = str) -> str:
-        values = {k: v.render(translate) if isinstance(v, Text) else v for k, v in self.values.items()}
-        return translate(self.template) % values
-
-    def __str__(self) -> str:
-        return self.render()
-
-    @property
-    def none(self) -> bool:
-        return self.template == NO_EQUIVALENT
 
 
 RULES: dict[str, tuple[str, str, str]] = {
@@ -290,11 +262,11 @@ class Row:
 
     @property
     def vm_none(self) -> bool:
-        return self.vm_text.none
+        return self.vm_text.template == NO_EQUIVALENT
 
     @property
     def workload_none(self) -> bool:
-        return self.workload_text.none
+        return self.workload_text.template == NO_EQUIVALENT
 
     @property
     def other(self) -> bool:

@@ -7,6 +7,7 @@ OVF descriptor) and a topic, which mapping.py turns into a row of the mapping ta
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 MAX_BYTES = 2 * 1024 * 1024  # a real descriptor is tens of kilobytes; 2 MiB is generous
@@ -14,8 +15,35 @@ MAX_ELEMENTS = 20_000  # an OVF with a dozen VMs has a few thousand elements
 MAX_LINES = 20_000  # a .vmx has a few hundred lines
 
 
+def _(text: str) -> str:
+    """Marks a text for the message catalogue (makemessages finds `_("…")`) without
+    importing Django here: the view renders it with gettext."""
+    return text
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message (with %(name)s placeholders) and its values, some of them Texts: English
+    by str(), another language by render(gettext)."""
+
+    template: str
+    values: dict
+
+    def render(self, translate: Callable[[str], str] = str) -> str:
+        values = {k: v.render(translate) if isinstance(v, Text) else v for k, v in self.values.items()}
+        return translate(self.template) % values
+
+    def __str__(self) -> str:
+        return self.render()
+
+
 class TranslateError(ValueError):
-    """A file that cannot be translated: the message names the line or element."""
+    """A file that cannot be translated: the message names the line or element. str() is
+    English (the command's); the page renders .text in the visitor's language."""
+
+    def __init__(self, template: str, **values):
+        self.text = Text(template, values)
+        super().__init__(str(self.text))
 
 
 @dataclass
@@ -145,9 +173,14 @@ def gib(size_bytes: int) -> str:
     return f"{max(whole, 1)}Gi"
 
 
-def check_size(data: bytes | str, what: str) -> None:
+def check_size(data: bytes | str, what: str | Text) -> None:
     size = len(data.encode() if isinstance(data, str) else data)
     if size > MAX_BYTES:
         raise TranslateError(
-            f"{what} is {size:,} bytes; the limit is {MAX_BYTES:,} bytes (a real descriptor is tens of kilobytes)"
+            _(
+                "%(what)s is %(size)s bytes; the limit is %(limit)s bytes (a real descriptor is tens of kilobytes)"
+            ),
+            what=what,
+            size=f"{size:,}",
+            limit=f"{MAX_BYTES:,}",
         )

@@ -26,7 +26,9 @@ from translator.model import (
     Port,
     Property,
     Source,
+    Text,
     TranslateError,
+    _,
     check_size,
     machine_name,
 )
@@ -54,7 +56,11 @@ class _Lines(ET.TreeBuilder):
         line = self.parser.parser.CurrentLineNumber
         if self.count > MAX_ELEMENTS:
             raise TranslateError(
-                f"line {line}: the descriptor has more than {MAX_ELEMENTS:,} elements; a real one has a few thousand"
+                _(
+                    "line %(line)s: the descriptor has more than %(limit)s elements; a real one has a few thousand"
+                ),
+                line=line,
+                limit=f"{MAX_ELEMENTS:,}",
             )
         element = super().start(tag, attrs)
         self.lines[element] = line
@@ -86,7 +92,7 @@ def _text(element: ET.Element, name: str, default: str = "") -> str:
 
 
 def parse_xml(text: str) -> tuple[ET.Element, dict]:
-    check_size(text, "The descriptor")
+    check_size(text, Text(_("The descriptor"), {}))
     builder = _Lines()
     parser = DefusedXMLParser(target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     builder.parser = parser
@@ -96,18 +102,30 @@ def parse_xml(text: str) -> tuple[ET.Element, dict]:
     except DefusedXmlException:
         line = parser.parser.CurrentLineNumber
         if "<!ENTITY" in text and ("SYSTEM" in text or "PUBLIC" in text):
-            what = "an external entity (<!ENTITY … SYSTEM …>), which could read files or reach the network"
+            what = Text(
+                _("an external entity (<!ENTITY … SYSTEM …>), which could read files or reach the network"),
+                {},
+            )
         elif "<!ENTITY" in text:
-            what = "entities (<!ENTITY …>), which can expand into gigabytes"
+            what = Text(_("entities (<!ENTITY …>), which can expand into gigabytes"), {})
         else:
-            what = "a document type declaration (<!DOCTYPE …>)"
+            what = Text(_("a document type declaration (<!DOCTYPE …>)"), {})
         raise TranslateError(
-            f"line {line}: the descriptor declares {what}; OVF descriptors never need one, so it is refused"
+            _(
+                "line %(line)s: the descriptor declares %(what)s; OVF descriptors never need one, so it is refused"
+            ),
+            line=line,
+            what=what,
         ) from None
     except ET.ParseError as error:
         line, column = error.position
         reason = str(error).split(":")[0]
-        raise TranslateError(f"line {line}, column {column + 1}: not well-formed XML ({reason})") from None
+        raise TranslateError(
+            _("line %(line)s, column %(column)s: not well-formed XML (%(reason)s)"),
+            line=line,
+            column=column + 1,
+            reason=reason,
+        ) from None
     return root, builder.lines
 
 
@@ -117,9 +135,13 @@ class _Reader:
         namespace = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else ""
         if _local(root.tag) != "Envelope" or namespace not in ENVELOPES:
             raise TranslateError(
-                f"line {lines.get(root, 1)}: the root element is <{_local(root.tag)}>"
-                f"{f' in {namespace}' if namespace else ''}, not an OVF <Envelope> "
-                "(http://schemas.dmtf.org/ovf/envelope/1 or /2)"
+                _(
+                    "line %(line)s: the root element is <%(tag)s>%(namespace)s, not an OVF <Envelope> "
+                    "(http://schemas.dmtf.org/ovf/envelope/1 or /2)"
+                ),
+                line=lines.get(root, 1),
+                tag=_local(root.tag),
+                namespace=f" in {namespace}" if namespace else "",
             )
         self.source = Source(kind=kind, filename=filename, version=ENVELOPES[namespace], text=text)
         self.disks: dict[str, tuple[int | None, ET.Element]] = {}
@@ -133,7 +155,8 @@ class _Reader:
         systems = _children(root, "VirtualSystem") + _children(root, "VirtualSystemCollection")
         if not systems:
             raise TranslateError(
-                f"line {lines.get(root, 1)}: the Envelope has no VirtualSystem or VirtualSystemCollection"
+                _("line %(line)s: the Envelope has no VirtualSystem or VirtualSystemCollection"),
+                line=lines.get(root, 1),
             )
         self.content(systems[0], [], "")
 
@@ -148,7 +171,10 @@ class _Reader:
             value = int(raw)
         except ValueError:
             raise TranslateError(
-                f"line {self.lines.get(disk, '?')}: Disk {_attr(disk, 'diskId')!r} has capacity {raw!r}, not a whole number"
+                _("line %(line)s: Disk %(disk)r has capacity %(raw)r, not a whole number"),
+                line=self.lines.get(disk, "?"),
+                disk=_attr(disk, "diskId"),
+                raw=raw,
             ) from None
         return value * 2 ** self._shift(units, disk)
 
@@ -160,7 +186,11 @@ class _Reader:
             return 0
         if units.lower() in _NAMED_UNITS:
             return _NAMED_UNITS[units.lower()]
-        raise TranslateError(f"line {self.lines.get(element, '?')}: unknown allocation units {units!r}")
+        raise TranslateError(
+            _("line %(line)s: unknown allocation units %(units)r"),
+            line=self.lines.get(element, "?"),
+            units=units,
+        )
 
     def content(self, element: ET.Element, inherited: list[Property], path: str) -> None:
         kind = _local(element.tag)
@@ -224,7 +254,11 @@ class _Reader:
                 )
         hardware = _child(system, "VirtualHardwareSection")
         if hardware is None:
-            raise TranslateError(f"line {self.lines.get(system, '?')}: {here} has no VirtualHardwareSection")
+            raise TranslateError(
+                _("line %(line)s: %(here)s has no VirtualHardwareSection"),
+                line=self.lines.get(system, "?"),
+                here=here,
+            )
         self.hardware(machine, hardware, here + "/VirtualHardwareSection")
         for section in _children(system, "ResourceAllocationSection"):
             for item in section:
@@ -264,7 +298,8 @@ class _Reader:
                 key = prefix + _attr(prop, "key")
                 if not _attr(prop, "key"):
                     raise TranslateError(
-                        f"line {self.lines.get(prop, '?')}: a ProductSection Property has no ovf:key"
+                        _("line %(line)s: a ProductSection Property has no ovf:key"),
+                        line=self.lines.get(prop, "?"),
                     )
                 value = _attr(prop, "value")
                 password = _attr(prop, "password").lower() == "true"
@@ -316,7 +351,11 @@ class _Reader:
             return int(raw)
         except ValueError:
             raise TranslateError(
-                f"line {self.lines.get(_child(item, field), '?')}: <rasd:{field}> of Item {label!r} must be a whole number, found {raw!r}"
+                _("line %(line)s: <rasd:%(field)s> of Item %(label)r must be a whole number, found %(raw)r"),
+                line=self.lines.get(_child(item, field), "?"),
+                field=field,
+                label=label,
+                raw=raw,
             ) from None
 
     def hardware(self, machine: Machine, hardware: ET.Element, here: str) -> None:
@@ -358,7 +397,12 @@ class _Reader:
             disk_id = resource.rsplit("/", 1)[-1]
             if resource and disk_id not in self.disks:
                 raise TranslateError(
-                    f"line {self.lines.get(item, '?')}: Item {label!r} points at {resource}, which the DiskSection does not define"
+                    _(
+                        "line %(line)s: Item %(label)r points at %(resource)s, which the DiskSection does not define"
+                    ),
+                    line=self.lines.get(item, "?"),
+                    label=label,
+                    resource=resource,
                 )
             capacity = self.disks.get(disk_id, (None, None))[0]
             if capacity is None and _text(item, "VirtualQuantity"):
@@ -530,34 +574,43 @@ def descriptor_from_ova(stream) -> tuple[str, str]:
                 if not member.name.lower().endswith(".ovf"):
                     continue
                 if not member.isfile():
-                    raise TranslateError(f"The .ova's {member.name} is not a regular file")
+                    raise TranslateError(_("The .ova's %(name)s is not a regular file"), name=member.name)
                 if member.size > MAX_BYTES:
                     raise TranslateError(
-                        f"The .ova's descriptor {member.name} is {member.size:,} bytes; the limit is {MAX_BYTES:,} bytes"
+                        _("The .ova's descriptor %(name)s is %(size)s bytes; the limit is %(limit)s bytes"),
+                        name=member.name,
+                        size=f"{member.size:,}",
+                        limit=f"{MAX_BYTES:,}",
                     )
                 data = archive.extractfile(member).read(MAX_BYTES + 1)
                 return member.name, _decode(data, member.name)
     except tarfile.TarError as error:
-        raise TranslateError(f"This .ova is not a readable tar archive ({error})") from None
+        raise TranslateError(_("This .ova is not a readable tar archive (%(error)s)"), error=error) from None
     raise TranslateError(
-        "The .ova holds no .ovf descriptor (an .ova is a tar archive whose first member is the .ovf)"
+        _("The .ova holds no .ovf descriptor (an .ova is a tar archive whose first member is the .ovf)")
     )
 
 
-def _decode(data: bytes, what: str) -> str:
+def _decode(data: bytes, what: str | Text) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if b"\x00" in data[:4096]:
         offset = data.index(b"\x00")
         raise TranslateError(
-            f"{what} is binary (byte {offset} is NUL): paste or upload the .vmx or .ovf text, or the .ova archive"
+            _(
+                "%(what)s is binary (byte %(offset)s is NUL): paste or upload the .vmx or .ovf text, or the .ova archive"
+            ),
+            what=what,
+            offset=offset,
         )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise TranslateError(
-            f"{what} is not UTF-8 text (byte {error.start} is 0x{data[error.start]:02x}): "
-            "a .vmx and an .ovf are text files"
+            _("%(what)s is not UTF-8 text (byte %(offset)s is %(byte)s): a .vmx and an .ovf are text files"),
+            what=what,
+            offset=error.start,
+            byte=f"0x{data[error.start]:02x}",
         ) from None
 
 
@@ -569,13 +622,18 @@ def read(data: bytes, filename: str) -> Source:
     if lower.endswith(".ova") or (len(data) > 262 and data[257:262] == b"ustar"):
         if len(data) > MAX_OVA_BYTES:
             raise TranslateError(
-                f"The .ova is {len(data):,} bytes; uploads are limited to {MAX_OVA_BYTES:,} bytes. "
-                "Upload its .ovf alone, or run manage.py translate_vm on the .ova (it reads only the descriptor)"
+                _(
+                    "The .ova is %(size)s bytes; uploads are limited to %(limit)s bytes. Upload its .ovf alone, "
+                    "or run manage.py translate_vm on the .ova (it reads only the descriptor)"
+                ),
+                size=f"{len(data):,}",
+                limit=f"{MAX_OVA_BYTES:,}",
             )
         name, text = descriptor_from_ova(io.BytesIO(data))
         return parse(text, f"{filename} ({name})", kind="ova")
-    check_size(data, f"The file {filename}")
-    text = _decode(data, f"The file {filename}")
+    what = Text(_("The file %(name)s"), {"name": filename})
+    check_size(data, what)
+    text = _decode(data, what)
     if text.lstrip().startswith("<"):
         return parse(text, filename)
     return vmx.parse(text, filename)

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.clientip import address_key, client_address
@@ -35,13 +35,14 @@ def _read(request: HttpRequest) -> tuple[bytes, str, str]:
     if upload is not None:
         if upload.size > MAX_OVA_BYTES:
             raise TranslateError(
-                gettext("The file is %(size)s bytes; uploads are limited to %(limit)s bytes")
-                % {"size": f"{upload.size:,}", "limit": f"{MAX_OVA_BYTES:,}"}
+                gettext_noop("The file is %(size)s bytes; uploads are limited to %(limit)s bytes"),
+                size=f"{upload.size:,}",
+                limit=f"{MAX_OVA_BYTES:,}",
             )
         return upload.read(), upload.name, "file"
     text = request.POST.get("source", "")
     if not text.strip():
-        raise TranslateError(gettext("Paste a .vmx or an .ovf, or choose a file to upload."))
+        raise TranslateError(gettext_noop("Paste a .vmx or an .ovf, or choose a file to upload."))
     filename = request.POST.get("filename", "").strip()[:200] or (
         "pasted.ovf" if text.lstrip().startswith("<") else "pasted.vmx"
     )
@@ -54,11 +55,14 @@ def _translate(request: HttpRequest):
     except RequestDataTooBig:
         return None, {"field": "source", "message": FIELD_LIMIT}
     except TranslateError as error:
-        return None, {"field": "file" if request.FILES.get("file") else "source", "message": str(error)}
+        return None, {
+            "field": "file" if request.FILES.get("file") else "source",
+            "message": error.text.render(gettext),
+        }
     try:
         return service.translate(data, filename), None
     except TranslateError as error:
-        return None, {"field": field, "message": str(error)}
+        return None, {"field": field, "message": error.text.render(gettext)}
 
 
 def _sandboxes(request: HttpRequest):

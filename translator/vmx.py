@@ -21,7 +21,9 @@ from translator.model import (
     Port,
     Property,
     Source,
+    Text,
     TranslateError,
+    _,
     check_size,
     machine_name,
 )
@@ -76,10 +78,14 @@ _KEY_TOPICS = {
 
 
 def parse(text: str, filename: str = "vm.vmx") -> Source:
-    check_size(text, "The .vmx")
+    check_size(text, Text(_("The .vmx"), {}))
     lines = text.splitlines()
     if len(lines) > MAX_LINES:
-        raise TranslateError(f"The .vmx has {len(lines):,} lines; the limit is {MAX_LINES:,}")
+        raise TranslateError(
+            _("The .vmx has %(count)s lines; the limit is %(limit)s"),
+            count=f"{len(lines):,}",
+            limit=f"{MAX_LINES:,}",
+        )
     entries: list[tuple[int, str, str]] = []
     for number, raw in enumerate(lines, 1):
         line = raw.strip()
@@ -88,12 +94,14 @@ def parse(text: str, filename: str = "vm.vmx") -> Source:
         match = _LINE.match(line)
         if match is None:
             shown = line if len(line) <= 60 else line[:57] + "..."
-            raise TranslateError(f'line {number}: expected key = "value", found {shown!r}')
+            raise TranslateError(
+                _('line %(line)s: expected key = "value", found %(shown)r'), line=number, shown=shown
+            )
         entries.append((number, match.group(1), match.group(2)))
     keys = {key.lower() for _, key, _ in entries}
     if not keys & {"displayname", "numvcpus", "memsize", "guestos"}:
         raise TranslateError(
-            "This does not look like a .vmx: it has no displayName, guestOS, numvcpus or memSize line"
+            _("This does not look like a .vmx: it has no displayName, guestOS, numvcpus or memSize line")
         )
     return Source(kind="vmx", filename=filename, machines=[_machine(entries)], text=text)
 
@@ -102,7 +110,12 @@ def _int(value: str, key: str, number: int) -> int:
     try:
         return int(value.strip())
     except ValueError:
-        raise TranslateError(f"line {number}: {key} must be a whole number, found {value!r}") from None
+        raise TranslateError(
+            _("line %(line)s: %(key)s must be a whole number, found %(value)r"),
+            line=number,
+            key=key,
+            value=value,
+        ) from None
 
 
 def _machine(entries: list[tuple[int, str, str]]) -> Machine:
@@ -257,5 +270,7 @@ def _decode(value: str, encoding: str, key: str, number: int) -> str:
             inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
             return inflater.decompress(base64.b64decode(value, validate=True), 1024 * 1024).decode()
     except (binascii.Error, zlib.error, UnicodeDecodeError):
-        raise TranslateError(f"line {number}: {key} is not valid {encoding}") from None
+        raise TranslateError(
+            _("line %(line)s: %(key)s is not valid %(encoding)s"), line=number, key=key, encoding=encoding
+        ) from None
     return value

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
 
@@ -93,3 +94,26 @@ def test_english_rows_are_unchanged(client):
     )
     assert "No equivalent: a container does not boot firmware." in body
     assert "line 3<" in body and "with 1 VM:" in body and "1 disk, 1 NIC" in body
+
+
+def test_a_file_that_cannot_be_read_is_explained_in_chinese(client):
+    broken = client.post("/zh-hans/translate/", {"source": (SAMPLES / "broken.ovf").read_text()})
+    assert broken.status_code == 400
+    body = html.unescape(broken.content.decode())
+    assert "第 11 行第 9 列：XML 格式不正确（mismatched tag）" in body  # expat's own reason stays English
+    assert "not well-formed XML" not in body
+    xxe = html.unescape(
+        client.post("/zh-hans/translate/", {"source": (SAMPLES / "xxe.ovf").read_text()}).content.decode()
+    )
+    assert "OVF 描述符从不需要它，因此被拒绝" in xxe and "so it is refused" not in xxe
+    vmx = client.post("/zh-hans/translate/", {"source": "just some words\n", "filename": "x.vmx"})
+    text = html.unescape(vmx.content.decode())
+    assert "第 1 行：应为 key = \"value\"，实际为 'just some words'" in text
+    binary = client.post(
+        "/zh-hans/translate/",
+        {"file": SimpleUploadedFile("disk.vmx", b"\x00\x01binary")},
+    )
+    assert "文件 disk.vmx 是二进制内容（第 0 个字节为 NUL）" in html.unescape(binary.content.decode())
+    # The command and str() keep English.
+    english = client.post("/translate/", {"source": (SAMPLES / "broken.ovf").read_text()})
+    assert "line 11, column 9: not well-formed XML (mismatched tag)" in english.content.decode()
