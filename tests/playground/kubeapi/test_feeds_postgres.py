@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 import urllib3
 from kubernetes import client, config, watch
@@ -28,7 +29,8 @@ DEADLINE = 60  # seconds to wait for something that should come; never a measure
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    """(env, work, sandbox token, base URL of server A, of server B), both on one PostgreSQL."""
+    """(env, work, sandbox token, base URL of server A, of server B), both on one PostgreSQL;
+    env["DATABASE_URL"] is its URL."""
     work = tmp_path_factory.mktemp("feeds-pg")
     with running() as url:
         env = production_env(work, DATABASE_URL=url, KUBE_API_WATCH_SECONDS="120", LOG_LEVEL="INFO")
@@ -151,6 +153,31 @@ def test_a_learners_change_through_one_server_is_read_through_the_other(servers)
     )
     assert gone.returncode == 1
     assert 'deployments.apps "web" not found' in gone.stderr
+
+
+def test_a_rolled_back_change_sends_no_notification(servers):
+    env, _work, token, _a, _b = servers
+    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as listening:
+        listening.execute("LISTEN sandbox_changes")
+        (pk,) = listening.execute("SELECT id FROM playground_sandbox WHERE token = %s", [token]).fetchone()
+        manage(
+            env,
+            "shell",
+            "-c",
+            "from django.db import transaction\n"
+            "from playground.kubeapi import feeds\n"
+            "try:\n"
+            "    with transaction.atomic():\n"
+            f"        feeds._notify({pk}, 1000)\n"
+            "        raise RuntimeError\n"
+            "except RuntimeError:\n"
+            "    pass\n"
+            "with transaction.atomic():\n"
+            f"    feeds._notify({pk}, 1001)\n",
+        )
+        # Notifications come in commit order: everything before the committed one is here.
+        payloads = [note.payload for note in listening.notifies(timeout=DEADLINE, stop_after=1)]
+    assert payloads == [f"{pk}:1001"]
 
 
 def api(config_path: Path) -> client.CoreV1Api:
