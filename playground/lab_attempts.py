@@ -31,7 +31,7 @@ def start(
 ) -> LabAttempt:
     lab = labs().get(slug)
     if lab is None:
-        raise sandboxes.SandboxError(f"There is no lab {slug!r}.", 404)
+        raise sandboxes.SandboxError(gettext("There is no lab %(slug)r.") % {"slug": slug}, 404)
     if capped:
         sandboxes.admit(owner, address)
     seed = secrets.randbelow(2**31)
@@ -66,7 +66,7 @@ def get(owner: str, public_id) -> LabAttempt:
         return LabAttempt.objects.select_related("sandbox").get(owner=owner, sandbox__public_id=public_id)
     except (LabAttempt.DoesNotExist, ValueError, TypeError):
         raise sandboxes.SandboxError(
-            "There is no such lab attempt, or it belongs to someone else.", 404
+            gettext("There is no such lab attempt, or it belongs to someone else."), 404
         ) from None
 
 
@@ -312,5 +312,5 @@ def apply_solution(owner: str, public_id, number: int) -> list[str]:
 def _task(attempt: LabAttempt, number: int):
     tasks = labs()[attempt.lab].tasks
     if not 1 <= number <= len(tasks):
-        raise sandboxes.SandboxError("There is no such task.", 404)
+        raise sandboxes.SandboxError(gettext("There is no such task."), 404)
     return tasks[number - 1]

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -430,7 +430,10 @@ NODE_ACTIONS = {
 def node_action(request: HttpRequest, public_id, node: str, action: str) -> HttpResponse:
     owner = sandboxes.visitor(request.session)
     if action not in NODE_ACTIONS:
-        return _fail(request, sandboxes.SandboxError(f"Unknown host action {action!r}.", 404))
+        return _fail(
+            request,
+            sandboxes.SandboxError(gettext("Unknown host action %(action)r.") % {"action": action}, 404),
+        )
     title, happened, how = NODE_ACTIONS[action]
 
     def act(cluster):
@@ -513,7 +516,12 @@ def edit_workload(request: HttpRequest, public_id, kind: str, namespace: str, na
     except ApiError as error:
         return _fail(request, sandboxes.SandboxError(_kubectl_error(error), error.code))
     if not changes:
-        return _done(request, sandbox, f"{kind} {name} already has these settings: nothing changed.")
+        return _done(
+            request,
+            sandbox,
+            gettext("%(kind)s %(name)s already has these settings: nothing changed.")
+            % {"kind": kind, "name": name},
+        )
     return _done(
         request,
         sandbox,
@@ -588,7 +596,12 @@ def edit_namespace(request: HttpRequest, public_id, namespace: str) -> HttpRespo
             request, sandboxes.SandboxError(_kubectl_error(error), error.code if error.code < 500 else 400)
         )
     if not commands:
-        return _done(request, sandbox, f"Namespace {namespace} has no resource settings: nothing changed.")
+        return _done(
+            request,
+            sandbox,
+            gettext("Namespace %(namespace)s has no resource settings: nothing changed.")
+            % {"namespace": namespace},
+        )
     return _done(
         request,
         sandbox,
@@ -605,7 +618,9 @@ def clock(request: HttpRequest, public_id) -> HttpResponse:
             sandbox, _c, _ = sandboxes.change(
                 owner, public_id, lambda c: None, what, snapshot=False, paused=(what == "pause")
             )
-            return _done(request, sandbox, "Clock paused." if what == "pause" else "Clock running.")
+            return _done(
+                request, sandbox, gettext("Clock paused.") if what == "pause" else gettext("Clock running.")
+            )
         if what == "speed":
             speed = _whole_number(request.POST.get("speed", "1"))
             if speed not in (1, 10, 60):
@@ -613,7 +628,7 @@ def clock(request: HttpRequest, public_id) -> HttpResponse:
             sandbox, _c, _ = sandboxes.change(
                 owner, public_id, lambda c: None, "speed", snapshot=False, speed=speed
             )
-            return _done(request, sandbox, f"Speed set to {speed}×.")
+            return _done(request, sandbox, gettext("Speed set to %(speed)s×.") % {"speed": speed})
         if what == "step":
             sandbox, _c, record = sandboxes.change(
                 owner, public_id, lambda c: c.step(), "Step", run_now=False, paused=True
@@ -621,17 +636,23 @@ def clock(request: HttpRequest, public_id) -> HttpResponse:
             text = (
                 f"{record['component']}: {record['message']}"
                 if record
-                else "Nothing is waiting: the cluster is settled."
+                else gettext("Nothing is waiting: the cluster is settled.")
             )
             return _done(request, sandbox, text)
         if what == "settle":
             sandbox, _c, steps = sandboxes.change(owner, public_id, lambda c: c.settle(), "Settle")
-            return _done(request, sandbox, f"Ran {steps} unit(s) of work until nothing was due.")
+            return _done(
+                request,
+                sandbox,
+                gettext("Ran %(steps)s unit(s) of work until nothing was due.") % {"steps": steps},
+            )
     except sandboxes.SandboxError as error:
         return _fail(request, error)
     except ValueError:
         return _fail(request, sandboxes.SandboxError(gettext("Speed is 1, 10 or 60."), 400))
-    return _fail(request, sandboxes.SandboxError(f"Unknown clock action {what!r}.", 400))
+    return _fail(
+        request, sandboxes.SandboxError(gettext("Unknown clock action %(action)r.") % {"action": what}, 400)
+    )
 
 
 @require_GET
@@ -682,7 +703,7 @@ def object_page(request: HttpRequest, public_id, kind: str, namespace: str, name
             "events": events,
             "decision": decision,
             "counterpart": COUNTERPART.get(rt.kind, ""),
-            "analogy": ANALOGY.get(rt.kind, ""),
+            "analogy": gettext(ANALOGY[rt.kind]) if rt.kind in ANALOGY else "",
         },
     )
 
@@ -772,7 +793,7 @@ def manage(request: HttpRequest, public_id, what: str) -> HttpResponse:
                 sandbox = sandboxes.rename(owner, public_id, request.POST.get("name", ""))
             except sandboxes.SandboxError as error:
                 return _fail(request, error, "name" if error.status == 400 else "")
-            return _done(request, sandbox, "Renamed.")
+            return _done(request, sandbox, gettext("Renamed."))
         if what == "rewind":
             snapshot = _whole_number(request.POST.get("snapshot", "0"))
             if snapshot is None:
@@ -787,7 +808,9 @@ def manage(request: HttpRequest, public_id, what: str) -> HttpResponse:
         return _fail(request, error)
     except ValueError:
         return _fail(request, sandboxes.SandboxError(gettext("That snapshot does not exist."), 404))
-    return _fail(request, sandboxes.SandboxError(f"Unknown action {what!r}.", 404))
+    return _fail(
+        request, sandboxes.SandboxError(gettext("Unknown action %(action)r.") % {"action": what}, 404)
+    )
 
 
 @require_POST
@@ -804,16 +827,36 @@ def try_scenario(request: HttpRequest, scenario: str) -> HttpResponse:
 
 
 ANALOGY = {
-    "Pod": "A pod is the unit placed on a host, like a VM, but it is never migrated or repaired: if it or its host dies, its controller creates a new pod with a new name and IP.",
-    "Node": "A node is the machine pods run on, like an ESXi host. Cordon is 'no new VMs here'; drain evicts pods (they are recreated elsewhere, not vMotioned).",
-    "Deployment": "A Deployment keeps N identical pods and rolls new versions through ReplicaSets, like patching a farm of VMs batch by batch behind a load balancer, with the old ReplicaSet kept as the 'snapshot'.",
-    "ReplicaSet": "A ReplicaSet replaces lost pods like HA restarts VMs, but all its replicas serve at once; FT's lockstep shadow VM has no counterpart.",
-    "Service": "A Service is a one-armed load balancer's VIP; its pool is whatever ready pods match its selector, programmed into every node by kube-proxy.",
-    "Namespace": "A namespace scopes names, quotas and permissions like a resource pool plus a VM folder, but it cannot nest and does not isolate the network by itself.",
-    "StatefulSet": "Each member keeps its name and its disk across restarts, like a database VM with its VMDK; the application still does the replication.",
-    "DaemonSet": "One pod per host, added as hosts join, like an agent installed on every ESXi host.",
-    "PersistentVolumeClaim": "A claim asks for a disk; the storage class (a storage policy) decides where it comes from, like a VMDK on a datastore chosen by SPBM.",
-    "Ingress": "Host and path rules for an in-line L7 load balancer, served by an ingress controller running in the cluster.",
+    "Pod": gettext_noop(
+        "A pod is the unit placed on a host, like a VM, but it is never migrated or repaired: if it or its host dies, its controller creates a new pod with a new name and IP."
+    ),
+    "Node": gettext_noop(
+        "A node is the machine pods run on, like an ESXi host. Cordon is 'no new VMs here'; drain evicts pods (they are recreated elsewhere, not vMotioned)."
+    ),
+    "Deployment": gettext_noop(
+        "A Deployment keeps N identical pods and rolls new versions through ReplicaSets, like patching a farm of VMs batch by batch behind a load balancer, with the old ReplicaSet kept as the 'snapshot'."
+    ),
+    "ReplicaSet": gettext_noop(
+        "A ReplicaSet replaces lost pods like HA restarts VMs, but all its replicas serve at once; FT's lockstep shadow VM has no counterpart."
+    ),
+    "Service": gettext_noop(
+        "A Service is a one-armed load balancer's VIP; its pool is whatever ready pods match its selector, programmed into every node by kube-proxy."
+    ),
+    "Namespace": gettext_noop(
+        "A namespace scopes names, quotas and permissions like a resource pool plus a VM folder, but it cannot nest and does not isolate the network by itself."
+    ),
+    "StatefulSet": gettext_noop(
+        "Each member keeps its name and its disk across restarts, like a database VM with its VMDK; the application still does the replication."
+    ),
+    "DaemonSet": gettext_noop(
+        "One pod per host, added as hosts join, like an agent installed on every ESXi host."
+    ),
+    "PersistentVolumeClaim": gettext_noop(
+        "A claim asks for a disk; the storage class (a storage policy) decides where it comes from, like a VMDK on a datastore chosen by SPBM."
+    ),
+    "Ingress": gettext_noop(
+        "Host and path rules for an in-line L7 load balancer, served by an ingress controller running in the cluster."
+    ),
 }
 
 EXAMPLES = {
@@ -836,7 +879,7 @@ spec:
           resources:
             requests: {cpu: 100m, memory: 64Mi}
 """,
-    "Service (LoadBalancer)": """apiVersion: v1
+    gettext_noop("Service (LoadBalancer)"): """apiVersion: v1
 kind: Service
 metadata:
   name: web
@@ -847,7 +890,7 @@ spec:
     - port: 80
       targetPort: 80
 """,
-    "Namespace with quota": """apiVersion: v1
+    gettext_noop("Namespace with quota"): """apiVersion: v1
 kind: Namespace
 metadata:
   name: team-a
@@ -860,7 +903,7 @@ metadata:
 spec:
   hard: {requests.cpu: "2", requests.memory: 4Gi, pods: "10"}
 """,
-    "Pod that cannot pull": """apiVersion: v1
+    gettext_noop("Pod that cannot pull"): """apiVersion: v1
 kind: Pod
 metadata:
   name: typo

@@ -161,7 +161,9 @@ def learner(request: HttpRequest, public_id, learner_id) -> HttpResponse:
     lab = labs()[workshop.labs[workshop.current]]
     attempt = seat.attempts.filter(lab=lab.slug).first() if seat else None
     if attempt is None:
-        return _fail(request, workshops.WorkshopError("That learner has not opened this lab yet.", 404))
+        return _fail(
+            request, workshops.WorkshopError(gettext("That learner has not opened this lab yet."), 404)
+        )
     try:
         cluster = sandboxes.loaded(attempt.sandbox)
     except sandboxes.BrokenState as error:

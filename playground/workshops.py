@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from playground import checks_worker, lab_attempts, sandboxes
 from playground.labs import labs
@@ -38,16 +39,18 @@ def create(
 ) -> Workshop:
     title = (title or "").strip()
     if not title:
-        raise WorkshopError("A workshop needs a title.")
+        raise WorkshopError(gettext("A workshop needs a title."))
     unknown = [slug for slug in lab_slugs if slug not in labs()]
     if not lab_slugs or unknown:
         raise WorkshopError(
-            "Choose at least one lab." if not lab_slugs else f"Unknown labs: {', '.join(unknown)}"
+            gettext("Choose at least one lab.")
+            if not lab_slugs
+            else gettext("Unknown labs: %(labs)s") % {"labs": ", ".join(unknown)}
         )
     if ends <= starts:
-        raise WorkshopError("The workshop must end after it starts.")
+        raise WorkshopError(gettext("The workshop must end after it starts."))
     if not 1 <= capacity <= 500:
-        raise WorkshopError("Capacity must be between 1 and 500.")
+        raise WorkshopError(gettext("Capacity must be between 1 and 500."))
     for _ in range(5):
         try:
             with transaction.atomic():
@@ -61,7 +64,7 @@ def create(
                 )
         except IntegrityError:  # a join code collision: draw another
             continue
-    raise WorkshopError("Could not allocate a join code; try again.", 503)
+    raise WorkshopError(gettext("Could not allocate a join code; try again."), 503)
 
 
 def order_labs(chosen: list[str], places: dict[str, str]) -> list[str]:
@@ -73,15 +76,17 @@ def order_labs(chosen: list[str], places: dict[str, str]) -> list[str]:
         text = (places.get(slug) or "").strip()
         if text and (not text.isdigit() or int(text) < 1):
             name = labs()[slug].title if slug in labs() else slug
-            raise WorkshopError(f"The place of “{name}” in the order must be a whole number from 1 up.")
+            raise WorkshopError(
+                gettext("The place of “%(name)s” in the order must be a whole number from 1 up.")
+                % {"name": name}
+            )
         keyed.append((int(text) if text else index + 1, index, slug, bool(text)))
     typed = [place for place, _, _, given in keyed if given]
     shared = sorted({place for place in typed if typed.count(place) > 1})
     if shared:
         raise WorkshopError(
-            "Two labs cannot share a place in the order ("
-            + ", ".join(f"place {place}" for place in shared)
-            + " is given more than once)."
+            gettext("Two labs cannot share a place in the order (%(places)s is given more than once).")
+            % {"places": ", ".join(gettext("place %(place)s") % {"place": place} for place in shared)}
         )
     return [slug for _, _, slug, _ in sorted(keyed, key=lambda k: (k[0], k[1]))]
 
@@ -90,7 +95,7 @@ def owned(instructor, public_id) -> Workshop:
     try:
         return Workshop.objects.get(public_id=public_id, instructor=instructor)
     except (Workshop.DoesNotExist, ValueError, TypeError):
-        raise WorkshopError("There is no such workshop, or it is not yours.", 404) from None
+        raise WorkshopError(gettext("There is no such workshop, or it is not yours."), 404) from None
 
 
 def ended(workshop: Workshop) -> bool:
@@ -101,21 +106,21 @@ def join(owner: str, code: str, name: str, address: str) -> Participant:
     key = f"workshop-join:{address}"
     tries = cache.get(key, 0)
     if tries >= JOIN_ATTEMPTS:
-        raise WorkshopError("Too many join attempts from this address; wait a few minutes.", 429)
+        raise WorkshopError(gettext("Too many join attempts from this address; wait a few minutes."), 429)
     cache.set(key, tries + 1, JOIN_WINDOW)
     name = (name or "").strip()[:60]
     if not name:
-        raise WorkshopError("Please give a display name.")
+        raise WorkshopError(gettext("Please give a display name."))
     workshop = Workshop.objects.filter(code=(code or "").strip().upper()).first()
     if workshop is None:
-        raise WorkshopError("No workshop has that code.", 404)
+        raise WorkshopError(gettext("No workshop has that code."), 404)
     if ended(workshop):
-        raise WorkshopError("That workshop has ended.", 410)
+        raise WorkshopError(gettext("That workshop has ended."), 410)
     existing = Participant.objects.filter(workshop=workshop, owner=owner).first()
     if existing:
         return existing
     if workshop.participants.count() >= workshop.capacity:
-        raise WorkshopError("That workshop is full.", 409)
+        raise WorkshopError(gettext("That workshop is full."), 409)
     return Participant.objects.create(workshop=workshop, owner=owner, name=name)
 
 
@@ -123,7 +128,7 @@ def participant(owner: str, public_id) -> Participant:
     try:
         return Participant.objects.select_related("workshop").get(public_id=public_id, owner=owner)
     except (Participant.DoesNotExist, ValueError, TypeError):
-        raise WorkshopError("You have not joined that workshop in this browser.", 404) from None
+        raise WorkshopError(gettext("You have not joined that workshop in this browser."), 404) from None
 
 
 def current_attempt(seat: Participant) -> LabAttempt:
@@ -218,7 +223,7 @@ def broadcast(workshop: Workshop, message: str) -> None:
 
 def next_lab(workshop: Workshop) -> None:
     if workshop.current + 1 >= len(workshop.labs):
-        raise WorkshopError("This is already the last lab.", 409)
+        raise WorkshopError(gettext("This is already the last lab."), 409)
     workshop.current += 1
     workshop.save(update_fields=["current"])
 
@@ -231,7 +236,7 @@ def set_paused(workshop: Workshop, paused: bool) -> None:
 def reset(workshop: Workshop, seat_id) -> None:
     seat = workshop.participants.filter(public_id=seat_id).first()
     if seat is None:
-        raise WorkshopError("There is no such learner.", 404)
+        raise WorkshopError(gettext("There is no such learner."), 404)
     attempt = seat.attempts.filter(lab=workshop.labs[workshop.current]).first()
     if attempt is not None:
         lab_attempts.reset(attempt)

@@ -228,3 +228,51 @@ def test_the_profiles_and_the_workshop_join_link_in_chinese(client):
     workshop = workshops.create(ann, "Day 1", ["first-pod"], now, now + timedelta(hours=2), 20)
     dashboard = page(client, f"/zh-hans/workshops/{workshop.public_id}/")
     assert "<title>加入链接</title>" in dashboard and "Join link" not in dashboard
+
+
+def test_workshop_form_errors_and_join_errors_in_chinese(client):
+    instructor = User.objects.create_user("ins-zh", password="pw-for-tests-only")  # noqa: S106
+    client.force_login(instructor)
+    form = {
+        "title": "",
+        "labs": ["first-pod"],
+        "starts": "2026-12-01T09:00",
+        "ends": "2026-12-01T12:00",
+        "capacity": "30",
+    }
+    no_title = client.post("/zh-hans/workshops/", form)
+    assert no_title.status_code == 400
+    assert "工作坊需要一个标题。" in html.unescape(no_title.content.decode())
+    shared = client.post(
+        "/zh-hans/workshops/",
+        {
+            **form,
+            "title": "Day 1",
+            "labs": ["first-pod", "self-healing"],
+            "place-first-pod": "1",
+            "place-self-healing": "1",
+        },
+    )
+    body = html.unescape(shared.content.decode())
+    assert "两个实验不能在顺序中占据同一位置（位置 1 被指定了不止一次）。" in body
+    assert "cannot share a place" not in body
+    learner = Client()
+    unnamed = learner.post("/zh-hans/join/", {"code": "ZZZZZZ", "name": ""})
+    text = html.unescape(unnamed.content.decode())
+    assert "请填写显示名称。" in text and "Please give a display name." not in text
+
+
+def test_object_page_analogy_errors_and_examples_in_chinese(client):
+    public_id = sandbox_with_workloads(client)
+    obj = page(client, f"/zh-hans/playground/{public_id}/objects/Deployment/default/web/")
+    assert "Deployment 维持 N 个相同的 Pod" in obj and "keeps N identical pods" not in obj
+    workspace = page(client, f"/zh-hans/playground/{public_id}/")
+    assert "带配额的命名空间" in workspace and "无法拉取镜像的 Pod" in workspace
+    assert ">Namespace with quota<" not in workspace
+    unknown = client.post(f"/zh-hans/playground/{public_id}/clock", {"do": "nope"}, follow=True)
+    assert "未知的时钟操作 'nope'。" in html.unescape(unknown.content.decode())
+    paused = client.post(f"/zh-hans/playground/{public_id}/clock", {"do": "pause"}, follow=True)
+    assert "时钟已暂停。" in html.unescape(paused.content.decode())
+    missing = client.get("/zh-hans/labs/attempt/00000000-0000-0000-0000-000000000000/")
+    assert missing.status_code == 404
+    assert "没有这次实验记录，或者它属于别人。" in html.unescape(missing.content.decode())
