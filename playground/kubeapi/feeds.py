@@ -215,6 +215,7 @@ def _listen_until_idle() -> bool:
         with wrapper.wrap_database_errors:
             wrapper.ensure_connection()
             raw = wrapper.connection
+            raw.execute("SET application_name = 'sandbox-feeds'")  # to be told apart in pg_stat_activity
             raw.execute(f"LISTEN {CHANNEL}")
             select = "SELECT id, version FROM playground_sandbox WHERE id = ANY(%s)"
             next_read = 0.0

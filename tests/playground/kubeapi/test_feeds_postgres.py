@@ -137,6 +137,55 @@ def test_a_watch_on_one_server_gets_a_change_made_through_the_other_by_notify(se
     assert wakes[0] >= 1  # the change reached A's feed by NOTIFY
 
 
+def listeners(url: str) -> set[int]:
+    """The backends' process ids of every app process's feeds' listener."""
+    with psycopg.connect(url) as db:
+        rows = db.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = 'sandbox-feeds'"
+        ).fetchall()
+    return {pid for (pid,) in rows}
+
+
+def test_a_listener_that_loses_its_connection_listens_again(servers):
+    env, work, token, a, b = servers
+    url = env["DATABASE_URL"]
+    on_a, on_b = kubeconfig(env, work, a, token), kubeconfig(env, work, b, token)
+    watcher = subprocess.Popen(
+        [newest_kubectl(), "--kubeconfig", str(on_a), "get", "configmaps", "-w", "-o", "name"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        lines = lines_of(watcher)
+        wait_for_line(lines, "configmap/kube-root-ca.crt")
+        end = time.monotonic() + DEADLINE
+        while not (before := listeners(url)) and time.monotonic() < end:
+            time.sleep(0.1)
+        assert len(before) == 1  # A's one worker listens; B, with nothing watched, does not
+        with psycopg.connect(url, autocommit=True) as db:
+            db.execute("SELECT pg_terminate_backend(%s)", [next(iter(before))])
+        kubectl(on_b, "create", "configmap", "while-reconnecting")
+        wait_for_line(lines, "configmap/while-reconnecting")
+        end = time.monotonic() + DEADLINE
+        while (after := listeners(url)) in (set(), before) and time.monotonic() < end:
+            time.sleep(0.1)
+        assert len(after) == 1 and after != before  # a new connection, listening again
+        kubectl(on_b, "create", "configmap", "after-reconnecting")
+        wait_for_line(lines, "configmap/after-reconnecting")
+    finally:
+        watcher.kill()
+        watcher.wait()
+    log = work / f"gunicorn-{a.rsplit(':', 1)[1]}.log"
+    assert "sandbox feeds' listener lost its connection (1)" in log.read_text()
+    # And once listening again, NOTIFY woke A's feed: the report after the loss says so.
+    end = time.monotonic() + DEADLINE
+    while "stopped" not in log.read_text().rsplit("lost its connection", 1)[1] and time.monotonic() < end:
+        time.sleep(0.2)
+    reports = re.findall(r"listener stopped: (\d+) wake-ups by NOTIFY", log.read_text())
+    assert reports and int(reports[-1]) > (int(reports[-2]) if len(reports) > 1 else 0)
+
+
 def test_a_learners_change_through_one_server_is_read_through_the_other(servers):
     env, work, token, a, b = servers
     on_a, on_b = kubeconfig(env, work, a, token), kubeconfig(env, work, b, token)
