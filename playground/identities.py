@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
 from playground import sandboxes
@@ -30,9 +31,12 @@ class IdentityError(ValueError):
 def _clean_name(text: str, what: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise IdentityError(f"Give the {what}.")
+        raise IdentityError(gettext("Give the %(what)s.") % {"what": gettext(what)})
     if len(text) > 253 or any(ch in text for ch in ",\r\n\t") or not text.isprintable():
-        raise IdentityError(f"The {what} must be printable, without commas, and at most 253 characters.")
+        raise IdentityError(
+            gettext("The %(what)s must be printable, without commas, and at most 253 characters.")
+            % {"what": gettext(what)}
+        )
     return text
 
 
@@ -40,22 +44,22 @@ def parse_groups(text: str) -> list[str]:
     """Groups from a comma- or space-separated list."""
     groups = [g for g in re.split(r"[,\s]+", text or "") if g]
     if len(groups) > 10:
-        raise IdentityError("At most 10 groups.")
-    return [_clean_name(g, "group") for g in dict.fromkeys(groups)]
+        raise IdentityError(gettext("At most 10 groups."))
+    return [_clean_name(g, gettext_noop("group")) for g in dict.fromkeys(groups)]
 
 
 def service_account_name(text: str) -> str:
     """``namespace/name`` → ``system:serviceaccount:namespace:name``."""
     namespace, _, name = (text or "").strip().partition("/")
     if not (DNS_LABEL.match(namespace) and DNS_LABEL.match(name)) or len(namespace) > 63 or len(name) > 253:
-        raise IdentityError("Give the ServiceAccount as namespace/name, e.g. team-a/ci.")
+        raise IdentityError(gettext("Give the ServiceAccount as namespace/name, e.g. team-a/ci."))
     return f"system:serviceaccount:{namespace}:{name}"
 
 
 def mint(sandbox: Sandbox, username: str, groups: list[str] | None = None) -> SandboxIdentity:
     """The identity of ``username`` in this sandbox, made if new; asking again for the
     same name keeps its token and sets its groups."""
-    username = _clean_name(username, "user name")
+    username = _clean_name(username, gettext_noop("user name"))
     groups = list(groups or [])
     found = SandboxIdentity.objects.filter(sandbox=sandbox, username=username).first()
     if found is not None:
@@ -64,7 +68,9 @@ def mint(sandbox: Sandbox, username: str, groups: list[str] | None = None) -> Sa
             found.save(update_fields=["groups"])
         return found
     if SandboxIdentity.objects.filter(sandbox=sandbox).count() >= MAX_IDENTITIES:
-        raise IdentityError(f"A sandbox has at most {MAX_IDENTITIES} identities.")
+        raise IdentityError(
+            gettext("A sandbox has at most %(count)s identities.") % {"count": MAX_IDENTITIES}
+        )
     return SandboxIdentity.objects.create(sandbox=sandbox, username=username, groups=groups)
 
 
@@ -87,11 +93,11 @@ def identity_kubeconfig(request: HttpRequest, public_id) -> HttpResponse:
         if request.POST.get("kind") == "serviceaccount":
             username, groups = service_account_name(request.POST.get("serviceaccount", "")), []
         else:
-            username = _clean_name(request.POST.get("username", ""), "user name")
+            username = _clean_name(request.POST.get("username", ""), gettext_noop("user name"))
             groups = parse_groups(request.POST.get("groups", ""))
         namespace = (request.POST.get("namespace") or "default").strip()
         if not DNS_LABEL.match(namespace) or len(namespace) > 63:
-            raise IdentityError("The namespace must be a DNS label, e.g. team-a.")
+            raise IdentityError(gettext("The namespace must be a DNS label, e.g. team-a."))
         identity = mint(sandbox, username, groups)
     except IdentityError as error:
         # A finished page (or, from htmx, a note beside the form) as every other form's error.

@@ -400,28 +400,34 @@ def _scheduler_result(request, ok: bool, lines: list[str], text: str, status: in
     )
 
 
-NODE_ACTIONS = {
+NODE_ACTIONS = {  # (snapshot label, what happened, how Kubernetes does it): the last two shown translated
     "enter-maintenance": (
         "Enter maintenance mode",
-        "{node} is in maintenance mode: it is cordoned, and its pods were evicted to be replaced elsewhere.",
-        "In Kubernetes: kubectl drain {node} --ignore-daemonsets --delete-emptydir-data",
+        gettext_noop(
+            "%(node)s is in maintenance mode: it is cordoned, and its pods were evicted to be replaced elsewhere."
+        ),
+        gettext_noop("In Kubernetes: kubectl drain %(node)s --ignore-daemonsets --delete-emptydir-data"),
     ),
     "exit-maintenance": (
         "Exit maintenance mode",
-        "{node} left maintenance mode: the scheduler may place new pods on it again.",
-        "In Kubernetes: kubectl uncordon {node}",
+        gettext_noop("%(node)s left maintenance mode: the scheduler may place new pods on it again."),
+        gettext_noop("In Kubernetes: kubectl uncordon %(node)s"),
     ),
     "fail": (
         "Simulate host failure",
-        "{node} failed: its kubelet stopped posting status.",
-        "In Kubernetes there is no command for this; the node controller notices after 50 s "
-        "and evicts the pods 5 minutes later.",
+        gettext_noop("%(node)s failed: its kubelet stopped posting status."),
+        gettext_noop(
+            "In Kubernetes there is no command for this; the node controller notices after 50 s "
+            "and evicts the pods 5 minutes later."
+        ),
     ),
     "power-on": (
         "Power on",
-        "{node} is powered on: its kubelet posts status again.",
-        "In Kubernetes there is no command for this; the node controller marks the node Ready "
-        "when its kubelet reports.",
+        gettext_noop("%(node)s is powered on: its kubelet posts status again."),
+        gettext_noop(
+            "In Kubernetes there is no command for this; the node controller marks the node Ready "
+            "when its kubelet reports."
+        ),
     ),
 }
 
@@ -451,12 +457,15 @@ def node_action(request: HttpRequest, public_id, node: str, action: str) -> Http
         return _fail(request, error)
     except ApiError as error:
         return _fail(request, sandboxes.SandboxError(_kubectl_error(error), error.code))
-    message = f"{happened.format(node=node)} {how.format(node=node)}"
+    happened, how = gettext(happened) % {"node": node}, gettext(how) % {"node": node}
+    message = f"{happened} {how}"
     if action == "enter-maintenance" and isinstance(result, dict):
         problems = result.get("errors") or [b["message"] for b in result.get("blocked") or []]
         if problems:
             message = (
-                f"{node} is cordoned but not drained: " + "; ".join(problems) + f". {how.format(node=node)}"
+                gettext("%(node)s is cordoned but not drained: %(problems)s.")
+                % {"node": node, "problems": "; ".join(problems)}
+                + f" {how}"
             )
             return _done(request, sandbox, message, messages.WARNING)
     return _done(request, sandbox, message)
@@ -474,8 +483,11 @@ def add_node(request: HttpRequest, public_id) -> HttpResponse:
     return _done(
         request,
         sandbox,
-        f"Added host {node['metadata']['name']}: its kubelet registered it as a Node. "
-        "In Kubernetes: run kubeadm join on the new machine.",
+        gettext(
+            "Added host %(node)s: its kubelet registered it as a Node. "
+            "In Kubernetes: run kubeadm join on the new machine."
+        )
+        % {"node": node["metadata"]["name"]},
     )
 
 
@@ -605,7 +617,8 @@ def edit_namespace(request: HttpRequest, public_id, namespace: str) -> HttpRespo
     return _done(
         request,
         sandbox,
-        f"Edited the resource settings of namespace {namespace}. In Kubernetes: " + " && ".join(commands),
+        gettext("Edited the resource settings of namespace %(namespace)s. In Kubernetes: %(commands)s")
+        % {"namespace": namespace, "commands": " && ".join(commands)},
     )
 
 

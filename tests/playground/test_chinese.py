@@ -276,3 +276,31 @@ def test_object_page_analogy_errors_and_examples_in_chinese(client):
     missing = client.get("/zh-hans/labs/attempt/00000000-0000-0000-0000-000000000000/")
     assert missing.status_code == 404
     assert "没有这次实验记录，或者它属于别人。" in html.unescape(missing.content.decode())
+
+
+def test_host_actions_identity_errors_and_the_mirror_gate_in_chinese(client):
+    public_id = sandbox_with_workloads(client)
+    maintenance = client.post(
+        f"/zh-hans/playground/{public_id}/nodes/worker-3/enter-maintenance", follow=True
+    )
+    body = html.unescape(maintenance.content.decode())
+    assert "worker-3 已进入维护模式" in body or "worker-3 已被封锁但未被腾空" in body
+    assert "在 Kubernetes 中：kubectl drain worker-3 --ignore-daemonsets --delete-emptydir-data" in body
+    assert "is in maintenance mode" not in body
+    failed = client.post(f"/zh-hans/playground/{public_id}/nodes/worker-2/fail", follow=True)
+    assert "worker-2 已失效：它的 kubelet 停止上报状态。" in html.unescape(failed.content.decode())
+    unnamed = client.post(
+        f"/zh-hans/playground/{public_id}/identities", {"kind": "user", "username": ""}, follow=True
+    )
+    assert "请填写用户名。" in html.unescape(unnamed.content.decode())
+    account = client.post(
+        f"/zh-hans/playground/{public_id}/identities",
+        {"kind": "serviceaccount", "serviceaccount": "ci"},
+        follow=True,
+    )
+    assert "请以 命名空间/名称 的形式填写 ServiceAccount" in html.unescape(account.content.decode())
+    nobody = User.objects.create_user("no-mirror", password="pw-for-tests-only")  # noqa: S106
+    client.force_login(nobody)
+    gate = client.get("/zh-hans/mirror/")
+    assert gate.status_code == 403
+    assert "镜像集群仅供拥有“view mirror”权限的人查看。" in html.unescape(gate.content.decode())
