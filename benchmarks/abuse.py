@@ -35,6 +35,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -244,9 +245,13 @@ def run_once(work: Path, hold: float) -> dict:
             learners_ok = sum(1 for c in codes[:200] if c == 200)
             hostile_ok = sum(1 for c in codes[200:] if c == 200)
             hostile_429 = sum(1 for c in codes[200:] if c == 429)
+            others_codes = ", ".join(
+                f"{count} answered {code or 'nothing'}"
+                for code, count in sorted(Counter(c for c in codes[:200] if c != 200).items())
+            )
             notes["watches"] = (
-                f"{learners_ok}/200 learners' watches open; the hostile visitor's 150: {hostile_ok} open, "
-                f"{hostile_429} refused (429)"
+                f"{learners_ok}/200 learners' watches open{f' ({others_codes})' if others_codes else ''}; "
+                f"the hostile visitor's 150: {hostile_ok} open, {hostile_429} refused (429)"
             )
 
         phase("watches being opened (200 + 150)", watches_attack, at_least=0)
