@@ -44,7 +44,9 @@ def _gate(request: HttpRequest) -> HttpResponse | None:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     if not request.user.has_perm(PERMISSION):
-        return _fail(request, gettext("Mirrored clusters are for people with the “view mirror” permission."), 403)
+        return _fail(
+            request, gettext("Mirrored clusters are for people with the “view mirror” permission."), 403
+        )
     return None
 
 
