@@ -141,13 +141,19 @@ def _poll_versions() -> None:
             time.sleep(POLL_SECONDS)
     except DatabaseError:
         logger.exception("sandbox feeds' poller stopped")
-        with _lock:
-            _poller = None
-            for feed in _feeds.values():
-                feed.version = FAILED
-                feed.moved.set()
+        _fail_all()
     finally:
         close_old_connections()
+
+
+def _fail_all() -> None:
+    """The versions' thread is gone: every feed ends (its streams' clients reconnect)."""
+    global _poller
+    with _lock:
+        _poller = None
+        for feed in _feeds.values():
+            feed.version = FAILED
+            feed.moved.set()
 
 
 def _notify(pk: int, version: int) -> None:
@@ -194,11 +200,7 @@ def _listen_versions() -> None:
                 time.sleep(min(1.0, 0.1 * 2**failures))
     except DatabaseError:
         logger.exception("sandbox feeds' listener stopped")
-        with _lock:
-            _poller = None
-            for feed in _feeds.values():
-                feed.version = FAILED
-                feed.moved.set()
+        _fail_all()
     finally:
         logger.info(
             "sandbox feeds' listener stopped: %d wake-ups by NOTIFY, %d by reading versions",
