@@ -55,16 +55,14 @@ def since(request, sandbox: Sandbox) -> tuple[str | None, bool]:
     return None, bool(rendered) and rendered != str(sandbox.version)
 
 
-def stream(request, sandbox: Sandbox) -> StreamingHttpResponse:
-    """The sandbox's change events for `request`, counted against the stream caps until
-    the server closes it (ApiError 429 past a cap)."""
-    slot = streams.acquire(request, sandbox.pk)
+def respond(request, key: int, events: Callable[[float, Callable[[], bool]], Iterator[bytes]]):
+    """An event stream counted against the stream caps under `key` (ApiError 429 past a
+    cap) until `events(deadline, gone)` ends: the sandbox's and the workshop's."""
+    slot = streams.acquire(request, key)
     sock = request.META.get("gunicorn.socket")
     try:
-        shown, behind = since(request, sandbox)
         deadline = time.monotonic() + lifetime()
-        chunks = changes(sandbox, shown, behind, deadline, lambda: streams.client_gone(sock))
-        body = streams.Stream(chunks, slot)
+        body = streams.Stream(events(deadline, lambda: streams.client_gone(sock)), slot)
     except BaseException:
         slot.release()
         raise
@@ -72,6 +70,13 @@ def stream(request, sandbox: Sandbox) -> StreamingHttpResponse:
     response["Cache-Control"] = "no-cache, private"
     response["X-Accel-Buffering"] = "no"
     return response
+
+
+def stream(request, sandbox: Sandbox) -> StreamingHttpResponse:
+    """The sandbox's change events for `request`, from the version its page shows."""
+    return respond(
+        request, sandbox.pk, lambda deadline, gone: changes(sandbox, *since(request, sandbox), deadline, gone)
+    )
 
 
 def changes(

@@ -64,8 +64,5 @@ def workshop_row(request: HttpRequest, public_id, learner_id) -> HttpResponse:
     seat = workshop.participants.filter(public_id=learner_id).first()
     if seat is None:
         return _refused("There is no such learner in this workshop.", 404)
-    _titles, rows = workshops.grid(workshop)
-    row = next((r for r in rows if r.seat.pk == seat.pk), None)
-    if row is None:
-        return _refused("There is no such learner in this workshop.", 404)
+    _titles, (row,) = workshops.grid(workshop, only=seat)
     return render(request, "playground/workshop.html#row", {"workshop": workshop, "row": row})

@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterator
 from django.http import StreamingHttpResponse
 
 from playground import live, workshops
-from playground.kubeapi import streams
 from playground.models import LabAttempt, Participant, Workshop
 
 POLL_SECONDS = 0.5
@@ -58,18 +57,11 @@ def _state(workshop_pk: int) -> tuple[tuple, dict[str, tuple]] | None:
 
 def stream(request, workshop: Workshop) -> StreamingHttpResponse:
     """The workshop's row events, counted against the stream caps (ApiError 429 past one)."""
-    slot = streams.acquire(request, WORKSHOP_KEY_BASE + workshop.pk)
-    sock = request.META.get("gunicorn.socket")
-    try:
-        deadline = time.monotonic() + live.lifetime()
-        body = streams.Stream(grid_events(workshop.pk, deadline, lambda: streams.client_gone(sock)), slot)
-    except BaseException:
-        slot.release()
-        raise
-    response = StreamingHttpResponse(body, content_type="text/event-stream; charset=utf-8")
-    response["Cache-Control"] = "no-cache, private"
-    response["X-Accel-Buffering"] = "no"
-    return response
+    return live.respond(
+        request,
+        WORKSHOP_KEY_BASE + workshop.pk,
+        lambda deadline, gone: grid_events(workshop.pk, deadline, gone),
+    )
 
 
 def grid_events(workshop_pk: int, deadline: float, gone: Callable[[], bool]) -> Iterator[bytes]:

@@ -156,17 +156,20 @@ class Row:
     checking: bool = False  # a check of a change waits for the worker
 
 
-def grid(workshop: Workshop) -> tuple[list[str], list[Row]]:
-    """Learners × tasks of the current lab, from what their checks recorded."""
+def grid(workshop: Workshop, only: Participant | None = None) -> tuple[list[str], list[Row]]:
+    """Learners × tasks of the current lab, from what their checks recorded; `only` one
+    learner's row (what the live grid fetches when that learner changed)."""
     slug = workshop.labs[workshop.current]
     lab = labs()[slug]
     rows = []
-    attempts = {
-        a.participant_id: a for a in LabAttempt.objects.filter(participant__workshop=workshop, lab=slug)
-    }
+    seats = workshop.participants.all() if only is None else [only]
+    found = LabAttempt.objects.filter(participant__workshop=workshop, lab=slug)
+    if only is not None:
+        found = found.filter(participant=only)
+    attempts = {a.participant_id: a for a in found}
     waiting = checks_worker.pending(a.pk for a in attempts.values())
     now = timezone.now()
-    for seat in workshop.participants.all():
+    for seat in seats:
         attempt = attempts.get(seat.pk)
         cells = []
         for number in range(1, len(lab.tasks) + 1):
