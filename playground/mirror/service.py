@@ -36,21 +36,27 @@ class Running:
         )
         self.stopping = threading.Event()
         self.started = time.monotonic()
+        self._listed_through: int | None = None
         self.mirror.start()
         self.writer = run_writer(self.sink, self.stopping)
 
     def synced(self) -> bool:
+        """Every resource listed and watching, and what the lists queued written.
+
+        A busy cluster keeps the queue from ever being empty at the moment this is
+        asked, so the lists' own ops are counted rather than waiting for an idle queue."""
         reflectors = list(self.mirror.reflectors.values())
         progress = dict(self.sink.progress_by)
-        return (
-            bool(reflectors)
-            and all(
-                (progress.get(r.resource.key) or {}).get("state") in ("watching", "not served")
-                for r in reflectors
-            )
-            and self.sink.queue.empty()
-            and self.sink.queued == 0
+        watching = bool(reflectors) and all(
+            (progress.get(r.resource.key) or {}).get("state") in ("watching", "not served")
+            for r in reflectors
         )
+        if not watching:
+            self._listed_through = None
+            return False
+        if self._listed_through is None:
+            self._listed_through = self.sink.put_count
+        return self.sink.taken_count >= self._listed_through
 
     def stop(self) -> None:
         self.mirror.close()

@@ -58,6 +58,8 @@ class DatabaseSink(Sink):
         # Bounded by objects, not operations: a list page holds 500 objects, an event one.
         self.max_queued = max_queued
         self.queued = 0
+        self.put_count = 0  # ops handed to the writer, and ops it has written
+        self.taken_count = 0
         self._room = threading.Condition()
         self.progress_by: dict[str, dict] = dict(cluster.progress or {})
         self.heard_at: float | None = None
@@ -75,11 +77,13 @@ class DatabaseSink(Sink):
             while self.queued and self.queued + weight > self.max_queued:
                 self._room.wait(1)
             self.queued += weight
+            self.put_count += 1
         self.queue.put(op)
 
     def _taken(self, ops: list) -> None:
         with self._room:
             self.queued -= sum(_weight(op) for op in ops)
+            self.taken_count += len(ops)
             self._room.notify_all()
 
     def upsert(self, resource, objects):

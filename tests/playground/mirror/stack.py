@@ -90,7 +90,7 @@ def _stack(tmp_path_factory, started: contextlib.ExitStack):
             "2",
         ],
         cwd=ROOT,
-        env=web_env,
+        env={**web_env, "PYTHONUNBUFFERED": "1"},  # each line reaches the log as it is printed
         stdout=log,
         stderr=subprocess.STDOUT,
     )
