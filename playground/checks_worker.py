@@ -105,8 +105,14 @@ def read(owner: str, public_id) -> tuple[LabAttempt, Lab, list[TaskStatus], bool
         return (*lab_attempts.progress(owner, public_id), False)
     attempt = lab_attempts.get(owner, public_id)
     lab = labs()[attempt.lab]
+    return attempt, lab, *recorded(attempt, lab)
+
+
+def recorded(attempt: LabAttempt, lab: Lab) -> tuple[list[TaskStatus], bool]:
+    """What the worker last recorded and whether a check is waiting; one is enqueued when
+    the record is behind (the learner's task list and the instructor's view of them)."""
     waiting = bool(pending([attempt.pk]))
     if not waiting and lab_attempts.due(attempt, timezone.now()):
         check_attempt.enqueue(attempt.pk)
         waiting = True
-    return attempt, lab, lab_attempts.recorded(attempt, lab), waiting
+    return lab_attempts.recorded(attempt, lab), waiting

@@ -114,7 +114,7 @@ from django.test import Client
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
-from playground import checks_worker, lab_attempts, sandboxes, workshops
+from playground import checks_worker, lab_attempts, sandboxes, workshop_views, workshops
 from playground.models import LabAttempt, Participant, Workshop
 
 checks = []
@@ -122,7 +122,15 @@ real_status = lab_attempts.status
 def counted(cluster, lab):
     checks.append(lab.slug)
     return real_status(cluster, lab)
-lab_attempts.status = counted
+lab_attempts.status = workshop_views.status = counted
+
+def learner_page():  # the instructor's read-only view of the one learner: its task list
+    client = Client()
+    client.force_login(User.objects.get(username="ann"))
+    workshop = Workshop.objects.get()
+    seat = workshop.participants.get()
+    html = client.get(f"/workshops/{workshop.public_id}/learners/{seat.public_id}/").content.decode()
+    return html[html.index('class="lab-tasks"') :].split("</ol>")[0]
 
 def grid():
     client = Client()
@@ -151,11 +159,13 @@ sandboxes.change("learner", attempt.sandbox.public_id, lambda c: c.apply(pod), "
 sandboxes.change("learner", attempt.sandbox.public_id, lambda c: c.settle(), "settle")
 first = grid()
 second = grid()
+page = learner_page()
 print(json.dumps({
     "waiting": waiting(),
     "checks": len(checks),
     "checking": "checking…" in first and "checking…" in second,
     "passes": second.count('class="pass"'),
+    "learner_page_passes": page.count("lab-task passed"),
 }))
 """
 )
@@ -171,8 +181,10 @@ while DBTaskResult.objects.exclude(status=TaskResultStatus.SUCCESSFUL).exists() 
     assert time.monotonic() < deadline, "the worker did not run the check"
     time.sleep(0.05)
 row = grid()
+page = learner_page()
 attempt = LabAttempt.objects.select_related("sandbox").get()
 print(json.dumps({
+    "learner_page_passes": page.count("lab-task passed"),
     "checks": len(checks),
     "checking": "checking…" in row,
     "passes": row.count('class="pass"'),
@@ -235,11 +247,13 @@ def worker_round_trip(database_url: str) -> tuple[dict, dict]:
 
 
 def _assert_round_trip(before: dict, after: dict) -> None:
-    # Two polls of a changed sandbox: one check waits (not two), none ran in the requests,
-    # and the grid says the learner's row is being checked.
-    assert before == {"waiting": 1, "checks": 0, "checking": True, "passes": 0}
-    # The worker ran it; the grid shows the pass, and reading it ran no check.
+    # Two polls of a changed sandbox and the learner's own page: one check waits (not two),
+    # none ran in the requests, and the grid says the learner's row is being checked.
+    assert before == {"waiting": 1, "checks": 0, "checking": True, "passes": 0, "learner_page_passes": 0}
+    # The worker ran it; the grid and the learner's page show the pass, and reading them ran
+    # no check.
     assert after == {
+        "learner_page_passes": 1,
         "checks": 0,
         "checking": False,
         "passes": 1,
