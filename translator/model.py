@@ -7,34 +7,13 @@ OVF descriptor) and a topic, which mapping.py turns into a row of the mapping ta
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from playground.engine.text import Text, _  # noqa: F401 (translator.mapping imports both from here)
 
 MAX_BYTES = 2 * 1024 * 1024  # a real descriptor is tens of kilobytes; 2 MiB is generous
 MAX_ELEMENTS = 20_000  # an OVF with a dozen VMs has a few thousand elements
 MAX_LINES = 20_000  # a .vmx has a few hundred lines
-
-
-def _(text: str) -> str:
-    """Marks a text for the message catalogue (makemessages finds `_("…")`) without
-    importing Django here: the view renders it with gettext."""
-    return text
-
-
-@dataclass(frozen=True)
-class Text:
-    """A message (with %(name)s placeholders) and its values, some of them Texts: English
-    by str(), another language by render(gettext)."""
-
-    template: str
-    values: dict
-
-    def render(self, translate: Callable[[str], str] = str) -> str:
-        values = {k: v.render(translate) if isinstance(v, Text) else v for k, v in self.values.items()}
-        return translate(self.template) % values
-
-    def __str__(self) -> str:
-        return self.render()
 
 
 class TranslateError(ValueError):

@@ -29,6 +29,7 @@ from playground.engine.scheduler import Scheduler
 from playground.engine.selectors import field_matches, matches, parse_field_selector, parse_label_selector
 from playground.engine.store import Store
 from playground.engine.util import Rng, deep_copy, key_of, object_key, parse_time, rfc3339, rfc3339_micro
+from playground.engine.text import Text, _, message_fields, say
 
 DEFAULT_START = 1767225600  # 2026-01-01T00:00:00Z
 MAX_STEPS_PER_CALL = 5_000_000
@@ -354,7 +355,13 @@ class Cluster:
                 "kind": kind,
                 "namespace": meta.get("namespace", ""),
                 "name": meta.get("name", ""),
-                "message": f"could not handle this {kind} ({type(exc).__name__}: {exc}); skipped it",
+                **message_fields(
+                    say(
+                        _("could not handle this %(kind)s (%(error)s); skipped it"),
+                        kind=kind,
+                        error=f"{type(exc).__name__}: {exc}",
+                    )
+                ),
                 "time": rfc3339_micro(self.clock),
                 "controller": name,
             }
@@ -445,8 +452,14 @@ class Cluster:
                         "kind": "",
                         "namespace": "",
                         "name": key,
-                        "message": f"reconciling {key} failed ({type(raised).__name__}: {raised}); "
-                        f"retrying in {delay:g}s",
+                        **message_fields(
+                            say(
+                                _("reconciling %(key)s failed (%(error)s); retrying in %(delay)ss"),
+                                key=key,
+                                error=f"{type(raised).__name__}: {raised}",
+                                delay=f"{delay:g}",
+                            )
+                        ),
                     },
                 ]
         elif limiter.num_requeues(key):
@@ -467,7 +480,7 @@ class Cluster:
                 "kind": "",
                 "namespace": "",
                 "name": key,
-                "message": f"checked {key}: nothing to do",
+                **message_fields(say(_("checked %(key)s: nothing to do"), key=key)),
                 "time": now,
                 "controller": controller,
             }
@@ -883,7 +896,7 @@ class Cluster:
 
     # Operator actions -----------------------------------------------------------------------
 
-    def _operator_step(self, action: str, node: str, message: str) -> None:
+    def _operator_step(self, action: str, node: str, message: Text) -> None:
         """Log what the learner did to a host beside the control loops' own steps."""
         self.step_lit = None
         self.steps.append(
@@ -893,7 +906,7 @@ class Cluster:
                 "kind": "Node",
                 "namespace": "",
                 "name": node,
-                "message": message,
+                **message_fields(message),
                 "time": rfc3339_micro(self.clock),
                 "controller": "operator",
             }
@@ -906,7 +919,9 @@ class Cluster:
             return deep_copy(node)
         self.down_nodes[name] = self.clock
         self.schedule_at(self.clock + 50, "nodelifecycle", name)
-        self._operator_step("HostFailure", name, f"{name} lost power: its kubelet stopped posting status")
+        self._operator_step(
+            "HostFailure", name, say(_("%(node)s lost power: its kubelet stopped posting status"), node=name)
+        )
         return deep_copy(node)
 
     def recover_node(self, name: str) -> dict:
@@ -916,7 +931,9 @@ class Cluster:
         self.enqueue("nodelifecycle", name)
         for pod in list(self.store.pods_on(name)):
             self.enqueue("kubelet", key_of(pod))
-        self._operator_step("PowerOn", name, f"{name} is back: its kubelet posts status again")
+        self._operator_step(
+            "PowerOn", name, say(_("%(node)s is back: its kubelet posts status again"), node=name)
+        )
         return deep_copy(node)
 
     def cordon(self, name: str) -> dict:

@@ -23,6 +23,7 @@ from playground.engine.errors import ApiError
 from playground.engine.podstatus import node_ready_status
 from playground.engine.resources import pod_resources
 from playground.engine.util import key_of, rfc3339, set_condition, split_key
+from playground.engine.text import Text, _, join, message_fields, say
 
 # pkg/kubelet/kubelet.go: backOffPeriod and MaxContainerBackOff (the crash-loop back-off).
 BACKOFF_START = 10
@@ -204,7 +205,13 @@ class Kubelet:
                     "kind": "Pod",
                     "namespace": pod["metadata"]["namespace"],
                     "name": pod["metadata"]["name"],
-                    "message": f"{node_name} is stopping the containers of {pod['metadata']['name']}",
+                    **message_fields(
+                        say(
+                            _("%(node)s is stopping the containers of %(pod)s"),
+                            node=node_name,
+                            pod=pod["metadata"]["name"],
+                        )
+                    ),
                 }
         elif st.get("killed_at", 0) > cluster.clock:
             cluster.schedule_at(st["killed_at"], self.name, key_of(pod))
@@ -219,7 +226,13 @@ class Kubelet:
             "kind": "Pod",
             "namespace": pod["metadata"]["namespace"],
             "name": pod["metadata"]["name"],
-            "message": f"{node_name} stopped {pod['metadata']['name']}; the pod is gone",
+            **message_fields(
+                say(
+                    _("%(node)s stopped %(pod)s; the pod is gone"),
+                    node=node_name,
+                    pod=pod["metadata"]["name"],
+                )
+            ),
         }
 
     def _new_state(self, pod: dict, node: dict) -> dict:
@@ -278,7 +291,7 @@ class Kubelet:
         spec = pod["spec"]
         init = spec.get("initContainers") or []
         containers = spec.get("containers") or []
-        actions: list[str] = []
+        actions: list[Text] = []
         next_due: float | None = None
 
         def due(at: float) -> None:
@@ -347,14 +360,18 @@ class Kubelet:
             self.steady.pop(uid, None)
         if not actions and not changed:
             return None
-        message = "; ".join(actions) if actions else f"updated the status of {pod['metadata']['name']}"
+        message = (
+            join(actions, _("%(first)s; %(rest)s"))
+            if actions
+            else say(_("updated the status of %(pod)s"), pod=pod["metadata"]["name"])
+        )
         return {
             "component": f"kubelet ({node_name})",
             "action": "SyncPod",
             "kind": "Pod",
             "namespace": pod["metadata"]["namespace"],
             "name": pod["metadata"]["name"],
-            "message": message,
+            **message_fields(message),
         }
 
     def _resize(self, pod: dict, node: dict, st: dict, actions: list, due) -> None:
@@ -376,13 +393,20 @@ class Kubelet:
             if verdict is not None:
                 if st.get("resize_pending") != list(verdict):
                     st["resize_pending"] = list(verdict)
-                    actions.append(f"resize of {pod['metadata']['name']} is {verdict[0]}: {verdict[1]}")
+                    actions.append(
+                        say(
+                            _("resize of %(pod)s is %(verdict)s: %(reason)s"),
+                            pod=pod["metadata"]["name"],
+                            verdict=verdict[0],
+                            reason=verdict[1],
+                        )
+                    )
             else:
                 st.pop("resize_pending", None)
                 self._apply_resize(pod, st, allocated, desired, due)
                 st["allocated"] = desired
                 st["resize_done_at"] = now + RESIZE_SECONDS
-                actions.append(f"resizing {pod['metadata']['name']} in place")
+                actions.append(say(_("resizing %(pod)s in place"), pod=pod["metadata"]["name"]))
         done_at = st.get("resize_done_at")
         if done_at is not None:
             if done_at <= now:
@@ -475,7 +499,13 @@ class Kubelet:
             self.cluster.recorder.record(
                 pod, "Normal", "Killing", f"Stopping container {c['name']}", "kubelet", node_name
             )
-            actions.append(f"{node_name} is stopping sidecar {c['name']}: the app containers have finished")
+            actions.append(
+                say(
+                    _("%(node)s is stopping sidecar %(container)s: the app containers have finished"),
+                    node=node_name,
+                    container=c["name"],
+                )
+            )
             due(cs["exit_at"])
 
     @staticmethod
@@ -631,7 +661,7 @@ class Kubelet:
                 rec(pod, "Normal", "Pulling", f'Pulling image "{image}"', "kubelet", node_name)
                 seconds = images.info(image).pull_seconds if images.pull_error(image) is None else 1.0
                 cs.update(stage="pulling", until=now + seconds, pull_started=now)
-                actions.append(f"{node_name} is pulling {image}")
+                actions.append(say(_("%(node)s is pulling %(image)s"), node=node_name, image=image))
                 due(now + seconds)
                 return
         if cs["stage"] == "pulling":
@@ -653,7 +683,9 @@ class Kubelet:
                     until=now + delay,
                     shown_backoff=False,
                 )
-                actions.append(f"{node_name} could not pull {image}: ErrImagePull")
+                actions.append(
+                    say(_("%(node)s could not pull %(image)s: ErrImagePull"), node=node_name, image=image)
+                )
                 due(now + PULL_BACKOFF_REPORT)
                 return
             seconds = cs["until"] - cs.get("pull_started", now)
@@ -679,7 +711,13 @@ class Kubelet:
                 )
                 rec(pod, "Normal", "BackOff", f'Back-off pulling image "{image}"', "kubelet", node_name)
                 rec(pod, "Warning", "Failed", "Error: ImagePullBackOff", "kubelet", node_name)
-                actions.append(f"{node_name} backs off pulling {image}: ImagePullBackOff")
+                actions.append(
+                    say(
+                        _("%(node)s backs off pulling %(image)s: ImagePullBackOff"),
+                        node=node_name,
+                        image=image,
+                    )
+                )
             due(cs["until"])
             return
         if cs["stage"] == "creating":
@@ -690,7 +728,14 @@ class Kubelet:
             if missing:
                 if cs.get("reason") != "CreateContainerConfigError" or cs.get("message") != missing:
                     rec(pod, "Warning", "Failed", f"Error: {missing}", "kubelet", node_name)
-                    actions.append(f"{node_name} cannot start {c['name']}: {missing}")
+                    actions.append(
+                        say(
+                            _("%(node)s cannot start %(container)s: %(error)s"),
+                            node=node_name,
+                            container=c["name"],
+                            error=missing,
+                        )
+                    )
                 cs.update(reason="CreateContainerConfigError", message=missing)
                 # pod_workers.go completeWork: a sync that failed is retried after the
                 # kubelet's backOffPeriod (10 s), so a ConfigMap or Secret created later is found.
@@ -709,7 +754,9 @@ class Kubelet:
                 container_id=f"containerd://{cluster.rng.hex(16)}{cluster.rng.hex(16)}{cluster.rng.hex(16)}{cluster.rng.hex(16)}",
             )
             self._log(st, c["name"], behaviour.log, started, cs["restarts"])
-            actions.append(f"{node_name} started container {c['name']}")
+            actions.append(
+                say(_("%(node)s started container %(container)s"), node=node_name, container=c["name"])
+            )
             exit_at = None
             if behaviour.seconds is not None:
                 exit_at = started + behaviour.seconds
@@ -832,7 +879,11 @@ class Kubelet:
                     cs["previous_state"] = previous
                 else:
                     cs.pop("previous_state", None)
-                actions.append(f"container {c['name']} exited with code {code}")
+                actions.append(
+                    say(
+                        _("container %(container)s exited with code %(code)s"), container=c["name"], code=code
+                    )
+                )
                 restart = self._restarts(pod, c, code, is_init) and not cs.get("stopping")
                 if cs.pop("resize_restart", False):
                     killed = restart = True
@@ -894,7 +945,13 @@ class Kubelet:
                     "kubelet",
                     node["metadata"]["name"],
                 )
-                actions.append(f"container {c['name']} backs off for {_go_duration(backoff)}")
+                actions.append(
+                    say(
+                        _("container %(container)s backs off for %(delay)s"),
+                        container=c["name"],
+                        delay=_go_duration(backoff),
+                    )
+                )
             due(until)
             return
         cs["backoff"] = BACKOFF_START if expired else min(backoff * 2, BACKOFF_MAX)

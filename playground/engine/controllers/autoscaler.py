@@ -14,6 +14,7 @@ from playground.engine import quantity
 from playground.engine.controllers.base import Controller, Result
 from playground.engine.podstatus import pod_ready
 from playground.engine.selectors import compile_label_selector, matches, parse_label_selector
+from playground.engine.text import _, say
 from playground.engine.util import key_of, rfc3339, set_condition, split_key
 
 SYNC_PERIOD = 15
@@ -230,7 +231,19 @@ class AutoscalerController(Controller):
                 },
                 now_s,
             )
-            action = f"HPA {name} scaled {ref['kind']} {ref['name']} from {current} to {desired} (CPU at {utilization}% of requests, target {target_util}%)"
+            action = say(
+                _(
+                    "HPA %(name)s scaled %(kind)s %(target)s from %(current)s to %(desired)s "
+                    "(CPU at %(utilization)s%% of requests, target %(target_util)s%%)"
+                ),
+                name=name,
+                kind=ref["kind"],
+                target=ref["name"],
+                current=current,
+                desired=desired,
+                utilization=utilization,
+                target_util=target_util,
+            )
         else:
             conditions = set_condition(
                 conditions,

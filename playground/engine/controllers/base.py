@@ -14,7 +14,8 @@ Reconciling
     state from the store, never the event that queued the key. It returns a :class:`Result`:
 
     * ``records`` -- the steps the UI shows (``self.record(...)``: component, action, kind,
-      namespace, name, message); none when there was nothing to do.
+      namespace, name, message, and "text" when the message is a ``text.Text`` that other
+      languages render); none when there was nothing to do.
     * ``requeue_after`` -- seconds of simulated time after which to reconcile the key again,
       for genuinely time-based work (a grace period, a schedule, a deadline). The earliest
       pending time for a key wins.
@@ -49,6 +50,7 @@ from dataclasses import dataclass, field
 
 from playground.engine.controllers.workqueue import default_controller_rate_limiter
 from playground.engine.util import controller_of, key_of, object_key
+from playground.engine.text import Text, message_fields
 
 ALL = ("*",)  # watches every kind
 
@@ -120,7 +122,8 @@ class Controller:
             return True
         return False
 
-    def record(self, action: str, obj: dict, message: str) -> dict:
+    def record(self, action: str, obj: dict, message: Text | str) -> dict:
+        """A step; a Text `message` is stored in English and as "text" for other languages."""
         meta = obj["metadata"]
         return {
             "component": f"{self.component} ({self.name})",
@@ -128,7 +131,7 @@ class Controller:
             "kind": obj.get("kind"),
             "namespace": meta.get("namespace", ""),
             "name": meta["name"],
-            "message": message,
+            **message_fields(message),
         }
 
     def to_dict(self) -> dict:

@@ -35,6 +35,7 @@ from playground.engine.addons.vm_service import API_VERSION as VM_API_VERSION
 from playground.engine.addons.vm_service import image_name
 from playground.engine.controllers.base import Controller, Result
 from playground.engine.errors import ApiError
+from playground.engine.text import _, say
 from playground.engine.util import rfc3339, split_key
 
 CLUSTER_NAME = "cluster.x-k8s.io/cluster-name"
@@ -147,7 +148,11 @@ class ClusterAPIController(Controller):
             spec = {**obj["spec"], "controlPlaneEndpoint": {"host": endpoint, "port": API_SERVER_PORT}}
             obj = cluster.api.commit("Cluster", {**obj, "spec": spec}, obj)
             records.append(
-                self.record("ControlPlaneEndpoint", obj, f"control plane endpoint {endpoint}:6443")
+                self.record(
+                    "ControlPlaneEndpoint",
+                    obj,
+                    say(_("control plane endpoint %(endpoint)s:6443"), endpoint=endpoint),
+                )
             )
         control_plane = [m for m in machines if CONTROL_PLANE in m["metadata"]["labels"]]
         running = [m for m in machines if (m.get("status") or {}).get("phase") == "Running"]
@@ -187,7 +192,11 @@ class ClusterAPIController(Controller):
             phase = (obj.get("status") or {}).get("phase")
             self.cluster.api.commit("Cluster", {**obj, "status": status}, obj)
             if phase != status["phase"]:
-                records.append(self.record(status["phase"], obj, f"Cluster phase {status['phase']}"))
+                records.append(
+                    self.record(
+                        status["phase"], obj, say(_("Cluster phase %(phase)s"), phase=status["phase"])
+                    )
+                )
         return Result(records=records)
 
     def _load_balancer(self, obj: dict, owner: dict, records: list) -> dict:
@@ -220,7 +229,11 @@ class ClusterAPIController(Controller):
                     },
                 }
             )
-            records.append(self.record("LoadBalancer", obj, f"VirtualMachineService {lb_name} created"))
+            records.append(
+                self.record(
+                    "LoadBalancer", obj, say(_("VirtualMachineService %(name)s created"), name=lb_name)
+                )
+            )
         return lb
 
     def _scale(self, obj: dict, owner: dict, pool: str, replicas: int, records: list) -> list[dict]:
@@ -250,12 +263,18 @@ class ClusterAPIController(Controller):
                 except ApiError:
                     pass
             records.append(
-                self.record("MachineDeleted", obj, f"Machine {victim['metadata']['name']} deleted")
+                self.record(
+                    "MachineDeleted", obj, say(_("Machine %(name)s deleted"), name=victim["metadata"]["name"])
+                )
             )
         while len(machines) < replicas:
             machines.append(self._create_machine(obj, owner, pool))
             records.append(
-                self.record("MachineCreated", obj, f"Machine {machines[-1]['metadata']['name']} created")
+                self.record(
+                    "MachineCreated",
+                    obj,
+                    say(_("Machine %(name)s created"), name=machines[-1]["metadata"]["name"]),
+                )
             )
         return [self._sync_machine(m) for m in machines]
 

@@ -28,6 +28,7 @@ from playground.engine.controllers.base import ALL, Controller, Result
 from playground.engine.errors import ApiError
 from playground.engine.registry.apiextensions.customresource import strategy_for
 from playground.engine.registry.apiextensions.customresourcedefinition import CLEANUP_FINALIZER
+from playground.engine.text import _, say
 from playground.engine.util import deep_copy
 
 CRD = "CustomResourceDefinition"
@@ -188,9 +189,14 @@ class CRDController(Controller):
             return Result()
         cluster.api.commit(CRD, new, crd)
         message = (
-            f"serving {names.get('plural')}.{crd['spec']['group']} ({names.get('kind')})"
+            say(
+                _("serving %(plural)s.%(group)s (%(kind)s)"),
+                plural=names.get("plural"),
+                group=crd["spec"]["group"],
+                kind=names.get("kind"),
+            )
             if conflict is None
-            else f"names not accepted: {conflict[1]}"
+            else say(_("names not accepted: %(reason)s"), reason=conflict[1])
         )
         return Result.of(self.record("Established" if conflict is None else "NamesNotAccepted", new, message))
 
@@ -229,7 +235,11 @@ class CRDController(Controller):
             if new != crd:
                 cluster.api.commit(CRD, new, crd)
             return Result.of(
-                self.record("Deleting", crd, f"waiting for {remaining} {kind} object(s) to go"),
+                self.record(
+                    "Deleting",
+                    crd,
+                    say(_("waiting for %(count)s %(kind)s object(s) to go"), count=remaining, kind=kind),
+                ),
                 requeue_after=5.0,
             )
         self.unregister(name)
@@ -239,7 +249,13 @@ class CRDController(Controller):
         ]
         cluster.api.commit(CRD, new, crd)
         return Result.of(
-            self.record("Deleted", crd, f"every {kind or 'custom'} object is gone: the definition goes")
+            self.record(
+                "Deleted",
+                crd,
+                say(_("every %(kind)s object is gone: the definition goes"), kind=kind)
+                if kind
+                else say(_("every custom object is gone: the definition goes")),
+            )
         )
 
     # State ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from playground.engine.controllers.base import Controller, Result
 from playground.engine.errors import ApiError
 from playground.engine.podstatus import pod_ready
 from playground.engine.scheduler import NodeInfo, node_selector_term_matches, tolerates
+from playground.engine.text import _, join, say
 from playground.engine.util import deep_copy, int_or_percent, key_of, owner_ref, split_key, template_hash
 
 # DaemonSet pods tolerate these, as the controller adds them (they must run everywhere).
@@ -159,12 +160,19 @@ class DaemonSetController(Controller):
             return Result()
         parts = []
         if created:
-            parts.append(f"created {len(created)} pod(s)")
+            parts.append(say(_("created %(count)s pod(s)"), count=len(created)))
         if deleted:
-            parts.append(f"deleted {len(deleted)} pod(s)")
+            parts.append(say(_("deleted %(count)s pod(s)"), count=len(deleted)))
         return Result.of(
             self.record(
-                "Sync", ds, f"DaemonSet {name}: " + ", ".join(parts) + f" for {len(wanted)} eligible node(s)"
+                "Sync",
+                ds,
+                say(
+                    _("DaemonSet %(name)s: %(actions)s for %(nodes)s eligible node(s)"),
+                    name=name,
+                    actions=join(parts, _("%(first)s, %(rest)s")),
+                    nodes=len(wanted),
+                ),
             )
         )
 

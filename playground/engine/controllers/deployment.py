@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from playground.engine.controllers.base import Controller, Result
 from playground.engine.selectors import compile_label_selector, matches
+from playground.engine.text import Text, _, join, say
 from playground.engine.util import (
     controller_of,
     deep_copy,
@@ -76,6 +77,13 @@ def surge_and_unavailable(d: dict) -> tuple[int, int]:
     return surge, unavailable
 
 
+def _sync_message(name: str, actions: list[Text]) -> Text:
+    """The step of a sync: "Deployment web: created ReplicaSet …; Scaled up replica set …"."""
+    return say(
+        _("Deployment %(name)s: %(actions)s"), name=name, actions=join(actions, _("%(first)s; %(rest)s"))
+    )
+
+
 class DeploymentController(Controller):
     name = "deployment"
     event_source = "deployment-controller"
@@ -127,9 +135,13 @@ class DeploymentController(Controller):
         paused = bool(d["spec"].get("paused"))
         # A paused Deployment keeps its ReplicaSets: no new one until it is resumed.
         new_rs, old_rss, created = self._new_and_old(d, replicasets, create=not paused)
-        actions: list[str] = []
+        actions: list[Text] = []
         if created:
-            actions.append(f"created ReplicaSet {new_rs['metadata']['name']} for the new pod template")
+            actions.append(
+                say(
+                    _("created ReplicaSet %(name)s for the new pod template"), name=new_rs["metadata"]["name"]
+                )
+            )
         if paused:
             self._sync_paused(d, new_rs, old_rss, actions)
             if new_rs is None:
@@ -138,9 +150,7 @@ class DeploymentController(Controller):
                 due = None
                 if current is not None:
                     due = self._update_status(d, current, [rs for rs in old_rss if rs is not current], False)
-                record = (
-                    self.record("Sync", d, f"Deployment {name}: " + "; ".join(actions)) if actions else None
-                )
+                record = self.record("Sync", d, _sync_message(name, actions)) if actions else None
                 return Result.of(record).after(due, cluster.clock)
         elif (d["spec"].get("strategy") or {}).get("type") == "Recreate":
             self._recreate(d, new_rs, old_rss, actions)
@@ -154,7 +164,7 @@ class DeploymentController(Controller):
         due = self._update_status(
             d, new_rs, [rs for rs in all_rss if rs["metadata"]["name"] != new_rs["metadata"]["name"]], created
         )
-        record = self.record("Sync", d, f"Deployment {name}: " + "; ".join(actions)) if actions else None
+        record = self.record("Sync", d, _sync_message(name, actions)) if actions else None
         return Result.of(record).after(due, cluster.clock)
 
     # New ReplicaSet -----------------------------------------------------------------
@@ -248,9 +258,9 @@ class DeploymentController(Controller):
 
     # Scaling ----------------------------------------------------------------------
 
-    def _scale(self, d: dict, rs: dict, replicas: int, actions: list[str]) -> dict:
+    def _scale(self, d: dict, rs: dict, replicas: int, actions: list[Text]) -> dict:
         current = rs["spec"].get("replicas", 1)
-        surge, _ = surge_and_unavailable(d)
+        surge = surge_and_unavailable(d)[0]
         annotations = dict(rs["metadata"].get("annotations") or {})
         annotations[DESIRED] = str(d["spec"].get("replicas", 1))
         annotations[MAX_REPLICAS] = str(d["spec"].get("replicas", 1) + surge)
@@ -266,7 +276,16 @@ class DeploymentController(Controller):
             direction = "up" if replicas > current else "down"
             message = f"Scaled {direction} replica set {rs['metadata']['name']} from {current} to {replicas}"
             self.cluster.recorder.record(d, "Normal", "ScalingReplicaSet", message, self.event_source)
-            actions.append(message)
+            actions.append(
+                say(
+                    _("Scaled up replica set %(name)s from %(current)s to %(replicas)s")
+                    if direction == "up"
+                    else _("Scaled down replica set %(name)s from %(current)s to %(replicas)s"),
+                    name=rs["metadata"]["name"],
+                    current=current,
+                    replicas=replicas,
+                )
+            )
         return stored
 
     def _sync_paused(self, d, new_rs, old_rss, actions) -> None:

@@ -6,6 +6,7 @@ from playground.engine.apiserver import desired_healthy
 from playground.engine.controllers.base import Controller, Result
 from playground.engine.podstatus import pod_ready
 from playground.engine.selectors import compile_label_selector, matches
+from playground.engine.text import _, say
 from playground.engine.util import (
     controller_of,
     key_of,
@@ -49,8 +50,16 @@ class DisruptionController(Controller):
             self.record(
                 "Sync",
                 pdb,
-                f"PodDisruptionBudget {name}: {after.get('currentHealthy', 0)} healthy, "
-                f"{after.get('desiredHealthy', 0)} needed, {after.get('disruptionsAllowed', 0)} disruption(s) allowed",
+                say(
+                    _(
+                        "PodDisruptionBudget %(name)s: %(healthy)s healthy, %(needed)s needed, "
+                        "%(allowed)s disruption(s) allowed"
+                    ),
+                    name=name,
+                    healthy=after.get("currentHealthy", 0),
+                    needed=after.get("desiredHealthy", 0),
+                    allowed=after.get("disruptionsAllowed", 0),
+                ),
             )
         )
 

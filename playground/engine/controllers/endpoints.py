@@ -12,6 +12,7 @@ import ipaddress
 from playground.engine.controllers.base import Controller, Result
 from playground.engine.podstatus import pod_ready
 from playground.engine.selectors import compile_label_selector, matches
+from playground.engine.text import _, say
 from playground.engine.util import key_of, object_key, rfc3339, split_key
 
 SERVICE_NAME = "kubernetes.io/service-name"
@@ -115,7 +116,14 @@ class EndpointsController(Controller):
         ready = sum(1 for p in pods if pod_ready(p) and not p["metadata"].get("deletionTimestamp"))
         return Result.of(
             self.record(
-                "Sync", svc, f"Service {name} now has {ready} ready endpoint(s) of {len(pods)} pod(s)"
+                "Sync",
+                svc,
+                say(
+                    _("Service %(name)s now has %(ready)s ready endpoint(s) of %(pods)s pod(s)"),
+                    name=name,
+                    ready=ready,
+                    pods=len(pods),
+                ),
             )
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from playground.engine.controllers.base import ALL, Controller, Result
 from playground.engine.errors import ApiError
+from playground.engine.text import _, say
 
 
 class GarbageCollector(Controller):
@@ -62,7 +63,12 @@ class GarbageCollector(Controller):
                 self.record(
                     "Orphaned",
                     owner,
-                    f"orphaned {len(dependents)} dependent(s) of {kind} {name}, then deleted it",
+                    say(
+                        _("orphaned %(count)s dependent(s) of %(kind)s %(name)s, then deleted it"),
+                        count=len(dependents),
+                        kind=kind,
+                        name=name,
+                    ),
                 )
             )
         if "foregroundDeletion" in finalizers:
@@ -90,14 +96,25 @@ class GarbageCollector(Controller):
                     self.record(
                         "WaitingForDependents",
                         owner,
-                        f"{kind} {name} waits for {len(remaining)} dependent(s) to be deleted first",
+                        say(
+                            _("%(kind)s %(name)s waits for %(count)s dependent(s) to be deleted first"),
+                            kind=kind,
+                            name=name,
+                            count=len(remaining),
+                        ),
                     )
                 )
             finalizers.remove("foregroundDeletion")
             self._set_finalizers(kind, owner, finalizers)
             return Result.of(
                 self.record(
-                    "Deleted", owner, f"all dependents of {kind} {name} are gone; deleted it (foreground)"
+                    "Deleted",
+                    owner,
+                    say(
+                        _("all dependents of %(kind)s %(name)s are gone; deleted it (foreground)"),
+                        kind=kind,
+                        name=name,
+                    ),
                 )
             )
         return Result()

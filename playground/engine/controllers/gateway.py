@@ -37,6 +37,7 @@ import re
 from playground.engine.addons.gateway_api import GROUP, controller_name
 from playground.engine.controllers.base import Controller, Result
 from playground.engine.selectors import compile_label_selector, matches
+from playground.engine.text import _, say
 from playground.engine.util import deep_copy, key_of, object_key
 
 ROUTE_KINDS = ("HTTPRoute", "GRPCRoute")
@@ -388,7 +389,13 @@ class GatewayController(Controller):
                 cluster.api.commit("GatewayClass", {**gc, "status": status}, gc)
                 records.append(
                     self.record(
-                        "Accepted", gc, f"GatewayClass {gc['metadata']['name']} accepted by {controller}"
+                        "Accepted",
+                        gc,
+                        say(
+                            _("GatewayClass %(name)s accepted by %(controller)s"),
+                            name=gc["metadata"]["name"],
+                            controller=controller,
+                        ),
                     )
                 )
         self._release()
@@ -450,7 +457,16 @@ class GatewayController(Controller):
                 cluster.api.commit("Gateway", {**gw, "status": status}, gw)
                 records.append(
                     self.record(
-                        programmed[2], gw, f"Gateway {gw_key}: {programmed[3]}" + (f" ({ip})" if ip else "")
+                        programmed[2],
+                        gw,
+                        say(
+                            _("Gateway %(gateway)s: %(condition)s (%(ip)s)")
+                            if ip
+                            else _("Gateway %(gateway)s: %(condition)s"),
+                            gateway=gw_key,
+                            condition=programmed[3],
+                            ip=ip,
+                        ),
                     )
                 )
         for route_key, entries in routes.items():
@@ -479,7 +495,16 @@ class GatewayController(Controller):
                     for p in mine
                 )
                 records.append(
-                    self.record("RouteStatus", route, f"{kind} {ref_key}: {summary or 'no parent of ours'}")
+                    self.record(
+                        "RouteStatus",
+                        route,
+                        say(
+                            _("%(kind)s %(route)s: %(summary)s"),
+                            kind=kind,
+                            route=ref_key,
+                            summary=summary or say(_("no parent of ours")),
+                        ),
+                    )
                 )
         return Result(records=records)
 

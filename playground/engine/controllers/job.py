@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from playground.engine.controllers.base import Controller, Result
 from playground.engine.errors import ApiError
 from playground.engine.podstatus import pod_ready
+from playground.engine.text import Text, _, say
 from playground.engine.util import deep_copy, owner_ref, parse_time, rfc3339, split_key
 
 SCHEDULED = "batch.kubernetes.io/cronjob-scheduled-timestamp"
@@ -185,7 +186,9 @@ class JobController(Controller):
                 )
             status["completionTime"] = rfc3339(now)
             cluster.recorder.record(job, "Normal", "Completed", "Job completed", self.event_source)
-            action = f"Job {name} completed ({succeeded} succeeded)"
+            action = say(
+                _("Job %(name)s completed (%(succeeded)s succeeded)"), name=name, succeeded=succeeded
+            )
         elif not spec.get("suspend"):
             remaining = (completions - succeeded) if completions is not None else parallelism
             want = max(min(parallelism, remaining) - len(active), 0)
@@ -225,7 +228,7 @@ class JobController(Controller):
                         f"Created pod: {pod['metadata']['name']}",
                         self.event_source,
                     )
-                action = f"Job {name} started {want} pod(s)"
+                action = say(_("Job %(name)s started %(count)s pod(s)"), name=name, count=want)
             if deadline and status.get("startTime"):
                 when = parse_time(status["startTime"]) + deadline
                 due = when if due is None else min(due, when)
@@ -265,7 +268,7 @@ class JobController(Controller):
                 result.after(now + ttl.requeue_after, now)
         return result
 
-    def _fail(self, job: dict, active: list[dict], conditions: list[dict], reason: str, message: str) -> str:
+    def _fail(self, job: dict, active: list[dict], conditions: list[dict], reason: str, message: str) -> Text:
         """``newFailureCondition``: with delayed terminal conditions (1.31+) the Job first
         gets FailureTarget and its active pods are deleted; Failed follows once they are gone."""
         cluster = self.cluster
@@ -284,9 +287,14 @@ class JobController(Controller):
         )
         if not active:
             return self._failed(job, conditions, conditions[-1])
-        return f"Job {job['metadata']['name']} is failing: {message}; deleting {len(active)} pod(s)"
+        return say(
+            _("Job %(name)s is failing: %(reason)s; deleting %(count)s pod(s)"),
+            name=job["metadata"]["name"],
+            reason=message,
+            count=len(active),
+        )
 
-    def _failed(self, job: dict, conditions: list[dict], target: dict) -> str:
+    def _failed(self, job: dict, conditions: list[dict], target: dict) -> Text:
         now = rfc3339(self.cluster.clock)
         conditions.append(
             {
@@ -299,7 +307,9 @@ class JobController(Controller):
             }
         )
         self.cluster.recorder.record(job, "Warning", target["reason"], target["message"], self.event_source)
-        return f"Job {job['metadata']['name']} failed: {target['message']}"
+        return say(
+            _("Job %(name)s failed: %(reason)s"), name=job["metadata"]["name"], reason=target["message"]
+        )
 
     def _ttl(self, job: dict, status: dict) -> Result:
         """ttlSecondsAfterFinished: delete the finished Job once it is due, else look again then."""
@@ -325,7 +335,11 @@ class JobController(Controller):
                 self.record(
                     "Deleted",
                     job,
-                    f"Job {job['metadata']['name']} deleted {ttl}s after it finished (ttlSecondsAfterFinished)",
+                    say(
+                        _("Job %(name)s deleted %(ttl)ss after it finished (ttlSecondsAfterFinished)"),
+                        name=job["metadata"]["name"],
+                        ttl=ttl,
+                    ),
                 )
             )
         return Result().after(due, self.cluster.clock)
@@ -468,7 +482,7 @@ def next_run(expression: str, after: float, zone: str | None = None) -> float:
     t = datetime.fromtimestamp(after, tz).replace(second=0, microsecond=0) + timedelta(minutes=1)
     dom_any = len(dom) == 31
     dow_any = len(dow) == 7
-    for _ in range(60 * 24 * 366 * 2):
+    for _minute in range(60 * 24 * 366 * 2):
         day_ok = (
             (t.day in dom or dom_any) and (t.isoweekday() % 7 in dow or dow_any)
             if (dom_any or dow_any)
@@ -552,9 +566,18 @@ class CronJobController(Controller):
                 starting = spec.get("startingDeadlineSeconds")
                 policy = spec.get("concurrencyPolicy", "Allow")
                 if starting is not None and cluster.clock - latest > starting:
-                    action = f"missed the schedule at {rfc3339(latest)} by more than startingDeadlineSeconds"
+                    action = say(
+                        _("missed the schedule at %(time)s by more than startingDeadlineSeconds"),
+                        time=rfc3339(latest),
+                    )
                 elif policy == "Forbid" and active:
-                    action = f"skipped the run at {rfc3339(latest)}: the previous job is still running (concurrencyPolicy Forbid)"
+                    action = say(
+                        _(
+                            "skipped the run at %(time)s: the previous job is still running "
+                            "(concurrencyPolicy Forbid)"
+                        ),
+                        time=rfc3339(latest),
+                    )
                 else:
                     if policy == "Replace":
                         for job in active:
@@ -578,7 +601,11 @@ class CronJobController(Controller):
                             f"Created job {made['metadata']['name']}",
                             self.event_source,
                         )
-                        action = f"created Job {made['metadata']['name']} for {rfc3339(latest)}"
+                        action = say(
+                            _("created Job %(name)s for %(time)s"),
+                            name=made["metadata"]["name"],
+                            time=rfc3339(latest),
+                        )
                     except ApiError as error:
                         cluster.recorder.record(
                             cj,
@@ -619,7 +646,11 @@ class CronJobController(Controller):
         current = cluster.store.get("CronJob", ns, name)
         if status != current.get("status"):
             cluster.api.commit("CronJob", {**current, "status": status}, current)
-        record = self.record("Sync", cj, f"CronJob {name}: {action}") if action else None
+        record = (
+            self.record("Sync", cj, say(_("CronJob %(name)s: %(action)s"), name=name, action=action))
+            if action
+            else None
+        )
         return Result.of(record).after(next_schedule, cluster.clock)
 
     def __init__(self, cluster):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from playground.engine.controllers.base import ALL, Controller, Result
 from playground.engine.errors import ApiError
+from playground.engine.text import _, say
 from playground.engine.util import rfc3339
 
 FINALIZER = "kubernetes"
@@ -68,7 +69,13 @@ class NamespaceController(Controller):
                     self.record(
                         "Deleting",
                         ns,
-                        f"namespace {key} is terminating: waiting for {total} object(s) inside it to go",
+                        say(
+                            _(
+                                "namespace %(name)s is terminating: waiting for %(count)s object(s) inside it to go"
+                            ),
+                            name=key,
+                            count=total,
+                        ),
                     )
                 )
             finalizers = [f for f in finalizers if f != FINALIZER]
@@ -80,7 +87,9 @@ class NamespaceController(Controller):
         for event in list(cluster.store.iter("Event", key)):
             cluster.store.remove("Event", event)
         cluster.api.remove_now("Namespace", ns)
-        return Result.of(self.record("Deleted", ns, f"namespace {key} is empty and has been removed"))
+        return Result.of(
+            self.record("Deleted", ns, say(_("namespace %(name)s is empty and has been removed"), name=key))
+        )
 
     def _delete_all_content(self, namespace: str) -> tuple[dict[str, int], dict[str, int], list[str]]:
         """Delete what is in the namespace. Returns the objects remaining by resource

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 
 from playground.engine.controllers.base import Controller, Result
+from playground.engine.text import _, say
 
 IP_BLOCK = "10.244.0.0/16"
 SNAT_POOL = "10.30.10.0/24"
@@ -97,7 +98,16 @@ class NsxContainerPlugin(Controller):
             self.record(
                 "NamespaceNetworkCreated",
                 stored,
-                f"NCP saw namespace {key} created and built its network: subnet {subnet}, segment {names[SEGMENT]}, "
-                f"Tier-1 router {names[ROUTER]}, SNAT {snat}",
+                say(
+                    _(
+                        "NCP saw namespace %(name)s created and built its network: subnet %(subnet)s, "
+                        "segment %(segment)s, Tier-1 router %(router)s, SNAT %(snat)s"
+                    ),
+                    name=key,
+                    subnet=subnet,
+                    segment=names[SEGMENT],
+                    router=names[ROUTER],
+                    snat=snat,
+                ),
             )
         )

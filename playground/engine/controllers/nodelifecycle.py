@@ -16,6 +16,7 @@ from playground.engine import heartbeat
 from playground.engine.controllers.base import Controller, Result
 from playground.engine.podstatus import node_ready_status
 from playground.engine.scheduler import tolerates
+from playground.engine.text import _, say
 from playground.engine.util import parse_time, rfc3339
 
 NODE_MONITOR_GRACE_PERIOD = 50
@@ -143,7 +144,13 @@ class NodeLifecycleController(Controller):
                 self.record(
                     "TaintManagerEviction",
                     node,
-                    f"evicted {evicted} pod(s) from {key}: their toleration of its NoExecute taint ran out",
+                    say(
+                        _(
+                            "evicted %(count)s pod(s) from %(node)s: their toleration of its NoExecute taint ran out"
+                        ),
+                        count=evicted,
+                        node=key,
+                    ),
                 )
             )
         return result.after(retry, now).after(next_eviction, now)
@@ -165,14 +172,25 @@ class NodeLifecycleController(Controller):
                         self.record(
                             "NodeNotReady",
                             node,
-                            f"Node {name} stopped posting status for {NODE_MONITOR_GRACE_PERIOD}s: "
-                            f"Ready=Unknown, pods marked not ready, tainted {UNREACHABLE}:NoSchedule",
+                            say(
+                                _(
+                                    "Node %(name)s stopped posting status for %(grace)ss: "
+                                    "Ready=Unknown, pods marked not ready, tainted %(taint)s:NoSchedule"
+                                ),
+                                name=name,
+                                grace=NODE_MONITOR_GRACE_PERIOD,
+                                taint=UNREACHABLE,
+                            ),
                         )
                     )
             elif ready == "Unknown" and not cluster.node_is_down(name):
                 self._mark_ready(node)
                 result.records.append(
-                    self.record("NodeReady", node, f"Node {name} is posting status again: Ready=True")
+                    self.record(
+                        "NodeReady",
+                        node,
+                        say(_("Node %(name)s is posting status again: Ready=True"), name=name),
+                    )
                 )
             elif cluster.node_is_down(name) and name == key:
                 result.after(renewed + NODE_MONITOR_GRACE_PERIOD, now)
@@ -263,8 +281,12 @@ class NodeLifecycleController(Controller):
                 self.record(
                     "MasterDisruption",
                     controller,
-                    "Controller detected that all Nodes are not-Ready. Entering master disruption mode: "
-                    "NoExecute taints removed from every node, no evictions",
+                    say(
+                        _(
+                            "Controller detected that all Nodes are not-Ready. Entering master disruption mode: "
+                            "NoExecute taints removed from every node, no evictions"
+                        )
+                    ),
                 )
             )
             for node in list(cluster.store.iter("Node")):
@@ -275,7 +297,7 @@ class NodeLifecycleController(Controller):
                 self.record(
                     "MasterDisruption",
                     controller,
-                    "Controller detected that some Nodes are Ready. Exiting master disruption mode",
+                    say(_("Controller detected that some Nodes are Ready. Exiting master disruption mode")),
                 )
             )
         for zone, state in sorted(new_states.items()):
@@ -287,8 +309,15 @@ class NodeLifecycleController(Controller):
                     self.record(
                         "ZoneStateChanged",
                         controller,
-                        f"Controller detected that zone {zone_name(zone)} is now in state {state}: "
-                        f"NoExecute taints at {zone_eviction_qps(state, size):g} node(s)/s",
+                        say(
+                            _(
+                                "Controller detected that zone %(zone)s is now in state %(state)s: "
+                                "NoExecute taints at %(rate)s node(s)/s"
+                            ),
+                            zone=zone_name(zone),
+                            state=state,
+                            rate=f"{zone_eviction_qps(state, size):g}",
+                        ),
                     )
                 )
             for node in zones[zone]:
@@ -355,7 +384,8 @@ class NodeLifecycleController(Controller):
                 return node, None, last + 1 / qps
             self.zone_tainted[zone] = now
         node = self._set_taints(node, swapped + [{"key": want, "effect": "NoExecute", "timeAdded": now_s}])
-        return node, self.record("TaintNode", node, f"Node {name} tainted {want}:NoExecute"), None
+        message = say(_("Node %(name)s tainted %(taint)s:NoExecute"), name=name, taint=want)
+        return node, self.record("TaintNode", node, message), None
 
     def _untaint_no_execute(self, node: dict) -> dict:
         """``markNodeAsReachable``: off with the unreachable and not-ready NoExecute taints."""

@@ -11,6 +11,7 @@ from playground.engine.controllers.workqueue import (
 from playground.engine.errors import ApiError
 from playground.engine.podstatus import condition, pod_ready
 from playground.engine.selectors import compile_label_selector, matches
+from playground.engine.text import _, say
 from playground.engine.util import (
     controller_of,
     deep_copy,
@@ -208,7 +209,7 @@ class ReplicaSetController(Controller):
         batch = SLOW_START_INITIAL_BATCH
         remaining = count
         while remaining > 0 and failure is None:
-            for _ in range(min(batch, remaining)):
+            for _pod in range(min(batch, remaining)):
                 meta = deep_copy(template.get("metadata") or {})
                 meta.pop("name", None)
                 meta["generateName"] = f"{rs['metadata']['name']}-"
@@ -242,9 +243,20 @@ class ReplicaSetController(Controller):
             return self.record(
                 "FailedCreate",
                 rs,
-                f"{self.kind} {rs['metadata']['name']} could not create a pod: {failure.message}",
+                say(
+                    _("%(kind)s %(name)s could not create a pod: %(error)s"),
+                    kind=self.kind,
+                    name=rs["metadata"]["name"],
+                    error=failure.message,
+                ),
             ), failure
-        message = f"{self.kind} {rs['metadata']['name']} created {created} pod(s) to reach {rs['spec'].get('replicas', 1)} replicas"
+        message = say(
+            _("%(kind)s %(name)s created %(count)s pod(s) to reach %(replicas)s replicas"),
+            kind=self.kind,
+            name=rs["metadata"]["name"],
+            count=created,
+            replicas=rs["spec"].get("replicas", 1),
+        )
         return self.record("SuccessfulCreate", rs, message), failure
 
     def _delete(self, rs: dict, active: list[dict], count: int) -> dict:
@@ -262,7 +274,13 @@ class ReplicaSetController(Controller):
         return self.record(
             "SuccessfulDelete",
             rs,
-            f"{self.kind} {rs['metadata']['name']} deleted {len(victims)} pod(s) to come down to {rs['spec'].get('replicas', 1)}",
+            say(
+                _("%(kind)s %(name)s deleted %(count)s pod(s) to come down to %(replicas)s"),
+                kind=self.kind,
+                name=rs["metadata"]["name"],
+                count=len(victims),
+                replicas=rs["spec"].get("replicas", 1),
+            ),
         )
 
     def _update_status(self, rs: dict, pods: list[dict], failure: ApiError | None) -> float | None:

@@ -7,6 +7,7 @@ from fractions import Fraction
 from playground.engine import quantity
 from playground.engine.admission import COUNT_NAMES, namespace_usage
 from playground.engine.controllers.base import Controller, Result
+from playground.engine.text import _, say
 from playground.engine.util import object_key, split_key
 
 _TRACKED_KINDS = set(COUNT_NAMES)
@@ -52,4 +53,15 @@ class ResourceQuotaController(Controller):
             return Result()
         self.cluster.api.commit("ResourceQuota", {**quota, "status": status}, quota)
         summary = ", ".join(f"{k} {status['used'][k]}/{hard[k]}" for k in sorted(hard))
-        return Result.of(self.record("Sync", quota, f"ResourceQuota {name} in {ns}: {summary}"))
+        return Result.of(
+            self.record(
+                "Sync",
+                quota,
+                say(
+                    _("ResourceQuota %(name)s in %(namespace)s: %(used)s"),
+                    name=name,
+                    namespace=ns,
+                    used=summary,
+                ),
+            )
+        )

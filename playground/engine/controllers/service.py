@@ -15,6 +15,7 @@ import json
 
 from playground.engine.controllers.base import Controller, Result
 from playground.engine.network import announcing_node, load_balancer
+from playground.engine.text import _, say
 from playground.engine.util import split_key
 
 INGRESS_CONTROLLER = "k8s.io/ingress-nginx"
@@ -83,7 +84,7 @@ class ServiceController(Controller):
             return self.record(
                 "AllocationFailed" if provider == "metallb" else "SyncLoadBalancerFailed",
                 svc,
-                f"no load-balancer address left for Service {name}",
+                say(_("no load-balancer address left for Service %(name)s"), name=name),
             )
         status = {"loadBalancer": {"ingress": [{"ip": ip, "ipMode": "VIP"}]}}
         cluster.api.commit("Service", {**svc, "status": status}, svc)
@@ -101,12 +102,20 @@ class ServiceController(Controller):
                     f'announcing from node "{node["metadata"]["name"]}" with protocol "layer2"',
                     "metallb-speaker",
                 )
-            step = self.record("IPAllocated", svc, f"MetalLB assigned Service {name} the address {ip}")
+            step = self.record(
+                "IPAllocated",
+                svc,
+                say(_("MetalLB assigned Service %(name)s the address %(ip)s"), name=name, ip=ip),
+            )
             return {**step, "component": "metallb-controller"}
         cluster.recorder.record(
             svc, "Normal", "EnsuredLoadBalancer", "Ensured load balancer", self.event_source
         )
-        return self.record("EnsuredLoadBalancer", svc, f"Service {name} got NSX load-balancer address {ip}")
+        return self.record(
+            "EnsuredLoadBalancer",
+            svc,
+            say(_("Service %(name)s got NSX load-balancer address %(ip)s"), name=name, ip=ip),
+        )
 
     def ingress_address(self) -> str | None:
         """The ingress controller's own LoadBalancer address (ingress-nginx-controller)."""
@@ -141,4 +150,12 @@ class ServiceController(Controller):
             return None
         cluster.api.commit("Ingress", {**ing, "status": status}, ing)
         cluster.recorder.record(ing, "Normal", "Sync", "Scheduled for sync", "nginx-ingress-controller")
-        return self.record("Sync", ing, f"Ingress {name} is served by the ingress controller at {address}")
+        return self.record(
+            "Sync",
+            ing,
+            say(
+                _("Ingress %(name)s is served by the ingress controller at %(address)s"),
+                name=name,
+                address=address,
+            ),
+        )

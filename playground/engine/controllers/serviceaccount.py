@@ -4,6 +4,7 @@ as the serviceaccount controller and root-ca-cert-publisher do."""
 from __future__ import annotations
 
 from playground.engine.controllers.base import Controller, Result
+from playground.engine.text import _, join, say
 
 ROOT_CA = (
     "-----BEGIN CERTIFICATE-----\n"
@@ -58,4 +59,9 @@ class ServiceAccountController(Controller):
             made.append("ConfigMap kube-root-ca.crt")
         if not made:
             return Result()
-        return Result.of(self.record("Created", ns, f"namespace {key} got its " + " and ".join(made)))
+        made_text = join(made, _("%(first)s and %(rest)s"))
+        return Result.of(
+            self.record(
+                "Created", ns, say(_("namespace %(name)s got its %(made)s"), name=key, made=made_text)
+            )
+        )

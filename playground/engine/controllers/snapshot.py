@@ -35,6 +35,7 @@ from playground.engine import quantity
 from playground.engine.addons.volume_snapshots import DEFAULT_CLASS, GROUP
 from playground.engine.controllers.base import Controller, Result
 from playground.engine.errors import ApiError
+from playground.engine.text import _, say
 from playground.engine.util import deep_copy, rfc3339, split_key
 
 FINALIZERS = [
@@ -290,8 +291,15 @@ class SnapshotController(Controller):
             self.record(
                 "SnapshotReady",
                 snap,
-                f"VolumeSnapshot {ns}/{name} bound to {content['metadata']['name']}, "
-                f"restoreSize {status['restoreSize']}, readyToUse {str(status['readyToUse']).lower()}",
+                say(
+                    _(
+                        "VolumeSnapshot %(name)s bound to %(content)s, restoreSize %(size)s, readyToUse %(ready)s"
+                    ),
+                    name=f"{ns}/{name}",
+                    content=content["metadata"]["name"],
+                    size=status["restoreSize"],
+                    ready=str(status["readyToUse"]).lower(),
+                ),
             )
         )
 
@@ -301,7 +309,7 @@ class SnapshotController(Controller):
             return Result()
         bound = (snap.get("status") or {}).get("boundVolumeSnapshotContentName")
         content = cluster.store.get("VolumeSnapshotContent", "", bound) if bound else None
-        note = "no content"
+        note = say(_("no content"))
         if content is not None:
             policy = content["spec"].get("deletionPolicy")
             if policy == "Delete":
@@ -309,15 +317,21 @@ class SnapshotController(Controller):
                     cluster.api.delete("VolumeSnapshotContent", bound, None)
                 except ApiError:
                     pass
-                note = f"{bound} deleted (deletionPolicy Delete)"
+                note = say(_("%(content)s deleted (deletionPolicy Delete)"), content=bound)
             else:
-                note = f"{bound} kept (deletionPolicy {policy})"
+                note = say(_("%(content)s kept (deletionPolicy %(policy)s)"), content=bound, policy=policy)
         new = deep_copy(snap)
         new["metadata"]["finalizers"] = [
             f for f in new["metadata"].get("finalizers") or [] if f not in FINALIZERS
         ]
         cluster.api.commit("VolumeSnapshot", new, snap)
-        return Result.of(self.record("Deleted", snap, f"VolumeSnapshot {key_text(snap)} deleted: {note}"))
+        return Result.of(
+            self.record(
+                "Deleted",
+                snap,
+                say(_("VolumeSnapshot %(name)s deleted: %(note)s"), name=key_text(snap), note=note),
+            )
+        )
 
 
 def key_text(obj: dict) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from playground.engine.controllers.base import Controller, Result
 from playground.engine.errors import ApiError
 from playground.engine.podstatus import pod_ready
+from playground.engine.text import Text, _, say
 from playground.engine.util import deep_copy, owner_ref, split_key, template_hash
 
 HASH_LABEL = "controller-revision-hash"
@@ -62,7 +63,7 @@ class StatefulSetController(Controller):
                     f"create Pod {made['metadata']['name']} in StatefulSet {name} successful",
                     self.event_source,
                 )
-                action = f"created {made['metadata']['name']}"
+                action = say(_("created %(pod)s"), pod=made["metadata"]["name"])
                 if not parallel:
                     break
                 continue
@@ -72,7 +73,7 @@ class StatefulSetController(Controller):
                 continue
             if (pod.get("status") or {}).get("phase") == "Failed":
                 cluster.api.delete("Pod", pod["metadata"]["name"], ns)
-                action = f"recreating failed {pod['metadata']['name']}"
+                action = say(_("recreating failed %(pod)s"), pod=pod["metadata"]["name"])
                 break
             if not parallel and not pod_ready(pod):
                 break
@@ -93,7 +94,7 @@ class StatefulSetController(Controller):
                     f"delete Pod {pod['metadata']['name']} in StatefulSet {name} successful",
                     self.event_source,
                 )
-                action = f"deleted {pod['metadata']['name']}"
+                action = say(_("deleted %(pod)s"), pod=pod["metadata"]["name"])
                 if not parallel:
                     break
             if (
@@ -102,9 +103,13 @@ class StatefulSetController(Controller):
             ):
                 action = self._roll(sts, pods, revision, replicas)
         self._status(sts, revision)
-        return Result.of(self.record("Sync", sts, f"StatefulSet {name}: {action}") if action else None)
+        return Result.of(
+            self.record("Sync", sts, say(_("StatefulSet %(name)s: %(action)s"), name=name, action=action))
+            if action
+            else None
+        )
 
-    def _roll(self, sts: dict, pods: dict, revision: str, replicas: int) -> str | None:
+    def _roll(self, sts: dict, pods: dict, revision: str, replicas: int) -> Text | None:
         """Rolling update in reverse ordinal order, down to the partition."""
         partition = ((sts["spec"].get("updateStrategy") or {}).get("rollingUpdate") or {}).get("partition", 0)
         for ordinal in range(replicas - 1, partition - 1, -1):
@@ -113,7 +118,11 @@ class StatefulSetController(Controller):
                 return None
             if (pod["metadata"].get("labels") or {}).get(HASH_LABEL) != revision:
                 self.cluster.api.delete("Pod", pod["metadata"]["name"], pod["metadata"]["namespace"])
-                return f"updating {pod['metadata']['name']} to revision {revision}"
+                return say(
+                    _("updating %(pod)s to revision %(revision)s"),
+                    pod=pod["metadata"]["name"],
+                    revision=revision,
+                )
             if not pod_ready(pod):
                 return None
         return None

@@ -42,6 +42,7 @@ import ipaddress
 from playground.engine.addons.vm_service import GROUP
 from playground.engine.controllers.base import Controller, Result
 from playground.engine.errors import ApiError
+from playground.engine.text import _, say
 from playground.engine.util import deep_copy, rfc3339, split_key
 
 BOOT_SECONDS = 30  # from power-on until VMware Tools reports the guest's IP address
@@ -219,7 +220,13 @@ class VirtualMachineOperator(Controller):
                     status["zone"] = zone
             cluster.recorder.record(vm, "Normal", "CreateSuccess", "Create success", SOURCE)
             records.append(
-                self.record("Created", vm, f"VM {status['uniqueID']} created on {status.get('nodeName')}")
+                self.record(
+                    "Created",
+                    vm,
+                    say(
+                        _("VM %(id)s created on %(host)s"), id=status["uniqueID"], host=status.get("nodeName")
+                    ),
+                )
             )
         wanted = spec.get("powerState") or "PoweredOn"
         requeue = None
@@ -228,14 +235,22 @@ class VirtualMachineOperator(Controller):
             if status.get("powerState") != "PoweredOn":
                 status["powerState"] = "PoweredOn"
                 self.powered_on[uid] = cluster.clock
-                records.append(self.record("PoweredOn", vm, f"VirtualMachine {namespace}/{name} powered on"))
+                records.append(
+                    self.record(
+                        "PoweredOn",
+                        vm,
+                        say(_("VirtualMachine %(name)s powered on"), name=f"{namespace}/{name}"),
+                    )
+                )
             booted_at = self.powered_on.get(uid, cluster.clock) + BOOT_SECONDS
             if cluster.clock >= booted_at:
                 if not (status.get("network") or {}).get("primaryIP4"):
                     ip = self._address(namespace, vm)
                     status["network"] = {"primaryIP4": ip} if ip else {}
                     if ip:
-                        records.append(self.record("GuestIP", vm, f"VMware Tools reports {ip}"))
+                        records.append(
+                            self.record("GuestIP", vm, say(_("VMware Tools reports %(ip)s"), ip=ip))
+                        )
                 conditions = _set(
                     conditions, "VirtualMachineTools", "True", "VirtualMachineToolsRunning", "", now
                 )
@@ -243,7 +258,17 @@ class VirtualMachineOperator(Controller):
                 requeue = booted_at - cluster.clock
         else:
             if status.get("powerState") != wanted:
-                records.append(self.record(wanted, vm, f"VirtualMachine {namespace}/{name} {wanted.lower()}"))
+                records.append(
+                    self.record(
+                        wanted,
+                        vm,
+                        say(
+                            _("VirtualMachine %(name)s %(state)s"),
+                            name=f"{namespace}/{name}",
+                            state=wanted.lower(),
+                        ),
+                    )
+                )
             status["powerState"] = wanted
             self.powered_on.pop(vm["metadata"]["uid"], None)
             status.pop("network", None)
@@ -335,7 +360,11 @@ class VirtualMachineOperator(Controller):
         }
         cluster.api.commit(kind, {**image, "status": status}, image)
         return Result.of(
-            self.record("ImageSynced", image, f"{display} published from content library item {item}")
+            self.record(
+                "ImageSynced",
+                image,
+                say(_("%(image)s published from content library item %(item)s"), image=display, item=item),
+            )
         )
 
     # VirtualMachineService
@@ -386,7 +415,11 @@ class VirtualMachineOperator(Controller):
                 svc = cluster.api.create_internal(body)
             except ApiError as error:
                 return Result.of(self.record("CreateFailure", vmsvc, error.message))
-            records.append(self.record("ServiceCreated", vmsvc, f"Service {namespace}/{name} created"))
+            records.append(
+                self.record(
+                    "ServiceCreated", vmsvc, say(_("Service %(name)s created"), name=f"{namespace}/{name}")
+                )
+            )
         self._endpoints(vmsvc, svc)
         lb = (svc.get("status") or {}).get("loadBalancer") or {}
         status = {"loadBalancer": lb} if lb else {}
@@ -394,7 +427,9 @@ class VirtualMachineOperator(Controller):
             cluster.api.commit("VirtualMachineService", {**vmsvc, "status": status}, vmsvc)
             ingress = ", ".join(i.get("ip", "") for i in lb.get("ingress") or [])
             if ingress:
-                records.append(self.record("LoadBalancer", vmsvc, f"load balancer address {ingress}"))
+                records.append(
+                    self.record("LoadBalancer", vmsvc, say(_("load balancer address %(ip)s"), ip=ingress))
+                )
         return Result(records=records)
 
     def _endpoints(self, vmsvc: dict, svc: dict) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from playground.engine import quantity
 from playground.engine.controllers.base import Controller, Result
 from playground.engine.controllers.snapshot import restore_error
+from playground.engine.text import _, say
 from playground.engine.util import rfc3339, split_key
 
 SELECTED_NODE = "volume.kubernetes.io/selected-node"
@@ -242,7 +243,13 @@ class VolumeController(Controller):
         # Pods waiting for this claim can be scheduled now.
         cluster.scheduler.requeue_unschedulable()
         return self.record(
-            "Bound", new, f"PersistentVolumeClaim {ns}/{name} bound to {pv['metadata']['name']}"
+            "Bound",
+            new,
+            say(
+                _("PersistentVolumeClaim %(name)s bound to %(volume)s"),
+                name=f"{ns}/{name}",
+                volume=pv["metadata"]["name"],
+            ),
         )
 
     def _expand(self, pvc: dict) -> dict | None:
@@ -314,7 +321,9 @@ class VolumeController(Controller):
             f"external-resizer {driver}",
         )
         return self._node_expand(pvc) or self.record(
-            "ControllerExpandVolume", pvc, f"{pv['metadata']['name']} grown to {size}"
+            "ControllerExpandVolume",
+            pvc,
+            say(_("%(volume)s grown to %(size)s"), volume=pv["metadata"]["name"], size=size),
         )
 
     def _node_expand(self, pvc: dict) -> dict | None:
@@ -352,7 +361,13 @@ class VolumeController(Controller):
             node,
         )
         return self.record(
-            "NodeExpandVolume", pvc, f"{ns}/{name} file system grown to {status['capacity']['storage']}"
+            "NodeExpandVolume",
+            pvc,
+            say(
+                _("%(claim)s file system grown to %(size)s"),
+                claim=f"{ns}/{name}",
+                size=status["capacity"]["storage"],
+            ),
         )
 
     def _protect(self, pvc: dict) -> dict | None:
@@ -380,7 +395,10 @@ class VolumeController(Controller):
         return self.record(
             "Deleted",
             pvc,
-            f"PersistentVolumeClaim {ns}/{name} is no longer used by any pod and has been deleted",
+            say(
+                _("PersistentVolumeClaim %(name)s is no longer used by any pod and has been deleted"),
+                name=f"{ns}/{name}",
+            ),
         )
 
     def _volume(self, name: str) -> dict | None:
@@ -421,9 +439,16 @@ class VolumeController(Controller):
             )
             cluster.store.remove("PersistentVolume", cluster.store.get("PersistentVolume", "", name))
             return self.record(
-                "Deleted", pv, f"PersistentVolume {name} deleted with its claim (reclaim policy Delete)"
+                "Deleted",
+                pv,
+                say(_("PersistentVolume %(name)s deleted with its claim (reclaim policy Delete)"), name=name),
             )
         cluster.api.commit("PersistentVolume", {**pv, "status": {"phase": "Released"}}, pv)
         return self.record(
-            "Released", pv, f"PersistentVolume {name} is Released and keeps its data (reclaim policy Retain)"
+            "Released",
+            pv,
+            say(
+                _("PersistentVolume %(name)s is Released and keeps its data (reclaim policy Retain)"),
+                name=name,
+            ),
         )

@@ -25,6 +25,7 @@ from playground.engine.scheduler.nodeinfo import NodeInfo, PodNeeds
 from playground.engine.scheduler.plugins.noderesourcesfit import NodeResourcesFit
 from playground.engine.scheduler.plugins.queuesort import PrioritySort
 from playground.engine.util import key_of, rfc3339, set_condition, split_key
+from playground.engine.text import _, message_fields, say
 
 MIN_FEASIBLE_NODES = 100
 DECISIONS_KEPT = 60
@@ -448,7 +449,8 @@ class Scheduler:
             "kind": "Pod",
             "namespace": pod["metadata"]["namespace"],
             "name": pod["metadata"]["name"],
-            "message": message,
+            # The Event's words in English; the step also in the page's language.
+            **message_fields(say(_("Successfully assigned %(pod)s to %(node)s"), pod=key, node=winner.name)),
         }
 
     def _find_in_room(
