@@ -28,8 +28,8 @@ from playground.engine.kubelet import Kubelet
 from playground.engine.scheduler import Scheduler
 from playground.engine.selectors import field_matches, matches, parse_field_selector, parse_label_selector
 from playground.engine.store import Store
-from playground.engine.util import Rng, deep_copy, key_of, object_key, parse_time, rfc3339, rfc3339_micro
 from playground.engine.text import Text, _, message_fields, say
+from playground.engine.util import Rng, deep_copy, key_of, object_key, parse_time, rfc3339, rfc3339_micro
 
 DEFAULT_START = 1767225600  # 2026-01-01T00:00:00Z
 MAX_STEPS_PER_CALL = 5_000_000

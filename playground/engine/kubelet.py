@@ -22,8 +22,8 @@ from playground.engine import images, quantity
 from playground.engine.errors import ApiError
 from playground.engine.podstatus import node_ready_status
 from playground.engine.resources import pod_resources
-from playground.engine.util import key_of, rfc3339, set_condition, split_key
 from playground.engine.text import Text, _, join, message_fields, say
+from playground.engine.util import key_of, rfc3339, set_condition, split_key
 
 # pkg/kubelet/kubelet.go: backOffPeriod and MaxContainerBackOff (the crash-loop back-off).
 BACKOFF_START = 10

@@ -49,8 +49,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from playground.engine.controllers.workqueue import default_controller_rate_limiter
-from playground.engine.util import controller_of, key_of, object_key
 from playground.engine.text import Text, message_fields
+from playground.engine.util import controller_of, key_of, object_key
 
 ALL = ("*",)  # watches every kind
 

@@ -24,8 +24,8 @@ from playground.engine.scheduler.framework import (
 from playground.engine.scheduler.nodeinfo import NodeInfo, PodNeeds
 from playground.engine.scheduler.plugins.noderesourcesfit import NodeResourcesFit
 from playground.engine.scheduler.plugins.queuesort import PrioritySort
-from playground.engine.util import key_of, rfc3339, set_condition, split_key
 from playground.engine.text import _, message_fields, say
+from playground.engine.util import key_of, rfc3339, set_condition, split_key
 
 MIN_FEASIBLE_NODES = 100
 DECISIONS_KEPT = 60
