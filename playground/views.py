@@ -30,6 +30,7 @@ from playground.engine.network import (
     pod_network,
 )
 from playground.engine.scheduler.config import InvalidSchedulerConfig
+from playground.engine.text import narrate
 from playground.engine.util import key_of
 from playground.inventory import (
     COUNTERPART,
@@ -647,7 +648,7 @@ def clock(request: HttpRequest, public_id) -> HttpResponse:
                 owner, public_id, lambda c: c.step(), "Step", run_now=False, paused=True
             )
             text = (
-                f"{record['component']}: {record['message']}"
+                f"{record['component']}: {narrate(record, gettext)}"
                 if record
                 else gettext("Nothing is waiting: the cluster is settled.")
             )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from playground.engine.text import _
 from playground.engine.util import rfc3339, rfc3339_micro
 
 NODE_NETWORK = "10.140.0.0/16"
@@ -403,9 +404,10 @@ def _ingress_controller(cluster) -> None:
 # LoadBalancer Service stays <pending> for ever. The kubeadm-style profiles carry a simulated
 # MetalLB addon; the vSphere profile's Supervisor has NSX (NCP) load balancers; minimal has none.
 LOAD_BALANCERS = {"default": "metallb", "zones": "metallb", "vsphere": "nsx"}
+# The names below are marked for the catalogue: the Network pages show them translated.
 LOAD_BALANCER_NAMES = {
-    "metallb": "MetalLB (simulated addon, layer 2 mode, namespace metallb-system)",
-    "nsx": "NSX load balancer (through NCP on the Supervisor)",
+    "metallb": _("MetalLB (simulated addon, layer 2 mode, namespace metallb-system)"),
+    "nsx": _("NSX load balancer (through NCP on the Supervisor)"),
 }
 KUBE_PROXY_CONFIG = """apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
@@ -425,9 +427,9 @@ FLANNEL_IMAGE = "ghcr.io/flannel-io/flannel:v0.27.4"
 # overrides which plugin the engine models (it installs nothing more).
 CNIS = {"default": "flannel", "zones": "flannel", "vsphere": "nsx", "minimal": "bridge"}
 CNI_NAMES = {
-    "flannel": "Flannel (VXLAN backend, namespace kube-flannel)",
-    "nsx": "NSX (through NCP on the Supervisor: a segment per namespace)",
-    "bridge": "the reference bridge plugin (cni0, host-local IPAM)",
+    "flannel": _("Flannel (VXLAN backend, namespace kube-flannel)"),
+    "nsx": _("NSX (through NCP on the Supervisor: a segment per namespace)"),
+    "bridge": _("the reference bridge plugin (cni0, host-local IPAM)"),
 }
 # Which of them implement NetworkPolicy. The API server stores NetworkPolicies whatever the
 # plugin; one that does not implement them (Flannel, the bridge plugin) lets traffic through.

@@ -17,6 +17,7 @@ import yaml
 from kubernetes.client import Configuration
 from kubernetes.config import ConfigException, incluster_config, kube_config
 
+from playground.engine.text import Text, _
 from playground.mirror.readonly import ReadOnlyApiClient, ReadOnlyCluster
 
 IN_CLUSTER = "in-cluster"
@@ -24,7 +25,12 @@ SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 
 
 class SourceError(Exception):
-    pass
+    """A context that cannot be read. str() is English (the mirror command's output); the
+    /mirror/ page renders .text in the visitor's language."""
+
+    def __init__(self, template: str, **values):
+        self.text = Text(template, values)
+        super().__init__(str(self.text))
 
 
 @dataclass(frozen=True)
@@ -68,9 +74,9 @@ def contexts() -> list[Context]:
     path = kubeconfig_path()
     if any(os.path.isfile(os.path.expanduser(p)) for p in path.split(os.pathsep) if p):
         try:
-            listed, _ = kube_config.list_kube_config_contexts(config_file=path)
+            listed = kube_config.list_kube_config_contexts(config_file=path)[0]
         except (ConfigException, OSError, ValueError, TypeError, yaml.YAMLError) as error:
-            raise SourceError(f"cannot read the kubeconfig: {_plain(error)}") from None
+            raise SourceError(_("cannot read the kubeconfig: %(error)s"), error=_plain(error)) from None
         clusters, current = _clusters(path)
         for entry in listed or []:
             spec = entry.get("context") or {}
@@ -134,17 +140,19 @@ def connect(name: str, timeout: float = 30) -> ReadOnlyCluster:
     configuration = Configuration()
     if name == IN_CLUSTER:
         if not in_cluster_available():
-            raise SourceError("not running in a pod with a service account")
+            raise SourceError(_("not running in a pod with a service account"))
         folder = _service_account_dir()
         try:
             incluster_config.InClusterConfigLoader(
                 token_filename=str(folder / "token"), cert_filename=str(folder / "ca.crt")
             ).load_and_set(configuration)
         except ConfigException as error:
-            raise SourceError(f"in-cluster configuration: {_plain(error)}") from None
+            raise SourceError(_("in-cluster configuration: %(error)s"), error=_plain(error)) from None
     else:
         if name not in {c.name for c in contexts()}:
-            raise SourceError(f"no context named {name!r} in {kubeconfig_path()}")
+            raise SourceError(
+                _("no context named %(name)s in %(path)s"), name=repr(name), path=kubeconfig_path()
+            )
         try:
             kube_config.load_kube_config(
                 config_file=kubeconfig_path(),
@@ -153,7 +161,9 @@ def connect(name: str, timeout: float = 30) -> ReadOnlyCluster:
                 persist_config=False,
             )
         except (ConfigException, OSError, ValueError, TypeError, yaml.YAMLError) as error:
-            raise SourceError(f"context {name!r}: {_plain(error)}") from None
+            raise SourceError(
+                _("context %(name)s: %(error)s"), name=repr(name), error=_plain(error)
+            ) from None
     configuration.debug = False  # the client's debug log prints request headers
     configuration.connection_pool_maxsize = 32  # a watch per resource, held open at once
     configuration.retries = 0  # urllib3 would retry silently; the reflector backs off and says so

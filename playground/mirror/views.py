@@ -88,7 +88,7 @@ def index(request: HttpRequest) -> HttpResponse:
     try:
         contexts, problem = sources.contexts(), ""
     except sources.SourceError as error:
-        contexts, problem = [], str(error)
+        contexts, problem = [], error.text.render(gettext)
     known = {c.name: c for c in MirroredCluster.objects.all()}
     rows = [{"context": c, "mirror": known.pop(c.name, None)} for c in contexts]
     rows += [{"context": None, "mirror": m} for m in known.values()]
