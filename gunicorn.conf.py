@@ -17,6 +17,17 @@ threads = int(os.environ.get("GUNICORN_THREADS") or 0) or _streams + 32
 
 
 def post_worker_init(worker):
+    import gc
+
     from playground.kubeapi import streams
 
     streams.fit_thread_pool(worker.cfg.threads)
+    # What the worker has loaded by now (Django, the app, their modules: about 70,000
+    # objects) lives as long as the process: frozen, the cyclic collector's full passes no
+    # longer walk it, so a pass costs what the requests allocate, not the whole heap.
+    gc.collect()
+    gc.freeze()
+    # And a full pass at most every 100 second-generation passes (10 by default): a loaded
+    # sandbox forms no reference cycle (playground/engine/backref.py), so what a request
+    # allocates is freed by reference counting, and full passes find little to collect.
+    gc.set_threshold(700, 10, 100)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from playground.engine import admission, quantity, schema, validation
 from playground.engine import patch as patching
+from playground.engine.backref import ClusterRef
 from playground.engine.errors import (
     ApiError,
     already_exists,
@@ -35,6 +36,8 @@ from playground.engine.util import deep_copy, int_or_percent, object_key, parse_
 
 
 class ApiServer:
+    cluster = ClusterRef()  # weak: see playground/engine/backref.py
+
     def __init__(self, cluster):
         self.cluster = cluster
         self.store = cluster.store

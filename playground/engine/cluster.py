@@ -18,6 +18,7 @@ import orjson
 
 from playground.engine import heartbeat, network
 from playground.engine.apiserver import ApiServer
+from playground.engine.backref import ClusterRef, weakly
 from playground.engine.controllers.base import ALL, Controller, Result
 from playground.engine.controllers.registry import CONTROLLERS
 from playground.engine.controllers.workqueue import default_controller_rate_limiter
@@ -74,6 +75,8 @@ class Limits:
     :meth:`check_update`; controllers' own writes are bounded by what these let in. A
     value an update leaves as it was is not checked again (upstream's ratcheting), so an
     object saved under an older, higher cap can still be edited."""
+
+    cluster = ClusterRef()  # weak: see playground/engine/backref.py
 
     # The Cluster option each cap is read from, and its name in to_dict().
     OPTIONS = {
@@ -296,7 +299,7 @@ class Cluster:
         # Simulated CPU demand per workload, in millicores, shared by its running pods.
         self.cpu_load: dict[str, int] = {}
         self.allocator = network.ServiceAllocator(self)
-        self.store.listeners.append(self._dispatch)
+        self.store.listeners.append(weakly(self._dispatch))
 
     # Construction --------------------------------------------------------------
 
@@ -1067,7 +1070,7 @@ class Cluster:
         cluster = cls(seed=data["seed"], options=data["options"])
         cluster.store.listeners.clear()
         cluster.store = Store.from_dict(data["store"])
-        cluster.store.listeners.append(cluster._dispatch)
+        cluster.store.listeners.append(weakly(cluster._dispatch))
         cluster.api.store = cluster.store
         cluster.rng.state = data["rng"]
         cluster.clock = data["clock"]

@@ -14,6 +14,7 @@ anything else (an Event created through the API with other fields) is stored as 
 
 from __future__ import annotations
 
+from playground.engine.backref import ClusterRef
 from playground.engine.util import parse_time, rfc3339
 
 AGGREGATION_WINDOW = 600
@@ -190,6 +191,8 @@ def _age_key(event: dict) -> tuple[float, int]:
 
 
 class Recorder:
+    cluster = ClusterRef()  # weak: see playground/engine/backref.py
+
     def __init__(self, cluster):
         self.cluster = cluster
         # (uid, reason, message, component) -> (namespace, event name)

@@ -19,6 +19,7 @@ import math
 from collections.abc import Iterator
 
 from playground.engine import images, quantity
+from playground.engine.backref import ClusterRef
 from playground.engine.errors import ApiError
 from playground.engine.podstatus import node_ready_status
 from playground.engine.resources import pod_resources
@@ -64,6 +65,7 @@ def backoff_delay(restarts: int) -> int:
 
 
 class Kubelet:
+    cluster = ClusterRef()  # weak: see playground/engine/backref.py
     name = "kubelet"
     component = "kubelet"
     watches = ("Pod", "ConfigMap", "Secret", "PersistentVolumeClaim", "Node")

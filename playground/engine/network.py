@@ -15,6 +15,7 @@ import base64
 import hashlib
 import ipaddress
 
+from playground.engine.backref import ClusterRef
 from playground.engine.errors import FieldError, invalid
 from playground.engine.podstatus import pod_ready
 from playground.engine.selectors import compile_label_selector, matches
@@ -28,6 +29,8 @@ CLUSTER_DOMAIN = "cluster.local"
 
 class ServiceAllocator:
     """Which service IPs and NodePorts are in use, kept in step with Service events."""
+
+    cluster = ClusterRef()  # weak: see playground/engine/backref.py
 
     def __init__(self, cluster):
         self.cluster = cluster

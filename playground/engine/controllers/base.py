@@ -48,6 +48,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from playground.engine.backref import ClusterRef
 from playground.engine.controllers.workqueue import default_controller_rate_limiter
 from playground.engine.text import Text, message_fields
 from playground.engine.util import controller_of, key_of, object_key
@@ -77,6 +78,7 @@ class Result:
 
 
 class Controller:
+    cluster = ClusterRef()  # weak: see playground/engine/backref.py
     name = ""
     component = "kube-controller-manager"
     event_source = ""

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import operator
 
+from playground.engine.backref import ClusterRef
+
 SUCCESS = "Success"
 ERROR = "Error"
 UNSCHEDULABLE = "Unschedulable"
@@ -122,6 +124,7 @@ class Plugin:
     name = ""
     extension_points: tuple[str, ...] = ()
     filter_passes_plain_nodes = False
+    handle = ClusterRef()  # the scheduler, weakly: see playground/engine/backref.py
 
     def __init__(self, handle, args: dict | None = None):
         self.handle = handle

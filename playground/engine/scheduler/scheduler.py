@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 import itertools
 
+from playground.engine.backref import ClusterRef
 from playground.engine.resources import is_terminal
 from playground.engine.scheduler.config import DEFAULT_SCHEDULER_NAME, build_frameworks
 from playground.engine.scheduler.framework import (
@@ -33,6 +34,7 @@ DETAILED_DECISION_NODES = 64
 
 
 class Scheduler:
+    cluster = ClusterRef()  # weak: see playground/engine/backref.py
     name = "scheduler"
     component = "default-scheduler"
 
