@@ -789,7 +789,9 @@ def manage(request: HttpRequest, public_id, what: str) -> HttpResponse:
             return _done(
                 request,
                 sandbox,
-                "Sandbox reset to its starting state. The old state is kept as the snapshot “Before: Reset”.",
+                gettext(
+                    "Sandbox reset to its starting state. The old state is kept as the snapshot “Before: Reset”."
+                ),
             )
         if what == "duplicate":
             copy = sandboxes.duplicate(owner, public_id, address=_address(request))
@@ -816,7 +818,9 @@ def manage(request: HttpRequest, public_id, what: str) -> HttpResponse:
                 )
             sandbox = sandboxes.rewind(owner, public_id, snapshot)
             return _done(
-                request, sandbox, "Went back to the snapshot; the clock is paused so you can look around."
+                request,
+                sandbox,
+                gettext("Went back to the snapshot; the clock is paused so you can look around."),
             )
     except sandboxes.SandboxError as error:
         return _fail(request, error)

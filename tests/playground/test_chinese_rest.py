@@ -1,0 +1,145 @@
+"""The last English on the Chinese site (issue 19): snapshot labels, add-on descriptions,
+the kubelet's volume-mount steps, the mirror's connection problems and copy errors, and the
+vSphere analogues of Recent Tasks. Stored data stays English (old rows read the same);
+Kubernetes' own words (Events, kubectl's output) stay English."""
+
+import html
+import re
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import translation
+
+from playground import sandboxes, snapshot_labels
+from playground.kubeapi import handler
+from playground.models import Snapshot
+from playground.views import NODE_ACTIONS
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def page(client: Client, url: str, **extra) -> str:
+    response = client.get(url, **extra)
+    assert response.status_code == 200, url
+    return html.unescape(response.content.decode())
+
+
+def new_sandbox(client: Client, prefix: str = "/zh-hans") -> str:
+    location = client.post(f"{prefix}/playground/new", {"name": "rest", "profile": "default"})["Location"]
+    return re.search(r"/playground/([0-9a-f-]+)/", location).group(1)
+
+
+def snapshot_texts(body: str) -> list[str]:
+    listed = re.search(r'<ol class="snapshots">(.*?)</ol>', body, re.S).group(1)
+    return [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", li)).strip()
+        for li in re.findall(r"<li.*?</li>", listed, re.S)
+    ]
+
+
+# Snapshot labels -------------------------------------------------------------------------
+
+
+def test_every_label_shape_the_code_writes_is_known_and_translated():
+    labels = [
+        "Apply YAML",
+        "Add host",
+        "Step",
+        "Settle",
+        "Reset",
+        "Scheduler configuration",
+        "Before the instructor reset this lab",
+        "Edit settings: Deployment web",
+        "Edit resource settings: team-a",
+        "Lab solution: Run a pod",
+        "Apply translation of vm.ovf",
+        "As copied from lab",
+        *(f"{title}: worker-1" for title, _happened, _how in NODE_ACTIONS.values()),
+        *(f"kubectl: {verb} deployments/web" for verb in ("create", "replace", "patch", "delete")),
+        "Before going back to: Add host",
+    ]
+    with translation.override("zh-hans"):
+        for label in labels:
+            assert snapshot_labels.describe(label) != label, label
+    with translation.override("en"):
+        for label in labels:
+            assert snapshot_labels.describe(label) == label, label
+
+
+def test_labels_in_chinese_keep_the_names_and_leave_the_unknown_alone():
+    with translation.override("zh-hans"):
+        assert snapshot_labels.describe("Simulate host failure: worker-2") == "模拟主机故障：worker-2"
+        assert snapshot_labels.describe("Edit settings: StatefulSet db") == "编辑设置：StatefulSet db"
+        assert (
+            snapshot_labels.describe("kubectl: patch deployments/web/scale")
+            == "kubectl：修补 deployments/web/scale"
+        )
+        assert (
+            snapshot_labels.describe("Before going back to: Power on: worker-2")
+            == "回退到“打开电源：worker-2”之前"
+        )
+        # A console command, a label no shape knows, one cut short: as stored.
+        for label in (
+            "kubectl scale deployment web --replicas=3",
+            "Something old",
+            "Edit settings: Deployment",
+        ):
+            assert snapshot_labels.describe(label) == label
+
+
+def test_the_kubeapi_labels_are_the_shapes_described():
+    class Rt:
+        plural = "deployments"
+
+    class Target:
+        rt, name, subresource = Rt, "web", None
+
+    class Req:
+        method = "PATCH"
+
+    label = handler.describe(Req, Target)
+    with translation.override("zh-hans"):
+        assert snapshot_labels.describe(label) == "kubectl：修补 deployments/web"
+
+
+def test_the_snapshot_list_in_chinese_and_an_old_label_still_readable(client):
+    public_id = new_sandbox(client)
+    owner = sandboxes.visitor(client.session)
+    client.post(f"/zh-hans/playground/{public_id}/nodes/worker-2/fail")
+    sandbox = sandboxes.get(owner, public_id)
+    # A row stored before labels had shapes, and one no shape will ever match.
+    Snapshot.objects.create(sandbox=sandbox, label="An old label from 2025", state=sandbox.state or "{}")
+    body = page(client, f"/zh-hans/playground/{public_id}/?tab=summary")
+    shown = snapshot_texts(body)
+    assert any(text.startswith("操作前：模拟主机故障：worker-2") for text in shown), shown
+    assert any(text.startswith("操作前：An old label from 2025") for text in shown), shown
+    assert "Simulate host failure" not in " ".join(shown)
+    target = sandbox.snapshots.get(label="Simulate host failure: worker-2")
+    client.post(f"/zh-hans/playground/{public_id}/rewind", {"snapshot": target.pk})
+    after = page(client, f"/zh-hans/playground/{public_id}/?tab=summary")
+    assert any(text.startswith("回退到“模拟主机故障：worker-2”之前") for text in snapshot_texts(after))
+    # Stored as before, in English.
+    assert sandbox.snapshots.filter(label="Before going back to: Simulate host failure: worker-2").exists()
+
+
+def test_the_snapshot_list_in_english_is_unchanged(client):
+    public_id = new_sandbox(client, "")
+    client.post(f"/playground/{public_id}/nodes/worker-2/fail")
+    shown = snapshot_texts(page(client, f"/playground/{public_id}/?tab=summary"))
+    assert any(text.startswith("Before: Simulate host failure: worker-2") for text in shown), shown
+
+
+def test_reset_and_rewind_messages_in_chinese(client):
+    public_id = new_sandbox(client)
+    reset = client.post(f"/zh-hans/playground/{public_id}/reset", follow=True)
+    assert "沙盒已重置为初始状态。旧状态保存为快照“操作前：重置”。" in html.unescape(reset.content.decode())
+    snap = sandboxes.get(sandboxes.visitor(client.session), public_id).snapshots.first()
+    rewound = client.post(f"/zh-hans/playground/{public_id}/rewind", {"snapshot": snap.pk}, follow=True)
+    assert "已回到该快照；时钟已暂停，你可以四处看看。" in html.unescape(rewound.content.decode())
