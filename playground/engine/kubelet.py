@@ -303,7 +303,8 @@ class Kubelet:
         missing = self._missing_config(pod)
         mount_problem = self._mount_problem(pod, node_name)
         if mount_problem is not None:
-            reason, message, source = mount_problem
+            reason, text, source = mount_problem
+            message = str(text)  # the Event's message, and the step's in English
             if st.get("mount_problem") != message:
                 st["mount_problem"] = message
                 cluster.recorder.record(
@@ -319,7 +320,7 @@ class Kubelet:
                 "kind": "Pod",
                 "namespace": pod["metadata"]["namespace"],
                 "name": pod["metadata"]["name"],
-                "message": message,
+                **message_fields(text),
             }
         st.pop("mount_problem", None)
         self.waiting_mounts.discard(key)
@@ -550,9 +551,11 @@ class Kubelet:
             for volume in (pod.get("spec") or {}).get("volumes") or []
         )
 
-    def _mount_problem(self, pod: dict, node_name: str) -> tuple[str, str, str] | None:
+    def _mount_problem(self, pod: dict, node_name: str) -> tuple[str, Text, str] | None:
         """Volumes that cannot be set up yet: a missing ConfigMap or Secret, or a
-        ReadWriteOnce volume still attached to another node (Multi-Attach)."""
+        ReadWriteOnce volume still attached to another node (Multi-Attach). The message is
+        a Text whose English is the kubelet's own (the Event keeps it); the step shows it
+        in the visitor's language."""
         store = self.cluster.store
         ns = pod["metadata"]["namespace"]
         for volume in (pod.get("spec") or {}).get("volumes") or []:
@@ -561,7 +564,14 @@ class Kubelet:
                 if source and not source.get("optional") and store.get(kind, ns, source.get(key, "")) is None:
                     return (
                         "FailedMount",
-                        f'MountVolume.SetUp failed for volume "{volume["name"]}" : {kind.lower()} "{source.get(key)}" not found',
+                        say(
+                            _(
+                                'MountVolume.SetUp failed for volume "%(volume)s" : %(kind)s "%(name)s" not found'
+                            ),
+                            volume=volume["name"],
+                            kind=kind.lower(),
+                            name=source.get(key),
+                        ),
                         "kubelet",
                     )
             claim_name = (volume.get("persistentVolumeClaim") or {}).get("claimName")
@@ -586,7 +596,13 @@ class Kubelet:
                         if users:
                             return (
                                 "FailedAttachVolume",
-                                f'Multi-Attach error for volume "{pv_name}" Volume is already used by pod(s) {", ".join(users)}',
+                                say(
+                                    _(
+                                        'Multi-Attach error for volume "%(volume)s" Volume is already used by pod(s) %(pods)s'
+                                    ),
+                                    volume=pv_name,
+                                    pods=", ".join(users),
+                                ),
                                 "attachdetach-controller",
                             )
                         del self.attachments[pv_name]

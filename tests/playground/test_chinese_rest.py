@@ -143,3 +143,52 @@ def test_reset_and_rewind_messages_in_chinese(client):
     snap = sandboxes.get(sandboxes.visitor(client.session), public_id).snapshots.first()
     rewound = client.post(f"/zh-hans/playground/{public_id}/rewind", {"snapshot": snap.pk}, follow=True)
     assert "已回到该快照；时钟已暂停，你可以四处看看。" in html.unescape(rewound.content.decode())
+
+
+# The kubelet's volume-mount steps ------------------------------------------------------------
+
+
+MISSING_CONFIGMAP = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "needs-cm"},
+    "spec": {
+        "containers": [
+            {"name": "c", "image": "nginx", "volumeMounts": [{"name": "cfg", "mountPath": "/cfg"}]}
+        ],
+        "volumes": [{"name": "cfg", "configMap": {"name": "missing-cm"}}],
+    },
+}
+
+
+def test_the_missing_configmap_volume_step_in_chinese_and_its_event_in_english(client):
+    public_id = new_sandbox(client)
+    owner = sandboxes.visitor(client.session)
+    client.post(f"/zh-hans/playground/{public_id}/clock", {"do": "pause"})
+    sandboxes.change(owner, public_id, lambda c: c.apply([MISSING_CONFIGMAP]), "apply")
+    client.post(f"/zh-hans/playground/{public_id}/clock", {"do": "settle"})
+    english = 'MountVolume.SetUp failed for volume "cfg" : configmap "missing-cm" not found'
+    cluster = sandboxes.loaded(sandboxes.get(owner, public_id))
+    step = next(s for s in cluster.steps if s.get("action") == "FailedMount")
+    assert step["message"] == english and step["text"]["values"]["name"] == "missing-cm"
+    assert any(e.get("message") == english for e in cluster.events(kind="Pod", name="needs-cm"))
+    fragment = page(
+        client, f"/zh-hans/playground/{public_id}/", data={"parts": "summary"}, HTTP_HX_REQUEST="true"
+    )
+    assert '无法挂载卷 "cfg"（MountVolume.SetUp 失败）：找不到 configmap "missing-cm"' in fragment
+    assert english not in fragment
+
+
+def test_multi_attach_reads_in_chinese():
+    from playground.engine.text import Text
+
+    text = Text(
+        'Multi-Attach error for volume "%(volume)s" Volume is already used by pod(s) %(pods)s',
+        {"volume": "pv-1", "pods": "db-0"},
+    )
+    assert str(text) == 'Multi-Attach error for volume "pv-1" Volume is already used by pod(s) db-0'
+    with translation.override("zh-hans"):
+        assert (
+            text.render(translation.gettext)
+            == '卷 "pv-1" 多重挂接错误（Multi-Attach）：该卷已被 Pod db-0 使用'
+        )
