@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.utils.translation import gettext, gettext_noop
 
+from playground.engine import addons
 from playground.engine.podstatus import node_ready_status, pod_ready, pod_status_text
 from playground.engine.registry import BUILTIN
 from playground.engine.util import controller_of, object_key
@@ -259,7 +260,15 @@ def custom_resources(cluster, namespace: str) -> list[dict]:
         if not hasattr(rt, "crd_name") or not rt.namespaced:
             continue
         for obj in sorted(cluster.store.iter(rt.kind, namespace), key=lambda o: o["metadata"]["name"]):
-            found.append({"kind": rt.kind, "group": rt.group, "name": obj["metadata"]["name"]})
+            found.append(
+                {
+                    "kind": rt.kind,
+                    "group": rt.group,
+                    "name": obj["metadata"]["name"],
+                    # English, marked in the addon: the tree shows it translated.
+                    "description": addons.description(rt.group, rt.kind) or "",
+                }
+            )
     return found
 
 

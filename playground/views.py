@@ -21,7 +21,7 @@ from concepts.i18n import active_language
 from config.clientip import address_key, client_address
 from playground import checks_worker, console, lab_attempts, sandboxes, workspace
 from playground import paths as learning_paths
-from playground.engine import ApiError, quantity
+from playground.engine import ApiError, addons, quantity
 from playground.engine.kinds import resolve
 from playground.engine.network import (
     cni_name,
@@ -702,6 +702,8 @@ def object_page(request: HttpRequest, public_id, kind: str, namespace: str, name
     ]
     events = event_rows(cluster.events(namespace=ns or None, kind=rt.kind, name=name)[::-1])
     decision = cluster.scheduling_decision(name, ns) if rt.kind == "Pod" else None
+    # An addon's kind says what it is (its CRD's description, marked in the addon).
+    about = addons.description(getattr(rt, "group", ""), rt.kind)
     return render(
         request,
         "playground/object.html",
@@ -718,6 +720,7 @@ def object_page(request: HttpRequest, public_id, kind: str, namespace: str, name
             "decision": decision,
             "counterpart": COUNTERPART.get(rt.kind, ""),
             "analogy": gettext(ANALOGY[rt.kind]) if rt.kind in ANALOGY else "",
+            "about": gettext(about) if about else "",
         },
     )
 

@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import translation
 
 from playground import sandboxes, snapshot_labels
+from playground.engine import addons
 from playground.kubeapi import handler
 from playground.models import Snapshot
 from playground.views import NODE_ACTIONS
@@ -192,3 +193,37 @@ def test_multi_attach_reads_in_chinese():
             text.render(translation.gettext)
             == '卷 "pv-1" 多重挂接错误（Multi-Attach）：该卷已被 Pod db-0 使用'
         )
+
+
+# Add-on descriptions ----------------------------------------------------------------------
+
+
+GATEWAY = {
+    "apiVersion": "gateway.networking.k8s.io/v1",
+    "kind": "Gateway",
+    "metadata": {"name": "gw"},
+    "spec": {"gatewayClassName": "none", "listeners": [{"name": "http", "port": 80, "protocol": "HTTP"}]},
+}
+
+
+def test_addon_descriptions_in_chinese_where_custom_resources_are_listed(client):
+    public_id = new_sandbox(client)
+    owner = sandboxes.visitor(client.session)
+    sandboxes.change(owner, public_id, lambda c: c.apply([GATEWAY]), "apply")
+    english = addons.description("gateway.networking.k8s.io", "Gateway")
+    assert english.startswith("Gateway asks for a traffic-handling point")
+    workspace = page(client, f"/zh-hans/playground/{public_id}/?tab=workloads")
+    assert 'title="Gateway 请求某个 GatewayClass 的流量处理点' in workspace and english not in workspace
+    obj = page(client, f"/zh-hans/playground/{public_id}/objects/Gateway/default/gw/")
+    assert re.search(r'id="kind-about">Gateway 请求某个 GatewayClass 的流量处理点', obj)
+    english_page = page(client, f"/playground/{public_id}/objects/Gateway/default/gw/")
+    assert english in english_page
+
+
+def test_every_addon_description_is_marked_and_translated():
+    modules = (addons.gateway_api, addons.vks, addons.vm_service, addons.volume_snapshots)
+    with translation.override("zh-hans"):
+        for module in modules:
+            for kind, text in module.DESCRIPTIONS.items():
+                assert addons.description(module.GROUP, kind) == text
+                assert translation.gettext(text) != text, kind

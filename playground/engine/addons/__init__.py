@@ -29,3 +29,17 @@ def install(cluster) -> None:
             created = cluster.api.create_internal(obj)
             if status is not None:
                 cluster.api.commit(created["kind"], {**created, "status": status}, created)
+
+
+def description(group: str, kind: str) -> str | None:
+    """What an addon's kind is, in English (its CRD schema's description, which kubectl
+    explain prints), or None for a kind no addon defines. The text is marked with the
+    engine's _(): the workspace renders it with gettext."""
+    return _DESCRIPTIONS.get((group, kind))
+
+
+_DESCRIPTIONS = {
+    (module.GROUP, kind): text
+    for module in (gateway_api, vks, vm_service, volume_snapshots)
+    for kind, text in module.DESCRIPTIONS.items()
+}

@@ -19,6 +19,7 @@ controllerName as ako.vmware.com/avi-lb will get installed").
 from __future__ import annotations
 
 from playground.engine.addons import common
+from playground.engine.text import _
 
 GROUP = "gateway.networking.k8s.io"
 BUNDLE_VERSION = "v1.4.0"
@@ -421,19 +422,31 @@ def crds() -> list[dict]:
 
 
 # What `kubectl explain <kind>` says of each (in our words).
-DESCRIPTIONS = {
-    "GatewayClass": "GatewayClass names a class of Gateways that one controller (spec.controllerName) "
-    "implements, typically set up by the infrastructure team. It is cluster-scoped.",
-    "Gateway": "Gateway asks for a traffic-handling point (a load balancer or proxy) of a GatewayClass: "
-    "its listeners say which ports, protocols and hostnames it accepts, and which routes may attach.",
-    "HTTPRoute": "HTTPRoute says how HTTP requests arriving at the Gateways in spec.parentRefs are matched "
-    "(hostnames, paths, headers) and forwarded to backends, usually Services.",
-    "GRPCRoute": "GRPCRoute says how gRPC requests arriving at the Gateways in spec.parentRefs are matched "
-    "(service and method) and forwarded to backends.",
-    "BackendTLSPolicy": "BackendTLSPolicy says how a Gateway connects to the backends in spec.targetRefs "
-    "over TLS: the hostname to verify and the CA certificates to trust.",
-    "ReferenceGrant": "ReferenceGrant, in the namespace of the objects referred to, allows objects of the "
-    "kinds and namespaces in spec.from to refer to them (a route to a Service in another namespace).",
+DESCRIPTIONS = {  # _(): kubectl explain prints the English, the workspace shows them translated
+    "GatewayClass": _(
+        "GatewayClass names a class of Gateways that one controller (spec.controllerName) "
+        "implements, typically set up by the infrastructure team. It is cluster-scoped."
+    ),
+    "Gateway": _(
+        "Gateway asks for a traffic-handling point (a load balancer or proxy) of a GatewayClass: "
+        "its listeners say which ports, protocols and hostnames it accepts, and which routes may attach."
+    ),
+    "HTTPRoute": _(
+        "HTTPRoute says how HTTP requests arriving at the Gateways in spec.parentRefs are matched "
+        "(hostnames, paths, headers) and forwarded to backends, usually Services."
+    ),
+    "GRPCRoute": _(
+        "GRPCRoute says how gRPC requests arriving at the Gateways in spec.parentRefs are matched "
+        "(service and method) and forwarded to backends."
+    ),
+    "BackendTLSPolicy": _(
+        "BackendTLSPolicy says how a Gateway connects to the backends in spec.targetRefs "
+        "over TLS: the hostname to verify and the CA certificates to trust."
+    ),
+    "ReferenceGrant": _(
+        "ReferenceGrant, in the namespace of the objects referred to, allows objects of the "
+        "kinds and namespaces in spec.from to refer to them (a route to a Service in another namespace)."
+    ),
 }
 
 

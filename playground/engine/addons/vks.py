@@ -13,6 +13,7 @@ here is a stand-in holding only the names a Cluster refers to (its templates are
 from __future__ import annotations
 
 from playground.engine.addons import common, vm_service
+from playground.engine.text import _
 from playground.engine.util import rfc3339
 
 GROUP = "cluster.x-k8s.io"
@@ -142,13 +143,19 @@ def crds() -> list[dict]:
     return [cluster_class, cluster, machine]
 
 
-DESCRIPTIONS = {
-    "Cluster": "Cluster is a whole Kubernetes cluster declared as an object: with spec.topology it names a "
-    "ClusterClass, a Kubernetes version and how many control-plane and worker machines it wants.",
-    "ClusterClass": "ClusterClass is a reusable template for whole clusters: the control plane, "
-    "infrastructure and worker machine classes a Cluster's topology refers to.",
-    "Machine": "Machine is one node of a Cluster API cluster; on a Supervisor each is a VM Service "
-    "VirtualMachine of the same name.",
+DESCRIPTIONS = {  # _(): kubectl explain prints the English, the workspace shows them translated
+    "Cluster": _(
+        "Cluster is a whole Kubernetes cluster declared as an object: with spec.topology it names a "
+        "ClusterClass, a Kubernetes version and how many control-plane and worker machines it wants."
+    ),
+    "ClusterClass": _(
+        "ClusterClass is a reusable template for whole clusters: the control plane, "
+        "infrastructure and worker machine classes a Cluster's topology refers to."
+    ),
+    "Machine": _(
+        "Machine is one node of a Cluster API cluster; on a Supervisor each is a VM Service "
+        "VirtualMachine of the same name."
+    ),
 }
 
 

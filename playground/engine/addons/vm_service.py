@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 
 from playground.engine.addons import common
+from playground.engine.text import _
 from playground.engine.util import rfc3339
 
 GROUP = "vmoperator.vmware.com"
@@ -229,17 +230,27 @@ def crds() -> list[dict]:
     return [vm_class, image, cluster_image, vm, service]
 
 
-DESCRIPTIONS = {
-    "VirtualMachine": "VirtualMachine is a vSphere VM declared in a vSphere Namespace: its class (CPU and "
-    "memory), its image (from a content library), its storage class and power state. VM Service creates it.",
-    "VirtualMachineClass": "VirtualMachineClass is a VM size bound to the namespace by the vSphere admin: "
-    "virtual CPUs, memory and, for guaranteed classes, reservations.",
-    "VirtualMachineImage": "VirtualMachineImage is a VM template (an OVF or ISO) published from a content "
-    "library associated with this namespace.",
-    "ClusterVirtualMachineImage": "ClusterVirtualMachineImage is a VM template from a content library "
-    "shared with every namespace of the Supervisor.",
-    "VirtualMachineService": "VirtualMachineService gives VirtualMachines selected by label a Service: "
-    "a cluster address or, with type LoadBalancer, an address from the Supervisor's load balancer.",
+DESCRIPTIONS = {  # _(): kubectl explain prints the English, the workspace shows them translated
+    "VirtualMachine": _(
+        "VirtualMachine is a vSphere VM declared in a vSphere Namespace: its class (CPU and "
+        "memory), its image (from a content library), its storage class and power state. VM Service creates it."
+    ),
+    "VirtualMachineClass": _(
+        "VirtualMachineClass is a VM size bound to the namespace by the vSphere admin: "
+        "virtual CPUs, memory and, for guaranteed classes, reservations."
+    ),
+    "VirtualMachineImage": _(
+        "VirtualMachineImage is a VM template (an OVF or ISO) published from a content "
+        "library associated with this namespace."
+    ),
+    "ClusterVirtualMachineImage": _(
+        "ClusterVirtualMachineImage is a VM template from a content library "
+        "shared with every namespace of the Supervisor."
+    ),
+    "VirtualMachineService": _(
+        "VirtualMachineService gives VirtualMachines selected by label a Service: "
+        "a cluster address or, with type LoadBalancer, an address from the Supervisor's load balancer."
+    ),
 }
 
 

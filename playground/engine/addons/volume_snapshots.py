@@ -10,6 +10,7 @@ creates ``volumesnapshotclass-delete``).
 from __future__ import annotations
 
 from playground.engine.addons import common
+from playground.engine.text import _
 
 GROUP = "snapshot.storage.k8s.io"
 DEFAULT_CLASS = "snapshot.storage.kubernetes.io/is-default-class"
@@ -186,13 +187,19 @@ def crds() -> list[dict]:
 
 
 # What `kubectl explain <kind>` says of each (in our words).
-DESCRIPTIONS = {
-    "VolumeSnapshotClass": "VolumeSnapshotClass names a CSI driver and the parameters and deletionPolicy "
-    "its snapshots get, as a StorageClass does for volumes.",
-    "VolumeSnapshot": "VolumeSnapshot asks for a point-in-time copy of a PersistentVolumeClaim's volume "
-    "(or binds an existing VolumeSnapshotContent). A new claim restores it with spec.dataSource.",
-    "VolumeSnapshotContent": "VolumeSnapshotContent is a snapshot taken on the storage system, bound to "
-    "one VolumeSnapshot, as a PersistentVolume is bound to one claim. It is cluster-scoped.",
+DESCRIPTIONS = {  # _(): kubectl explain prints the English, the workspace shows them translated
+    "VolumeSnapshotClass": _(
+        "VolumeSnapshotClass names a CSI driver and the parameters and deletionPolicy "
+        "its snapshots get, as a StorageClass does for volumes."
+    ),
+    "VolumeSnapshot": _(
+        "VolumeSnapshot asks for a point-in-time copy of a PersistentVolumeClaim's volume "
+        "(or binds an existing VolumeSnapshotContent). A new claim restores it with spec.dataSource."
+    ),
+    "VolumeSnapshotContent": _(
+        "VolumeSnapshotContent is a snapshot taken on the storage system, bound to "
+        "one VolumeSnapshot, as a PersistentVolume is bound to one claim. It is cluster-scoped."
+    ),
 }
 
 
