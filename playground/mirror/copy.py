@@ -14,6 +14,7 @@ import secrets
 import time
 
 import orjson
+from django.utils.translation import gettext
 
 from playground import sandboxes
 from playground.engine import ApiError, Cluster
@@ -161,10 +162,12 @@ def plan(record: MirroredCluster, namespaces: list[str] | None) -> tuple[list[di
     unknown = chosen - set(all_namespaces)
     if unknown:
         raise CopyError(
-            f"No namespace {', '.join(sorted(unknown))} in the mirrored cluster {record.name}.", 400
+            gettext("No namespace %(names)s in the mirrored cluster %(cluster)s.")
+            % {"names": ", ".join(sorted(unknown)), "cluster": record.name},
+            400,
         )
     if not chosen:
-        raise CopyError("Choose at least one namespace to copy.", 400)
+        raise CopyError(gettext("Choose at least one namespace to copy."), 400)
     nodes, manifests, notes = [], [], []
     needed: set[tuple[str, str, str]] = set()
     # Custom resources come with their CustomResourceDefinitions (those with any to copy).
@@ -295,13 +298,20 @@ def copy(
     limit = sandboxes.LIMITS["max_nodes"]
     if len(nodes) > limit:
         raise CopyError(
-            f"{record.name} has {len(nodes)} nodes; a sandbox holds at most {limit}. "
-            "Copying fewer hosts would put the workloads on different hardware than they run on, "
-            "so the copy is refused rather than shrunk.",
+            gettext(
+                "%(cluster)s has %(count)s nodes; a sandbox holds at most %(limit)s. "
+                "Copying fewer hosts would put the workloads on different hardware than they run on, "
+                "so the copy is refused rather than shrunk."
+            )
+            % {"cluster": record.name, "count": len(nodes), "limit": limit},
             413,
         )
     if not nodes:
-        raise CopyError(f"{record.name} has no nodes mirrored yet; wait until it is synced.", 409)
+        raise CopyError(
+            gettext("%(cluster)s has no nodes mirrored yet; wait until it is synced.")
+            % {"cluster": record.name},
+            409,
+        )
     seed = secrets.randbelow(2**31)
     now = time.time()
     cluster, skipped = build(nodes, manifests, seed, now)

@@ -4,6 +4,7 @@ a cluster too big for one page, summed up in the database."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC
 
@@ -82,6 +83,36 @@ STATES = (
     gettext_noop("stopped"),
     gettext_noop("not served"),
 )
+
+
+# The mirror process stores its last problem (MirroredCluster.message) in English, as the
+# mirror command prints it (informer.py, service.py): "<resource>: <code> <reason>: <detail>"
+# when the cluster refused a list or watch, "<resource>: <error>" when a list or watch could
+# not reach it, the bare error when the heartbeat or the first /version could not.
+_REFUSED = re.compile(
+    r"(?P<resource>[a-z0-9.-]+): (?P<code>\d{3}) (?P<reason>\w+): (?P<detail>.*)", re.DOTALL
+)
+_UNREACHED = re.compile(r"(?P<resource>[a-z0-9.-]+): (?P<error>.*)", re.DOTALL)
+
+
+def problem(cluster: MirroredCluster) -> str:
+    """The mirror's last problem, said in the visitor's language; the error itself (the
+    API's or the client library's words, redacted) stays as it was stored."""
+    message = cluster.message or ""
+    if not message:
+        return ""
+    if found := _REFUSED.fullmatch(message):
+        return (
+            gettext(
+                "The cluster refused to let the mirror read %(resource)s (%(code)s %(reason)s): %(detail)s"
+            )
+            % found.groupdict()
+        )
+    if found := _UNREACHED.fullmatch(message):
+        return (
+            gettext("The mirror cannot reach the cluster to read %(resource)s: %(error)s") % found.groupdict()
+        )
+    return gettext("The mirror cannot reach the cluster: %(error)s") % {"error": message}
 
 
 def heard(cluster: MirroredCluster, now: float | None = None) -> dict:
@@ -268,6 +299,7 @@ def overview(record: MirroredCluster, namespace: str | None, page: int, url) -> 
     context = {
         "record": record,
         "heard": heard(record),
+        "problem": problem(record),
         "progress": listing_progress(record),
         "counts": counts(record),
         "namespace": namespace,

@@ -8,14 +8,17 @@ import re
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.utils import translation
 
 from playground import sandboxes, snapshot_labels
 from playground.engine import addons
 from playground.kubeapi import handler
-from playground.models import Snapshot
+from playground.mirror import reading
+from playground.models import MirroredCluster, Snapshot
 from playground.views import NODE_ACTIONS
+from tests.playground.mirror.conftest import fake, mirrored  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -227,3 +230,46 @@ def test_every_addon_description_is_marked_and_translated():
             for kind, text in module.DESCRIPTIONS.items():
                 assert addons.description(module.GROUP, kind) == text
                 assert translation.gettext(text) != text, kind
+
+
+# The mirror ------------------------------------------------------------------------------
+
+
+def test_the_mirrors_connection_problems_in_chinese():
+    refused = MirroredCluster(name="x", message="pods: 403 Forbidden: pods is forbidden: User cannot list")
+    unreached = MirroredCluster(
+        name="x", message="pods: HTTPSConnectionPool(host='10.0.0.1', port=6443): timed out"
+    )
+    bare = MirroredCluster(name="x", message="HTTPSConnectionPool(host='10.0.0.1', port=6443): refused")
+    with translation.override("zh-hans"):
+        assert (
+            reading.problem(refused)
+            == "集群拒绝镜像读取 pods（403 Forbidden）：pods is forbidden: User cannot list"
+        )
+        assert reading.problem(unreached) == (
+            "镜像无法连接集群以读取 pods：HTTPSConnectionPool(host='10.0.0.1', port=6443): timed out"
+        )
+        assert reading.problem(bare).startswith("镜像无法连接集群：HTTPSConnectionPool")
+        assert reading.problem(MirroredCluster(name="x", message="")) == ""
+    with translation.override("en"):
+        assert reading.problem(unreached).startswith("The mirror cannot reach the cluster to read pods: ")
+
+
+@pytest.mark.usefixtures("mirrored")
+def test_the_mirror_page_and_copy_errors_in_chinese():
+    user = User.objects.create_user("ops-rest", password="pw-for-tests-only")  # noqa: S106
+    user.user_permissions.add(Permission.objects.get(codename="view_mirror"))
+    client = Client()
+    client.force_login(user)
+    MirroredCluster.objects.filter(name="lab").update(message="pods: 401 Unauthorized: Unauthorized")
+    body = page(client, "/zh-hans/mirror/lab/")
+    assert (
+        '<div class="alert" role="alert">集群拒绝镜像读取 pods（401 Unauthorized）：Unauthorized</div>'
+        in body
+    )
+    bad = client.post("/zh-hans/mirror/lab/copy", {"scope": "chosen", "namespace": ["nope"]})
+    assert bad.status_code == 400 and "镜像集群 lab 中没有命名空间 nope。" in html.unescape(
+        bad.content.decode()
+    )
+    none = client.post("/zh-hans/mirror/lab/copy", {"scope": "chosen"})
+    assert "请至少选择一个要复制的命名空间。" in html.unescape(none.content.decode())
