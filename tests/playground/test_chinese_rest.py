@@ -19,6 +19,7 @@ from playground.mirror import reading
 from playground.models import MirroredCluster, Snapshot
 from playground.views import NODE_ACTIONS
 from tests.playground.mirror.conftest import fake, mirrored  # noqa: F401 (fixtures)
+from tests.playground.test_chinese import WORKLOADS
 
 pytestmark = pytest.mark.django_db
 
@@ -273,3 +274,21 @@ def test_the_mirror_page_and_copy_errors_in_chinese():
     )
     none = client.post("/zh-hans/mirror/lab/copy", {"scope": "chosen"})
     assert "请至少选择一个要复制的命名空间。" in html.unescape(none.content.decode())
+
+
+# Recent Tasks' vSphere analogues ---------------------------------------------------------------
+
+
+def test_the_vsphere_analogues_in_chinese(client):
+    from playground.inventory import ANALOGUE_BY_MESSAGE, EVENT_ANALOGUES, NO_ANALOGUE
+
+    texts = {t for t in EVENT_ANALOGUES.values() if t != NO_ANALOGUE}
+    texts |= {text for pairs in ANALOGUE_BY_MESSAGE.values() for _prefix, text in pairs}
+    with translation.override("zh-hans"):
+        assert sorted(t for t in texts if translation.gettext(t) == t) == []
+    public_id = new_sandbox(client)
+    sandboxes.change(sandboxes.visitor(client.session), public_id, lambda c: c.apply(WORKLOADS[:1]), "apply")
+    client.post(f"/zh-hans/playground/{public_id}/clock", {"do": "settle"})
+    body = page(client, f"/zh-hans/playground/{public_id}/events")
+    assert "打开虚拟机电源" in body and "Power on VM" not in body
+    assert "Started container" in body  # the Event's message stays English
