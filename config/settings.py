@@ -101,10 +101,17 @@ TEMPLATES = [
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
+_database_url = envstr("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+# On PostgreSQL each new connection is a new server process that loads its catalogue
+# caches again: opened per request, that was most of a task-list poll's time in the
+# workshop benchmark. So a connection is kept for a minute (checked before reuse);
+# SQLite's cost nothing to open.
+_keep_connections = 60 if _database_url.startswith(("postgres", "pgsql")) else 0
 DATABASES = {
     "default": dj_database_url.parse(
-        envstr("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0),
+        _database_url,
+        conn_max_age=envint("DATABASE_CONN_MAX_AGE", _keep_connections),
+        conn_health_checks=True,
     )
 }
 
