@@ -6,7 +6,13 @@ seconds, as a lab page does (its task list polls every 3 s; now and then a kubec
 command in the page's console), while the instructor's dashboard grid refreshes every
 3 s. Reports response times per kind of request and the server's CPU use.
 
-Rewrites the workshop section of benchmarks/RESULTS.md.
+`--postgres`: the production shape instead (issue 18): a throwaway PostgreSQL, two app
+servers on it (A and B, each 2 workers x 8 threads), no sticky sessions (each request
+goes to either server at random), lab checks off the request path (TASKS_BACKEND=database
+and a `manage.py db_worker` process); this script is the load generator, in its own
+process.
+
+Rewrites the workshop section of benchmarks/RESULTS.md (`--postgres`: its own section).
 """
 
 from __future__ import annotations
@@ -72,8 +78,49 @@ def children(pid: int) -> list[int]:
 
 def run_once(args) -> dict:
     """One workshop on a fresh server and database; the figures of that run."""
+    if not args.postgres:
+        return _run(args, {})
+    from tests.postgres import running
+
+    with running() as url:
+        return _run(args, {"DATABASE_URL": url, "TASKS_BACKEND": "database"})
+
+
+def _run(args, extra: dict) -> dict:
     work = Path(tempfile.mkdtemp())
-    server, base, env = start(work, WORKSHOP_JOIN_LIMIT=str(args.learners * 2))
+    logs: list[Path] = []
+
+    def logged(name: str) -> dict:
+        """With --postgres each server writes an access log with each request's time in
+        the server, so the report can tell the server's time from the time a request
+        waited (for a thread, or for a core the load generator also wants)."""
+        if not args.postgres:
+            return {}
+        log = work / f"access-{name}.log"
+        logs.append(log)
+        return {"GUNICORN_CMD_ARGS": f"--access-logfile {log} --access-logformat '%(M)s %(m)s %(U)s'"}
+
+    limit = str(args.learners * 2)
+    server, base, env = start(work, WORKSHOP_JOIN_LIMIT=limit, **extra, **logged("a"))
+    servers, bases = [server], [base]
+    if args.postgres:
+        second, second_base, _ = start(work, WORKSHOP_JOIN_LIMIT=limit, **extra, **logged("b"))
+        servers.append(second)
+        bases.append(second_base)
+        servers.append(
+            subprocess.Popen(
+                [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.1"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+
+    def pick(rng) -> str:
+        """Either server: a learner's session lives in the database, not in a process."""
+        return rng.choice(bases)
+
     subprocess.run(
         [
             sys.executable,
@@ -131,7 +178,9 @@ def run_once(args) -> dict:
         latencies: dict[str, list[float]] = {"lab poll": [], "console command": [], "dashboard": []}
         errors = [0]
         stop = time.monotonic() + args.seconds
-        pids = children(server.pid)
+        pids = [pid for process in servers for pid in children(process.pid)]
+        for log in logs:
+            log.write_text("")  # the joins' lines go; gunicorn appends at the new end
         cpu_before = server_cpu(pids)
         wall_before = time.monotonic()
 
@@ -140,17 +189,20 @@ def run_once(args) -> dict:
             time.sleep(rng.uniform(0, args.interval))
             while time.monotonic() < stop:
                 kind = "console command" if rng.random() < 0.2 else "lab poll"
+                host = pick(rng)
                 t = time.perf_counter()
                 try:
                     if kind == "lab poll":
-                        request = urllib.request.Request(lab_url, headers={"HX-Request": "true"})
+                        request = urllib.request.Request(
+                            host + lab_url.removeprefix(base), headers={"HX-Request": "true"}
+                        )
                         client.open(request, timeout=60).read()
                     else:
                         command = rng.choice(
                             ["kubectl get pods", "kubectl scale deployment web --replicas=5"]
                         )
                         request = urllib.request.Request(
-                            f"{base}/playground/{sandbox}/kubectl",
+                            f"{host}/playground/{sandbox}/kubectl",
                             data=urllib.parse.urlencode({"command": command}).encode(),
                             headers={"X-CSRFToken": csrf(jar), "Referer": lab_url, "HX-Request": "true"},
                         )
@@ -161,11 +213,16 @@ def run_once(args) -> dict:
                 time.sleep(rng.expovariate(1 / args.interval))
 
         def dashboard_loop():
+            rng = random.Random("instructor")  # noqa: S311 - load shape, not a secret
             while time.monotonic() < stop:
+                host = pick(rng)
                 t = time.perf_counter()
                 try:
                     teacher.open(
-                        urllib.request.Request(dashboard, headers={"HX-Request": "true"}), timeout=60
+                        urllib.request.Request(
+                            host + dashboard.removeprefix(base), headers={"HX-Request": "true"}
+                        ),
+                        timeout=60,
                     ).read()
                     latencies["dashboard"].append((time.perf_counter() - t) * 1000)
                 except OSError:
@@ -180,17 +237,40 @@ def run_once(args) -> dict:
             thread.join()
         cpu = (server_cpu(pids) - cpu_before) / (time.monotonic() - wall_before)
     finally:
-        server.terminate()
-        server.wait(timeout=15)
+        for process in servers:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
     return {
         "latencies": latencies,
+        "server": _server_times(logs),
         "join_times": join_times,
         "join_seconds": join_seconds,
         "errors": errors[0],
         "cpu": cpu,
         "requests": sum(len(v) for v in latencies.values()),
     }
+
+
+def _server_times(logs: list[Path]) -> dict[str, list[float]]:
+    """Each kind of request's time in the server (ms), from the access logs."""
+    times: dict[str, list[float]] = {"lab poll": [], "console command": [], "dashboard": []}
+    for log in logs:
+        for line in log.read_text().splitlines():
+            millis, method, path = (line.split() + ["", "", ""])[:3]
+            if not millis.isdigit():
+                continue
+            if method == "POST" and path.endswith("/kubectl"):
+                times["console command"].append(float(millis))
+            elif path.startswith("/workshops/"):
+                times["dashboard"].append(float(millis))
+            elif method == "GET" and "/labs/attempt/" in path:
+                times["lab poll"].append(float(millis))
+    return times
 
 
 def main() -> None:
@@ -204,6 +284,9 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs; each figure is the median over them")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument(
+        "--postgres", action="store_true", help="PostgreSQL, two app servers and a check worker (issue 18)"
+    )
     args = parser.parse_args()
 
     runs = [run_once(args) for _ in range(args.repeat)]
@@ -214,11 +297,23 @@ def main() -> None:
     from benchmarks.engine import machine, write_section
 
     requests = med([r["requests"] for r in runs])
+    title = (
+        f"## Workshop on PostgreSQL, {args.learners} learners (`benchmarks/workshop.py --postgres`)"
+        if args.postgres
+        else "## Workshop (`benchmarks/workshop.py`)"
+    )
+    shape = (
+        "A throwaway PostgreSQL, two app servers on it (each gunicorn 2 workers x 8 gthread threads), each "
+        "request sent to either at random (no sticky sessions), lab checks in a `manage.py db_worker` process; "
+        "the load generator is its own process on the same machine (2 cores shared by all)"
+        if args.postgres
+        else "gunicorn, 2 workers x 8 gthread threads, SQLite; the load generator runs on the same machine"
+    )
     lines = [
-        "## Workshop (`benchmarks/workshop.py`)",
+        title,
         "",
-        f"Machine: {machine()}. Date: {datetime.now(UTC):%Y-%m-%d}. gunicorn, 2 workers x 8 gthread threads, SQLite; "
-        f"the load generator runs on the same machine. {args.learners} learners in the self-healing lab, each acting every "
+        f"Machine: {machine()}. Date: {datetime.now(UTC):%Y-%m-%d}. {shape}. "
+        f"{args.learners} learners in the self-healing lab, each acting every "
         f"{args.interval:.0f} s on average for {args.seconds:.0f} s (80 % task-list polls, 20 % console commands), "
         f"and the instructor's grid refreshing every 3 s. {args.repeat} runs; each figure is the median over the runs.",
         "",
@@ -227,7 +322,7 @@ def main() -> None:
         f"p95 {med([percentile(r['join_times'], 0.95) for r in runs]):.0f} ms.",
         f"* {requests:.0f} requests in {args.seconds:.0f} s ({requests / args.seconds:.0f}/s), "
         f"{sum(r['errors'] for r in runs)} errors in all runs; server CPU {med([r['cpu'] for r in runs]) * 100:.0f} % "
-        f"of one core (of {os.cpu_count()}).",
+        f"of one core (of {os.cpu_count()}; app servers{' and check worker' if args.postgres else ''}).",
         "",
         "| Request | count | p50 | p95 | p99 | p50 of each run |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -240,11 +335,28 @@ def main() -> None:
                 f"| {med([percentile(v, 0.95) for v in per_run]):.0f} ms | {med([percentile(v, 0.99) for v in per_run]):.0f} ms "
                 f"| {', '.join(f'{statistics.median(v):.0f}' for v in per_run)} ms |"
             )
+    if args.postgres:
+        lines += [
+            "",
+            "Time in the app server (its access logs: from reading the request to writing the reply), "
+            "the rest of each figure above being the wait for a server thread or a core:",
+            "",
+            "| Request | p50 | p95 | p99 |",
+            "| --- | --- | --- | --- |",
+        ]
+        for kind in runs[0]["server"]:
+            per_run = [r["server"][kind] for r in runs if r["server"][kind]]
+            if per_run:
+                lines.append(
+                    f"| {kind} | {med([statistics.median(v) for v in per_run]):.0f} ms "
+                    f"| {med([percentile(v, 0.95) for v in per_run]):.0f} ms "
+                    f"| {med([percentile(v, 0.99) for v in per_run]):.0f} ms |"
+                )
     lines.append("")
     section = "\n".join(lines)
     print(section)
     if not args.no_write:
-        write_section("## Workshop (", section)
+        write_section(title.split("(")[0] + "(", section)
 
 
 if __name__ == "__main__":
