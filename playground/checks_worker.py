@@ -20,6 +20,8 @@ checked while someone looks.
 from __future__ import annotations
 
 import contextlib
+import itertools
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -34,6 +36,12 @@ from playground.models import LabAttempt
 
 @task()
 def check_attempt(attempt_id: int) -> None:
+    _check(attempt_id)
+    if queued() and next(_checks_run) % PRUNE_EVERY == 0:
+        prune_finished()
+
+
+def _check(attempt_id: int) -> None:
     # On PostgreSQL the attempt's row is locked for the check, so two workers checking one
     # attempt (one started before a change, one after) record in turn, never over each
     # other's passes; the sandbox's row is not locked (its writers hold that one).
@@ -49,6 +57,31 @@ def check_attempt(attempt_id: int) -> None:
             lab_attempts.record(attempt)
         except sandboxes.BrokenState:
             return  # the learner's own page offers Reset and Rewind
+
+
+# A check's queue row says nothing once it has run (the attempt holds what it found), but
+# every saved change adds one per open attempt: a class of 200 adds thousands an hour. So
+# the worker deletes its finished rows as it goes, one pass every PRUNE_EVERY checks it
+# runs; a failed one is kept a day, for its traceback.
+PRUNE_EVERY = 100
+KEEP_SUCCESSFUL = timedelta(minutes=10)
+KEEP_FAILED = timedelta(days=1)
+_checks_run = itertools.count(1)
+
+
+def prune_finished(now=None) -> int:
+    """Delete this task's finished queue rows past their keeping time; how many went."""
+    from django.db.models import Q
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    deleted, _ = DBTaskResult.objects.filter(
+        Q(status=TaskResultStatus.SUCCESSFUL, finished_at__lt=now - KEEP_SUCCESSFUL)
+        | Q(status=TaskResultStatus.FAILED, finished_at__lt=now - KEEP_FAILED),
+        task_path=check_attempt.module_path,
+    ).delete()
+    return deleted
 
 
 def queued() -> bool:
