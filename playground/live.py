@@ -85,10 +85,6 @@ def changes(
     """An event each time the sandbox's resourceVersion differs from what the page shows
     (`shown`; None: the first one seen, which is an event too if the page is `behind`),
     heartbeats between, until `deadline`, the feed ends or the client goes."""
-    if not connection.in_atomic_block:
-        # The feed reads the database in its own threads: this thread's connection would
-        # only sit idle for the stream's whole life (one per open page on PostgreSQL).
-        connection.close()
     yield f"retry: {RETRY_MILLISECONDS}\n\n".encode()
     serial = 0
     last_write = time.monotonic()

@@ -229,6 +229,13 @@ class Stream:
         self._chunks, self._slot = chunks, slot
 
     def __iter__(self):
+        if not connection.in_atomic_block:
+            # The view and the middleware are done with this thread's database connection,
+            # and the stream's feed reads in threads of its own: kept, it would sit idle for
+            # the stream's whole life, one per open watch or page on PostgreSQL (200
+            # watches would be 200 connections). Anything the stream still reads (history
+            # parts, its slot's release) opens one again.
+            connection.close()
         try:
             yield from self._chunks
         finally:

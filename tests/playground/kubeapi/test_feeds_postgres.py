@@ -306,3 +306,51 @@ def test_a_watch_resumes_after_its_server_restarts_and_misses_nothing(servers):
         if watcher is not None:
             watcher.stopped.set()
         stop(process)
+
+
+def backends(url: str) -> int:
+    """Client connections to the test database, this one aside."""
+    with psycopg.connect(url) as db:
+        return db.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        ).fetchone()[0]
+
+
+def test_open_watches_do_not_hold_a_database_connection_each(servers):
+    """A watch's thread gives its connection back once the stream starts (the feed reads in
+    threads of its own): 8 open watches cost the few connections of the feed, not 8 more
+    (PostgreSQL's default limit is 100 connections; a worker takes up to 200 watches)."""
+    env, work, token, _a, _b = servers
+    process, c = start_gunicorn(env, work, OPTIONS)
+    responses = []
+    try:
+        text = kubeconfig(env, work, c, token).read_text()
+        server = re.search(r"server: (\S+)", text).group(1)
+        bearer = re.search(r"token: (\S+)", text).group(1).strip("\"'")
+        http = urllib3.PoolManager(maxsize=10)
+        headers = {"Authorization": f"Bearer {bearer}"}
+        assert (
+            http.request("GET", f"{server}/api/v1/namespaces/default/configmaps", headers=headers).status
+            == 200
+        )
+        before = backends(env["DATABASE_URL"])
+        for _ in range(8):
+            response = http.request(
+                "GET",
+                f"{server}/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=60",
+                headers=headers,
+                preload_content=False,
+            )
+            assert response.status == 200
+            responses.append(response)
+        # The watches' feed starts its threads (a listener, the sandbox's loader) as they open.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            held = backends(env["DATABASE_URL"]) - before
+            time.sleep(0.2)
+        assert held <= 4, f"{held} more connections with 8 watches open"
+    finally:
+        for response in responses:
+            response.release_conn()
+        stop(process)
