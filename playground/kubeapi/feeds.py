@@ -26,7 +26,7 @@ import threading
 import time
 from contextlib import contextmanager
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, close_old_connections, connection, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 
 from playground import changes, sandboxes
 from playground.models import Sandbox
@@ -80,7 +80,7 @@ class Feed:
                 if _feeds.get(self.pk) is self:
                     del _feeds[self.pk]
         finally:
-            close_old_connections()
+            connection.close()  # the thread ends: its connection goes with it
 
     def _poll(self) -> None:
         seen, next_load = None, 0.0
@@ -143,7 +143,9 @@ def _poll_versions() -> None:
         logger.exception("sandbox feeds' poller stopped")
         _fail_all()
     finally:
-        close_old_connections()
+        # The thread ends: its connection goes with it. (close_old_connections would first
+        # ask the connection whether it is still usable, a database access of its own.)
+        connection.close()
 
 
 def _fail_all() -> None:
