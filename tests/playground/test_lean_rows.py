@@ -98,9 +98,23 @@ def test_kubectls_watch_from_an_old_version_over_http_after_a_reload():
     for value in ("one", "two"):
         apply(sandbox, configmap("settings", value))
     apply(sandbox, configmap("other", "x"))  # "settings" at "one" is an old version now
-    response = client.get(base, {"watch": "1", "resourceVersion": start, "timeoutSeconds": "1"})
-    lines = [json.loads(line) for line in b"".join(response.streaming_content).splitlines() if line.strip()]
-    seen = [(e["type"], e["object"]["metadata"]["name"], e["object"]["data"]["v"]) for e in lines]
+    # Read until the three events are in (the stream's feed loads the sandbox in a thread of
+    # its own, which a busy machine may take a while to run), not for a fixed second.
+    response = client.get(base, {"watch": "1", "resourceVersion": start, "timeoutSeconds": "60"})
+    seen, buffered = [], b""
+    try:
+        for chunk in response.streaming_content:
+            buffered += chunk
+            *lines, buffered = buffered.split(b"\n")
+            for line in filter(bytes.strip, lines):
+                event = json.loads(line)
+                seen.append(
+                    (event["type"], event["object"]["metadata"]["name"], event["object"]["data"]["v"])
+                )
+            if len(seen) >= 3:
+                break
+    finally:
+        response.close()
     assert seen == [("ADDED", "settings", "one"), ("MODIFIED", "settings", "two"), ("ADDED", "other", "x")]
 
 
