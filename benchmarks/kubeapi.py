@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.server import percentile, start  # noqa: E402
+from benchmarks.server import percentile, start, stop  # noqa: E402
 
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 
@@ -338,13 +338,7 @@ def postgres(args) -> None:
                     watch_delivery(base_a, prefix, args.watchers, writes, writer=base_b, gap=0.05)
                 )
         finally:
-            for server in (server_a, server_b):
-                server.terminate()
-                try:
-                    server.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-                    server.wait()
+            stop(server_a, server_b)
 
     from benchmarks.engine import machine, write_section
 

@@ -70,3 +70,14 @@ def start(work: Path, **extra_env: str) -> tuple[subprocess.Popen, str, dict]:
         except OSError:
             time.sleep(0.1)
     return server, base, env
+
+
+def stop(*processes: subprocess.Popen) -> None:
+    """Terminate each server, and kill one that has not exited 15 s later."""
+    for process in processes:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.server import percentile, start  # noqa: E402
+from benchmarks.server import stop as stop_servers  # noqa: E402
 
 
 def opener():
@@ -237,13 +238,7 @@ def _run(args, extra: dict) -> dict:
             thread.join()
         cpu = (server_cpu(pids) - cpu_before) / (time.monotonic() - wall_before)
     finally:
-        for process in servers:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_servers(*servers)
 
     return {
         "latencies": latencies,
@@ -294,6 +289,12 @@ def main() -> None:
     def med(values):
         return statistics.median(values)
 
+    def spread(per_run: list[list[float]]) -> str:
+        """The p50 | p95 | p99 cells: each percentile the median over the runs."""
+        cells = [med([statistics.median(v) for v in per_run])]
+        cells += [med([percentile(v, p) for v in per_run]) for p in (0.95, 0.99)]
+        return " | ".join(f"{cell:.0f} ms" for cell in cells)
+
     from benchmarks.engine import machine, write_section
 
     requests = med([r["requests"] for r in runs])
@@ -331,8 +332,7 @@ def main() -> None:
         per_run = [r["latencies"][kind] for r in runs if r["latencies"][kind]]
         if per_run:
             lines.append(
-                f"| {kind} | {med([len(v) for v in per_run]):.0f} | {med([statistics.median(v) for v in per_run]):.0f} ms "
-                f"| {med([percentile(v, 0.95) for v in per_run]):.0f} ms | {med([percentile(v, 0.99) for v in per_run]):.0f} ms "
+                f"| {kind} | {med([len(v) for v in per_run]):.0f} | {spread(per_run)} "
                 f"| {', '.join(f'{statistics.median(v):.0f}' for v in per_run)} ms |"
             )
     if args.postgres:
@@ -347,11 +347,7 @@ def main() -> None:
         for kind in runs[0]["server"]:
             per_run = [r["server"][kind] for r in runs if r["server"][kind]]
             if per_run:
-                lines.append(
-                    f"| {kind} | {med([statistics.median(v) for v in per_run]):.0f} ms "
-                    f"| {med([percentile(v, 0.95) for v in per_run]):.0f} ms "
-                    f"| {med([percentile(v, 0.99) for v in per_run]):.0f} ms |"
-                )
+                lines.append(f"| {kind} | {spread(per_run)} |")
     lines.append("")
     section = "\n".join(lines)
     print(section)
