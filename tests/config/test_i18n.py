@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from playground.models import Workshop
-from tests.playground.mirror.conftest import fake, mirrored  # noqa: F401 (fixtures)
+from tests.playground.mirror.conftest import fake, mirror_viewer, mirrored  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(settings.BASE_DIR)
@@ -264,12 +264,7 @@ def test_the_image_installs_a_cjk_font_for_the_diagrams_chinese_labels():
 
 @pytest.mark.usefixtures("mirrored")
 def test_a_mirrored_object_and_resource_list_in_chinese():
-    from django.contrib.auth.models import Permission
-
-    user = User.objects.create_user("ops", password="pw-for-tests-only")  # noqa: S106
-    user.user_permissions.add(Permission.objects.get(codename="view_mirror"))
-    client = Client()
-    client.force_login(user)
+    client = mirror_viewer(Client(), "ops")
     with translation.override("zh-hans"):
         node_url = reverse("playground:mirror-object", args=["lab", "nodes", "-", "kind-worker"])
         pods_url = reverse("playground:mirror-resource", args=["lab", "pods"])

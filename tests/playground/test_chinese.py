@@ -8,14 +8,14 @@ import re
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import translation
 
 from playground import sandboxes
 from playground.inventory import COUNTERPART, COUNTERPART_TEXTS
 from playground.mirror import reading
-from tests.playground.mirror.conftest import fake, mirrored  # noqa: F401 (fixtures)
+from tests.playground.mirror.conftest import fake, mirror_viewer, mirrored  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -197,10 +197,7 @@ def test_last_heard_and_states_in_chinese():
 
 @pytest.mark.usefixtures("mirrored")
 def test_the_mirror_pages_say_state_and_last_heard_in_chinese():
-    user = User.objects.create_user("ops-zh", password="pw-for-tests-only")  # noqa: S106
-    user.user_permissions.add(Permission.objects.get(codename="view_mirror"))
-    client = Client()
-    client.force_login(user)
+    client = mirror_viewer(Client(), "ops-zh")
     cluster = page(client, "/zh-hans/mirror/lab/")
     state = re.search(r'id="mirror-state">([^<]+)<', cluster).group(1)
     assert state in {"已同步", "正在列举", "正在启动", "正在重新连接", "已停止"}, state

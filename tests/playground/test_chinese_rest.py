@@ -8,7 +8,6 @@ import re
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.utils import translation
 
@@ -18,7 +17,7 @@ from playground.kubeapi import handler
 from playground.mirror import reading
 from playground.models import MirroredCluster, Snapshot
 from playground.views import NODE_ACTIONS
-from tests.playground.mirror.conftest import fake, mirrored  # noqa: F401 (fixtures)
+from tests.playground.mirror.conftest import fake, mirror_viewer, mirrored  # noqa: F401 (fixtures)
 from tests.playground.test_chinese import WORKLOADS
 
 pytestmark = pytest.mark.django_db
@@ -258,10 +257,7 @@ def test_the_mirrors_connection_problems_in_chinese():
 
 @pytest.mark.usefixtures("mirrored")
 def test_the_mirror_page_and_copy_errors_in_chinese():
-    user = User.objects.create_user("ops-rest", password="pw-for-tests-only")  # noqa: S106
-    user.user_permissions.add(Permission.objects.get(codename="view_mirror"))
-    client = Client()
-    client.force_login(user)
+    client = mirror_viewer(Client(), "ops-rest")
     MirroredCluster.objects.filter(name="lab").update(message="pods: 401 Unauthorized: Unauthorized")
     body = page(client, "/zh-hans/mirror/lab/")
     assert (

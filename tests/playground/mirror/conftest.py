@@ -133,3 +133,13 @@ def mirrored(fake, db):
     m.settle()
     yield m
     m.close()
+
+
+def mirror_viewer(client, username: str = "ops"):
+    """`client` signed in as a new user who may view the mirror (playground.view_mirror)."""
+    from django.contrib.auth.models import Permission, User
+
+    user = User.objects.create_user(username, password="pw-for-tests-only")  # noqa: S106
+    user.user_permissions.add(Permission.objects.get(codename="view_mirror"))
+    client.force_login(user)
+    return client

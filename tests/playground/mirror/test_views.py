@@ -2,20 +2,18 @@
 vSphere terms."""
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.urls import reverse
 
 from playground.mirror import reading
 from playground.models import Sandbox
+from tests.playground.mirror.conftest import mirror_viewer
 from tests.playground.mirror.test_sources import SECRET_TOKEN, write_config
 
 
 @pytest.fixture
 def admin_client(client, db):
-    user = User.objects.create_user("ops", password="pw-for-tests-only")  # noqa: S106
-    user.user_permissions.add(Permission.objects.get(codename="view_mirror"))
-    client.force_login(user)
-    return client
+    return mirror_viewer(client)
 
 
 def page(client, name="lab", **query):
@@ -168,10 +166,7 @@ def test_copy_makes_a_sandbox_of_the_chosen_namespaces(admin_client, mirrored):
 def test_copy_needs_the_permission_and_csrf(client, mirrored):
     from django.test import Client
 
-    strict = Client(enforce_csrf_checks=True)
-    user = User.objects.create_user("ops2", password="pw-for-tests-only")  # noqa: S106
-    user.user_permissions.add(Permission.objects.get(codename="view_mirror"))
-    strict.force_login(user)
+    strict = mirror_viewer(Client(enforce_csrf_checks=True), "ops2")
     assert strict.post(reverse("playground:mirror-copy", args=["lab"]), {"scope": "all"}).status_code == 403
     assert client.post(reverse("playground:mirror-copy", args=["lab"]), {"scope": "all"}).status_code == 302
     assert Sandbox.objects.count() == 0

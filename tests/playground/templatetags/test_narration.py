@@ -8,12 +8,12 @@ import re
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.utils import translation
 
 from playground import sandboxes
 from playground.engine.text import narrate
+from tests.playground.mirror.conftest import mirror_viewer
 from tests.playground.test_chinese import WORKLOADS
 
 pytestmark = pytest.mark.django_db
@@ -142,10 +142,7 @@ def test_the_mirror_page_says_why_the_kubeconfig_cannot_be_read_in_chinese(tmp_p
     config = tmp_path / "config"
     config.write_text("contexts: [not, a, mapping\n")
     monkeypatch.setenv("KUBECONFIG", str(config))
-    user = User.objects.create_user("mirror-zh", password="pw-for-tests-only")  # noqa: S106
-    user.user_permissions.add(Permission.objects.get(codename="view_mirror"))
-    client = Client()
-    client.force_login(user)
+    client = mirror_viewer(Client(), "mirror-zh")
     chinese = html.unescape(client.get("/zh-hans/mirror/").content.decode())
     assert "无法读取 kubeconfig：" in chinese and "cannot read the kubeconfig" not in chinese
     english = html.unescape(client.get("/mirror/").content.decode())
