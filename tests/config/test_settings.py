@@ -77,6 +77,16 @@ def test_database_url_selects_postgresql_with_psycopg():
     assert psycopg.__version__.startswith("3.")
 
 
+def test_postgresql_connections_are_kept_and_sqlite_ones_are_not():
+    """A new PostgreSQL connection is a new server process: kept 60 s (health-checked)
+    unless DATABASE_CONN_MAX_AGE says otherwise; SQLite's are opened per request."""
+    keep = "[s.DATABASES['default'][k] for k in ('CONN_MAX_AGE', 'CONN_HEALTH_CHECKS')]"
+    url = "postgres://learner:pw@db.internal:5433/vsk"
+    assert settings_value(keep, {"DATABASE_URL": url}) == [60, True]
+    assert settings_value(keep, {"DATABASE_URL": url, "DATABASE_CONN_MAX_AGE": "0"})[0] == 0
+    assert settings_value(keep, {})[0] == 0
+
+
 def test_production_security_settings_come_on_together():
     value = settings_value(
         "[s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS,"
