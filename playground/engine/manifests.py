@@ -140,6 +140,7 @@ class _GuardedLoader(yaml.SafeLoader):
         self._expanded = 0
         self._sizes: dict[int, int] = {}
         self._depth = 0
+        self._open: list[str | None] = []  # anchors of the collections being composed
 
     def construct_object(self, node, deep=False):
         self._expanded += 1
@@ -150,6 +151,11 @@ class _GuardedLoader(yaml.SafeLoader):
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
+            if event.anchor in self._open:
+                # `a: &a [*a]`: a collection that holds itself has no JSON form (go-yaml's words).
+                raise yaml.YAMLError(
+                    f"line {event.start_mark.line + 1}: anchor '{event.anchor}' value contains itself"
+                )
             node = self.anchors.get(event.anchor)
             if node is not None:
                 self._expanded += _expanded_size(node, self._sizes)
@@ -163,10 +169,12 @@ class _GuardedLoader(yaml.SafeLoader):
                 mark = self.peek_event().start_mark
                 raise yaml.YAMLError(f"line {mark.line + 1}: exceeded max depth of {MAX_DEPTH}")
             self._depth += 1
+            self._open.append(self.peek_event().anchor)
             try:
                 return super().compose_node(parent, index)
             finally:
                 self._depth -= 1
+                self._open.pop()
         return super().compose_node(parent, index)
 
     # Scalars become what sigs.k8s.io/yaml (go-yaml, then JSON) makes of them: plain JSON values.

@@ -31,6 +31,23 @@ def test_an_alias_bomb_is_refused_quickly():
     assert "alias bomb" in error.value.message
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["a: &a [*a, *a]\n", "a: &a {b: *a}\n", "kind: ConfigMap\ndata: &d\n  x: [1, {y: *d}]\n"],
+)
+def test_a_collection_that_contains_itself_is_refused_naming_its_anchor(text):
+    with pytest.raises(ApiError) as error:
+        load(text)
+    assert error.value.code == 400
+    anchor = "a" if "&a" in text else "d"
+    assert error.value.message.startswith("error converting YAML to JSON: yaml: line ")
+    assert error.value.message.endswith(f"anchor '{anchor}' value contains itself")
+
+
+def test_an_anchor_used_after_its_collection_is_fine():
+    assert load("a: &a [1, 2]\nb: *a\n") == [{"a": [1, 2], "b": [1, 2]}]
+
+
 def test_oversized_manifests_are_refused():
     with pytest.raises(ApiError) as error:
         load("a: " + "x" * 2_000_000)
