@@ -359,22 +359,19 @@ def postgres(args) -> None:
         "",
         "Load average (1 min) as each run started: " + ", ".join(f"{load:.2f}" for load in loads) + ".",
         "",
-        "Each saved change sends NOTIFY in its transaction; each process's listener thread "
-        "wakes the sandbox's feed when the notification arrives, the feed loads the sandbox "
-        "once and every watch on it writes the event. The arrival is measured from the "
-        "write's reply, so an event can arrive before the reply (a negative figure). "
-        "Where the time goes (traced per change in both of A's workers, one run of 500 writes): "
-        "the notification arrives about when B replies; the feed then reloads the whole "
-        "sandbox (p50 14 ms, p99 30 ms with 500 ConfigMaps in it), and writing the event to "
-        "the watches takes under 5 ms. Until 2026-12-02 the tail was the cyclic garbage "
-        "collector: every loaded cluster was a reference cycle (its components pointed back at "
-        "it), so whole clusters piled up until a full pass freed them, a 150-350 ms pause every "
-        "1.8 s (p95 206 ms, p99 340 ms). Components now hold their cluster weakly "
-        "(playground/engine/backref.py) and gunicorn workers freeze their start-up heap "
-        "(gunicorn.conf.py). What would close the rest: deliver a change without reloading the "
-        "whole sandbox (the feed reading only the objects the change wrote), so the time after "
-        "the reply is the notification's and the write's alone; the 2 cores are shared by both "
-        "servers, PostgreSQL and the client.",
+        "Each saved change sends NOTIFY in its transaction, and the notification carries the "
+        "change's watch events when they fit in its 8000 bytes (a ConfigMap's do). Each "
+        "process's listener thread hands them to the sandbox's feed, which publishes them after "
+        "the cluster it holds without loading the sandbox (playground/kubeapi/feeds.py); it still "
+        "loads the whole sandbox once a second (the clock) and for a change told without its "
+        "events. The arrival is measured from the write's reply, so an event can arrive before "
+        "the reply (a negative figure): the notification leaves at B's commit, before B has "
+        "rendered its answer. History of this figure: p99 221 ms when each change made every "
+        "feed reload the sandbox and the cyclic garbage collector paused workers 150-350 ms "
+        "every 1.8 s; 28.7 ms (2026-12-02) once components held their cluster weakly "
+        "(playground/engine/backref.py) and workers froze their start-up heap, the rest being the "
+        "reload (p50 14 ms, p99 30 ms with 500 ConfigMaps); then the events in the notification. "
+        "The 2 cores are shared by both servers, PostgreSQL and the client.",
         "",
     ]
     section = "\n".join(lines)

@@ -117,7 +117,7 @@ def enqueue_stale(attempts) -> int:
     return count
 
 
-def _changed(pk: int, version: int) -> None:
+def _changed(pk: int, version: int, _delta) -> None:
     """A sandbox's change was saved: with a worker, its open attempts get a check each
     (one waiting at most). With the immediate backend nothing runs here: a check inside
     every save would slow each kubectl apply, and pages check when they ask."""

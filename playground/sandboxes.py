@@ -447,13 +447,39 @@ def view(owner: str, public_id) -> tuple[Sandbox, Cluster]:
         changed = cluster.resource_version != before
         if sandbox.paused or not (changed or (now - sandbox.synced_at) > timedelta(seconds=30)):
             return sandbox, cluster
-        if _save(sandbox, cluster, now) or not changed:
+        if _save(sandbox, cluster, now, base_revision=int(before)) or not changed:
             return sandbox, cluster
     raise SandboxError(_("The sandbox is changing too fast; please try again."), 409)
 
 
 # One save in this many (and every Rewind) deletes parts nothing names.
 COLLECT_EVERY = 16
+
+
+# Kinds whose change alters what the API serves (its kinds and their printed columns): a
+# change to one is not told as a delta, so that every process loads the sandbox again.
+_NOT_IN_DELTAS = frozenset({"CustomResourceDefinition", "APIService"})
+
+
+def delta(cluster: Cluster, base_version: int, base_revision: int) -> bytes | None:
+    """The watch events a change made on the state saved as `base_version` (whose store
+    was at `base_revision`), as JSON: what a process holding that state needs to tell its
+    watches about the change without loading the sandbox again. None when they cannot
+    stand for it: some fell out of the watch history, or it changed the kinds served."""
+    store = cluster.store
+    made = store.revision - base_revision
+    if made < 0 or made > len(store.history):
+        return None
+    events = list(store.history)[len(store.history) - made :] if made else []
+    if any(entry[0] <= base_revision or entry[2] in _NOT_IN_DELTAS for entry in events):
+        return None
+    try:
+        return orjson.dumps(
+            {"base": base_version, "revision": store.revision, "clock": cluster.clock, "events": events}
+        )
+    except TypeError:  # not JSON (never expected): the change is still saved, told without its events
+        log.exception("sandbox change's events could not be written as JSON")
+        return None
 
 
 def _save(
@@ -464,12 +490,15 @@ def _save(
     snapshot: tuple | None = None,
     trim=True,
     then=None,
+    base_revision: int | None = None,
     **fields,
 ) -> bool:
     """Compare-and-swap the cluster's state in (`packed`: _pack(cluster) when already made);
     `snapshot` is (label, _skeleton of the state before), kept only when the save wins, and
     `then()` runs when it wins. The parts it writes, the row, the snapshot and what `then`
-    does commit together or not at all."""
+    does commit together or not at all. `base_revision`: the store's revision as the row
+    held it, when `cluster` was loaded from the row and changed since (the change's events
+    are then offered to the listeners, see `delta`)."""
     state, parts, named = _pack(cluster) if packed is None else packed
     new = _new_parts(sandbox.pk, parts, snapshot[1][1] if snapshot is not None else {})
     with transaction.atomic():
@@ -484,7 +513,9 @@ def _save(
         )
         if not updated:
             return False
-        changes.saved(sandbox.pk, sandbox.version + 1)
+        base = sandbox.version
+        told = (lambda: delta(cluster, base, base_revision)) if base_revision is not None else (lambda: None)
+        changes.saved(sandbox.pk, base + 1, told)
         StatePart.objects.bulk_create(new, ignore_conflicts=True, batch_size=200)
         if snapshot is not None:
             _snapshot(sandbox.pk, *snapshot)
@@ -520,7 +551,7 @@ def change(owner: str, public_id, action, label: str, snapshot: bool = True, run
             sandbox = get(owner, public_id)
             before_state = sandbox.state
             now = timezone.now()
-            cluster, _before, taken = _load(sandbox, now, snapshot=snapshot)
+            cluster, before, taken = _load(sandbox, now, snapshot=snapshot)
             result = action(cluster)  # may raise ApiError: nothing is saved
             if run_now and not sandbox.paused:
                 # Run what the change set in motion at this instant. A paused clock leaves it
@@ -529,7 +560,13 @@ def change(owner: str, public_id, action, label: str, snapshot: bool = True, run
             packed = _pack(cluster)
             _check_size(packed[0], cluster, before_state)
             if _save(
-                sandbox, cluster, now, packed=packed, snapshot=(label, taken) if snapshot else None, **fields
+                sandbox,
+                cluster,
+                now,
+                packed=packed,
+                snapshot=(label, taken) if snapshot else None,
+                base_revision=int(before),
+                **fields,
             ):
                 return sandbox, cluster, result
     raise SandboxError(_("The sandbox is changing too fast; please try again."), 409)

@@ -658,8 +658,11 @@ class Cluster:
         resource_version: str | None = None,
         label_selector=None,
         field_selector: str | None = None,
+        entries=None,
     ):
-        """ADDED/MODIFIED/DELETED events after `resource_version` (410 Expired if too old)."""
+        """ADDED/MODIFIED/DELETED events after `resource_version` (410 Expired if too old).
+        `entries`: history entries that stand for the store's, the changes saved after this
+        state that a sandbox feed was told of (resource_version must be given then)."""
         kind = self._kind(kind)
         rt = self.api.registry[kind]
         requirements = (
@@ -683,7 +686,8 @@ class Cluster:
             since = int(resource_version)
         except ValueError:
             raise bad_request(f'invalid resource version "{resource_version}"') from None
-        for _rev, etype, ekind, obj in list(self.store.events_since(since)):
+        found = self.store.events_since(since) if entries is None else (e for e in entries if e[0] > since)
+        for _rev, etype, ekind, obj in list(found):
             if ekind == kind and selected(obj):
                 yield {"type": etype, "object": deep_copy(obj)}
 

@@ -17,6 +17,13 @@ process's one listener thread, on a connection of its own, wakes the feed the mo
 notification arrives, whichever process saved. It still reads the versions every
 SAFETY_SECONDS and after each (re)connect, so a dropped LISTEN connection loses nothing.
 SQLite keeps the 20 ms poll.
+
+A notification also carries the change's watch events when they fit in NOTIFY's payload
+(sandboxes.delta): a feed whose cluster is the version the change was made on then
+publishes those events as a tail after it (a `View`) instead of loading the sandbox
+again, so a change reaches the watches in every process at the cost of parsing a few
+objects. The full load still comes every CLOCK_SECONDS (and whenever a notification
+came without its events, or one is missing), which folds the tail back into a cluster.
 """
 
 from __future__ import annotations
@@ -25,7 +32,9 @@ import logging
 import threading
 import time
 from contextlib import contextmanager
+from typing import NamedTuple
 
+import orjson
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 
 from playground import changes, sandboxes
@@ -40,14 +49,36 @@ GONE, FAILED = "gone", "failed"  # what the version poller reports instead of a 
 CHANNEL = "sandbox_changes"  # PostgreSQL's NOTIFY channel; payload "pk:version"
 SAFETY_SECONDS = 1.0  # on PostgreSQL, versions are still read this often, in case a NOTIFY was lost
 RECONNECTS = 5  # the listener's attempts to connect again before its feeds end
+NOTIFY_BYTES = 7999  # PostgreSQL's limit on a payload: a bigger change is told without its events
+TAIL_EVENTS = 200  # past this many events in a tail, the feed loads the sandbox instead
 
 logger = logging.getLogger(__name__)
 _feeds: dict[int, Feed] = {}
 _lock = threading.Lock()
 _poller: threading.Thread | None = None  # the versions' poller, while anything is watched
-# What woke feeds in this process (PostgreSQL): a notification, or the safety read. The
-# listener logs the totals each time it stops, so a test can tell NOTIFY did the work.
-wakes = {"notify": 0, "read": 0}
+# What woke feeds in this process (PostgreSQL): a notification, or the safety read; and
+# how many changes a feed published from a notification's events, and how many loads it
+# made. The listener logs the totals each time it stops, so a test can tell what did the work.
+wakes = {"notify": 0, "read": 0, "delta": 0, "load": 0}
+
+
+class View(NamedTuple):
+    """What a feed publishes: a loaded cluster, the watch events saved since (history
+    entries, oldest first, from notifications) and the revision and clock they reach.
+    Watches read `cluster` up to its revision, then `tail`; printers read `clock`."""
+
+    cluster: object
+    tail: tuple = ()
+    resource_version: str = ""
+    clock: float = 0.0
+
+    @classmethod
+    def of(cls, cluster) -> View:
+        return cls(cluster, (), cluster.resource_version, cluster.clock)
+
+    def then(self, delta: dict) -> View:
+        events = tuple(tuple(entry) for entry in delta["events"])
+        return View(self.cluster, self.tail + events, str(delta["revision"]), delta["clock"])
 
 
 class Feed:
@@ -55,16 +86,17 @@ class Feed:
         self.owner, self.public_id, self.pk = sandbox.owner, sandbox.public_id, sandbox.pk
         self.changed = threading.Condition()
         self.serial = 0
-        self.cluster = None
+        self.view: View | None = None
+        self.deltas: dict[int, str] = {}  # version -> its change's events (JSON), from notifications
         self.gone = False
         self.streams = 0
         self.idle_since = time.monotonic()
         self.version = None  # the row's version as the poller last read it
         self.moved = threading.Event()  # set by the poller when `version` changed
 
-    def _publish(self, cluster=None, gone: bool = False) -> None:
+    def _publish(self, view: View | None = None, gone: bool = False) -> None:
         with self.changed:
-            self.cluster = cluster if cluster is not None else self.cluster
+            self.view = view if view is not None else self.view
             self.gone = self.gone or gone
             self.serial += 1
             self.changed.notify_all()
@@ -99,20 +131,52 @@ class Feed:
                         del _feeds[self.pk]
                 return
             now = time.monotonic()
+            if now < next_load and isinstance(version, int) and isinstance(seen, int) and version > seen:
+                if self._follow(seen, version):
+                    seen = version
+                    continue
             if (version is not None and version != seen) or now >= next_load:
                 try:
                     loaded, cluster = sandboxes.view(self.owner, self.public_id)
                 except sandboxes.SandboxError:
                     next_load = now + POLL_SECONDS
                     continue
+                wakes["load"] += 1
                 seen, next_load = loaded.version, now + CLOCK_SECONDS * _pace()
-                self._publish(cluster)
+                self._publish(View.of(cluster))
+                self._forget(seen)
+
+    def _follow(self, seen: int, version: int) -> bool:
+        """Publish versions seen+1 … version from their notifications' events, on the
+        published view (which is version `seen`); False, publishing nothing, when one of
+        them came without its events or the tail would grow past TAIL_EVENTS."""
+        with _lock:
+            told = [self.deltas.get(v) for v in range(seen + 1, version + 1)]
+        if None in told or self.view is None:
+            return False
+        view = self.view
+        for text in told:
+            change = orjson.loads(text)
+            if change["base"] != seen:
+                return False
+            view, seen = view.then(change), seen + 1
+        if len(view.tail) > TAIL_EVENTS:
+            return False
+        wakes["delta"] += len(told)
+        self._publish(view)
+        self._forget(version)
+        return True
+
+    def _forget(self, seen: int) -> None:
+        with _lock:
+            for v in [v for v in self.deltas if v <= seen]:
+                del self.deltas[v]
 
     def wait(self, serial: int, timeout: float):
-        """(serial, cluster) once a newer cluster than `serial` is published, or on timeout."""
+        """(serial, view) once a newer view than `serial` is published, or on timeout."""
         with self.changed:
             self.changed.wait_for(lambda: self.serial != serial, timeout=max(timeout, 0))
-            return self.serial, self.cluster
+            return self.serial, self.view
 
 
 def _pace() -> float:
@@ -158,11 +222,31 @@ def _fail_all() -> None:
             feed.moved.set()
 
 
-def _notify(pk: int, version: int) -> None:
-    """Called inside the saving transaction: PostgreSQL delivers the NOTIFY at commit."""
+def _notify(pk: int, version: int, delta=lambda: None) -> None:
+    """Called inside the saving transaction: PostgreSQL delivers the NOTIFY at commit. The
+    payload is "pk:version", then ":" and the change's events when they fit."""
     if connection.vendor == "postgresql":
+        payload = f"{pk}:{version}"
+        events = delta()
+        if events is not None and len(payload) + 1 + len(events) <= NOTIFY_BYTES:
+            payload += ":" + events.decode()
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, f"{pk}:{version}"])
+            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, payload])
+
+
+def heard(payload: str) -> None:
+    """A notification: wake its sandbox's feed, handing it the change's events if it came with them."""
+    pk, _, rest = payload.partition(":")
+    version, _, events = rest.partition(":")
+    feed = _feeds.get(int(pk))
+    if feed is None:
+        return
+    if events:
+        with _lock:
+            feed.deltas[int(version)] = events
+            while len(feed.deltas) > TAIL_EVENTS:  # a feed that stopped reading: keep the newest
+                del feed.deltas[min(feed.deltas)]
+    _move(feed, int(version), "notify")
 
 
 changes.listen(_notify)
@@ -205,9 +289,12 @@ def _listen_versions() -> None:
         _fail_all()
     finally:
         logger.info(
-            "sandbox feeds' listener stopped: %d wake-ups by NOTIFY, %d by reading versions",
+            "sandbox feeds' listener stopped: %d wake-ups by NOTIFY, %d by reading versions; "
+            "%d changes published from their notification, %d loads",
             wakes["notify"],
             wakes["read"],
+            wakes["delta"],
+            wakes["load"],
         )
 
 
@@ -237,10 +324,7 @@ def _listen_until_idle() -> bool:
                     next_read = now + SAFETY_SECONDS
                 wait = max(0.0, min(next_read - time.monotonic(), WAKE_SECONDS))
                 for note in raw.notifies(timeout=wait, stop_after=1):
-                    pk, _, version = note.payload.partition(":")
-                    feed = _feeds.get(int(pk))
-                    if feed is not None:
-                        _move(feed, int(version), "notify")
+                    heard(note.payload)
     finally:
         wrapper.close()
 

@@ -428,13 +428,14 @@ def table(cluster, rt, objects: list[dict], req: ApiRequest, with_columns: bool)
 # Watch ------------------------------------------------------------------------------------------
 
 
-def watch_events(cluster, target: Target, req: ApiRequest, since: str | None) -> list[dict]:
-    """The watch events after `since` (all objects as ADDED when None), with raw objects."""
+def watch_events(cluster, target: Target, req: ApiRequest, since: str | None, entries=None) -> list[dict]:
+    """The watch events after `since` (all objects as ADDED when None), with raw objects;
+    `entries` as for Cluster.watch."""
     rt = target.rt
     if target.virtual and rt.kind == "APIService":  # computed: all there at once, never changing
         found = (
             []
-            if since
+            if since or entries is not None
             else apiservices.lookup(
                 cluster, list(discovery.group_versions(registry=cluster.api.registry)), None
             )
@@ -447,11 +448,14 @@ def watch_events(cluster, target: Target, req: ApiRequest, since: str | None) ->
             since,
             req.query.get("labelSelector") or None,
             _field_selector(target, req),
+            entries,
         )
     )
 
 
 def encode_event(cluster, target: Target, req: ApiRequest, event: dict, first: bool) -> bytes:
+    """One watch event's line; `cluster` gives the Table's clock and resourceVersion (only
+    `.clock` and `.resource_version` are read: a feed's View stands for it)."""
     obj = event["object"]
     if req.wants_table and event["type"] in ("ADDED", "MODIFIED", "DELETED"):
         obj = table(cluster, target.rt, [obj], req, with_columns=first)

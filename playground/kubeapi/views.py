@@ -363,27 +363,34 @@ def _watch(sandbox: Sandbox, target, req: ApiRequest, gone):
     with feeds.subscribe(sandbox) as feed:
         while True:
             wait = min(deadline, last_write + HEARTBEAT_SECONDS) - time.monotonic()
-            newer, cluster = feed.wait(serial, wait)
+            newer, view = feed.wait(serial, wait)
             if feed.gone or gone():
                 return
-            if newer != serial and cluster is not None:
+            if newer != serial and view is not None:
                 serial = newer
+                # Never step back: a stream that joined a feed between its last load and
+                # a newer save must not replay what the client's list already showed.
                 try:
-                    events = handler.watch_events(cluster, target, req, since)
+                    events = handler.watch_events(view.cluster, target, req, since)  # checks `since`
+                    listed = max(int(since or 0), int(view.cluster.resource_version))
+                    later = handler.watch_events(view.cluster, target, req, str(listed), view.tail)
                 except ApiError as error:
                     yield handler.error_event(error)
                     return
                 for event in events:
-                    yield handler.encode_event(cluster, target, req, event, first)
+                    yield handler.encode_event(view, target, req, event, first)
                     first = False
                     last_write = time.monotonic()
-                # Never step back: a stream that joined a feed between its last load and
-                # a newer save must not replay what the client's list already showed.
-                since = str(max(int(since or 0), int(cluster.resource_version)))
+                since = str(listed)
                 if initial_events:
                     yield handler.bookmark(target, since, initial_events_end=True)
                     initial_events = False
                     last_bookmark = last_write = time.monotonic()
+                for event in later:  # saved after the cluster, told by notifications
+                    yield handler.encode_event(view, target, req, event, first)
+                    first = False
+                    last_write = time.monotonic()
+                since = str(max(listed, int(view.resource_version)))
             if bookmarks and time.monotonic() - last_bookmark >= BOOKMARK_SECONDS and since:
                 yield handler.bookmark(target, since)
                 last_bookmark = last_write = time.monotonic()
@@ -405,12 +412,13 @@ def _follow(sandbox: Sandbox, target, req: ApiRequest, first: str, sent: int, go
     serial = 0
     with feeds.subscribe(sandbox) as feed:
         while time.monotonic() < deadline:
-            newer, cluster = feed.wait(serial, min(deadline - time.monotonic(), HEARTBEAT_SECONDS))
+            newer, view = feed.wait(serial, min(deadline - time.monotonic(), HEARTBEAT_SECONDS))
             if feed.gone or gone():
                 return
-            if newer == serial or cluster is None:
+            if newer == serial or view is None:
                 continue
             serial = newer
+            cluster = view.cluster  # a log grows with time, which only loads bring: tails are skipped
             try:
                 lines = _all_lines(cluster, target, req).splitlines(keepends=True)
                 pod = cluster.api.get("Pod", target.name, target.namespace)

@@ -14,7 +14,7 @@ CONFIGMAP = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", 
 def heard():
     calls = []
 
-    def listener(pk, version):
+    def listener(pk, version, _delta):
         calls.append((pk, version, connection.in_atomic_block))
 
     changes.listen(listener)
@@ -34,7 +34,7 @@ def test_each_saved_change_is_heard_once_with_its_new_version(heard):
 def test_a_listener_that_fails_undoes_the_change():
     sandbox = sandboxes.create("owner", "undone", capped=False)
 
-    def refuse(_pk, _version):
+    def refuse(_pk, _version, _delta):
         raise RuntimeError("listener failed")
 
     changes.listen(refuse)

@@ -3,6 +3,7 @@ wakes the watches open on the other by NOTIFY, a learner's change is read back t
 the other, and a watch resumed from its resourceVersion after its server restarted gets
 what was made meanwhile. Real gunicorn servers, the real kubectl and the official client."""
 
+import json
 import os
 import queue
 import re
@@ -93,15 +94,36 @@ def wait_for_line(lines: queue.Queue, wanted: str) -> list[str]:
     return seen
 
 
-def log_wakes(log: Path) -> tuple[int, int] | None:
-    """(wake-ups by NOTIFY, by reading versions) from the listener's last report, once it stopped."""
-    found = re.findall(r"listener stopped: (\d+) wake-ups by NOTIFY, (\d+) by reading", log.read_text())
-    return tuple(map(int, found[-1])) if found else None
+def log_wakes(log: Path) -> list[tuple[int, int, int, int]]:
+    """The listener's reports, each made as it stopped: the process's totals of wake-ups by
+    NOTIFY, by reading versions, changes published from their notification's events, loads."""
+    found = re.findall(
+        r"listener stopped: (\d+) wake-ups by NOTIFY, (\d+) by reading versions; "
+        r"(\d+) changes published from their notification, (\d+) loads",
+        log.read_text() if log.exists() else "",
+    )
+    return [tuple(map(int, report)) for report in found]
+
+
+def log_of(work: Path, base: str) -> Path:
+    return work / f"gunicorn-{base.rsplit(':', 1)[1]}.log"
+
+
+def wakes_once_stopped(work: Path, base: str, reports_before: int) -> tuple[int, int, int, int]:
+    """The server's listener report once its watches are gone and it stopped again."""
+    log = log_of(work, base)
+    end = time.monotonic() + DEADLINE
+    while len(log_wakes(log)) <= reports_before and time.monotonic() < end:
+        time.sleep(0.2)
+    reports = log_wakes(log)
+    assert len(reports) > reports_before, log.read_text()
+    return reports[-1]
 
 
 def test_a_watch_on_one_server_gets_a_change_made_through_the_other_by_notify(servers):
     env, work, token, a, b = servers
     on_a, on_b = kubeconfig(env, work, a, token), kubeconfig(env, work, b, token)
+    reports = len(log_wakes(log_of(work, a)))
     kubectl(on_b, "create", "configmap", "before-watch")
     watcher = subprocess.Popen(
         [
@@ -128,13 +150,73 @@ def test_a_watch_on_one_server_gets_a_change_made_through_the_other_by_notify(se
         watcher.kill()
         watcher.wait()
     # Once the watch is gone, A's listener stops and reports what woke its feeds.
-    log = work / f"gunicorn-{a.rsplit(':', 1)[1]}.log"
-    end = time.monotonic() + DEADLINE
-    while log_wakes(log) is None and time.monotonic() < end:
-        time.sleep(0.2)
-    wakes = log_wakes(log)
-    assert wakes is not None, log.read_text()
+    wakes = wakes_once_stopped(work, a, reports)
     assert wakes[0] >= 1  # the change reached A's feed by NOTIFY
+    assert wakes[2] >= 1  # and was published from the notification's events, without a load
+
+
+def test_a_change_told_by_its_notification_is_watched_as_it_was_saved(servers):
+    """The events a notification carries stand for the change: the objects a watch on A
+    gets are those B saved, as kubectl prints them, and a change too big for a notification
+    (NOTIFY's 8000 bytes) arrives as well, by a load."""
+    env, work, token, a, b = servers
+    on_a, on_b = kubeconfig(env, work, a, token), kubeconfig(env, work, b, token)
+    reports = log_wakes(log_of(work, a))
+    before = reports[-1] if reports else (0, 0, 0, 0)
+    watcher = subprocess.Popen(
+        [
+            newest_kubectl(),
+            "--kubeconfig",
+            str(on_a),
+            "get",
+            "configmaps",
+            "--watch-only",
+            "--output-watch-events",
+        ]
+        + ["-o", "json"],
+        stdout=subprocess.PIPE,
+        stderr=(work / "kubectl-watch-json.err").open("w"),
+        text=True,
+    )
+    try:
+        decoder, events = json.JSONDecoder(), queue.Queue()
+
+        def read():
+            text = ""
+            for line in watcher.stdout:
+                text += line
+                try:
+                    event, end = decoder.raw_decode(text.strip())
+                except ValueError:
+                    continue
+                events.put(event)
+                text = text.strip()[end:]
+
+        threading.Thread(target=read, daemon=True).start()
+        time.sleep(1)  # the watch is open on A (an event made before it opened would come too)
+        kubectl(on_b, "create", "configmap", "small", "--from-literal=k=v")
+        kubectl(on_b, "create", "configmap", "big", f"--from-literal=k={'x' * 9000}")
+        kubectl(on_b, "label", "configmap", "small", "told=yes")
+        # kubectl's watch prints managedFields, its get leaves them out unless asked
+        small = json.loads(kubectl(on_b, "get", "configmap", "small", "-o", "json", "--show-managed-fields"))
+        kubectl(on_b, "delete", "configmap", "small")
+        got = [events.get(timeout=DEADLINE) for _ in range(4)]
+    finally:
+        watcher.kill()
+        watcher.wait()
+    assert [(e["type"], e["object"]["metadata"]["name"]) for e in got] == [
+        ("ADDED", "small"),
+        ("ADDED", "big"),
+        ("MODIFIED", "small"),
+        ("DELETED", "small"),
+    ]
+    assert got[2]["object"] == small and small["metadata"]["labels"] == {"told": "yes"}
+    big = json.loads(kubectl(on_b, "get", "configmap", "big", "-o", "json", "--show-managed-fields"))
+    assert got[1]["object"] == big
+    assert int(got[3]["object"]["metadata"]["resourceVersion"]) > int(small["metadata"]["resourceVersion"])
+    after = wakes_once_stopped(work, a, len(reports))
+    published, loads = after[2] - before[2], after[3] - before[3]
+    assert published >= 2 and loads >= 1  # small's three by their events, big's by a load
 
 
 def listeners(url: str) -> set[int]:
