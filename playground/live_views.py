@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from playground import live, sandboxes, workshop_live, workshops
 from playground.engine import ApiError
+from playground.workshop_views import linked_rows
 
 
 def _refused(message: str, status: int, retry_after: int | None = None) -> HttpResponse:
@@ -64,5 +66,10 @@ def workshop_row(request: HttpRequest, public_id, learner_id) -> HttpResponse:
     seat = workshop.participants.filter(public_id=learner_id).first()
     if seat is None:
         return _refused("There is no such learner in this workshop.", 404)
-    _titles, (row,) = workshops.grid(workshop, only=seat)
-    return render(request, "playground/workshop.html#row", {"workshop": workshop, "row": row})
+    _titles, rows = workshops.grid(workshop, only=seat)
+    context = {
+        "workshop": workshop,
+        "row": linked_rows(workshop, rows)[0],
+        "reset_url": reverse("playground:workshop-control", args=[workshop.public_id, "reset"]),
+    }
+    return render(request, "playground/workshop.html#row", context)
