@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from playground import changes
+from playground import changes, warm
 from playground.engine import ApiError, Cluster
 from playground.engine.cluster import WorkBudget
 from playground.models import PACK_LEVEL, Sandbox, SandboxCreation, Snapshot, StatePart
@@ -266,9 +266,13 @@ def _restore(data: dict, pk: int | None = None) -> Cluster:
     cluster = Cluster.from_dict(data)
     if pk is not None:
         cluster.store.fetch = lambda digests: _fetch_parts(pk, digests)
-    steps, millis = settings.ENGINE_STEPS_PER_REQUEST, settings.ENGINE_MILLISECONDS_PER_REQUEST
-    cluster.budget = WorkBudget(steps or None, millis / 1000 if millis else None)
+    cluster.budget = _budget()
     return cluster
+
+
+def _budget() -> WorkBudget:
+    steps, millis = settings.ENGINE_STEPS_PER_REQUEST, settings.ENGINE_MILLISECONDS_PER_REQUEST
+    return WorkBudget(steps or None, millis / 1000 if millis else None)
 
 
 def loaded(sandbox: Sandbox) -> Cluster:
@@ -297,13 +301,31 @@ def _load(sandbox: Sandbox, now, snapshot: bool = False) -> tuple[Cluster, str, 
     return cluster, before, taken
 
 
+def _resume(
+    sandbox: Sandbox, cluster: Cluster, now, snapshot: bool
+) -> tuple[Cluster, str, tuple | None] | None:
+    """What _load gives, from the cluster this process saved as the row's version (warm.take);
+    None when it does not go on (the caller loads the row instead)."""
+    try:
+        taken = _skeleton(cluster.to_dict()) if snapshot else None
+        before = cluster.resource_version
+        cluster.budget = _budget()
+        catch_up(sandbox, cluster, now)
+    except Exception:  # any failure: the row is loaded as if nothing was kept
+        log.exception("sandbox %s: its kept cluster did not go on", sandbox.public_id)
+        return None
+    return cluster, before, taken
+
+
 def owned(owner: str):
     return Sandbox.objects.filter(owner=owner)
 
 
-def get(owner: str, public_id) -> Sandbox:
+def get(owner: str, public_id, defer_state: bool = False) -> Sandbox:
+    """The owner's sandbox; `defer_state`: its state is read only if it is used."""
+    rows = owned(owner).defer("state") if defer_state else owned(owner)
     try:
-        return owned(owner).get(public_id=public_id)
+        return rows.get(public_id=public_id)
     except (Sandbox.DoesNotExist, ValueError, TypeError):
         raise SandboxError(_("There is no such sandbox, or it belongs to someone else."), 404) from None
 
@@ -548,17 +570,19 @@ def change(owner: str, public_id, action, label: str, snapshot: bool = True, run
             # Jittered back-off so writers that collided do not collide again in lockstep.
             time.sleep(random.uniform(0, 0.005 * 2 ** min(attempt, 6)))  # noqa: S311 - jitter, not a secret
         with _writer_lock(public_id):
-            sandbox = get(owner, public_id)
-            before_state = sandbox.state
+            # A cluster this process saved as the row's version goes on without a load.
+            sandbox = get(owner, public_id, defer_state=warm.has(public_id))
             now = timezone.now()
-            cluster, before, taken = _load(sandbox, now, snapshot=snapshot)
+            kept = warm.take(sandbox)
+            resumed = _resume(sandbox, kept, now, snapshot) if kept is not None else None
+            cluster, before, taken = resumed or _load(sandbox, now, snapshot=snapshot)
             result = action(cluster)  # may raise ApiError: nothing is saved
             if run_now and not sandbox.paused:
                 # Run what the change set in motion at this instant. A paused clock leaves it
                 # queued, so Step shows each control loop act in turn.
                 cluster.advance(0)
             packed = _pack(cluster)
-            _check_size(packed[0], cluster, before_state)
+            _check_size(packed[0], cluster, lambda sandbox=sandbox: sandbox.state)
             if _save(
                 sandbox,
                 cluster,
@@ -568,6 +592,7 @@ def change(owner: str, public_id, action, label: str, snapshot: bool = True, run
                 base_revision=int(before),
                 **fields,
             ):
+                warm.lend(sandbox, cluster)
                 return sandbox, cluster, result
     raise SandboxError(_("The sandbox is changing too fast; please try again."), 409)
 
@@ -586,10 +611,11 @@ def _writer_lock(public_id):
         yield
 
 
-def _check_size(state: str, cluster: Cluster, before: str) -> None:
+def _check_size(state: str, cluster: Cluster, before) -> None:
     """Refuse (changing nothing) a change whose saved state would pass SANDBOX_STATE_MAX_BYTES
     and that made the objects bigger: past the cap a sandbox may still delete and shrink
-    (the watch history keeps what was deleted for a while, so the state itself may not)."""
+    (the watch history keeps what was deleted for a while, so the state itself may not).
+    `before()` gives the state as it was, read only here."""
     cap = settings.SANDBOX_STATE_MAX_BYTES
     if not cap or len(state) <= cap:
         return
@@ -598,7 +624,7 @@ def _check_size(state: str, cluster: Cluster, before: str) -> None:
         return
     objects = len(orjson.dumps(cluster.store.to_dict()["objects"]))
     try:
-        objects_before = len(orjson.dumps(orjson.loads(before)["store"]["objects"]))
+        objects_before = len(orjson.dumps(orjson.loads(before())["store"]["objects"]))
     except Exception:  # the state before did not load: nothing to compare with
         objects_before = 0
     if objects > objects_before:
