@@ -113,10 +113,20 @@ def _digest(raw: bytes) -> str:
     return hashlib.blake2b(raw, digest_size=8).hexdigest()
 
 
-def _part(obj: dict, parts: dict[str, bytes]) -> str:
-    raw = orjson.dumps(obj)
-    digest = _digest(raw)
+def _part(obj: dict, parts: dict[str, bytes], known: dict | None = None, seen: dict | None = None) -> str:
+    """The object's part: its JSON, named by its digest, added to `parts`. `known` holds
+    the parts of objects a kept cluster's last snapshot split (by identity: stored objects
+    are never changed, a change stores a new dict), so those are not written out again;
+    `seen` collects this call's for the next one."""
+    hit = known.get(id(obj)) if known is not None else None
+    if hit is not None and hit[0] is obj:
+        digest, raw = hit[1], hit[2]
+    else:
+        raw = orjson.dumps(obj)
+        digest = _digest(raw)
     parts[digest] = raw
+    if seen is not None:
+        seen[id(obj)] = (obj, digest, raw)
     return digest
 
 
@@ -140,9 +150,12 @@ def _pack(cluster: Cluster) -> tuple[str, dict[str, bytes], list[str]]:
     return orjson.dumps(data).decode(), parts, named
 
 
-def _skeleton(data: dict) -> tuple[str, dict[str, bytes]]:
+def _skeleton(
+    data: dict, known: dict | None = None, seen: dict | None = None
+) -> tuple[str, dict[str, bytes]]:
     """A snapshot of `data` (a parsed state, left as it was): its JSON with every object as
-    a digest, and the parts. Digests the history already names are listed too."""
+    a digest, and the parts. Digests the history already names are listed too. `known`
+    and `seen`: as for _part."""
     parts: dict[str, bytes] = {}
     store = data["store"]
     history = [list(row) for row in store["history"]]
@@ -150,7 +163,10 @@ def _skeleton(data: dict) -> tuple[str, dict[str, bytes]]:
         **data,
         "store": {
             **store,
-            "objects": {kind: [_part(obj, parts) for obj in objs] for kind, objs in store["objects"].items()},
+            "objects": {
+                kind: [_part(obj, parts, known, seen) for obj in objs]
+                for kind, objs in store["objects"].items()
+            },
             "history": history,
         },
     }
@@ -285,13 +301,16 @@ def loaded(sandbox: Sandbox) -> Cluster:
         raise BrokenState(sandbox, error) from None
 
 
-def _load(sandbox: Sandbox, now, snapshot: bool = False) -> tuple[Cluster, str, tuple | None]:
+def _load(
+    sandbox: Sandbox, now, snapshot: bool = False, seen: dict | None = None
+) -> tuple[Cluster, str, tuple | None]:
     """The sandbox's cluster caught up to `now`, its resourceVersion before catching up,
-    and (when `snapshot`) its state as loaded split for a snapshot (_skeleton); BrokenState
-    when any fails."""
+    and (when `snapshot`) its state as loaded split for a snapshot (_skeleton, whose parts
+    go to `seen`: the cluster is built from the very objects split); BrokenState when any
+    fails."""
     try:
         data = orjson.loads(sandbox.state)
-        taken = _skeleton(data) if snapshot else None
+        taken = _skeleton(data, seen=seen) if snapshot else None
         cluster = _restore(data, sandbox.pk)
         before = cluster.resource_version
         catch_up(sandbox, cluster, now)
@@ -302,12 +321,14 @@ def _load(sandbox: Sandbox, now, snapshot: bool = False) -> tuple[Cluster, str, 
 
 
 def _resume(
-    sandbox: Sandbox, cluster: Cluster, now, snapshot: bool
+    sandbox: Sandbox, kept: tuple[Cluster, dict], now, snapshot: bool, seen: dict
 ) -> tuple[Cluster, str, tuple | None] | None:
-    """What _load gives, from the cluster this process saved as the row's version (warm.take);
-    None when it does not go on (the caller loads the row instead)."""
+    """What _load gives, from the cluster this process saved as the row's version and the
+    parts its last snapshot split (warm.take); None when it does not go on (the caller
+    loads the row instead). `seen` gets this snapshot's parts, for the next change."""
+    cluster, known = kept
     try:
-        taken = _skeleton(cluster.to_dict()) if snapshot else None
+        taken = _skeleton(cluster.to_dict(), known, seen) if snapshot else None
         before = cluster.resource_version
         cluster.budget = _budget()
         catch_up(sandbox, cluster, now)
@@ -573,9 +594,9 @@ def change(owner: str, public_id, action, label: str, snapshot: bool = True, run
             # A cluster this process saved as the row's version goes on without a load.
             sandbox = get(owner, public_id, defer_state=warm.has(public_id))
             now = timezone.now()
-            kept = warm.take(sandbox)
-            resumed = _resume(sandbox, kept, now, snapshot) if kept is not None else None
-            cluster, before, taken = resumed or _load(sandbox, now, snapshot=snapshot)
+            kept, seen = warm.take(sandbox), {}
+            resumed = _resume(sandbox, kept, now, snapshot, seen) if kept is not None else None
+            cluster, before, taken = resumed or _load(sandbox, now, snapshot=snapshot, seen=seen)
             result = action(cluster)  # may raise ApiError: nothing is saved
             if run_now and not sandbox.paused:
                 # Run what the change set in motion at this instant. A paused clock leaves it
@@ -592,7 +613,7 @@ def change(owner: str, public_id, action, label: str, snapshot: bool = True, run
                 base_revision=int(before),
                 **fields,
             ):
-                warm.lend(sandbox, cluster)
+                warm.lend(sandbox, cluster, seen)
                 return sandbox, cluster, result
     raise SandboxError(_("The sandbox is changing too fast; please try again."), 409)
 

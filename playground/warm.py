@@ -28,7 +28,7 @@ from django.core.signals import request_finished, request_started
 
 KEPT = 32  # sandboxes per process; a learner's cluster is about a megabyte
 
-_kept: OrderedDict[str, tuple[tuple, tuple, object]] = OrderedDict()
+_kept: OrderedDict[str, tuple[tuple, tuple, object, dict]] = OrderedDict()
 _lock = threading.Lock()
 _local = threading.local()
 
@@ -42,26 +42,27 @@ def saved_as(sandbox) -> tuple:
     return sandbox.version, sandbox.synced_at
 
 
-def lend(sandbox, cluster) -> None:
-    """`cluster` was just saved as `sandbox`'s row: keep it once this request has finished."""
+def lend(sandbox, cluster, parts: dict) -> None:
+    """`cluster` was just saved as `sandbox`'s row: keep it once this request has finished,
+    with `parts`, what its snapshot split (sandboxes._part), for the next one."""
     lent = getattr(_local, "lent", None)
     if lent is not None:
-        lent.append((str(sandbox.public_id), saved_as(sandbox), _mark(cluster), cluster))
+        lent.append((str(sandbox.public_id), saved_as(sandbox), _mark(cluster), cluster, parts))
 
 
 def has(public_id) -> bool:
     return str(public_id) in _kept
 
 
-def take(sandbox):
-    """The kept cluster of the sandbox if its row is still as that cluster was saved (else
-    None); either way it is no longer kept."""
+def take(sandbox) -> tuple | None:
+    """(cluster, parts) kept for the sandbox if its row is still as that cluster was saved
+    (else None); either way they are no longer kept."""
     with _lock:
         entry = _kept.pop(str(sandbox.public_id), None)
     if entry is None:
         return None
-    kept_as, mark, cluster = entry
-    return cluster if kept_as == saved_as(sandbox) and _mark(cluster) == mark else None
+    kept_as, mark, cluster, parts = entry
+    return (cluster, parts) if kept_as == saved_as(sandbox) and _mark(cluster) == mark else None
 
 
 def forget() -> None:
@@ -75,11 +76,11 @@ def _started(**_kwargs) -> None:
 
 def _finished(**_kwargs) -> None:
     lent, _local.lent = getattr(_local, "lent", None), None
-    for key, kept_as, mark, cluster in lent or ():
+    for key, kept_as, mark, cluster, parts in lent or ():
         if _mark(cluster) != mark:
             continue  # changed after its save: not what the row holds
         with _lock:
-            _kept[key] = (kept_as, mark, cluster)
+            _kept[key] = (kept_as, mark, cluster, parts)
             _kept.move_to_end(key)
             while len(_kept) > KEPT:
                 _kept.popitem(last=False)

@@ -76,7 +76,7 @@ def as_saved(sandbox) -> str:
 
 
 def kept(sandbox):
-    (version, _saved_at), _mark, cluster = warm._kept[str(sandbox.public_id)]
+    (version, _saved_at), _mark, cluster, _parts = warm._kept[str(sandbox.public_id)]
     return version, cluster
 
 
