@@ -183,6 +183,7 @@ def _run(args, extra: dict) -> dict:
         for log in logs:
             log.write_text("")  # the joins' lines go; gunicorn appends at the new end
         cpu_before = server_cpu(pids)
+        own_before = time.process_time()
         wall_before = time.monotonic()
 
         def learner_loop(client, jar, lab_url, sandbox):
@@ -236,7 +237,9 @@ def _run(args, extra: dict) -> dict:
             thread.start()
         for thread in threads:
             thread.join()
-        cpu = (server_cpu(pids) - cpu_before) / (time.monotonic() - wall_before)
+        wall = time.monotonic() - wall_before
+        cpu = (server_cpu(pids) - cpu_before) / wall
+        own_cpu = (time.process_time() - own_before) / wall
     finally:
         stop_servers(*servers)
 
@@ -247,6 +250,7 @@ def _run(args, extra: dict) -> dict:
         "join_seconds": join_seconds,
         "errors": errors[0],
         "cpu": cpu,
+        "load_cpu": own_cpu,
         "requests": sum(len(v) for v in latencies.values()),
     }
 
@@ -323,7 +327,8 @@ def main() -> None:
         f"p95 {med([percentile(r['join_times'], 0.95) for r in runs]):.0f} ms.",
         f"* {requests:.0f} requests in {args.seconds:.0f} s ({requests / args.seconds:.0f}/s), "
         f"{sum(r['errors'] for r in runs)} errors in all runs; server CPU {med([r['cpu'] for r in runs]) * 100:.0f} % "
-        f"of one core (of {os.cpu_count()}; app servers{' and check worker' if args.postgres else ''}).",
+        f"of one core (of {os.cpu_count()}; app servers{' and check worker' if args.postgres else ''}); "
+        f"the load generator's own CPU {med([r['load_cpu'] for r in runs]) * 100:.0f} % of one core.",
         "",
         "| Request | count | p50 | p95 | p99 | p50 of each run |",
         "| --- | --- | --- | --- | --- | --- |",

@@ -234,6 +234,9 @@ SANDBOXES_PER_ADDRESS = envint("SANDBOXES_PER_ADDRESS", 100)
 SANDBOX_STATE_MAX_BYTES = envint("SANDBOX_STATE_MAX_BYTES", 8 * 1024 * 1024)
 SANDBOX_SNAPSHOTS_KEPT = envint("SANDBOX_SNAPSHOTS_KEPT", 40)
 SANDBOX_SNAPSHOTS_MAX_BYTES = envint("SANDBOX_SNAPSHOTS_MAX_BYTES", 32 * 1024 * 1024)
+# Sandboxes whose last saved cluster a server process keeps for their next change
+# (playground/warm.py): about 3 MB each for a 44-pod sandbox; 0 keeps none.
+SANDBOX_CLUSTERS_KEPT = envint("SANDBOX_CLUSTERS_KEPT", 16)
 ENGINE_STEPS_PER_REQUEST = envint("ENGINE_STEPS_PER_REQUEST", 10000)
 ENGINE_MILLISECONDS_PER_REQUEST = envint("ENGINE_MILLISECONDS_PER_REQUEST", 3000)
 # How many reverse proxies in front of the app append to X-Forwarded-For. 0: the client is

@@ -24,9 +24,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+from django.conf import settings
 from django.core.signals import request_finished, request_started
-
-KEPT = 32  # sandboxes per process; a learner's cluster is about a megabyte
 
 _kept: OrderedDict[str, tuple[tuple, tuple, object, dict]] = OrderedDict()
 _lock = threading.Lock()
@@ -82,7 +81,7 @@ def _finished(**_kwargs) -> None:
         with _lock:
             _kept[key] = (kept_as, mark, cluster, parts)
             _kept.move_to_end(key)
-            while len(_kept) > KEPT:
+            while len(_kept) > settings.SANDBOX_CLUSTERS_KEPT:
                 _kept.popitem(last=False)
 
 

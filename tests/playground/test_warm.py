@@ -179,6 +179,19 @@ def test_a_row_saved_again_with_the_same_version_is_not_taken_for_the_kept_one(c
     assert loads[0] == 1
 
 
+def test_at_most_the_setting_s_number_of_sandboxes_are_kept_the_least_recent_go(client, settings):
+    settings.SANDBOX_CLUSTERS_KEPT = 2
+    made = []
+    for name in ("a", "b", "c"):
+        assert client.post("/playground/new", {"profile": "minimal", "name": name}).status_code == 302
+        made.append(Sandbox.objects.get(name=name))
+        apply(client, made[-1], CONFIGMAP.format(i=1))
+    assert [warm.has(s.public_id) for s in made] == [False, True, True]
+    settings.SANDBOX_CLUSTERS_KEPT = 0
+    apply(client, made[0], CONFIGMAP.format(i=2))
+    assert not warm.has(made[0].public_id)
+
+
 def test_nothing_is_kept_outside_a_request(sandbox):
     sandboxes.change(sandbox.owner, sandbox.public_id, lambda c: c.apply([]), "nothing")
     assert not warm.has(sandbox.public_id)
