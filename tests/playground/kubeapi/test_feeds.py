@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from playground import changes, sandboxes
-from playground.kubeapi import feeds
+from playground.kubeapi import feeds, handler
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +168,31 @@ def test_the_notification_carries_the_events_only_when_they_fit(monkeypatch):
     feeds._notify(7, 13, lambda: b"x" * feeds.NOTIFY_BYTES)
     feeds._notify(7, 14, lambda: None)
     assert sent == [f"7:12:{small.decode()}", "7:13", "7:14"]
+
+
+def test_a_told_change_prints_as_kubectl_get_w_prints_it_after_a_load(sandbox, told, monkeypatch):
+    """`kubectl get -w` asks for Table rows: a tail's event is printed with the change's
+    clock and resourceVersion (an AGE that is not in the future), as after a load."""
+    first, cluster = sandboxes.view(sandbox.owner, sandbox.public_id)
+    feed = feeds.Feed(first)
+    feed._publish(feeds.View.of(cluster))
+    monkeypatch.setitem(feeds._feeds, sandbox.pk, feed)
+    told.clear()
+    sandboxes.change(sandbox.owner, sandbox.public_id, lambda c: c.advance(90), "later", snapshot=False)
+    change(sandbox, [configmap("printed")])
+    for pk, version, delta in told:
+        feeds.heard(f"{pk}:{version}:{delta.decode()}")
+    assert feed._follow(first.version, told[-1][1])
+    view = feed.view
+    _sb, loaded = sandboxes.view(sandbox.owner, sandbox.public_id)
+    path = "/api/v1/namespaces/default/configmaps"
+    req = handler.ApiRequest(
+        "GET", path, {"watch": "1"}, accept="application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+    )
+    target = handler.route(path)
+    since = cluster.resource_version
+    [from_tail] = handler.watch_events(view.cluster, target, req, since, view.tail)
+    [after_load] = handler.watch_events(loaded, target, req, since)
+    printed = handler.encode_event(view, target, req, from_tail, True)
+    assert printed == handler.encode_event(loaded, target, req, after_load, True)
+    assert b'"printed"' in printed and b'"0s"' in printed
