@@ -93,12 +93,12 @@ def changes(
             now = time.monotonic()
             if now >= deadline:
                 return
-            newer, cluster = feed.wait(serial, min(deadline, last_write + HEARTBEAT_SECONDS) - now)
+            newer, view = feed.wait(serial, min(deadline, last_write + HEARTBEAT_SECONDS) - now)
             if feed.gone or gone():
                 return
-            if newer != serial and cluster is not None:
+            if newer != serial and view is not None:
                 serial = newer
-                version = str(cluster.resource_version)
+                version = view.resource_version  # with the changes notifications told (feeds.View)
                 if shown is None and not behind:
                     # The page shows this version. The id alone sets Last-Event-ID for
                     # a reconnect and fires no event.

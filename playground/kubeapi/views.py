@@ -373,7 +373,11 @@ def _watch(sandbox: Sandbox, target, req: ApiRequest, gone):
                 try:
                     events = handler.watch_events(view.cluster, target, req, since)  # checks `since`
                     listed = max(int(since or 0), int(view.cluster.resource_version))
-                    later = handler.watch_events(view.cluster, target, req, str(listed), view.tail)
+                    later = (
+                        handler.watch_events(view.cluster, target, req, str(listed), view.tail)
+                        if view.tail
+                        else ()
+                    )
                 except ApiError as error:
                     yield handler.error_event(error)
                     return
