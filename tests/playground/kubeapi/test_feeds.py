@@ -59,6 +59,24 @@ def sandbox():
     return sandboxes.create("owner", "feed", capped=False)
 
 
+@pytest.fixture
+def held(sandbox, told, monkeypatch):
+    """(the sandbox as a feed loaded it, that cluster, the feed): a feed of this process
+    holding the sandbox's current version, as notifications find it; `told` starts empty."""
+    first, cluster = sandboxes.view(sandbox.owner, sandbox.public_id)
+    feed = feeds.Feed(first)
+    feed._publish(feeds.View.of(cluster))
+    monkeypatch.setitem(feeds._feeds, sandbox.pk, feed)
+    told.clear()
+    return first, cluster, feed
+
+
+def tell(told) -> None:
+    """Each saved change's notification, with its events, as the listener hears it."""
+    for pk, version, delta in told:
+        feeds.heard(f"{pk}:{version}:{delta.decode()}")
+
+
 def change(sandbox, docs):
     return sandboxes.change(sandbox.owner, sandbox.public_id, lambda c: c.apply(docs), "change")
 
@@ -88,7 +106,7 @@ def test_a_change_to_the_kinds_served_or_past_the_history_is_told_without_events
     assert told[-1][2] is None  # some events fell out of the watch history
 
 
-def test_a_feed_publishes_told_changes_after_its_cluster_without_loading(sandbox, told, monkeypatch):
+def test_a_feed_publishes_told_changes_after_its_cluster_without_loading(sandbox, told, held, monkeypatch):
     first, cluster = sandboxes.view(sandbox.owner, sandbox.public_id)
     since = cluster.resource_version
     feed = feeds.Feed(first)
@@ -97,8 +115,7 @@ def test_a_feed_publishes_told_changes_after_its_cluster_without_loading(sandbox
     told.clear()
     change(sandbox, [configmap("one")])
     change(sandbox, list(yaml.safe_load_all(WEB)))  # a Deployment: pods, a ReplicaSet, Events
-    for pk, version, delta in told:
-        feeds.heard(f"{pk}:{version}:{delta.decode()}")
+    tell(told)
     last = told[-1][1]
 
     def no_load(*_args):
@@ -119,12 +136,8 @@ def test_a_feed_publishes_told_changes_after_its_cluster_without_loading(sandbox
     assert feed.deltas == {}  # what was published is forgotten
 
 
-def test_a_feed_missing_one_change_of_a_run_loads_instead(sandbox, told, monkeypatch):
-    first, cluster = sandboxes.view(sandbox.owner, sandbox.public_id)
-    feed = feeds.Feed(first)
-    feed._publish(feeds.View.of(cluster))
-    monkeypatch.setitem(feeds._feeds, sandbox.pk, feed)
-    told.clear()
+def test_a_feed_missing_one_change_of_a_run_loads_instead(sandbox, told, held):
+    first, cluster, feed = held
     change(sandbox, [configmap("one")])
     change(sandbox, [configmap("two")])
     (pk, v1, _d1), (_pk, v2, d2) = told
@@ -134,12 +147,8 @@ def test_a_feed_missing_one_change_of_a_run_loads_instead(sandbox, told, monkeyp
     assert feed.view.tail == ()  # nothing published: the feed's loop loads the sandbox
 
 
-def test_a_feed_does_not_apply_events_made_on_another_version(sandbox, told, monkeypatch):
-    first, cluster = sandboxes.view(sandbox.owner, sandbox.public_id)
-    feed = feeds.Feed(first)
-    feed._publish(feeds.View.of(cluster))
-    monkeypatch.setitem(feeds._feeds, sandbox.pk, feed)
-    told.clear()
+def test_a_feed_does_not_apply_events_made_on_another_version(sandbox, told, held):
+    first, cluster, feed = held
     change(sandbox, [configmap("one")])
     [(pk, version, delta)] = told
     body = orjson.loads(delta)
@@ -170,18 +179,13 @@ def test_the_notification_carries_the_events_only_when_they_fit(monkeypatch):
     assert sent == [f"7:12:{small.decode()}", "7:13", "7:14"]
 
 
-def test_a_told_change_prints_as_kubectl_get_w_prints_it_after_a_load(sandbox, told, monkeypatch):
+def test_a_told_change_prints_as_kubectl_get_w_prints_it_after_a_load(sandbox, told, held):
     """`kubectl get -w` asks for Table rows: a tail's event is printed with the change's
     clock and resourceVersion (an AGE that is not in the future), as after a load."""
-    first, cluster = sandboxes.view(sandbox.owner, sandbox.public_id)
-    feed = feeds.Feed(first)
-    feed._publish(feeds.View.of(cluster))
-    monkeypatch.setitem(feeds._feeds, sandbox.pk, feed)
-    told.clear()
+    first, cluster, feed = held
     sandboxes.change(sandbox.owner, sandbox.public_id, lambda c: c.advance(90), "later", snapshot=False)
     change(sandbox, [configmap("printed")])
-    for pk, version, delta in told:
-        feeds.heard(f"{pk}:{version}:{delta.decode()}")
+    tell(told)
     assert feed._follow(first.version, told[-1][1])
     view = feed.view
     _sb, loaded = sandboxes.view(sandbox.owner, sandbox.public_id)

@@ -18,7 +18,7 @@ import pytest
 import urllib3
 from kubernetes import client, config, watch
 
-from tests.playground.kubeapi.conftest import newest_kubectl
+from tests.playground.kubeapi.conftest import KUBECTLS, _numbered, newest_kubectl
 from tests.postgres import running
 from tests.servers import free_port, gunicorn, manage, production_env, start_gunicorn, stop
 
@@ -120,14 +120,20 @@ def wakes_once_stopped(work: Path, base: str, reports_before: int) -> tuple[int,
     return reports[-1]
 
 
-def test_a_watch_on_one_server_gets_a_change_made_through_the_other_by_notify(servers):
+# The newest kubectl a learner has and the oldest here: the told change reaches both.
+EDGES = sorted({newest_kubectl(), KUBECTLS[_numbered()[0]]})
+
+
+@pytest.mark.parametrize("binary", EDGES, ids=lambda path: Path(path).name)
+def test_a_watch_on_one_server_gets_a_change_made_through_the_other_by_notify(servers, binary):
     env, work, token, a, b = servers
     on_a, on_b = kubeconfig(env, work, a, token), kubeconfig(env, work, b, token)
     reports = len(log_wakes(log_of(work, a)))
-    kubectl(on_b, "create", "configmap", "before-watch")
+    suffix = Path(binary).name.replace(".", "-")
+    kubectl(on_b, "create", "configmap", f"before-watch-{suffix}")
     watcher = subprocess.Popen(
         [
-            newest_kubectl(),
+            binary,
             "--kubeconfig",
             str(on_a),
             "get",
@@ -142,10 +148,13 @@ def test_a_watch_on_one_server_gets_a_change_made_through_the_other_by_notify(se
     )
     try:
         lines = lines_of(watcher)
-        wait_for_line(lines, "configmap/before-watch")  # the list; the watch goes on from its resourceVersion
-        kubectl(on_b, "create", "configmap", "made-on-b")
+        wait_for_line(
+            lines, f"configmap/before-watch-{suffix}"
+        )  # the list; the watch goes on from its resourceVersion
+        made = f"made-on-b-{suffix}"
+        kubectl(on_b, "create", "configmap", made)
         # After the list was printed: only the watch can bring it.
-        assert wait_for_line(lines, "configmap/made-on-b")[-1] == "configmap/made-on-b"
+        assert wait_for_line(lines, f"configmap/{made}")[-1] == f"configmap/{made}"
     finally:
         watcher.kill()
         watcher.wait()
