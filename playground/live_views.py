@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from playground import live, sandboxes, workshop_live, workshops
@@ -67,9 +66,5 @@ def workshop_row(request: HttpRequest, public_id, learner_id) -> HttpResponse:
     if seat is None:
         return _refused("There is no such learner in this workshop.", 404)
     _titles, rows = workshops.grid(workshop, only=seat)
-    context = {
-        "workshop": workshop,
-        "row": linked_rows(workshop, rows)[0],
-        "reset_url": reverse("playground:workshop-control", args=[workshop.public_id, "reset"]),
-    }
+    context = {"workshop": workshop, "row": linked_rows(workshop, rows)[0]}
     return render(request, "playground/workshop.html#row", context)

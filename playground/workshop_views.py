@@ -27,16 +27,19 @@ _STAND_IN = uuid.UUID(int=0)
 
 
 def linked_rows(workshop, rows: list) -> list[SimpleNamespace]:
-    """The grid's rows with each learner's two links. Each is reversed once with a stand-in
-    id, then filled in: 200 rows' `{% url %}` tags were a quarter of a grid refresh."""
+    """The grid's rows with their links: the learner's two, each reversed once with a
+    stand-in id then filled in, and the Reset form's (200 rows' `{% url %}` tags were a
+    quarter of a grid refresh)."""
     learner = reverse("playground:workshop-learner", args=[workshop.public_id, _STAND_IN])
     live = reverse("playground:workshop-row", args=[workshop.public_id, _STAND_IN])
+    reset = reverse("playground:workshop-control", args=[workshop.public_id, "reset"])
     stand_in = str(_STAND_IN)
     return [
         SimpleNamespace(
             **vars(row),
             learner_url=learner.replace(stand_in, str(row.seat.public_id)),
             live_url=live.replace(stand_in, str(row.seat.public_id)),
+            reset_url=reset,
         )
         for row in rows
     ]
@@ -125,7 +128,6 @@ def dashboard(request: HttpRequest, public_id) -> HttpResponse:
         "workshop": workshop,
         "titles": titles,
         "rows": linked_rows(workshop, rows),
-        "reset_url": reverse("playground:workshop-control", args=[workshop.public_id, "reset"]),
     }
     if request.htmx:  # the grid's refresh
         return render(request, "playground/workshop.html#grid", context)

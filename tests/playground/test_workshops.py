@@ -102,6 +102,23 @@ def test_learners_join_solve_and_the_grid_turns_green(instructor, workshop, htmx
     assert any(r[0] == "Alice" and r[1] == "first-pod" and r[2] == "1" and r[4] for r in rows[1:])
 
 
+def test_each_grid_row_links_to_its_own_learner_and_the_reset_form(instructor, workshop, htmx_headers):
+    """The grid's links are reversed once and filled in per learner (workshop_views.linked_rows):
+    each row's still name its own learner, in the grid and in the row a push refetches."""
+    learner(workshop.code, "Alice")
+    learner(workshop.code, "Bob")
+    base = f"/workshops/{workshop.public_id}"
+    grid = instructor.get(f"{base}/", **htmx_headers).content.decode()
+    for seat in Participant.objects.all():
+        learner_url = f"{base}/learners/{seat.public_id}/"
+        row = instructor.get(f"{learner_url}row", **htmx_headers).content.decode()
+        for html in (grid[grid.index(f'id="learner-{seat.public_id}"') :].split("</tr>")[0], row):
+            assert f'data-live-row="{learner_url}row"' in html
+            assert f'<a href="{learner_url}">' in html
+            assert f'action="{base}/reset"' in html and f'value="{seat.public_id}"' in html
+        assert instructor.get(learner_url).status_code == 200
+
+
 def test_pause_freezes_learners_sandboxes_and_reset_starts_them_over(instructor, workshop):
     alice, lab = learner(workshop.code, "Alice")
     instructor.post(f"/workshops/{workshop.public_id}/pause")
