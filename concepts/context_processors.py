@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.urls import reverse, translate_url
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language, gettext_lazy
 
 # (title, URL name, URL arguments): the first-day path first, where a newcomer starts.
@@ -18,6 +19,15 @@ NAVIGATION = [
 
 
 def site_navigation(request):
+    """Worked out only when a template shows them: the base layout does, the htmx
+    fragments that most requests render (a task list's poll) do not."""
+    return {
+        "navigation": SimpleLazyObject(lambda: _navigation(request)),
+        "languages": SimpleLazyObject(lambda: _languages(request)),
+    }
+
+
+def _navigation(request) -> list[dict]:
     items = []
     for title, url_name, args in NAVIGATION:
         items.append(_item(request, title, reverse(url_name, args=args)))
@@ -27,7 +37,7 @@ def site_navigation(request):
         items.append(_item(request, gettext_lazy("Workshops"), reverse("playground:workshops")))
         if user.has_perm("playground.view_mirror"):
             items.append(_item(request, gettext_lazy("Mirror"), reverse("playground:mirror")))
-    return {"navigation": items, "languages": _languages(request)}
+    return items
 
 
 def _languages(request) -> list[dict]:
