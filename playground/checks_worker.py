@@ -143,9 +143,10 @@ def read(owner: str, public_id) -> tuple[LabAttempt, Lab, list[TaskStatus], bool
 
 def recorded(attempt: LabAttempt, lab: Lab) -> tuple[list[TaskStatus], bool]:
     """What the worker last recorded and whether a check is waiting; one is enqueued when
-    the record is behind (the learner's task list and the instructor's view of them)."""
-    waiting = bool(pending([attempt.pk]))
-    if not waiting and lab_attempts.due(attempt, timezone.now()):
+    the record is behind (the learner's task list and the instructor's view of them).
+    A record that is not behind is what any waiting check would find, so the queue is
+    read only when it is: most polls of a class find their record current."""
+    waiting = lab_attempts.due(attempt, timezone.now())
+    if waiting and not pending([attempt.pk]):
         check_attempt.enqueue(attempt.pk)
-        waiting = True
     return lab_attempts.recorded(attempt, lab), waiting

@@ -62,8 +62,14 @@ def reset(attempt: LabAttempt) -> None:
 
 
 def get(owner: str, public_id) -> LabAttempt:
+    """The attempt with its sandbox's row (but not its state, read only if used) and its
+    workshop seat: a task-list poll needs all three, in one query."""
     try:
-        return LabAttempt.objects.select_related("sandbox").get(owner=owner, sandbox__public_id=public_id)
+        return (
+            LabAttempt.objects.select_related("sandbox", "participant__workshop")
+            .defer("sandbox__state")
+            .get(owner=owner, sandbox__public_id=public_id)
+        )
     except (LabAttempt.DoesNotExist, ValueError, TypeError):
         raise sandboxes.SandboxError(
             gettext("There is no such lab attempt, or it belongs to someone else."), 404
