@@ -342,9 +342,12 @@ def owned(owner: str):
     return Sandbox.objects.filter(owner=owner)
 
 
-def get(owner: str, public_id, defer_state: bool = False) -> Sandbox:
-    """The owner's sandbox; `defer_state`: its state is read only if it is used."""
+def get(owner: str, public_id, defer_state: bool = False, lock: bool = False) -> Sandbox:
+    """The owner's sandbox; `defer_state`: its state is read only if it is used; `lock`:
+    its row locked until the transaction ends (_writer_lock)."""
     rows = owned(owner).defer("state") if defer_state else owned(owner)
+    if lock:
+        rows = rows.select_for_update()
     try:
         return rows.get(public_id=public_id)
     except (Sandbox.DoesNotExist, ValueError, TypeError):
@@ -590,9 +593,9 @@ def change(owner: str, public_id, action, label: str, snapshot: bool = True, run
         if attempt:
             # Jittered back-off so writers that collided do not collide again in lockstep.
             time.sleep(random.uniform(0, 0.005 * 2 ** min(attempt, 6)))  # noqa: S311 - jitter, not a secret
-        with _writer_lock(public_id):
+        with _writer_lock() as lock:
             # A cluster this process saved as the row's version goes on without a load.
-            sandbox = get(owner, public_id, defer_state=warm.has(public_id))
+            sandbox = get(owner, public_id, defer_state=warm.has(public_id), lock=lock)
             now = timezone.now()
             kept, seen = warm.take(sandbox), {}
             resumed = _resume(sandbox, kept, now, snapshot, seen) if kept is not None else None
@@ -619,17 +622,17 @@ def change(owner: str, public_id, action, label: str, snapshot: bool = True, run
 
 
 @contextlib.contextmanager
-def _writer_lock(public_id):
-    """On PostgreSQL a writer takes the sandbox's row lock (SELECT … FOR UPDATE) for its
-    whole load → act → save, so concurrent writers queue instead of losing the
-    compare-and-swap and answering 409; a reader's catch-up save still compare-and-swaps.
-    SQLite has no row locks (one writer at a time already): there the loop's retries do."""
+def _writer_lock():
+    """On PostgreSQL a writer reads the sandbox's row with its lock (SELECT … FOR UPDATE,
+    `get(lock=True)`) and holds it for its whole load → act → save, so concurrent writers
+    queue instead of losing the compare-and-swap and answering 409; a reader's catch-up
+    save still compare-and-swaps. SQLite has no row locks (one writer at a time already):
+    there the loop's retries do. Yields whether the row is to be locked."""
     if not connection.features.has_select_for_update:
-        yield
+        yield False
         return
     with transaction.atomic():
-        Sandbox.objects.select_for_update().filter(public_id=public_id).values_list("pk").first()
-        yield
+        yield True
 
 
 def _check_size(state: str, cluster: Cluster, before) -> None:
