@@ -38,7 +38,9 @@ def settings_env(work: Path, database: str = "bench.sqlite3", **extra_env: str) 
     return env
 
 
-def start(work: Path, **extra_env: str) -> tuple[subprocess.Popen, str, dict]:
+def start(
+    work: Path, workers: int = 2, threads: int = 8, **extra_env: str
+) -> tuple[subprocess.Popen, str, dict]:
     """(process, base URL, environment) once /healthz answers."""
     env = settings_env(work)
     env.update(
@@ -54,7 +56,8 @@ def start(work: Path, **extra_env: str) -> tuple[subprocess.Popen, str, dict]:
     server = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("gunicorn")),
-            *("--bind", f"127.0.0.1:{port}", "--workers", "2", "--worker-class", "gthread", "--threads", "8"),
+            *("--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "gthread"),
+            *("--threads", str(threads)),
             "config.wsgi",
         ],
         cwd=ROOT,

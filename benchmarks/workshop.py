@@ -102,10 +102,11 @@ def _run(args, extra: dict) -> dict:
         return {"GUNICORN_CMD_ARGS": f"--access-logfile {log} --access-logformat '%(M)s %(m)s %(U)s'"}
 
     limit = str(args.learners * 2)
-    server, base, env = start(work, WORKSHOP_JOIN_LIMIT=limit, **extra, **logged("a"))
+    shape = {"workers": args.workers, "threads": args.threads}
+    server, base, env = start(work, **shape, WORKSHOP_JOIN_LIMIT=limit, **extra, **logged("a"))
     servers, bases = [server], [base]
     if args.postgres:
-        second, second_base, _ = start(work, WORKSHOP_JOIN_LIMIT=limit, **extra, **logged("b"))
+        second, second_base, _ = start(work, **shape, WORKSHOP_JOIN_LIMIT=limit, **extra, **logged("b"))
         servers.append(second)
         bases.append(second_base)
         servers.append(
@@ -283,6 +284,8 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs; each figure is the median over them")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes per server")
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker")
     parser.add_argument(
         "--postgres", action="store_true", help="PostgreSQL, two app servers and a check worker (issue 18)"
     )
