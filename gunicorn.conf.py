@@ -19,11 +19,13 @@ threads = int(os.environ.get("GUNICORN_THREADS") or 0) or _streams + 32
 def post_worker_init(worker):
     import gc
 
-    from config.warmup import warm_up
+    from config.warmup import CONNECTED_THREADS, connect_threads, warm_up
     from playground.kubeapi import streams
 
     streams.fit_thread_pool(worker.cfg.threads)
-    warm_up()  # labs, scenarios, concepts and templates, before the first request
+    warm_up()  # labs, scenarios, concepts, templates and the engine, before the first request
+    if getattr(worker, "tpool", None) is not None:  # gthread's pool, made before this hook
+        connect_threads(worker.tpool, min(CONNECTED_THREADS, worker.cfg.threads))
     # What the worker has loaded by now (Django, the app, their modules: about 70,000
     # objects) lives as long as the process: frozen, the cyclic collector's full passes no
     # longer walk it, so a pass costs what the requests allocate, not the whole heap.
