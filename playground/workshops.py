@@ -12,6 +12,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.cache import cache
@@ -149,11 +150,16 @@ class Cell:
 
 @dataclass(frozen=True)
 class Row:
-    seat: Participant
+    seat: Participant | SimpleNamespace  # public_id, name (a refresh reads no model instances)
     cells: list[Cell]
     stuck: bool
-    attempt: LabAttempt | None
     checking: bool = False  # a check of a change waits for the worker
+
+
+# What the grid reads of each learner and their attempt: plain values, not model instances
+# (200 learners' instances, and every language's check results, were half a refresh).
+SEAT_FIELDS = ("pk", "public_id", "name", "joined")
+ATTEMPT_FIELDS = ("pk", "participant_id", "passed", "hints", "created", "checks_run")
 
 
 def grid(workshop: Workshop, only: Participant | None = None) -> tuple[list[str], list[Row]]:
@@ -162,33 +168,37 @@ def grid(workshop: Workshop, only: Participant | None = None) -> tuple[list[str]
     slug = workshop.labs[workshop.current]
     lab = labs()[slug]
     rows = []
-    seats = workshop.participants.all() if only is None else [only]
+    if only is None:
+        seats = [SimpleNamespace(**seat) for seat in workshop.participants.values(*SEAT_FIELDS)]
+    else:
+        seats = [only]
     found = LabAttempt.objects.filter(participant__workshop=workshop, lab=slug)
     if only is not None:
         found = found.filter(participant=only)
-    attempts = {a.participant_id: a for a in found}
-    waiting = checks_worker.pending(a.pk for a in attempts.values())
+    attempts = {a["participant_id"]: a for a in found.values(*ATTEMPT_FIELDS)}
+    waiting = checks_worker.pending(a["pk"] for a in attempts.values())
     now = timezone.now()
     for seat in seats:
         attempt = attempts.get(seat.pk)
+        passed = attempt["passed"] if attempt else {}
+        hints = attempt["hints"] if attempt else {}
         cells = []
         for number in range(1, len(lab.tasks) + 1):
-            passed_at = (attempt.passed.get(str(number)) if attempt else None) or None
+            passed_at = passed.get(str(number)) or None
             minutes = None
             if passed_at:
-                minutes = int((datetime.fromisoformat(passed_at) - attempt.created).total_seconds() // 60)
-            cells.append(
-                Cell(bool(passed_at), int(attempt.hints.get(str(number), 0)) if attempt else 0, minutes)
-            )
+                minutes = int((datetime.fromisoformat(passed_at) - attempt["created"]).total_seconds() // 60)
+            cells.append(Cell(bool(passed_at), int(hints.get(str(number), 0)), minutes))
         done = all(c.passed for c in cells)
         last_progress = max(
-            [datetime.fromisoformat(v) for v in (attempt.passed.values() if attempt else [])]
-            + [attempt.created if attempt else seat.joined]
+            [datetime.fromisoformat(v) for v in passed.values()]
+            + [attempt["created"] if attempt else seat.joined]
         )
         stuck = not done and (
-            now - last_progress > STUCK_AFTER or (attempt is not None and attempt.checks_run > STUCK_CHECKS)
+            now - last_progress > STUCK_AFTER
+            or (attempt is not None and attempt["checks_run"] > STUCK_CHECKS)
         )
-        rows.append(Row(seat, cells, stuck, attempt, attempt is not None and attempt.pk in waiting))
+        rows.append(Row(seat, cells, stuck, attempt is not None and attempt["pk"] in waiting))
     return [task.title for task in lab.tasks], rows
 
 
