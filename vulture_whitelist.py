@@ -59,6 +59,10 @@ STRATEGY
 
 # Called by gunicorn.conf.py's post_worker_init hook (gunicorn reads that file; vulture does not).
 fit_thread_pool  # playground/kubeapi/streams.py
+warm_up  # config/warmup.py
+
+# Django settings a test sets (pytest-django's settings fixture).
+_.TASKS  # tests/playground/test_checks_worker.py
 
 # PyYAML calls a Dumper's ignore_aliases (translator.service._Dumper).
 _.ignore_aliases
