@@ -393,7 +393,22 @@ def admit(owner: str, address: str | None) -> None:
 
 
 def made(sandbox: Sandbox, address: str | None) -> None:
-    """Count a new sandbox against its address (and forget counts older than a day)."""
+    """A new sandbox: its objects stored as parts, and counted against its address (counts
+    older than a day are forgotten).
+
+    The parts are what its first change's snapshot (the state before that change) names:
+    written now, as the sandbox is made, that change stores only what it changed, where it
+    stored all of the sandbox's objects (about 290 for a lab's) and answered 25 ms later."""
+    _, parts = _taken(sandbox.state)
+    StatePart.objects.bulk_create(
+        [
+            StatePart(sandbox_id=sandbox.pk, digest=d, data=zlib.compress(raw, PACK_LEVEL))
+            for d, raw in parts.items()
+            if raw
+        ],
+        ignore_conflicts=True,
+        batch_size=200,
+    )
     if not address:
         return
     Sandbox.objects.filter(pk=sandbox.pk).update(address=address)

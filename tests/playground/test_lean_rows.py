@@ -172,6 +172,22 @@ def test_a_snapshot_costs_what_changed(sandbox):
     assert 40_000 <= grew < 40_000 + small * 2
 
 
+def test_a_new_sandboxs_first_change_stores_only_what_it_changed(sandbox):
+    """Its objects were stored as parts when it was made, which its first snapshot names."""
+    Sandbox.objects.filter(pk=sandbox.pk).update(paused=True)  # no clock: only this change
+    made = set(sandbox.parts.values_list("digest", flat=True))
+    _sb, cluster = sandboxes.view(sandbox.owner, sandbox.public_id)
+    assert len(made) >= sum(len(objs) for objs in cluster.to_dict()["store"]["objects"].values())
+    apply(sandbox, configmap("first", "x"), "first")
+    snap = Snapshot.objects.get(sandbox=sandbox, label="first")
+    assert set(snap.parts) <= made  # the state before the change: all there already
+    # The new ConfigMap lives in the row; the snapshot before it needed nothing new.
+    assert set(sandbox.parts.values_list("digest", flat=True)) == made
+    sandboxes.rewind(sandbox.owner, sandbox.public_id, snap.pk)
+    _sb, back = sandboxes.view(sandbox.owner, sandbox.public_id)
+    assert _objects(back)["objects"] == _objects(cluster)["objects"]
+
+
 def _objects(cluster) -> dict:
     data = cluster.to_dict()
     return {
