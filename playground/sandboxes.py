@@ -400,15 +400,7 @@ def made(sandbox: Sandbox, address: str | None) -> None:
     written now, as the sandbox is made, that change stores only what it changed, where it
     stored all of the sandbox's objects (about 290 for a lab's) and answered 25 ms later."""
     _, parts = _taken(sandbox.state)
-    StatePart.objects.bulk_create(
-        [
-            StatePart(sandbox_id=sandbox.pk, digest=d, data=zlib.compress(raw, PACK_LEVEL))
-            for d, raw in parts.items()
-            if raw
-        ],
-        ignore_conflicts=True,
-        batch_size=200,
-    )
+    StatePart.objects.bulk_create(_new_parts(sandbox.pk, parts), ignore_conflicts=True, batch_size=200)
     if not address:
         return
     Sandbox.objects.filter(pk=sandbox.pk).update(address=address)
