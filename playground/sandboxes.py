@@ -14,7 +14,6 @@ import logging
 import random
 import secrets
 import time
-import zlib
 from datetime import timedelta
 
 import orjson
@@ -30,7 +29,7 @@ from django.utils.translation import gettext_noop
 from playground import changes, warm
 from playground.engine import ApiError, Cluster
 from playground.engine.cluster import WorkBudget
-from playground.models import PACK_LEVEL, Sandbox, SandboxCreation, Snapshot, StatePart
+from playground.models import Sandbox, SandboxCreation, Snapshot, StatePart, pack, unpack
 from playground.scenarios import ScenarioError, run_actions, scenarios
 
 PROFILES = {  # the page shows them with {% translate %}
@@ -154,8 +153,10 @@ def _skeleton(
     data: dict, known: dict | None = None, seen: dict | None = None
 ) -> tuple[str, dict[str, bytes]]:
     """A snapshot of `data` (a parsed state, left as it was): its JSON with every object as
-    a digest, and the parts. Digests the history already names are listed too. `known`
-    and `seen`: as for _part."""
+    a digest, and the parts. Digests the history already names are listed too. So is a
+    controller's state when it is large (the scheduler's decisions, the kubelets' pods):
+    most changes leave it as it was, and snapshots then share it. `known` and `seen`: as
+    for _part."""
     parts: dict[str, bytes] = {}
     store = data["store"]
     history = [list(row) for row in store["history"]]
@@ -170,9 +171,27 @@ def _skeleton(
             "history": history,
         },
     }
+    if isinstance(data.get("controllers"), dict):
+        skeleton["controllers"] = _controller_parts(data["controllers"], parts)
     for digest in _history_parts(skeleton, parts):
         parts.setdefault(digest, b"")  # already stored: named, not written again
     return orjson.dumps(skeleton).decode(), parts
+
+
+# A controller's state at least this large (as JSON) is a part of its own in a snapshot.
+CONTROLLER_PART_BYTES = 2048
+
+
+def _controller_parts(controllers: dict, parts: dict[str, bytes]) -> dict:
+    split = {}
+    for name, state in controllers.items():
+        raw = orjson.dumps(state)
+        if len(raw) < CONTROLLER_PART_BYTES:
+            split[name] = state
+        else:
+            split[name] = digest = _digest(raw)
+            parts[digest] = raw
+    return split
 
 
 def _new_parts(pk: int, *groups: dict[str, bytes]) -> list[StatePart]:
@@ -186,11 +205,7 @@ def _new_parts(pk: int, *groups: dict[str, bytes]) -> list[StatePart]:
     # All the sandbox's digests (a few hundred short strings) cost less to read than a
     # query naming each.
     have = set(StatePart.objects.filter(sandbox_id=pk).values_list("digest", flat=True))
-    return [
-        StatePart(sandbox_id=pk, digest=d, data=zlib.compress(raw, PACK_LEVEL))
-        for d, raw in wanted.items()
-        if d not in have
-    ]
+    return [StatePart(sandbox_id=pk, digest=d, data=pack(raw)) for d, raw in wanted.items() if d not in have]
 
 
 def _fetch_parts(pk: int, digests: list[str]) -> dict[str, dict]:
@@ -201,15 +216,18 @@ def _fetch_parts(pk: int, digests: list[str]) -> dict[str, dict]:
             "digest", "data"
         )
         for digest, data in rows:
-            found[digest] = orjson.loads(zlib.decompress(data))
+            found[digest] = orjson.loads(unpack(data))
     return found
 
 
 def _expand(state: str, pk: int | None) -> dict:
-    """A snapshot's state with its objects back in place (history digests stay named)."""
+    """A snapshot's state with its objects and controllers' states back in place (history
+    digests stay named)."""
     data = orjson.loads(state)
     objects = data["store"]["objects"]
+    controllers = data.get("controllers") if isinstance(data.get("controllers"), dict) else {}
     digests = [obj for objs in objects.values() for obj in objs if type(obj) is str]
+    digests += [state for state in controllers.values() if type(state) is str]
     if digests:
         found = _fetch_parts(pk, digests) if pk is not None else {}
         missing = [d for d in digests if d not in found]
@@ -217,6 +235,9 @@ def _expand(state: str, pk: int | None) -> dict:
             raise ValueError(f"{len(missing)} of the snapshot's objects are missing")
         for kind, objs in objects.items():
             objects[kind] = [found[obj] if type(obj) is str else obj for obj in objs]
+        for name, state in controllers.items():
+            if type(state) is str:
+                controllers[name] = found[state]
     return data
 
 

@@ -4,8 +4,6 @@ column (compressed on the way in) before the text column goes; an old snapshot k
 objects inline, which loads as before. The migration reverses too: parts go back inline
 and the text columns are filled again before they become NOT NULL."""
 
-import zlib
-
 import django.db.models.deletion
 import orjson
 from django.db import migrations, models
@@ -38,12 +36,14 @@ def inline_parts(apps, _schema_editor):
             sandbox = row.pk if model == "Sandbox" else row.sandbox_id
             data = orjson.loads(row.state)
             store = data["store"]
+            controllers = data.get("controllers") or {}
             named = [r[5] for r in store["history"] if type(r[5]) is str]
             named += [o for objs in store["objects"].values() for o in objs if type(o) is str]
+            named += [c for c in controllers.values() if type(c) is str]  # a large one is a part
             if not named:
                 continue
             found = {
-                digest: orjson.loads(zlib.decompress(raw))
+                digest: orjson.loads(playground.models.unpack(raw))
                 for digest, raw in parts.filter(sandbox_id=sandbox, digest__in=set(named)).values_list(
                     "digest", "data"
                 )
@@ -55,6 +55,9 @@ def inline_parts(apps, _schema_editor):
                 store["objects"][kind] = [
                     found[o] if type(o) is str else o for o in objs if type(o) is not str or o in found
                 ]
+            for name, state in controllers.items():
+                if type(state) is str:
+                    controllers[name] = found.get(state, {})
             rows.filter(pk=pk).update(state=orjson.dumps(data).decode())
 
 

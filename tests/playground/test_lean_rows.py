@@ -208,6 +208,9 @@ def test_rewind_brings_back_exactly_the_state_before(sandbox):
     sandboxes.rewind(sandbox.owner, sandbox.public_id, snap.pk)
     _sb, after = sandboxes.view(sandbox.owner, sandbox.public_id)
     assert _objects(after) == _objects(before)
+    # The controllers' states too, though the snapshot keeps the large ones as parts.
+    assert type(orjson.loads(snap.state)["controllers"]["scheduler"]) is str
+    assert after.to_dict()["controllers"] == before.to_dict()["controllers"]
     assert [(e["type"], e["object"]) for e in after.watch("pods", None, start)] == history_before
     # Going back is itself a snapshot: rewinding to it brings the scaled-down state back.
     undo = Snapshot.objects.filter(sandbox=sandbox, label="Before going back to: scale").get()
@@ -314,6 +317,7 @@ def test_migrating_back_puts_the_parts_inline_for_the_old_code():
             store = json.loads(state)["store"]
             assert all(type(o) is dict for objs in store["objects"].values() for o in objs)
             assert all(type(row[5]) is not str for row in store["history"])
+            assert all(type(c) is dict for c in json.loads(state)["controllers"].values())
     old_row = old.get_model("playground", "Sandbox").objects.get(pk=sandbox.pk)
     settings_cm = [
         o
@@ -331,6 +335,53 @@ def test_migrating_back_puts_the_parts_inline_for_the_old_code():
     sandboxes.rewind(sandbox.owner, sandbox.public_id, Snapshot.objects.get(label="three").pk)
     _sb, rewound = sandboxes.view(sandbox.owner, sandbox.public_id)
     assert rewound.get("configmap", "settings", "default")["data"] == {"v": "two"}
+
+
+def stored_state(sandbox) -> bytes:
+    """The row's state column as stored (compressed)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT state FROM {Sandbox._meta.db_table} WHERE id = %s", [sandbox.pk])
+        return bytes(cursor.fetchone()[0])
+
+
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+def test_rows_and_parts_packed_by_zlib_before_zstd_still_load(sandbox):
+    """Rows and parts were zlib-compressed before Zstandard: a database from then reads
+    as it did (a watch reaching back into the parts too), and the next save writes
+    Zstandard."""
+    import zlib
+
+    from playground.models import unpack
+
+    start = sandboxes.view(sandbox.owner, sandbox.public_id)[1].resource_version
+    for value in ("one", "two", "three"):
+        apply(sandbox, configmap("settings", value))
+    assert stored_state(sandbox)[:4] == ZSTD_MAGIC
+    Sandbox.objects.filter(pk=sandbox.pk).update(
+        state=zlib.compress(Sandbox.objects.get(pk=sandbox.pk).state.encode(), 3)
+    )
+    parts = StatePart.objects.filter(sandbox_id=sandbox.pk)
+    assert parts.count() >= 2
+    for pk, data in parts.values_list("pk", "data"):
+        assert bytes(data[:4]) == ZSTD_MAGIC
+        StatePart.objects.filter(pk=pk).update(data=zlib.compress(unpack(data), 3))
+    assert stored_state(sandbox)[:1] == b"\x78"  # zlib's header: the old format in place
+
+    _sb, cluster = sandboxes.view(sandbox.owner, sandbox.public_id)
+    values = [
+        e["object"]["data"]["v"]
+        for e in cluster.watch("configmaps", "default", start, field_selector="metadata.name=settings")
+    ]
+    assert values == ["one", "two", "three"]
+    apply(sandbox, configmap("settings", "four"))
+    assert stored_state(sandbox)[:4] == ZSTD_MAGIC
+    # The snapshot before "four" names parts packed by zlib: going back reads them.
+    rewound = Snapshot.objects.filter(sandbox_id=sandbox.pk).order_by("-id").first()
+    sandboxes.rewind(sandbox.owner, sandbox.public_id, rewound.pk)
+    _sb, cluster = sandboxes.view(sandbox.owner, sandbox.public_id)
+    assert cluster.get("configmap", "settings", "default")["data"] == {"v": "three"}
 
 
 def test_dumpdata_and_loaddata_carry_the_state_as_text(sandbox):
