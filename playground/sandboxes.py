@@ -129,24 +129,36 @@ def _part(obj: dict, parts: dict[str, bytes], known: dict | None = None, seen: d
     return digest
 
 
-def _history_parts(data: dict, parts: dict[str, bytes]) -> list[str]:
-    """Move the saved history's inline objects into `parts` (in place); the digests it names."""
+def _history_parts(data: dict, parts: dict[str, bytes], known: dict | None = None) -> list[str]:
+    """Move the saved history's inline objects into `parts` (in place); the digests it names.
+    `known`: as for _part."""
     named = []
     for row in data["store"]["history"]:
         saved = row[5]
         if type(saved) is dict:
-            row[5] = saved = _part(saved, parts)
+            row[5] = saved = _part(saved, parts, known)
         if type(saved) is str:
             named.append(saved)
     return named
 
 
-def _pack(cluster: Cluster) -> tuple[str, dict[str, bytes], list[str]]:
-    """The state for the row, the history parts it adds and every digest it names."""
+def _pack(cluster: Cluster, known: dict | None = None) -> tuple[bytes, dict[str, bytes], list[str]]:
+    """The state for the row (JSON), the history parts it adds and every digest it names.
+    `known`: the JSON of objects already written out (as for _part), put in as it is; a
+    change's snapshot has just written out every object the change did not touch."""
     data = cluster.to_dict()
     parts: dict[str, bytes] = {}
-    named = _history_parts(data, parts)
-    return orjson.dumps(data).decode(), parts, named
+    named = _history_parts(data, parts, known)
+    if known:
+        objects = data["store"]["objects"]
+        for kind, objs in objects.items():
+            objects[kind] = [_as_written(obj, known) for obj in objs]
+    return orjson.dumps(data), parts, named
+
+
+def _as_written(obj: dict, known: dict):
+    hit = known.get(id(obj))
+    return orjson.Fragment(hit[2]) if hit is not None and hit[0] is obj else obj
 
 
 def _skeleton(
@@ -194,17 +206,40 @@ def _controller_parts(controllers: dict, parts: dict[str, bytes]) -> dict:
     return split
 
 
-def _new_parts(pk: int, *groups: dict[str, bytes]) -> list[StatePart]:
+class Known:
+    """What a kept cluster's save knew, for the next change on that cluster (warm.lend):
+    `parts`, what its snapshot split (_part's `known`), and `stored`, the digest and stored
+    size of every part the sandbox holds once the save committed (None: not known). With
+    `stored` the next save neither reads all the sandbox's digests to know which parts to
+    write nor adds up their sizes to trim snapshots (_trim); it is only used while the row
+    is as that save left it (warm.take), when no other writer can have added or deleted a
+    part."""
+
+    __slots__ = ("parts", "stored")
+
+    def __init__(self, stored: dict[str, int] | None = None):
+        self.parts: dict = {}
+        self.stored = stored
+
+
+def _new_parts(pk: int, *groups: dict[str, bytes], known: Known | None = None) -> list[StatePart]:
     """The parts of `groups` the sandbox does not store yet, compressed, to be written with
     the save. Read before the save's transaction (which then holds its lock only briefly):
     a part seen here and deleted before the save would have been deleted by a save that won
-    meanwhile, which makes this one's compare-and-swap fail."""
+    meanwhile, which makes this one's compare-and-swap fail. `known.stored`: the parts
+    stored, when known (else read, and kept there)."""
     wanted = {digest: raw for parts in groups for digest, raw in parts.items() if raw}
     if not wanted:
         return []
-    # All the sandbox's digests (a few hundred short strings) cost less to read than a
-    # query naming each.
-    have = set(StatePart.objects.filter(sandbox_id=pk).values_list("digest", flat=True))
+    if known is not None and known.stored is not None:
+        have = known.stored
+    elif known is not None:
+        # All the sandbox's digests (a few hundred short strings) cost less to read than a
+        # query naming each.
+        rows = StatePart.objects.filter(sandbox_id=pk).annotate(n=Length("data"))
+        have = known.stored = dict(rows.values_list("digest", "n"))
+    else:
+        have = set(StatePart.objects.filter(sandbox_id=pk).values_list("digest", flat=True))
     return [StatePart(sandbox_id=pk, digest=d, data=pack(raw)) for d, raw in wanted.items() if d not in have]
 
 
@@ -256,20 +291,25 @@ def _inline(state: str, pk: int) -> str:
     return orjson.dumps(data).decode()
 
 
-def _collect(pk: int, live: list[str]) -> None:
-    """Delete the sandbox's parts that neither its state nor any snapshot names. Runs in
-    the transaction of a save that won its compare-and-swap, so a writer that loaded an
-    older version (and may name a part deleted here) fails its own and starts again."""
+def _collect(pk: int, live: list[str]) -> set[str]:
+    """Delete the sandbox's parts that neither its state nor any snapshot names (their
+    digests are returned). Runs in the transaction of a save that won its compare-and-swap,
+    so a writer that loaded an older version (and may name a part deleted here) fails its
+    own and starts again."""
     named = set(live)
-    for parts in Snapshot.objects.filter(sandbox_id=pk).values_list("parts", flat=True):
-        named.update(parts)
-    stale = [
-        pid
+    # The lists as text, parsed here: the JSON field's own decoding (the standard library's)
+    # took most of a collection's time.
+    for parts in Snapshot.objects.filter(sandbox_id=pk).values_list(Cast("parts", TextField()), flat=True):
+        named.update(orjson.loads(parts))
+    stale = {
+        pid: digest
         for pid, digest in StatePart.objects.filter(sandbox_id=pk).values_list("id", "digest")
         if digest not in named
-    ]
-    for i in range(0, len(stale), 500):
-        StatePart.objects.filter(id__in=stale[i : i + 500]).delete()
+    }
+    ids = list(stale)
+    for i in range(0, len(ids), 500):
+        StatePart.objects.filter(id__in=ids[i : i + 500]).delete()
+    return set(stale.values())
 
 
 def _snapshot(pk: int, label: str, taken: tuple[str, dict[str, bytes]]) -> None:
@@ -342,12 +382,12 @@ def _load(
 
 
 def _resume(
-    sandbox: Sandbox, kept: tuple[Cluster, dict], now, snapshot: bool, seen: dict
+    sandbox: Sandbox, kept: tuple[Cluster, Known], now, snapshot: bool, seen: dict
 ) -> tuple[Cluster, str, tuple | None] | None:
     """What _load gives, from the cluster this process saved as the row's version and the
     parts its last snapshot split (warm.take); None when it does not go on (the caller
     loads the row instead). `seen` gets this snapshot's parts, for the next change."""
-    cluster, known = kept
+    cluster, known = kept[0], kept[1].parts
     try:
         taken = _skeleton(cluster.to_dict(), known, seen) if snapshot else None
         before = cluster.resource_version
@@ -565,6 +605,7 @@ def _save(
     trim=True,
     then=None,
     base_revision: int | None = None,
+    known: Known | None = None,
     **fields,
 ) -> bool:
     """Compare-and-swap the cluster's state in (`packed`: _pack(cluster) when already made);
@@ -572,14 +613,17 @@ def _save(
     `then()` runs when it wins. The parts it writes, the row, the snapshot and what `then`
     does commit together or not at all. `base_revision`: the store's revision as the row
     held it, when `cluster` was loaded from the row and changed since (the change's events
-    are then offered to the listeners, see `delta`)."""
-    state, parts, named = _pack(cluster) if packed is None else packed
-    new = _new_parts(sandbox.pk, parts, snapshot[1][1] if snapshot is not None else {})
+    are then offered to the listeners, see `delta`). `known`: see Known; once the save
+    wins, its `stored` is what the sandbox stores."""
+    raw, parts, named = _pack(cluster) if packed is None else packed
+    taken = snapshot[1][1] if snapshot is not None else {}
+    new = _new_parts(sandbox.pk, parts, taken, known=known)
+    gone: set[str] = set()
     with transaction.atomic():
         # The write first: SQLite's lock is taken at once (a transaction that read first
         # could not take it while another writes: "database is locked").
         updated = Sandbox.objects.filter(pk=sandbox.pk, version=sandbox.version).update(
-            state=state,
+            state=pack(raw),
             version=sandbox.version + 1,
             synced_at=now,
             updated=now,
@@ -591,16 +635,21 @@ def _save(
         told = (lambda: delta(cluster, base, base_revision)) if base_revision is not None else (lambda: None)
         changes.saved(sandbox.pk, base + 1, told)
         StatePart.objects.bulk_create(new, ignore_conflicts=True, batch_size=200)
+        stored = known.stored if known is not None else None
+        if stored is not None:
+            stored.update((part.digest, len(part.data)) for part in new)
         if snapshot is not None:
             _snapshot(sandbox.pk, *snapshot)
             if trim:
-                _trim(sandbox.pk)
+                _trim(sandbox.pk, sum(stored.values()) if stored is not None else None)
         if then is not None:
             then()
         # Trimming one snapshot a change (past SANDBOX_SNAPSHOTS_KEPT) frees few parts:
         # they wait for the next collection, as the history's do.
         if then is not None or secrets.randbelow(COLLECT_EVERY) == 0:
-            _collect(sandbox.pk, named)
+            gone = _collect(sandbox.pk, named)
+    for digest in gone if stored is not None else ():
+        stored.pop(digest, None)
     if updated:
         sandbox.version += 1
         sandbox.synced_at = now
@@ -625,15 +674,19 @@ def change(owner: str, public_id, action, label: str, snapshot: bool = True, run
             # A cluster this process saved as the row's version goes on without a load.
             sandbox = get(owner, public_id, defer_state=warm.has(public_id), lock=lock)
             now = timezone.now()
-            kept, seen = warm.take(sandbox), {}
-            resumed = _resume(sandbox, kept, now, snapshot, seen) if kept is not None else None
-            cluster, before, taken = resumed or _load(sandbox, now, snapshot=snapshot, seen=seen)
+            kept = warm.take(sandbox)
+            # The digests the last save left stored go on with its cluster, not without it.
+            known = Known(kept[1].stored if kept is not None else None)
+            resumed = _resume(sandbox, kept, now, snapshot, known.parts) if kept is not None else None
+            if resumed is None:
+                known.stored = None
+            cluster, before, taken = resumed or _load(sandbox, now, snapshot=snapshot, seen=known.parts)
             result = action(cluster)  # may raise ApiError: nothing is saved
             if run_now and not sandbox.paused:
                 # Run what the change set in motion at this instant. A paused clock leaves it
                 # queued, so Step shows each control loop act in turn.
                 cluster.advance(0)
-            packed = _pack(cluster)
+            packed = _pack(cluster, known.parts)
             _check_size(packed[0], cluster, lambda sandbox=sandbox: sandbox.state)
             if _save(
                 sandbox,
@@ -642,9 +695,10 @@ def change(owner: str, public_id, action, label: str, snapshot: bool = True, run
                 packed=packed,
                 snapshot=(label, taken) if snapshot else None,
                 base_revision=int(before),
+                known=known,
                 **fields,
             ):
-                warm.lend(sandbox, cluster, seen)
+                warm.lend(sandbox, cluster, known)
                 return sandbox, cluster, result
     raise SandboxError(_("The sandbox is changing too fast; please try again."), 409)
 
@@ -663,16 +717,14 @@ def _writer_lock():
         yield True
 
 
-def _check_size(state: str, cluster: Cluster, before) -> None:
+def _check_size(state: bytes, cluster: Cluster, before) -> None:
     """Refuse (changing nothing) a change whose saved state would pass SANDBOX_STATE_MAX_BYTES
     and that made the objects bigger: past the cap a sandbox may still delete and shrink
     (the watch history keeps what was deleted for a while, so the state itself may not).
     `before()` gives the state as it was, read only here."""
     cap = settings.SANDBOX_STATE_MAX_BYTES
-    if not cap or len(state) <= cap:
-        return
-    size = len(state.encode())
-    if size <= cap:
+    size = len(state)
+    if not cap or size <= cap:
         return
     objects = len(orjson.dumps(cluster.store.to_dict()["objects"]))
     try:
@@ -727,11 +779,12 @@ KEPT_LABELS = ("Reset", "Before going back to", "As copied from")
 STORED = Length("state") + Length(Cast("parts", TextField()))
 
 
-def _trim(pk: int) -> None:
+def _trim(pk: int, parts_bytes: int | None = None) -> None:
     """Keep SANDBOX_SNAPSHOTS_KEPT snapshots (the newest) and at most
     SANDBOX_SNAPSHOTS_MAX_BYTES stored for them (their own rows and the parts they name,
     each part counted once): the oldest automatic ones go first, then, if still over, the
-    oldest of any kind; the newest always stays."""
+    oldest of any kind; the newest always stays. `parts_bytes`: what all the sandbox's
+    parts store, when known (else added up here)."""
     rows = list(
         Snapshot.objects.filter(sandbox_id=pk)
         .order_by("-id")
@@ -743,10 +796,9 @@ def _trim(pk: int) -> None:
     cap = settings.SANDBOX_SNAPSHOTS_MAX_BYTES
     own = sum(row[2] or 0 for row in rows if row[0] not in stale)
     # Every part of the sandbox (the watch history's too) bounds what the snapshots name.
-    if (
-        cap
-        and own + (StatePart.objects.filter(sandbox_id=pk).aggregate(n=Sum(Length("data")))["n"] or 0) > cap
-    ):
+    if parts_bytes is None and cap:
+        parts_bytes = StatePart.objects.filter(sandbox_id=pk).aggregate(n=Sum(Length("data")))["n"] or 0
+    if cap and own + parts_bytes > cap:
         stale |= _over_cap(pk, rows, stale, cap)
     if stale:
         Snapshot.objects.filter(id__in=list(stale)).delete()

@@ -41,12 +41,12 @@ def saved_as(sandbox) -> tuple:
     return sandbox.version, sandbox.synced_at
 
 
-def lend(sandbox, cluster, parts: dict) -> None:
+def lend(sandbox, cluster, known) -> None:
     """`cluster` was just saved as `sandbox`'s row: keep it once this request has finished,
-    with `parts`, what its snapshot split (sandboxes._part), for the next one."""
+    with `known`, what its save knew (sandboxes.Known), for the next one."""
     lent = getattr(_local, "lent", None)
     if lent is not None:
-        lent.append((str(sandbox.public_id), saved_as(sandbox), _mark(cluster), cluster, parts))
+        lent.append((str(sandbox.public_id), saved_as(sandbox), _mark(cluster), cluster, known))
 
 
 def has(public_id) -> bool:
@@ -54,14 +54,14 @@ def has(public_id) -> bool:
 
 
 def take(sandbox) -> tuple | None:
-    """(cluster, parts) kept for the sandbox if its row is still as that cluster was saved
+    """(cluster, known) kept for the sandbox if its row is still as that cluster was saved
     (else None); either way they are no longer kept."""
     with _lock:
         entry = _kept.pop(str(sandbox.public_id), None)
     if entry is None:
         return None
-    kept_as, mark, cluster, parts = entry
-    return (cluster, parts) if kept_as == saved_as(sandbox) and _mark(cluster) == mark else None
+    kept_as, mark, cluster, known = entry
+    return (cluster, known) if kept_as == saved_as(sandbox) and _mark(cluster) == mark else None
 
 
 def forget() -> None:
@@ -75,11 +75,11 @@ def _started(**_kwargs) -> None:
 
 def _finished(**_kwargs) -> None:
     lent, _local.lent = getattr(_local, "lent", None), None
-    for key, kept_as, mark, cluster, parts in lent or ():
+    for key, kept_as, mark, cluster, known in lent or ():
         if _mark(cluster) != mark:
             continue  # changed after its save: not what the row holds
         with _lock:
-            _kept[key] = (kept_as, mark, cluster, parts)
+            _kept[key] = (kept_as, mark, cluster, known)
             _kept.move_to_end(key)
             while len(_kept) > settings.SANDBOX_CLUSTERS_KEPT:
                 _kept.popitem(last=False)

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from playground import sandboxes, warm
-from playground.models import Sandbox
+from playground.models import Sandbox, Snapshot, StatePart
 
 pytestmark = pytest.mark.django_db
 
@@ -203,3 +203,56 @@ def test_another_visitor_cannot_reach_a_kept_cluster(client, sandbox):
     with pytest.raises(sandboxes.SandboxError):
         sandboxes.change("someone-else", sandbox.public_id, lambda c: c.apply([]), "stranger")
     assert warm.has(sandbox.public_id)  # the refusal came before the kept cluster was taken
+
+
+def stored_parts(sandbox) -> dict:
+    from django.db.models.functions import Length
+
+    rows = StatePart.objects.filter(sandbox_id=sandbox.pk).annotate(n=Length("data"))
+    return dict(rows.values_list("digest", "n"))
+
+
+def test_a_kept_cluster_knows_the_parts_stored_so_its_next_save_reads_none(
+    client, sandbox, monkeypatch, settings
+):
+    """What the sandbox stores as parts goes on with the kept cluster (sandboxes.Known):
+    the next change neither reads every digest to know which parts to write nor adds up
+    their sizes to trim snapshots. It must be exactly what the table holds, parts written
+    and collected included."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # A short watch history and one snapshot kept: old versions soon are named by nothing.
+    sandboxes.change(sandbox.owner, sandbox.public_id, lambda c: setattr(c.store, "history_limit", 3), "")
+    settings.SANDBOX_SNAPSHOTS_KEPT = 1
+    apply(client, sandbox, CONFIGMAP.format(i=0))
+    table = f'FROM "{StatePart._meta.db_table}"'
+    collected = 0
+    for i in range(1, 10):
+        collecting = i % 3 == 0
+        monkeypatch.setattr(sandboxes, "COLLECT_EVERY", 1 if collecting else 10**12)
+        before = stored_parts(sandbox)
+        with CaptureQueriesContext(connection) as queries:
+            apply(client, sandbox, CONFIGMAP.format(i=i % 2))
+        known = warm._kept[str(sandbox.public_id)][3]
+        assert known.stored == stored_parts(sandbox)
+        collected += len(set(before) - set(known.stored))
+        reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and table in q["sql"]]
+        # Only a collection reads the parts table (which parts nothing names).
+        assert len(reads) == (1 if collecting else 0), reads
+    assert collected  # the collections did delete parts
+
+
+def test_snapshots_stay_within_their_byte_cap_on_the_kept_path(client, sandbox, settings):
+    """The cap on what snapshots store is kept with the parts' sizes the kept cluster
+    carries, as with the ones a load adds up."""
+    for i in range(4):
+        apply(client, sandbox, CONFIGMAP.format(i=i))
+    cap = sandboxes.snapshot_bytes(sandbox.pk)
+    settings.SANDBOX_SNAPSHOTS_MAX_BYTES = cap
+    for i in range(4, 8):
+        apply(client, sandbox, CONFIGMAP.format(i=i))
+        assert warm.has(sandbox.public_id)
+        assert sandboxes.snapshot_bytes(sandbox.pk) <= cap
+    labels = list(Snapshot.objects.filter(sandbox=sandbox).values_list("label", flat=True))
+    assert labels and len(labels) < 8
