@@ -248,3 +248,21 @@ def test_start_and_end_are_read_and_shown_in_the_stated_time_zone(instructor):
     dashboard = instructor.get(response["Location"]).content.decode()
     assert "1 May 2030 09:00 UTC" in dashboard and "1 May 2030 12:30 UTC" in dashboard
     assert "1 May 2030 09:00 UTC to 1 May 2030 12:30 UTC" in instructor.get("/workshops/").content.decode()
+
+
+def test_a_grid_cell_says_its_minutes_and_hints_in_the_learners_language():
+    """The grid's cells are worded in Python (workshops.Cell), with the catalogue's
+    entries the template used."""
+    from django.utils import translation
+
+    from playground.workshops import Cell
+
+    done = Cell(passed=True, hints=2, minutes=7)
+    with translation.override("en"):
+        assert (done.time_text, done.hints_text, Cell(False, 1, None).hints_text) == (
+            "7 min",
+            "2 hints",
+            "1 hint",
+        )
+    with translation.override("zh-hans"):
+        assert (done.time_text, done.hints_text) == ("7 分钟", "2 个提示")
