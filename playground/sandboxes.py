@@ -217,9 +217,9 @@ class Known:
 
     __slots__ = ("parts", "stored")
 
-    def __init__(self, stored: dict[str, int] | None = None):
+    def __init__(self):
         self.parts: dict = {}
-        self.stored = stored
+        self.stored: dict[str, int] | None = None
 
 
 def _new_parts(pk: int, *groups: dict[str, bytes], known: Known | None = None) -> list[StatePart]:
@@ -674,12 +674,10 @@ def change(owner: str, public_id, action, label: str, snapshot: bool = True, run
             # A cluster this process saved as the row's version goes on without a load.
             sandbox = get(owner, public_id, defer_state=warm.has(public_id), lock=lock)
             now = timezone.now()
-            kept = warm.take(sandbox)
-            # The digests the last save left stored go on with its cluster, not without it.
-            known = Known(kept[1].stored if kept is not None else None)
+            kept, known = warm.take(sandbox), Known()
             resumed = _resume(sandbox, kept, now, snapshot, known.parts) if kept is not None else None
-            if resumed is None:
-                known.stored = None
+            if resumed is not None:  # what the last save left stored goes on with its cluster only
+                known.stored = kept[1].stored
             cluster, before, taken = resumed or _load(sandbox, now, snapshot=snapshot, seen=known.parts)
             result = action(cluster)  # may raise ApiError: nothing is saved
             if run_now and not sandbox.paused:
