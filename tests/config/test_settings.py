@@ -2,6 +2,7 @@
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -118,3 +119,28 @@ def test_sqlite_writes_ahead_and_syncs_at_checkpoints(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["wal", "1"]  # 1: NORMAL
+
+
+def test_a_sqlite_backup_holds_what_the_write_ahead_log_has_not_checkpointed(tmp_path):
+    """The README's advice: while the app runs, a commit may be only in db.sqlite3-wal;
+    SQLite's backup copies it, where copying db.sqlite3 alone does not."""
+    code = (
+        "import django, shutil, sqlite3, sys; django.setup(); from django.db import connection; "
+        "c = connection.cursor(); c.execute('PRAGMA wal_autocheckpoint=0'); "
+        "c.execute('CREATE TABLE t (v TEXT)'); c.execute(\"INSERT INTO t VALUES ('kept')\"); "
+        "db = sys.argv[1]; shutil.copy(db, db + '.copied'); "
+        "out = sqlite3.connect(db + '.backup'); sqlite3.connect(db).backup(out); out.close(); "
+        "print(len(open(db + '-wal', 'rb').read()) > 0)"
+    )
+    db = tmp_path / "db.sqlite3"
+    result = run(
+        ["-c", code, str(db)],
+        {"DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": f"sqlite:///{db}"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True"]  # the commit is in the log
+    with sqlite3.connect(tmp_path / "db.sqlite3.backup") as backup:
+        assert backup.execute("SELECT v FROM t").fetchall() == [("kept",)]
+    with sqlite3.connect(tmp_path / "db.sqlite3.copied") as copied:
+        with pytest.raises(sqlite3.OperationalError, match="no such table"):
+            copied.execute("SELECT v FROM t")
