@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from playground import live, sandboxes, workshop_live, workshops
 from playground.engine import ApiError
-from playground.workshop_views import linked_rows
+from playground.workshop_views import rendered_rows
 
 
 def _refused(message: str, status: int, retry_after: int | None = None) -> HttpResponse:
@@ -66,5 +65,4 @@ def workshop_row(request: HttpRequest, public_id, learner_id) -> HttpResponse:
     if seat is None:
         return _refused("There is no such learner in this workshop.", 404)
     _titles, rows = workshops.grid(workshop, only=seat)
-    context = {"workshop": workshop, "row": linked_rows(workshop, rows)[0]}
-    return render(request, "playground/workshop.html#row", context)
+    return HttpResponse(rendered_rows(workshop, rows)[0])

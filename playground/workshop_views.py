@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import lru_cache
 from types import SimpleNamespace
 
 import segno
@@ -11,10 +12,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import Context
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from config.clientip import address_key, client_address
@@ -26,23 +29,48 @@ from playground.views import _fail
 _STAND_IN = uuid.UUID(int=0)
 
 
-def linked_rows(workshop, rows: list) -> list[SimpleNamespace]:
-    """The grid's rows with their links: the learner's two, each reversed once with a
-    stand-in id then filled in, and the Reset form's (200 rows' `{% url %}` tags were a
-    quarter of a grid refresh)."""
+ROWS_KEPT = 4096  # rendered rows kept per process: a 500-learner class's rows in a few languages
+
+
+def rendered_rows(workshop, rows: list) -> list[str]:
+    """The grid's rows as HTML. A row reads nothing of the request (its Reset button names
+    the grid's one form, which holds the CSRF token), so each row is rendered once for each
+    content it has and reused while it stays so: rendering 200 rows with the template engine
+    was most of a grid refresh, and between two refreshes few rows change. Its links are
+    reversed once per call, with a stand-in id filled in per row."""
     learner = reverse("playground:workshop-learner", args=[workshop.public_id, _STAND_IN])
     live = reverse("playground:workshop-row", args=[workshop.public_id, _STAND_IN])
-    reset = reverse("playground:workshop-control", args=[workshop.public_id, "reset"])
     stand_in = str(_STAND_IN)
+    # The template is part of the key: a reloaded template (DEBUG) renders afresh.
+    template = get_template("playground/workshop.html#row")
+    language = get_language()
     return [
-        SimpleNamespace(
-            **vars(row),
-            learner_url=learner.replace(stand_in, str(row.seat.public_id)),
-            live_url=live.replace(stand_in, str(row.seat.public_id)),
-            reset_url=reset,
+        _row_html(
+            template.template,
+            language,
+            str(row.seat.public_id),
+            row.seat.name,
+            tuple(row.cells),
+            row.stuck,
+            row.checking,
+            learner.replace(stand_in, str(row.seat.public_id)),
+            live.replace(stand_in, str(row.seat.public_id)),
         )
         for row in rows
     ]
+
+
+@lru_cache(maxsize=ROWS_KEPT)
+def _row_html(template, language, public_id, name, cells, stuck, checking, learner_url, live_url) -> str:
+    row = SimpleNamespace(
+        seat=SimpleNamespace(public_id=public_id, name=name),
+        cells=cells,
+        stuck=stuck,
+        checking=checking,
+        learner_url=learner_url,
+        live_url=live_url,
+    )
+    return template.render(Context({"row": row}, autoescape=True))
 
 
 def _when(text: str) -> datetime:
@@ -127,7 +155,7 @@ def dashboard(request: HttpRequest, public_id) -> HttpResponse:
     context = {
         "workshop": workshop,
         "titles": titles,
-        "rows": linked_rows(workshop, rows),
+        "row_html": rendered_rows(workshop, rows),
     }
     if request.htmx:  # the grid's refresh
         return render(request, "playground/workshop.html#grid", context)

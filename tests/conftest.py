@@ -1,4 +1,14 @@
 import pytest
+from django.conf import settings
+from django.utils import translation
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    """A request to a /zh-hans/ page leaves Chinese active in this thread; later tests
+    (their reverse() calls) expect the default language."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """An instructor-led workshop in real browsers: the instructor creates it, two learners
 join in separate contexts, one solves a task in the web UI and the other with the real
-kubectl, and the instructor's grid turns green for both. Screenshots in test-artifacts/."""
+kubectl, the instructor's grid turns green for both, and a reset turns one back.
+Screenshots in test-artifacts/."""
 
 import re
 from datetime import timedelta
@@ -74,5 +75,17 @@ def test_a_workshop_with_two_learners(live_server, chromium_browser, tmp_path):
         timeout=10_000,
     )
     shot(alice, "12-learner-sees-the-message")
+
+    # Each row's Reset button submits the grid's one form (which holds the CSRF token).
+    instructor.locator("#grid tbody tr", has_text="Bob").get_by_role("button", name="Reset").click()
+    instructor.wait_for_function(
+        """() => [...document.querySelectorAll('#grid tbody tr')].some(
+            (row) => row.innerText.includes('Bob') && row.querySelector('td').className === 'fail')""",
+        timeout=20_000,
+    )
+    assert (
+        instructor.locator("#grid tbody tr", has_text="Alice").locator("td").first.get_attribute("class")
+        == "pass"
+    )
     alice_context.close()
     bob_context.close()

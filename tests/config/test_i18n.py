@@ -31,14 +31,6 @@ def fresh_cache():
     cache.clear()
 
 
-@pytest.fixture(autouse=True)
-def english_afterwards():
-    """A request to a /zh-hans/ page leaves Chinese active in this thread; later tests
-    (their reverse() calls) expect the default language."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
-
-
 def page(client, url, **extra) -> str:
     response = client.get(url, **extra)
     assert response.status_code == 200, (url, response.status_code)

@@ -103,19 +103,23 @@ def test_learners_join_solve_and_the_grid_turns_green(instructor, workshop, htmx
 
 
 def test_each_grid_row_links_to_its_own_learner_and_the_reset_form(instructor, workshop, htmx_headers):
-    """The grid's links are reversed once and filled in per learner (workshop_views.linked_rows):
-    each row's still name its own learner, in the grid and in the row a push refetches."""
+    """The grid's links are reversed once and filled in per learner (workshop_views.rendered_rows):
+    each row's still name its own learner, in the grid and in the row a push refetches, and
+    each row's Reset button submits the grid's one form, which holds the CSRF token."""
     learner(workshop.code, "Alice")
     learner(workshop.code, "Bob")
     base = f"/workshops/{workshop.public_id}"
     grid = instructor.get(f"{base}/", **htmx_headers).content.decode()
+    form = re.search(r'<form id="grid-reset" method="post" action="([^"]+)">(.*?)</form>', grid)
+    assert form.group(1) == f"{base}/reset" and 'name="csrfmiddlewaretoken"' in form.group(2)
+    assert grid.count("csrfmiddlewaretoken") == 1
     for seat in Participant.objects.all():
         learner_url = f"{base}/learners/{seat.public_id}/"
         row = instructor.get(f"{learner_url}row", **htmx_headers).content.decode()
         for html in (grid[grid.index(f'id="learner-{seat.public_id}"') :].split("</tr>")[0], row):
             assert f'data-live-row="{learner_url}row"' in html
             assert f'<a href="{learner_url}">' in html
-            assert f'action="{base}/reset"' in html and f'value="{seat.public_id}"' in html
+            assert f'form="grid-reset" name="learner" value="{seat.public_id}"' in html
         assert instructor.get(learner_url).status_code == 200
 
 
@@ -266,3 +270,30 @@ def test_a_grid_cell_says_its_minutes_and_hints_in_the_learners_language():
         )
     with translation.override("zh-hans"):
         assert (done.time_text, done.hints_text) == ("7 分钟", "2 个提示")
+
+
+def test_a_grid_row_is_rendered_again_only_when_its_content_or_language_changes(
+    instructor, workshop, htmx_headers
+):
+    """workshop_views.rendered_rows keeps each row's HTML: a refresh with nothing changed
+    reuses it, while a passed task, or the other language, renders the row afresh."""
+    from playground.workshop_views import _row_html
+
+    alice, lab = learner(workshop.code, "Alice")
+    base = f"/workshops/{workshop.public_id}/"
+
+    def alice_row(prefix=""):
+        grid = instructor.get(prefix + base, **htmx_headers).content.decode()
+        return grid[grid.index("Alice") :].split("</tr>")[0]
+
+    before = alice_row()
+    assert 'class="pass"' not in before and ">Reset<" in before
+    hits = _row_html.cache_info().hits
+    assert alice_row() == before and _row_html.cache_info().hits == hits + 1
+    assert ">重置<" in alice_row("/zh-hans") and ">Reset<" in alice_row()
+
+    alice.post(lab + "tasks/1/solve")
+    alice.get(lab)
+    after = alice_row()
+    assert after.count('class="pass"') == 1 and "✓ 0 min" in after
+    assert ">0 分钟" not in after and "✓ 0 分钟" in alice_row("/zh-hans")
