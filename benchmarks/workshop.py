@@ -323,7 +323,8 @@ def main() -> None:
         f"Machine: {machine()}. Date: {datetime.now(UTC):%Y-%m-%d}. {shape}. "
         f"{args.learners} learners in the self-healing lab, each acting every "
         f"{args.interval:.0f} s on average for {args.seconds:.0f} s (80 % task-list polls, 20 % console commands), "
-        f"and the instructor's grid refreshing every 3 s. {args.repeat} runs; each figure is the median over the runs.",
+        f"and the instructor's grid refreshing every 3 s. "
+        + ("1 run." if args.repeat == 1 else f"{args.repeat} runs; each figure is the median over the runs."),
         "",
         f"* Joining: {args.learners} learners in {med([r['join_seconds'] for r in runs]):.1f} s (each join builds the "
         f"learner's sandbox); p50 {med([statistics.median(r['join_times']) for r in runs]):.0f} ms, "
