@@ -42,11 +42,14 @@ def test_a_learner_tries_a_pair_applies_yaml_fails_a_host_and_rewinds(live_serve
     page.wait_for_function("() => document.querySelector('#apply-result').innerText.includes('line 5')")
     shot(page, "04-bad-yaml")
 
-    # The progress bar is lit while a request is in flight, and goes out after it.
+    # The progress bar is lit while a request is in flight, and goes out after it. Only
+    # the Apply request counts: the live poll (every 3 s) has its own indicator.
     page.evaluate(
-        """document.body.addEventListener('htmx:beforeSend', () => {
-            window.progressLit = document.getElementById('progress').classList.contains('htmx-request');
-        }, {once: true})"""
+        """document.body.addEventListener('htmx:beforeSend', (event) => {
+            if (event.detail.requestConfig.path.endsWith('/apply')) {
+                window.progressLit = document.getElementById('progress').classList.contains('htmx-request');
+            }
+        })"""
     )
     page.get_by_role("button", name="Apply", exact=True).click()
     page.wait_for_function("() => document.querySelector('#apply-result').innerText.includes('line 5')")
