@@ -203,7 +203,7 @@ def _poll_versions() -> None:
                     feed.version = version
                     feed.moved.set()
             time.sleep(POLL_SECONDS)
-    except DatabaseError:
+    except Exception:  # noqa: BLE001 - whatever stops the thread, the feeds must not wait on it
         logger.exception("sandbox feeds' poller stopped")
         _fail_all()
     finally:
@@ -284,7 +284,7 @@ def _listen_versions() -> None:
                 if failures > RECONNECTS:
                     raise
                 time.sleep(min(1.0, 0.1 * 2**failures))
-    except DatabaseError:
+    except Exception:  # noqa: BLE001 - whatever stops the thread, the feeds must not wait on it
         logger.exception("sandbox feeds' listener stopped")
         _fail_all()
     finally:

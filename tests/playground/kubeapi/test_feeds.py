@@ -200,3 +200,23 @@ def test_a_told_change_prints_as_kubectl_get_w_prints_it_after_a_load(sandbox, t
     printed = handler.encode_event(view, target, req, from_tail, True)
     assert printed == handler.encode_event(loaded, target, req, after_load, True)
     assert b'"printed"' in printed and b'"0s"' in printed
+
+
+@pytest.mark.parametrize("error", [feeds.DatabaseError("gone"), RuntimeError("not a database error")])
+def test_a_versions_thread_stopped_by_any_error_ends_every_feed_and_lets_the_next_start(
+    sandbox, held, monkeypatch, error
+):
+    """Had the thread died on an error it did not expect while still registered as the
+    process's poller, every watch in the process would wait on it for ever: every feed is
+    told to end (its streams' clients reconnect) and the next subscriber starts a thread."""
+    _, _, feed = held
+
+    class Broken:
+        def filter(self, **_):
+            raise error
+
+    monkeypatch.setattr(feeds.Sandbox, "objects", Broken())
+    monkeypatch.setattr(feeds, "_poller", "the running thread")
+    feeds._poll_versions()
+    assert feed.version == feeds.FAILED and feed.moved.is_set()
+    assert feeds._poller is None
