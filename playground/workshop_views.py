@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import html as html_text
 import uuid
 from datetime import datetime
+from html import escape
 
 import segno
 from django.contrib import messages
@@ -13,7 +13,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
@@ -25,75 +24,61 @@ from playground.labs.runner import status
 from playground.views import _fail
 
 _STAND_IN = uuid.UUID(int=0)
+_STAND_IN_TEXT = str(_STAND_IN)
 
 
 def rendered_rows(workshop, rows: list) -> list[str]:
-    """The grid's rows as HTML, each row's links reversed once per call with a stand-in id
-    filled in per row."""
-    learner = reverse("playground:workshop-learner", args=[workshop.public_id, _STAND_IN])
-    live = reverse("playground:workshop-row", args=[workshop.public_id, _STAND_IN])
-    stand_in = str(_STAND_IN)
-    words = _RowWords()
-    html = []
-    for row in rows:
-        public_id = str(row.seat.public_id)
-        html.append(
-            _row_html(
-                row, public_id, learner.replace(stand_in, public_id), live.replace(stand_in, public_id), words
-            )
+    """The grid's rows as HTML (one learner's row, for the live grid's fetch, is a list of one)."""
+    grid = _GridRows(workshop)
+    return [grid.row(row) for row in rows]
+
+
+class _GridRows:
+    """Builds the grid's rows in Python rather than with a template: the grid is the one page
+    that renders hundreds of rows every few seconds, and the template engine took about
+    0.1 ms a row, most of a refresh on a worker that had not rendered those rows yet (a
+    worker's first refresh was the grid's slowest). What every row shares (its words, its
+    links with a stand-in id, each distinct cell) is made once per refresh. Every value
+    from a learner or the database goes through escape(); a Reset button names the grid's
+    one form, which holds the CSRF token."""
+
+    def __init__(self, workshop):
+        self.learner_url = reverse("playground:workshop-learner", args=[workshop.public_id, _STAND_IN])
+        self.live_url = reverse("playground:workshop-row", args=[workshop.public_id, _STAND_IN])
+        badge = ' <span class="badge" title="{}">{}</span>'
+        self.stuck = badge.format(
+            escape(gettext("No progress for a while, or many failed checks")), escape(gettext("looks stuck"))
         )
-    return html
-
-
-class _RowWords:
-    """The words every row shares, translated once per call."""
-
-    def __init__(self):
-        self.stuck = format_html(
-            ' <span class="badge" title="{}">{}</span>',
-            gettext("No progress for a while, or many failed checks"),
-            gettext("looks stuck"),
-        )
-        self.checking = format_html(
-            ' <span class="badge" title="{}">{}</span>',
-            gettext("A change waits for the check worker"),
-            gettext("checking…"),
+        self.checking = badge.format(
+            escape(gettext("A change waits for the check worker")), escape(gettext("checking…"))
         )
         self.view = escape(gettext("View"))
         self.reset = escape(gettext("Reset"))
         self.cells: dict = {}
 
     def cell(self, cell) -> str:
-        """A task's cell; most cells of a class read the same, so each is worded once."""
         html = self.cells.get(cell)
         if html is None:
-            hints = (
-                f' <span class="muted small">{html_text.escape(cell.hints_text)}</span>' if cell.hints else ""
-            )
+            hints = f' <span class="muted small">{escape(cell.hints_text)}</span>' if cell.hints else ""
             if cell.passed:
-                html = f'<td class="pass">✓ {html_text.escape(cell.time_text)}{hints}</td>'
+                html = f'<td class="pass">✓ {escape(cell.time_text)}{hints}</td>'
             else:
                 html = f'<td class="fail">–{hints}</td>'
             self.cells[cell] = html
         return html
 
-
-def _row_html(row, public_id: str, learner_url: str, live_url: str, words: _RowWords) -> str:
-    """One learner's row, built here rather than by a template: the grid is the one page
-    that renders hundreds of rows every few seconds, and the template engine took about
-    0.1 ms a row, most of a refresh on a process that had not rendered those rows yet (a
-    worker's first refresh was the grid's slowest). The Reset button names the grid's one
-    form, which holds the CSRF token. Every value from a learner or the database is escaped."""
-    cells = "".join(words.cell(cell) for cell in row.cells)
-    public_id = html_text.escape(public_id)
-    return mark_safe(  # noqa: S308 - every value above is escaped
-        f'<tr id="learner-{public_id}" data-live-row="{html_text.escape(live_url)}" class="{"stuck" if row.stuck else ""}">'
-        f'<th scope="row">{html_text.escape(row.seat.name)}{words.stuck if row.stuck else ""}'
-        f"{words.checking if row.checking else ''}</th>{cells}"
-        f'<td><a href="{html_text.escape(learner_url)}">{words.view}</a> '
-        f'<button class="link-button" type="submit" form="grid-reset" name="learner" value="{public_id}">'
-        f"{words.reset}</button></td></tr>"
-    )
+    def row(self, row) -> str:
+        public_id = str(row.seat.public_id)  # a UUID: nothing in it to escape
+        learner_url = escape(self.learner_url.replace(_STAND_IN_TEXT, public_id))
+        live_url = escape(self.live_url.replace(_STAND_IN_TEXT, public_id))
+        return mark_safe(  # noqa: S308 - every value in it is escaped
+            f'<tr id="learner-{public_id}" data-live-row="{live_url}" class="{"stuck" if row.stuck else ""}">'
+            f'<th scope="row">{escape(row.seat.name)}{self.stuck if row.stuck else ""}'
+            f"{self.checking if row.checking else ''}</th>{''.join(self.cell(cell) for cell in row.cells)}"
+            f'<td><a href="{learner_url}">{self.view}</a> '
+            f'<button class="link-button" type="submit" form="grid-reset" name="learner" value="{public_id}">'
+            f"{self.reset}</button></td></tr>"
+        )
 
 
 def _when(text: str) -> datetime:

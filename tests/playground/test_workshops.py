@@ -293,7 +293,9 @@ def test_a_grid_row_escapes_the_learners_name_and_speaks_the_instructors_languag
     tasks = len(re.findall(r"<td class=", before))
     assert tasks == len(labs()[workshop.labs[0]].tasks) and 'class="pass"' not in before
     assert ">View</a>" in before and ">Reset</button>" in before
+    assert alice_row() == before
     assert ">查看</a>" in alice_row("/zh-hans") and ">重置</button>" in alice_row("/zh-hans")
+    assert alice_row() == before  # and back in English
     row = instructor.get(f"{base}learners/{seat.public_id}/row", **htmx_headers).content.decode()
     assert row.strip() == before
 
