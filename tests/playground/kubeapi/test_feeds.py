@@ -202,21 +202,41 @@ def test_a_told_change_prints_as_kubectl_get_w_prints_it_after_a_load(sandbox, t
     assert b'"printed"' in printed and b'"0s"' in printed
 
 
-@pytest.mark.parametrize("error", [feeds.DatabaseError("gone"), RuntimeError("not a database error")])
-def test_a_versions_thread_stopped_by_any_error_ends_every_feed_and_lets_the_next_start(
-    sandbox, held, monkeypatch, error
-):
-    """Had the thread died on an error it did not expect while still registered as the
-    process's poller, every watch in the process would wait on it for ever: every feed is
-    told to end (its streams' clients reconnect) and the next subscriber starts a thread."""
-    _, _, feed = held
+def _versions_read_fails(monkeypatch, error) -> None:
+    """SQLite's poller: its read of the versions raises."""
 
     class Broken:
         def filter(self, **_):
             raise error
 
     monkeypatch.setattr(feeds.Sandbox, "objects", Broken())
+
+
+def _listener_fails(monkeypatch, error) -> None:
+    """PostgreSQL's listener: one connection's life raises (a database error only after
+    its reconnects run out)."""
+
+    def broken():
+        raise error
+
+    monkeypatch.setattr(feeds, "_listen_until_idle", broken)
+    monkeypatch.setattr(feeds.time, "sleep", lambda _: None)
+
+
+@pytest.mark.parametrize("error", [feeds.DatabaseError("gone"), RuntimeError("not a database error")])
+@pytest.mark.parametrize(
+    ("thread", "fails"),
+    [(feeds._poll_versions, _versions_read_fails), (feeds._listen_versions, _listener_fails)],
+)
+def test_a_versions_thread_stopped_by_any_error_ends_every_feed_and_lets_the_next_start(
+    sandbox, held, monkeypatch, error, thread, fails
+):
+    """Had the thread died on an error it did not expect while still registered as the
+    process's poller, every watch in the process would wait on it for ever: every feed is
+    told to end (its streams' clients reconnect) and the next subscriber starts a thread."""
+    _, _, feed = held
+    fails(monkeypatch, error)
     monkeypatch.setattr(feeds, "_poller", "the running thread")
-    feeds._poll_versions()
+    thread()
     assert feed.version == feeds.FAILED and feed.moved.is_set()
     assert feeds._poller is None
