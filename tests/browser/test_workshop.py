@@ -89,3 +89,32 @@ def test_a_workshop_with_two_learners(live_server, chromium_browser, tmp_path):
     )
     alice_context.close()
     bob_context.close()
+
+
+def test_the_dashboard_on_a_phone_with_long_and_hostile_names(live_server, chromium_browser):
+    """At 390 px the join panel stacks above the controls (its code whole on screen), a
+    60-letter name wraps in its cell, the grid scrolls inside itself rather than widening
+    the page, and a name written as markup is text."""
+    from playground import workshops
+
+    teacher = User.objects.create_user("ann", password="s3cret-pass")
+    now = timezone.now()
+    workshop = workshops.create(teacher, "On a phone", ["first-pod"], now, now + timedelta(hours=2), 30)
+    for owner, name in [("a", "x" * 60), ("b", '<img src=x onerror="alert(1)">Bob')]:
+        workshops.join(owner, workshop.code, name, "127.0.0.1")
+    page = chromium_browser.new_context(viewport={"width": 390, "height": 800}).new_page()
+    page.goto(live_server.url + f"/workshops/{workshop.public_id}/")
+    page.fill("#id_username", "ann")
+    page.fill("#id_password", "s3cret-pass")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("#grid tbody tr")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    code = page.locator(".join-code strong").bounding_box()
+    assert code["x"] >= 0 and code["x"] + code["width"] <= 390
+    join, controls = page.locator("#join-h").bounding_box(), page.locator("#controls-h").bounding_box()
+    assert controls["y"] > join["y"]  # stacked
+    long_name = page.locator("#grid tbody th", has_text="xxxx").bounding_box()
+    assert long_name["width"] < 390 / 2
+    assert page.locator("#grid img").count() == 0
+    assert page.locator("#grid tbody th", has_text="<img").count() == 1
+    shot(page, "13-workshop-dashboard-phone")
